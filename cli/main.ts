@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { runCli } from './run-cli.js';
+
+const program = new Command('nexural')
+  .description('Nexural: streaming market data — ticks → bars → indicators → alerts')
+  .showHelpAfterError();
+
+// One line per command; each module adds its own subcommand.
+const commands: ReadonlyArray<(program: Command) => void> = [];
+for (const register of commands) register(program);
+
+await runCli(program, process.argv);

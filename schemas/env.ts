@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { NexuralError } from './errors.js';
+
+const optionalUrl = (what: string) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .pipe(z.url({ error: `must be a URL (${what})` }))
+    .optional();
+
+/**
+ * Every environment variable Nexural reads. An unset service URL means "use the embedded adapter":
+ * no KAFKA_BROKERS → in-process log, no DATABASE_URL → PGlite, no REDIS_URL → in-process fan-out.
+ */
+export const envSchema = z.object({
+  NEXURAL_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino log level'),
+  KAFKA_BROKERS: z
+    .string()
+    .trim()
+    .min(1)
+    .transform((value) => value.split(',').map((broker) => broker.trim()))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, { error: 'each broker must be host:port' })).min(1))
+    .optional()
+    .describe('comma-separated Kafka bootstrap brokers (host:port); unset = embedded log'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('nexural').describe('Kafka client id'),
+  SCHEMA_REGISTRY_URL: optionalUrl('Confluent-compatible Schema Registry base URL').describe(
+    'Schema Registry base URL (Confluent API; Apicurio: http://host:port/apis/ccompat/v7)',
+  ),
+  DATABASE_URL: optionalUrl('postgres://user@host:port/db').describe(
+    'PostgreSQL/TimescaleDB connection URL; unset = embedded PGlite in NEXURAL_DATA_DIR',
+  ),
+  REDIS_URL: optionalUrl('redis://host:port').describe(
+    'Redis URL for alert fan-out and jobs; unset = in-process',
+  ),
+  NEXURAL_DATA_DIR: z
+    .string()
+    .min(1)
+    .default('.data')
+    .describe('folder for embedded state (PGlite, embedded log)'),
+  NEXURAL_PARTITIONS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(6)
+    .describe('partitions per topic when Nexural creates topics'),
+  API_HOST: z.string().min(1).default('127.0.0.1').describe('address the API listens on'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('port the API listens on'),
+  NEXURAL_EXTERNAL_SERVICES: z
+    .enum(['0', '1'])
+    .default('0')
+    .describe('tests: 1 = services are external (docker compose), do not start the local stack'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses the environment once; a bad value throws naming the variable and why. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const cleaned = Object.fromEntries(
+    Object.entries(source).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = envSchema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(env)'}: ${issue.message}`);
+  throw new NexuralError('NXR_CONFIG_INVALID', `invalid environment: ${problems.join('; ')}`, { problems });
+}

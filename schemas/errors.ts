@@ -1,0 +1,50 @@
+/**
+ * One table of every error Nexural raises on purpose. Codes are stable: users grep logs and DLQ records for
+ * them, and dashboards count them. `retryable` says whether doing the same thing again can succeed.
+ */
+export const errorCodes = {
+  NXR_CONFIG_INVALID: { retryable: false, summary: 'an environment variable or option has a bad value' },
+  NXR_SCHEMA_INVALID: { retryable: false, summary: 'a record does not match its schema' },
+  NXR_PARSE_FAILED: { retryable: false, summary: 'a record or file line could not be parsed' },
+  NXR_BAD_VALUE: {
+    retryable: false,
+    summary: 'a value is out of range (negative, NaN, infinite, absurd time)',
+  },
+  NXR_DUPLICATE: { retryable: false, summary: 'a record was already seen (same trade id)' },
+  NXR_LATE_TICK: {
+    retryable: false,
+    summary: 'a tick arrived after its bar was final and the grace period passed',
+  },
+  NXR_UNKNOWN_INDICATOR: { retryable: false, summary: 'an indicator spec names no registered indicator' },
+  NXR_INDICATOR_PARAMS: { retryable: false, summary: 'an indicator spec has bad parameters' },
+  NXR_RULE_INVALID: { retryable: false, summary: 'an alert rule is not valid' },
+  NXR_FILE_INVALID: { retryable: false, summary: 'an input file is malformed' },
+  NXR_SERVICE_UNAVAILABLE: {
+    retryable: true,
+    summary: 'a service (Kafka, database, Redis, registry) cannot be reached',
+  },
+  NXR_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class NexuralError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'NexuralError';
+    this.code = code;
+    this.retryable = errorCodes[code].retryable;
+    this.details = Object.freeze({ ...details });
+  }
+}
+
+export const isNexuralError = (error: unknown): error is NexuralError => error instanceof NexuralError;
