@@ -1,0 +1,57 @@
+/**
+ * Topic names, partitioning keys and Redis channels. Every record on a market-data topic is keyed by
+ * `venue:symbol`, so per-symbol order holds within a partition. A replay run gets its own namespace,
+ * so its derived topics never mix with live data.
+ */
+export const LIVE_NAMESPACE = 'live';
+
+export interface TopicNames {
+  /** raw trade ticks, plain JSON (rawTradeSchema) */
+  readonly trades: string;
+  /** raw quote ticks, plain JSON */
+  readonly quotes: string;
+  /** every bar update (forming + final + revisions) */
+  readonly bars: string;
+  /** final bars only */
+  readonly barsFinal: string;
+  readonly indicators: string;
+  readonly alerts: string;
+  /** refused records with a reason */
+  readonly deadLetters: string;
+  /** compacted: alert rules keyed by rule id, tombstone = deleted */
+  readonly alertRules: string;
+  /** compacted: processor state snapshots keyed by partition */
+  readonly processorState: string;
+}
+
+const namespacePattern = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+export function topicNames(namespace: string = LIVE_NAMESPACE): TopicNames {
+  if (!namespacePattern.test(namespace)) {
+    throw new RangeError(`namespace "${namespace}" must match ${namespacePattern}`);
+  }
+  // Raw inputs are shared: a replay reads the live raw topics and writes derived topics of its own.
+  const derived = namespace === LIVE_NAMESPACE ? 'nexural' : `nexural.run.${namespace}`;
+  return {
+    trades: 'nexural.trades.raw',
+    quotes: 'nexural.quotes.raw',
+    bars: `${derived}.bars`,
+    barsFinal: `${derived}.bars.final`,
+    indicators: `${derived}.indicators`,
+    alerts: `${derived}.alerts`,
+    deadLetters: `${derived}.dlq`,
+    alertRules: 'nexural.alert-rules',
+    processorState: `${derived}.processor-state`,
+  };
+}
+
+export const symbolKey = (venue: string, symbol: string): string => `${venue}:${symbol}`;
+
+/** Redis pub/sub channels and the catch-up stream for alerts. */
+export const alertChannels = {
+  bySymbol: (venue: string, symbol: string): string => `nexural:alerts:symbol:${venue}:${symbol}`,
+  byOwner: (owner: string): string => `nexural:alerts:owner:${owner}`,
+  stream: 'nexural:alerts:stream',
+  /** Redis Stream length bound (approximate trimming). */
+  streamMaxLength: 100_000,
+} as const;
