@@ -51,7 +51,13 @@ export const symbolKey = (venue: string, symbol: string): string => `${venue}:${
 export const alertChannels = {
   bySymbol: (venue: string, symbol: string): string => `nexural:alerts:symbol:${venue}:${symbol}`,
   byOwner: (owner: string): string => `nexural:alerts:owner:${owner}`,
+  all: 'nexural:alerts:all',
+  /** Catch-up history: one Redis Stream for all alerts, plus one per owner and per symbol (same entry ids). */
   stream: 'nexural:alerts:stream',
+  ownerStream: (owner: string): string => `nexural:alerts:stream:owner:${owner}`,
+  symbolStream: (venue: string, symbol: string): string => `nexural:alerts:stream:symbol:${venue}:${symbol}`,
+  /** Marks an alert event id as published, so a re-publish after a crash is not delivered twice. */
+  seen: (eventId: string): string => `nexural:alerts:seen:${eventId}`,
   /** Redis Stream length bound (approximate trimming). */
   streamMaxLength: 100_000,
 } as const;

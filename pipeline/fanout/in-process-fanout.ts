@@ -1,0 +1,94 @@
+import type { AlertEvent } from '../../schemas/alert-event.js';
+import type {
+  AlertDelivery,
+  AlertFanout,
+  AlertFilter,
+  AlertSubscription,
+} from '../../schemas/ports/alert-fanout.js';
+import { matchesFilter } from './alert-filter.js';
+import { compareDeliveryIds } from './delivery-id.js';
+import { openResumableSubscription } from './resumable-subscription.js';
+
+export interface InProcessFanoutOptions {
+  /** Deliveries kept for catch-up (oldest dropped first). */
+  readonly historyLength?: number;
+  /** Event ids remembered to make publish idempotent. */
+  readonly seenCapacity?: number;
+  readonly now?: () => number;
+}
+
+const HISTORY_PAGE = 1000;
+
+/** The embedded adapter: same ids, idempotence and resume semantics as Redis, in one process. */
+export function createInProcessFanout(options: InProcessFanoutOptions = {}): AlertFanout {
+  const historyLength = options.historyLength ?? 100_000;
+  const seenCapacity = options.seenCapacity ?? 1_000_000;
+  const now = options.now ?? Date.now;
+  const history: AlertDelivery[] = [];
+  const seen = new Set<string>();
+  const listeners = new Set<{ filter: AlertFilter; onLive: (delivery: AlertDelivery) => void }>();
+  let lastMs = 0;
+  let lastSeq = 0;
+
+  const nextId = () => {
+    const ms = now();
+    if (ms > lastMs) {
+      lastMs = ms;
+      lastSeq = 0;
+    } else {
+      lastSeq += 1;
+    }
+    return `${lastMs}-${lastSeq}`;
+  };
+
+  const historyAfter = (filter: AlertFilter, afterId: string | null, limit: number) => {
+    const page: AlertDelivery[] = [];
+    for (const delivery of history) {
+      if (page.length >= limit) break;
+      if (afterId !== null && compareDeliveryIds(delivery.id, afterId) <= 0) continue;
+      if (matchesFilter(filter, delivery.event)) page.push(delivery);
+    }
+    return page;
+  };
+
+  return {
+    async publish(event: AlertEvent) {
+      if (seen.has(event.id)) return null;
+      seen.add(event.id);
+      if (seen.size > seenCapacity) {
+        const oldest = seen.values().next();
+        if (!oldest.done) seen.delete(oldest.value);
+      }
+      const delivery: AlertDelivery = { id: nextId(), event };
+      history.push(delivery);
+      if (history.length > historyLength) history.splice(0, history.length - historyLength);
+      for (const listener of listeners) {
+        if (matchesFilter(listener.filter, event)) listener.onLive(delivery);
+      }
+      return delivery.id;
+    },
+
+    async history(filter, afterId, limit) {
+      return historyAfter(filter, afterId, limit);
+    },
+
+    async subscribe(filter, listener, subscribeOptions): Promise<AlertSubscription> {
+      return openResumableSubscription({
+        resumeAfter: subscribeOptions?.resumeAfter,
+        listener,
+        attachLive: async (onLive) => {
+          const entry = { filter, onLive };
+          listeners.add(entry);
+          return async () => {
+            listeners.delete(entry);
+          };
+        },
+        readHistory: async (afterId) => historyAfter(filter, afterId, HISTORY_PAGE),
+      });
+    },
+
+    async close() {
+      listeners.clear();
+    },
+  };
+}
