@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Kafka: a single-node KRaft broker (broker+controller in one JVM) from the Maven Central jars.
+
+KAFKA_VERSION="${NEXURAL_STACK_KAFKA_VERSION:-4.4.0}"
+KAFKA_DIR="$STACK_DIR/kafka"
+KAFKA_LOG="$LOG_DIR/kafka.log"
+
+build_kafka_libs() {
+  local out="$1"
+  cp "$ROOT/scripts/kafka/pom.xml" "$out/pom.xml"
+  log "kafka $KAFKA_VERSION: resolving the broker classpath with Maven"
+  mvn -B -q -f "$out/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$out/libs" >"$LOG_DIR/kafka-mvn.log" 2>&1 || {
+    log "mvn failed; tail of $LOG_DIR/kafka-mvn.log:"
+    tail -n 30 "$LOG_DIR/kafka-mvn.log" >&2
+    return 1
+  }
+}
+
+kafka_prepare() {
+  require_cmd java "install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
+  require_cmd mvn "install Maven (apt-get install maven)"
+  KAFKA_HOME=$(cached_dir "kafka-$KAFKA_VERSION" build_kafka_libs)
+}
+
+kafka_pid() { pid_of kafka "$KAFKA_DIR"; }
+
+kafka_start() {
+  if KAFKA_PID=$(kafka_pid); then
+    KAFKA_STARTED=""
+    return 0
+  fi
+  if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; then
+    die "port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is taken by a process this stack did not start"
+  fi
+  mkdir -p "$KAFKA_DIR/data"
+  sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$KAFKA_DIR/data|g" \
+    "$ROOT/scripts/kafka/server.properties" >"$KAFKA_DIR/server.properties"
+  local java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
+    -Djava.awt.headless=true -Dlog4j2.configurationFile="$ROOT/scripts/kafka/log4j2.xml"
+    -cp "$KAFKA_HOME/libs/*")
+  if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
+    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+    local cluster_id
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    (cd "$KAFKA_DIR" && java "${java_opts[@]}" kafka.tools.StorageTool format --standalone \
+      --cluster-id "$cluster_id" --config "$KAFKA_DIR/server.properties" >>"$KAFKA_LOG" 2>&1) ||
+      die "formatting Kafka storage failed; last lines of $KAFKA_LOG:
+$(tail -n 20 "$KAFKA_LOG")"
+  fi
+  KAFKA_STARTED=$(now)
+  KAFKA_PID=$(spawn "$KAFKA_DIR" "$KAFKA_LOG" java "${java_opts[@]}" kafka.Kafka "$KAFKA_DIR/server.properties")
+  printf '%s\n' "$KAFKA_PID" >"$RUN_DIR/kafka.pid"
+}
+
+# Ready = a client gets cluster metadata (kafkajs when installed, else the broker's own log line plus TCP).
+kafka_ready() {
+  if [[ -f "$ROOT/node_modules/kafkajs/package.json" ]]; then
+    (cd "$ROOT" && node scripts/stack-probe.mjs kafka "127.0.0.1:$KAFKA_PORT")
+  else
+    grep -q 'Kafka Server started' "$KAFKA_LOG" && port_open "$KAFKA_PORT"
+  fi
+}
+
+kafka_wait() {
+  if [[ -z "$KAFKA_STARTED" ]]; then
+    log "kafka already running (pid $KAFKA_PID)"
+    return 0
+  fi
+  wait_ready kafka "$KAFKA_PID" "${NEXURAL_STACK_TIMEOUT:-180}" "$KAFKA_LOG" "$KAFKA_STARTED" kafka_ready
+  log "kafka $KAFKA_VERSION ready on 127.0.0.1:$KAFKA_PORT in $(since "$KAFKA_STARTED")s"
+}
+
+kafka_stop() {
+  local pid
+  if pid=$(kafka_pid); then
+    log "stopping kafka (pid $pid)"
+    stop_pid kafka "$pid" 60
+  fi
+  rm -f "$RUN_DIR/kafka.pid"
+}
+
+kafka_status() {
+  local pid
+  if pid=$(kafka_pid); then
+    status_line kafka up "pid $pid" "127.0.0.1:$KAFKA_PORT (kafka $KAFKA_VERSION)"
+  else
+    status_line kafka down
+  fi
+}
