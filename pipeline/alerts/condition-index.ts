@@ -1,0 +1,197 @@
+import type { BarCloseHistory } from './bar-close-history.js';
+import { IntervalIndex } from './interval-index.js';
+import { crosses, type MovingOperator, movement, movementReference } from './operators.js';
+import type { RuleRuntime } from './rule-runtime.js';
+import { SortedEntries } from './sorted-entries.js';
+
+/** A rule that holds on a point, and the value its event reports as `previous`. */
+export interface Hit {
+  readonly runtime: RuleRuntime;
+  readonly previous: number | null;
+}
+
+/** Work counters: `rulesVisited` counts the rules whose condition was looked at, the cost the index bounds. */
+export interface IndexStats {
+  rulesVisited: number;
+}
+
+interface ThresholdEntry {
+  readonly key: number;
+  readonly id: string;
+  readonly runtime: RuleRuntime;
+}
+
+interface ChannelEntry {
+  readonly lower: number;
+  readonly upper: number;
+  readonly id: string;
+  readonly runtime: RuleRuntime;
+}
+
+/** moving_* rules sharing operator and look-back, sorted by the move they ask for. */
+interface MovingGroup {
+  readonly operator: MovingOperator;
+  readonly bars: number;
+  readonly rules: SortedEntries<ThresholdEntry>;
+}
+
+const entry = (key: number, runtime: RuleRuntime): ThresholdEntry => ({ key, id: runtime.id, runtime });
+
+/**
+ * The rules of one (symbol or *, interval, series, evaluation mode), indexed so that a point costs
+ * O(log n + rules that hold):
+ * - crossings and channel enter/exit: thresholds (channel edges) in one sorted set; a move from previous
+ *   to current visits only the thresholds between them, then checks the exact operator;
+ * - greater_than / less_than: sorted by threshold, visit only the prefix below (suffix above) the value;
+ * - outside_channel: by lower edge (value below it) and by upper edge (value above it);
+ * - inside_channel: an interval tree, visiting only the channels that contain the value;
+ * - moving_*: per (operator, N) group, one min/max lookup, then the prefix of rules whose move is reached.
+ */
+export class ConditionIndex {
+  readonly #edges = new SortedEntries<ThresholdEntry>();
+  readonly #above = new SortedEntries<ThresholdEntry>();
+  readonly #below = new SortedEntries<ThresholdEntry>();
+  readonly #outsideLower = new SortedEntries<ThresholdEntry>();
+  readonly #outsideUpper = new SortedEntries<ThresholdEntry>();
+  readonly #inside = new IntervalIndex<ChannelEntry>();
+  readonly #moving = new Map<string, MovingGroup>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  add(runtime: RuleRuntime): void {
+    const condition = runtime.rule.condition;
+    switch (condition.operator) {
+      case 'crossing':
+      case 'crossing_up':
+      case 'crossing_down':
+        this.#edges.insert(entry(condition.value, runtime));
+        break;
+      case 'entering_channel':
+      case 'exiting_channel':
+        this.#edges.insert(entry(condition.lower, runtime));
+        this.#edges.insert(entry(condition.upper, runtime));
+        break;
+      case 'greater_than':
+        this.#above.insert(entry(condition.value, runtime));
+        break;
+      case 'less_than':
+        this.#below.insert(entry(condition.value, runtime));
+        break;
+      case 'inside_channel':
+        this.#inside.insert({ lower: condition.lower, upper: condition.upper, id: runtime.id, runtime });
+        break;
+      case 'outside_channel':
+        this.#outsideLower.insert(entry(condition.lower, runtime));
+        this.#outsideUpper.insert(entry(condition.upper, runtime));
+        break;
+      case 'moving_up':
+      case 'moving_down':
+        this.#movingGroup(condition.operator, condition.bars, true)?.rules.insert(
+          entry(condition.amount, runtime),
+        );
+        break;
+      case 'moving_up_percent':
+      case 'moving_down_percent':
+        this.#movingGroup(condition.operator, condition.bars, true)?.rules.insert(
+          entry(condition.percent, runtime),
+        );
+        break;
+    }
+    this.#size++;
+  }
+
+  remove(runtime: RuleRuntime): void {
+    const condition = runtime.rule.condition;
+    const id = runtime.id;
+    switch (condition.operator) {
+      case 'crossing':
+      case 'crossing_up':
+      case 'crossing_down':
+        this.#edges.remove(condition.value, id);
+        break;
+      case 'entering_channel':
+      case 'exiting_channel':
+        this.#edges.remove(condition.lower, id);
+        this.#edges.remove(condition.upper, id);
+        break;
+      case 'greater_than':
+        this.#above.remove(condition.value, id);
+        break;
+      case 'less_than':
+        this.#below.remove(condition.value, id);
+        break;
+      case 'inside_channel':
+        this.#inside.remove(condition.lower, id);
+        break;
+      case 'outside_channel':
+        this.#outsideLower.remove(condition.lower, id);
+        this.#outsideUpper.remove(condition.upper, id);
+        break;
+      case 'moving_up':
+      case 'moving_down':
+      case 'moving_up_percent':
+      case 'moving_down_percent': {
+        const group = this.#movingGroup(condition.operator, condition.bars, false);
+        group?.rules.remove('amount' in condition ? condition.amount : condition.percent, id);
+        if (group && group.rules.size === 0) this.#moving.delete(`${group.operator}:${group.bars}`);
+        break;
+      }
+    }
+    this.#size--;
+  }
+
+  /** Appends to `hits` the rules whose condition holds for `current` (coming from `previous`). */
+  collect(
+    previous: number | null,
+    current: number,
+    history: BarCloseHistory,
+    epoch: number,
+    hits: Hit[],
+    stats: IndexStats,
+  ): void {
+    const holds = (visited: ThresholdEntry | ChannelEntry): void => {
+      stats.rulesVisited++;
+      hits.push({ runtime: visited.runtime, previous });
+    };
+    if (previous !== null && previous !== current && this.#edges.size > 0) {
+      const from = previous;
+      const low = Math.min(from, current);
+      const high = Math.max(from, current);
+      this.#edges.visitRange(low, true, high, true, ({ runtime }) => {
+        stats.rulesVisited++;
+        if (runtime.visitEpoch === epoch) return;
+        runtime.visitEpoch = epoch;
+        if (crosses(runtime.rule.condition, from, current)) hits.push({ runtime, previous: from });
+      });
+    }
+    this.#above.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holds);
+    this.#below.visitRange(current, false, Number.POSITIVE_INFINITY, true, holds);
+    this.#outsideLower.visitRange(current, false, Number.POSITIVE_INFINITY, true, holds);
+    this.#outsideUpper.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holds);
+    this.#inside.stab(current, holds);
+    for (const group of this.#moving.values()) {
+      const window = history.extremes(group.bars);
+      if (!window) continue;
+      const moved = movement(group.operator, current, window);
+      if (moved === null || !(moved > 0)) continue;
+      const reference = movementReference(group.operator, window);
+      group.rules.visitRange(Number.NEGATIVE_INFINITY, true, moved, true, ({ runtime }) => {
+        stats.rulesVisited++;
+        hits.push({ runtime, previous: reference });
+      });
+    }
+  }
+
+  #movingGroup(operator: MovingOperator, bars: number, create: boolean): MovingGroup | undefined {
+    const key = `${operator}:${bars}`;
+    let group = this.#moving.get(key);
+    if (!group && create) {
+      group = { operator, bars, rules: new SortedEntries() };
+      this.#moving.set(key, group);
+    }
+    return group;
+  }
+}

@@ -1,0 +1,280 @@
+import type { AlertEvent } from '../../schemas/alert-event.js';
+import type { AlertRule } from '../../schemas/alert-rule.js';
+import { NexuralError } from '../../schemas/errors.js';
+import { BarCloseHistory } from './bar-close-history.js';
+import type { Hit, IndexStats } from './condition-index.js';
+import { firedEvent, stoppedEvent } from './events.js';
+import { RuleBook } from './rule-book.js';
+import { parseAlertRule, RuleRuntime, type RuleStatus, type StopReason } from './rule-runtime.js';
+import { PRICE_SERIES, type SeriesPoint } from './series-point.js';
+
+/** A series some active rule watches: compute it for `symbol` (or for every symbol when `*`). */
+export interface Subscription {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly series: string;
+}
+
+export interface EngineStats extends IndexStats {
+  points: number;
+  fired: number;
+  stopped: number;
+}
+
+export interface RuleState {
+  readonly rule: AlertRule;
+  readonly status: Exclude<RuleStatus, 'retired'>;
+  readonly stopReason: StopReason | null;
+}
+
+/** What the engine remembers of one venue:symbol on one series. */
+interface SeriesState {
+  last: number | null;
+  lastFinal: number | null;
+  lastFinalOpenTime: number;
+  readonly closes: BarCloseHistory;
+}
+
+/** The books and series states of one (series, interval). */
+interface SeriesGroup {
+  readonly books: Map<string, RuleBook>;
+  wildcard: RuleBook | null;
+  /** symbol → venue → state */
+  readonly states: Map<string, Map<string, SeriesState>>;
+}
+
+const NO_EVENTS: readonly AlertEvent[] = Object.freeze([]);
+const byRuleId = (a: { readonly id: string }, b: { readonly id: string }): number =>
+  a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/**
+ * The alert rules engine: pure, in-process, fed series points, returning alert events.
+ *
+ * Deterministic: the same rules and the same points in the same order give the same events in the same
+ * order. For one point: first the `stopped`/`expired` events of rules whose expiry passed, in rule-id
+ * order; then the firings in rule-id order, a rule's `stopped` event (fired_once, storm_guard) right where
+ * its firing would be.
+ */
+export class AlertEngine {
+  readonly stats: EngineStats = { points: 0, rulesVisited: 0, fired: 0, stopped: 0 };
+  readonly #runtimes = new Map<string, RuleRuntime>();
+  /** series → interval → group */
+  readonly #groups = new Map<string, Map<string, SeriesGroup>>();
+  #epoch = 0;
+  #subscriptionVersion = 0;
+
+  constructor(rules: Iterable<unknown> = []) {
+    for (const rule of rules) this.upsertRule(rule);
+  }
+
+  /**
+   * Adds or replaces a rule (validated; throws NXR_RULE_INVALID). An identical rule is a no-op: its firing
+   * state (once-per-bar marks, cooldown, storm guard count, stopped status) is kept. A changed rule starts
+   * afresh; other rules are untouched. Returns the parsed rule (defaults applied).
+   */
+  upsertRule(input: unknown): AlertRule {
+    const { rule, template } = parseAlertRule(input);
+    const existing = this.#runtimes.get(rule.id);
+    const runtime = new RuleRuntime(rule, template);
+    if (existing?.canonical === runtime.canonical) return existing.rule;
+    if (existing) this.#retire(existing);
+    this.#runtimes.set(rule.id, runtime);
+    if (runtime.status === 'active') this.#attach(runtime);
+    if (existing) this.#pruneStates(existing);
+    return rule;
+  }
+
+  /** Removes a rule and its state; returns whether it existed. */
+  removeRule(id: string): boolean {
+    const existing = this.#runtimes.get(id);
+    if (!existing) return false;
+    this.#runtimes.delete(id);
+    this.#retire(existing);
+    this.#pruneStates(existing);
+    return true;
+  }
+
+  ruleState(id: string): RuleState | undefined {
+    const runtime = this.#runtimes.get(id);
+    if (!runtime || runtime.status === 'retired') return undefined;
+    return { rule: runtime.rule, status: runtime.status, stopReason: runtime.stopReason };
+  }
+
+  get ruleCount(): number {
+    return this.#runtimes.size;
+  }
+
+  /** Bumped whenever the set of subscriptions changes, so the composition can cache what it computes. */
+  get subscriptionVersion(): number {
+    return this.#subscriptionVersion;
+  }
+
+  /** Whether some active rule watches this series of this symbol (directly or through `*`). */
+  wants(symbol: string, interval: string, series: string): boolean {
+    const group = this.#groups.get(series)?.get(interval);
+    return group !== undefined && (group.wildcard !== null || group.books.has(symbol));
+  }
+
+  /** Every (symbol or *, interval, series) some active rule watches, sorted. */
+  subscriptions(): Subscription[] {
+    const out: Subscription[] = [];
+    for (const [series, byInterval] of this.#groups) {
+      for (const [interval, group] of byInterval) {
+        if (group.wildcard) out.push({ symbol: '*', interval, series });
+        for (const symbol of group.books.keys()) out.push({ symbol, interval, series });
+      }
+    }
+    const key = (s: Subscription): string => `${s.series}\u0000${s.interval}\u0000${s.symbol}`;
+    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+
+  /** Evaluates one point against the rules watching its series; returns the events it causes. */
+  evaluate(point: SeriesPoint): readonly AlertEvent[] {
+    this.stats.points++;
+    const group = this.#groups.get(point.series)?.get(point.interval);
+    if (!group) return NO_EVENTS;
+    const own = group.books.get(point.symbol);
+    const wildcard = group.wildcard;
+    if (!own && !wildcard) return NO_EVENTS;
+    const value = point.value;
+    if (!Number.isFinite(value)) {
+      throw new NexuralError('NXR_BAD_VALUE', `series point value must be finite, got ${value}`, {
+        path: ['value'],
+        series: point.series,
+        symbol: point.symbol,
+      });
+    }
+    const state = this.#stateOf(group, point.venue, point.symbol);
+    let events: AlertEvent[] | null = null;
+
+    const expired: RuleRuntime[] = [];
+    own?.collectExpired(point.time, expired);
+    wildcard?.collectExpired(point.time, expired);
+    if (expired.length > 0) {
+      events = [];
+      for (const runtime of expired.sort(byRuleId)) this.#stop(runtime, 'expired', point, events);
+    }
+
+    const hits: Hit[] = [];
+    const epoch = ++this.#epoch;
+    // A price point of trigger `bar` repeats the close the last trade already set: only bar-close rules see it.
+    if (point.series !== PRICE_SERIES || point.trigger.kind === 'tick') {
+      own?.intrabar.collect(state.last, value, state.closes, epoch, hits, this.stats);
+      wildcard?.intrabar.collect(state.last, value, state.closes, epoch, hits, this.stats);
+    }
+    const closes = point.bar.final && point.bar.openTime > state.lastFinalOpenTime;
+    if (closes) {
+      own?.close.collect(state.lastFinal, value, state.closes, epoch, hits, this.stats);
+      wildcard?.close.collect(state.lastFinal, value, state.closes, epoch, hits, this.stats);
+      state.lastFinal = value;
+      state.lastFinalOpenTime = point.bar.openTime;
+      state.closes.push(value);
+    }
+    state.last = value;
+
+    if (hits.length === 0) return events ?? NO_EVENTS;
+    events ??= [];
+    hits.sort((a, b) => byRuleId(a.runtime, b.runtime));
+    const instanceKey = `${point.venue}:${point.symbol}`;
+    for (const hit of hits) this.#fire(hit, instanceKey, point, events);
+    return events;
+  }
+
+  #fire(hit: Hit, instanceKey: string, point: SeriesPoint, events: AlertEvent[]): void {
+    const runtime = hit.runtime;
+    if (runtime.status !== 'active' || !runtime.admits(instanceKey, point.bar.openTime, point.time)) return;
+    if (runtime.stormGuardTrips(point.time)) {
+      this.#stop(runtime, 'storm_guard', point, events);
+      return;
+    }
+    runtime.recordFiring(instanceKey, point.bar.openTime, point.time);
+    this.stats.fired++;
+    events.push(firedEvent(runtime, point, hit.previous));
+    if (runtime.rule.frequency === 'once') this.#stop(runtime, 'fired_once', point, events);
+  }
+
+  #stop(runtime: RuleRuntime, reason: StopReason, point: SeriesPoint, events: AlertEvent[]): void {
+    this.#detach(runtime);
+    runtime.status = 'stopped';
+    runtime.stopReason = reason;
+    this.stats.stopped++;
+    events.push(stoppedEvent(runtime, reason, point));
+    this.#pruneStates(runtime);
+  }
+
+  #retire(runtime: RuleRuntime): void {
+    if (runtime.status === 'active') this.#detach(runtime);
+    runtime.status = 'retired';
+  }
+
+  #attach(runtime: RuleRuntime): void {
+    const { symbol, interval } = runtime.rule;
+    let byInterval = this.#groups.get(runtime.series);
+    if (!byInterval) {
+      byInterval = new Map();
+      this.#groups.set(runtime.series, byInterval);
+    }
+    let group = byInterval.get(interval);
+    if (!group) {
+      group = { books: new Map(), wildcard: null, states: new Map() };
+      byInterval.set(interval, group);
+    }
+    let book = symbol === '*' ? group.wildcard : group.books.get(symbol);
+    if (!book) {
+      book = new RuleBook();
+      if (symbol === '*') group.wildcard = book;
+      else group.books.set(symbol, book);
+      this.#subscriptionVersion++;
+    }
+    book.add(runtime);
+  }
+
+  /** Takes the rule out of its book; drops the book when empty (series states are pruned separately). */
+  #detach(runtime: RuleRuntime): void {
+    const { symbol, interval } = runtime.rule;
+    const group = this.#groups.get(runtime.series)?.get(interval);
+    const book = symbol === '*' ? group?.wildcard : group?.books.get(symbol);
+    if (!group || !book) return;
+    book.remove(runtime);
+    if (book.size > 0) return;
+    if (symbol === '*') group.wildcard = null;
+    else group.books.delete(symbol);
+    this.#subscriptionVersion++;
+  }
+
+  /**
+   * Forgets the series states no rule watches any more after `runtime` left, so a rule added later does not
+   * see a crossing between a value from long ago and its first one.
+   */
+  #pruneStates(runtime: RuleRuntime): void {
+    const byInterval = this.#groups.get(runtime.series);
+    const group = byInterval?.get(runtime.rule.interval);
+    if (!byInterval || !group) return;
+    if (group.books.size === 0 && group.wildcard === null) {
+      byInterval.delete(runtime.rule.interval);
+      if (byInterval.size === 0) this.#groups.delete(runtime.series);
+      return;
+    }
+    if (group.wildcard) return;
+    for (const symbol of group.states.keys()) if (!group.books.has(symbol)) group.states.delete(symbol);
+  }
+
+  #stateOf(group: SeriesGroup, venue: string, symbol: string): SeriesState {
+    let byVenue = group.states.get(symbol);
+    if (!byVenue) {
+      byVenue = new Map();
+      group.states.set(symbol, byVenue);
+    }
+    let state = byVenue.get(venue);
+    if (!state) {
+      state = {
+        last: null,
+        lastFinal: null,
+        lastFinalOpenTime: Number.NEGATIVE_INFINITY,
+        closes: new BarCloseHistory(),
+      };
+      byVenue.set(venue, state);
+    }
+    return state;
+  }
+}

@@ -1,0 +1,93 @@
+import { ConditionIndex } from './condition-index.js';
+import type { RuleRuntime } from './rule-runtime.js';
+
+const expiresBefore = (a: RuleRuntime, b: RuleRuntime): boolean => {
+  const ae = a.rule.expiresAt ?? Number.POSITIVE_INFINITY;
+  const be = b.rule.expiresAt ?? Number.POSITIVE_INFINITY;
+  return ae < be || (ae === be && a.id < b.id);
+};
+
+/**
+ * Rules with an expiry, soonest first (binary heap). Entries of rules that left the book are skipped when
+ * they surface rather than searched for on removal.
+ */
+class ExpiryQueue {
+  readonly #heap: RuleRuntime[] = [];
+
+  push(runtime: RuleRuntime): void {
+    const heap = this.#heap;
+    heap.push(runtime);
+    let child = heap.length - 1;
+    while (child > 0) {
+      const parent = (child - 1) >> 1;
+      const parentRuntime = heap[parent] as RuleRuntime;
+      if (!expiresBefore(runtime, parentRuntime)) break;
+      heap[child] = parentRuntime;
+      child = parent;
+    }
+    heap[child] = runtime;
+  }
+
+  /** Moves to `out` the rules of `book` whose expiry is before `time`, soonest first. */
+  popExpired(time: number, book: RuleBook, out: RuleRuntime[]): void {
+    const heap = this.#heap;
+    for (;;) {
+      const top = heap[0];
+      if (!top) return;
+      const live = top.status === 'active' && book.has(top);
+      if (live && (top.rule.expiresAt ?? Number.POSITIVE_INFINITY) >= time) return;
+      this.#popTop();
+      if (live) out.push(top);
+    }
+  }
+
+  #popTop(): void {
+    const heap = this.#heap;
+    const last = heap.pop();
+    if (!last || heap.length === 0) return;
+    let parent = 0;
+    for (;;) {
+      let child = 2 * parent + 1;
+      if (child >= heap.length) break;
+      const right = heap[child + 1];
+      if (right && expiresBefore(right, heap[child] as RuleRuntime)) child++;
+      const smallest = heap[child] as RuleRuntime;
+      if (!expiresBefore(smallest, last)) break;
+      heap[parent] = smallest;
+      parent = child;
+    }
+    heap[parent] = last;
+  }
+}
+
+/** Every active rule of one (symbol or *, interval, series): split by evaluation mode, plus expiries. */
+export class RuleBook {
+  readonly intrabar = new ConditionIndex();
+  readonly close = new ConditionIndex();
+  readonly #members = new Set<RuleRuntime>();
+  readonly #expiries = new ExpiryQueue();
+
+  get size(): number {
+    return this.#members.size;
+  }
+
+  has(runtime: RuleRuntime): boolean {
+    return this.#members.has(runtime);
+  }
+
+  add(runtime: RuleRuntime): void {
+    this.#members.add(runtime);
+    (runtime.mode === 'close' ? this.close : this.intrabar).add(runtime);
+    if (runtime.rule.expiresAt !== null) this.#expiries.push(runtime);
+  }
+
+  remove(runtime: RuleRuntime): void {
+    if (!this.#members.delete(runtime)) return;
+    (runtime.mode === 'close' ? this.close : this.intrabar).remove(runtime);
+  }
+
+  /** Appends the rules whose expiry (event time) is before `time`; the caller stops them. */
+  collectExpired(time: number, out: RuleRuntime[]): void {
+    this.#expiries.popExpired(time, this, out);
+  }
+}

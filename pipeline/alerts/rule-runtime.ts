@@ -1,0 +1,103 @@
+import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
+import { NexuralError } from '../../schemas/errors.js';
+import { describeIssues } from '../../schemas/validate.js';
+import { seriesOf } from './series-point.js';
+import { type CompiledTemplate, compileTemplate } from './template.js';
+
+/** Storm guard: the 16th firing of a rule within 3 minutes (event time) stops it instead of going out. */
+export const STORM_GUARD_MAX_FIRINGS = 15;
+export const STORM_GUARD_WINDOW_MS = 3 * 60_000;
+
+export type RuleStatus = 'active' | 'disabled' | 'stopped' | 'retired';
+export type StopReason = 'storm_guard' | 'fired_once' | 'expired';
+
+/** When a rule is evaluated: on every point of its series, or only on bar-final points. */
+export type EvaluationMode = 'intrabar' | 'close';
+
+/** Firing history of one rule on one venue:symbol (a `*` rule has one per symbol it fired on). */
+interface InstanceState {
+  lastBarOpenTime: number;
+  lastFiredTime: number;
+}
+
+/** Validates a rule at the edge (schema, then its template); throws NXR_RULE_INVALID naming the bad path. */
+export function parseAlertRule(input: unknown): { rule: AlertRule; template: CompiledTemplate } {
+  const parsed = alertRuleSchema.safeParse(input);
+  if (!parsed.success) {
+    const id = typeof input === 'object' && input !== null && 'id' in input ? ` "${String(input.id)}"` : '';
+    throw new NexuralError('NXR_RULE_INVALID', `invalid alert rule${id}: ${describeIssues(parsed.error)}`, {
+      path: parsed.error.issues[0]?.path.map(String) ?? [],
+    });
+  }
+  return { rule: parsed.data, template: compileTemplate(parsed.data.message) };
+}
+
+/**
+ * A rule as the engine runs it: the parsed rule, its compiled template, and its compact firing state
+ * (allocated on first firing; most rules never fire).
+ */
+export class RuleRuntime {
+  readonly rule: AlertRule;
+  readonly template: CompiledTemplate;
+  /** the rule in canonical JSON: an upsert with the same text is a no-op that keeps this state */
+  readonly canonical: string;
+  readonly series: string;
+  readonly mode: EvaluationMode;
+  status: RuleStatus;
+  stopReason: StopReason | null = null;
+  /** evaluation stamp, so a channel rule reached through both its edges is evaluated once per point */
+  visitEpoch = 0;
+  #instances: Map<string, InstanceState> | null = null;
+  /** times of the last STORM_GUARD_MAX_FIRINGS firings, a ring */
+  #firingTimes: Float64Array | null = null;
+  #firings = 0;
+
+  constructor(rule: AlertRule, template: CompiledTemplate) {
+    this.rule = rule;
+    this.template = template;
+    this.canonical = JSON.stringify(rule);
+    this.series = seriesOf(rule.source);
+    this.mode = rule.frequency === 'once_per_bar_close' ? 'close' : 'intrabar';
+    this.status = rule.enabled ? 'active' : 'disabled';
+  }
+
+  get id(): string {
+    return this.rule.id;
+  }
+
+  /** Whether frequency and cooldown let the rule fire now on this venue:symbol. */
+  admits(instanceKey: string, barOpenTime: number, time: number): boolean {
+    const instance = this.#instances?.get(instanceKey);
+    if (!instance) return true;
+    const { frequency, cooldownMs } = this.rule;
+    if (
+      (frequency === 'once_per_bar' || frequency === 'once_per_bar_close') &&
+      instance.lastBarOpenTime === barOpenTime
+    ) {
+      return false;
+    }
+    return time - instance.lastFiredTime >= cooldownMs;
+  }
+
+  /** Whether one more firing at `time` would make STORM_GUARD_MAX_FIRINGS + 1 within the window. */
+  stormGuardTrips(time: number): boolean {
+    const times = this.#firingTimes;
+    if (!times || this.#firings < STORM_GUARD_MAX_FIRINGS) return false;
+    const oldestOfLast = times[this.#firings % STORM_GUARD_MAX_FIRINGS] as number;
+    return time - oldestOfLast < STORM_GUARD_WINDOW_MS;
+  }
+
+  recordFiring(instanceKey: string, barOpenTime: number, time: number): void {
+    this.#instances ??= new Map();
+    const instance = this.#instances.get(instanceKey);
+    if (instance) {
+      instance.lastBarOpenTime = barOpenTime;
+      instance.lastFiredTime = time;
+    } else {
+      this.#instances.set(instanceKey, { lastBarOpenTime: barOpenTime, lastFiredTime: time });
+    }
+    this.#firingTimes ??= new Float64Array(STORM_GUARD_MAX_FIRINGS);
+    this.#firingTimes[this.#firings % STORM_GUARD_MAX_FIRINGS] = time;
+    this.#firings++;
+  }
+}

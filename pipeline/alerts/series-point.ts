@@ -1,0 +1,51 @@
+import type { z } from 'zod';
+import type { alertTriggerSchema } from '../../schemas/alert-event.js';
+import type { AlertSource } from '../../schemas/alert-rule.js';
+import type { SourcePosition } from '../../schemas/dead-letter.js';
+
+export type AlertTrigger = z.infer<typeof alertTriggerSchema>;
+
+/** The series name of the last trade price. */
+export const PRICE_SERIES = 'price';
+
+/** The bar of the point's interval that the value belongs to (the forming bar for a trade). */
+export interface PointBar {
+  readonly openTime: number;
+  readonly final: boolean;
+  readonly revision: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+}
+
+/**
+ * One new value of one series, what the alert engine consumes. The composition sends, per (venue, symbol,
+ * interval, series) that `AlertEngine.wants` asks for, in event order:
+ * - `price`: one point per trade (trigger `tick`, value = trade price, bar = the forming bar of `interval`
+ *   containing the trade), and one point when that bar becomes final (trigger `bar`, value = close,
+ *   `bar.final` true) — bar-close rules and moving_* windows need it; a bar's final point comes before any
+ *   point of a later bar.
+ * - an indicator output (`rsi(14).value`, `macd(12,26,9).signal`): one point per bar update, forming or
+ *   final (trigger `bar`).
+ */
+export interface SeriesPoint {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly interval: string;
+  /** `price` or `<indicator spec>.<output>` — see `seriesOf` */
+  readonly series: string;
+  readonly value: number;
+  readonly bar: PointBar;
+  readonly trigger: AlertTrigger;
+  /** where the triggering record was read from, if it came from a log */
+  readonly sourcePosition: SourcePosition | null;
+  /** event time of the trigger, ms */
+  readonly time: number;
+}
+
+/** The series a rule's source names: `price`, or `rsi(14).value` for `{kind:'indicator', spec:'rsi(14)'}`. */
+export function seriesOf(source: AlertSource): string {
+  return source.kind === 'price' ? PRICE_SERIES : `${source.spec}.${source.output}`;
+}
