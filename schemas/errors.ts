@@ -19,11 +19,14 @@ export const errorCodes = {
   NXR_INDICATOR_PARAMS: { retryable: false, summary: 'an indicator spec has bad parameters' },
   NXR_RULE_INVALID: { retryable: false, summary: 'an alert rule is not valid' },
   NXR_FILE_INVALID: { retryable: false, summary: 'an input file is malformed' },
+  NXR_SCHEMA_INCOMPATIBLE: { retryable: false, summary: 'a schema change breaks subject compatibility' },
+  NXR_FENCED: { retryable: false, summary: 'a newer producer took over this transactional id' },
   NXR_SERVICE_UNAVAILABLE: {
     retryable: true,
     summary: 'a service (Kafka, database, Redis, registry) cannot be reached',
   },
   NXR_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
+  NXR_MIGRATION_MISMATCH: { retryable: false, summary: 'an applied database migration was changed or is unknown' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,0 +1,156 @@
+/**
+ * The stream-log port: partitioned, ordered, replayable topics with consumer groups and transactions.
+ * Two adapters implement it (Kafka via kafkajs, and an in-process log); one contract suite proves they
+ * behave the same. Offsets are decimal strings (Kafka offsets are int64). Every offset handed to the log
+ * (commit, sendOffsets, seek) is the NEXT offset to read, i.e. last processed + 1, as in Kafka.
+ */
+
+export interface TopicSpec {
+  readonly name: string;
+  readonly partitions: number;
+  /** compacted: the log keeps at least the latest record per key; a null value (tombstone) deletes it */
+  readonly compacted: boolean;
+}
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+export interface PartitionOffset extends TopicPartition {
+  readonly offset: string;
+}
+
+/** A record as stored: `value` null is a tombstone. Timestamps are ms (produce time unless set). */
+export interface LogRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly timestamp: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A record to append. Without `partition`, a keyed record goes where Kafka's default (murmur2) partitioner puts it. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly partition?: number;
+  readonly timestamp?: number;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface PartitionRange {
+  readonly partition: number;
+  /** first offset still in the log */
+  readonly low: string;
+  /** end offset a read-committed consumer can reach (after the last stable record) */
+  readonly high: string;
+}
+
+export type TopicDescription = TopicSpec;
+
+export interface StreamLogAdmin {
+  /** Creates missing topics (never auto-created elsewhere); returns the names it created, existing ones untouched. */
+  createTopics(specs: readonly TopicSpec[]): Promise<readonly string[]>;
+  listTopics(): Promise<readonly TopicDescription[]>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
+  partitionRanges(topic: string): Promise<readonly PartitionRange[]>;
+  /** Per partition, the first offset whose record timestamp is >= `timestamp`, or the end if none. */
+  offsetsForTimes(topic: string, timestamp: number): Promise<readonly PartitionOffset[]>;
+  /** The group's committed next-offset per partition of `topic`; null where it never committed. */
+  committedOffsets(
+    groupId: string,
+    topic: string,
+  ): Promise<readonly (TopicPartition & { readonly offset: string | null })[]>;
+}
+
+/** Idempotent producer: retries never duplicate or reorder a partition's records. */
+export interface LogProducer {
+  /** Appends in order per partition; resolves once durable (all in-sync replicas), with each record's position. */
+  send(records: readonly OutgoingRecord[]): Promise<readonly PartitionOffset[]>;
+  close(): Promise<void>;
+}
+
+/** One transaction: its records and offsets become visible together on commit, never on abort. */
+export interface LogTransaction {
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /** Commits the group's consumed offsets atomically with this transaction (consume-transform-produce). */
+  sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Producer with a transactional id. Creating a second producer with the same id fences the first: its open
+ * transaction is aborted and its later calls fail. Use one id per input partition so a new owner fences
+ * the previous one after a rebalance. One transaction at a time.
+ */
+export interface TransactionalProducer {
+  readonly transactionalId: string;
+  transaction(): Promise<LogTransaction>;
+  close(): Promise<void>;
+}
+
+/** The records of one partition handed to a handler; records are in offset order. */
+export interface RecordBatch extends TopicPartition {
+  readonly records: readonly LogRecord[];
+  /** end offset of the partition when the batch was fetched (lag = highWatermark − last offset − 1) */
+  readonly highWatermark: string;
+}
+
+export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handler: BatchHandler;
+  /** where a partition without a committed offset starts; default earliest */
+  readonly start?: 'earliest' | 'latest';
+  /**
+   * after-batch (default): the offset after a batch is committed once its handler resolves (at least once).
+   * manual: nothing is committed by the consumer; use `commit` or a transaction's `sendOffsets`.
+   */
+  readonly commit?: 'after-batch' | 'manual';
+  /**
+   * Rebalance hooks, awaited before any batch of the new assignment is handled (seek from `onAssigned`).
+   * Every rebalance revokes the whole assignment, then assigns the new one (the eager protocol kafkajs
+   * speaks), and positions restart from the group's committed offsets, so state must be reloaded to match
+   * them. Kafka only reports a revocation after the group has moved the partitions: `onRevoked` is for
+   * dropping state, not for flushing it; whatever was not committed is re-delivered to the next owner.
+   */
+  readonly onAssigned?: (
+    partitions: readonly TopicPartition[],
+    consumer: LogConsumer,
+  ) => Promise<void> | void;
+  readonly onRevoked?: (partitions: readonly TopicPartition[], consumer: LogConsumer) => Promise<void> | void;
+  /** A throwing handler stops the consumer (nothing past the last commit is committed); restart = new consumer. */
+  readonly onError?: (error: Error) => void;
+}
+
+export interface LogConsumer {
+  readonly groupId: string;
+  assignment(): readonly TopicPartition[];
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Backpressure: stop fetching these partitions until resumed (an in-flight batch still completes). */
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  /** Next batch of this assigned partition starts at `offset` (use `offsetsForTimes` to seek by time). */
+  seek(position: PartitionOffset): void;
+  /** Drains: stops fetching, waits for the in-flight handler, commits (after-batch mode), leaves the group. */
+  close(): Promise<void>;
+}
+
+export interface StreamLog {
+  readonly kind: 'kafka' | 'embedded';
+  readonly admin: StreamLogAdmin;
+  createProducer(): Promise<LogProducer>;
+  createTransactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
+  /** Joins the group and starts delivering batches to `options.handler`. */
+  consume(options: ConsumerOptions): Promise<LogConsumer>;
+  /** Closes every producer and consumer it created (consumers drain first). */
+  close(): Promise<void>;
+}
