@@ -85,6 +85,8 @@ const DEFAULT_KEPT_CLOSES = 64;
 export class BarCloseHistory {
   #ring = new Float64Array(DEFAULT_KEPT_CLOSES);
   #count = 0;
+  /** how many of the newest closes the ring holds */
+  #kept = 0;
   readonly #windows = new Map<number, MonotonicWindow>();
 
   /** Number of closes pushed so far. */
@@ -96,6 +98,7 @@ export class BarCloseHistory {
     const seq = this.#count;
     this.#ring[seq % this.#ring.length] = value;
     this.#count = seq + 1;
+    this.#kept = Math.min(this.#kept + 1, this.#ring.length);
     for (const window of this.#windows.values()) window.push(seq, value);
   }
 
@@ -110,7 +113,7 @@ export class BarCloseHistory {
     if (bars > this.#ring.length) this.#grow(bars);
     const window = new MonotonicWindow(bars);
     const ring = this.#ring;
-    const kept = Math.min(this.#count, ring.length, bars);
+    const kept = Math.min(this.#kept, bars);
     for (let seq = this.#count - kept; seq < this.#count; seq++) {
       window.push(seq, ring[seq % ring.length] as number);
     }
@@ -121,8 +124,7 @@ export class BarCloseHistory {
   #grow(capacity: number): void {
     const old = this.#ring;
     const ring = new Float64Array(capacity);
-    const kept = Math.min(this.#count, old.length);
-    for (let seq = this.#count - kept; seq < this.#count; seq++) {
+    for (let seq = this.#count - this.#kept; seq < this.#count; seq++) {
       ring[seq % capacity] = old[seq % old.length] as number;
     }
     this.#ring = ring;

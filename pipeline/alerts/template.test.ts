@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { alertRuleSchema } from '../../schemas/alert-rule.js';
+import type { SeriesPoint } from './series-point.js';
+import { compileTemplate, TEMPLATE_PLACEHOLDERS } from './template.js';
+import { T0, testRule } from './testing.js';
+
+const rule = alertRuleSchema.parse(
+  testRule({ id: 'btc-62k', owner: 'alice', condition: { operator: 'crossing_up', value: 62_000 } }),
+);
+const point: SeriesPoint = {
+  venue: 'binance-um',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  series: 'price',
+  value: 61_839.9,
+  // Binance UM BTCUSDT 1m kline 2024-08-08 23:55 (../shared/data klines file)
+  bar: {
+    openTime: T0,
+    final: false,
+    revision: 3,
+    open: 61_800.3,
+    high: 61_839.9,
+    low: 61_780.1,
+    close: 61_839.9,
+    volume: 152.61,
+  },
+  trigger: { kind: 'tick', tradeId: '5266590001', timeUs: (T0 + 42_123) * 1000, price: 61_839.9 },
+  sourcePosition: null,
+  time: T0 + 42_123,
+};
+
+describe('compileTemplate', () => {
+  it('fills every placeholder', () => {
+    const template = TEMPLATE_PLACEHOLDERS.map((name) => `${name}={{${name}}}`).join(' ');
+    expect(compileTemplate(template)({ rule, point, previous: 61_799.5 })).toBe(
+      'symbol=BTCUSDT venue=binance-um interval=1m value=61839.9 previous=61799.5 close=61839.9 open=61800.3 ' +
+        'high=61839.9 low=61780.1 volume=152.61 time=2024-08-08T23:55:42.123Z operator=crossing up ' +
+        'threshold=62000 rule=btc-62k owner=alice',
+    );
+  });
+
+  it('renders the default message and a missing previous value', () => {
+    const render = compileTemplate(rule.message);
+    expect(render({ rule, point, previous: null })).toBe('BTCUSDT crossing up 62000 on 1m: 61839.9');
+    expect(compileTemplate('was {{previous}}')({ rule, point, previous: null })).toBe('was none');
+  });
+
+  it('keeps text without placeholders and tolerates spaces inside braces', () => {
+    expect(compileTemplate('plain text')({ rule, point, previous: null })).toBe('plain text');
+    expect(compileTemplate('{{ symbol }}!')({ rule, point, previous: null })).toBe('BTCUSDT!');
+  });
+
+  it('refuses an unknown placeholder with NXR_RULE_INVALID, naming it and the known ones', () => {
+    expect(() => compileTemplate('{{symbol}} at {{prise}}')).toThrowError(
+      /unknown placeholder "\{\{prise\}\}" in message; known: \{\{symbol\}\} \{\{venue\}\}/,
+    );
+  });
+});
