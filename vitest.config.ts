@@ -12,6 +12,20 @@ export default defineConfig({
           exclude: ['node_modules/**', 'dist/**', '.stack/**'],
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['**/*.itest.ts'],
+          exclude: ['node_modules/**', 'dist/**', '.stack/**'],
+          // Starts the local stack (scripts/stack up) unless NEXURAL_EXTERNAL_SERVICES=1; leaves it running.
+          globalSetup: ['test/stack-setup.ts'],
+          // Files share the services and the machine's two cores: one file at a time keeps timings honest.
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });
