@@ -1,0 +1,76 @@
+import type { BarInterval } from '../../schemas/interval.js';
+import type { BarState } from './bar-state.js';
+import { BarPool, type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
+
+export type ActivityInterval = Exclude<BarInterval, { kind: 'time' }>;
+
+/**
+ * Tick (`100t`), volume (`10v`) and value (`1000000q`) bars of one symbol. Trades fill a bar in arrival
+ * (log) order and the trade that reaches the threshold closes it, whole: trades are never split, so a
+ * volume bar may hold more than its threshold. Open/close still follow event time inside the bar;
+ * openTime/closeTime are the first and last trade times (ms). No watermark applies, so no tick is late.
+ */
+export class ActivityBarSeries implements BarSeries {
+  private readonly pool: BarPool;
+  private readonly live: boolean;
+  private forming: BarState | null = null;
+
+  constructor(
+    private readonly context: SeriesContext,
+    private readonly interval: ActivityInterval,
+  ) {
+    this.pool = new BarPool(context, interval.label);
+    this.live = context.options.liveUpdates;
+  }
+
+  advance(): void {}
+
+  addTrade(trade: ScaledTrade): void {
+    const bar = this.forming ?? this.pool.take(0, 0);
+    this.forming = bar;
+    bar.addTrade(
+      trade.tick.price,
+      trade.tick.timeUs,
+      trade.sizeUnits,
+      trade.quoteHi,
+      trade.quoteLo,
+      trade.takerBuy,
+    );
+    bar.openTime = msOf(bar.firstTradeUs);
+    bar.closeTime = msOf(bar.lastTradeUs);
+    bar.revision++;
+    if (this.isComplete(bar)) this.close(bar);
+    else if (this.live) this.context.sink.bar(bar);
+  }
+
+  /** The last bar has not reached its threshold but the input ended: it is emitted final as it stands. */
+  flush(): void {
+    const bar = this.forming;
+    if (!bar) return;
+    bar.revision++;
+    this.close(bar);
+  }
+
+  rescale(sizePower: number, quotePower: number): void {
+    this.forming?.rescale(sizePower, quotePower);
+  }
+
+  private isComplete(bar: BarState): boolean {
+    const interval = this.interval;
+    switch (interval.kind) {
+      case 'tick':
+        return bar.trades >= interval.trades;
+      case 'volume':
+        return bar.volume >= interval.volume;
+      case 'value':
+        return bar.quoteVolume >= interval.value;
+    }
+  }
+
+  private close(bar: BarState): void {
+    bar.final = true;
+    this.context.sink.bar(bar);
+    this.pool.recycle(bar);
+    this.forming = null;
+  }
+}

@@ -1,0 +1,93 @@
+import { type BarInterval, intervalOf } from '../../schemas/interval.js';
+import type { TradeTick } from '../../schemas/tick.js';
+import {
+  type BarAggregatorOptions,
+  type BarAggregatorOptionsInput,
+  type BarSink,
+  parseBarAggregatorOptions,
+} from './bar-options.js';
+import { SymbolBars } from './symbol-bars.js';
+
+/**
+ * Builds bars at several intervals at once from one stream of trade ticks, for any number of symbols.
+ *
+ * - Time bars (`1s`…`1d`) are aligned to the UTC epoch (openTime = floor(t / interval) · interval,
+ *   closeTime = openTime + interval − 1) and decided by event time; activity bars (`100t`, `10v`,
+ *   `1000000q`) close on their threshold. open/close are the first/last trade by event time (ties: arrival).
+ * - Volume, quote volume and taker-buy volume are exact decimal sums (see exact-sum.ts).
+ * - Watermark per symbol = max event time seen − `allowedLatenessMs`; a time bar is final once the
+ *   watermark passes its close and revisable for `graceMs` more; later ticks go to `sink.late`.
+ * - Output goes synchronously to the sink, in a deterministic order (see BarSink).
+ *
+ * ```ts
+ * const aggregator = new BarAggregator({ intervals: ['1m', '1h'] }, { bar: (bar) => store(bar.toBar()), late });
+ * for (const tick of ticks) aggregator.add(tick);
+ * aggregator.advanceWatermark(Date.now()); // a runtime's clock: quiet symbols' bars become final too
+ * aggregator.flush(); // end of input: every remaining bar is emitted final
+ * ```
+ */
+export class BarAggregator {
+  readonly options: BarAggregatorOptions;
+  private readonly intervals: readonly BarInterval[];
+  private readonly byVenue = new Map<string, Map<string, SymbolBars>>();
+  /** in order of first appearance, so flush and advanceWatermark emit deterministically */
+  private readonly symbols: SymbolBars[] = [];
+  private lastVenue = '';
+  private lastSymbol = '';
+  private last: SymbolBars | undefined;
+  private flushed = false;
+
+  constructor(
+    options: BarAggregatorOptionsInput,
+    private readonly sink: BarSink,
+  ) {
+    this.options = parseBarAggregatorOptions(options);
+    this.intervals = this.options.intervals.map(intervalOf);
+  }
+
+  add(tick: TradeTick): void {
+    if (this.flushed) throw new Error('BarAggregator: add() after flush(); the input already ended');
+    let bars = this.last;
+    if (bars === undefined || tick.symbol !== this.lastSymbol || tick.venue !== this.lastVenue) {
+      bars = this.symbolBars(tick);
+      this.last = bars;
+      this.lastVenue = tick.venue;
+      this.lastSymbol = tick.symbol;
+    }
+    bars.add(tick);
+  }
+
+  /**
+   * An external clock (ms, event time) for every symbol: treated like a tick at that time without a trade,
+   * so quiet symbols' bars become final (and flat bars are emitted) as the clock passes them.
+   */
+  advanceWatermark(timeMs: number): void {
+    for (const bars of this.symbols) bars.advanceTo(timeMs * 1000);
+  }
+
+  /** The symbol's watermark (ms), or null if the symbol has had no tick. */
+  watermark(venue: string, symbol: string): number | null {
+    return this.byVenue.get(venue)?.get(symbol)?.watermark ?? null;
+  }
+
+  /** End of input: emits every remaining bar as final (activity bars short of their threshold included). */
+  flush(): void {
+    this.flushed = true;
+    for (const bars of this.symbols) bars.flush();
+  }
+
+  private symbolBars(tick: TradeTick): SymbolBars {
+    let bySymbol = this.byVenue.get(tick.venue);
+    if (!bySymbol) {
+      bySymbol = new Map();
+      this.byVenue.set(tick.venue, bySymbol);
+    }
+    let bars = bySymbol.get(tick.symbol);
+    if (!bars) {
+      bars = new SymbolBars(tick.venue, tick.symbol, this.intervals, this.options, this.sink, tick);
+      bySymbol.set(tick.symbol, bars);
+      this.symbols.push(bars);
+    }
+    return bars;
+  }
+}

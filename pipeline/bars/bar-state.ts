@@ -1,0 +1,171 @@
+import type { Bar } from '../../schemas/bar.js';
+import type { DecimalScale } from './decimal-scale.js';
+import { ExactSum, formatUnits } from './exact-sum.js';
+
+/** The exact decimal reading of a bar's numbers, for printing without float noise. */
+export interface BarDecimals {
+  readonly open: string;
+  readonly high: string;
+  readonly low: string;
+  readonly close: string;
+  readonly volume: string;
+  readonly quoteVolume: string;
+  readonly takerBuyVolume: string;
+}
+
+/**
+ * What a sink receives: a read-only view of a bar at the moment of one emission. The view is reused and
+ * changes after the call returns: keep `toBar()` (an immutable copy) or `toDecimals()`, never the view.
+ */
+export interface BarView {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly interval: string;
+  readonly openTime: number;
+  readonly closeTime: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly quoteVolume: number;
+  readonly trades: number;
+  readonly takerBuyVolume: number;
+  readonly final: boolean;
+  readonly revision: number;
+  toBar(): Bar;
+  toDecimals(): BarDecimals;
+}
+
+/** One bar being built; mutable inside the engine, seen by sinks through `BarView`. Pooled per series. */
+export class BarState implements BarView {
+  openTime = 0;
+  closeTime = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  close = 0;
+  /** event times (µs) of the trades that set open and close: ties keep the first arrival as open, last as close */
+  firstTradeUs = 0;
+  lastTradeUs = 0;
+  trades = 0;
+  final = false;
+  /** revision of the last emission; -1 before the first */
+  revision = -1;
+  /** the first, partial bar under the `firstBar: 'skip'` policy: built but never emitted */
+  partial = false;
+  readonly volumeUnits = new ExactSum();
+  readonly quoteUnits = new ExactSum();
+  readonly takerBuyUnits = new ExactSum();
+
+  constructor(
+    readonly venue: string,
+    readonly symbol: string,
+    readonly interval: string,
+    private readonly scale: DecimalScale,
+  ) {}
+
+  reset(openTime: number, closeTime: number): void {
+    this.openTime = openTime;
+    this.closeTime = closeTime;
+    this.open = this.high = this.low = this.close = 0;
+    this.firstTradeUs = this.lastTradeUs = 0;
+    this.trades = 0;
+    this.final = false;
+    this.revision = -1;
+    this.partial = false;
+    this.volumeUnits.reset();
+    this.quoteUnits.reset();
+    this.takerBuyUnits.reset();
+  }
+
+  /** Adds one trade; open/close follow event time, not arrival. Sizes and values come in scale units. */
+  addTrade(
+    price: number,
+    timeUs: number,
+    sizeUnits: number,
+    quoteHi: number,
+    quoteLo: number,
+    takerBuy: boolean,
+  ): void {
+    if (this.trades === 0) {
+      this.open = this.high = this.low = this.close = price;
+      this.firstTradeUs = this.lastTradeUs = timeUs;
+    } else {
+      if (price > this.high) this.high = price;
+      if (price < this.low) this.low = price;
+      if (timeUs < this.firstTradeUs) {
+        this.firstTradeUs = timeUs;
+        this.open = price;
+      }
+      if (timeUs >= this.lastTradeUs) {
+        this.lastTradeUs = timeUs;
+        this.close = price;
+      }
+    }
+    this.trades++;
+    this.volumeUnits.add(sizeUnits);
+    this.quoteUnits.add(quoteHi);
+    if (quoteLo !== 0) this.quoteUnits.add(quoteLo);
+    if (takerBuy) this.takerBuyUnits.add(sizeUnits);
+  }
+
+  /** An interval without trades: every price is the previous close (Binance's convention). */
+  setFlat(close: number): void {
+    this.open = this.high = this.low = this.close = close;
+  }
+
+  /** The symbol's unit got finer by 10^sizePower (sizes) and 10^quotePower (values). */
+  rescale(sizePower: number, quotePower: number): void {
+    this.volumeUnits.scaleBy(sizePower);
+    this.takerBuyUnits.scaleBy(sizePower);
+    this.quoteUnits.scaleBy(quotePower);
+  }
+
+  get volume(): number {
+    return this.volumeUnits.toNumber(this.scale.sizeDecimals, this.scale.sizeFactor);
+  }
+
+  get quoteVolume(): number {
+    return this.quoteUnits.toNumber(this.scale.quoteDecimals, this.scale.quoteFactor);
+  }
+
+  get takerBuyVolume(): number {
+    return this.takerBuyUnits.toNumber(this.scale.sizeDecimals, this.scale.sizeFactor);
+  }
+
+  toBar(): Bar {
+    return Object.freeze({
+      venue: this.venue,
+      symbol: this.symbol,
+      interval: this.interval,
+      openTime: this.openTime,
+      closeTime: this.closeTime,
+      open: this.open,
+      high: this.high,
+      low: this.low,
+      close: this.close,
+      volume: this.volume,
+      quoteVolume: this.quoteVolume,
+      trades: this.trades,
+      takerBuyVolume: this.takerBuyVolume,
+      final: this.final,
+      revision: this.revision,
+    });
+  }
+
+  toDecimals(): BarDecimals {
+    const { priceDecimals, priceFactor, sizeDecimals, quoteDecimals } = this.scale;
+    // Every price seen is on the symbol's price grid, so rounding to it recovers the exchange's decimal.
+    const price = (value: number) => formatUnits(BigInt(Math.round(value * priceFactor)), priceDecimals);
+    return {
+      open: price(this.open),
+      high: price(this.high),
+      low: price(this.low),
+      close: price(this.close),
+      volume: this.volumeUnits.toDecimalString(sizeDecimals),
+      quoteVolume: this.quoteUnits.toDecimalString(quoteDecimals),
+      takerBuyVolume: this.takerBuyUnits.toDecimalString(sizeDecimals),
+    };
+  }
+}

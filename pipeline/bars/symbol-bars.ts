@@ -1,0 +1,94 @@
+import type { BarInterval } from '../../schemas/interval.js';
+import type { TradeTick } from '../../schemas/tick.js';
+import { ActivityBarSeries } from './activity-bars.js';
+import type { BarAggregatorOptions, BarSink } from './bar-options.js';
+import { DecimalScale, fewestDecimals, MAX_DECIMALS } from './decimal-scale.js';
+import { type ExactProduct, exactProduct } from './exact-sum.js';
+import { type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
+import { TimeBarSeries } from './time-bars.js';
+
+/**
+ * Every interval of one venue+symbol, with the symbol's own watermark and decimal scale.
+ *
+ * The watermark is per symbol because the log orders ticks per symbol only: a busy symbol must not
+ * finalize a quiet one's bars before that symbol's own (possibly delayed) ticks arrive. Quiet symbols are
+ * moved on by an external clock (`BarAggregator.advanceWatermark`).
+ */
+export class SymbolBars {
+  private readonly scale = new DecimalScale();
+  private readonly series: BarSeries[];
+  private readonly latenessUs: number;
+  private readonly product: ExactProduct = { hi: 0, lo: 0 };
+  private readonly trade: ScaledTrade;
+  private maxTimeUs = Number.NEGATIVE_INFINITY;
+  private watermarkUs = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    venue: string,
+    symbol: string,
+    intervals: readonly BarInterval[],
+    options: BarAggregatorOptions,
+    sink: BarSink,
+    firstTick: TradeTick,
+  ) {
+    const context: SeriesContext = { venue, symbol, scale: this.scale, options, sink };
+    this.series = intervals.map((interval) =>
+      interval.kind === 'time'
+        ? new TimeBarSeries(context, interval.label, interval.ms)
+        : new ActivityBarSeries(context, interval),
+    );
+    this.latenessUs = options.allowedLatenessMs * 1000;
+    this.trade = { tick: firstTick, timeMs: 0, sizeUnits: 0, quoteHi: 0, quoteLo: 0, takerBuy: false };
+  }
+
+  /** The watermark in ms, or null before the first tick. */
+  get watermark(): number | null {
+    return Number.isFinite(this.watermarkUs) ? Math.floor(this.watermarkUs / 1000) : null;
+  }
+
+  add(tick: TradeTick): void {
+    const scale = this.scale;
+    const { price, size } = tick;
+    let priceUnits = Math.round(price * scale.priceFactor);
+    if (priceUnits / scale.priceFactor !== price && scale.priceDecimals < MAX_DECIMALS) {
+      this.refine(fewestDecimals(price, scale.priceDecimals + 1), scale.sizeDecimals);
+      priceUnits = Math.round(price * scale.priceFactor);
+    }
+    let sizeUnits = Math.round(size * scale.sizeFactor);
+    if (sizeUnits / scale.sizeFactor !== size && scale.sizeDecimals < MAX_DECIMALS) {
+      this.refine(scale.priceDecimals, fewestDecimals(size, scale.sizeDecimals + 1));
+      sizeUnits = Math.round(size * scale.sizeFactor);
+    }
+    exactProduct(priceUnits, sizeUnits, this.product);
+    const trade = this.trade;
+    trade.tick = tick;
+    trade.timeMs = msOf(tick.timeUs);
+    trade.sizeUnits = sizeUnits;
+    trade.quoteHi = this.product.hi;
+    trade.quoteLo = this.product.lo;
+    trade.takerBuy = tick.aggressor === 'buy';
+    if (tick.timeUs > this.maxTimeUs) this.advanceTo(tick.timeUs);
+    const watermarkUs = this.watermarkUs;
+    for (const series of this.series) series.addTrade(trade, watermarkUs);
+  }
+
+  /** Moves the symbol's clock to an event time (µs) if it is later than any seen. */
+  advanceTo(timeUs: number): void {
+    if (timeUs <= this.maxTimeUs) return;
+    this.maxTimeUs = timeUs;
+    this.watermarkUs = timeUs - this.latenessUs;
+    for (const series of this.series) series.advance(this.watermarkUs);
+  }
+
+  flush(): void {
+    for (const series of this.series) series.flush();
+  }
+
+  /** Finer decimals seen: every open bar's sums move to the new unit. */
+  private refine(priceDecimals: number, sizeDecimals: number): void {
+    const sizePower = sizeDecimals - this.scale.sizeDecimals;
+    const quotePower = priceDecimals + sizeDecimals - this.scale.quoteDecimals;
+    this.scale.setDecimals(priceDecimals, sizeDecimals);
+    for (const series of this.series) series.rescale(sizePower, quotePower);
+  }
+}

@@ -1,0 +1,188 @@
+import type { BarState } from './bar-state.js';
+import { BarPool, type BarSeries, type ScaledTrade, type SeriesContext } from './series.js';
+
+/**
+ * Time bars of one symbol at one interval, by event time.
+ *
+ * `bars` holds, oldest first, every bar that can still change: forming bars and final bars within their
+ * grace. With `emptyIntervals: 'flat'` it is contiguous (flat bars fill gaps), otherwise sparse. With no
+ * lateness it is one bar almost always, so the newest is checked first.
+ *
+ * A bar with close C (µs, inclusive) under watermark W: forming while W <= C; final once W > C (emitted
+ * final, then revisable); past its grace once W > C + grace (evicted; a tick for it goes to the late output).
+ */
+export class TimeBarSeries implements BarSeries {
+  private readonly bars: BarState[] = [];
+  private readonly pool: BarPool;
+  private readonly graceUs: number;
+  private readonly flat: boolean;
+  private readonly skipFirst: boolean;
+  private readonly live: boolean;
+  /** open time of the bar holding the first tick seen; NaN before */
+  private firstOpenTime = Number.NaN;
+  /** open time of the newest bar ever created (it may be evicted); NaN before */
+  private newestOpenTime = Number.NaN;
+  /** close of the newest bar once every bar was evicted: what the next flat bar carries */
+  private evictedClose = 0;
+
+  constructor(
+    private readonly context: SeriesContext,
+    private readonly label: string,
+    private readonly ms: number,
+  ) {
+    this.pool = new BarPool(context, label);
+    this.graceUs = context.options.graceMs * 1000;
+    this.flat = context.options.emptyIntervals === 'flat';
+    this.skipFirst = context.options.firstBar === 'skip';
+    this.live = context.options.liveUpdates;
+  }
+
+  advance(watermarkUs: number): void {
+    const ms = this.ms;
+    for (const bar of this.bars) {
+      if ((bar.openTime + ms) * 1000 > watermarkUs) break;
+      if (!bar.final) this.finalize(bar);
+    }
+    if (this.flat && !Number.isNaN(this.newestOpenTime)) {
+      for (let openTime = this.newestOpenTime + ms; (openTime + ms) * 1000 <= watermarkUs; openTime += ms) {
+        const bar = this.pool.take(openTime, openTime + ms - 1);
+        bar.setFlat(this.lastClose());
+        this.bars.push(bar);
+        this.newestOpenTime = openTime;
+        this.finalize(bar);
+        this.evictPastGrace(watermarkUs); // a long quiet spell emits many flat bars but holds few
+      }
+    }
+    this.evictPastGrace(watermarkUs);
+  }
+
+  addTrade(trade: ScaledTrade, watermarkUs: number): void {
+    const ms = this.ms;
+    const openTime = trade.timeMs - (trade.timeMs % ms);
+    if (Number.isNaN(this.firstOpenTime)) this.firstOpenTime = openTime;
+    const inPartialHistory = this.skipFirst && openTime <= this.firstOpenTime;
+    if (this.skipFirst && openTime < this.firstOpenTime) return;
+    if (watermarkUs >= (openTime + ms) * 1000 + this.graceUs) {
+      if (!inPartialHistory) this.reportLate(trade, openTime, watermarkUs);
+      return;
+    }
+    const index = this.indexFor(openTime, watermarkUs);
+    const bar = this.bars[index];
+    if (!bar) return;
+    const closeBefore = bar.close;
+    bar.addTrade(
+      trade.tick.price,
+      trade.tick.timeUs,
+      trade.sizeUnits,
+      trade.quoteHi,
+      trade.quoteLo,
+      trade.takerBuy,
+    );
+    bar.revision++;
+    if (!bar.partial && (bar.final || this.live)) this.context.sink.bar(bar);
+    if (this.flat) {
+      this.fillGapAfter(index, watermarkUs);
+      if (bar.close !== closeBefore) this.carryCloseForward(index);
+    }
+  }
+
+  flush(): void {
+    for (const bar of this.bars) {
+      if (!bar.final) this.finalize(bar);
+      this.pool.recycle(bar);
+    }
+    this.bars.length = 0;
+  }
+
+  rescale(sizePower: number, quotePower: number): void {
+    for (const bar of this.bars) bar.rescale(sizePower, quotePower);
+  }
+
+  private finalize(bar: BarState): void {
+    bar.final = true;
+    bar.revision++;
+    if (!bar.partial) this.context.sink.bar(bar);
+  }
+
+  private lastClose(): number {
+    const newest = this.bars[this.bars.length - 1];
+    return newest ? newest.close : this.evictedClose;
+  }
+
+  private evictPastGrace(watermarkUs: number): void {
+    const bars = this.bars;
+    for (let oldest = bars[0]; oldest; oldest = bars[0]) {
+      if (!oldest.final || watermarkUs < (oldest.openTime + this.ms) * 1000 + this.graceUs) return;
+      bars.shift();
+      if (bars.length === 0) this.evictedClose = oldest.close;
+      this.pool.recycle(oldest);
+    }
+  }
+
+  /** Index of the bar opening at `openTime`, created (in order) if it does not exist yet. */
+  private indexFor(openTime: number, watermarkUs: number): number {
+    const bars = this.bars;
+    let index = bars.length - 1;
+    for (let bar = bars[index]; bar && bar.openTime > openTime; bar = bars[index]) index--;
+    if (bars[index]?.openTime === openTime) return index;
+    const bar = this.pool.take(openTime, openTime + this.ms - 1);
+    bar.partial = this.skipFirst && openTime === this.firstOpenTime;
+    // A bar first seen within its grace is born final: its first emission is its final one.
+    bar.final = watermarkUs >= (openTime + this.ms) * 1000;
+    if (index < bars.length - 1) {
+      bars.splice(index + 1, 0, bar);
+      return index + 1;
+    }
+    if (this.flat && !Number.isNaN(this.newestOpenTime)) {
+      // The gap's bars are not final yet: advance() already emitted every flat bar the watermark passed.
+      for (let gap = this.newestOpenTime + this.ms; gap < openTime; gap += this.ms) {
+        const flat = this.pool.take(gap, gap + this.ms - 1);
+        flat.setFlat(this.lastClose());
+        bars.push(flat);
+      }
+    }
+    bars.push(bar);
+    this.newestOpenTime = openTime;
+    return bars.length - 1;
+  }
+
+  /** After a bar was inserted before older history (keep policy, late start): flat bars up to the next bar. */
+  private fillGapAfter(index: number, watermarkUs: number): void {
+    const bar = this.bars[index];
+    const next = this.bars[index + 1];
+    if (!bar || !next) return;
+    let position = index + 1;
+    for (let gap = bar.openTime + this.ms; gap < next.openTime; gap += this.ms) {
+      const flat = this.pool.take(gap, gap + this.ms - 1);
+      flat.setFlat(bar.close);
+      this.bars.splice(position++, 0, flat);
+      if (watermarkUs >= (gap + this.ms) * 1000) this.finalize(flat);
+    }
+  }
+
+  /** A revised close changes the flat bars that carry it; emitted ones are re-emitted as revisions. */
+  private carryCloseForward(index: number): void {
+    const bars = this.bars;
+    const close = bars[index]?.close ?? 0;
+    for (let next = bars[++index]; next && next.trades === 0 && next.close !== close; next = bars[++index]) {
+      next.setFlat(close);
+      if (next.final) {
+        next.revision++;
+        if (!next.partial) this.context.sink.bar(next);
+      }
+    }
+  }
+
+  private reportLate(trade: ScaledTrade, openTime: number, watermarkUs: number): void {
+    const watermark = Math.floor(watermarkUs / 1000);
+    const { graceMs } = this.context.options;
+    this.context.sink.late({
+      code: 'NXR_LATE_TICK',
+      tick: trade.tick,
+      interval: this.label,
+      barOpenTime: openTime,
+      watermark,
+      reason: `trade ${trade.tick.tradeId} at ${new Date(trade.timeMs).toISOString()} belongs to the ${this.label} bar opened at ${new Date(openTime).toISOString()}, final and past its ${graceMs} ms grace (watermark ${new Date(watermark).toISOString()})`,
+    });
+  }
+}
