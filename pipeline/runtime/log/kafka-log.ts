@@ -1,0 +1,79 @@
+import { Kafka, logLevel } from 'kafkajs';
+import type {
+  LogConsumer,
+  LogProducer,
+  StreamLog,
+  TransactionalProducer,
+} from '../../../schemas/ports/stream-log.js';
+import { createKafkaAdmin } from './kafka/kafka-admin.js';
+import {
+  defaultConsumerTuning,
+  type KafkaConsumerTuning,
+  startKafkaConsumer,
+} from './kafka/kafka-consumer.js';
+import { createKafkaProducer, createKafkaTransactionalProducer } from './kafka/kafka-producers.js';
+
+export interface KafkaLogOptions {
+  readonly brokers: readonly string[];
+  readonly clientId?: string;
+  /** kafkajs's own logging (to the console); our errors carry what matters, so errors only by default */
+  readonly logLevel?: 'nothing' | 'error' | 'warn' | 'info' | 'debug';
+  readonly consumer?: Partial<KafkaConsumerTuning>;
+}
+
+const levels = {
+  nothing: logLevel.NOTHING,
+  error: logLevel.ERROR,
+  warn: logLevel.WARN,
+  info: logLevel.INFO,
+  debug: logLevel.DEBUG,
+} as const;
+
+/** The stream-log port on a Kafka cluster, through kafkajs 2. Topics must exist (never auto-created). */
+export function createKafkaLog(options: KafkaLogOptions): StreamLog {
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'nexural',
+    brokers: [...options.brokers],
+    logLevel: levels[options.logLevel ?? 'error'],
+  });
+  const tuning: KafkaConsumerTuning = { ...defaultConsumerTuning, ...options.consumer };
+  const admin = createKafkaAdmin(kafka);
+  const consumers = new Set<LogConsumer>();
+  const producers = new Set<LogProducer | TransactionalProducer>();
+
+  const track = <T extends LogProducer | TransactionalProducer>(producer: T): T => {
+    producers.add(producer);
+    const close = producer.close.bind(producer);
+    return Object.assign(producer, {
+      close: async () => {
+        producers.delete(producer);
+        await close();
+      },
+    });
+  };
+
+  return {
+    kind: 'kafka',
+    admin,
+    createProducer: async () => track(await createKafkaProducer(kafka, admin.partitionCount)),
+    createTransactionalProducer: async (transactionalId) =>
+      track(await createKafkaTransactionalProducer(kafka, transactionalId, admin.partitionCount)),
+    async consume(consumerOptions) {
+      for (const topic of consumerOptions.topics) await admin.partitionCount(topic);
+      const consumer = await startKafkaConsumer(kafka, consumerOptions, tuning);
+      consumers.add(consumer);
+      const close = consumer.close;
+      return Object.assign(consumer, {
+        close: async () => {
+          consumers.delete(consumer);
+          await close();
+        },
+      });
+    },
+    async close() {
+      await Promise.all([...consumers].map((consumer) => consumer.close()));
+      await Promise.all([...producers].map((producer) => producer.close()));
+      await admin.disconnect();
+    },
+  };
+}

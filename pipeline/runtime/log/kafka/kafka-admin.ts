@@ -1,0 +1,154 @@
+import { type Admin, ConfigResourceTypes, type Kafka } from 'kafkajs';
+import type { StreamLogAdmin, TopicDescription } from '../../../../schemas/ports/stream-log.js';
+import { unknownTopic, validTopicSpecs } from '../topic-spec.js';
+import { fromKafkaError, kafkaCall } from './kafka-errors.js';
+
+export interface KafkaAdmin extends StreamLogAdmin {
+  /** partition count of an existing topic (cached: Nexural never changes it after creation) */
+  partitionCount(topic: string): Promise<number>;
+  disconnect(): Promise<void>;
+}
+
+/** The admin half of the Kafka adapter; connects on first use. */
+export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
+  let connected: Promise<Admin> | null = null;
+  const partitionCounts = new Map<string, number>();
+
+  const admin = (): Promise<Admin> => {
+    connected ??= (async () => {
+      const client = kafka.admin();
+      await kafkaCall('connecting the Kafka admin client', () => client.connect());
+      return client;
+    })().catch((error: unknown) => {
+      connected = null;
+      throw error;
+    });
+    return connected;
+  };
+
+  const existing = async (): Promise<Set<string>> =>
+    new Set(await kafkaCall('listing topics', async () => (await admin()).listTopics()));
+
+  const requireTopic = async (topic: string): Promise<Admin> => {
+    if (!partitionCounts.has(topic) && !(await existing()).has(topic)) throw unknownTopic(topic);
+    return admin();
+  };
+
+  const partitionCount = async (topic: string): Promise<number> => {
+    const cached = partitionCounts.get(topic);
+    if (cached !== undefined) return cached;
+    const client = await requireTopic(topic);
+    const { topics } = await kafkaCall(`reading metadata of "${topic}"`, () =>
+      client.fetchTopicMetadata({ topics: [topic] }),
+    );
+    const count = topics[0]?.partitions.length ?? 0;
+    partitionCounts.set(topic, count);
+    return count;
+  };
+
+  return {
+    partitionCount,
+    async createTopics(specs) {
+      const valid = validTopicSpecs(specs);
+      const present = await existing();
+      const missing = valid.filter((spec) => !present.has(spec.name));
+      if (missing.length === 0) return [];
+      await kafkaCall('creating topics', async () =>
+        (await admin()).createTopics({
+          waitForLeaders: true,
+          topics: missing.map((spec) => ({
+            topic: spec.name,
+            numPartitions: spec.partitions,
+            configEntries: [{ name: 'cleanup.policy', value: spec.compacted ? 'compact' : 'delete' }],
+          })),
+        }),
+      );
+      return missing.map((spec) => spec.name);
+    },
+    async listTopics() {
+      // internal topics (__consumer_offsets, __transaction_state) are the broker's, not ours
+      const names = [...(await existing())].filter((name) => !name.startsWith('__')).sort();
+      if (names.length === 0) return [];
+      const client = await admin();
+      const [{ topics }, configs] = await kafkaCall('describing topics', () =>
+        Promise.all([
+          client.fetchTopicMetadata({ topics: names }),
+          client.describeConfigs({
+            includeSynonyms: false,
+            resources: names.map((name) => ({
+              type: ConfigResourceTypes.TOPIC,
+              name,
+              configNames: ['cleanup.policy'],
+            })),
+          }),
+        ]),
+      );
+      const compacted = new Map(
+        configs.resources.map((resource) => [
+          resource.resourceName,
+          resource.configEntries.some(
+            (entry) => entry.configName === 'cleanup.policy' && entry.configValue.includes('compact'),
+          ),
+        ]),
+      );
+      return topics.map(
+        (topic): TopicDescription => ({
+          name: topic.name,
+          partitions: topic.partitions.length,
+          compacted: compacted.get(topic.name) ?? false,
+        }),
+      );
+    },
+    async deleteTopics(names) {
+      const present = await existing();
+      const topics = names.filter((name) => present.has(name));
+      for (const name of names) partitionCounts.delete(name);
+      if (topics.length === 0) return;
+      await kafkaCall('deleting topics', async () => (await admin()).deleteTopics({ topics }));
+    },
+    async deleteGroups(groupIds) {
+      if (groupIds.length === 0) return;
+      try {
+        await (await admin()).deleteGroups([...groupIds]);
+      } catch (error) {
+        // a group that never committed does not exist on the broker: nothing to delete
+        const groups =
+          (error as { groups?: { errorCode: number; error?: { type?: string } }[] }).groups ?? [];
+        const failed = groups.filter(
+          (group) => group.errorCode !== 0 && group.error?.type !== 'GROUP_ID_NOT_FOUND',
+        );
+        if (groups.length === 0 || failed.length > 0) throw fromKafkaError(error, 'deleting groups');
+      }
+    },
+    async partitionRanges(topic) {
+      const client = await requireTopic(topic);
+      const offsets = await kafkaCall(`reading offsets of "${topic}"`, () => client.fetchTopicOffsets(topic));
+      return offsets
+        .map(({ partition, low, high }) => ({ partition, low, high }))
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async offsetsForTimes(topic, timestamp) {
+      const client = await requireTopic(topic);
+      const offsets = await kafkaCall(`finding offsets of "${topic}" at ${timestamp}`, () =>
+        client.fetchTopicOffsetsByTimestamp(topic, timestamp),
+      );
+      return offsets
+        .map(({ partition, offset }) => ({ topic, partition, offset }))
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async committedOffsets(groupId, topic) {
+      const client = await requireTopic(topic);
+      const [result] = await kafkaCall(`reading offsets of group "${groupId}"`, () =>
+        client.fetchOffsets({ groupId, topics: [topic] }),
+      );
+      return (result?.partitions ?? [])
+        .map(({ partition, offset }) => ({ topic, partition, offset: offset === '-1' ? null : offset }))
+        .sort((a, b) => a.partition - b.partition);
+    },
+    async disconnect() {
+      const client = connected;
+      connected = null;
+      if (client !== null) await (await client).disconnect();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import type { Batch, EachBatchPayload, IHeaders, Kafka, KafkaMessage } from 'kafkajs';
+import type {
+  ConsumerOptions,
+  LogConsumer,
+  LogRecord,
+  PartitionOffset,
+  TopicPartition,
+} from '../../../../schemas/ports/stream-log.js';
+import { validOffsets } from '../topic-spec.js';
+import { kafkaCall } from './kafka-errors.js';
+
+export interface KafkaConsumerTuning {
+  /** bytes fetched per partition per request: bigger batches, fewer round trips (kafkajs default 1 MiB) */
+  readonly maxBytesPerPartition: number;
+  /** bytes per fetch response across partitions (kafkajs default 10 MiB) */
+  readonly maxBytes: number;
+  /** how long the broker holds an empty fetch; bounds how fast an idle consumer notices close() */
+  readonly maxWaitTimeInMs: number;
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  /**
+   * Partitions handled at once. Only worth raising when the handler waits on I/O; a handler sharing one
+   * transactional producer must keep 1 (one transaction at a time).
+   */
+  readonly partitionsConsumedConcurrently: number;
+}
+
+export const defaultConsumerTuning: KafkaConsumerTuning = {
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 32 * 1024 * 1024,
+  maxWaitTimeInMs: 250,
+  sessionTimeout: 10_000,
+  heartbeatInterval: 1_000,
+  partitionsConsumedConcurrently: 1,
+};
+
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
+
+function headersOf(headers: IHeaders | undefined): Readonly<Record<string, string>> {
+  if (headers === undefined) return noHeaders;
+  const entries = Object.entries(headers);
+  if (entries.length === 0) return noHeaders;
+  const result: Record<string, string> = {};
+  for (const [name, value] of entries) {
+    const last = Array.isArray(value) ? value.at(-1) : value;
+    if (last !== undefined) result[name] = last.toString();
+  }
+  return result;
+}
+
+function toRecord(batch: Batch, message: KafkaMessage): LogRecord {
+  return {
+    topic: batch.topic,
+    partition: batch.partition,
+    offset: message.offset,
+    key: message.key === null ? null : message.key.toString('utf8'),
+    value: message.value,
+    timestamp: Number(message.timestamp),
+    headers: headersOf(message.headers),
+  };
+}
+
+const same = (a: TopicPartition, b: TopicPartition) => a.topic === b.topic && a.partition === b.partition;
+
+/** A kafkajs consumer behind the port: manual commits, rebalance hooks, a handler error stops it. */
+export async function startKafkaConsumer(
+  kafka: Kafka,
+  options: ConsumerOptions,
+  tuning: KafkaConsumerTuning,
+): Promise<LogConsumer> {
+  let state: 'running' | 'closing' | 'failed' = 'running';
+  let assignment: readonly TopicPartition[] = [];
+  let rebalanceWork: Promise<void> = Promise.resolve();
+  let stopping: Promise<void> | null = null;
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    readUncommitted: false,
+    maxBytesPerPartition: tuning.maxBytesPerPartition,
+    maxBytes: tuning.maxBytes,
+    maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+    sessionTimeout: tuning.sessionTimeout,
+    heartbeatInterval: tuning.heartbeatInterval,
+    // kafkajs restarts after broker trouble on its own; after a handler failure it must stay down
+    retry: { restartOnFailure: async () => state === 'running' },
+  });
+
+  const stop = (error?: Error): Promise<void> => {
+    stopping ??= (async () => {
+      await consumer.disconnect();
+      await rebalanceWork.catch(() => {});
+      const revoked = assignment;
+      assignment = [];
+      if (revoked.length > 0 && error === undefined) await options.onRevoked?.(revoked, api);
+      if (error !== undefined) options.onError?.(error);
+    })();
+    return stopping;
+  };
+
+  const fail = (thrown: unknown) => {
+    if (state !== 'running') return;
+    state = 'failed';
+    // stop outside the batch callback: kafkajs waits for the running batch before it leaves the group
+    setImmediate(() => void stop(thrown instanceof Error ? thrown : new Error(String(thrown))));
+  };
+
+  const api: LogConsumer = {
+    groupId: options.groupId,
+    assignment: () => assignment,
+    commit: (offsets) =>
+      kafkaCall('committing offsets', () => consumer.commitOffsets([...validOffsets(offsets)])),
+    pause: (partitions) =>
+      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] }))),
+    resume: (partitions) =>
+      consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] }))),
+    seek: (position: PartitionOffset) => {
+      const [valid] = validOffsets([position]);
+      if (valid !== undefined) consumer.seek(valid);
+    },
+    close: () => {
+      if (state === 'running') state = 'closing';
+      return stop();
+    },
+  };
+
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const next = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
+      partitions.map((partition) => ({ topic, partition })),
+    );
+    rebalanceWork = rebalanceWork
+      .then(async () => {
+        const revoked = assignment;
+        assignment = next;
+        if (revoked.length > 0) await options.onRevoked?.(revoked, api);
+        if (next.length > 0) await options.onAssigned?.(next, api);
+      })
+      .catch(fail);
+  });
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart && state === 'running') fail(payload.error);
+  });
+
+  const eachBatch = async ({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload) => {
+    await rebalanceWork;
+    const owned = assignment.some((tp) => same(tp, batch));
+    if (state !== 'running' || !isRunning() || isStale() || !owned || batch.messages.length === 0) return;
+    try {
+      await options.handler({
+        topic: batch.topic,
+        partition: batch.partition,
+        records: batch.messages.map((message) => toRecord(batch, message)),
+        highWatermark: batch.highWatermark,
+      });
+    } catch (error) {
+      fail(error);
+      return;
+    }
+    // a seek during the handler wins over the position after this batch
+    if (isStale()) return;
+    const last = batch.lastOffset();
+    resolveOffset(last);
+    if ((options.commit ?? 'after-batch') === 'after-batch') {
+      const offset = String(BigInt(last) + 1n);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+    }
+  };
+
+  await kafkaCall(`joining group "${options.groupId}"`, async () => {
+    await consumer.connect();
+    await consumer.subscribe({
+      topics: [...options.topics],
+      fromBeginning: (options.start ?? 'earliest') === 'earliest',
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+      eachBatch,
+    });
+  });
+  // run() returns once the first join is done; its assignment hook is still running
+  await rebalanceWork;
+  return api;
+}

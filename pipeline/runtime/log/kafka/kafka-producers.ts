@@ -1,0 +1,162 @@
+import {
+  CompressionTypes,
+  type Kafka,
+  type Message,
+  type Producer,
+  type ProducerConfig,
+  type RecordMetadata,
+  type TopicMessages,
+} from 'kafkajs';
+import type {
+  LogProducer,
+  LogTransaction,
+  OutgoingRecord,
+  PartitionOffset,
+  TransactionalProducer,
+} from '../../../../schemas/ports/stream-log.js';
+import { partitionForKey } from '../murmur2.js';
+import { validOffsets, validRecords } from '../topic-spec.js';
+import { kafkaCall } from './kafka-errors.js';
+
+/** Kafka's default partitioner, stated explicitly (silences kafkajs's v2 warning; we pick partitions ourselves). */
+const explicitPartitioner: ProducerConfig['createPartitioner'] =
+  () =>
+  ({ message }) =>
+    message.partition ?? 0;
+
+/**
+ * Idempotent with acks=all: retries cannot duplicate or reorder. One request in flight per broker is what
+ * kafkajs needs to keep idempotent sequence numbers valid; throughput comes from batching whole arrays of
+ * records into one request instead. No compression: on one machine the CPU is scarcer than the network.
+ */
+const producerConfig: ProducerConfig = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+  createPartitioner: explicitPartitioner,
+};
+
+interface Placed {
+  readonly topicMessages: TopicMessages[];
+  /** per input record: topic, partition and its index among that partition's records in this request */
+  readonly slots: readonly { readonly topic: string; readonly partition: number; readonly index: number }[];
+}
+
+/** Chooses partitions (murmur2 like the Java client) and groups records per topic, order kept. */
+async function place(
+  records: readonly OutgoingRecord[],
+  partitionCount: (topic: string) => Promise<number>,
+): Promise<Placed> {
+  const byTopic = new Map<string, Message[]>();
+  const perPartition = new Map<string, number>();
+  const slots: Placed['slots'][number][] = [];
+  let roundRobin = 0;
+  const counts = new Map<string, number>();
+  for (const topic of new Set(validRecords(records).map((record) => record.topic))) {
+    counts.set(topic, await partitionCount(topic));
+  }
+  for (const record of records) {
+    const count = counts.get(record.topic) ?? 1;
+    const partition =
+      record.partition ?? (record.key === null ? roundRobin++ % count : partitionForKey(record.key, count));
+    const message: Message = {
+      key: record.key,
+      value: record.value,
+      partition,
+      ...(record.timestamp === undefined ? {} : { timestamp: String(record.timestamp) }),
+      ...(record.headers === undefined ? {} : { headers: { ...record.headers } }),
+    };
+    let messages = byTopic.get(record.topic);
+    if (messages === undefined) {
+      messages = [];
+      byTopic.set(record.topic, messages);
+    }
+    messages.push(message);
+    const slot = `${record.topic}\u0000${partition}`;
+    const index = perPartition.get(slot) ?? 0;
+    perPartition.set(slot, index + 1);
+    slots.push({ topic: record.topic, partition, index });
+  }
+  return { topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), slots };
+}
+
+function positionsOf(placed: Placed, metadata: readonly RecordMetadata[]): PartitionOffset[] {
+  const base = new Map(
+    metadata.map((entry) => [`${entry.topicName}\u0000${entry.partition}`, entry.baseOffset]),
+  );
+  return placed.slots.map(({ topic, partition, index }) => ({
+    topic,
+    partition,
+    offset: String(BigInt(base.get(`${topic}\u0000${partition}`) ?? '0') + BigInt(index)),
+  }));
+}
+
+export async function createKafkaProducer(
+  kafka: Kafka,
+  partitionCount: (topic: string) => Promise<number>,
+): Promise<LogProducer> {
+  const producer = kafka.producer(producerConfig);
+  await kafkaCall('connecting a Kafka producer', () => producer.connect());
+  return {
+    async send(records) {
+      if (records.length === 0) return [];
+      const placed = await place(records, partitionCount);
+      const metadata = await kafkaCall('producing', () =>
+        producer.sendBatch({
+          topicMessages: placed.topicMessages,
+          acks: -1,
+          compression: CompressionTypes.None,
+        }),
+      );
+      return positionsOf(placed, metadata);
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+function wrapTransaction(
+  transaction: Awaited<ReturnType<Producer['transaction']>>,
+  partitionCount: (topic: string) => Promise<number>,
+): LogTransaction {
+  return {
+    async send(records) {
+      if (records.length === 0) return;
+      const { topicMessages } = await place(records, partitionCount);
+      await kafkaCall('producing in a transaction', () =>
+        transaction.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None }),
+      );
+    },
+    async sendOffsets(groupId, offsets) {
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const { topic, partition, offset } of validOffsets(offsets)) {
+        byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+      }
+      const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+      await kafkaCall('committing offsets in a transaction', () =>
+        transaction.sendOffsets({ consumerGroupId: groupId, topics }),
+      );
+    },
+    commit: () => kafkaCall('committing a transaction', () => transaction.commit()),
+    abort: () => kafkaCall('aborting a transaction', () => transaction.abort()),
+  };
+}
+
+export async function createKafkaTransactionalProducer(
+  kafka: Kafka,
+  transactionalId: string,
+  partitionCount: (topic: string) => Promise<number>,
+): Promise<TransactionalProducer> {
+  const producer = kafka.producer({ ...producerConfig, transactionalId, transactionTimeout: 30_000 });
+  await kafkaCall('connecting a transactional producer', () => producer.connect());
+  // kafkajs registers the transactional id lazily; an empty transaction registers it now, which fences
+  // (aborts and locks out) any older producer with this id, as the port promises at creation
+  await kafkaCall('registering the transactional id', async () => (await producer.transaction()).abort());
+  return {
+    transactionalId,
+    async transaction() {
+      const transaction = await kafkaCall('beginning a transaction', () => producer.transaction());
+      return wrapTransaction(transaction, partitionCount);
+    },
+    close: () => producer.disconnect(),
+  };
+}
