@@ -1,0 +1,46 @@
+import type { StagedValue, TableWrite } from './table-writes.js';
+
+/** The rows as `unnest($1::text[], …) AS staged(…)` plus one array parameter per column. */
+export function unnestSource<Row>(
+  write: TableWrite<Row>,
+  rows: readonly Row[],
+): { source: string; params: StagedValue[][] } {
+  const params = write.columns.map((column) => rows.map((row) => column.value(row)));
+  const arrays = write.columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ');
+  const names = write.columns.map((column) => column.name).join(', ');
+  return { source: `unnest(${arrays}) AS staged(${names})`, params };
+}
+
+export const stagingTableName = <Row>(write: TableWrite<Row>): string => `nexural_stage_${write.table}`;
+
+/** A per-connection temporary table for COPY, emptied at every commit. */
+export function stagingTableDdl<Row>(write: TableWrite<Row>): string {
+  const columns = write.columns.map((column) => `${column.name} ${column.type}`).join(', ');
+  return `CREATE TEMP TABLE IF NOT EXISTS ${stagingTableName(write)} (${columns}) ON COMMIT DELETE ROWS`;
+}
+
+// COPY text format: backslash escapes for the characters that delimit fields and rows.
+const needsEscape = /[\\\t\n\r]/;
+const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function copyField(value: StagedValue): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  return needsEscape.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => escapes[char] ?? char) : value;
+}
+
+/** Rows as COPY text-format lines (tab-separated, newline-terminated). */
+export function copyText<Row>(write: TableWrite<Row>, rows: readonly Row[]): string {
+  const columns = write.columns;
+  let text = '';
+  for (const row of rows) {
+    let line = '';
+    for (let index = 0; index < columns.length; index++) {
+      const column = columns[index];
+      if (!column) continue;
+      line += (index === 0 ? '' : '\t') + copyField(column.value(row));
+    }
+    text += `${line}\n`;
+  }
+  return text;
+}

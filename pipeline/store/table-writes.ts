@@ -1,0 +1,219 @@
+import type { AlertEvent } from '../../schemas/alert-event.js';
+import type { Bar } from '../../schemas/bar.js';
+import type { IndicatorValue } from '../../schemas/indicator-value.js';
+import type { StoreRecordKind } from '../../schemas/ports/store.js';
+import type { QuoteTick, TradeTick } from '../../schemas/tick.js';
+
+/**
+ * How each record kind is written: the staged columns (one per value, plain types so COPY text and UNNEST
+ * arrays carry them), the INSERT … SELECT that converts them, and the ON CONFLICT rule that makes writes
+ * idempotent. Both adapters use these, so PGlite and PostgreSQL apply exactly the same upserts.
+ */
+export type StagedType = 'text' | 'int8' | 'int4' | 'float8' | 'bool';
+export type StagedValue = string | number | boolean;
+
+export interface StagedColumn<Row> {
+  readonly name: string;
+  readonly type: StagedType;
+  readonly value: (row: Row) => StagedValue;
+}
+
+export interface TableWrite<Row> {
+  readonly kind: StoreRecordKind;
+  readonly table: string;
+  readonly columns: readonly StagedColumn<Row>[];
+  /** `INSERT … SELECT … FROM <source> ON CONFLICT …` with `{source}` for the staged rows */
+  readonly upsert: string;
+  /**
+   * Rows with the same key inside one statement would make ON CONFLICT DO UPDATE fail ("cannot affect row a
+   * second time"): the writer keeps, per key, the row the conflict rule would have kept.
+   */
+  readonly dedupe?: { key: (row: Row) => string; replaces: (candidate: Row, kept: Row) => boolean };
+  /** venue/symbol of each row, registered in `symbols` */
+  readonly symbolOf?: (row: Row) => { venue: string; symbol: string };
+}
+
+const ms = (column: string) => `TIMESTAMPTZ 'epoch' + ${column} * INTERVAL '1 millisecond'`;
+const us = (column: string) => `TIMESTAMPTZ 'epoch' + ${column} * INTERVAL '1 microsecond'`;
+
+/** A bar replaces the stored one only if it is a newer revision, or the same revision turned final. */
+export const barReplaces = (candidate: Bar, kept: Bar): boolean =>
+  candidate.revision > kept.revision ||
+  (candidate.revision === kept.revision && candidate.final && !kept.final);
+
+export const barWrite: TableWrite<Bar> = {
+  kind: 'bars',
+  table: 'bars',
+  columns: [
+    { name: 'venue', type: 'text', value: (bar) => bar.venue },
+    { name: 'symbol', type: 'text', value: (bar) => bar.symbol },
+    { name: 'bar_interval', type: 'text', value: (bar) => bar.interval },
+    { name: 'open_time_ms', type: 'int8', value: (bar) => bar.openTime },
+    { name: 'close_time_ms', type: 'int8', value: (bar) => bar.closeTime },
+    { name: 'open', type: 'float8', value: (bar) => bar.open },
+    { name: 'high', type: 'float8', value: (bar) => bar.high },
+    { name: 'low', type: 'float8', value: (bar) => bar.low },
+    { name: 'close', type: 'float8', value: (bar) => bar.close },
+    { name: 'volume', type: 'float8', value: (bar) => bar.volume },
+    { name: 'quote_volume', type: 'float8', value: (bar) => bar.quoteVolume },
+    { name: 'trades', type: 'int8', value: (bar) => bar.trades },
+    { name: 'taker_buy_volume', type: 'float8', value: (bar) => bar.takerBuyVolume },
+    { name: 'final', type: 'bool', value: (bar) => bar.final },
+    { name: 'revision', type: 'int4', value: (bar) => bar.revision },
+  ],
+  upsert: `INSERT INTO bars AS stored (venue, symbol, bar_interval, open_time, close_time, open, high, low, close,
+      volume, quote_volume, trades, taker_buy_volume, final, revision)
+    SELECT venue, symbol, bar_interval, ${ms('open_time_ms')}, ${ms('close_time_ms')}, open, high, low, close,
+      volume, quote_volume, trades, taker_buy_volume, final, revision
+    FROM {source}
+    ON CONFLICT (venue, symbol, bar_interval, open_time) DO UPDATE SET
+      close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+      close = EXCLUDED.close, volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
+      trades = EXCLUDED.trades, taker_buy_volume = EXCLUDED.taker_buy_volume, final = EXCLUDED.final,
+      revision = EXCLUDED.revision
+    WHERE EXCLUDED.revision > stored.revision
+      OR (EXCLUDED.revision = stored.revision AND EXCLUDED.final AND NOT stored.final)`,
+  dedupe: {
+    key: (bar) => `${bar.venue}\u0000${bar.symbol}\u0000${bar.interval}\u0000${bar.openTime}`,
+    replaces: barReplaces,
+  },
+  symbolOf: (bar) => bar,
+};
+
+export const tradeWrite: TableWrite<TradeTick> = {
+  kind: 'trades',
+  table: 'trade_ticks',
+  columns: [
+    { name: 'venue', type: 'text', value: (tick) => tick.venue },
+    { name: 'symbol', type: 'text', value: (tick) => tick.symbol },
+    { name: 'time_us', type: 'int8', value: (tick) => tick.timeUs },
+    { name: 'trade_id', type: 'text', value: (tick) => tick.tradeId },
+    { name: 'price', type: 'float8', value: (tick) => tick.price },
+    { name: 'size', type: 'float8', value: (tick) => tick.size },
+    { name: 'aggressor', type: 'text', value: (tick) => tick.aggressor },
+  ],
+  upsert: `INSERT INTO trade_ticks (venue, symbol, time, trade_id, price, size, aggressor)
+    SELECT venue, symbol, ${us('time_us')}, trade_id, price, size, aggressor FROM {source}
+    ON CONFLICT DO NOTHING`,
+  symbolOf: (tick) => tick,
+};
+
+export const quoteWrite: TableWrite<QuoteTick> = {
+  kind: 'quotes',
+  table: 'quotes',
+  columns: [
+    { name: 'venue', type: 'text', value: (quote) => quote.venue },
+    { name: 'symbol', type: 'text', value: (quote) => quote.symbol },
+    { name: 'time_us', type: 'int8', value: (quote) => quote.timeUs },
+    { name: 'update_id', type: 'text', value: (quote) => quote.updateId ?? '' },
+    { name: 'bid_price', type: 'float8', value: (quote) => quote.bidPrice },
+    { name: 'bid_size', type: 'float8', value: (quote) => quote.bidSize },
+    { name: 'ask_price', type: 'float8', value: (quote) => quote.askPrice },
+    { name: 'ask_size', type: 'float8', value: (quote) => quote.askSize },
+  ],
+  upsert: `INSERT INTO quotes (venue, symbol, time, update_id, bid_price, bid_size, ask_price, ask_size)
+    SELECT venue, symbol, ${us('time_us')}, update_id, bid_price, bid_size, ask_price, ask_size FROM {source}
+    ON CONFLICT DO NOTHING`,
+  symbolOf: (quote) => quote,
+};
+
+export const indicatorValueWrite: TableWrite<IndicatorValue> = {
+  kind: 'indicatorValues',
+  table: 'indicator_values',
+  columns: [
+    { name: 'venue', type: 'text', value: (value) => value.venue },
+    { name: 'symbol', type: 'text', value: (value) => value.symbol },
+    { name: 'bar_interval', type: 'text', value: (value) => value.interval },
+    { name: 'spec', type: 'text', value: (value) => value.spec },
+    { name: 'open_time_ms', type: 'int8', value: (value) => value.openTime },
+    { name: 'outputs', type: 'text', value: (value) => JSON.stringify(value.outputs) },
+    { name: 'final', type: 'bool', value: (value) => value.final },
+  ],
+  // A value on a forming bar never replaces one on the final bar; identical values are not rewritten.
+  upsert: `INSERT INTO indicator_values AS stored (venue, symbol, bar_interval, spec, open_time, outputs, final)
+    SELECT venue, symbol, bar_interval, spec, ${ms('open_time_ms')}, outputs::jsonb, final FROM {source}
+    ON CONFLICT (venue, symbol, bar_interval, spec, open_time) DO UPDATE SET
+      outputs = EXCLUDED.outputs, final = EXCLUDED.final
+    WHERE (EXCLUDED.final OR NOT stored.final)
+      AND (stored.outputs, stored.final) IS DISTINCT FROM (EXCLUDED.outputs, EXCLUDED.final)`,
+  dedupe: {
+    key: (value) =>
+      `${value.venue}\u0000${value.symbol}\u0000${value.interval}\u0000${value.spec}\u0000${value.openTime}`,
+    replaces: (candidate, kept) => candidate.final || !kept.final,
+  },
+};
+
+const commonAlertKeys = new Set([
+  'kind',
+  'id',
+  'ruleId',
+  'owner',
+  'venue',
+  'symbol',
+  'interval',
+  'time',
+  'message',
+]);
+
+/** The kind-specific part of an alert event (why it fired or stopped), stored as jsonb. */
+export function alertProvenance(event: AlertEvent): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(event).filter(([key]) => !commonAlertKeys.has(key)));
+}
+
+export const alertEventWrite: TableWrite<AlertEvent> = {
+  kind: 'alertEvents',
+  table: 'alert_events',
+  columns: [
+    { name: 'id', type: 'text', value: (event) => event.id },
+    { name: 'time_ms', type: 'int8', value: (event) => event.time },
+    { name: 'kind', type: 'text', value: (event) => event.kind },
+    { name: 'rule_id', type: 'text', value: (event) => event.ruleId },
+    { name: 'owner', type: 'text', value: (event) => event.owner },
+    { name: 'venue', type: 'text', value: (event) => event.venue },
+    { name: 'symbol', type: 'text', value: (event) => event.symbol },
+    { name: 'bar_interval', type: 'text', value: (event) => event.interval },
+    { name: 'message', type: 'text', value: (event) => event.message },
+    { name: 'provenance', type: 'text', value: (event) => JSON.stringify(alertProvenance(event)) },
+  ],
+  upsert: `INSERT INTO alert_events (id, time, kind, rule_id, owner, venue, symbol, bar_interval, message, provenance)
+    SELECT id, ${ms('time_ms')}, kind, rule_id, owner, venue, symbol, bar_interval, message, provenance::jsonb
+    FROM {source}
+    ON CONFLICT DO NOTHING`,
+};
+
+/** Keeps one row per key, the one the table's conflict rule would leave stored, in first-seen order. */
+export function dedupeRows<Row>(write: TableWrite<Row>, rows: readonly Row[]): readonly Row[] {
+  const dedupe = write.dedupe;
+  if (!dedupe || rows.length < 2) return rows;
+  const kept = new Map<string, Row>();
+  for (const row of rows) {
+    const key = dedupe.key(row);
+    const current = kept.get(key);
+    if (current === undefined || dedupe.replaces(row, current)) kept.set(key, row);
+  }
+  return kept.size === rows.length ? rows : [...kept.values()];
+}
+
+/** Distinct venue/symbol pairs of a batch, for the symbols table. */
+export function symbolsOf<Row>(
+  write: TableWrite<Row>,
+  rows: readonly Row[],
+): { venues: string[]; symbols: string[] } {
+  const venues: string[] = [];
+  const symbols: string[] = [];
+  const symbolOf = write.symbolOf;
+  if (!symbolOf) return { venues, symbols };
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const { venue, symbol } = symbolOf(row);
+    const key = `${venue}\u0000${symbol}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    venues.push(venue);
+    symbols.push(symbol);
+  }
+  return { venues, symbols };
+}
+
+export const registerSymbols = `INSERT INTO symbols (venue, symbol)
+  SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`;
