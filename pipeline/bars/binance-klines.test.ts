@@ -10,7 +10,8 @@ const dataFile = (name: string) => fileURLToPath(new URL(`../../../shared/data/$
 const umTrades = dataFile('binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv');
 const umKlines = dataFile('binance_um_BTCUSDT_klines_1m_2024-08-08T2340Z_2024-08-09T0009Z.csv');
 const xrpAggTrades = dataFile('binance_spot_XRPETH_aggTrades_2019-10-11_2019-10-13.csv');
-const xrpOhlcv = (interval: '1m' | '5m') => dataFile(`binance_spot_XRPETH_ohlcv_${interval}_2019-10-11_2019-10-13.csv`);
+const xrpOhlcv = (interval: '1m' | '5m') =>
+  dataFile(`binance_spot_XRPETH_ohlcv_${interval}_2019-10-11_2019-10-13.csv`);
 
 /** A decimal as its exact value's canonical spelling: "61800.30" and "1482.0" become "61800.3" and "1482". */
 const exact = (decimal: string): string => {
@@ -48,7 +49,8 @@ async function finalBars(
       late: (late) => expect.fail(late.reason),
     },
   );
-  for await (const tick of readTradeFile(path, { format, venue: 'binance', symbol: 'X' })) aggregator.add(tick);
+  for await (const tick of readTradeFile(path, { format, venue: 'binance', symbol: 'X' }))
+    aggregator.add(tick);
   aggregator.flush();
   return bars;
 }
@@ -82,20 +84,30 @@ describe('1m bars from Binance USDⓈ-M BTCUSDT trades', () => {
 });
 
 describe('bars from Binance spot XRPETH aggTrades', () => {
-  it.each(['1m', '5m'] as const)('equal the exchange %s OHLCV, empty intervals as flat bars', async (interval) => {
-    const bars = await finalBars(xrpAggTrades, 'binance-aggtrades', ['1m', '5m']);
-    const expected = (await readCsv(xrpOhlcv(interval))).map((row) => ({
-      openTime: Number(row.open_time),
-      open: exact(row.open ?? ''),
-      high: exact(row.high ?? ''),
-      low: exact(row.low ?? ''),
-      close: exact(row.close ?? ''),
-      volume: exact(row.volume ?? ''),
-    }));
-    const actual = bars
-      .filter((bar) => bar.interval === interval)
-      .map(({ openTime, open, high, low, close, volume }) => ({ openTime, open, high, low, close, volume }));
-    expect(actual).toHaveLength(interval === '1m' ? 3560 : 712);
-    expect(actual).toEqual(expected);
-  });
+  it.each(['1m', '5m'] as const)(
+    'equal the exchange %s OHLCV, empty intervals as flat bars',
+    async (interval) => {
+      const bars = await finalBars(xrpAggTrades, 'binance-aggtrades', ['1m', '5m']);
+      const expected = (await readCsv(xrpOhlcv(interval))).map((row) => ({
+        openTime: Number(row.open_time),
+        open: exact(row.open ?? ''),
+        high: exact(row.high ?? ''),
+        low: exact(row.low ?? ''),
+        close: exact(row.close ?? ''),
+        volume: exact(row.volume ?? ''),
+      }));
+      const actual = bars
+        .filter((bar) => bar.interval === interval)
+        .map(({ openTime, open, high, low, close, volume }) => ({
+          openTime,
+          open,
+          high,
+          low,
+          close,
+          volume,
+        }));
+      expect(actual).toHaveLength(interval === '1m' ? 3560 : 712);
+      expect(actual).toEqual(expected);
+    },
+  );
 });
