@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type logCreator, logLevel } from 'kafkajs';
 import type {
   LogConsumer,
   LogProducer,
@@ -29,12 +29,26 @@ const levels = {
   debug: logLevel.DEBUG,
 } as const;
 
+/**
+ * kafkajs logs every error response of the broker at ERROR, even the ones it retries (a rebalance in
+ * progress, a coordinator moving). Those are routine; a failure that survives the retries reaches the
+ * caller as an error. So connection-level responses are dropped unless debugging.
+ */
+const quietLogCreator: logCreator = (level) => (entry) => {
+  if (entry.namespace === 'Connection' && level < logLevel.DEBUG) return;
+  const { timestamp, message, ...extra } = entry.log;
+  process.stderr.write(
+    `${JSON.stringify({ level: entry.label, timestamp, logger: 'kafkajs', message, ...extra })}\n`,
+  );
+};
+
 /** The stream-log port on a Kafka cluster, through kafkajs 2. Topics must exist (never auto-created). */
 export function createKafkaLog(options: KafkaLogOptions): StreamLog {
   const kafka = new Kafka({
     clientId: options.clientId ?? 'nexural',
     brokers: [...options.brokers],
     logLevel: levels[options.logLevel ?? 'error'],
+    logCreator: quietLogCreator,
   });
   const tuning: KafkaConsumerTuning = { ...defaultConsumerTuning, ...options.consumer };
   const admin = createKafkaAdmin(kafka);

@@ -1,7 +1,10 @@
-import { type Admin, ConfigResourceTypes, type Kafka } from 'kafkajs';
+import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { StreamLogAdmin, TopicDescription } from '../../../../schemas/ports/stream-log.js';
 import { unknownTopic, validTopicSpecs } from '../topic-spec.js';
 import { fromKafkaError, kafkaCall } from './kafka-errors.js';
+
+// kafkajs is CommonJS; Node's ESM loader does not see this export by name
+const { ConfigResourceTypes } = kafkajs;
 
 export interface KafkaAdmin extends StreamLogAdmin {
   /** partition count of an existing topic (cached: Nexural never changes it after creation) */
