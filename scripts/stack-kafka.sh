@@ -20,7 +20,7 @@ build_kafka_libs() {
 kafka_prepare() {
   require_cmd java "install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
   require_cmd mvn "install Maven (apt-get install maven)"
-  KAFKA_HOME=$(cached_dir "kafka-$KAFKA_VERSION" build_kafka_libs)
+  KAFKA_HOME=$(cached_dir "kafka-$KAFKA_VERSION" build_kafka_libs "libs/kafka_2.13-$KAFKA_VERSION.jar")
 }
 
 kafka_pid() { pid_of kafka "$KAFKA_DIR"; }

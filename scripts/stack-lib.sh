@@ -33,7 +33,7 @@ APT_UPDATED=0
 apt_update_once() {
   [[ $APT_UPDATED -eq 1 ]] && return 0
   log "apt-get update"
-  apt-get update -q >"$LOG_DIR/apt.log" 2>&1 || die "apt-get update failed; tail of $LOG_DIR/apt.log:
+  apt-get -o DPkg::Lock::Timeout=600 update -q >"$LOG_DIR/apt.log" 2>&1 || die "apt-get update failed; tail of $LOG_DIR/apt.log:
 $(tail -n 20 "$LOG_DIR/apt.log")"
   APT_UPDATED=1
 }
@@ -48,22 +48,23 @@ apt_install() {
   [[ $EUID -eq 0 ]] || die "missing Debian packages: ${missing[*]} (run as root, or install them: apt-get install ${missing[*]})"
   apt_update_once
   log "apt-get install ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 ||
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}" >>"$LOG_DIR/apt.log" 2>&1 ||
     die "apt-get install ${missing[*]} failed; tail of $LOG_DIR/apt.log:
 $(tail -n 20 "$LOG_DIR/apt.log")"
 }
 
 # Prints the path of a cached folder NAME, building it with the function BUILD (called with the target
 # folder) when neither .stack/cache nor the machine-level cache has it. A build lands in a temporary folder
-# and is renamed when complete, so an interrupted build is never mistaken for a finished one.
+# and is renamed when complete, so an interrupted build is never mistaken for a finished one; a cached
+# folder without the file KEY (a path inside it) is not trusted either.
 cached_dir() {
-  local name="$1" build="$2" local_path="$CACHE_DIR/$1" target tmp
-  if [[ -f "$local_path/.complete" ]]; then
+  local name="$1" build="$2" key="$3" local_path="$CACHE_DIR/$1" target tmp
+  if [[ -f "$local_path/.complete" && -e "$local_path/$key" ]]; then
     printf '%s\n' "$local_path"
     return 0
   fi
   rm -rf "$local_path"
-  if [[ -f "$MACHINE_CACHE/$name/.complete" ]]; then
+  if [[ -f "$MACHINE_CACHE/$name/.complete" && -e "$MACHINE_CACHE/$name/$key" ]]; then
     ln -s "$MACHINE_CACHE/$name" "$local_path"
     printf '%s\n' "$local_path"
     return 0
@@ -76,9 +77,15 @@ cached_dir() {
     rm -rf "$tmp"
     die "building $name failed"
   }
+  [[ -e "$tmp/$key" ]] || die "building $name left no $key"
   touch "$tmp/.complete"
-  rm -rf "$target"
-  mv "$tmp" "$target"
+  # Another checkout may have finished the same build meanwhile: keep the first one.
+  if [[ -f "$target/.complete" && -e "$target/$key" ]]; then
+    rm -rf "$tmp"
+  else
+    rm -rf "$target"
+    mv -T "$tmp" "$target"
+  fi
   [[ "$target" == "$local_path" ]] || ln -s "$target" "$local_path"
   printf '%s\n' "$local_path"
 }

@@ -46,7 +46,7 @@ registry_prepare() {
     die "Apicurio Registry $REGISTRY_VERSION needs Java 21+; none found in NEXURAL_STACK_REGISTRY_JAVA_HOME, JAVA_HOME or /usr/lib/jvm"
   require_cmd mvn "install Maven (apt-get install maven)"
   require_cmd curl "install curl (apt-get install curl)"
-  REGISTRY_HOME=$(cached_dir "apicurio-registry-$REGISTRY_VERSION" build_registry)
+  REGISTRY_HOME=$(cached_dir "apicurio-registry-$REGISTRY_VERSION" build_registry quarkus-run.jar)
 }
 
 registry_pid() { pid_of registry "$REGISTRY_DIR"; }

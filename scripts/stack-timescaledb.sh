@@ -76,7 +76,8 @@ timescaledb_prepare() {
   [[ $EUID -eq 0 ]] || die "timescaledb is not installed for PostgreSQL $PG_MAJOR, and installing it needs root"
 
   local name="timescaledb-pg$PG_MAJOR" staged
-  if [[ ! -f "$CACHE_DIR/$name/.complete" && ! -f "$MACHINE_CACHE/$name/.complete" ]]; then
+  local key="root/usr/share/postgresql/$PG_MAJOR/extension/timescaledb.control"
+  if [[ ! -e "$CACHE_DIR/$name/$key" && ! -e "$MACHINE_CACHE/$name/$key" ]]; then
     apt_update_once
     if apt-cache policy "postgresql-$PG_MAJOR-timescaledb" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
       apt_install "postgresql-$PG_MAJOR-timescaledb"
@@ -85,7 +86,7 @@ timescaledb_prepare() {
     fi
     apt_install "postgresql-server-dev-$PG_MAJOR" cmake make gcc xz-utils
   fi
-  staged=$(cached_dir "$name" build_timescaledb)
+  staged=$(cached_dir "$name" build_timescaledb "$key")
   log "timescaledb: installing into /usr (lib and extension folders of PostgreSQL $PG_MAJOR)"
   cp -a "$staged/root/." /
   timescaledb_extension_installed || die "timescaledb.control still missing after installing $staged"
