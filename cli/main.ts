@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
 import { runCli } from './run-cli.js';
 
@@ -8,7 +9,7 @@ const program = new Command('nexural')
   .showHelpAfterError();
 
 // One line per command; each module adds its own subcommand.
-const commands: ReadonlyArray<(program: Command) => void> = [registerComputeCommand];
+const commands: ReadonlyArray<(program: Command) => void> = [registerComputeCommand, registerBarsCommand];
 for (const register of commands) register(program);
 
 await runCli(program, process.argv);
