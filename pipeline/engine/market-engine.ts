@@ -1,0 +1,257 @@
+import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
+import type { SourcePosition } from '../../schemas/dead-letter.js';
+import { NexuralError } from '../../schemas/errors.js';
+import type { TradeTick } from '../../schemas/tick.js';
+import { describeIssues } from '../../schemas/validate.js';
+import { AlertEngine } from '../alerts/engine.js';
+import { type PointBar, PRICE_SERIES } from '../alerts/series-point.js';
+import { BarAggregator } from '../bars/bar-aggregator.js';
+import type { LateTick } from '../bars/bar-options.js';
+import type { BarView } from '../bars/bar-state.js';
+import { parseIndicatorSpec } from '../indicators/registry.js';
+import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
+import type { EngineOutput } from './engine-output.js';
+import { type IndicatorSlot, SeriesState } from './series-state.js';
+import { SubscriptionLookup } from './subscription-lookup.js';
+
+/**
+ * The whole engine, pure and in-process: trade ticks → bars (many intervals) → indicators → alert rules.
+ * Live processors, replays, backtests and the CLI all run this class; its output is a deterministic
+ * function of its config, its rules and the ticks in order.
+ *
+ * Indicators in `config.indicators` are computed for every symbol and interval on final bars and emitted.
+ * Indicator series that an alert rule watches are also computed on every forming-bar update, so intrabar
+ * rules see them live; nothing else is computed on forming bars.
+ */
+export class MarketEngine {
+  readonly config: EngineConfig;
+  private readonly aggregator: BarAggregator;
+  private readonly alerts = new AlertEngine();
+  private readonly configured: readonly { spec: string; outputs: readonly string[] }[];
+  private readonly lookup = new SubscriptionLookup();
+  private readonly intervalIndex: ReadonlyMap<string, number>;
+  /** venue → symbol → series per interval (in config order) */
+  private readonly series = new Map<string, Map<string, SeriesState[]>>();
+  private lastVenue = '';
+  private lastSymbol = '';
+  private lastSeries: SeriesState[] = [];
+  private tick: TradeTick | null = null;
+  private tickMs = 0;
+  private position: SourcePosition | null = null;
+
+  constructor(
+    config: EngineConfigInput,
+    private readonly output: EngineOutput,
+    rules: Iterable<unknown> = [],
+  ) {
+    const parsed = engineConfigSchema.safeParse(config);
+    if (!parsed.success) {
+      throw new NexuralError('NXR_CONFIG_INVALID', `invalid engine config: ${describeIssues(parsed.error)}`);
+    }
+    this.config = parsed.data;
+    this.configured = this.config.indicators.map((text) => {
+      const { spec, outputs } = parseIndicatorSpec(text);
+      return { spec, outputs };
+    });
+    this.intervalIndex = new Map(this.config.bars.intervals.map((label, index) => [label, index]));
+    this.aggregator = new BarAggregator(this.config.bars, {
+      bar: (bar) => this.onBar(bar),
+      late: (late) => this.onLate(late),
+    });
+    for (const rule of rules) this.upsertRule(rule);
+  }
+
+  /** One trade, in log order. `position` is where it was read (provenance of what it causes). */
+  add(tick: TradeTick, position: SourcePosition | null = null): void {
+    this.tick = tick;
+    this.tickMs = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
+    this.position = position;
+    this.aggregator.add(tick);
+    this.tick = null;
+  }
+
+  /** An external event-time clock (ms): finalizes bars of quiet symbols. */
+  advanceWatermark(timeMs: number, position: SourcePosition | null = null): void {
+    this.position = position;
+    this.aggregator.advanceWatermark(timeMs);
+  }
+
+  /** End of input: every remaining bar is emitted final. */
+  flush(): void {
+    this.position = null;
+    this.aggregator.flush();
+  }
+
+  /** Adds or replaces a rule while running; indicator specs are canonicalised (`rsi` → `rsi(14)`). */
+  upsertRule(input: unknown): AlertRule {
+    const parsed = alertRuleSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new NexuralError('NXR_RULE_INVALID', `invalid alert rule: ${describeIssues(parsed.error)}`);
+    }
+    let rule = parsed.data;
+    if (rule.source.kind === 'indicator') {
+      const { spec, outputs } = parseIndicatorSpec(rule.source.spec);
+      if (!outputs.includes(rule.source.output)) {
+        throw new NexuralError(
+          'NXR_RULE_INVALID',
+          `rule ${rule.id}: ${spec} has no output "${rule.source.output}"; outputs: ${outputs.join(', ')}`,
+          { path: ['source', 'output'] },
+        );
+      }
+      rule = { ...rule, source: { ...rule.source, spec } };
+    }
+    return this.alerts.upsertRule(rule);
+  }
+
+  removeRule(id: string): boolean {
+    return this.alerts.removeRule(id);
+  }
+
+  get alertEngine(): AlertEngine {
+    return this.alerts;
+  }
+
+  private onLate(late: LateTick): void {
+    this.output.late(late, this.position);
+  }
+
+  private onBar(view: BarView): void {
+    const series = this.seriesOf(view);
+    if (series.version !== this.alerts.subscriptionVersion) this.refresh(series);
+    if (view.revision === 0 && view.openTime >= series.currentOpenTime) {
+      series.seq++;
+      series.currentOpenTime = view.openTime;
+    }
+    const current = view.openTime === series.currentOpenTime;
+    this.emitBar(series, view);
+    if (!current) return; // a late revision of an older bar: bars are revised, indicators are not
+
+    const tick = this.tick;
+    const own = tick !== null && this.tickMs >= view.openTime && this.tickMs <= view.closeTime;
+    if (series.priceWanted && own && tick) {
+      this.evaluate(view, PRICE_SERIES, tick.price, pointBarOf(view), {
+        kind: 'tick',
+        tradeId: tick.tradeId,
+        timeUs: tick.timeUs,
+        price: tick.price,
+      });
+    }
+    const slots = series.slots;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      if (slot && (view.final || slot.watched.length > 0)) this.updateIndicator(series, slot, view);
+    }
+    if (series.priceWanted && view.final) {
+      this.evaluate(view, PRICE_SERIES, view.close, pointBarOf(view), barTrigger(view));
+    }
+  }
+
+  private emitBar(series: SeriesState, view: BarView): void {
+    const throttle = this.config.liveBarThrottleMs;
+    if (!view.final) {
+      if (throttle < 0) return;
+      const at = this.tick ? this.tickMs : view.closeTime;
+      if (throttle > 0 && view.revision !== 0 && at - series.lastLiveEmitMs < throttle) return;
+      series.lastLiveEmitMs = at;
+    }
+    this.output.bar(view, this.position);
+  }
+
+  private updateIndicator(series: SeriesState, slot: IndicatorSlot, view: BarView): void {
+    let result: ReturnType<IndicatorSlot['indicator']['add']>;
+    if (slot.seq === series.seq) {
+      result = slot.indicator.replace(view);
+    } else {
+      slot.seq = series.seq;
+      result = slot.indicator.add(view);
+    }
+    if (result === null) return;
+    const outputs = typeof result === 'number' ? { value: result } : result;
+    if (view.final && slot.emitted) {
+      this.output.indicator(
+        {
+          venue: view.venue,
+          symbol: view.symbol,
+          interval: view.interval,
+          openTime: view.openTime,
+          spec: slot.spec,
+          outputs,
+          final: true,
+        },
+        this.position,
+      );
+    }
+    if (slot.watched.length === 0) return;
+    const bar = pointBarOf(view);
+    const trigger = barTrigger(view);
+    for (const { output, series: name } of slot.watched) {
+      const value = outputs[output];
+      if (value !== undefined) this.evaluate(view, name, value, bar, trigger);
+    }
+  }
+
+  private evaluate(
+    view: BarView,
+    series: string,
+    value: number,
+    bar: PointBar,
+    trigger: Parameters<AlertEngine['evaluate']>[0]['trigger'],
+  ): void {
+    const events = this.alerts.evaluate({
+      venue: view.venue,
+      symbol: view.symbol,
+      interval: view.interval,
+      series,
+      value,
+      bar,
+      trigger,
+      sourcePosition: this.position,
+      time: this.tick ? this.tickMs : view.closeTime,
+    });
+    for (const event of events) this.output.alert(event);
+  }
+
+  private seriesOf(view: BarView): SeriesState {
+    if (view.symbol !== this.lastSymbol || view.venue !== this.lastVenue) {
+      let bySymbol = this.series.get(view.venue);
+      if (!bySymbol) {
+        bySymbol = new Map();
+        this.series.set(view.venue, bySymbol);
+      }
+      let list = bySymbol.get(view.symbol);
+      if (!list) {
+        list = this.config.bars.intervals.map(
+          (interval) => new SeriesState(view.symbol, interval, this.configured),
+        );
+        bySymbol.set(view.symbol, list);
+      }
+      this.lastVenue = view.venue;
+      this.lastSymbol = view.symbol;
+      this.lastSeries = list;
+    }
+    const series = this.lastSeries[this.intervalIndex.get(view.interval) ?? -1];
+    if (!series) throw new Error(`MarketEngine: bar of unconfigured interval ${view.interval}`);
+    return series;
+  }
+
+  /** Re-reads which series the rules watch for this symbol/interval after a rule change. */
+  private refresh(series: SeriesState): void {
+    this.lookup.update(this.alerts);
+    series.applyWanted(this.lookup.wanted(series.symbol, series.interval));
+    series.version = this.alerts.subscriptionVersion;
+  }
+}
+
+const pointBarOf = (view: BarView): PointBar => ({
+  openTime: view.openTime,
+  final: view.final,
+  revision: view.revision,
+  open: view.open,
+  high: view.high,
+  low: view.low,
+  close: view.close,
+  volume: view.volume,
+});
+
+const barTrigger = (view: BarView) =>
+  ({ kind: 'bar', openTime: view.openTime, final: view.final, revision: view.revision }) as const;

@@ -1,0 +1,62 @@
+import type { Indicator } from '../indicators/indicator.js';
+import { createIndicator } from '../indicators/registry.js';
+import type { WantedSeries } from './subscription-lookup.js';
+
+/** One indicator instance on one series, and who needs it. */
+export interface IndicatorSlot {
+  readonly spec: string;
+  readonly indicator: Indicator;
+  /** series sequence number of the last bar fed to it (same = replace, newer = add) */
+  seq: number;
+  /** configured: emitted on every final bar */
+  readonly emitted: boolean;
+  /** outputs some alert rule watches, with their series names; non-empty = also computed on forming bars */
+  watched: readonly { readonly output: string; readonly series: string }[];
+}
+
+/** The engine's state for one venue:symbol at one interval. */
+export class SeriesState {
+  /** increments with each new bar (revision 0), so indicators know add from replace */
+  seq = 0;
+  currentOpenTime = Number.NEGATIVE_INFINITY;
+  lastLiveEmitMs = Number.NEGATIVE_INFINITY;
+  /** alert subscription version this state was last refreshed for */
+  version = -1;
+  priceWanted = false;
+  slots: IndicatorSlot[];
+
+  constructor(
+    readonly symbol: string,
+    readonly interval: string,
+    configured: readonly { readonly spec: string }[],
+  ) {
+    this.slots = configured.map(({ spec }) => ({
+      spec,
+      indicator: createIndicator(spec),
+      seq: 0,
+      emitted: true,
+      watched: [],
+    }));
+  }
+
+  /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
+  applyWanted(wanted: WantedSeries): void {
+    this.priceWanted = wanted.price;
+    const bySpec = new Map<string, { output: string; series: string }[]>();
+    for (const { spec, output, series } of wanted.indicators) {
+      const list = bySpec.get(spec) ?? [];
+      list.push({ output, series });
+      bySpec.set(spec, list);
+    }
+    const kept: IndicatorSlot[] = [];
+    for (const slot of this.slots) {
+      slot.watched = bySpec.get(slot.spec) ?? [];
+      bySpec.delete(slot.spec);
+      if (slot.emitted || slot.watched.length > 0) kept.push(slot);
+    }
+    for (const [spec, watched] of bySpec) {
+      kept.push({ spec, indicator: createIndicator(spec), seq: 0, emitted: false, watched });
+    }
+    this.slots = kept;
+  }
+}
