@@ -1,4 +1,9 @@
-import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import {
+  JsonSerializer,
+  SchemaRegistryClient,
+  SerdeType,
+  SubjectNameStrategyType,
+} from '@confluentinc/schemaregistry';
 import { describe, expect, it } from 'vitest';
 import { type Bar, barSchema } from '../../../schemas/bar.js';
 import { isNexuralError } from '../../../schemas/errors.js';
@@ -38,6 +43,27 @@ describe('registry serde (mock registry)', () => {
     expect(bytes.readInt32BE(1)).toBe(id);
     expect(JSON.parse(bytes.subarray(5).toString('utf8'))).toEqual(bar);
     expect(await serde.deserialize(bytes)).toEqual(bar);
+  });
+
+  it('writes exactly the bytes the Confluent JsonSerializer writes, with or without its JSON Schema check', async () => {
+    const client = mockClient();
+    const fast = await createRegistrySerde({ client, topic: 'nexural.bars', schemaName: 'bar' });
+    const checked = await createRegistrySerde({
+      client,
+      topic: 'nexural.bars',
+      schemaName: 'bar',
+      registryValidation: true,
+    });
+    const id = (await client.getLatestSchemaMetadata('nexural.bars-value')).id;
+    const confluent = new JsonSerializer(client, SerdeType.VALUE, {
+      autoRegisterSchemas: false,
+      useSchemaId: id,
+      subjectNameStrategyType: SubjectNameStrategyType.TOPIC,
+    });
+    const reference = await confluent.serialize('nexural.bars', bar);
+    expect(await fast.serialize(bar)).toEqual(reference);
+    expect(await checked.serialize(bar)).toEqual(reference);
+    await expect(checked.serialize({ ...bar, trades: -1 })).rejects.toThrow(/Invalid message/);
   });
 
   it('refuses a value that breaks the zod schema when asked to validate on write, naming the field', async () => {

@@ -3,6 +3,7 @@ import {
   Compatibility,
   JsonDeserializer,
   JsonSerializer,
+  SchemaId,
   SerdeType,
   SubjectNameStrategyType,
 } from '@confluentinc/schemaregistry';
@@ -16,8 +17,8 @@ export interface RegistrySerdeOptions<Name extends RegisteredSchemaName> extends
   readonly topic: string;
   readonly schemaName: Name;
   /**
-   * Let the Confluent serializer check every record against the JSON Schema (ajv) too. Off by default:
-   * it costs more per record than zod does (bench/serde-cost.ts), and zod is our edge anyway.
+   * Serialize through the Confluent JsonSerializer with its JSON Schema (ajv) check on every record.
+   * Off by default: that path costs ~15× a plain write (bench/serde-cost.ts); zod is our check instead.
    */
   readonly registryValidation?: boolean;
 }
@@ -96,22 +97,29 @@ export async function createRegistrySerde<Name extends RegisteredSchemaName>(
   const schema = registeredSchemas[schemaName];
   const subject = `${topic}-value`;
   const id = await registerBackward(client, subject, JSON.stringify(jsonSchemaOf(schemaName)));
-  const common = {
-    subjectNameStrategyType: SubjectNameStrategyType.TOPIC,
-    validate: options.registryValidation ?? false,
-  };
-  const serializer = new JsonSerializer(client, SerdeType.VALUE, {
-    ...common,
-    autoRegisterSchemas: false,
-    useSchemaId: id,
-  });
-  const deserializer = new JsonDeserializer(client, SerdeType.VALUE, common);
+  const common = { subjectNameStrategyType: SubjectNameStrategyType.TOPIC };
+  const deserializer = new JsonDeserializer(client, SerdeType.VALUE, { ...common, validate: false });
+  // The Confluent serializer looks the schema up per record, keyed by a deterministic stringify of the
+  // whole schema: ~50 µs a record. The id is fixed once registered, so the fast path prepends the header
+  // the library builds for that id (magic byte + id): the bytes JsonSerializer would write.
+  const header = new SchemaId('JSON', id).idToBytes();
+  const write: (value: unknown) => Promise<Buffer> = options.registryValidation
+    ? (() => {
+        const serializer = new JsonSerializer(client, SerdeType.VALUE, {
+          ...common,
+          autoRegisterSchemas: false,
+          useSchemaId: id,
+          validate: true,
+        });
+        return (value: unknown) => serializer.serialize(topic, value);
+      })()
+    : async (value) => Buffer.concat([header, Buffer.from(JSON.stringify(value), 'utf8')]);
   return {
     topic,
     subject,
     async serialize(value) {
       if (options.validateOnWrite) checkValue(schema, value, topic);
-      return serializer.serialize(topic, value);
+      return write(value);
     },
     async deserialize(bytes) {
       let decoded: unknown;
