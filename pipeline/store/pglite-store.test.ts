@@ -29,7 +29,7 @@ describe('PGlite store', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // two PGlite starts
 
   it('stores tick times to the microsecond', async () => {
     const db = await PGlite.create();
@@ -44,5 +44,5 @@ describe('PGlite store', () => {
     );
     expect(rows).toEqual([{ time: '2024-08-08 23:54:16.322123' }]);
     await store.close();
-  });
+  }, 60_000);
 });

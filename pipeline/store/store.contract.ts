@@ -100,10 +100,10 @@ export function describeStoreContract(adapterName: string, createStore: StoreFac
     beforeAll(async () => {
       ({ store, destroy } = await createStore());
       await store.migrate();
-    });
+    }, 60_000); // starting PGlite (WebAssembly) takes seconds on a busy machine
     afterAll(async () => {
       await destroy();
-    });
+    }, 60_000);
 
     it('migrates once: a second migrate applies nothing and verifies the five applied files', async () => {
       const again = await store.migrate();

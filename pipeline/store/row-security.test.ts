@@ -1,0 +1,3 @@
+import { describeRowSecurity, pgliteRowSecurityHarness } from './row-security.contract.js';
+
+describeRowSecurity('PGlite', pgliteRowSecurityHarness);
