@@ -1,4 +1,4 @@
-import { BarIndicator, type BarInput } from './indicator.js';
+import type { BarInput, Indicator } from './indicator.js';
 import { isTaLibZero, trueRange } from './streams/ta-lib-math.js';
 
 export type AdxResult = { readonly adx: number; readonly plusDi: number; readonly minusDi: number };
@@ -9,9 +9,10 @@ export type AdxResult = { readonly adx: number; readonly plusDi: number; readonl
  * ADX = average of the first `period` DX values, then Wilder-smoothed. The result waits for ADX (bar 2·period − 1);
  * ±DI then equal TA-Lib's PLUS_DI/MINUS_DI on the same bar.
  */
-export class Adx extends BarIndicator<AdxResult> {
+export class Adx implements Indicator<AdxResult> {
   static readonly outputNames: readonly string[] = Object.freeze(['adx', 'plusDi', 'minusDi']);
   readonly outputs = Adx.outputNames;
+  private value: AdxResult | null = null;
   private count = 0;
   // State after the last bar, and the same state before it (base*), which `replace` starts from.
   private high = 0;
@@ -31,12 +32,29 @@ export class Adx extends BarIndicator<AdxResult> {
   private baseDxSum = 0;
   private baseAdx = 0;
 
-  constructor(readonly period: number) {
-    super();
+  constructor(readonly period: number) {}
+
+  get result(): AdxResult | null {
+    return this.value;
   }
 
-  protected update(bar: BarInput, replacing: boolean): AdxResult | null {
-    if (!replacing) this.settle();
+  add(bar: BarInput): AdxResult | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): AdxResult | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): AdxResult | null {
+    if (!replacing || this.count === 0) this.settle();
     this.high = bar.high;
     this.low = bar.low;
     this.close = bar.close;
@@ -94,7 +112,7 @@ export class Adx extends BarIndicator<AdxResult> {
     this.baseAdx = this.adx;
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.count = 0;
     this.high = this.low = this.close = 0;
     this.plusDm = this.minusDm = this.range = this.dxSum = this.adx = 0;

@@ -1,4 +1,4 @@
-import { BarIndicator, type BarInput } from './indicator.js';
+import type { BarInput, Indicator } from './indicator.js';
 import { SmaStream } from './streams/sma-stream.js';
 import { TA_EPSILON } from './streams/ta-lib-math.js';
 
@@ -8,9 +8,10 @@ export type BandsResult = { readonly upper: number; readonly middle: number; rea
  * Bollinger Bands of the close as TA-Lib BBANDS with an SMA: middle = SMA, bands = middle ± k × population standard
  * deviation, computed as √(mean of squares − square of mean) with TA-Lib's running sums (0 below TA_EPSILON).
  */
-export class Bbands extends BarIndicator<BandsResult> {
+export class Bbands implements Indicator<BandsResult> {
   static readonly outputNames: readonly string[] = Object.freeze(['upper', 'middle', 'lower']);
   readonly outputs = Bbands.outputNames;
+  private value: BandsResult | null = null;
   private readonly mean: SmaStream;
   private readonly meanOfSquares: SmaStream;
 
@@ -18,12 +19,30 @@ export class Bbands extends BarIndicator<BandsResult> {
     period: number,
     private readonly deviations: number,
   ) {
-    super();
     this.mean = new SmaStream(period);
     this.meanOfSquares = new SmaStream(period);
   }
 
-  protected update(bar: BarInput, replacing: boolean): BandsResult | null {
+  get result(): BandsResult | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): BandsResult | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): BandsResult | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): BandsResult | null {
     const middle = this.mean.update(bar.close, replacing);
     const meanOfSquares = this.meanOfSquares.update(bar.close * bar.close, replacing);
     if (middle === null || meanOfSquares === null) return null;
@@ -32,7 +51,7 @@ export class Bbands extends BarIndicator<BandsResult> {
     return { upper: middle + width, middle, lower: middle - width };
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.mean.reset();
     this.meanOfSquares.reset();
   }

@@ -1,4 +1,4 @@
-import { BarIndicator, type BarInput, SINGLE_OUTPUT } from './indicator.js';
+import { type BarInput, type Indicator, SINGLE_OUTPUT } from './indicator.js';
 import { typicalPrice } from './streams/ta-lib-math.js';
 
 /**
@@ -6,19 +6,38 @@ import { typicalPrice } from './streams/ta-lib-math.js';
  * either is zero. The mean deviation is around the current mean, so it is summed over the window on every update
  * (O(period)): no running form exists, and TA-Lib's summation order is kept so values match bit for bit.
  */
-export class Cci extends BarIndicator<number> {
+export class Cci implements Indicator<number> {
   readonly outputs = SINGLE_OUTPUT;
+  private value: number | null = null;
   private readonly window: Float64Array;
   private count = 0;
   private slot = -1;
 
   constructor(readonly period: number) {
-    super();
     this.window = new Float64Array(period);
   }
 
-  protected update(bar: BarInput, replacing: boolean): number | null {
-    if (!replacing) {
+  get result(): number | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): number | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): number | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): number | null {
+    if (!replacing || this.count === 0) {
       this.count++;
       this.slot = this.slot + 1 === this.period ? 0 : this.slot + 1;
     }
@@ -35,7 +54,7 @@ export class Cci extends BarIndicator<number> {
     return distance !== 0 && deviation !== 0 ? distance / (0.015 * (deviation / this.period)) : 0;
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.count = 0;
     this.slot = -1;
   }

@@ -1,5 +1,5 @@
 import type { BandsResult } from './bbands.js';
-import { BarIndicator, type BarInput } from './indicator.js';
+import type { BarInput, Indicator } from './indicator.js';
 import { AtrStream } from './streams/atr-stream.js';
 import { EmaStream } from './streams/ema-stream.js';
 
@@ -8,9 +8,10 @@ import { EmaStream } from './streams/ema-stream.js';
  * the close, bands = middle ± multiplier × ATR(atrPeriod); defaults 20, 2, 10. The EMA and the ATR are our TA-Lib
  * ones (EMA seeded with an SMA, Wilder ATR), so the channel is warm when both are.
  */
-export class Keltner extends BarIndicator<BandsResult> {
+export class Keltner implements Indicator<BandsResult> {
   static readonly outputNames: readonly string[] = Object.freeze(['upper', 'middle', 'lower']);
   readonly outputs = Keltner.outputNames;
+  private value: BandsResult | null = null;
   private readonly ema: EmaStream;
   private readonly atr: AtrStream;
 
@@ -19,12 +20,30 @@ export class Keltner extends BarIndicator<BandsResult> {
     private readonly multiplier: number,
     atrPeriod: number,
   ) {
-    super();
     this.ema = new EmaStream(period);
     this.atr = new AtrStream(atrPeriod);
   }
 
-  protected update(bar: BarInput, replacing: boolean): BandsResult | null {
+  get result(): BandsResult | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): BandsResult | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): BandsResult | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): BandsResult | null {
     const middle = this.ema.update(bar.close, replacing);
     const atr = this.atr.update(bar.high, bar.low, bar.close, replacing);
     if (middle === null || atr === null) return null;
@@ -32,7 +51,7 @@ export class Keltner extends BarIndicator<BandsResult> {
     return { upper: middle + width, middle, lower: middle - width };
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.ema.reset();
     this.atr.reset();
   }

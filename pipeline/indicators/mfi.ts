@@ -1,4 +1,4 @@
-import { BarIndicator, type BarInput, SINGLE_OUTPUT } from './indicator.js';
+import { type BarInput, type Indicator, SINGLE_OUTPUT } from './indicator.js';
 import { typicalPrice } from './streams/ta-lib-math.js';
 
 /**
@@ -6,8 +6,9 @@ import { typicalPrice } from './streams/ta-lib-math.js';
  * the typical price, summed over `period` bars; MFI = 100 × positive / (positive + negative). Like TA-Lib it
  * reads 0 when the total flow is below 1.0 (a quirk that matters only for tiny prices × volumes).
  */
-export class Mfi extends BarIndicator<number> {
+export class Mfi implements Indicator<number> {
   readonly outputs = SINGLE_OUTPUT;
+  private value: number | null = null;
   private readonly positiveFlows: Float64Array;
   private readonly negativeFlows: Float64Array;
   private count = 0;
@@ -22,13 +23,31 @@ export class Mfi extends BarIndicator<number> {
   private leavingNegative = 0;
 
   constructor(readonly period: number) {
-    super();
     this.positiveFlows = new Float64Array(period);
     this.negativeFlows = new Float64Array(period);
   }
 
-  protected update(bar: BarInput, replacing: boolean): number | null {
-    if (!replacing) this.settle();
+  get result(): number | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): number | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): number | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): number | null {
+    if (!replacing || this.count === 0) this.settle();
     const typical = typicalPrice(bar.high, bar.low, bar.close);
     this.typical = typical;
     if (this.count === 1) return null;
@@ -71,7 +90,7 @@ export class Mfi extends BarIndicator<number> {
     this.leavingNegative = this.negativeFlows[this.slot] ?? 0;
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.count = 0;
     this.slot = -1;
     this.typical = this.baseTypical = 0;

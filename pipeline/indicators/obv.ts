@@ -1,16 +1,36 @@
-import { BarIndicator, type BarInput, SINGLE_OUTPUT } from './indicator.js';
+import { type BarInput, type Indicator, SINGLE_OUTPUT } from './indicator.js';
 
 /** On-balance volume as TA-Lib OBV: starts at the first bar's volume, then ± volume as the close rises or falls. */
-export class Obv extends BarIndicator<number> {
+export class Obv implements Indicator<number> {
   readonly outputs = SINGLE_OUTPUT;
+  private value: number | null = null;
   private count = 0;
   private close = 0;
   private baseClose = 0;
   private obv = 0;
   private baseObv = 0;
 
-  protected update(bar: BarInput, replacing: boolean): number {
-    if (!replacing) {
+  get result(): number | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): number | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): number | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): number {
+    if (!replacing || this.count === 0) {
       this.count++;
       this.baseClose = this.close;
       this.baseObv = this.obv;
@@ -23,7 +43,7 @@ export class Obv extends BarIndicator<number> {
     return this.obv;
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.count = 0;
     this.close = this.baseClose = 0;
     this.obv = this.baseObv = 0;

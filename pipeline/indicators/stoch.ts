@@ -1,4 +1,4 @@
-import { BarIndicator, type BarInput } from './indicator.js';
+import type { BarInput, Indicator } from './indicator.js';
 import { RollingExtreme } from './streams/rolling-extreme.js';
 import { SmaStream } from './streams/sma-stream.js';
 
@@ -8,23 +8,42 @@ export type StochResult = { readonly k: number; readonly d: number };
  * Slow stochastic as TA-Lib STOCH with SMA smoothing: fast %K = 100 × (close − lowest low) / (highest high − lowest
  * low) over `fastK` bars (0 for a zero range), %K = SMA(slowK) of fast %K, %D = SMA(slowD) of %K.
  */
-export class Stoch extends BarIndicator<StochResult> {
+export class Stoch implements Indicator<StochResult> {
   static readonly outputNames: readonly string[] = Object.freeze(['k', 'd']);
   readonly outputs = Stoch.outputNames;
+  private value: StochResult | null = null;
   private readonly highest: RollingExtreme;
   private readonly lowest: RollingExtreme;
   private readonly slowK: SmaStream;
   private readonly slowD: SmaStream;
 
   constructor(fastKPeriod: number, slowKPeriod: number, slowDPeriod: number) {
-    super();
     this.highest = new RollingExtreme(fastKPeriod, 'highest');
     this.lowest = new RollingExtreme(fastKPeriod, 'lowest');
     this.slowK = new SmaStream(slowKPeriod);
     this.slowD = new SmaStream(slowDPeriod);
   }
 
-  protected update(bar: BarInput, replacing: boolean): StochResult | null {
+  get result(): StochResult | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): StochResult | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): StochResult | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): StochResult | null {
     const highest = this.highest.update(bar.high, replacing);
     const lowest = this.lowest.update(bar.low, replacing);
     if (highest === null || lowest === null) return null;
@@ -35,7 +54,7 @@ export class Stoch extends BarIndicator<StochResult> {
     return d === null ? null : { k, d };
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.highest.reset();
     this.lowest.reset();
     this.slowK.reset();

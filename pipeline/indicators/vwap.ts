@@ -1,4 +1,4 @@
-import { BarIndicator, type BarInput, SINGLE_OUTPUT } from './indicator.js';
+import { type BarInput, type Indicator, SINGLE_OUTPUT } from './indicator.js';
 import { typicalPrice } from './streams/ta-lib-math.js';
 
 const DAY_MS = 86_400_000;
@@ -11,9 +11,11 @@ const MONDAY_OFFSET_MS = 4 * DAY_MS;
  * `anchorMs` taken from the bar's open time (weeks start on Monday); `anchorMs = 0` never resets. While a session has
  * seen no volume yet, the VWAP is the bar's typical price.
  */
-export class Vwap extends BarIndicator<number> {
+export class Vwap implements Indicator<number> {
   readonly outputs = SINGLE_OUTPUT;
+  private value: number | null = null;
   private readonly offsetMs: number;
+  private count = 0;
   private session = Number.NaN;
   private baseSession = Number.NaN;
   private priceVolume = 0;
@@ -22,12 +24,31 @@ export class Vwap extends BarIndicator<number> {
   private baseVolume = 0;
 
   constructor(readonly anchorMs: number) {
-    super();
     this.offsetMs = anchorMs > 0 && anchorMs % (7 * DAY_MS) === 0 ? MONDAY_OFFSET_MS : 0;
   }
 
-  protected update(bar: BarInput, replacing: boolean): number {
-    if (!replacing) {
+  get result(): number | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): number | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): number | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): number {
+    if (!replacing || this.count === 0) {
+      this.count++;
       this.baseSession = this.session;
       this.basePriceVolume = this.priceVolume;
       this.baseVolume = this.volume;
@@ -41,7 +62,8 @@ export class Vwap extends BarIndicator<number> {
     return this.volume > 0 ? this.priceVolume / this.volume : typical;
   }
 
-  protected clear(): void {
+  private clear(): void {
+    this.count = 0;
     this.session = this.baseSession = Number.NaN;
     this.priceVolume = this.basePriceVolume = 0;
     this.volume = this.baseVolume = 0;

@@ -1,11 +1,12 @@
-import { BarIndicator, type BarInput, SINGLE_OUTPUT } from './indicator.js';
+import { type BarInput, type Indicator, SINGLE_OUTPUT } from './indicator.js';
 
 /**
  * Linearly weighted moving average of the close (weights 1…period, newest heaviest), with TA-Lib WMA's running
  * weighted sum and plain sum so the rounding matches.
  */
-export class Wma extends BarIndicator<number> {
+export class Wma implements Indicator<number> {
   readonly outputs = SINGLE_OUTPUT;
+  private value: number | null = null;
   private readonly window: Float64Array;
   private readonly divider: number;
   private count = 0;
@@ -18,14 +19,32 @@ export class Wma extends BarIndicator<number> {
   private baseTrailing = 0;
 
   constructor(readonly period: number) {
-    super();
     this.window = new Float64Array(period);
     this.divider = (period * (period + 1)) / 2;
   }
 
-  protected update(bar: BarInput, replacing: boolean): number | null {
+  get result(): number | null {
+    return this.value;
+  }
+
+  add(bar: BarInput): number | null {
+    this.value = this.update(bar, false);
+    return this.value;
+  }
+
+  replace(bar: BarInput): number | null {
+    this.value = this.update(bar, true);
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = null;
+    this.clear();
+  }
+
+  private update(bar: BarInput, replacing: boolean): number | null {
     const value = bar.close;
-    if (!replacing) {
+    if (!replacing || this.count === 0) {
       this.count++;
       this.slot = this.slot + 1 === this.period ? 0 : this.slot + 1;
       this.baseWeightedSum = this.weightedSum;
@@ -47,7 +66,7 @@ export class Wma extends BarIndicator<number> {
     return weightedSum / this.divider;
   }
 
-  protected clear(): void {
+  private clear(): void {
     this.count = 0;
     this.slot = -1;
     this.weightedSum = this.baseWeightedSum = 0;

@@ -43,15 +43,18 @@ export class RollingExtreme {
     const settledIndex = newIndex - 1;
     if (settledIndex < 0 || settledIndex < windowStart) return;
     const settled = this.forming;
-    while (this.size > 0) {
-      const back = (this.head + this.size - 1) % capacity;
-      if ((this.values[back] ?? 0) > settled) break;
-      this.size--;
+    const values = this.values;
+    let size = this.size;
+    let back = this.head + size - 1;
+    if (back >= capacity) back -= capacity;
+    while (size > 0 && (values[back] ?? 0) <= settled) {
+      size--;
+      back = back === 0 ? capacity - 1 : back - 1;
     }
-    const slot = (this.head + this.size) % capacity;
-    this.values[slot] = settled;
+    const slot = back + 1 === capacity ? 0 : back + 1;
+    values[slot] = settled;
     this.indexes[slot] = settledIndex;
-    this.size++;
+    this.size = size + 1;
   }
 
   reset(): void {
