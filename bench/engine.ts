@@ -1,0 +1,271 @@
+/**
+ * npm run bench:engine — the whole engine on one core: ≥ 5M synthetic ticks across 1,000 symbols, 1s+1m+1h
+ * bars, 6 indicators per symbol/interval, 10,000 alert rules. Then the same indicator workload through
+ * trading-signals (npm) and through ours, for the ratio. Printed, never asserted.
+ *
+ *   npm run bench:engine -- [--ticks 5000000] [--symbols 1000]
+ */
+import { parseArgs } from 'node:util';
+import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
+import type { EngineOutput } from '../pipeline/engine/engine-output.js';
+import { MarketEngine } from '../pipeline/engine/market-engine.js';
+import type { BarInput, Indicator } from '../pipeline/indicators/indicator.js';
+import { createIndicator } from '../pipeline/indicators/registry.js';
+import type { AlertRuleInput } from '../schemas/alert-rule.js';
+import type { TradeTick } from '../schemas/tick.js';
+import { measureGc, mib, printTable } from './bench-table.js';
+
+const { values } = parseArgs({
+  options: { ticks: { type: 'string', default: '5000000' }, symbols: { type: 'string', default: '1000' } },
+});
+const tickCount = Number(values.ticks);
+const symbolCount = Number(values.symbols);
+const INDICATORS = ['sma(20)', 'ema(20)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'];
+const START_MS = Date.UTC(2024, 7, 8, 23, 30);
+const SPAN_MS = 3_600_000; // one hour of event time: 1h bars close once, 1m and 1s bars many times
+
+// Deterministic xorshift so every run measures the same ticks.
+let seed = 0x9e3779b9;
+const random = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
+};
+
+// Geometric Brownian motion per symbol, prices on a 0.01 grid, sizes on a 0.001 grid.
+const symbols = Array.from({ length: symbolCount }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
+const startPrice = symbols.map((_, i) => 10 + ((i * 7919) % 5000));
+const price = Float64Array.from(startPrice);
+const tickSymbol = new Int32Array(tickCount);
+const tickPrice = new Float64Array(tickCount);
+const tickSize = new Float64Array(tickCount);
+const tickTimeUs = new Float64Array(tickCount);
+for (let i = 0; i < tickCount; i++) {
+  const s = Math.floor(random() * symbolCount);
+  const p = (price[s] ?? 1) * Math.exp((random() - 0.5) * 0.002);
+  price[s] = p;
+  tickSymbol[i] = s;
+  tickPrice[i] = Math.max(0.01, Math.round(p * 100) / 100);
+  tickSize[i] = Math.max(1, Math.round(random() * 5000)) / 1000;
+  tickTimeUs[i] = (START_MS + Math.floor((i / tickCount) * SPAN_MS)) * 1000 + (i % 1000);
+}
+
+// 10 rules per symbol: 8 price levels around the start price, 2 RSI rules on 1m.
+const rules: AlertRuleInput[] = [];
+for (const [i, symbol] of symbols.entries()) {
+  const base = startPrice[i] ?? 1;
+  for (let level = 1; level <= 4; level++) {
+    rules.push({
+      id: `${symbol}-up-${level}`,
+      owner: `user${i % 50}`,
+      symbol,
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'crossing_up', value: Math.round(base * (1 + level * 0.005) * 100) / 100 },
+      frequency: 'once_per_bar',
+    });
+    rules.push({
+      id: `${symbol}-down-${level}`,
+      owner: `user${i % 50}`,
+      symbol,
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'crossing_down', value: Math.round(base * (1 - level * 0.005) * 100) / 100 },
+      frequency: 'once_per_bar',
+    });
+  }
+  rules.push({
+    id: `${symbol}-rsi-hot`,
+    owner: `user${i % 50}`,
+    symbol,
+    interval: '1m',
+    source: { kind: 'indicator', spec: 'rsi(14)' },
+    condition: { operator: 'crossing_up', value: 70 },
+    frequency: 'once_per_bar_close',
+  });
+  rules.push({
+    id: `${symbol}-rsi-cold`,
+    owner: `user${i % 50}`,
+    symbol,
+    interval: '1m',
+    source: { kind: 'indicator', spec: 'rsi(14)' },
+    condition: { operator: 'crossing_down', value: 30 },
+    frequency: 'once_per_bar_close',
+  });
+}
+
+// Final bars are kept (as columns) to replay the same indicator workload through both libraries.
+const finals = {
+  series: [] as number[],
+  open: [] as number[],
+  high: [] as number[],
+  low: [] as number[],
+  close: [] as number[],
+  volume: [] as number[],
+  openTime: [] as number[],
+};
+const seriesIds = new Map<string, number>();
+const counts = { bars: 0, finalBars: 0, indicators: 0, alerts: 0, late: 0 };
+const output: EngineOutput = {
+  bar(bar) {
+    counts.bars++;
+    if (!bar.final) return;
+    counts.finalBars++;
+    const key = `${bar.symbol}/${bar.interval}`;
+    let id = seriesIds.get(key);
+    if (id === undefined) {
+      id = seriesIds.size;
+      seriesIds.set(key, id);
+    }
+    finals.series.push(id);
+    finals.open.push(bar.open);
+    finals.high.push(bar.high);
+    finals.low.push(bar.low);
+    finals.close.push(bar.close);
+    finals.volume.push(bar.volume);
+    finals.openTime.push(bar.openTime);
+  },
+  indicator() {
+    counts.indicators++;
+  },
+  alert() {
+    counts.alerts++;
+  },
+  late() {
+    counts.late++;
+  },
+};
+
+const engine = new MarketEngine(
+  {
+    bars: { intervals: ['1s', '1m', '1h'], emptyIntervals: 'skip' },
+    indicators: INDICATORS,
+    liveBarThrottleMs: 0,
+  },
+  output,
+  rules,
+);
+
+const before = process.memoryUsage();
+const cpuBefore = process.cpuUsage();
+const { result: engineSeconds, gcMs } = await measureGc(() => {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < tickCount; i++) {
+    const s = tickSymbol[i] ?? 0;
+    const tick: TradeTick = {
+      kind: 'trade',
+      venue: 'synthetic',
+      symbol: symbols[s] ?? '',
+      tradeId: String(i),
+      timeUs: tickTimeUs[i] ?? 0,
+      price: tickPrice[i] ?? 0,
+      size: tickSize[i] ?? 0,
+      aggressor: (i & 1) === 0 ? 'buy' : 'sell',
+    };
+    engine.add(tick);
+  }
+  engine.flush();
+  return Number(process.hrtime.bigint() - started) / 1e9;
+});
+const after = process.memoryUsage();
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+
+printTable(
+  `Engine: ${tickCount.toLocaleString()} ticks, ${symbolCount} symbols, 1s+1m+1h bars, 6 indicators, ${rules.length.toLocaleString()} rules (one core)`,
+  [
+    {
+      'ticks/s': Math.round(tickCount / engineSeconds),
+      'ns/tick': Math.round((engineSeconds * 1e9) / tickCount),
+      seconds: engineSeconds,
+      'bar updates': counts.bars,
+      'final bars': counts.finalBars,
+      'indicator values': counts.indicators,
+      alerts: counts.alerts,
+      'GC ms': Math.round(gcMs),
+      'heap MiB': Math.round(mib(after.heapUsed)),
+      'heap Δ MiB': Math.round(mib(after.heapUsed - before.heapUsed)),
+      'RSS MiB': Math.round(mib(after.rss)),
+    },
+  ],
+);
+
+// The same indicator workload — every final bar through the 6 indicators of its series, each bar also
+// replaced twice (forming updates) — through ours and through trading-signals.
+type Runner = { add(bar: BarInput): void; replace(bar: BarInput): void };
+const ours = (): Runner => {
+  const list: Indicator[] = INDICATORS.map((spec) => createIndicator(spec));
+  return {
+    add: (bar) => {
+      for (const indicator of list) indicator.add(bar);
+    },
+    replace: (bar) => {
+      for (const indicator of list) indicator.replace(bar);
+    },
+  };
+};
+const theirs = (): Runner => {
+  const sma = new SMA(20);
+  const ema = new EMA(20);
+  const rsi = new RSI(14);
+  const macd = new MACD(new EMA(12), new EMA(26), new EMA(9));
+  const bbands = new BollingerBands(20, 2);
+  const atr = new ATR(14);
+  const update = (bar: BarInput, replace: boolean) => {
+    sma.update(bar.close, replace);
+    ema.update(bar.close, replace);
+    rsi.update(bar.close, replace);
+    macd.update(bar.close, replace);
+    bbands.update(bar.close, replace);
+    atr.update(bar, replace);
+  };
+  return { add: (bar) => update(bar, false), replace: (bar) => update(bar, true) };
+};
+
+const indicatorWorkload = (make: () => Runner) => {
+  const runners: Runner[] = Array.from({ length: seriesIds.size }, make);
+  const bar = { open: 0, high: 0, low: 0, close: 0, volume: 0, openTime: 0 };
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < finals.series.length; i++) {
+    const runner = runners[finals.series[i] ?? 0];
+    if (!runner) continue;
+    bar.open = finals.open[i] ?? 0;
+    bar.high = finals.high[i] ?? 0;
+    bar.low = finals.low[i] ?? 0;
+    bar.close = finals.close[i] ?? 0;
+    bar.volume = finals.volume[i] ?? 0;
+    bar.openTime = finals.openTime[i] ?? 0;
+    runner.add(bar);
+    runner.replace(bar);
+    runner.replace(bar);
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+};
+
+const updates = finals.series.length * 3 * INDICATORS.length;
+const oursSeconds = indicatorWorkload(ours);
+const theirsSeconds = indicatorWorkload(theirs);
+printTable(
+  `Indicator workload: ${finals.series.length.toLocaleString()} bars × (add + 2 replace) × 6 indicators`,
+  [
+    {
+      library: 'nexural',
+      seconds: oursSeconds,
+      'updates/s': Math.round(updates / oursSeconds),
+      'ns/update': (oursSeconds * 1e9) / updates,
+    },
+    {
+      library: 'trading-signals 8',
+      seconds: theirsSeconds,
+      'updates/s': Math.round(updates / theirsSeconds),
+      'ns/update': (theirsSeconds * 1e9) / updates,
+    },
+    {
+      library: 'ratio (theirs / ours)',
+      seconds: theirsSeconds / oursSeconds,
+      'updates/s': '',
+      'ns/update': '',
+    },
+  ],
+);
