@@ -179,6 +179,8 @@ printTable(
       'ticks/s': Math.round(tickCount / engineSeconds),
       'ns/tick': Math.round((engineSeconds * 1e9) / tickCount),
       seconds: engineSeconds,
+      'CPU s': cpuSeconds,
+      'ticks/CPU-s': Math.round(tickCount / cpuSeconds),
       'bar updates': counts.bars,
       'final bars': counts.finalBars,
       'indicator values': counts.indicators,
