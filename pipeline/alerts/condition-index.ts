@@ -35,6 +35,63 @@ interface MovingGroup {
   readonly rules: SortedEntries<ThresholdEntry>;
 }
 
+/**
+ * Gathers the hits of one point. One per engine, its visitors bound once, so evaluating a point allocates
+ * no closures (the engine is synchronous: one point at a time).
+ */
+export class HitCollector {
+  /** the rules that hold, and beside each the value its event reports as previous (no object per hit) */
+  readonly rules: RuleRuntime[] = [];
+  readonly previous: Array<number | null> = [];
+  readonly stats: IndexStats;
+  /** evaluation stamp, see RuleRuntime.visitEpoch */
+  epoch = 0;
+  /** the window value moving_* hits report as previous */
+  reference = 0;
+  #previous: number | null = null;
+  #current = 0;
+
+  constructor(stats: IndexStats) {
+    this.stats = stats;
+  }
+
+  /** Sets the move the next visits are about. */
+  begin(previous: number | null, current: number): void {
+    this.#previous = previous;
+    this.#current = current;
+  }
+
+  /** Forgets the hits of the previous point. */
+  clear(): void {
+    this.rules.length = 0;
+    this.previous.length = 0;
+  }
+
+  readonly holding = (entry: { readonly runtime: RuleRuntime }): void => {
+    this.stats.rulesVisited++;
+    this.rules.push(entry.runtime);
+    this.previous.push(this.#previous);
+  };
+
+  readonly crossing = (entry: { readonly runtime: RuleRuntime }): void => {
+    this.stats.rulesVisited++;
+    const runtime = entry.runtime;
+    if (runtime.visitEpoch === this.epoch) return;
+    runtime.visitEpoch = this.epoch;
+    const previous = this.#previous;
+    if (previous !== null && crosses(runtime.rule.condition, previous, this.#current)) {
+      this.rules.push(runtime);
+      this.previous.push(previous);
+    }
+  };
+
+  readonly moving = (entry: { readonly runtime: RuleRuntime }): void => {
+    this.stats.rulesVisited++;
+    this.rules.push(entry.runtime);
+    this.previous.push(this.reference);
+  };
+}
+
 const entry = (key: number, runtime: RuleRuntime): ThresholdEntry => ({ key, id: runtime.id, runtime });
 
 /**
@@ -143,45 +200,31 @@ export class ConditionIndex {
     this.#size--;
   }
 
-  /** Appends to `hits` the rules whose condition holds for `current` (coming from `previous`). */
-  collect(
-    previous: number | null,
-    current: number,
-    history: BarCloseHistory,
-    epoch: number,
-    hits: Hit[],
-    stats: IndexStats,
-  ): void {
-    const holds = (visited: ThresholdEntry | ChannelEntry): void => {
-      stats.rulesVisited++;
-      hits.push({ runtime: visited.runtime, previous });
-    };
+  /** Appends to the collector the rules the rules whose condition holds for `current` (coming from `previous`). */
+  collect(previous: number | null, current: number, history: BarCloseHistory, collector: HitCollector): void {
+    collector.begin(previous, current);
     if (previous !== null && previous !== current && this.#edges.size > 0) {
-      const from = previous;
-      const low = Math.min(from, current);
-      const high = Math.max(from, current);
-      this.#edges.visitRange(low, true, high, true, ({ runtime }) => {
-        stats.rulesVisited++;
-        if (runtime.visitEpoch === epoch) return;
-        runtime.visitEpoch = epoch;
-        if (crosses(runtime.rule.condition, from, current)) hits.push({ runtime, previous: from });
-      });
+      const low = previous < current ? previous : current;
+      const high = previous < current ? current : previous;
+      this.#edges.visitRange(low, true, high, true, collector.crossing);
     }
-    this.#above.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holds);
-    this.#below.visitRange(current, false, Number.POSITIVE_INFINITY, true, holds);
-    this.#outsideLower.visitRange(current, false, Number.POSITIVE_INFINITY, true, holds);
-    this.#outsideUpper.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holds);
-    this.#inside.stab(current, holds);
+    // Size checks first: most books hold a few operators only, and an empty set needs no search.
+    const holding = collector.holding;
+    if (this.#above.size > 0) this.#above.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holding);
+    if (this.#below.size > 0) this.#below.visitRange(current, false, Number.POSITIVE_INFINITY, true, holding);
+    if (this.#outsideLower.size > 0) {
+      this.#outsideLower.visitRange(current, false, Number.POSITIVE_INFINITY, true, holding);
+      this.#outsideUpper.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holding);
+    }
+    if (this.#inside.size > 0) this.#inside.stab(current, holding);
+    if (this.#moving.size === 0) return;
     for (const group of this.#moving.values()) {
       const window = history.extremes(group.bars);
       if (!window) continue;
       const moved = movement(group.operator, current, window);
-      if (moved === null || !(moved > 0)) continue;
-      const reference = movementReference(group.operator, window);
-      group.rules.visitRange(Number.NEGATIVE_INFINITY, true, moved, true, ({ runtime }) => {
-        stats.rulesVisited++;
-        hits.push({ runtime, previous: reference });
-      });
+      if (moved === null || !(moved >= group.rules.firstKey)) continue;
+      collector.reference = movementReference(group.operator, window);
+      group.rules.visitRange(Number.NEGATIVE_INFINITY, true, moved, true, collector.moving);
     }
   }
 

@@ -2,7 +2,7 @@ import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertRule } from '../../schemas/alert-rule.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { BarCloseHistory } from './bar-close-history.js';
-import type { Hit, IndexStats } from './condition-index.js';
+import { type Hit, HitCollector, type IndexStats } from './condition-index.js';
 import { firedEvent, stoppedEvent } from './events.js';
 import { RuleBook } from './rule-book.js';
 import { parseAlertRule, RuleRuntime, type RuleStatus, type StopReason } from './rule-runtime.js';
@@ -29,6 +29,8 @@ export interface RuleState {
 
 /** What the engine remembers of one venue:symbol on one series. */
 interface SeriesState {
+  /** venue:symbol, the key of a rule's per-instance firing state */
+  readonly instanceKey: string;
   last: number | null;
   lastFinal: number | null;
   lastFinalOpenTime: number;
@@ -46,6 +48,7 @@ interface SeriesGroup {
 const NO_EVENTS: readonly AlertEvent[] = Object.freeze([]);
 const byRuleId = (a: { readonly id: string }, b: { readonly id: string }): number =>
   a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+const byHitRuleId = (a: Hit, b: Hit): number => byRuleId(a.runtime, b.runtime);
 
 /**
  * The alert rules engine: pure, in-process, fed series points, returning alert events.
@@ -60,7 +63,9 @@ export class AlertEngine {
   readonly #runtimes = new Map<string, RuleRuntime>();
   /** series → interval → group */
   readonly #groups = new Map<string, Map<string, SeriesGroup>>();
-  #epoch = 0;
+  readonly #collector = new HitCollector(this.stats);
+  /** scratch for the rules expiring on one point */
+  readonly #expired: RuleRuntime[] = [];
   #subscriptionVersion = 0;
 
   constructor(rules: Iterable<unknown> = []) {
@@ -147,42 +152,53 @@ export class AlertEngine {
     const state = this.#stateOf(group, point.venue, point.symbol);
     let events: AlertEvent[] | null = null;
 
-    const expired: RuleRuntime[] = [];
+    const expired = this.#expired;
     own?.collectExpired(point.time, expired);
     wildcard?.collectExpired(point.time, expired);
     if (expired.length > 0) {
       events = [];
       for (const runtime of expired.sort(byRuleId)) this.#stop(runtime, 'expired', point, events);
+      expired.length = 0;
     }
 
-    const hits: Hit[] = [];
-    const epoch = ++this.#epoch;
+    const collector = this.#collector;
+    collector.epoch++;
+    collector.clear();
     // A price point of trigger `bar` repeats the close the last trade already set: only bar-close rules see it.
     if (point.series !== PRICE_SERIES || point.trigger.kind === 'tick') {
-      own?.intrabar.collect(state.last, value, state.closes, epoch, hits, this.stats);
-      wildcard?.intrabar.collect(state.last, value, state.closes, epoch, hits, this.stats);
+      own?.intrabar.collect(state.last, value, state.closes, collector);
+      wildcard?.intrabar.collect(state.last, value, state.closes, collector);
     }
     const closes = point.bar.final && point.bar.openTime > state.lastFinalOpenTime;
     if (closes) {
-      own?.close.collect(state.lastFinal, value, state.closes, epoch, hits, this.stats);
-      wildcard?.close.collect(state.lastFinal, value, state.closes, epoch, hits, this.stats);
+      own?.close.collect(state.lastFinal, value, state.closes, collector);
+      wildcard?.close.collect(state.lastFinal, value, state.closes, collector);
       state.lastFinal = value;
       state.lastFinalOpenTime = point.bar.openTime;
       state.closes.push(value);
     }
     state.last = value;
 
-    if (hits.length === 0) return events ?? NO_EVENTS;
+    // Frequency and cooldown depend on the rule alone, so they filter before the (rarer) survivors are sorted.
+    let admitted: Hit[] | null = null;
+    const { rules, previous } = collector;
+    for (let index = 0; index < rules.length; index++) {
+      const runtime = rules[index] as RuleRuntime;
+      if (runtime.status !== 'active' || !runtime.admits(state.instanceKey, point.bar.openTime, point.time))
+        continue;
+      admitted ??= [];
+      admitted.push({ runtime, previous: previous[index] ?? null });
+    }
+    collector.clear();
+    if (!admitted) return events ?? NO_EVENTS;
     events ??= [];
-    hits.sort((a, b) => byRuleId(a.runtime, b.runtime));
-    const instanceKey = `${point.venue}:${point.symbol}`;
-    for (const hit of hits) this.#fire(hit, instanceKey, point, events);
+    if (admitted.length > 1) admitted.sort(byHitRuleId);
+    for (const hit of admitted) this.#fire(hit, state.instanceKey, point, events);
     return events;
   }
 
   #fire(hit: Hit, instanceKey: string, point: SeriesPoint, events: AlertEvent[]): void {
     const runtime = hit.runtime;
-    if (runtime.status !== 'active' || !runtime.admits(instanceKey, point.bar.openTime, point.time)) return;
     if (runtime.stormGuardTrips(point.time)) {
       this.#stop(runtime, 'storm_guard', point, events);
       return;
@@ -268,6 +284,7 @@ export class AlertEngine {
     let state = byVenue.get(venue);
     if (!state) {
       state = {
+        instanceKey: `${venue}:${symbol}`,
         last: null,
         lastFinal: null,
         lastFinalOpenTime: Number.NEGATIVE_INFINITY,

@@ -47,7 +47,10 @@ export class RuleRuntime {
   stopReason: StopReason | null = null;
   /** evaluation stamp, so a channel rule reached through both its edges is evaluated once per point */
   visitEpoch = 0;
-  #instances: Map<string, InstanceState> | null = null;
+  /** the first venue:symbol it fired on, inline (the usual case: one), then the others */
+  #firstInstanceKey: string | null = null;
+  readonly #firstInstance: InstanceState = { lastBarOpenTime: Number.NaN, lastFiredTime: Number.NaN };
+  #otherInstances: Map<string, InstanceState> | null = null;
   /** times of the last STORM_GUARD_MAX_FIRINGS firings, a ring */
   #firingTimes: Float64Array | null = null;
   #firings = 0;
@@ -67,7 +70,7 @@ export class RuleRuntime {
 
   /** Whether frequency and cooldown let the rule fire now on this venue:symbol. */
   admits(instanceKey: string, barOpenTime: number, time: number): boolean {
-    const instance = this.#instances?.get(instanceKey);
+    const instance = this.#instanceOf(instanceKey);
     if (!instance) return true;
     const { frequency, cooldownMs } = this.rule;
     if (
@@ -79,6 +82,11 @@ export class RuleRuntime {
     return time - instance.lastFiredTime >= cooldownMs;
   }
 
+  #instanceOf(instanceKey: string): InstanceState | undefined {
+    if (instanceKey === this.#firstInstanceKey) return this.#firstInstance;
+    return this.#otherInstances?.get(instanceKey);
+  }
+
   /** Whether one more firing at `time` would make STORM_GUARD_MAX_FIRINGS + 1 within the window. */
   stormGuardTrips(time: number): boolean {
     const times = this.#firingTimes;
@@ -88,14 +96,15 @@ export class RuleRuntime {
   }
 
   recordFiring(instanceKey: string, barOpenTime: number, time: number): void {
-    this.#instances ??= new Map();
-    const instance = this.#instances.get(instanceKey);
-    if (instance) {
-      instance.lastBarOpenTime = barOpenTime;
-      instance.lastFiredTime = time;
-    } else {
-      this.#instances.set(instanceKey, { lastBarOpenTime: barOpenTime, lastFiredTime: time });
+    this.#firstInstanceKey ??= instanceKey;
+    let instance = this.#instanceOf(instanceKey);
+    if (!instance) {
+      instance = { lastBarOpenTime: barOpenTime, lastFiredTime: time };
+      this.#otherInstances ??= new Map();
+      this.#otherInstances.set(instanceKey, instance);
     }
+    instance.lastBarOpenTime = barOpenTime;
+    instance.lastFiredTime = time;
     this.#firingTimes ??= new Float64Array(STORM_GUARD_MAX_FIRINGS);
     this.#firingTimes[this.#firings % STORM_GUARD_MAX_FIRINGS] = time;
     this.#firings++;

@@ -26,6 +26,11 @@ export class SortedEntries<Entry extends KeyedEntry> {
     return this.#size;
   }
 
+  /** The smallest key, or +Infinity when empty. */
+  get firstKey(): number {
+    return this.#chunks[0]?.[0]?.key ?? Number.POSITIVE_INFINITY;
+  }
+
   insert(entry: Entry): void {
     const chunkIndex = this.#chunkFor(entry.key, entry.id);
     const chunk = this.#chunks[chunkIndex];

@@ -1,0 +1,207 @@
+/**
+ * Alert engine throughput: series points per second with 10,000 and 100,000 rules spread over 1,000 symbols.
+ * Run: `npx tsx bench/alerts.ts [points] [rule counts]` (default 1,000,000 points per row, rows 0,10000,100000). Prints a table; asserts nothing.
+ *
+ * Synthetic but shaped like the live feed: a random walk per symbol (±0.02 % per trade), trades spread
+ * over the symbols 1 ms apart, a price point per trade plus a final point per 1m bar. Rules mix every
+ * operator with thresholds within ±2 % of the start price, mostly once per bar. The "0 rules" row is the
+ * cost of generating the points, to subtract.
+ */
+
+import { PerformanceObserver } from 'node:perf_hooks';
+import { AlertEngine } from '../pipeline/alerts/engine.js';
+import type { SeriesPoint } from '../pipeline/alerts/series-point.js';
+import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../schemas/alert-rule.js';
+
+const SYMBOLS = 1_000;
+const MINUTE = 60_000;
+const START = Date.UTC(2024, 7, 8);
+const points = Number(process.argv[2] ?? 1_000_000);
+
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+
+/** mulberry32: the same run every time */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const basePrice = (symbol: number): number => 10 + symbol * 7.3;
+
+function makeRules(count: number): AlertRuleInput[] {
+  const next = random(42);
+  const rules: AlertRuleInput[] = [];
+  for (let index = 0; index < count; index++) {
+    const symbol = index % SYMBOLS;
+    const base = basePrice(symbol);
+    const near = (): number => base * (1 + (next() - 0.5) * 0.04);
+    const kind = Math.floor(next() * 10);
+    const [a, b] = [near(), near()].sort((x, y) => x - y) as [number, number];
+    const conditions: AlertCondition[] = [
+      { operator: 'crossing', value: near() },
+      { operator: 'crossing_up', value: near() },
+      { operator: 'crossing_down', value: near() },
+      { operator: 'entering_channel', lower: a, upper: b + base * 0.001 },
+      { operator: 'greater_than', value: base * (1.01 + next() * 0.05) },
+      { operator: 'less_than', value: base * (0.99 - next() * 0.05) },
+      { operator: 'inside_channel', lower: a, upper: b + base * 0.001 },
+      { operator: 'outside_channel', lower: base * 0.9, upper: base * 1.1 },
+      { operator: 'moving_up_percent', percent: 0.5 + next() * 2, bars: 1 + Math.floor(next() * 5) },
+      { operator: 'moving_down', amount: base * (0.005 + next() * 0.02), bars: 1 + Math.floor(next() * 5) },
+    ];
+    const frequencies: AlertFrequency[] = [
+      'once_per_bar',
+      'once_per_bar',
+      'every_time',
+      'once_per_bar_close',
+    ];
+    rules.push({
+      id: `rule-${index}`,
+      owner: `user-${index % 997}`,
+      symbol: `SYM${symbol}`,
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: conditions[kind] as AlertCondition,
+      frequency: frequencies[Math.floor(next() * frequencies.length)],
+    });
+  }
+  return rules;
+}
+
+interface Row {
+  readonly rules: number;
+  readonly loadSeconds: number;
+  readonly points: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly visitedPerPoint: number;
+  readonly fired: number;
+  readonly stopped: number;
+  readonly heapMb: number;
+  readonly gcMs: number;
+}
+
+async function run(ruleCount: number): Promise<Row> {
+  const rules = makeRules(ruleCount);
+  const loadStart = process.hrtime.bigint();
+  const engine = new AlertEngine(rules);
+  const loadSeconds = Number(process.hrtime.bigint() - loadStart) / 1e9;
+  const next = random(7);
+  const prices = Array.from({ length: SYMBOLS }, (_, symbol) => basePrice(symbol));
+  const bars = prices.map((price) => ({
+    openTime: START,
+    final: false,
+    revision: 0,
+    open: price,
+    high: price,
+    low: price,
+    close: price,
+    volume: 0,
+  }));
+  const names = prices.map((_, symbol) => `SYM${symbol}`);
+  let sent = 0;
+  const gcBefore = gcMs;
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  for (let n = 0; sent < points; n++) {
+    const time = START + n;
+    const symbol = Math.floor(next() * SYMBOLS);
+    const bar = bars[symbol] as (typeof bars)[number];
+    const openTime = time - (time % MINUTE);
+    if (bar.openTime !== openTime) {
+      engine.evaluate(
+        point(names[symbol] as string, bar.close, { ...bar, final: true }, time - 1, {
+          kind: 'bar',
+          openTime: bar.openTime,
+          final: true,
+          revision: bar.revision,
+        }),
+      );
+      sent++;
+      const close = bar.close;
+      Object.assign(bar, { openTime, revision: 0, open: close, high: close, low: close, volume: 0 });
+    }
+    const price = (prices[symbol] as number) * (1 + (next() - 0.5) * 0.0004);
+    prices[symbol] = price;
+    bar.revision++;
+    bar.high = Math.max(bar.high, price);
+    bar.low = Math.min(bar.low, price);
+    bar.close = price;
+    bar.volume += 1;
+    engine.evaluate(
+      point(names[symbol] as string, price, { ...bar }, time, {
+        kind: 'tick',
+        tradeId: String(n),
+        timeUs: time * 1000,
+        price,
+      }),
+    );
+    sent++;
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  await new Promise((resolve) => setImmediate(resolve)); // let the gc observer report
+  return {
+    rules: ruleCount,
+    loadSeconds,
+    points: sent,
+    seconds,
+    cpuSeconds,
+    visitedPerPoint: engine.stats.rulesVisited / sent,
+    fired: engine.stats.fired,
+    stopped: engine.stats.stopped,
+    heapMb: process.memoryUsage().heapUsed / 1e6,
+    gcMs: gcMs - gcBefore,
+  };
+}
+
+function point(
+  symbol: string,
+  value: number,
+  bar: SeriesPoint['bar'],
+  time: number,
+  trigger: SeriesPoint['trigger'],
+): SeriesPoint {
+  return {
+    venue: 'bench',
+    symbol,
+    interval: '1m',
+    series: 'price',
+    value,
+    bar,
+    trigger,
+    sourcePosition: null,
+    time,
+  };
+}
+
+const rows: Row[] = [];
+const ruleCounts = (process.argv[3] ?? '0,10000,100000').split(',').map(Number);
+for (const ruleCount of ruleCounts) rows.push(await run(ruleCount));
+console.log(
+  `alert engine, ${SYMBOLS} symbols, ${points.toLocaleString('en')} points per row, node ${process.version}`,
+);
+console.table(
+  rows.map((row) => ({
+    rules: row.rules.toLocaleString('en'),
+    'load s': row.loadSeconds.toFixed(2),
+    'points/s (wall)': Math.round(row.points / row.seconds).toLocaleString('en'),
+    'points/s (cpu)': Math.round(row.points / row.cpuSeconds).toLocaleString('en'),
+    'cpu ns/point': Math.round((row.cpuSeconds * 1e9) / row.points),
+    'rules visited/point': row.visitedPerPoint.toFixed(3),
+    fired: row.fired.toLocaleString('en'),
+    'stopped (storm, once)': row.stopped.toLocaleString('en'),
+    'GC ms': row.gcMs.toFixed(0),
+    'heap MB': row.heapMb.toFixed(0),
+  })),
+);
