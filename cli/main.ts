@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
+import { registerTopicsCommand } from './commands/topics.js';
 import { runCli } from './run-cli.js';
 
 const program = new Command('nexural')
@@ -9,7 +10,11 @@ const program = new Command('nexural')
   .showHelpAfterError();
 
 // One line per command; each module adds its own subcommand.
-const commands: ReadonlyArray<(program: Command) => void> = [registerComputeCommand, registerBarsCommand];
+const commands: ReadonlyArray<(program: Command) => void> = [
+  registerComputeCommand,
+  registerBarsCommand,
+  registerTopicsCommand,
+];
 for (const register of commands) register(program);
 
 await runCli(program, process.argv);
