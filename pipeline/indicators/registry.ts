@@ -34,13 +34,13 @@ export interface IndicatorDefinition {
   create(params: readonly ParamValue[]): Indicator;
 }
 
-function define<S extends z.ZodTuple>(definition: {
-  summary: string;
-  params: S;
-  outputs: readonly string[];
-  create: (params: z.output<S>) => Indicator;
-}): IndicatorDefinition {
-  return { ...definition, create: (params) => definition.create(definition.params.parse(params)) };
+function define<S extends z.ZodTuple>(
+  summary: string,
+  params: S,
+  outputs: readonly string[],
+  create: (params: z.output<S>) => Indicator,
+): IndicatorDefinition {
+  return { summary, params, outputs, create: (raw) => create(params.parse(raw)) };
 }
 
 /** A whole-number parameter, bounded like TA-Lib's (periods up to 100,000). */
@@ -87,146 +87,47 @@ const macdParams = z
   ])
   .refine(([fast, slow]) => fast < slow, { error: 'must be shorter than slow', path: [0] });
 
-/** Every indicator, one entry each. Parameter defaults are TA-Lib's (and the sources' named in each class). */
+const bbandsParams = z.tuple([period(5), positive('deviations', 'standard deviations from the middle', 2)]);
+const stochParams = z.tuple([
+  whole('fastK', 'bars for fast %K', 5, 1),
+  whole('slowK', 'SMA of fast %K', 3, 1),
+  whole('slowD', 'SMA of %K', 3, 1),
+]);
+const stochRsiParams = z.tuple([
+  period(14),
+  whole('fastK', 'RSI values for %K', 5, 1),
+  whole('fastD', 'SMA of %K', 3, 1),
+]);
+const keltnerParams = z.tuple([
+  period(20),
+  positive('multiplier', 'ATRs from the middle', 2),
+  whole('atrPeriod', 'ATR period', 10, 1),
+]);
+const one = SINGLE_OUTPUT;
+
+/** Every indicator, one line each: summary, parameters (defaults are TA-Lib's where TA-Lib has it), outputs, create. */
 export const indicatorRegistry = {
-  sma: define({
-    summary: 'simple moving average',
-    params: z.tuple([period(30)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Sma(n),
-  }),
-  ema: define({
-    summary: 'exponential moving average',
-    params: z.tuple([period(30)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Ema(n),
-  }),
-  wma: define({
-    summary: 'weighted moving average',
-    params: z.tuple([period(30)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Wma(n),
-  }),
-  dema: define({
-    summary: 'double EMA',
-    params: z.tuple([period(30)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Dema(n),
-  }),
-  tema: define({
-    summary: 'triple EMA',
-    params: z.tuple([period(30)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Tema(n),
-  }),
-  rsi: define({
-    summary: 'relative strength index',
-    params: z.tuple([period(14)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Rsi(n),
-  }),
-  macd: define({
-    summary: 'MACD',
-    params: macdParams,
-    outputs: Macd.outputNames,
-    create: ([f, s, g]) => new Macd(f, s, g),
-  }),
-  bbands: define({
-    summary: 'Bollinger Bands',
-    params: z.tuple([period(5), positive('deviations', 'standard deviations from the middle', 2)]),
-    outputs: Bbands.outputNames,
-    create: ([n, k]) => new Bbands(n, k),
-  }),
-  atr: define({
-    summary: 'average true range',
-    params: z.tuple([period(14, 1)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Atr(n),
-  }),
-  natr: define({
-    summary: 'normalised ATR, % of close',
-    params: z.tuple([period(14, 1)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Natr(n),
-  }),
-  stoch: define({
-    summary: 'slow stochastic',
-    params: z.tuple([
-      whole('fastK', 'bars for fast %K', 5, 1),
-      whole('slowK', 'SMA of fast %K', 3, 1),
-      whole('slowD', 'SMA of %K', 3, 1),
-    ]),
-    outputs: Stoch.outputNames,
-    create: ([k, sk, sd]) => new Stoch(k, sk, sd),
-  }),
-  stochrsi: define({
-    summary: 'stochastic RSI',
-    params: z.tuple([
-      period(14),
-      whole('fastK', 'RSI values for %K', 5, 1),
-      whole('fastD', 'SMA of %K', 3, 1),
-    ]),
-    outputs: StochRsi.outputNames,
-    create: ([n, k, d]) => new StochRsi(n, k, d),
-  }),
-  cci: define({
-    summary: 'commodity channel index',
-    params: z.tuple([period(14)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Cci(n),
-  }),
-  adx: define({
-    summary: 'average directional index, +DI, −DI',
-    params: z.tuple([period(14)]),
-    outputs: Adx.outputNames,
-    create: ([n]) => new Adx(n),
-  }),
-  mfi: define({
-    summary: 'money flow index',
-    params: z.tuple([period(14)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Mfi(n),
-  }),
-  obv: define({
-    summary: 'on-balance volume',
-    params: z.tuple([]),
-    outputs: SINGLE_OUTPUT,
-    create: () => new Obv(),
-  }),
-  roc: define({
-    summary: 'rate of change, %',
-    params: z.tuple([period(10, 1)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Roc(n),
-  }),
-  willr: define({
-    summary: 'Williams %R',
-    params: z.tuple([period(14)]),
-    outputs: SINGLE_OUTPUT,
-    create: ([n]) => new Willr(n),
-  }),
-  vwap: define({
-    summary: 'session VWAP',
-    params: z.tuple([anchor]),
-    outputs: SINGLE_OUTPUT,
-    create: ([a]) => new Vwap(anchorMs(a)),
-  }),
-  donchian: define({
-    summary: 'Donchian channel',
-    params: z.tuple([period(20, 1)]),
-    outputs: Donchian.outputNames,
-    create: ([n]) => new Donchian(n),
-  }),
-  keltner: define({
-    summary: 'Keltner channel',
-    params: z.tuple([
-      period(20),
-      positive('multiplier', 'ATRs from the middle', 2),
-      whole('atrPeriod', 'ATR period', 10, 1),
-    ]),
-    outputs: Keltner.outputNames,
-    create: ([n, m, a]) => new Keltner(n, m, a),
-  }),
+  sma: define('simple moving average', z.tuple([period(30)]), one, ([n]) => new Sma(n)),
+  ema: define('exponential moving average', z.tuple([period(30)]), one, ([n]) => new Ema(n)),
+  wma: define('weighted moving average', z.tuple([period(30)]), one, ([n]) => new Wma(n)),
+  dema: define('double EMA', z.tuple([period(30)]), one, ([n]) => new Dema(n)),
+  tema: define('triple EMA', z.tuple([period(30)]), one, ([n]) => new Tema(n)),
+  rsi: define('relative strength index', z.tuple([period(14)]), one, ([n]) => new Rsi(n)),
+  macd: define('MACD', macdParams, Macd.outputNames, ([fast, slow, signal]) => new Macd(fast, slow, signal)),
+  bbands: define('Bollinger Bands', bbandsParams, Bbands.outputNames, ([n, k]) => new Bbands(n, k)),
+  atr: define('average true range', z.tuple([period(14, 1)]), one, ([n]) => new Atr(n)),
+  natr: define('normalised ATR, % of close', z.tuple([period(14, 1)]), one, ([n]) => new Natr(n)),
+  stoch: define('slow stochastic', stochParams, Stoch.outputNames, ([k, sk, sd]) => new Stoch(k, sk, sd)),
+  stochrsi: define('Stoch RSI', stochRsiParams, StochRsi.outputNames, ([n, k, d]) => new StochRsi(n, k, d)),
+  cci: define('commodity channel index', z.tuple([period(14)]), one, ([n]) => new Cci(n)),
+  adx: define('average directional index', z.tuple([period(14)]), Adx.outputNames, ([n]) => new Adx(n)),
+  mfi: define('money flow index', z.tuple([period(14)]), one, ([n]) => new Mfi(n)),
+  obv: define('on-balance volume', z.tuple([]), one, () => new Obv()),
+  roc: define('rate of change, %', z.tuple([period(10, 1)]), one, ([n]) => new Roc(n)),
+  willr: define('Williams %R', z.tuple([period(14)]), one, ([n]) => new Willr(n)),
+  vwap: define('session VWAP', z.tuple([anchor]), one, ([a]) => new Vwap(anchorMs(a))),
+  donchian: define('Donchian', z.tuple([period(20, 1)]), Donchian.outputNames, ([n]) => new Donchian(n)),
+  keltner: define('Keltner channel', keltnerParams, Keltner.outputNames, ([n, m, a]) => new Keltner(n, m, a)),
 } as const satisfies Record<string, IndicatorDefinition>;
 
 export type IndicatorName = keyof typeof indicatorRegistry;
