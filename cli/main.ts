@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerSqlServerCommand } from './commands/sql-server.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { runCli } from './run-cli.js';
 
@@ -13,6 +15,8 @@ const program = new Command('nexural')
 const commands: ReadonlyArray<(program: Command) => void> = [
   registerComputeCommand,
   registerBarsCommand,
+  registerMigrateCommand,
+  registerSqlServerCommand,
   registerTopicsCommand,
 ];
 for (const register of commands) register(program);
