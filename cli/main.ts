@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerSqlServerCommand } from './commands/sql-server.js';
 import { registerTopicsCommand } from './commands/topics.js';
@@ -13,6 +14,7 @@ const program = new Command('nexural')
 
 // One line per command; each module adds its own subcommand.
 const commands: ReadonlyArray<(program: Command) => void> = [
+  registerDemoCommand,
   registerComputeCommand,
   registerBarsCommand,
   registerMigrateCommand,
