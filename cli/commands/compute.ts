@@ -81,6 +81,12 @@ export interface ComputeOptions {
   readonly output: Writable;
 }
 
+/** A csv-parse record with `info: true`: the cells and the line it ended on. */
+interface ParsedRecord {
+  readonly record: string[];
+  readonly info: { readonly lines: number };
+}
+
 interface Column {
   readonly indicator: Indicator;
   readonly outputs: readonly string[];
@@ -125,10 +131,7 @@ export async function runCompute({
   let previousTime = Number.NEGATIVE_INFINITY;
   let rows = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{
-      record: string[];
-      info: { lines: number };
-    }>) {
+    for await (const { record, info } of parser as AsyncIterable<ParsedRecord>) {
       if (positions === null) {
         positions = findColumns(record, (message) => fail(info.lines, message));
         await writer.line(['open_time', ...header].map(csvCell).join(','));
@@ -144,6 +147,8 @@ export async function runCompute({
     }
   } catch (error) {
     throw asFileError(barsFile, error);
+  } finally {
+    source.destroy();
   }
   if (positions === null) throw fail(1, `empty file: expected a header ${BAR_COLUMNS.join(',')}`);
   await writer.flush();
