@@ -40,9 +40,13 @@ interface MovingGroup {
  * no closures (the engine is synchronous: one point at a time).
  */
 export class HitCollector {
-  /** the rules that hold, and beside each the value its event reports as previous (no object per hit) */
+  /**
+   * The first `count` entries are the rules that hold and, beside each, the value its event reports as
+   * previous: reused arrays (no object per hit; resetting a count is cheaper than truncating an array).
+   */
   readonly rules: RuleRuntime[] = [];
   readonly previous: Array<number | null> = [];
+  count = 0;
   readonly stats: IndexStats;
   /** evaluation stamp, see RuleRuntime.visitEpoch */
   epoch = 0;
@@ -63,14 +67,18 @@ export class HitCollector {
 
   /** Forgets the hits of the previous point. */
   clear(): void {
-    this.rules.length = 0;
-    this.previous.length = 0;
+    this.count = 0;
+  }
+
+  #add(runtime: RuleRuntime, previous: number | null): void {
+    this.rules[this.count] = runtime;
+    this.previous[this.count] = previous;
+    this.count++;
   }
 
   readonly holding = (entry: { readonly runtime: RuleRuntime }): void => {
     this.stats.rulesVisited++;
-    this.rules.push(entry.runtime);
-    this.previous.push(this.#previous);
+    this.#add(entry.runtime, this.#previous);
   };
 
   readonly crossing = (entry: { readonly runtime: RuleRuntime }): void => {
@@ -80,17 +88,22 @@ export class HitCollector {
     runtime.visitEpoch = this.epoch;
     const previous = this.#previous;
     if (previous !== null && crosses(runtime.rule.condition, previous, this.#current)) {
-      this.rules.push(runtime);
-      this.previous.push(previous);
+      this.#add(runtime, previous);
     }
   };
 
   readonly moving = (entry: { readonly runtime: RuleRuntime }): void => {
     this.stats.rulesVisited++;
-    this.rules.push(entry.runtime);
-    this.previous.push(this.reference);
+    this.#add(entry.runtime, this.reference);
   };
 }
+
+const EDGES = 1;
+const ABOVE = 2;
+const BELOW = 4;
+const OUTSIDE = 8;
+const INSIDE = 16;
+const MOVING = 32;
 
 const entry = (key: number, runtime: RuleRuntime): ThresholdEntry => ({ key, id: runtime.id, runtime });
 
@@ -113,6 +126,11 @@ export class ConditionIndex {
   readonly #inside = new IntervalIndex<ChannelEntry>();
   readonly #moving = new Map<string, MovingGroup>();
   #size = 0;
+  /**
+   * Which structures hold rules, kept here so a point reads one object to learn which structures to search
+   * (with rules spread over many symbols, each structure touched is a likely cache miss).
+   */
+  #present = 0;
 
   get size(): number {
     return this.#size;
@@ -158,6 +176,7 @@ export class ConditionIndex {
         break;
     }
     this.#size++;
+    this.#refreshPresent();
   }
 
   remove(runtime: RuleRuntime): void {
@@ -198,26 +217,38 @@ export class ConditionIndex {
       }
     }
     this.#size--;
+    this.#refreshPresent();
   }
 
-  /** Appends to the collector the rules the rules whose condition holds for `current` (coming from `previous`). */
+  #refreshPresent(): void {
+    this.#present =
+      (this.#edges.size > 0 ? EDGES : 0) |
+      (this.#above.size > 0 ? ABOVE : 0) |
+      (this.#below.size > 0 ? BELOW : 0) |
+      (this.#outsideLower.size > 0 ? OUTSIDE : 0) |
+      (this.#inside.size > 0 ? INSIDE : 0) |
+      (this.#moving.size > 0 ? MOVING : 0);
+  }
+
+  /** Appends to the collector the rules whose condition holds for `current` (coming from `previous`). */
   collect(previous: number | null, current: number, history: BarCloseHistory, collector: HitCollector): void {
     collector.begin(previous, current);
-    if (previous !== null && previous !== current && this.#edges.size > 0) {
+    const present = this.#present;
+    if (present === 0) return;
+    if (present & EDGES && previous !== null && previous !== current) {
       const low = previous < current ? previous : current;
       const high = previous < current ? current : previous;
       this.#edges.visitRange(low, true, high, true, collector.crossing);
     }
-    // Size checks first: most books hold a few operators only, and an empty set needs no search.
     const holding = collector.holding;
-    if (this.#above.size > 0) this.#above.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holding);
-    if (this.#below.size > 0) this.#below.visitRange(current, false, Number.POSITIVE_INFINITY, true, holding);
-    if (this.#outsideLower.size > 0) {
+    if (present & ABOVE) this.#above.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holding);
+    if (present & BELOW) this.#below.visitRange(current, false, Number.POSITIVE_INFINITY, true, holding);
+    if (present & OUTSIDE) {
       this.#outsideLower.visitRange(current, false, Number.POSITIVE_INFINITY, true, holding);
       this.#outsideUpper.visitRange(Number.NEGATIVE_INFINITY, true, current, false, holding);
     }
-    if (this.#inside.size > 0) this.#inside.stab(current, holding);
-    if (this.#moving.size === 0) return;
+    if (present & INSIDE) this.#inside.stab(current, holding);
+    if (!(present & MOVING)) return;
     for (const group of this.#moving.values()) {
       const window = history.extremes(group.bars);
       if (!window) continue;

@@ -29,6 +29,9 @@ export interface RuleState {
 
 /** What the engine remembers of one venue:symbol on one series. */
 interface SeriesState {
+  readonly venue: string;
+  /** the same symbol on another venue (usually none: a short chain beats a second map lookup) */
+  next: SeriesState | null;
   /** venue:symbol, the key of a rule's per-instance firing state */
   readonly instanceKey: string;
   last: number | null;
@@ -41,8 +44,8 @@ interface SeriesState {
 interface SeriesGroup {
   readonly books: Map<string, RuleBook>;
   wildcard: RuleBook | null;
-  /** symbol → venue → state */
-  readonly states: Map<string, Map<string, SeriesState>>;
+  /** symbol → state of its first venue, chained to the others */
+  readonly states: Map<string, SeriesState>;
 }
 
 const NO_EVENTS: readonly AlertEvent[] = Object.freeze([]);
@@ -181,8 +184,8 @@ export class AlertEngine {
 
     // Frequency and cooldown depend on the rule alone, so they filter before the (rarer) survivors are sorted.
     let admitted: Hit[] | null = null;
-    const { rules, previous } = collector;
-    for (let index = 0; index < rules.length; index++) {
+    const { rules, previous, count } = collector;
+    for (let index = 0; index < count; index++) {
       const runtime = rules[index] as RuleRuntime;
       if (runtime.status !== 'active' || !runtime.admits(state.instanceKey, point.bar.openTime, point.time))
         continue;
@@ -276,22 +279,20 @@ export class AlertEngine {
   }
 
   #stateOf(group: SeriesGroup, venue: string, symbol: string): SeriesState {
-    let byVenue = group.states.get(symbol);
-    if (!byVenue) {
-      byVenue = new Map();
-      group.states.set(symbol, byVenue);
+    const first = group.states.get(symbol);
+    for (let state: SeriesState | null | undefined = first; state; state = state.next) {
+      if (state.venue === venue) return state;
     }
-    let state = byVenue.get(venue);
-    if (!state) {
-      state = {
-        instanceKey: `${venue}:${symbol}`,
-        last: null,
-        lastFinal: null,
-        lastFinalOpenTime: Number.NEGATIVE_INFINITY,
-        closes: new BarCloseHistory(),
-      };
-      byVenue.set(venue, state);
-    }
+    const state: SeriesState = {
+      venue,
+      next: first ?? null,
+      instanceKey: `${venue}:${symbol}`,
+      last: null,
+      lastFinal: null,
+      lastFinalOpenTime: Number.NEGATIVE_INFINITY,
+      closes: new BarCloseHistory(),
+    };
+    group.states.set(symbol, state);
     return state;
   }
 }

@@ -28,6 +28,11 @@ class ExpiryQueue {
     heap[child] = runtime;
   }
 
+  /** The earliest expiry in the queue (possibly of a rule that left), +Infinity when empty. */
+  get next(): number {
+    return this.#heap[0]?.rule.expiresAt ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Moves to `out` the rules of `book` whose expiry is before `time`, soonest first. */
   popExpired(time: number, book: RuleBook, out: RuleRuntime[]): void {
     const heap = this.#heap;
@@ -66,6 +71,8 @@ export class RuleBook {
   readonly close = new ConditionIndex();
   readonly #members = new Set<RuleRuntime>();
   readonly #expiries = new ExpiryQueue();
+  /** mirror of the queue's earliest expiry, so a point reads only this object when nothing expires */
+  #nextExpiry = Number.POSITIVE_INFINITY;
 
   get size(): number {
     return this.#members.size;
@@ -78,7 +85,10 @@ export class RuleBook {
   add(runtime: RuleRuntime): void {
     this.#members.add(runtime);
     (runtime.mode === 'close' ? this.close : this.intrabar).add(runtime);
-    if (runtime.rule.expiresAt !== null) this.#expiries.push(runtime);
+    if (runtime.rule.expiresAt !== null) {
+      this.#expiries.push(runtime);
+      this.#nextExpiry = this.#expiries.next;
+    }
   }
 
   remove(runtime: RuleRuntime): void {
@@ -88,6 +98,8 @@ export class RuleBook {
 
   /** Appends the rules whose expiry (event time) is before `time`; the caller stops them. */
   collectExpired(time: number, out: RuleRuntime[]): void {
+    if (time <= this.#nextExpiry) return;
     this.#expiries.popExpired(time, this, out);
+    this.#nextExpiry = this.#expiries.next;
   }
 }

@@ -72,6 +72,7 @@ describe('SortedEntries', () => {
             .filter((e) => (lowIn ? e.key >= low : e.key > low) && (highIn ? e.key <= high : e.key < high))
             .sort(byKeyThenId);
           expect(visited(set, low, lowIn, high, highIn)).toEqual(expected);
+          expect(set.firstKey).toBe(Math.min(...[...model.values()].map((entry) => entry.key)));
         },
       ),
       { numRuns: 200 },

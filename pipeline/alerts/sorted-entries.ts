@@ -21,6 +21,7 @@ const precedes = (a: KeyedEntry, key: number, id: string): boolean =>
 export class SortedEntries<Entry extends KeyedEntry> {
   readonly #chunks: Entry[][] = [];
   #size = 0;
+  #firstKey = Number.POSITIVE_INFINITY;
 
   get size(): number {
     return this.#size;
@@ -28,12 +29,13 @@ export class SortedEntries<Entry extends KeyedEntry> {
 
   /** The smallest key, or +Infinity when empty. */
   get firstKey(): number {
-    return this.#chunks[0]?.[0]?.key ?? Number.POSITIVE_INFINITY;
+    return this.#firstKey;
   }
 
   insert(entry: Entry): void {
     const chunkIndex = this.#chunkFor(entry.key, entry.id);
     const chunk = this.#chunks[chunkIndex];
+    if (entry.key < this.#firstKey) this.#firstKey = entry.key;
     if (!chunk) {
       this.#chunks.push([entry]);
       this.#size++;
@@ -55,6 +57,7 @@ export class SortedEntries<Entry extends KeyedEntry> {
     chunk.splice(position, 1);
     this.#size--;
     if (chunk.length === 0) this.#chunks.splice(chunkIndex, 1);
+    this.#firstKey = this.#chunks[0]?.[0]?.key ?? Number.POSITIVE_INFINITY;
     return found;
   }
 
