@@ -23,7 +23,7 @@ export function alertEventId(ruleId: string, point: SeriesPoint): string {
 
 export function firedEvent(runtime: RuleRuntime, point: SeriesPoint, previous: number | null): AlertEvent {
   const rule = runtime.rule;
-  return {
+  return Object.freeze({
     kind: 'fired',
     id: alertEventId(rule.id, point),
     ruleId: rule.id,
@@ -39,7 +39,7 @@ export function firedEvent(runtime: RuleRuntime, point: SeriesPoint, previous: n
     current: point.value,
     trigger: point.trigger,
     sourcePosition: point.sourcePosition,
-  };
+  });
 }
 
 function explain(runtime: RuleRuntime, reason: StopReason): string {
@@ -59,7 +59,7 @@ function explain(runtime: RuleRuntime, reason: StopReason): string {
 
 export function stoppedEvent(runtime: RuleRuntime, reason: StopReason, point: SeriesPoint): AlertEvent {
   const rule = runtime.rule;
-  return {
+  return Object.freeze({
     kind: 'stopped',
     id: `${alertEventId(rule.id, point)}:${reason}`,
     ruleId: rule.id,
@@ -70,5 +70,5 @@ export function stoppedEvent(runtime: RuleRuntime, reason: StopReason, point: Se
     time: point.time,
     reason,
     message: explain(runtime, reason),
-  };
+  });
 }

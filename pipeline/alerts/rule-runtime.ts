@@ -29,7 +29,16 @@ export function parseAlertRule(input: unknown): { rule: AlertRule; template: Com
       path: parsed.error.issues[0]?.path.map(String) ?? [],
     });
   }
-  return { rule: parsed.data, template: compileTemplate(parsed.data.message) };
+  return { rule: deepFreeze(parsed.data), template: compileTemplate(parsed.data.message) };
+}
+
+/** Events share the rule's source and condition objects, so the rule is frozen all the way down. */
+function deepFreeze<Value>(value: Value): Value {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**
