@@ -25,8 +25,9 @@ export interface PointBar {
  * interval, series) that `AlertEngine.wants` asks for, in event order:
  * - `price`: one point per trade (trigger `tick`, value = trade price, bar = the forming bar of `interval`
  *   containing the trade), and one point when that bar becomes final (trigger `bar`, value = close,
- *   `bar.final` true) — bar-close rules and moving_* windows need it; a bar's final point comes before any
- *   point of a later bar.
+ *   `bar.final` true) — bar-close rules and moving_* windows need it. Send it as soon as the bar is final:
+ *   moving_* windows hold the closes received so far, so a final point delayed past later trades (allowed
+ *   lateness) makes those trades compare with one bar less.
  * - an indicator output (`rsi(14).value`, `macd(12,26,9).signal`): one point per bar update, forming or
  *   final (trigger `bar`).
  */
