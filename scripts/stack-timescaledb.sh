@@ -94,6 +94,30 @@ timescaledb_prepare() {
 
 timescaledb_pid() { pid_of timescaledb "$PG_DATA"; }
 
+# A server killed without a shutdown leaves postmaster.pid behind, and PostgreSQL refuses to start while
+# the PID in it exists — which a just-killed server's zombie does for a moment, and a recycled PID may do
+# for good. Returns 1 when a server of ours runs there after all (its PID file is then rewritten).
+clear_stale_lock() {
+  local lock="$PG_DATA/postmaster.pid" pid tries=0
+  [[ -f "$lock" ]] || return 0
+  pid=$(head -n 1 "$lock")
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 0
+  while kill -0 "$pid" 2>/dev/null && ((tries < 50)); do
+    if [[ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" == "$(readlink -f "$PG_DATA")" ]]; then
+      printf '%s\n' "$pid" >"$RUN_DIR/timescaledb.pid"
+      TSDB_PID=$pid
+      TSDB_STARTED=""
+      return 1
+    fi
+    sleep 0.2
+    tries=$((tries + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "timescaledb: PID $pid in $lock belongs to another process now; removing the stale lock file"
+    rm -f "$lock"
+  fi
+}
+
 timescaledb_start() {
   if TSDB_PID=$(timescaledb_pid); then
     TSDB_STARTED=""
@@ -113,6 +137,7 @@ timescaledb_start() {
       die "initdb failed; last lines of $PG_LOG:
 $(tail -n 20 "$PG_LOG")"
   fi
+  clear_stale_lock || return 0
   TSDB_STARTED=$(now)
   TSDB_PID=$(spawn "$PG_DATA" "$PG_LOG" "${AS_PG[@]}" "$PG_BIN/postgres" -D "$PG_DATA" -c listen_addresses=127.0.0.1 \
     -p "$PG_PORT" -k "$PG_SOCKET_DIR" -c shared_preload_libraries=timescaledb)
