@@ -3,8 +3,6 @@
 # with the timescaledb extension, installed from Debian when it offers a package for the local major, else
 # built from Debian trixie's source package (Apache edition) against the local major.
 
-PG_DATA="$STACK_DIR/pg"
-PG_SOCKET_DIR="$RUN_DIR/pg"
 PG_LOG="$LOG_DIR/timescaledb.log"
 PG_DATABASE=nexural
 
@@ -26,7 +24,18 @@ pg_major() {
 # PostgreSQL refuses to run as root: as root, its commands run as the postgres user (setpriv execs in place,
 # so a PID we record is the server's own).
 AS_PG=()
-[[ $EUID -eq 0 ]] && AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups)
+[[ $EUID -eq 0 ]] && id -u postgres >/dev/null 2>&1 && AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups)
+
+# The postgres user must be able to enter the data and socket folders. A checkout under a folder it cannot
+# enter (such as /root) keeps its cluster under /var/tmp instead, in a folder named after the checkout.
+if [[ ${#AS_PG[@]} -eq 0 ]] || "${AS_PG[@]}" test -x "$ROOT" 2>/dev/null; then
+  PG_DATA="$STACK_DIR/pg"
+  PG_SOCKET_DIR="$RUN_DIR/pg"
+else
+  PG_HOME="/var/tmp/nexural-stack-$(printf '%s' "$STACK_DIR" | cksum | cut -d ' ' -f 1)"
+  PG_DATA="$PG_HOME/pg"
+  PG_SOCKET_DIR="$PG_HOME/run"
+fi
 
 build_timescaledb() {
   local out="$1" mirror src buildlog="$LOG_DIR/timescaledb-build.log"
@@ -125,14 +134,14 @@ timescaledb_start() {
   fi
   port_open "$PG_PORT" && die "port $PG_PORT is taken by a process this stack did not start"
   mkdir -p "$PG_SOCKET_DIR"
-  if [[ $EUID -eq 0 ]]; then
+  if [[ ${#AS_PG[@]} -gt 0 ]]; then
     chown postgres:postgres "$PG_SOCKET_DIR"
-    "${AS_PG[@]}" test -x "$STACK_DIR" || die "the postgres user cannot enter $STACK_DIR; make its parent folders world-executable"
+    "${AS_PG[@]}" test -w "$PG_SOCKET_DIR" || die "the postgres user cannot write to $PG_SOCKET_DIR"
   fi
   if [[ ! -f "$PG_DATA/PG_VERSION" ]]; then
     rm -rf "$PG_DATA"
     mkdir -p "$PG_DATA"
-    [[ $EUID -eq 0 ]] && chown postgres:postgres "$PG_DATA"
+    [[ ${#AS_PG[@]} -gt 0 ]] && chown postgres:postgres "$PG_DATA"
     "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres -E UTF8 --locale=C.UTF-8 >>"$PG_LOG" 2>&1 ||
       die "initdb failed; last lines of $PG_LOG:
 $(tail -n 20 "$PG_LOG")"
