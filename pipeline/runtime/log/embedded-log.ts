@@ -7,72 +7,47 @@ import type {
   PartitionOffset,
   StreamLog,
   StreamLogAdmin,
-  TopicSpec,
   TransactionalProducer,
 } from '../../../schemas/ports/stream-log.js';
-import { ChangeSignal } from './embedded/change-signal.js';
-import { ConsumerGroup } from './embedded/consumer-group.js';
+import { lockDataDir } from './embedded/data-dir-lock.js';
 import { EmbeddedConsumer } from './embedded/embedded-consumer.js';
 import { EmbeddedTransactionalProducer, type TransactionHost } from './embedded/embedded-transactions.js';
-import { type AppendInput, PartitionLog } from './embedded/partition-log.js';
+import { LogDirectory } from './embedded/log-directory.js';
+import { LogState } from './embedded/log-state.js';
+import type { AppendInput, PartitionLog } from './embedded/partition-log.js';
 import { partitionForKey } from './murmur2.js';
-import { unknownTopic, validRecords, validTopicSpecs } from './topic-spec.js';
+import { validRecords, validTopicSpecs } from './topic-spec.js';
 
 export interface EmbeddedLogOptions {
   /** most records handed to one handler call (Kafka bounds batches by bytes instead) */
   readonly maxBatchRecords?: number;
   /** clock for record timestamps */
   readonly now?: () => number;
-}
-
-interface Topic {
-  readonly spec: TopicSpec;
-  readonly partitions: readonly PartitionLog[];
+  /**
+   * Persist topics, records, commits and transactions under `<dataDir>/log` and reload them at start, so
+   * `nexural run` in embedded mode survives a restart. Unset: in memory only.
+   */
+  readonly dataDir?: string;
 }
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The in-process stream log: the same partitioning (murmur2), offsets, consumer groups, read-committed
- * transactions and compaction as Kafka, in memory. It exists for the one-command default and for tests;
- * everything is lost when the process exits.
+ * transactions and compaction as Kafka, in memory, optionally persisted to a data directory. It exists for
+ * the one-command default and for tests; one process owns a data directory at a time.
  */
 export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
   const now = options.now ?? Date.now;
   const maxBatchRecords = options.maxBatchRecords ?? 5000;
-  const topics = new Map<string, Topic>();
-  const groups = new Map<string, ConsumerGroup>();
-  const signal = new ChangeSignal();
+  const lock = options.dataDir === undefined ? null : lockDataDir(options.dataDir);
+  const state = new LogState(options.dataDir === undefined ? null : new LogDirectory(options.dataDir));
   const consumers = new Set<EmbeddedConsumer>();
   const transactional = new Map<string, EmbeddedTransactionalProducer>();
   let roundRobin = 0;
 
-  const topicOf = (name: string): Topic => {
-    const topic = topics.get(name);
-    if (topic === undefined) throw unknownTopic(name);
-    return topic;
-  };
-
-  const partitionLog = (name: string, partition: number): PartitionLog => {
-    const log = topicOf(name).partitions[partition];
-    if (log === undefined) {
-      throw new NexuralError('NXR_CONFIG_INVALID', `topic "${name}" has no partition ${partition}`);
-    }
-    return log;
-  };
-
-  const groupOf = (groupId: string): ConsumerGroup => {
-    let group = groups.get(groupId);
-    if (group === undefined) {
-      group = new ConsumerGroup(groupId, (name) => topics.get(name)?.partitions.length ?? 0);
-      groups.set(groupId, group);
-    }
-    return group;
-  };
-
   const placeRecord = (record: OutgoingRecord): { log: PartitionLog; input: AppendInput } => {
-    const topic = topicOf(record.topic);
-    const count = topic.partitions.length;
+    const count = state.topicOf(record.topic).partitions.length;
     const partition =
       record.partition ??
       (record.key === null ? (roundRobin++ & 0x7fffffff) % count : partitionForKey(record.key, count));
@@ -82,64 +57,56 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
       timestamp: record.timestamp ?? now(),
       headers: record.headers ?? noHeaders,
     };
-    return { log: partitionLog(record.topic, partition), input };
+    return { log: state.partitionLog(record.topic, partition), input };
   };
 
   const host: TransactionHost = {
     placeRecord,
-    commitGroupOffsets: (groupId, offsets) => groupOf(groupId).commit(offsets),
-    changed: () => signal.notify(),
+    nextTransactionId: () => state.nextTransactionId(),
+    decide: (id, committed, offsets) => state.decide(id, committed, offsets),
+    commitGroupOffsets: (groupId, offsets) => state.groupOf(groupId).apply(offsets),
+    changed: () => state.changed(),
   };
 
   const admin: StreamLogAdmin = {
     async createTopics(specs) {
-      const created: string[] = [];
-      for (const spec of validTopicSpecs(specs)) {
-        if (topics.has(spec.name)) continue;
-        const partitions = Array.from(
-          { length: spec.partitions },
-          (_, partition) => new PartitionLog(spec.name, partition, spec.compacted),
-        );
-        topics.set(spec.name, { spec: { ...spec }, partitions });
-        created.push(spec.name);
-      }
-      return created;
+      return validTopicSpecs(specs).flatMap((spec) => (state.addTopic(spec) ? [spec.name] : []));
     },
     async listTopics() {
-      return [...topics.values()].map(({ spec }) => spec);
+      return [...state.topics.values()].map(({ spec }) => spec);
     },
     async deleteTopics(names) {
-      for (const name of names) topics.delete(name);
+      for (const name of names) state.deleteTopic(name);
     },
     async deleteGroups(groupIds) {
       for (const groupId of groupIds) {
-        const group = groups.get(groupId);
+        const group = state.groups.get(groupId);
         if (group !== undefined && !group.isEmpty) {
           throw new NexuralError(
             'NXR_CONFIG_INVALID',
             `group "${groupId}" still has members; close them first`,
           );
         }
-        groups.delete(groupId);
+        state.groups.delete(groupId);
       }
     },
     async partitionRanges(name) {
-      return topicOf(name).partitions.map((log) => ({
+      return state.topicOf(name).partitions.map((log) => ({
         partition: log.partition,
         low: String(log.low),
         high: String(log.lastStable),
       }));
     },
     async offsetsForTimes(name, timestamp) {
-      return topicOf(name).partitions.map((log) => ({
+      return state.topicOf(name).partitions.map((log) => ({
         topic: name,
         partition: log.partition,
         offset: String(log.offsetForTime(timestamp)),
       }));
     },
     async committedOffsets(groupId, name) {
-      const group = groups.get(groupId);
-      return topicOf(name).partitions.map(({ partition }) => {
+      const group = state.groups.get(groupId);
+      return state.topicOf(name).partitions.map(({ partition }) => {
         const offset = group?.committedOffset(name, partition);
         return { topic: name, partition, offset: offset === undefined ? null : String(offset) };
       });
@@ -158,7 +125,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
             const offset = log.append(input, null);
             positions.push({ topic: log.topic, partition: log.partition, offset: String(offset) });
           }
-          signal.notify();
+          state.changed();
           return positions;
         },
         // nothing buffered: every send is appended before it resolves
@@ -174,11 +141,11 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
       return producer;
     },
     async consume(consumerOptions: ConsumerOptions): Promise<LogConsumer> {
-      for (const topic of consumerOptions.topics) topicOf(topic);
+      for (const topic of consumerOptions.topics) state.topicOf(topic);
       const consumer = new EmbeddedConsumer(consumerOptions, {
-        group: groupOf(consumerOptions.groupId),
-        signal,
-        partitionLog,
+        group: state.groupOf(consumerOptions.groupId),
+        signal: state.signal,
+        partitionLog: (topic, partition) => state.partitionLog(topic, partition),
         maxBatchRecords,
         onClosed: (closed) => consumers.delete(closed),
       });
@@ -189,6 +156,8 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
     async close() {
       await Promise.all([...consumers].map((consumer) => consumer.close()));
       for (const producer of transactional.values()) await producer.close();
+      state.close();
+      lock?.release();
     },
   };
 }

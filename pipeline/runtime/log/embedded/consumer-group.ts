@@ -24,6 +24,8 @@ export class ConsumerGroup {
   constructor(
     readonly groupId: string,
     private readonly partitionCount: (topic: string) => number,
+    /** persists a consumer's own commits (a persisted log); transactional commits are recorded elsewhere */
+    private readonly journal: ((groupId: string, offsets: readonly PartitionOffset[]) => void) | null = null,
   ) {}
 
   get isEmpty(): boolean {
@@ -35,6 +37,12 @@ export class ConsumerGroup {
   }
 
   commit(offsets: readonly PartitionOffset[]): void {
+    this.apply(offsets);
+    this.journal?.(this.groupId, offsets);
+  }
+
+  /** Sets committed offsets without journaling them (a transaction commit, or replay at start). */
+  apply(offsets: readonly PartitionOffset[]): void {
     for (const { topic, partition, offset } of offsets) {
       this.committed.set(partitionKey(topic, partition), Number(offset));
     }

@@ -11,7 +11,15 @@ import type { AppendInput, PartitionLog, TransactionMark } from './partition-log
 /** What a transaction needs from the log it writes to. */
 export interface TransactionHost {
   placeRecord(record: OutgoingRecord): { readonly log: PartitionLog; readonly input: AppendInput };
+  nextTransactionId(): number;
+  /** Records the outcome first (with the offsets) so a restart completes a half-written commit. */
+  decide(
+    transactionId: number,
+    committed: boolean,
+    offsets: ReadonlyMap<string, readonly PartitionOffset[]>,
+  ): void;
   commitGroupOffsets(groupId: string, offsets: readonly PartitionOffset[]): void;
+  /** the transaction's writes are done: flush them and wake consumers */
   changed(): void;
 }
 
@@ -23,14 +31,16 @@ const fenced = (transactionalId: string) =>
   );
 
 class EmbeddedTransaction implements LogTransaction {
-  readonly mark: TransactionMark = { state: 'open' };
+  readonly mark: TransactionMark;
   private readonly logs = new Set<PartitionLog>();
   private readonly offsets = new Map<string, PartitionOffset[]>();
 
   constructor(
     private readonly producer: EmbeddedTransactionalProducer,
     private readonly host: TransactionHost,
-  ) {}
+  ) {
+    this.mark = { id: host.nextTransactionId(), state: 'open' };
+  }
 
   async send(records: readonly OutgoingRecord[]): Promise<void> {
     this.guard();
@@ -39,6 +49,8 @@ class EmbeddedTransaction implements LogTransaction {
       log.append(input, this.mark);
       this.logs.add(log);
     }
+    // sent = on disk when persisted, as a broker acknowledges a transactional send
+    this.host.changed();
   }
 
   async sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
@@ -50,6 +62,7 @@ class EmbeddedTransaction implements LogTransaction {
 
   async commit(): Promise<void> {
     this.guard();
+    this.host.decide(this.mark.id, true, this.offsets);
     this.end('committed');
     for (const [groupId, offsets] of this.offsets) this.host.commitGroupOffsets(groupId, offsets);
     this.host.changed();
@@ -57,6 +70,7 @@ class EmbeddedTransaction implements LogTransaction {
 
   async abort(): Promise<void> {
     this.guard();
+    this.host.decide(this.mark.id, false, new Map());
     this.end('aborted');
     this.host.changed();
   }
@@ -64,6 +78,7 @@ class EmbeddedTransaction implements LogTransaction {
   /** Aborts without the fencing check: the producer is being fenced or closed. */
   forceAbort(): void {
     if (this.mark.state !== 'open') return;
+    this.host.decide(this.mark.id, false, new Map());
     this.end('aborted');
     this.host.changed();
   }

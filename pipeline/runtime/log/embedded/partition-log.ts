@@ -2,7 +2,15 @@ import type { LogRecord } from '../../../../schemas/ports/stream-log.js';
 
 /** A transaction as the partitions see it: its records are invisible while open and forever once aborted. */
 export interface TransactionMark {
+  /** unique across restarts of a persisted log, so files can name the transaction */
+  readonly id: number;
   state: 'open' | 'committed' | 'aborted';
+}
+
+/** Where a persisted log writes what a partition appends (in-memory logs have none). */
+export interface PartitionJournal {
+  data(input: AppendInput, transactionId: number | null): void;
+  control(transactionId: number, committed: boolean): void;
 }
 
 interface DataEntry {
@@ -41,6 +49,8 @@ export class PartitionLog {
   private readonly entries: Entry[] = [];
   private readonly openTransactions = new Map<TransactionMark, number>();
   private readonly latestByKey = new Map<string, number>();
+  /** set once a persisted log has replayed its file into this partition */
+  journal: PartitionJournal | null = null;
 
   constructor(
     readonly topic: string,
@@ -71,6 +81,7 @@ export class PartitionLog {
       headers: Object.keys(input.headers).length === 0 ? noHeaders : input.headers,
     };
     this.entries.push({ kind: 'data', record, transaction });
+    this.journal?.data(input, transaction?.id ?? null);
     if (transaction === null) this.compactBefore(offset, input.key);
     else if (!this.openTransactions.has(transaction)) this.openTransactions.set(transaction, offset);
     return offset;
@@ -90,6 +101,7 @@ export class PartitionLog {
       }
     }
     this.entries.push({ kind: 'control' });
+    this.journal?.control(transaction.id, transaction.state === 'committed');
   }
 
   read(from: number, maxRecords: number): ReadResult {
