@@ -6,6 +6,9 @@ export interface IntervalEntry {
 }
 
 interface Node<Entry extends IntervalEntry> {
+  /** the entry's edges, copied so a walk reads only nodes (the entry is read for matches) */
+  readonly lower: number;
+  readonly upper: number;
   readonly entry: Entry;
   readonly priority: number;
   left: Node<Entry> | null;
@@ -28,7 +31,7 @@ const before = (a: IntervalEntry, b: IntervalEntry): boolean =>
   a.lower < b.lower || (a.lower === b.lower && a.id < b.id);
 
 function refresh<Entry extends IntervalEntry>(node: Node<Entry>): Node<Entry> {
-  let max = node.entry.upper;
+  let max = node.upper;
   if (node.left && node.left.maxUpper > max) max = node.left.maxUpper;
   if (node.right && node.right.maxUpper > max) max = node.right.maxUpper;
   node.maxUpper = max;
@@ -49,6 +52,8 @@ export class IntervalIndex<Entry extends IntervalEntry> {
 
   insert(entry: Entry): void {
     const node: Node<Entry> = {
+      lower: entry.lower,
+      upper: entry.upper,
       entry,
       priority: priorityOf(entry.id),
       left: null,
@@ -131,7 +136,7 @@ function stabNode<Entry extends IntervalEntry>(
   if (!node || node.maxUpper < value) return;
   stabNode(node.left, value, visit);
   // Everything to the right starts at or after this lower edge.
-  if (node.entry.lower > value) return;
-  if (node.entry.upper >= value) visit(node.entry);
+  if (node.lower > value) return;
+  if (node.upper >= value) visit(node.entry);
   stabNode(node.right, value, visit);
 }

@@ -43,57 +43,60 @@ function deepFreeze<Value>(value: Value): Value {
 
 /**
  * A rule as the engine runs it: the parsed rule, its compiled template, and its compact firing state
- * (allocated on first firing; most rules never fire).
+ * (the storm-guard ring is allocated on first firing; most rules never fire). The fields read for every
+ * holding rule on every point come first and copy what they need from the rule, so checking a rule that
+ * holds touches one object.
  */
 export class RuleRuntime {
+  status: RuleStatus;
+  /** evaluation stamp, so a channel rule reached through both its edges is evaluated once per point */
+  visitEpoch = 0;
+  readonly id: string;
+  readonly #oncePerBar: boolean;
+  readonly #cooldownMs: number;
+  /** firing state on the first venue:symbol it fired on, inline (the usual case: one); others in a map */
+  #firstInstanceKey: string | null = null;
+  #firstBarOpenTime = Number.NaN;
+  #firstFiredTime = Number.NaN;
+  #otherInstances: Map<string, InstanceState> | null = null;
   readonly rule: AlertRule;
   readonly template: CompiledTemplate;
   /** the rule in canonical JSON: an upsert with the same text is a no-op that keeps this state */
   readonly canonical: string;
   readonly series: string;
   readonly mode: EvaluationMode;
-  status: RuleStatus;
   stopReason: StopReason | null = null;
-  /** evaluation stamp, so a channel rule reached through both its edges is evaluated once per point */
-  visitEpoch = 0;
-  /** the first venue:symbol it fired on, inline (the usual case: one), then the others */
-  #firstInstanceKey: string | null = null;
-  readonly #firstInstance: InstanceState = { lastBarOpenTime: Number.NaN, lastFiredTime: Number.NaN };
-  #otherInstances: Map<string, InstanceState> | null = null;
   /** times of the last STORM_GUARD_MAX_FIRINGS firings, a ring */
   #firingTimes: Float64Array | null = null;
   #firings = 0;
 
   constructor(rule: AlertRule, template: CompiledTemplate) {
+    this.status = rule.enabled ? 'active' : 'disabled';
+    this.id = rule.id;
+    this.#oncePerBar = rule.frequency === 'once_per_bar' || rule.frequency === 'once_per_bar_close';
+    this.#cooldownMs = rule.cooldownMs;
     this.rule = rule;
     this.template = template;
     this.canonical = JSON.stringify(rule);
     this.series = seriesOf(rule.source);
     this.mode = rule.frequency === 'once_per_bar_close' ? 'close' : 'intrabar';
-    this.status = rule.enabled ? 'active' : 'disabled';
-  }
-
-  get id(): string {
-    return this.rule.id;
   }
 
   /** Whether frequency and cooldown let the rule fire now on this venue:symbol. */
   admits(instanceKey: string, barOpenTime: number, time: number): boolean {
-    const instance = this.#instanceOf(instanceKey);
-    if (!instance) return true;
-    const { frequency, cooldownMs } = this.rule;
-    if (
-      (frequency === 'once_per_bar' || frequency === 'once_per_bar_close') &&
-      instance.lastBarOpenTime === barOpenTime
-    ) {
-      return false;
+    let lastBarOpenTime: number;
+    let lastFiredTime: number;
+    if (instanceKey === this.#firstInstanceKey) {
+      lastBarOpenTime = this.#firstBarOpenTime;
+      lastFiredTime = this.#firstFiredTime;
+    } else {
+      const instance = this.#otherInstances?.get(instanceKey);
+      if (!instance) return true;
+      lastBarOpenTime = instance.lastBarOpenTime;
+      lastFiredTime = instance.lastFiredTime;
     }
-    return time - instance.lastFiredTime >= cooldownMs;
-  }
-
-  #instanceOf(instanceKey: string): InstanceState | undefined {
-    if (instanceKey === this.#firstInstanceKey) return this.#firstInstance;
-    return this.#otherInstances?.get(instanceKey);
+    if (this.#oncePerBar && lastBarOpenTime === barOpenTime) return false;
+    return time - lastFiredTime >= this.#cooldownMs;
   }
 
   /** Whether one more firing at `time` would make STORM_GUARD_MAX_FIRINGS + 1 within the window. */
@@ -106,14 +109,13 @@ export class RuleRuntime {
 
   recordFiring(instanceKey: string, barOpenTime: number, time: number): void {
     this.#firstInstanceKey ??= instanceKey;
-    let instance = this.#instanceOf(instanceKey);
-    if (!instance) {
-      instance = { lastBarOpenTime: barOpenTime, lastFiredTime: time };
+    if (instanceKey === this.#firstInstanceKey) {
+      this.#firstBarOpenTime = barOpenTime;
+      this.#firstFiredTime = time;
+    } else {
       this.#otherInstances ??= new Map();
-      this.#otherInstances.set(instanceKey, instance);
+      this.#otherInstances.set(instanceKey, { lastBarOpenTime: barOpenTime, lastFiredTime: time });
     }
-    instance.lastBarOpenTime = barOpenTime;
-    instance.lastFiredTime = time;
     this.#firingTimes ??= new Float64Array(STORM_GUARD_MAX_FIRINGS);
     this.#firingTimes[this.#firings % STORM_GUARD_MAX_FIRINGS] = time;
     this.#firings++;
