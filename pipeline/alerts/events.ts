@@ -32,7 +32,7 @@ export function firedEvent(runtime: RuleRuntime, point: SeriesPoint, previous: n
     symbol: point.symbol,
     interval: point.interval,
     time: point.time,
-    message: runtime.template({ rule, point, previous }),
+    message: runtime.template({ point, previous }),
     source: rule.source,
     condition: rule.condition,
     previous,

@@ -29,7 +29,8 @@ export function parseAlertRule(input: unknown): { rule: AlertRule; template: Com
       path: parsed.error.issues[0]?.path.map(String) ?? [],
     });
   }
-  return { rule: deepFreeze(parsed.data), template: compileTemplate(parsed.data.message) };
+  const rule = deepFreeze(parsed.data);
+  return { rule, template: compileTemplate(rule) };
 }
 
 /** Events share the rule's source and condition objects, so the rule is frozen all the way down. */

@@ -7,6 +7,7 @@ import { T0, testRule } from './testing.js';
 const rule = alertRuleSchema.parse(
   testRule({ id: 'btc-62k', owner: 'alice', condition: { operator: 'crossing_up', value: 62_000 } }),
 );
+const compile = (message: string) => compileTemplate({ ...rule, message });
 const point: SeriesPoint = {
   venue: 'binance-um',
   symbol: 'BTCUSDT',
@@ -32,7 +33,7 @@ const point: SeriesPoint = {
 describe('compileTemplate', () => {
   it('fills every placeholder', () => {
     const template = TEMPLATE_PLACEHOLDERS.map((name) => `${name}={{${name}}}`).join(' ');
-    expect(compileTemplate(template)({ rule, point, previous: 61_799.5 })).toBe(
+    expect(compile(template)({ point, previous: 61_799.5 })).toBe(
       'symbol=BTCUSDT venue=binance-um interval=1m value=61839.9 previous=61799.5 close=61839.9 open=61800.3 ' +
         'high=61839.9 low=61780.1 volume=152.61 time=2024-08-08T23:55:42.123Z operator=crossing up ' +
         'threshold=62000 rule=btc-62k owner=alice',
@@ -40,18 +41,18 @@ describe('compileTemplate', () => {
   });
 
   it('renders the default message and a missing previous value', () => {
-    const render = compileTemplate(rule.message);
-    expect(render({ rule, point, previous: null })).toBe('BTCUSDT crossing up 62000 on 1m: 61839.9');
-    expect(compileTemplate('was {{previous}}')({ rule, point, previous: null })).toBe('was none');
+    expect(compileTemplate(rule)({ point, previous: null })).toBe('BTCUSDT crossing up 62000 on 1m: 61839.9');
+    expect(compile('was {{previous}}')({ point, previous: null })).toBe('was none');
   });
 
-  it('keeps text without placeholders and tolerates spaces inside braces', () => {
-    expect(compileTemplate('plain text')({ rule, point, previous: null })).toBe('plain text');
-    expect(compileTemplate('{{ symbol }}!')({ rule, point, previous: null })).toBe('BTCUSDT!');
+  it('keeps text without placeholders, tolerates spaces inside braces, and fills rule-only templates', () => {
+    expect(compile('plain text')({ point, previous: null })).toBe('plain text');
+    expect(compile('{{ symbol }}!')({ point, previous: null })).toBe('BTCUSDT!');
+    expect(compile('{{rule}}')({ point, previous: null })).toBe('btc-62k');
   });
 
   it('refuses an unknown placeholder with NXR_RULE_INVALID, naming it and the known ones', () => {
-    expect(() => compileTemplate('{{symbol}} at {{prise}}')).toThrowError(
+    expect(() => compile('{{symbol}} at {{prise}}')).toThrowError(
       /unknown placeholder "\{\{prise\}\}" in message; known: \{\{symbol\}\} \{\{venue\}\}/,
     );
   });

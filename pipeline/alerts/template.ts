@@ -5,14 +5,15 @@ import type { SeriesPoint } from './series-point.js';
 
 /** What a firing knows when its message is rendered. */
 export interface TemplateContext {
-  readonly rule: AlertRule;
   readonly point: SeriesPoint;
   readonly previous: number | null;
 }
 
 type Field = (context: TemplateContext) => string;
+type RuleField = (rule: AlertRule) => string;
 
-const fields = {
+/** Placeholders that depend on the firing. */
+const pointFields = {
   symbol: ({ point }) => point.symbol,
   venue: ({ point }) => point.venue,
   interval: ({ point }) => point.interval,
@@ -24,16 +25,24 @@ const fields = {
   low: ({ point }) => String(point.bar.low),
   volume: ({ point }) => String(point.bar.volume),
   time: ({ point }) => new Date(point.time).toISOString(),
-  operator: ({ rule }) => operatorLabel(rule.condition.operator),
-  threshold: ({ rule }) => thresholdLabel(rule.condition),
-  rule: ({ rule }) => rule.id,
-  owner: ({ rule }) => rule.owner,
 } satisfies Record<string, Field>;
 
-export type Placeholder = keyof typeof fields;
-export const TEMPLATE_PLACEHOLDERS = Object.keys(fields) as readonly Placeholder[];
+/** Placeholders fixed by the rule: written into the compiled text once. */
+const ruleFields = {
+  operator: (rule) => operatorLabel(rule.condition.operator),
+  threshold: (rule) => thresholdLabel(rule.condition),
+  rule: (rule) => rule.id,
+  owner: (rule) => rule.owner,
+} satisfies Record<string, RuleField>;
 
-const isPlaceholder = (name: string): name is Placeholder => Object.hasOwn(fields, name);
+export type Placeholder = keyof typeof pointFields | keyof typeof ruleFields;
+export const TEMPLATE_PLACEHOLDERS = [
+  ...Object.keys(pointFields),
+  ...Object.keys(ruleFields),
+] as readonly Placeholder[];
+
+const isPointField = (name: string): name is keyof typeof pointFields => Object.hasOwn(pointFields, name);
+const isRuleField = (name: string): name is keyof typeof ruleFields => Object.hasOwn(ruleFields, name);
 
 /** A message template parsed once: literal text and fields, in order. */
 export type CompiledTemplate = (context: TemplateContext) => string;
@@ -41,36 +50,45 @@ export type CompiledTemplate = (context: TemplateContext) => string;
 const placeholderPattern = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /**
- * Compiles `{{symbol}} crossed {{threshold}}` into a renderer. Numbers render as JavaScript prints them
- * (exact, no rounding), `{{time}}` as ISO 8601 UTC, `{{previous}}` as `none` when there is no previous value.
- * An unknown placeholder is refused here (so a typo like `{{prise}}` is caught when the rule is saved, not
- * discovered in a delivered alert): throws NXR_RULE_INVALID naming it and the known ones.
+ * Compiles a rule's message, e.g. `{{symbol}} crossed {{threshold}}`, into a renderer: the rule's own
+ * placeholders (operator, threshold, rule, owner) become text now, the others are filled per firing.
+ * Numbers render as JavaScript prints them (exact, no rounding), `{{time}}` as ISO 8601 UTC, `{{previous}}`
+ * as `none` when there is no previous value. An unknown placeholder is refused here (so a typo like
+ * `{{prise}}` is caught when the rule is saved, not discovered in a delivered alert): throws
+ * NXR_RULE_INVALID naming it and the known ones.
  */
-export function compileTemplate(template: string): CompiledTemplate {
+export function compileTemplate(rule: AlertRule): CompiledTemplate {
+  const template = rule.message;
   const literals: string[] = [];
   const slots: Field[] = [];
+  let text = '';
   let last = 0;
   for (const match of template.matchAll(placeholderPattern)) {
     const name = match[1] ?? '';
-    if (!isPlaceholder(name)) {
+    text += template.slice(last, match.index);
+    last = match.index + match[0].length;
+    if (isRuleField(name)) {
+      text += ruleFields[name](rule);
+    } else if (isPointField(name)) {
+      literals.push(text);
+      slots.push(pointFields[name]);
+      text = '';
+    } else {
       throw new NexuralError(
         'NXR_RULE_INVALID',
         `unknown placeholder "${match[0]}" in message; known: ${TEMPLATE_PLACEHOLDERS.map((known) => `{{${known}}}`).join(' ')}`,
         { path: ['message'], placeholder: name },
       );
     }
-    literals.push(template.slice(last, match.index));
-    slots.push(fields[name]);
-    last = match.index + match[0].length;
   }
-  const tail = template.slice(last);
+  const tail = text + template.slice(last);
   if (slots.length === 0) return () => tail;
   return (context) => {
-    let text = '';
+    let rendered = '';
     for (let index = 0; index < slots.length; index++) {
-      text += literals[index];
-      text += (slots[index] as Field)(context);
+      rendered += literals[index];
+      rendered += (slots[index] as Field)(context);
     }
-    return text + tail;
+    return rendered + tail;
   };
 }
