@@ -65,7 +65,7 @@ async function measure(
 
 const client = SchemaRegistryClient.newClient({ baseURLs: ['mock://'] });
 const topic = 'bench.bars';
-const id = await registerBackward(client, `${topic}-value`, JSON.stringify(jsonSchemaOf('bar')));
+const id = await registerBackward(client, `${topic}-value`, JSON.stringify(jsonSchemaOf('bar', 'draft-7')));
 const base = { autoRegisterSchemas: false, useSchemaId: id, subjectNameStrategyType: 'TOPIC' as never };
 const plain = new JsonSerializer(client, SerdeType.VALUE, { ...base, validate: false });
 const validating = new JsonSerializer(client, SerdeType.VALUE, { ...base, validate: true });

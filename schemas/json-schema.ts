@@ -19,10 +19,16 @@ export const registeredSchemas = {
 
 export type RegisteredSchemaName = keyof typeof registeredSchemas;
 
-/** JSON Schema (draft 2020-12) of a record type, as the Schema Registry stores it. */
-export function jsonSchemaOf(name: RegisteredSchemaName): Record<string, unknown> {
+/**
+ * JSON Schema (draft 2020-12 by default) of a record type. The registry gets draft-07: Apicurio's
+ * compatibility checker cannot read 2020-12 ("could not determine version") once a subject evolves.
+ */
+export function jsonSchemaOf(
+  name: RegisteredSchemaName,
+  target: 'draft-2020-12' | 'draft-7' = 'draft-2020-12',
+): Record<string, unknown> {
   // 'output': the shape of records as written (defaults applied); refinements are not expressible and are dropped.
-  return z.toJSONSchema(registeredSchemas[name], { io: 'output', unrepresentable: 'any' }) as Record<
+  return z.toJSONSchema(registeredSchemas[name], { io: 'output', unrepresentable: 'any', target }) as Record<
     string,
     unknown
   >;

@@ -96,7 +96,7 @@ export async function createRegistrySerde<Name extends RegisteredSchemaName>(
   const { client, topic, schemaName } = options;
   const schema = registeredSchemas[schemaName];
   const subject = `${topic}-value`;
-  const id = await registerBackward(client, subject, JSON.stringify(jsonSchemaOf(schemaName)));
+  const id = await registerBackward(client, subject, JSON.stringify(jsonSchemaOf(schemaName, 'draft-7')));
   const common = { subjectNameStrategyType: SubjectNameStrategyType.TOPIC };
   const deserializer = new JsonDeserializer(client, SerdeType.VALUE, { ...common, validate: false });
   // The Confluent serializer looks the schema up per record, keyed by a deterministic stringify of the
