@@ -23,19 +23,15 @@ export class ActivityBarSeries implements BarSeries {
     this.live = context.options.liveUpdates;
   }
 
+  /** Activity bars close on their threshold, never on the watermark. */
+  readonly deadlineUs = Number.POSITIVE_INFINITY;
+
   advance(): void {}
 
   addTrade(trade: ScaledTrade): void {
     const bar = this.forming ?? this.pool.take(0, 0);
     this.forming = bar;
-    bar.addTrade(
-      trade.tick.price,
-      trade.tick.timeUs,
-      trade.sizeUnits,
-      trade.quoteHi,
-      trade.quoteLo,
-      trade.takerBuy,
-    );
+    bar.addTrade(trade);
     bar.openTime = msOf(bar.firstTradeUs);
     bar.closeTime = msOf(bar.lastTradeUs);
     bar.revision++;

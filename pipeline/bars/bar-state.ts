@@ -1,6 +1,18 @@
 import type { Bar } from '../../schemas/bar.js';
 import type { DecimalScale } from './decimal-scale.js';
-import { ExactSum, formatUnits } from './exact-sum.js';
+import {
+  addExact,
+  exactSums,
+  exactToDecimalString,
+  exactToNumber,
+  formatUnits,
+  scaleExact,
+} from './exact-sum.js';
+import type { ScaledTrade } from './series.js';
+
+const VOLUME = 0;
+const QUOTE = 1;
+const TAKER_BUY = 2;
 
 /** The exact decimal reading of a bar's numbers, for printing without float noise. */
 export interface BarDecimals {
@@ -54,9 +66,8 @@ export class BarState implements BarView {
   revision = -1;
   /** the first, partial bar under the `firstBar: 'skip'` policy: built but never emitted */
   partial = false;
-  readonly volumeUnits = new ExactSum();
-  readonly quoteUnits = new ExactSum();
-  readonly takerBuyUnits = new ExactSum();
+  /** exact sums in the symbol's units: volume, quote volume, taker-buy volume */
+  readonly sums = exactSums(3);
 
   constructor(
     readonly venue: string,
@@ -74,20 +85,12 @@ export class BarState implements BarView {
     this.final = false;
     this.revision = -1;
     this.partial = false;
-    this.volumeUnits.reset();
-    this.quoteUnits.reset();
-    this.takerBuyUnits.reset();
+    this.sums.fill(0);
   }
 
   /** Adds one trade; open/close follow event time, not arrival. Sizes and values come in scale units. */
-  addTrade(
-    price: number,
-    timeUs: number,
-    sizeUnits: number,
-    quoteHi: number,
-    quoteLo: number,
-    takerBuy: boolean,
-  ): void {
+  addTrade(trade: ScaledTrade): void {
+    const { price, timeUs } = trade.tick;
     if (this.trades === 0) {
       this.open = this.high = this.low = this.close = price;
       this.firstTradeUs = this.lastTradeUs = timeUs;
@@ -104,10 +107,10 @@ export class BarState implements BarView {
       }
     }
     this.trades++;
-    this.volumeUnits.add(sizeUnits);
-    this.quoteUnits.add(quoteHi);
-    if (quoteLo !== 0) this.quoteUnits.add(quoteLo);
-    if (takerBuy) this.takerBuyUnits.add(sizeUnits);
+    addExact(this.sums, VOLUME, trade.sizeUnits);
+    addExact(this.sums, QUOTE, trade.quoteHi);
+    if (trade.quoteLo !== 0) addExact(this.sums, QUOTE, trade.quoteLo);
+    if (trade.takerBuy) addExact(this.sums, TAKER_BUY, trade.sizeUnits);
   }
 
   /** An interval without trades: every price is the previous close (Binance's convention). */
@@ -117,21 +120,21 @@ export class BarState implements BarView {
 
   /** The symbol's unit got finer by 10^sizePower (sizes) and 10^quotePower (values). */
   rescale(sizePower: number, quotePower: number): void {
-    this.volumeUnits.scaleBy(sizePower);
-    this.takerBuyUnits.scaleBy(sizePower);
-    this.quoteUnits.scaleBy(quotePower);
+    scaleExact(this.sums, VOLUME, sizePower);
+    scaleExact(this.sums, TAKER_BUY, sizePower);
+    scaleExact(this.sums, QUOTE, quotePower);
   }
 
   get volume(): number {
-    return this.volumeUnits.toNumber(this.scale.sizeDecimals, this.scale.sizeFactor);
+    return exactToNumber(this.sums, VOLUME, this.scale.sizeDecimals, this.scale.sizeFactor);
   }
 
   get quoteVolume(): number {
-    return this.quoteUnits.toNumber(this.scale.quoteDecimals, this.scale.quoteFactor);
+    return exactToNumber(this.sums, QUOTE, this.scale.quoteDecimals, this.scale.quoteFactor);
   }
 
   get takerBuyVolume(): number {
-    return this.takerBuyUnits.toNumber(this.scale.sizeDecimals, this.scale.sizeFactor);
+    return exactToNumber(this.sums, TAKER_BUY, this.scale.sizeDecimals, this.scale.sizeFactor);
   }
 
   toBar(): Bar {
@@ -163,9 +166,9 @@ export class BarState implements BarView {
       high: price(this.high),
       low: price(this.low),
       close: price(this.close),
-      volume: this.volumeUnits.toDecimalString(sizeDecimals),
-      quoteVolume: this.quoteUnits.toDecimalString(quoteDecimals),
-      takerBuyVolume: this.takerBuyUnits.toDecimalString(sizeDecimals),
+      volume: exactToDecimalString(this.sums, VOLUME, sizeDecimals),
+      quoteVolume: exactToDecimalString(this.sums, QUOTE, quoteDecimals),
+      takerBuyVolume: exactToDecimalString(this.sums, TAKER_BUY, sizeDecimals),
     };
   }
 }

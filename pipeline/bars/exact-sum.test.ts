@@ -1,45 +1,55 @@
 import { describe, expect, it } from 'vitest';
 import { fewestDecimals, MAX_DECIMALS } from './decimal-scale.js';
-import { type ExactProduct, ExactSum, exactProduct, formatUnits } from './exact-sum.js';
+import {
+  addExact,
+  type ExactProduct,
+  exactProduct,
+  exactSums,
+  exactToBigInt,
+  exactToDecimalString,
+  exactToNumber,
+  formatUnits,
+  scaleExact,
+} from './exact-sum.js';
 
-describe('ExactSum', () => {
-  it('sums ten 0.1 lots to exactly 1 where float addition gives 0.9999999999999999', () => {
+describe('exact sums', () => {
+  it('sum ten 0.1 lots to exactly 1 where float addition gives 0.9999999999999999', () => {
     let float = 0;
-    const sum = new ExactSum();
+    const sums = exactSums(1);
     for (let i = 0; i < 10; i++) {
       float += 0.1;
-      sum.add(1); // 0.1 at 1 decimal
+      addExact(sums, 0, 1); // 0.1 at 1 decimal
     }
     expect(float).not.toBe(1);
-    expect(sum.toDecimalString(1)).toBe('1');
-    expect(sum.toNumber(1, 10)).toBe(1);
+    expect(exactToDecimalString(sums, 0, 1)).toBe('1');
+    expect(exactToNumber(sums, 0, 1, 10)).toBe(1);
   });
 
-  it('stays exact past 2^53 units', () => {
-    const sum = new ExactSum();
+  it('stay exact past 2^53 units, each sum in its own slots', () => {
+    const sums = exactSums(2);
     const big = 2 ** 53 - 1;
-    for (let i = 0; i < 1000; i++) sum.add(big);
-    for (let i = 0; i < 1000; i++) sum.add(3);
-    expect(sum.toBigInt()).toBe(1000n * BigInt(big) + 3000n);
+    for (let i = 0; i < 1000; i++) addExact(sums, 1, big);
+    for (let i = 0; i < 1000; i++) addExact(sums, 1, 3);
+    expect(exactToBigInt(sums, 1)).toBe(1000n * BigInt(big) + 3000n);
+    expect(exactToBigInt(sums, 0)).toBe(0n);
   });
 
-  it('rescales to a finer unit exactly, also past 2^53', () => {
-    const sum = new ExactSum();
-    sum.add(2 ** 52 + 7);
-    sum.scaleBy(5);
-    expect(sum.toBigInt()).toBe((2n ** 52n + 7n) * 100_000n);
-    sum.add(1);
-    expect(sum.toDecimalString(5)).toBe('4503599627370503.00001');
+  it('rescale to a finer unit exactly, also past 2^53', () => {
+    const sums = exactSums(1);
+    addExact(sums, 0, 2 ** 52 + 7);
+    scaleExact(sums, 0, 5);
+    expect(exactToBigInt(sums, 0)).toBe((2n ** 52n + 7n) * 100_000n);
+    addExact(sums, 0, 1);
+    expect(exactToDecimalString(sums, 0, 5)).toBe('4503599627370503.00001');
   });
 
-  it('converts to the float nearest the exact decimal', () => {
-    const sum = new ExactSum();
-    sum.add(3);
-    expect(sum.toNumber(1, 10)).toBe(0.3);
-    const huge = new ExactSum();
-    huge.add(2 ** 60);
-    huge.add(1);
-    expect(huge.toNumber(8, 1e8)).toBe(Number(`${2n ** 60n + 1n}e-8`));
+  it('convert to the float nearest the exact decimal', () => {
+    const sums = exactSums(2);
+    addExact(sums, 0, 3);
+    expect(exactToNumber(sums, 0, 1, 10)).toBe(0.3);
+    addExact(sums, 1, 2 ** 60);
+    addExact(sums, 1, 1);
+    expect(exactToNumber(sums, 1, 8, 1e8)).toBe(Number(`${2n ** 60n + 1n}e-8`));
   });
 });
 

@@ -12,9 +12,13 @@ export interface SeriesContext {
   readonly sink: BarSink;
 }
 
-/** One trade in the symbol's units; a single object reused for every tick of the symbol. */
+/**
+ * One trade in the symbol's units, with the symbol's watermark once the trade's time counted; a single
+ * object reused for every tick of the symbol (fields, not arguments: V8 boxes doubles passed as arguments).
+ */
 export interface ScaledTrade {
   tick: TradeTick;
+  watermarkUs: number;
   timeMs: number;
   sizeUnits: number;
   quoteHi: number;
@@ -24,9 +28,11 @@ export interface ScaledTrade {
 
 /** The bars of one symbol at one interval. */
 export interface BarSeries {
-  /** The symbol's watermark moved (µs): finalize what it passed. */
+  /** Watermark (µs) from which advance() has work to do; skipping calls below it keeps ticks cheap. */
+  readonly deadlineUs: number;
+  /** The symbol's watermark moved (µs) to at least deadlineUs: finalize what it passed. */
   advance(watermarkUs: number): void;
-  addTrade(trade: ScaledTrade, watermarkUs: number): void;
+  addTrade(trade: ScaledTrade): void;
   /** End of input: finalize every remaining bar. */
   flush(): void;
   rescale(sizePower: number, quotePower: number): void;
@@ -53,5 +59,12 @@ export class BarPool {
   }
 }
 
-/** Milliseconds of a µs event time, exactly (integer arithmetic, no float division rounding). */
-export const msOf = (timeUs: number): number => (timeUs - (timeUs % 1000)) / 1000;
+/**
+ * Whole milliseconds of a µs event time. Exact: below 2^43 ms (year 2248) the quotient's rounding error is
+ * under 0.0005 while a non-integer quotient is at least 0.001 from the next integer; and it is several
+ * times faster than `%` on numbers this large (a C fmod call in V8).
+ */
+export const msOf = (timeUs: number): number => Math.floor(timeUs / 1000);
+
+/** Start of the `ms`-long interval holding `timeMs`, aligned to the epoch; exact by the same argument. */
+export const intervalStart = (timeMs: number, ms: number): number => Math.floor(timeMs / ms) * ms;

@@ -38,7 +38,15 @@ export class SymbolBars {
         : new ActivityBarSeries(context, interval),
     );
     this.latenessUs = options.allowedLatenessMs * 1000;
-    this.trade = { tick: firstTick, timeMs: 0, sizeUnits: 0, quoteHi: 0, quoteLo: 0, takerBuy: false };
+    this.trade = {
+      tick: firstTick,
+      watermarkUs: 0,
+      timeMs: 0,
+      sizeUnits: 0,
+      quoteHi: 0,
+      quoteLo: 0,
+      takerBuy: false,
+    };
   }
 
   /** The watermark in ms, or null before the first tick. */
@@ -67,17 +75,22 @@ export class SymbolBars {
     trade.quoteHi = this.product.hi;
     trade.quoteLo = this.product.lo;
     trade.takerBuy = tick.aggressor === 'buy';
-    if (tick.timeUs > this.maxTimeUs) this.advanceTo(tick.timeUs);
-    const watermarkUs = this.watermarkUs;
-    for (const series of this.series) series.addTrade(trade, watermarkUs);
+    if (tick.timeUs > this.maxTimeUs) this.advanceTo(tick);
+    trade.watermarkUs = this.watermarkUs;
+    for (const series of this.series) series.addTrade(trade);
   }
 
-  /** Moves the symbol's clock to an event time (µs) if it is later than any seen. */
-  advanceTo(timeUs: number): void {
+  /**
+   * Moves the symbol's clock to an event time if it is later than any seen: a tick's, or an external
+   * clock's in µs (a tick is passed whole because V8 boxes a float passed as an argument).
+   */
+  advanceTo(clock: TradeTick | number): void {
+    const timeUs = typeof clock === 'number' ? clock : clock.timeUs;
     if (timeUs <= this.maxTimeUs) return;
     this.maxTimeUs = timeUs;
     this.watermarkUs = timeUs - this.latenessUs;
-    for (const series of this.series) series.advance(this.watermarkUs);
+    for (const series of this.series)
+      if (this.watermarkUs >= series.deadlineUs) series.advance(this.watermarkUs);
   }
 
   flush(): void {

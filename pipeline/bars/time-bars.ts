@@ -1,5 +1,5 @@
 import type { BarState } from './bar-state.js';
-import { BarPool, type BarSeries, type ScaledTrade, type SeriesContext } from './series.js';
+import { BarPool, type BarSeries, intervalStart, type ScaledTrade, type SeriesContext } from './series.js';
 
 /**
  * Time bars of one symbol at one interval, by event time.
@@ -24,6 +24,7 @@ export class TimeBarSeries implements BarSeries {
   private newestOpenTime = Number.NaN;
   /** close of the newest bar once every bar was evicted: what the next flat bar carries */
   private evictedClose = 0;
+  deadlineUs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly context: SeriesContext,
@@ -54,36 +55,16 @@ export class TimeBarSeries implements BarSeries {
       }
     }
     this.evictPastGrace(watermarkUs);
+    this.updateDeadline();
   }
 
-  addTrade(trade: ScaledTrade, watermarkUs: number): void {
-    const ms = this.ms;
-    const openTime = trade.timeMs - (trade.timeMs % ms);
-    if (Number.isNaN(this.firstOpenTime)) this.firstOpenTime = openTime;
-    const inPartialHistory = this.skipFirst && openTime <= this.firstOpenTime;
-    if (this.skipFirst && openTime < this.firstOpenTime) return;
-    if (watermarkUs >= (openTime + ms) * 1000 + this.graceUs) {
-      if (!inPartialHistory) this.reportLate(trade, openTime, watermarkUs);
-      return;
-    }
-    const index = this.indexFor(openTime, watermarkUs);
-    const bar = this.bars[index];
-    if (!bar) return;
-    const closeBefore = bar.close;
-    bar.addTrade(
-      trade.tick.price,
-      trade.tick.timeUs,
-      trade.sizeUnits,
-      trade.quoteHi,
-      trade.quoteLo,
-      trade.takerBuy,
-    );
-    bar.revision++;
-    if (!bar.partial && (bar.final || this.live)) this.context.sink.bar(bar);
-    if (this.flat) {
-      this.fillGapAfter(index, watermarkUs);
-      if (bar.close !== closeBefore) this.carryCloseForward(index);
-    }
+  addTrade(trade: ScaledTrade): void {
+    const openTime = intervalStart(trade.timeMs, this.ms);
+    const newest = this.bars[this.bars.length - 1];
+    // Almost every tick lands in the newest bar, which is neither late nor followed by flat bars. (The hot
+    // path keeps no float live across a call: V8 would box it.)
+    if (newest !== undefined && newest.openTime === openTime) this.apply(newest, trade);
+    else this.addToOtherBar(trade, openTime);
   }
 
   flush(): void {
@@ -98,10 +79,56 @@ export class TimeBarSeries implements BarSeries {
     for (const bar of this.bars) bar.rescale(sizePower, quotePower);
   }
 
+  private apply(bar: BarState, trade: ScaledTrade): void {
+    bar.addTrade(trade);
+    bar.revision++;
+    if (!bar.partial && (bar.final || this.live)) this.context.sink.bar(bar);
+  }
+
+  /** A tick for a new bar, an older bar, a bar past its grace, or before the first bar. */
+  private addToOtherBar(trade: ScaledTrade, openTime: number): void {
+    const { watermarkUs } = trade;
+    if (Number.isNaN(this.firstOpenTime)) this.firstOpenTime = openTime;
+    const inPartialHistory = this.skipFirst && openTime <= this.firstOpenTime;
+    if (this.skipFirst && openTime < this.firstOpenTime) return;
+    if (watermarkUs >= (openTime + this.ms) * 1000 + this.graceUs) {
+      if (!inPartialHistory) this.reportLate(trade, openTime, watermarkUs);
+      return;
+    }
+    const index = this.indexFor(openTime, watermarkUs);
+    this.updateDeadline();
+    const bar = this.bars[index];
+    if (!bar) return;
+    const closeBefore = bar.close;
+    this.apply(bar, trade);
+    if (this.flat && index < this.bars.length - 1) {
+      this.fillGapAfter(index, watermarkUs);
+      if (bar.close !== closeBefore) this.carryCloseForward(index);
+      this.updateDeadline();
+    }
+  }
+
   private finalize(bar: BarState): void {
     bar.final = true;
     bar.revision++;
     if (!bar.partial) this.context.sink.bar(bar);
+  }
+
+  /** The next watermark at which advance() has work: a bar to finalize, a flat bar due, a bar to evict. */
+  private updateDeadline(): void {
+    const ms = this.ms;
+    let deadline = Number.POSITIVE_INFINITY;
+    const oldest = this.bars[0];
+    if (oldest?.final) deadline = (oldest.openTime + ms) * 1000 + this.graceUs;
+    for (const bar of this.bars) {
+      if (bar.final) continue;
+      deadline = Math.min(deadline, (bar.openTime + ms) * 1000);
+      break;
+    }
+    if (this.flat && !Number.isNaN(this.newestOpenTime)) {
+      deadline = Math.min(deadline, (this.newestOpenTime + 2 * ms) * 1000);
+    }
+    this.deadlineUs = deadline;
   }
 
   private lastClose(): number {
