@@ -35,6 +35,7 @@ export class BarAggregator {
   private lastVenue = '';
   private lastSymbol = '';
   private last: SymbolBars | undefined;
+  private lastVenueSymbols: Map<string, SymbolBars> | undefined;
   private flushed = false;
 
   constructor(
@@ -77,11 +78,12 @@ export class BarAggregator {
   }
 
   private symbolBars(tick: TradeTick): SymbolBars {
-    let bySymbol = this.byVenue.get(tick.venue);
+    let bySymbol = tick.venue === this.lastVenue ? this.lastVenueSymbols : this.byVenue.get(tick.venue);
     if (!bySymbol) {
       bySymbol = new Map();
       this.byVenue.set(tick.venue, bySymbol);
     }
+    this.lastVenueSymbols = bySymbol;
     let bars = bySymbol.get(tick.symbol);
     if (!bars) {
       bars = new SymbolBars(tick.venue, tick.symbol, this.intervals, this.options, this.sink, tick);

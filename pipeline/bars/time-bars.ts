@@ -25,6 +25,8 @@ export class TimeBarSeries implements BarSeries {
   /** close of the newest bar once every bar was evicted: what the next flat bar carries */
   private evictedClose = 0;
   deadlineUs = Number.POSITIVE_INFINITY;
+  /** the last of `bars`, kept in a field: the hot path then skips the array */
+  private newest: BarState | undefined;
 
   constructor(
     private readonly context: SeriesContext,
@@ -55,12 +57,12 @@ export class TimeBarSeries implements BarSeries {
       }
     }
     this.evictPastGrace(watermarkUs);
-    this.updateDeadline();
+    this.noteChanges();
   }
 
   addTrade(trade: ScaledTrade): void {
     const openTime = intervalStart(trade.timeMs, this.ms);
-    const newest = this.bars[this.bars.length - 1];
+    const newest = this.newest;
     // Almost every tick lands in the newest bar, which is neither late nor followed by flat bars. (The hot
     // path keeps no float live across a call: V8 would box it.)
     if (newest !== undefined && newest.openTime === openTime) this.apply(newest, trade);
@@ -73,6 +75,7 @@ export class TimeBarSeries implements BarSeries {
       this.pool.recycle(bar);
     }
     this.bars.length = 0;
+    this.noteChanges();
   }
 
   rescale(sizePower: number, quotePower: number): void {
@@ -96,7 +99,7 @@ export class TimeBarSeries implements BarSeries {
       return;
     }
     const index = this.indexFor(openTime, watermarkUs);
-    this.updateDeadline();
+    this.noteChanges();
     const bar = this.bars[index];
     if (!bar) return;
     const closeBefore = bar.close;
@@ -104,7 +107,7 @@ export class TimeBarSeries implements BarSeries {
     if (this.flat && index < this.bars.length - 1) {
       this.fillGapAfter(index, watermarkUs);
       if (bar.close !== closeBefore) this.carryCloseForward(index);
-      this.updateDeadline();
+      this.noteChanges();
     }
   }
 
@@ -114,8 +117,12 @@ export class TimeBarSeries implements BarSeries {
     if (!bar.partial) this.context.sink.bar(bar);
   }
 
-  /** The next watermark at which advance() has work: a bar to finalize, a flat bar due, a bar to evict. */
-  private updateDeadline(): void {
+  /**
+   * After any change to `bars`: caches what the hot path reads, the newest bar and the next watermark at which
+   * advance() has work (a bar to finalize, a flat bar due, a bar to evict).
+   */
+  private noteChanges(): void {
+    this.newest = this.bars[this.bars.length - 1];
     const ms = this.ms;
     let deadline = Number.POSITIVE_INFINITY;
     const oldest = this.bars[0];
