@@ -29,6 +29,7 @@ COMMENT ON ROLE nexural_app_user IS 'Role the API assumes per request after set_
 
 DO $$
 BEGIN
+  EXECUTE format('GRANT CONNECT ON DATABASE %I TO nexural_analyst, nexural_app_user', current_database());
   EXECUTE format('GRANT USAGE ON SCHEMA %I TO nexural_analyst, nexural_app_user', current_schema());
 END
 $$;

@@ -47,18 +47,57 @@ export function binanceKlines(): Bar[] {
   }));
 }
 
-/** The 21,313 trades of 2024-08-08 23:54:16 → 23:59:59 UTC (ids 5266583935…5266605247). */
-export function binanceTrades(): TradeTick[] {
-  return readCsv('binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv').map((row) => ({
+const tradeFiles = {
+  'binance-um:BTCUSDT': 'binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
+  'binance:BTCUSDT': 'binance_spot_BTCUSDT_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv',
+  'binance:ETHUSDT': 'binance_spot_ETHUSDT_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv',
+} as const;
+
+/**
+ * Binance trades around 2024-08-09 00:00 UTC: by default the 21,313 USDⓈ-M BTCUSDT trades of
+ * 23:54:16 → 23:59:59 (ids 5266583935…5266605247); spot BTCUSDT (19,904) and ETHUSDT (14,515) run to 00:05:05.
+ */
+export function binanceTrades(market: keyof typeof tradeFiles = 'binance-um:BTCUSDT'): TradeTick[] {
+  const [tradeVenue = venue, tradeSymbol = symbol] = market.split(':');
+  return readCsv(tradeFiles[market]).map((row) => ({
     kind: 'trade',
-    venue,
-    symbol,
+    venue: tradeVenue,
+    symbol: tradeSymbol,
     tradeId: field(row, 'trade_id'),
     timeUs: Number(field(row, 'transact_time')) * 1000,
     price: Number(field(row, 'price')),
     size: Number(field(row, 'qty')),
     aggressor: field(row, 'is_buyer_maker') === 'true' ? 'sell' : 'buy',
   }));
+}
+
+/**
+ * Binance.US 1m klines, 2023-03-01 → 2023-03-21 (30,240 per symbol, gap-free; cl8550-crypto/iaqf_analysis
+ * @660b93c). The files have OHLCV only: quote volume is estimated as volume × close, trade counts are 0.
+ */
+export function binanceUsKlines(market: 'BTCUSDT' | 'BTCUSD' | 'BTCUSDC'): Bar[] {
+  return readCsv(`binanceus/binanceus_${market}_1m_20230301_20230321.csv`).map((row) => {
+    const openTime = Date.parse(field(row, 'open_time').replace(' ', 'T'));
+    const volume = Number(field(row, 'volume'));
+    const close = Number(field(row, 'close'));
+    return {
+      venue: 'binance-us',
+      symbol: market,
+      interval: '1m',
+      openTime,
+      closeTime: openTime + 59_999,
+      open: Number(field(row, 'open')),
+      high: Number(field(row, 'high')),
+      low: Number(field(row, 'low')),
+      close,
+      volume,
+      quoteVolume: volume * close,
+      trades: 0,
+      takerBuyVolume: 0,
+      final: true,
+      revision: 0,
+    };
+  });
 }
 
 /** The 66,089 best bid/offer updates of 2024-08-08 23:54 → 2024-08-09 00:00 UTC. */

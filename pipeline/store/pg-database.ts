@@ -29,7 +29,8 @@ export function classifyPgError(error: unknown): unknown {
   );
 }
 
-function session(client: pg.Pool | pg.PoolClient): SqlSession {
+/** A SqlSession over a pool (any connection) or one client (session state such as SET ROLE persists). */
+export function pgSession(client: pg.Pool | pg.PoolClient | pg.Client): SqlSession {
   return {
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       try {
@@ -105,10 +106,10 @@ export async function openPgDatabase(options: PgDatabaseOptions): Promise<PgData
   };
 
   return {
-    ...session(pool),
+    ...pgSession(pool),
     pool,
     clientTransaction,
-    transaction: (work) => clientTransaction((client) => work(session(client))),
+    transaction: (work) => clientTransaction((client) => work(pgSession(client))),
     close: () => pool.end(),
   };
 }

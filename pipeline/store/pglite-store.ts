@@ -3,6 +3,7 @@ import type { Store } from '../../schemas/ports/store.js';
 import { pgliteDatabase } from './pglite-database.js';
 import { createSqlStore } from './sql-store.js';
 import { unnestSource } from './staging.js';
+import { upsertStatement } from './table-writes.js';
 
 export interface PgliteStoreOptions {
   /** folder the database persists to; absent = in memory (tests) */
@@ -30,7 +31,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
         work({
           async rows(write, rows) {
             const { source, params } = unnestSource(write, rows);
-            return (await session.query(write.upsert.replace('{source}', source), params)).rowCount;
+            return (await session.query(upsertStatement(write, source), params)).rowCount;
           },
           query: (text, params) => session.query(text, params),
         }),

@@ -1,7 +1,8 @@
+import pg from 'pg';
 import { stackEnv } from '../../test/stack-env.js';
 import { uniqueIdentifier } from '../../test/unique.js';
 import { binanceKlines } from './market-data-fixtures.js';
-import { openPgDatabase } from './pg-database.js';
+import { openPgDatabase, pgSession } from './pg-database.js';
 import { openPostgresStore } from './postgres-store.js';
 import { describeRowSecurity } from './row-security.contract.js';
 
@@ -20,15 +21,12 @@ describeRowSecurity('TimescaleDB', async () => {
     async session(login, work) {
       const url = new URL(connectionString);
       if (login) url.username = login;
-      const connection = await openPgDatabase({
-        connectionString: url.toString(),
-        schema,
-        maxConnections: 1,
-      });
+      const client = new pg.Client({ connectionString: url.toString(), options: `-c search_path=${schema}` });
+      await client.connect();
       try {
-        return await connection.transaction(work);
+        return await work(pgSession(client));
       } finally {
-        await connection.close();
+        await client.end();
       }
     },
     async destroy() {

@@ -2,7 +2,10 @@ import { isNexuralError, NexuralError } from '../../schemas/errors.js';
 import type { StoreRecordKind, StoreWriteBatch, StoreWriter } from '../../schemas/ports/store.js';
 
 export interface SinkWriterOptions {
-  /** rows per database transaction; a batch is flushed as soon as it holds this many (default 10,000) */
+  /**
+   * rows per database transaction; a batch is flushed as soon as it holds this many (default 50,000: each
+   * commit waits for a WAL flush, so small transactions cap throughput well below a raw COPY — bench/store.ts)
+   */
   readonly maxBatchRows?: number;
   /** a partly filled batch is flushed this long after its first row arrived (default 50 ms) */
   readonly flushIntervalMs?: number;
@@ -58,7 +61,7 @@ export class SinkWriter {
     private readonly store: StoreWriter,
     private readonly options: SinkWriterOptions = {},
   ) {
-    this.maxBatchRows = options.maxBatchRows ?? 10_000;
+    this.maxBatchRows = options.maxBatchRows ?? 50_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 50;
     this.maxHeldRows = options.maxHeldRows ?? 4 * this.maxBatchRows;
     this.retryDelayMs = options.retryDelayMs ?? 100;

@@ -29,18 +29,25 @@ function copyField(value: StagedValue): string {
   return needsEscape.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => escapes[char] ?? char) : value;
 }
 
-/** Rows as COPY text-format lines (tab-separated, newline-terminated). */
-export function copyText<Row>(write: TableWrite<Row>, rows: readonly Row[]): string {
+/** Rows as COPY text-format lines (tab-separated, newline-terminated), a chunk of rows at a time. */
+export function* copyChunks<Row>(
+  write: TableWrite<Row>,
+  rows: readonly Row[],
+  chunkRows = 5_000,
+): Generator<string> {
   const columns = write.columns;
-  let text = '';
-  for (const row of rows) {
-    let line = '';
-    for (let index = 0; index < columns.length; index++) {
-      const column = columns[index];
-      if (!column) continue;
-      line += (index === 0 ? '' : '\t') + copyField(column.value(row));
+  for (let start = 0; start < rows.length; start += chunkRows) {
+    let text = '';
+    const end = Math.min(rows.length, start + chunkRows);
+    for (let index = start; index < end; index++) {
+      const row = rows[index] as Row;
+      let line = '';
+      for (let column = 0; column < columns.length; column++) {
+        const spec = columns[column];
+        if (spec) line += (column === 0 ? '' : '\t') + copyField(spec.value(row));
+      }
+      text += `${line}\n`;
     }
-    text += `${line}\n`;
+    yield text;
   }
-  return text;
 }

@@ -5,14 +5,15 @@ import type { StoreRecordKind } from '../../schemas/ports/store.js';
 import type { QuoteTick, TradeTick } from '../../schemas/tick.js';
 
 /**
- * How each record kind is written: the staged columns (one per value, plain types so COPY text and UNNEST
- * arrays carry them), the INSERT … SELECT that converts them, and the ON CONFLICT rule that makes writes
- * idempotent. Both adapters use these, so PGlite and PostgreSQL apply exactly the same upserts.
+ * How each record kind is written: its columns (named as in the table, each value in a form COPY text and
+ * array parameters both carry: timestamps as ISO text, JSON as text), and the ON CONFLICT rule that makes
+ * writes idempotent. Both adapters use these, so PGlite and PostgreSQL apply exactly the same upserts.
  */
-export type StagedType = 'text' | 'int8' | 'int4' | 'float8' | 'bool';
+export type StagedType = 'text' | 'int8' | 'int4' | 'float8' | 'bool' | 'timestamptz' | 'jsonb';
 export type StagedValue = string | number | boolean;
 
 export interface StagedColumn<Row> {
+  /** the table's column */
   readonly name: string;
   readonly type: StagedType;
   readonly value: (row: Row) => StagedValue;
@@ -22,8 +23,8 @@ export interface TableWrite<Row> {
   readonly kind: StoreRecordKind;
   readonly table: string;
   readonly columns: readonly StagedColumn<Row>[];
-  /** `INSERT … SELECT … FROM <source> ON CONFLICT …` with `{source}` for the staged rows */
-  readonly upsert: string;
+  /** what a row whose key exists does: `ON CONFLICT DO NOTHING` or `ON CONFLICT (key) DO UPDATE … WHERE …` */
+  readonly onConflict: string;
   /**
    * Rows with the same key inside one statement would make ON CONFLICT DO UPDATE fail ("cannot affect row a
    * second time"): the writer keeps, per key, the row the conflict rule would have kept.
@@ -33,8 +34,20 @@ export interface TableWrite<Row> {
   readonly symbolOf?: (row: Row) => { venue: string; symbol: string };
 }
 
-const ms = (column: string) => `TIMESTAMPTZ 'epoch' + ${column} * INTERVAL '1 millisecond'`;
-const us = (column: string) => `TIMESTAMPTZ 'epoch' + ${column} * INTERVAL '1 microsecond'`;
+/** `INSERT INTO table AS stored (columns) SELECT columns FROM source ON CONFLICT …` */
+export function upsertStatement<Row>(write: TableWrite<Row>, source: string): string {
+  const names = write.columns.map((column) => column.name).join(', ');
+  return `INSERT INTO ${write.table} AS stored (${names}) SELECT ${names} FROM ${source} ${write.onConflict}`;
+}
+
+/** ms since epoch as timestamptz text (exact). */
+export const msText = (ms: number): string => new Date(ms).toISOString();
+
+/** µs since epoch as timestamptz text (exact: a JavaScript Date holds ms only, the µs are appended). */
+export function usText(us: number): string {
+  const micros = ((us % 1000) + 1000) % 1000;
+  return `${new Date((us - micros) / 1000).toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+}
 
 /** A bar replaces the stored one only if it is a newer revision, or the same revision turned final. */
 export const barReplaces = (candidate: Bar, kept: Bar): boolean =>
@@ -48,8 +61,8 @@ export const barWrite: TableWrite<Bar> = {
     { name: 'venue', type: 'text', value: (bar) => bar.venue },
     { name: 'symbol', type: 'text', value: (bar) => bar.symbol },
     { name: 'bar_interval', type: 'text', value: (bar) => bar.interval },
-    { name: 'open_time_ms', type: 'int8', value: (bar) => bar.openTime },
-    { name: 'close_time_ms', type: 'int8', value: (bar) => bar.closeTime },
+    { name: 'open_time', type: 'timestamptz', value: (bar) => msText(bar.openTime) },
+    { name: 'close_time', type: 'timestamptz', value: (bar) => msText(bar.closeTime) },
     { name: 'open', type: 'float8', value: (bar) => bar.open },
     { name: 'high', type: 'float8', value: (bar) => bar.high },
     { name: 'low', type: 'float8', value: (bar) => bar.low },
@@ -61,12 +74,7 @@ export const barWrite: TableWrite<Bar> = {
     { name: 'final', type: 'bool', value: (bar) => bar.final },
     { name: 'revision', type: 'int4', value: (bar) => bar.revision },
   ],
-  upsert: `INSERT INTO bars AS stored (venue, symbol, bar_interval, open_time, close_time, open, high, low, close,
-      volume, quote_volume, trades, taker_buy_volume, final, revision)
-    SELECT venue, symbol, bar_interval, ${ms('open_time_ms')}, ${ms('close_time_ms')}, open, high, low, close,
-      volume, quote_volume, trades, taker_buy_volume, final, revision
-    FROM {source}
-    ON CONFLICT (venue, symbol, bar_interval, open_time) DO UPDATE SET
+  onConflict: `ON CONFLICT (venue, symbol, bar_interval, open_time) DO UPDATE SET
       close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
       close = EXCLUDED.close, volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
       trades = EXCLUDED.trades, taker_buy_volume = EXCLUDED.taker_buy_volume, final = EXCLUDED.final,
@@ -86,15 +94,13 @@ export const tradeWrite: TableWrite<TradeTick> = {
   columns: [
     { name: 'venue', type: 'text', value: (tick) => tick.venue },
     { name: 'symbol', type: 'text', value: (tick) => tick.symbol },
-    { name: 'time_us', type: 'int8', value: (tick) => tick.timeUs },
+    { name: 'time', type: 'timestamptz', value: (tick) => usText(tick.timeUs) },
     { name: 'trade_id', type: 'text', value: (tick) => tick.tradeId },
     { name: 'price', type: 'float8', value: (tick) => tick.price },
     { name: 'size', type: 'float8', value: (tick) => tick.size },
     { name: 'aggressor', type: 'text', value: (tick) => tick.aggressor },
   ],
-  upsert: `INSERT INTO trade_ticks (venue, symbol, time, trade_id, price, size, aggressor)
-    SELECT venue, symbol, ${us('time_us')}, trade_id, price, size, aggressor FROM {source}
-    ON CONFLICT DO NOTHING`,
+  onConflict: 'ON CONFLICT DO NOTHING',
   symbolOf: (tick) => tick,
 };
 
@@ -104,16 +110,14 @@ export const quoteWrite: TableWrite<QuoteTick> = {
   columns: [
     { name: 'venue', type: 'text', value: (quote) => quote.venue },
     { name: 'symbol', type: 'text', value: (quote) => quote.symbol },
-    { name: 'time_us', type: 'int8', value: (quote) => quote.timeUs },
+    { name: 'time', type: 'timestamptz', value: (quote) => usText(quote.timeUs) },
     { name: 'update_id', type: 'text', value: (quote) => quote.updateId ?? '' },
     { name: 'bid_price', type: 'float8', value: (quote) => quote.bidPrice },
     { name: 'bid_size', type: 'float8', value: (quote) => quote.bidSize },
     { name: 'ask_price', type: 'float8', value: (quote) => quote.askPrice },
     { name: 'ask_size', type: 'float8', value: (quote) => quote.askSize },
   ],
-  upsert: `INSERT INTO quotes (venue, symbol, time, update_id, bid_price, bid_size, ask_price, ask_size)
-    SELECT venue, symbol, ${us('time_us')}, update_id, bid_price, bid_size, ask_price, ask_size FROM {source}
-    ON CONFLICT DO NOTHING`,
+  onConflict: 'ON CONFLICT DO NOTHING',
   symbolOf: (quote) => quote,
 };
 
@@ -125,14 +129,12 @@ export const indicatorValueWrite: TableWrite<IndicatorValue> = {
     { name: 'symbol', type: 'text', value: (value) => value.symbol },
     { name: 'bar_interval', type: 'text', value: (value) => value.interval },
     { name: 'spec', type: 'text', value: (value) => value.spec },
-    { name: 'open_time_ms', type: 'int8', value: (value) => value.openTime },
-    { name: 'outputs', type: 'text', value: (value) => JSON.stringify(value.outputs) },
+    { name: 'open_time', type: 'timestamptz', value: (value) => msText(value.openTime) },
+    { name: 'outputs', type: 'jsonb', value: (value) => JSON.stringify(value.outputs) },
     { name: 'final', type: 'bool', value: (value) => value.final },
   ],
   // A value on a forming bar never replaces one on the final bar; identical values are not rewritten.
-  upsert: `INSERT INTO indicator_values AS stored (venue, symbol, bar_interval, spec, open_time, outputs, final)
-    SELECT venue, symbol, bar_interval, spec, ${ms('open_time_ms')}, outputs::jsonb, final FROM {source}
-    ON CONFLICT (venue, symbol, bar_interval, spec, open_time) DO UPDATE SET
+  onConflict: `ON CONFLICT (venue, symbol, bar_interval, spec, open_time) DO UPDATE SET
       outputs = EXCLUDED.outputs, final = EXCLUDED.final
     WHERE (EXCLUDED.final OR NOT stored.final)
       AND (stored.outputs, stored.final) IS DISTINCT FROM (EXCLUDED.outputs, EXCLUDED.final)`,
@@ -165,7 +167,7 @@ export const alertEventWrite: TableWrite<AlertEvent> = {
   table: 'alert_events',
   columns: [
     { name: 'id', type: 'text', value: (event) => event.id },
-    { name: 'time_ms', type: 'int8', value: (event) => event.time },
+    { name: 'time', type: 'timestamptz', value: (event) => msText(event.time) },
     { name: 'kind', type: 'text', value: (event) => event.kind },
     { name: 'rule_id', type: 'text', value: (event) => event.ruleId },
     { name: 'owner', type: 'text', value: (event) => event.owner },
@@ -173,12 +175,9 @@ export const alertEventWrite: TableWrite<AlertEvent> = {
     { name: 'symbol', type: 'text', value: (event) => event.symbol },
     { name: 'bar_interval', type: 'text', value: (event) => event.interval },
     { name: 'message', type: 'text', value: (event) => event.message },
-    { name: 'provenance', type: 'text', value: (event) => JSON.stringify(alertProvenance(event)) },
+    { name: 'provenance', type: 'jsonb', value: (event) => JSON.stringify(alertProvenance(event)) },
   ],
-  upsert: `INSERT INTO alert_events (id, time, kind, rule_id, owner, venue, symbol, bar_interval, message, provenance)
-    SELECT id, ${ms('time_ms')}, kind, rule_id, owner, venue, symbol, bar_interval, message, provenance::jsonb
-    FROM {source}
-    ON CONFLICT DO NOTHING`,
+  onConflict: 'ON CONFLICT DO NOTHING',
 };
 
 /** Keeps one row per key, the one the table's conflict rule would leave stored, in first-seen order. */
