@@ -197,6 +197,43 @@ describe('time bars', () => {
     ]);
   });
 
+  it('stay revisable while the watermark is at most graceMs past the close, to the millisecond', () => {
+    const within = aggregate({ graceMs: 30 * S, liveUpdates: false }, [
+      tradeAt(10 * S, 1),
+      tradeAt(M + 30 * S - 1, 2),
+      tradeAt(20 * S, 3),
+    ]);
+    expect(within.late).toEqual([]);
+    const past = aggregate({ graceMs: 30 * S, liveUpdates: false }, [
+      tradeAt(10 * S, 1),
+      tradeAt(M + 30 * S, 2),
+      tradeAt(20 * S, 3),
+    ]);
+    expect(past.late.map((late) => late.barOpenTime - T0)).toEqual([0]);
+  });
+
+  it('subtract the allowed lateness from an external clock too, and judge later ticks by it', () => {
+    const { aggregator, finals, late } = aggregate({ allowedLatenessMs: 5 * S }, [tradeAt(10 * S, 1)]);
+    aggregator.advanceWatermark(T0 + M + 4 * S);
+    expect(finals()).toEqual([]);
+    aggregator.advanceWatermark(T0 + M + 5 * S);
+    expect(finals().map(brief)).toEqual([{ at: 0, final: true, revision: 1, trades: 1, close: 1 }]);
+    aggregator.add(tradeAt(50 * S, 2));
+    expect(late).toHaveLength(1);
+  });
+
+  it('hand sinks a view whose toBar() is a frozen copy', () => {
+    const copies: Bar[] = [];
+    const aggregator = new BarAggregator(
+      { intervals: ['1m'], firstBar: 'keep' },
+      { bar: (bar) => copies.push(bar.toBar()), late: () => {} },
+    );
+    aggregator.add(tradeAt(M + 1, 1));
+    aggregator.add(tradeAt(M + 2, 2));
+    expect(copies.map((bar) => bar.close)).toEqual([1, 2]);
+    expect(Object.isFrozen(copies[0])).toBe(true);
+  });
+
   it('keep a watermark per symbol: one symbol’s clock does not make another’s ticks late', () => {
     const eth = { symbol: 'ETHUSDT' };
     const { late, finals } = aggregate({ liveUpdates: false }, [
