@@ -60,7 +60,8 @@ export class BarAggregator {
 
   /**
    * An external clock (ms, event time) for every symbol: treated like a tick at that time without a trade,
-   * so quiet symbols' bars become final (and flat bars are emitted) as the clock passes them.
+   * so quiet symbols' bars become final (and flat bars are emitted) as the clock passes them. Event time:
+   * advancing a replay of old data by the wall clock would emit a flat bar for every interval in between.
    */
   advanceWatermark(timeMs: number): void {
     for (const bars of this.symbols) bars.advanceTo(timeMs * 1000);
