@@ -1,3 +1,5 @@
+import type { CloseHistorySnapshot } from './alert-snapshot.js';
+
 /** Lowest and highest value over a window of bar closes. */
 export interface Extremes {
   readonly min: number;
@@ -107,6 +109,34 @@ export class BarCloseHistory {
     if (this.#count === 0) return null;
     const window = this.#windows.get(bars) ?? this.#createWindow(bars);
     return window.empty ? null : window;
+  }
+
+  /** The ring's closes and the window lengths, as plain data (see alert-snapshot.ts). */
+  snapshot(): CloseHistorySnapshot {
+    const ring = this.#ring;
+    const recent = new Float64Array(this.#kept);
+    const first = this.#count - this.#kept;
+    for (let index = 0; index < recent.length; index++)
+      recent[index] = ring[(first + index) % ring.length] as number;
+    return { count: this.#count, capacity: ring.length, recent, windows: [...this.#windows.keys()] };
+  }
+
+  /**
+   * The history a snapshot was taken of. Windows are warmed from the ring, which gives each the closes the
+   * original held: a window always holds the newest min(kept, length) closes, kept being the ring's count.
+   */
+  static restore(snapshot: CloseHistorySnapshot): BarCloseHistory {
+    const history = new BarCloseHistory();
+    const ring = new Float64Array(snapshot.capacity);
+    const first = snapshot.count - snapshot.recent.length;
+    snapshot.recent.forEach((value, index) => {
+      ring[(first + index) % ring.length] = value;
+    });
+    history.#ring = ring;
+    history.#count = snapshot.count;
+    history.#kept = snapshot.recent.length;
+    for (const bars of snapshot.windows) history.#createWindow(bars);
+    return history;
   }
 
   #createWindow(bars: number): MonotonicWindow {

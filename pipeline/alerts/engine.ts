@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertRule } from '../../schemas/alert-rule.js';
 import { NexuralError } from '../../schemas/errors.js';
+import type { AlertEngineSnapshot, AlertSeriesSnapshot } from './alert-snapshot.js';
 import { BarCloseHistory } from './bar-close-history.js';
 import { type Hit, HitCollector, type IndexStats } from './condition-index.js';
 import { firedEvent, stoppedEvent } from './events.js';
@@ -134,6 +135,66 @@ export class AlertEngine {
     }
     const key = (s: Subscription): string => `${s.series}\u0000${s.interval}\u0000${s.symbol}`;
     return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  }
+
+  /** Every rule with its firing state and every series state, as plain data (see alert-snapshot.ts). */
+  snapshot(): AlertEngineSnapshot {
+    const series: AlertSeriesSnapshot[] = [];
+    for (const [name, byInterval] of this.#groups) {
+      for (const [interval, group] of byInterval) {
+        for (const [symbol, first] of group.states) {
+          for (let state: SeriesState | null = first; state; state = state.next) {
+            series.push({
+              series: name,
+              interval,
+              symbol,
+              venue: state.venue,
+              last: state.last,
+              lastFinal: state.lastFinal,
+              lastFinalOpenTime: Number.isFinite(state.lastFinalOpenTime) ? state.lastFinalOpenTime : null,
+              closes: state.closes.snapshot(),
+            });
+          }
+        }
+      }
+    }
+    return { rules: [...this.#runtimes.values()].map((runtime) => runtime.snapshot()), series };
+  }
+
+  /** Loads a snapshot into this engine, which must hold no rule yet: it then continues where that one was. */
+  restore(snapshot: AlertEngineSnapshot): void {
+    if (this.#runtimes.size > 0) throw new Error('AlertEngine.restore: the engine already holds rules');
+    for (const saved of snapshot.rules) {
+      const { rule, template } = parseAlertRule(saved.rule);
+      const runtime = new RuleRuntime(rule, template);
+      runtime.restore(saved);
+      this.#runtimes.set(rule.id, runtime);
+      if (runtime.status === 'active') this.#attach(runtime);
+    }
+    for (const saved of snapshot.series) {
+      const group = this.#groups.get(saved.series)?.get(saved.interval);
+      if (!group) {
+        throw new NexuralError(
+          'NXR_SCHEMA_INVALID',
+          `alert snapshot: a state for ${saved.venue}:${saved.symbol} on ${saved.series} ${saved.interval}, which no active rule watches`,
+          { path: ['series'] },
+        );
+      }
+      const state: SeriesState = {
+        venue: saved.venue,
+        next: null,
+        instanceKey: `${saved.venue}:${saved.symbol}`,
+        last: saved.last,
+        lastFinal: saved.lastFinal,
+        lastFinalOpenTime: saved.lastFinalOpenTime ?? Number.NEGATIVE_INFINITY,
+        closes: BarCloseHistory.restore(saved.closes),
+      };
+      // Venues chained in the snapshot's order, so a snapshot of the restored engine equals this one.
+      let tail = group.states.get(saved.symbol);
+      while (tail?.next) tail = tail.next;
+      if (tail) tail.next = state;
+      else group.states.set(saved.symbol, state);
+    }
   }
 
   /** Evaluates one point against the rules watching its series; returns the events it causes. */

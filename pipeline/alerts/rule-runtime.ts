@@ -1,6 +1,7 @@
 import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { describeIssues } from '../../schemas/validate.js';
+import type { RuleSnapshot } from './alert-snapshot.js';
 import { seriesOf } from './series-point.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
@@ -106,6 +107,43 @@ export class RuleRuntime {
     if (!times || this.#firings < STORM_GUARD_MAX_FIRINGS) return false;
     const oldestOfLast = times[this.#firings % STORM_GUARD_MAX_FIRINGS] as number;
     return time - oldestOfLast < STORM_GUARD_WINDOW_MS;
+  }
+
+  /** The rule with its status and firing state, as plain data (see alert-snapshot.ts). */
+  snapshot(): RuleSnapshot {
+    if (this.status === 'retired') throw new Error(`rule ${this.id} was retired: it has no state to keep`);
+    const instances: RuleSnapshot['instances'] = [];
+    if (this.#firstInstanceKey !== null) {
+      const key = this.#firstInstanceKey;
+      instances.push({ key, lastBarOpenTime: this.#firstBarOpenTime, lastFiredTime: this.#firstFiredTime });
+    }
+    for (const [key, instance] of this.#otherInstances ?? []) instances.push({ key, ...instance });
+    return {
+      rule: this.rule,
+      status: this.status,
+      stopReason: this.stopReason,
+      instances,
+      firingTimes: this.#firingTimes?.slice() ?? null,
+      firings: this.#firings,
+    };
+  }
+
+  /** Takes over the status and firing state of a snapshot of the same rule (a fresh runtime only). */
+  restore(snapshot: RuleSnapshot): void {
+    this.status = snapshot.status;
+    this.stopReason = snapshot.stopReason;
+    const [first, ...others] = snapshot.instances;
+    if (first) {
+      this.#firstInstanceKey = first.key;
+      this.#firstBarOpenTime = first.lastBarOpenTime;
+      this.#firstFiredTime = first.lastFiredTime;
+    }
+    for (const { key, lastBarOpenTime, lastFiredTime } of others) {
+      this.#otherInstances ??= new Map();
+      this.#otherInstances.set(key, { lastBarOpenTime, lastFiredTime });
+    }
+    this.#firingTimes = snapshot.firingTimes?.slice() ?? null;
+    this.#firings = snapshot.firings;
   }
 
   recordFiring(instanceKey: string, barOpenTime: number, time: number): void {
