@@ -3,6 +3,7 @@ import { isNexuralError } from '../../../schemas/errors.js';
 import type { LogRecord, OutgoingRecord, RecordBatch, StreamLog } from '../../../schemas/ports/stream-log.js';
 import { deadLetterRoutingContract } from '../dlq/dead-letter-routing.contract.js';
 import { partitionForKey } from './murmur2.js';
+import { streamLogFlowContract } from './stream-log-flow.contract.js';
 import { TestResources, until } from './stream-log-test-kit.js';
 
 export interface StreamLogContractOptions {
@@ -346,5 +347,6 @@ export function streamLogContract(
     );
 
     deadLetterRoutingContract(() => ({ log, resources }), timeoutMs);
+    streamLogFlowContract(() => ({ log, resources }), timeoutMs);
   });
 }

@@ -72,6 +72,9 @@ export async function startKafkaConsumer(
   let assignment: readonly TopicPartition[] = [];
   let rebalanceWork: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | null = null;
+  // kafkajs may hand over a batch fetched just before pause(); it is skipped unresolved and refetched later
+  const paused = new Set<string>();
+  const keyOf = ({ topic, partition }: TopicPartition) => `${topic}\u0000${partition}`;
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
@@ -87,6 +90,8 @@ export async function startKafkaConsumer(
 
   const stop = (error?: Error): Promise<void> => {
     stopping ??= (async () => {
+      // kafkajs ignores commits once it is stopping: let the batch in flight finish and commit first
+      await Promise.allSettled(inFlight);
       await consumer.disconnect();
       await rebalanceWork.catch(() => {});
       const revoked = assignment;
@@ -109,10 +114,14 @@ export async function startKafkaConsumer(
     assignment: () => assignment,
     commit: (offsets) =>
       kafkaCall('committing offsets', () => consumer.commitOffsets([...validOffsets(offsets)])),
-    pause: (partitions) =>
-      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] }))),
-    resume: (partitions) =>
-      consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] }))),
+    pause: (partitions) => {
+      for (const tp of partitions) paused.add(keyOf(tp));
+      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    },
+    resume: (partitions) => {
+      for (const tp of partitions) paused.delete(keyOf(tp));
+      consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    },
     seek: (position: PartitionOffset) => {
       const [valid] = validOffsets([position]);
       if (valid !== undefined) consumer.seek(valid);
@@ -140,10 +149,18 @@ export async function startKafkaConsumer(
     if (!payload.restart && state === 'running') fail(payload.error);
   });
 
-  const eachBatch = async ({ batch, resolveOffset, isRunning, isStale }: EachBatchPayload) => {
+  const inFlight = new Set<Promise<void>>();
+  const eachBatch = async (payload: EachBatchPayload) => {
     await rebalanceWork;
-    const owned = assignment.some((tp) => same(tp, batch));
+    const { batch, isRunning, isStale } = payload;
+    const owned = assignment.some((tp) => same(tp, batch)) && !paused.has(keyOf(batch));
     if (state !== 'running' || !isRunning() || isStale() || !owned || batch.messages.length === 0) return;
+    const handling = handleBatch(payload);
+    inFlight.add(handling);
+    await handling.finally(() => inFlight.delete(handling));
+  };
+
+  const handleBatch = async ({ batch, resolveOffset, isStale }: EachBatchPayload) => {
     try {
       await options.handler({
         topic: batch.topic,

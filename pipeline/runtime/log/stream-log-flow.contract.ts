@@ -1,0 +1,89 @@
+import { expect, it } from 'vitest';
+import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
+import { type TestResources, until } from './stream-log-test-kit.js';
+
+const text = (value: string) => Buffer.from(value, 'utf8');
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Part of the stream-log contract: big sends, backpressure and draining on close. */
+export function streamLogFlowContract(
+  harness: () => { readonly log: StreamLog; readonly resources: TestResources },
+  timeoutMs: number,
+): void {
+  it(
+    'reports, for a send bigger than one request, the position each record was stored at',
+    async () => {
+      const { log, resources } = harness();
+      const topic = await resources.topic(3);
+      const sent = Array.from({ length: 2500 }, (_, i) => ({
+        topic,
+        key: `k${i % 11}`,
+        value: text(`v${i}`),
+      }));
+      const positions = await (await log.createProducer()).send(sent);
+      const reader = await resources.collect({ groupId: resources.group(), topics: [topic] });
+      await until(() => reader.records.length >= sent.length, '2500 records', timeoutMs);
+      const stored = new Map(
+        reader.records.map((record) => [`${record.partition}:${record.offset}`, record]),
+      );
+      positions.forEach((position, index) => {
+        const record = stored.get(`${position.partition}:${position.offset}`);
+        expect(record?.value?.toString()).toBe(`v${index}`);
+      });
+      expect(new Set(positions.map((position) => `${position.partition}:${position.offset}`)).size).toBe(
+        2500,
+      );
+    },
+    timeoutMs * 3,
+  );
+
+  it(
+    'delivers nothing of a paused partition until it is resumed',
+    async () => {
+      const { log, resources } = harness();
+      const topic = await resources.topic(1);
+      const producer = await log.createProducer();
+      const reader = await resources.collect({ groupId: resources.group(), topics: [topic] });
+      await producer.send([{ topic, key: 'k', value: text('before') }]);
+      await until(() => reader.records.length === 1, 'the first record', timeoutMs);
+      reader.consumer.pause([{ topic, partition: 0 }]);
+      await producer.send([{ topic, key: 'k', value: text('while paused') }]);
+      await pause(1000);
+      expect(reader.values()).toEqual(['before']);
+      reader.consumer.resume([{ topic, partition: 0 }]);
+      await until(() => reader.records.length === 2, 'the record sent while paused', timeoutMs);
+      expect(reader.values()).toEqual(['before', 'while paused']);
+    },
+    timeoutMs * 3,
+  );
+
+  it(
+    'drains on close: the batch in flight finishes and its offset is committed',
+    async () => {
+      const { log, resources } = harness();
+      const topic = await resources.topic(1);
+      const groupId = resources.group();
+      let started = false;
+      let finished = false;
+      const handled: LogRecord[] = [];
+      const consumer = await log.consume({
+        groupId,
+        topics: [topic],
+        handler: async (batch) => {
+          started = true;
+          await pause(300);
+          handled.push(...batch.records);
+          finished = true;
+        },
+      });
+      await (await log.createProducer()).send([{ topic, key: 'k', value: text('slow') }]);
+      await until(() => started, 'the handler to start', timeoutMs);
+      await consumer.close();
+      expect(finished).toBe(true);
+      expect(await log.admin.committedOffsets(groupId, topic)).toEqual([
+        { topic, partition: 0, offset: String(BigInt(handled.at(-1)?.offset ?? '-1') + 1n) },
+      ]);
+    },
+    timeoutMs * 3,
+  );
+}
