@@ -1,0 +1,86 @@
+import type { AlertEvent } from '../../../schemas/alert-event.js';
+import type { Bar } from '../../../schemas/bar.js';
+import type { DeadLetter, SourcePosition } from '../../../schemas/dead-letter.js';
+import type { IndicatorValue } from '../../../schemas/indicator-value.js';
+import type { LogRecord } from '../../../schemas/ports/stream-log.js';
+import type { LateTick } from '../../bars/bar-options.js';
+import type { BarView } from '../../bars/bar-state.js';
+import type { EngineOutput } from '../../engine/engine-output.js';
+
+/** An output value and the event time (ms) that caused it: its record timestamp downstream. */
+export interface Timed<T> {
+  readonly value: T;
+  readonly at: number;
+}
+
+/** What one batch of a partition produced, in engine order per kind. */
+export interface BatchOutputs {
+  readonly bars: Timed<Bar>[];
+  readonly indicators: Timed<IndicatorValue>[];
+  readonly alerts: AlertEvent[];
+  readonly deadLetters: Timed<DeadLetter>[];
+}
+
+export const emptyOutputs = (): BatchOutputs => ({ bars: [], indicators: [], alerts: [], deadLetters: [] });
+
+/**
+ * The engine's output for one partition. It stamps each value with the event time of its cause (the tick
+ * being added, or the watermark being advanced), never the wall clock, so a re-run writes the same records.
+ * While `silent`, only alerts are kept (a restarted processor re-publishes them to the fan-out, which
+ * drops the ones it already has); everything else was committed before the restart.
+ */
+export class OutputCollector implements EngineOutput {
+  silent = false;
+  private causeMs = 0;
+  private record: LogRecord | null = null;
+  private outputs: BatchOutputs = emptyOutputs();
+
+  /** The next engine call is caused by `record` at event time `ms`. */
+  cause(ms: number, record: LogRecord | null): void {
+    this.causeMs = ms;
+    this.record = record;
+  }
+
+  /** Hands over what was collected since the last take. */
+  take(): BatchOutputs {
+    const taken = this.outputs;
+    this.outputs = emptyOutputs();
+    return taken;
+  }
+
+  deadLetter(deadLetter: DeadLetter, at: number): void {
+    if (!this.silent) this.outputs.deadLetters.push({ value: deadLetter, at });
+  }
+
+  bar(bar: BarView, _position: SourcePosition | null): void {
+    if (!this.silent) this.outputs.bars.push({ value: bar.toBar(), at: this.causeMs });
+  }
+
+  indicator(value: IndicatorValue, _position: SourcePosition | null): void {
+    if (!this.silent) this.outputs.indicators.push({ value, at: this.causeMs });
+  }
+
+  alert(event: AlertEvent): void {
+    this.outputs.alerts.push(event);
+  }
+
+  /** A tick too late for one of its bars: refused for that interval, with the record it came from. */
+  late(late: LateTick, position: SourcePosition | null): void {
+    if (this.silent) return;
+    const record = this.record;
+    const payload = record?.value ?? null;
+    this.outputs.deadLetters.push({
+      at: record?.timestamp ?? this.causeMs,
+      value: {
+        code: late.code,
+        reason: `${late.interval} bar: ${late.reason}`,
+        path: ['time'],
+        payload: payload === null ? JSON.stringify(late.tick) : payload.toString('utf8'),
+        payloadEncoding: 'utf8',
+        key: record?.key ?? null,
+        source: position,
+        failedAt: record?.timestamp ?? this.causeMs,
+      },
+    });
+  }
+}

@@ -1,0 +1,173 @@
+import type { SourcePosition } from '../../../schemas/dead-letter.js';
+import type { LogRecord, TopicPartition } from '../../../schemas/ports/stream-log.js';
+import type { EngineConfigInput } from '../../engine/engine-config.js';
+import { MarketEngine } from '../../engine/market-engine.js';
+import { DuplicateWindow } from '../dlq/duplicate-window.js';
+import { type ParseOptions, parseOrDeadLetter } from '../dlq/parse-or-dead-letter.js';
+import type { EngineCheckpoints } from './engine-checkpoints.js';
+import { type BatchOutputs, OutputCollector } from './output-collector.js';
+import type { PartitionCheckpoint } from './partition-checkpoint.js';
+
+export interface PartitionTaskOptions {
+  readonly source: TopicPartition;
+  readonly engine: EngineConfigInput;
+  readonly checkpoints: EngineCheckpoints;
+  readonly duplicatesPerSymbol: number;
+}
+
+export interface ProcessedCounts {
+  readonly ticks: number;
+  readonly refused: number;
+}
+
+/**
+ * One input partition's whole processing state, pure (no I/O): raw records → ticks or dead letters →
+ * the engine, driven by the partition's own event-time clock. Given the same checkpoint and the same
+ * records it produces the same outputs, however the records are split into batches.
+ */
+export class PartitionTask {
+  readonly source: TopicPartition;
+  private readonly collector: OutputCollector;
+  private readonly engine: MarketEngine;
+  private readonly duplicates: DuplicateWindow;
+  private readonly parseOptions: ParseOptions;
+  private readonly ruleIds: Set<string>;
+  private maxEventMs: number | null;
+  private advancedToMs: number | null;
+  private recordTimestamp = 0;
+
+  private constructor(
+    private readonly options: PartitionTaskOptions,
+    collector: OutputCollector,
+    engine: MarketEngine,
+    duplicates: DuplicateWindow,
+    checkpoint: PartitionCheckpoint | null,
+  ) {
+    this.source = options.source;
+    this.collector = collector;
+    this.engine = engine;
+    this.duplicates = duplicates;
+    // dead letters are stamped with the refused record's log time, not the wall clock: a re-run repeats them exactly
+    this.parseOptions = { duplicates, now: () => this.recordTimestamp };
+    this.ruleIds = new Set(checkpoint?.ruleIds ?? []);
+    this.maxEventMs = checkpoint?.clock.maxEventMs ?? null;
+    this.advancedToMs = checkpoint?.clock.advancedToMs ?? null;
+  }
+
+  /** A fresh partition (nothing processed yet). */
+  static create(options: PartitionTaskOptions): PartitionTask {
+    const collector = new OutputCollector();
+    const engine = new MarketEngine(options.engine, collector);
+    return new PartitionTask(
+      options,
+      collector,
+      engine,
+      new DuplicateWindow(options.duplicatesPerSymbol),
+      null,
+    );
+  }
+
+  /** The partition as it was at `checkpoint.nextOffset`. */
+  static restore(options: PartitionTaskOptions, checkpoint: PartitionCheckpoint): PartitionTask {
+    const collector = new OutputCollector();
+    const engine = options.checkpoints.restore(options.engine, collector, checkpoint.engine);
+    const duplicates = DuplicateWindow.restore(checkpoint.duplicates);
+    return new PartitionTask(options, collector, engine, duplicates, checkpoint);
+  }
+
+  /** Silent: outputs other than alerts are dropped (they were committed before a restart). */
+  set silent(silent: boolean) {
+    this.collector.silent = silent;
+  }
+
+  get silent(): boolean {
+    return this.collector.silent;
+  }
+
+  /** Raw records in offset order; outputs accumulate until `take()`. */
+  process(records: readonly LogRecord[]): ProcessedCounts {
+    let ticks = 0;
+    let refused = 0;
+    const { topic, partition } = this.source;
+    for (const record of records) {
+      const position: SourcePosition = { topic, partition, offset: record.offset };
+      this.recordTimestamp = record.timestamp;
+      const outcome = parseOrDeadLetter(
+        { key: record.key, value: record.value, source: position },
+        this.parseOptions,
+      );
+      if (outcome.kind === 'dead-letter') {
+        this.collector.deadLetter(outcome.deadLetter, record.timestamp);
+        refused++;
+        continue;
+      }
+      ticks++;
+      const tick = outcome.tick;
+      const ms = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
+      this.collector.cause(ms, record);
+      this.engine.add(tick, position);
+      if (this.maxEventMs === null || ms > this.maxEventMs) this.maxEventMs = ms;
+      // The partition's event time finalises quiet symbols' bars, a whole second at a time: a function of
+      // the records alone, so replays and restarts finalise at the same tick.
+      const second = ms - (ms % 1000);
+      if (this.advancedToMs === null || second > this.advancedToMs) {
+        this.advancedToMs = second;
+        this.collector.cause(second, record);
+        this.engine.advanceWatermark(second, position);
+      }
+    }
+    return { ticks, refused };
+  }
+
+  /** Wall-clock finalisation of quiet symbols (live mode option): not a function of the records. */
+  advanceWatermark(ms: number): void {
+    if (this.advancedToMs !== null && ms <= this.advancedToMs) return;
+    this.advancedToMs = ms;
+    this.collector.cause(ms, null);
+    this.engine.advanceWatermark(ms, null);
+  }
+
+  take(): BatchOutputs {
+    return this.collector.take();
+  }
+
+  /** Makes the engine hold exactly the rules of `rules` (by id); identical rules keep their firing state. */
+  syncRules(rules: ReadonlyMap<string, unknown>): void {
+    for (const id of [...this.ruleIds]) {
+      if (!rules.has(id)) {
+        this.engine.removeRule(id);
+        this.ruleIds.delete(id);
+      }
+    }
+    for (const [id, rule] of rules) {
+      this.engine.upsertRule(rule);
+      this.ruleIds.add(id);
+    }
+  }
+
+  upsertRule(id: string, rule: unknown): void {
+    this.engine.upsertRule(rule);
+    this.ruleIds.add(id);
+  }
+
+  removeRule(id: string): void {
+    this.engine.removeRule(id);
+    this.ruleIds.delete(id);
+  }
+
+  /** The state before the record at `nextOffset`, for the state topic; null if the engine has no snapshots. */
+  checkpoint(nextOffset: string): PartitionCheckpoint | null {
+    const engine = this.options.checkpoints.capture(this.engine);
+    if (engine === null) return null;
+    return {
+      version: 1,
+      topic: this.source.topic,
+      partition: this.source.partition,
+      nextOffset,
+      engine,
+      duplicates: this.duplicates.snapshot(),
+      clock: { maxEventMs: this.maxEventMs, advancedToMs: this.advancedToMs },
+      ruleIds: [...this.ruleIds].sort(),
+    };
+  }
+}

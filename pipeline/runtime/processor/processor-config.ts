@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { NexuralError } from '../../../schemas/errors.js';
+import { describeIssues } from '../../../schemas/validate.js';
+import { engineConfigSchema } from '../../engine/engine-config.js';
+
+/** How a stream processor runs: its group, what its engines compute, and how often it checkpoints. */
+export const processorConfigSchema = z
+  .object({
+    groupId: z
+      .string()
+      .min(1)
+      .max(200)
+      .default('nexural-processor')
+      .describe('consumer group of the raw trades topic; instances with the same id share the partitions'),
+    transactionalIdPrefix: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .describe(
+        'prefix of the transactional ids (one per input partition: <prefix>.<topic>.<partition>); default: the group id',
+      ),
+    engine: engineConfigSchema.describe('what every partition engine computes'),
+    snapshotEveryRecords: z
+      .number()
+      .int()
+      .min(1)
+      .default(50_000)
+      .describe('write the partition state after this many input records since the last snapshot'),
+    snapshotEveryMs: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('…or after this much wall-clock time, whichever comes first'),
+    duplicatesPerSymbol: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('trade ids remembered per symbol to refuse duplicates (part of the snapshot)'),
+    wallClockIdleMs: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe(
+        'live only: when a partition receives nothing for this long, advance its watermark to the wall clock (minus this) so quiet symbols finalise; null = event time only (deterministic)',
+      ),
+    stateWaitMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(30_000)
+      .describe('how long an assigned partition waits for its checkpoint to appear in the state topic'),
+    rulesWaitMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(10_000)
+      .describe('how long start() waits to read the alert rules topic to its end'),
+  })
+  .describe('stream processor configuration');
+
+export type ProcessorConfig = z.output<typeof processorConfigSchema>;
+export type ProcessorConfigInput = z.input<typeof processorConfigSchema>;
+
+export function parseProcessorConfig(input: ProcessorConfigInput): ProcessorConfig {
+  const parsed = processorConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  throw new NexuralError('NXR_CONFIG_INVALID', `invalid processor config: ${describeIssues(parsed.error)}`);
+}

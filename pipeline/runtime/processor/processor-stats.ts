@@ -1,0 +1,39 @@
+/** Counters of one processor since it started (monotonic, except `lag` and `partitions`). */
+export interface ProcessorStats {
+  /** input records applied live (ticks + refused) */
+  records: number;
+  ticks: number;
+  /** dead letters written (bad, duplicate and late records, invalid rules) */
+  deadLetters: number;
+  bars: number;
+  finalBars: number;
+  indicators: number;
+  alerts: number;
+  /** alerts the fan-out accepted as new (re-publishes after a restart are not counted) */
+  published: number;
+  fanoutFailures: number;
+  transactions: number;
+  checkpoints: number;
+  /** records re-processed without output after a restart or rebalance */
+  silentRecords: number;
+  /** records behind the end of the assigned partitions, as of their last batches */
+  lag: number;
+  partitions: number;
+}
+
+export const newProcessorStats = (): ProcessorStats => ({
+  records: 0,
+  ticks: 0,
+  deadLetters: 0,
+  bars: 0,
+  finalBars: 0,
+  indicators: 0,
+  alerts: 0,
+  published: 0,
+  fanoutFailures: 0,
+  transactions: 0,
+  checkpoints: 0,
+  silentRecords: 0,
+  lag: 0,
+  partitions: 0,
+});

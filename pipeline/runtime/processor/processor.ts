@@ -1,0 +1,253 @@
+import type { AlertEvent } from '../../../schemas/alert-event.js';
+import { NexuralError } from '../../../schemas/errors.js';
+import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
+import type {
+  LogConsumer,
+  LogProducer,
+  LogRecord,
+  StreamLog,
+  TopicPartition,
+} from '../../../schemas/ports/stream-log.js';
+import { deadLetterRecords } from '../dlq/dead-letter-router.js';
+import { AlertRulesTable } from './alert-rules-table.js';
+import type { DerivedSerdes } from './encode-outputs.js';
+import { type EngineCheckpoints, replayOnlyCheckpoints } from './engine-checkpoints.js';
+import { OwnedPartition, type PartitionContext } from './owned-partition.js';
+import { type ProcessorConfigInput, parseProcessorConfig } from './processor-config.js';
+import { newProcessorStats, type ProcessorStats } from './processor-stats.js';
+import { restorePartition } from './restore-partition.js';
+import { openTableReader, type TableReader } from './table-reader.js';
+
+/** The topics a processor reads; the derived topics it writes are named by their serdes. */
+export interface ProcessorTopics {
+  /** raw trades, plain JSON, keyed venue:symbol */
+  readonly trades: string;
+  /** compacted, key = rule id, tombstone = deleted */
+  readonly alertRules: string;
+  /** compacted, checkpoints and progress per input partition */
+  readonly processorState: string;
+}
+
+export interface ProcessorDeps {
+  readonly log: StreamLog;
+  readonly topics: ProcessorTopics;
+  readonly serdes: DerivedSerdes;
+  /** where alerts go live after their transaction committed; null = Kafka only */
+  readonly fanout: AlertFanout | null;
+  readonly config: ProcessorConfigInput;
+  /** how engines are saved and rebuilt; default: replay from the log start (no engine snapshots) */
+  readonly checkpoints?: EngineCheckpoints;
+  /** wall clock: checkpoint timing and the optional idle finalisation, never outputs */
+  readonly now?: () => number;
+  /** the processor stopped on an error (its consumer left the group); call close() */
+  readonly onError?: (error: Error) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface Processor {
+  readonly stats: Readonly<ProcessorStats>;
+  /** Reads the alert rules, joins the group and processes until close(). */
+  start(): Promise<void>;
+  /** Stops intake, lets the in-flight batch commit, publishes what it committed, leaves the group. */
+  close(): Promise<void>;
+}
+
+/**
+ * The stream processor: raw trades → MarketEngine per input partition → bars, indicators, alerts and dead
+ * letters, consume-transform-produce in Kafka transactions (or the embedded log's), with the partition's
+ * state checkpointed in the same transactions so a new owner resumes without replaying history.
+ * See README.md beside this file for why its outputs equal an uninterrupted run's.
+ */
+export function createProcessor(deps: ProcessorDeps): Processor {
+  const config = parseProcessorConfig(deps.config);
+  const { log, topics, serdes, fanout } = deps;
+  const checkpoints = deps.checkpoints ?? replayOnlyCheckpoints;
+  const now = deps.now ?? Date.now;
+  const stats = newProcessorStats();
+  const owned = new Map<number, OwnedPartition>();
+  const rules = new AlertRulesTable(config.engine);
+  const prefix = config.transactionalIdPrefix ?? config.groupId;
+  let tables: TableReader | null = null;
+  let consumer: LogConsumer | null = null;
+  let sideProducer: LogProducer | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  let idleTimer: NodeJS.Timeout | null = null;
+  let state: 'new' | 'running' | 'closing' | 'closed' | 'failed' = 'new';
+  const warn = (message: string) => deps.onWarning?.(message);
+
+  /** Fan-out and rule dead letters, in order, off the batch path. */
+  const later = (work: () => Promise<void>) => {
+    chain = chain.then(work).catch((error: unknown) => warn(`background work failed: ${String(error)}`));
+  };
+
+  const publish = (alerts: readonly AlertEvent[]) => {
+    if (fanout === null) return;
+    later(async () => {
+      for (const event of alerts) {
+        try {
+          if ((await fanout.publish(event)) !== null) stats.published++;
+        } catch (error) {
+          // the alert is committed in Kafka either way; the fan-out is the fast path, not the record
+          stats.fanoutFailures++;
+          warn(`alert ${event.id} not published to the fan-out: ${String(error)}`);
+        }
+      }
+    });
+  };
+
+  const context: PartitionContext = {
+    groupId: config.groupId,
+    stateTopic: topics.processorState,
+    serdes,
+    config,
+    stats,
+    now,
+    rules: () => rules.current,
+    publish,
+  };
+
+  const fail = (error: Error) => {
+    if (state === 'closing' || state === 'closed') return;
+    state = 'failed';
+    deps.onError?.(error);
+  };
+
+  const onTableRecord = (record: LogRecord) => {
+    if (record.topic !== topics.alertRules) return;
+    const { change, deadLetter } = rules.apply(record);
+    if (change !== null) for (const partition of owned.values()) partition.ruleChanged(change);
+    if (deadLetter !== null) {
+      stats.deadLetters++;
+      later(async () => {
+        await sideProducer?.send(await deadLetterRecords([deadLetter], serdes.deadLetters));
+      });
+    }
+  };
+
+  const drop = async (partition: number) => {
+    const part = owned.get(partition);
+    if (part === undefined) return;
+    owned.delete(partition);
+    stats.partitions = owned.size;
+    await part.close();
+  };
+
+  const assign = async (source: TopicPartition, assigned: LogConsumer) => {
+    if (tables === null) throw new Error('processor: assignment before start()');
+    const transactionalId = `${prefix}.${source.topic}.${source.partition}`;
+    // creating the producer fences the previous owner and aborts its open transaction: only then are the
+    // group's committed offsets and the state topic final for this partition
+    const producer = await log.createTransactionalProducer(transactionalId);
+    const restored = await restorePartition({
+      log,
+      tables,
+      source,
+      groupId: config.groupId,
+      stateTopic: topics.processorState,
+      stateWaitMs: config.stateWaitMs,
+      task: {
+        source,
+        engine: config.engine,
+        checkpoints,
+        duplicatesPerSymbol: config.duplicatesPerSymbol,
+      },
+      warn,
+    });
+    if (restored.seekTo !== null) {
+      assigned.seek({ topic: source.topic, partition: source.partition, offset: restored.seekTo });
+    }
+    owned.set(source.partition, new OwnedPartition(context, restored.task, producer, restored.resume));
+    stats.partitions = owned.size;
+  };
+
+  const checkTopics = async () => {
+    const existing = new Map((await log.admin.listTopics()).map((topic) => [topic.name, topic]));
+    const needed = [topics.trades, topics.alertRules, topics.processorState];
+    const derived = [serdes.bars, serdes.barsFinal, serdes.indicators, serdes.alerts, serdes.deadLetters];
+    const missing = [...needed, ...derived.map((serde) => serde.topic)].filter((name) => !existing.has(name));
+    if (missing.length > 0) {
+      throw new NexuralError(
+        'NXR_CONFIG_INVALID',
+        `missing topics: ${missing.join(', ')}; create them first (\`nexural topics --create\`)`,
+        { missing },
+      );
+    }
+    const partitions = existing.get(topics.trades)?.partitions ?? 0;
+    for (const name of [topics.processorState, ...derived.map((serde) => serde.topic)]) {
+      const count = existing.get(name)?.partitions;
+      if (count !== partitions) {
+        throw new NexuralError(
+          'NXR_CONFIG_INVALID',
+          `topic "${name}" has ${count} partitions but "${topics.trades}" has ${partitions}: derived and state topics must be co-partitioned with the raw trades topic`,
+          { topic: name },
+        );
+      }
+    }
+  };
+
+  return {
+    stats,
+    async start() {
+      if (state !== 'new') throw new Error(`processor: start() when ${state}`);
+      state = 'running';
+      await checkTopics();
+      sideProducer = await log.createProducer();
+      tables = await openTableReader({
+        log,
+        topics: [topics.alertRules, topics.processorState],
+        groupPrefix: config.groupId,
+        onRecord: onTableRecord,
+        onError: fail,
+      });
+      if (!(await tables.readToEnd(topics.alertRules, config.rulesWaitMs))) {
+        warn(`alert rules not read to the end within ${config.rulesWaitMs} ms; starting with what was read`);
+      }
+      consumer = await log.consume({
+        groupId: config.groupId,
+        topics: [topics.trades],
+        commit: 'manual',
+        start: 'earliest',
+        handler: async (batch) => {
+          const part = owned.get(batch.partition);
+          if (part === undefined) return;
+          await part.handle(batch);
+          if (part.fenced) {
+            warn(`partition ${batch.partition} was taken over by another processor; dropping it`);
+            await drop(batch.partition);
+          }
+          let lag = 0;
+          for (const other of owned.values()) lag += other.lag;
+          stats.lag = lag;
+        },
+        onAssigned: async (partitions, assigned) => {
+          await Promise.all(partitions.map((source) => assign(source, assigned)));
+        },
+        onRevoked: async (partitions) => {
+          await Promise.all(partitions.map(({ partition }) => drop(partition)));
+        },
+        onError: fail,
+      });
+      const idleMs = config.wallClockIdleMs;
+      if (idleMs !== null) {
+        idleTimer = setInterval(
+          () => {
+            for (const part of owned.values()) part.idle(idleMs).catch(fail);
+          },
+          Math.max(100, Math.floor(idleMs / 2)),
+        );
+        idleTimer.unref();
+      }
+    },
+    async close() {
+      if (state === 'closed' || state === 'closing') return;
+      state = 'closing';
+      if (idleTimer !== null) clearInterval(idleTimer);
+      await consumer?.close();
+      await Promise.all([...owned.keys()].map(drop));
+      await tables?.close();
+      await chain;
+      await sideProducer?.close();
+      state = 'closed';
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { StreamLog, TopicPartition } from '../../../schemas/ports/stream-log.js';
+import type { Resume } from './owned-partition.js';
+import {
+  checkpointKey,
+  decodeCheckpoint,
+  decodeProgress,
+  type PartitionProgress,
+  progressKey,
+} from './partition-checkpoint.js';
+import { PartitionTask, type PartitionTaskOptions } from './partition-task.js';
+import type { TableReader } from './table-reader.js';
+
+export interface RestoreOptions {
+  readonly log: StreamLog;
+  readonly tables: TableReader;
+  readonly source: TopicPartition;
+  readonly groupId: string;
+  readonly stateTopic: string;
+  readonly stateWaitMs: number;
+  readonly task: PartitionTaskOptions;
+  readonly warn: (message: string) => void;
+}
+
+export interface RestoredPartition {
+  readonly task: PartitionTask;
+  readonly resume: Resume;
+  /** where the consumer must read from (null: the group's committed offset, or the start) */
+  readonly seekTo: string | null;
+}
+
+/**
+ * Rebuilds an assigned partition as of the group's committed offset C: the latest checkpoint (offset S ≤ C)
+ * is restored and [S, C) is re-processed silently. The progress record written with C says which S that
+ * is, so the partition waits until the state topic has been read that far.
+ */
+export async function restorePartition(options: RestoreOptions): Promise<RestoredPartition> {
+  const { log, tables, source, stateTopic } = options;
+  const where = `${source.topic}/${source.partition}`;
+  const committed = (await log.admin.committedOffsets(options.groupId, source.topic)).find(
+    (entry) => entry.partition === source.partition,
+  )?.offset;
+  if (committed === null || committed === undefined) {
+    return {
+      task: PartitionTask.create(options.task),
+      resume: { nextOffset: null, silentUntil: 0n, checkpointOffset: null },
+      seekTo: null,
+    };
+  }
+  const progressOf = (): PartitionProgress | null => {
+    const bytes = tables.get(stateTopic, progressKey(source));
+    return bytes ? decodeProgress(bytes, where) : null;
+  };
+  let progress: PartitionProgress | null = null;
+  try {
+    await tables.waitFor(
+      () => progressOf()?.nextOffset === committed,
+      `the progress record of ${where} at offset ${committed} in "${stateTopic}"`,
+      options.stateWaitMs,
+    );
+    progress = progressOf();
+  } catch (error) {
+    options.warn(`${String(error)}; rebuilding ${where} from the start of the log`);
+  }
+  const checkpointOffset = progress?.checkpointOffset ?? null;
+  if (checkpointOffset === null) return replayFromStart(options, BigInt(committed));
+  const checkpointOf = () => {
+    const bytes = tables.get(stateTopic, checkpointKey(source));
+    return bytes ? decodeCheckpoint(bytes, where) : null;
+  };
+  await tables.waitFor(
+    () => checkpointOf()?.nextOffset === checkpointOffset,
+    `the checkpoint of ${where} at offset ${checkpointOffset}`,
+    options.stateWaitMs,
+  );
+  const checkpoint = checkpointOf();
+  if (checkpoint === null) return replayFromStart(options, BigInt(committed));
+  return {
+    task: PartitionTask.restore(options.task, checkpoint),
+    resume: {
+      nextOffset: BigInt(checkpoint.nextOffset),
+      silentUntil: BigInt(committed),
+      checkpointOffset: checkpoint.nextOffset,
+    },
+    seekTo: checkpoint.nextOffset,
+  };
+}
+
+async function replayFromStart(options: RestoreOptions, committed: bigint): Promise<RestoredPartition> {
+  const { source } = options;
+  const range = (await options.log.admin.partitionRanges(source.topic)).find(
+    (entry) => entry.partition === source.partition,
+  );
+  const low = range?.low ?? '0';
+  if (BigInt(low) > 0n) {
+    options.warn(
+      `${source.topic}/${source.partition}: the log starts at offset ${low}; state before it is gone (retention), so bars and indicators restart from there`,
+    );
+  }
+  return {
+    task: PartitionTask.create(options.task),
+    resume: { nextOffset: BigInt(low), silentUntil: committed, checkpointOffset: null },
+    seekTo: low,
+  };
+}
