@@ -45,14 +45,15 @@ export class HitCollector {
    * previous: reused arrays (no object per hit; resetting a count is cheaper than truncating an array).
    */
   readonly rules: RuleRuntime[] = [];
-  readonly previous: Array<number | null> = [];
+  /** NaN when there is no previous value: numbers only, so the array stores unboxed doubles */
+  readonly previous: number[] = [];
   count = 0;
   readonly stats: IndexStats;
   /** evaluation stamp, see RuleRuntime.visitEpoch */
   epoch = 0;
   /** the window value moving_* hits report as previous */
   reference = 0;
-  #previous: number | null = null;
+  #previous = Number.NaN;
   #current = 0;
 
   constructor(stats: IndexStats) {
@@ -60,7 +61,7 @@ export class HitCollector {
   }
 
   /** Sets the move the next visits are about. */
-  begin(previous: number | null, current: number): void {
+  begin(previous: number, current: number): void {
     this.#previous = previous;
     this.#current = current;
   }
@@ -70,7 +71,7 @@ export class HitCollector {
     this.count = 0;
   }
 
-  #add(runtime: RuleRuntime, previous: number | null): void {
+  #add(runtime: RuleRuntime, previous: number): void {
     this.rules[this.count] = runtime;
     this.previous[this.count] = previous;
     this.count++;
@@ -87,7 +88,7 @@ export class HitCollector {
     if (runtime.visitEpoch === this.epoch) return;
     runtime.visitEpoch = this.epoch;
     const previous = this.#previous;
-    if (previous !== null && crosses(runtime.rule.condition, previous, this.#current)) {
+    if (crosses(runtime.rule.condition, previous, this.#current)) {
       this.#add(runtime, previous);
     }
   };
@@ -230,14 +231,18 @@ export class ConditionIndex {
       (this.#moving.size > 0 ? MOVING : 0);
   }
 
-  /** Appends to the collector the rules whose condition holds for `current` (coming from `previous`). */
-  collect(previous: number | null, current: number, history: BarCloseHistory, collector: HitCollector): void {
+  /**
+   * Appends to the collector the rules whose condition holds for `current`, coming from `previous` (NaN when
+   * the series has no previous value: numbers only, so hot fields hold unboxed doubles).
+   */
+  collect(previous: number, current: number, history: BarCloseHistory, collector: HitCollector): void {
     collector.begin(previous, current);
     const present = this.#present;
     if (present === 0) return;
-    if (present & EDGES && previous !== null && previous !== current) {
-      const low = previous < current ? previous : current;
-      const high = previous < current ? current : previous;
+    // NaN (no previous value) fails both comparisons below, so the first value crosses nothing.
+    if (present & EDGES && (previous < current || previous > current)) {
+      const low = Math.min(previous, current);
+      const high = Math.max(previous, current);
       this.#edges.visitRange(low, true, high, true, collector.crossing);
     }
     const holding = collector.holding;

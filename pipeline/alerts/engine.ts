@@ -35,8 +35,9 @@ interface SeriesState {
   next: SeriesState | null;
   /** venue:symbol, the key of a rule's per-instance firing state */
   readonly instanceKey: string;
-  last: number | null;
-  lastFinal: number | null;
+  /** last value and last bar-final value; NaN when none yet (a number field never allocates) */
+  last: number;
+  lastFinal: number;
   lastFinalOpenTime: number;
   readonly closes: BarCloseHistory;
 }
@@ -149,8 +150,8 @@ export class AlertEngine {
               interval,
               symbol,
               venue: state.venue,
-              last: state.last,
-              lastFinal: state.lastFinal,
+              last: Number.isNaN(state.last) ? null : state.last,
+              lastFinal: Number.isNaN(state.lastFinal) ? null : state.lastFinal,
               lastFinalOpenTime: Number.isFinite(state.lastFinalOpenTime) ? state.lastFinalOpenTime : null,
               closes: state.closes.snapshot(),
             });
@@ -184,8 +185,8 @@ export class AlertEngine {
         venue: saved.venue,
         next: null,
         instanceKey: `${saved.venue}:${saved.symbol}`,
-        last: saved.last,
-        lastFinal: saved.lastFinal,
+        last: saved.last ?? Number.NaN,
+        lastFinal: saved.lastFinal ?? Number.NaN,
         lastFinalOpenTime: saved.lastFinalOpenTime ?? Number.NEGATIVE_INFINITY,
         closes: BarCloseHistory.restore(saved.closes),
       };
@@ -251,7 +252,8 @@ export class AlertEngine {
       if (runtime.status !== 'active' || !runtime.admits(state.instanceKey, point.bar.openTime, point.time))
         continue;
       admitted ??= [];
-      admitted.push({ runtime, previous: previous[index] ?? null });
+      const before = previous[index] as number;
+      admitted.push({ runtime, previous: Number.isNaN(before) ? null : before });
     }
     collector.clear();
     if (!admitted) return events ?? NO_EVENTS;
@@ -348,8 +350,8 @@ export class AlertEngine {
       venue,
       next: first ?? null,
       instanceKey: `${venue}:${symbol}`,
-      last: null,
-      lastFinal: null,
+      last: Number.NaN,
+      lastFinal: Number.NaN,
       lastFinalOpenTime: Number.NEGATIVE_INFINITY,
       closes: new BarCloseHistory(),
     };
