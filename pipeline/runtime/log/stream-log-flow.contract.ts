@@ -58,6 +58,48 @@ export function streamLogFlowContract(
   );
 
   it(
+    'hands a leaving member’s partitions to the one that stays, which continues after their last commit',
+    async () => {
+      const { log, resources } = harness();
+      const topic = await resources.topic(2);
+      const groupId = resources.group();
+      const assignments: number[][] = [];
+      const staying = await resources.collect({
+        groupId,
+        topics: [topic],
+        onAssigned: (partitions) => {
+          assignments.push(partitions.map(({ partition }) => partition).sort());
+        },
+      });
+      const leaving = await resources.collect({ groupId, topics: [topic] });
+      await until(
+        () => leaving.consumer.assignment().length === 1,
+        'the second member to own a partition',
+        timeoutMs,
+      );
+      await until(
+        () => staying.consumer.assignment().length === 1,
+        'the first member to give one up',
+        timeoutMs,
+      );
+      const producer = await log.createProducer();
+      const batch = (from: number) =>
+        Array.from({ length: 100 }, (_, i) => ({ topic, key: `k${i % 10}`, value: text(`v${from + i}`) }));
+      await producer.send(batch(0));
+      await until(() => staying.records.length + leaving.records.length === 100, 'the first 100', timeoutMs);
+      await leaving.consumer.close();
+      await until(() => staying.consumer.assignment().length === 2, 'the partitions to come back', timeoutMs);
+      await producer.send(batch(100));
+      await until(() => staying.records.length + leaving.records.length >= 200, 'the next 100', timeoutMs);
+      await pause(200);
+      const all = [...staying.values(), ...leaving.values()];
+      expect(all.sort()).toEqual(Array.from({ length: 200 }, (_, i) => `v${i}`).sort());
+      expect(assignments.at(-1)).toEqual([0, 1]);
+    },
+    timeoutMs * 3,
+  );
+
+  it(
     'drains on close: the batch in flight finishes and its offset is committed',
     async () => {
       const { log, resources } = harness();
