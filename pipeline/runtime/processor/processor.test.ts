@@ -6,6 +6,7 @@ import type { AlertEvent } from '../../../schemas/alert-event.js';
 import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { DeadLetter, SourcePosition } from '../../../schemas/dead-letter.js';
+import type { AlertDelivery, AlertFanout } from '../../../schemas/ports/alert-fanout.js';
 import type { LogRecord, OutgoingRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
 import { rawTradeSchema } from '../../../schemas/tick.js';
 import type { EngineConfigInput } from '../../engine/engine-config.js';
@@ -16,11 +17,14 @@ import { createEmbeddedLog } from '../log/embedded-log.js';
 import { createProcessor, type Processor } from './processor.js';
 import {
   caughtUp,
+  derivedOf,
   jsonSerdes,
   type RawTrade,
   rawRecord,
   readAll,
   readRawTrades,
+  recordImage,
+  SPOT_TRADES_FILES,
   type TestTopics,
   testTopics,
   topicSpecs,
@@ -73,13 +77,18 @@ async function setup(partitions: number): Promise<{ log: StreamLog; topics: Test
   return { log, topics };
 }
 
-function startProcessor(log: StreamLog, topics: TestTopics, overrides: Record<string, unknown> = {}) {
+function startProcessor(
+  log: StreamLog,
+  topics: TestTopics,
+  overrides: Record<string, unknown> = {},
+  fanout: AlertFanout | null = null,
+) {
   const errors: Error[] = [];
-  const processor = createProcessor({
+  const processor: Processor = createProcessor({
     log,
     topics,
     serdes: jsonSerdes(topics),
-    fanout: null,
+    fanout,
     config: { groupId: `${topics.trades}.group`, engine, ...overrides },
     onError: (error) => errors.push(error),
   });
@@ -210,5 +219,122 @@ describe('stream processor on the embedded log', () => {
     for (const letter of letters) {
       expect(letter.code).toBe(expectedCodes.get(`${letter.source?.partition}:${letter.source?.offset}`));
     }
+  }, 120_000);
+});
+
+/** Real trades of three symbols (one per partition of three), merged by event time. */
+const threeSymbols = (topic: string) =>
+  [...umTrades, ...SPOT_TRADES_FILES.flatMap(({ symbol, file }) => readRawTrades(file, 'binance', symbol))]
+    .sort((a, b) => a.time - b.time)
+    .map((trade) => rawRecord(topic, trade));
+
+const derivedRoles = ['bars', 'barsFinal', 'indicators', 'alerts', 'deadLetters'] as const;
+
+async function images(log: StreamLog, topics: TestTopics) {
+  const result: Record<string, string[][]> = {};
+  for (const role of derivedRoles) {
+    result[role] = (await readAll(log, topics[role], 300)).map((records) => records.map(recordImage));
+  }
+  return result;
+}
+
+const until = async (condition: () => boolean, what: string) => {
+  const deadline = Date.now() + 60_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};
+
+describe('stream processor restarts and rebalances', () => {
+  it('a processor closed mid-stream, restarted, then joined by a second one writes exactly what one uninterrupted processor writes', async () => {
+    const { log, topics } = await setup(3);
+    const records = threeSymbols(topics.trades);
+    await (await log.createProducer()).send(records);
+    const clean = derivedOf(topics, 'clean');
+    await log.admin.createTopics(topicSpecs(clean, 3));
+    const reference = startProcessor(log, clean, { groupId: 'clean-group' });
+    await reference.started;
+    await caughtUp(log, 'clean-group', topics.trades, 60_000);
+    await reference.processor.close();
+
+    const fanout = createInProcessFanout();
+    const delivered: AlertDelivery[] = [];
+    await fanout.subscribe({ kind: 'all' }, (delivery) => delivered.push(delivery));
+    const checkpointed = { snapshotEveryRecords: 2_000 };
+    const first = startProcessor(log, topics, checkpointed, fanout);
+    await first.started;
+    await until(() => first.processor.stats.records >= 15_000, '15,000 records');
+    await first.processor.close();
+    const second = startProcessor(log, topics, checkpointed, fanout);
+    await second.started;
+    await until(() => second.processor.stats.records >= 10_000, '10,000 more records');
+    const third = startProcessor(log, topics, checkpointed, fanout);
+    await third.started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    expect([...first.errors, ...second.errors, ...third.errors]).toEqual([]);
+    expect(second.processor.stats.silentRecords + third.processor.stats.silentRecords).toBeGreaterThan(0);
+    expect(third.processor.stats.partitions).toBeGreaterThan(0);
+
+    const expected = await images(log, clean);
+    const actual = await images(log, topics);
+    for (const role of derivedRoles) expect(actual[role], role).toEqual(expected[role]);
+    expect(expected.bars?.flat().length).toBeGreaterThan(records.length);
+
+    const alertIds = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r).id);
+    await until(() => delivered.length >= alertIds.length, 'every alert delivered');
+    expect(delivered.map((delivery) => delivery.event.id).sort()).toEqual([...alertIds].sort());
+  }, 180_000);
+
+  it('applies rule changes from the rules topic between batches: new rules fire, deleted ones stop, invalid ones are dead letters', async () => {
+    const { log, topics } = await setup(1);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const half = Math.floor(records.length / 2);
+    const producer = await log.createProducer();
+    const firstHalf = await producer.send(records.slice(0, half));
+    const { processor, errors, started } = startProcessor(log, topics);
+    await started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    const added: AlertRuleInput = {
+      id: 'btc-each-minute-above-61500',
+      owner: 'carol',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value: 61_500 },
+      frequency: 'once_per_bar',
+    };
+    await producer.send([
+      { topic: topics.alertRules, key: added.id, value: json(added) },
+      { topic: topics.alertRules, key: 'btc-61700-down', value: null },
+      { topic: topics.alertRules, key: 'broken', value: json({ ...added, id: 'broken', interval: '7x' }) },
+    ]);
+    await until(() => processor.stats.deadLetters >= 1, 'the invalid rule refused');
+    await producer.send(records.slice(half));
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    expect(errors).toEqual([]);
+
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    const secondHalfStart = Number(firstHalf.at(-1)?.offset) + 1;
+    const offsetOf = (event: AlertEvent) =>
+      Number(event.kind === 'fired' ? event.sourcePosition?.offset : -1);
+    const newRule = alerts.filter((event) => event.ruleId === added.id);
+    // once per 1m bar, at the first trade above 61,500 in each minute of the second half
+    const minutesAbove = new Set(
+      umTrades
+        .slice(half)
+        .filter((trade) => Number(trade.price) > 61_500)
+        .map((trade) => trade.time - (trade.time % 60_000)),
+    );
+    expect(newRule.map((event) => event.time - (event.time % 60_000))).toEqual([...minutesAbove]);
+    expect(newRule.length).toBeGreaterThanOrEqual(2);
+    expect(newRule.every((event) => offsetOf(event) >= secondHalfStart)).toBe(true);
+    const removed = alerts.filter((event) => event.ruleId === 'btc-61700-down');
+    expect(removed.every((event) => offsetOf(event) < secondHalfStart)).toBe(true);
+    const letters = (await readAll(log, topics.deadLetters, 300)).flat().map((r) => decode<DeadLetter>(r));
+    expect(letters.map(({ code, key }) => ({ code, key }))).toEqual([
+      { code: 'NXR_RULE_INVALID', key: 'broken' },
+    ]);
+    expect(letters[0]?.reason).toContain('interval');
   }, 120_000);
 });

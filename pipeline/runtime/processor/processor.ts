@@ -145,6 +145,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       groupId: config.groupId,
       stateTopic: topics.processorState,
       stateWaitMs: config.stateWaitMs,
+      rules: rules.current,
       task: {
         source,
         engine: config.engine,

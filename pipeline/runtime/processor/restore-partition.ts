@@ -18,6 +18,8 @@ export interface RestoreOptions {
   readonly stateTopic: string;
   readonly stateWaitMs: number;
   readonly task: PartitionTaskOptions;
+  /** the rules right now: a partition rebuilt without a checkpoint replays under them */
+  readonly rules: ReadonlyMap<string, unknown>;
   readonly warn: (message: string) => void;
 }
 
@@ -96,8 +98,11 @@ async function replayFromStart(options: RestoreOptions, committed: bigint): Prom
       `${source.topic}/${source.partition}: the log starts at offset ${low}; state before it is gone (retention), so bars and indicators restart from there`,
     );
   }
+  // no record of which rules held back then: the current ones are the best guess
+  const task = PartitionTask.create(options.task);
+  task.syncRules(options.rules);
   return {
-    task: PartitionTask.create(options.task),
+    task,
     resume: { nextOffset: BigInt(low), silentUntil: committed, checkpointOffset: null },
     seekTo: low,
   };
