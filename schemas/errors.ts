@@ -26,7 +26,18 @@ export const errorCodes = {
     summary: 'a service (Kafka, database, Redis, registry) cannot be reached',
   },
   NXR_TIMEOUT: { retryable: true, summary: 'an operation did not finish in time' },
-  NXR_MIGRATION_MISMATCH: { retryable: false, summary: 'an applied database migration was changed or is unknown' },
+  NXR_MIGRATION_MISMATCH: {
+    retryable: false,
+    summary: 'an applied database migration was changed or is unknown',
+  },
+  NXR_UNAUTHENTICATED: { retryable: false, summary: 'a request carries no valid API key or session token' },
+  NXR_FORBIDDEN: { retryable: false, summary: 'the key or session lacks the permission the request needs' },
+  NXR_NOT_FOUND: { retryable: false, summary: 'no such route or resource (or it belongs to another user)' },
+  NXR_CONFLICT: { retryable: false, summary: 'the resource already exists' },
+  NXR_RATE_LIMITED: { retryable: true, summary: 'too many requests for this key; retry after Retry-After' },
+  NXR_TOO_LARGE: { retryable: false, summary: 'a request body or message exceeds its size limit' },
+  NXR_SLOW_CONSUMER: { retryable: true, summary: 'a live subscriber fell too far behind and was dropped' },
+  NXR_INTERNAL: { retryable: true, summary: 'an unexpected server error (details only in the server log)' },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
