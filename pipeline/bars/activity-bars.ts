@@ -1,4 +1,5 @@
 import type { BarInterval } from '../../schemas/interval.js';
+import { type BarSeriesSnapshot, restoreBar, seriesMismatch, snapshotBar } from './bar-snapshot.js';
 import type { BarState } from './bar-state.js';
 import { BarPool, type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
 
@@ -49,6 +50,17 @@ export class ActivityBarSeries implements BarSeries {
 
   rescale(sizePower: number, quotePower: number): void {
     this.forming?.rescale(sizePower, quotePower);
+  }
+
+  snapshot(): BarSeriesSnapshot {
+    const forming = this.forming && snapshotBar(this.forming);
+    return { kind: 'activity', interval: this.interval.label, forming };
+  }
+
+  restore(snapshot: BarSeriesSnapshot): void {
+    const label = this.interval.label;
+    if (snapshot.kind !== 'activity' || snapshot.interval !== label) throw seriesMismatch(label, snapshot);
+    this.forming = snapshot.forming && restoreBar(this.pool.take(0, 0), snapshot.forming);
   }
 
   private isComplete(bar: BarState): boolean {

@@ -1,3 +1,4 @@
+import { NexuralError } from '../../schemas/errors.js';
 import { type BarInterval, intervalOf } from '../../schemas/interval.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import {
@@ -6,6 +7,7 @@ import {
   type BarSink,
   parseBarAggregatorOptions,
 } from './bar-options.js';
+import { type BarAggregatorSnapshot, placeholderTick } from './bar-snapshot.js';
 import { SymbolBars } from './symbol-bars.js';
 
 /**
@@ -76,6 +78,37 @@ export class BarAggregator {
   flush(): void {
     this.flushed = true;
     for (const bars of this.symbols) bars.flush();
+  }
+
+  /** Everything that decides future bars, as plain data (see bar-snapshot.ts). */
+  snapshot(): BarAggregatorSnapshot {
+    const names = new Map<SymbolBars, { venue: string; symbol: string }>();
+    for (const [venue, bySymbol] of this.byVenue) {
+      for (const [symbol, bars] of bySymbol) names.set(bars, { venue, symbol });
+    }
+    const symbols = this.symbols.map((bars) => {
+      const name = names.get(bars);
+      if (!name) throw new Error('BarAggregator: a symbol is missing from its venue map');
+      return { ...name, ...bars.snapshot() };
+    });
+    return { options: this.options, flushed: this.flushed, symbols };
+  }
+
+  /** Loads a snapshot taken with the same options into this aggregator, which must not have seen a tick. */
+  restore(snapshot: BarAggregatorSnapshot): void {
+    if (this.symbols.length > 0) {
+      throw new Error('BarAggregator.restore: the aggregator already holds symbols');
+    }
+    if (JSON.stringify(snapshot.options) !== JSON.stringify(this.options)) {
+      throw new NexuralError(
+        'NXR_CONFIG_INVALID',
+        `bar snapshot taken with options ${JSON.stringify(snapshot.options)}, not ${JSON.stringify(this.options)}`,
+      );
+    }
+    for (const saved of snapshot.symbols) {
+      this.symbolBars(placeholderTick(saved.venue, saved.symbol)).restore(saved);
+    }
+    this.flushed = snapshot.flushed;
   }
 
   private symbolBars(tick: TradeTick): SymbolBars {

@@ -1,5 +1,6 @@
 import type { TradeTick } from '../../schemas/tick.js';
 import type { BarAggregatorOptions, BarSink } from './bar-options.js';
+import type { BarSeriesSnapshot } from './bar-snapshot.js';
 import { BarState } from './bar-state.js';
 import type { DecimalScale } from './decimal-scale.js';
 
@@ -36,6 +37,10 @@ export interface BarSeries {
   /** End of input: finalize every remaining bar. */
   flush(): void;
   rescale(sizePower: number, quotePower: number): void;
+  /** The bars that can still change and what decides the next ones, as plain data (see bar-snapshot.ts). */
+  snapshot(): BarSeriesSnapshot;
+  /** Takes over a snapshot of a series of the same interval (a fresh series only). */
+  restore(snapshot: BarSeriesSnapshot): void;
 }
 
 /** Recycles bar states so a steady stream of new bars does not allocate (views are valid per call only). */

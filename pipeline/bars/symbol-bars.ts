@@ -1,7 +1,9 @@
+import { NexuralError } from '../../schemas/errors.js';
 import type { BarInterval } from '../../schemas/interval.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { ActivityBarSeries } from './activity-bars.js';
 import type { BarAggregatorOptions, BarSink } from './bar-options.js';
+import type { SymbolBarsSnapshot } from './bar-snapshot.js';
 import { DecimalScale, fewestDecimals, MAX_DECIMALS } from './decimal-scale.js';
 import { type ExactProduct, exactProduct } from './exact-sum.js';
 import { type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
@@ -95,6 +97,34 @@ export class SymbolBars {
 
   flush(): void {
     for (const series of this.series) series.flush();
+  }
+
+  /** The symbol's clock, scale and series, as plain data (see bar-snapshot.ts); the caller adds the names. */
+  snapshot(): Omit<SymbolBarsSnapshot, 'venue' | 'symbol'> {
+    return {
+      priceDecimals: this.scale.priceDecimals,
+      sizeDecimals: this.scale.sizeDecimals,
+      maxTimeUs: Number.isFinite(this.maxTimeUs) ? this.maxTimeUs : null,
+      watermarkUs: Number.isFinite(this.watermarkUs) ? this.watermarkUs : null,
+      series: this.series.map((series) => series.snapshot()),
+    };
+  }
+
+  /** Takes over a snapshot of the same symbol with the same intervals (a fresh instance only). */
+  restore(snapshot: SymbolBarsSnapshot): void {
+    this.scale.setDecimals(snapshot.priceDecimals, snapshot.sizeDecimals);
+    this.maxTimeUs = snapshot.maxTimeUs ?? Number.NEGATIVE_INFINITY;
+    this.watermarkUs = snapshot.watermarkUs ?? Number.NEGATIVE_INFINITY;
+    if (snapshot.series.length !== this.series.length) {
+      throw new NexuralError(
+        'NXR_CONFIG_INVALID',
+        `bar snapshot of ${snapshot.venue}:${snapshot.symbol} has ${snapshot.series.length} intervals, the aggregator ${this.series.length}`,
+      );
+    }
+    this.series.forEach((series, index) => {
+      const saved = snapshot.series[index];
+      if (saved) series.restore(saved);
+    });
   }
 
   /** Finer decimals seen: every open bar's sums move to the new unit. */

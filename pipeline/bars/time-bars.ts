@@ -1,3 +1,4 @@
+import { type BarSeriesSnapshot, restoreBar, seriesMismatch, snapshotBar } from './bar-snapshot.js';
 import type { BarState } from './bar-state.js';
 import { BarPool, type BarSeries, intervalStart, type ScaledTrade, type SeriesContext } from './series.js';
 
@@ -80,6 +81,27 @@ export class TimeBarSeries implements BarSeries {
 
   rescale(sizePower: number, quotePower: number): void {
     for (const bar of this.bars) bar.rescale(sizePower, quotePower);
+  }
+
+  snapshot(): BarSeriesSnapshot {
+    return {
+      kind: 'time',
+      interval: this.label,
+      bars: this.bars.map(snapshotBar),
+      firstOpenTime: Number.isNaN(this.firstOpenTime) ? null : this.firstOpenTime,
+      newestOpenTime: Number.isNaN(this.newestOpenTime) ? null : this.newestOpenTime,
+      evictedClose: this.evictedClose,
+    };
+  }
+
+  restore(snapshot: BarSeriesSnapshot): void {
+    if (snapshot.kind !== 'time' || snapshot.interval !== this.label)
+      throw seriesMismatch(this.label, snapshot);
+    for (const bar of snapshot.bars) this.bars.push(restoreBar(this.pool.take(0, 0), bar));
+    this.firstOpenTime = snapshot.firstOpenTime ?? Number.NaN;
+    this.newestOpenTime = snapshot.newestOpenTime ?? Number.NaN;
+    this.evictedClose = snapshot.evictedClose;
+    this.noteChanges();
   }
 
   private apply(bar: BarState, trade: ScaledTrade): void {
