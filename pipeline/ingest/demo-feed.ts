@@ -58,7 +58,8 @@ export async function* demoFeed(
   if (!first || !last) return;
   const spanUs = last.timeUs - first.timeUs + 1_000_000;
   const ids = trades.map((tick) => BigInt(tick.tradeId));
-  const idSpan = ids.reduce((max, id) => Math.max(id, max), 0n) + 1n;
+  let idSpan = 1n;
+  for (const id of ids) if (id >= idSpan) idSpan = id + 1n;
   const startedAt = performance.now();
   for (let round = 0; round === 0 || options.loop; round++) {
     const shiftUs = round * spanUs;
