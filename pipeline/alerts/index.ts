@@ -1,3 +1,7 @@
+export {
+  type AlertEngineSnapshot,
+  alertEngineSnapshotSchema,
+} from './alert-snapshot.js';
 export type { Extremes } from './bar-close-history.js';
 export type { IndexStats } from './condition-index.js';
 export { AlertEngine, type EngineStats, type RuleState, type Subscription } from './engine.js';
