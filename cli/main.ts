@@ -4,6 +4,7 @@ import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerSqlServerCommand } from './commands/sql-server.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { runCli } from './run-cli.js';
@@ -20,6 +21,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerMigrateCommand,
   registerSqlServerCommand,
   registerTopicsCommand,
+  registerRunCommand,
 ];
 for (const register of commands) register(program);
 

@@ -1,0 +1,146 @@
+import { join } from 'node:path';
+import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
+import { Redis } from 'ioredis';
+import { alertEventSchema } from '../../../schemas/alert-event.js';
+import { barSchema } from '../../../schemas/bar.js';
+import { deadLetterSchema } from '../../../schemas/dead-letter.js';
+import type { Env } from '../../../schemas/env.js';
+import { indicatorValueSchema } from '../../../schemas/indicator-value.js';
+import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
+import type { StreamLog, TopicSpec } from '../../../schemas/ports/stream-log.js';
+import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../../schemas/topics.js';
+import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
+import { createRedisFanout } from '../../fanout/redis-fanout.js';
+import { createEmbeddedLog } from '../log/embedded-log.js';
+import type { KafkaConsumerTuning } from '../log/kafka/kafka-consumer.js';
+import { createKafkaLog } from '../log/kafka-log.js';
+import type { DerivedSerdes } from '../processor/encode-outputs.js';
+import type { EngineCheckpoints } from '../processor/engine-checkpoints.js';
+import { createProcessor, type Processor } from '../processor/processor.js';
+import type { ProcessorConfigInput } from '../processor/processor-config.js';
+import { createJsonSerde } from '../serdes/record-serde.js';
+import { createRegistrySerde } from '../serdes/registry-serde.js';
+
+export type PipelineEnv = Pick<
+  Env,
+  'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'SCHEMA_REGISTRY_URL' | 'REDIS_URL' | 'NEXURAL_DATA_DIR'
+>;
+
+export interface PipelineDeps {
+  readonly env: PipelineEnv;
+  readonly processor: ProcessorConfigInput;
+  /** replay namespace of the derived topics (default: live) */
+  readonly namespace?: string;
+  /** explicit topic names (tests); default `topicNames(namespace)` */
+  readonly topics?: TopicNames;
+  /** embedded log only: keep topics, offsets and state in NEXURAL_DATA_DIR/log across restarts */
+  readonly persistEmbeddedLog?: boolean;
+  /** Kafka only: consumer tuning (fetch sizes, partitions handled at once) */
+  readonly kafkaConsumer?: Partial<KafkaConsumerTuning>;
+  readonly checkpoints?: EngineCheckpoints;
+  readonly onError?: (error: Error) => void;
+  readonly onWarning?: (message: string) => void;
+}
+
+export interface Pipeline {
+  /** which adapter each port got, for the startup banner */
+  readonly adapters: { readonly log: string; readonly serdes: string; readonly fanout: string };
+  readonly topics: TopicNames;
+  readonly log: StreamLog;
+  readonly serdes: DerivedSerdes;
+  readonly fanout: AlertFanout;
+  readonly processor: Processor;
+  /** Creates the missing topics of the namespace (compacted: rules, state); returns their names. */
+  createTopics(partitions: number): Promise<readonly string[]>;
+  /** Closes the processor first (drain + commit), then the fan-out and the log. */
+  close(): Promise<void>;
+}
+
+/** Every topic of a namespace with its cleanup policy (rules and state are tables). */
+export function pipelineTopicSpecs(topics: TopicNames, partitions: number): TopicSpec[] {
+  return (Object.keys(topics) as (keyof TopicNames)[]).map((role) => ({
+    name: topics[role],
+    partitions,
+    compacted: role === 'alertRules' || role === 'processorState',
+  }));
+}
+
+async function derivedSerdes(topics: TopicNames, registryUrl: string | undefined): Promise<DerivedSerdes> {
+  if (registryUrl === undefined) {
+    return {
+      bars: createJsonSerde(topics.bars, barSchema),
+      barsFinal: createJsonSerde(topics.barsFinal, barSchema),
+      indicators: createJsonSerde(topics.indicators, indicatorValueSchema),
+      alerts: createJsonSerde(topics.alerts, alertEventSchema),
+      deadLetters: createJsonSerde(topics.deadLetters, deadLetterSchema),
+    };
+  }
+  const client = SchemaRegistryClient.newClient({ baseURLs: [registryUrl] });
+  const [bars, barsFinal, indicators, alerts, deadLetters] = await Promise.all([
+    createRegistrySerde({ client, topic: topics.bars, schemaName: 'bar' }),
+    createRegistrySerde({ client, topic: topics.barsFinal, schemaName: 'bar' }),
+    createRegistrySerde({ client, topic: topics.indicators, schemaName: 'indicatorValue' }),
+    createRegistrySerde({ client, topic: topics.alerts, schemaName: 'alertEvent' }),
+    createRegistrySerde({ client, topic: topics.deadLetters, schemaName: 'deadLetter' }),
+  ]);
+  return { bars, barsFinal, indicators, alerts, deadLetters };
+}
+
+/**
+ * Chooses an adapter per port from the environment — KAFKA_BROKERS → Kafka (else the embedded log),
+ * SCHEMA_REGISTRY_URL → registry serdes (else plain JSON), REDIS_URL → Redis fan-out (else in-process) —
+ * and builds the processor on them. Nothing is started: `createTopics`, then `processor.start()`.
+ * The store sink and the API attach to the returned log, topics, serdes and fan-out.
+ */
+export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
+  const { env } = deps;
+  const topics = deps.topics ?? topicNames(deps.namespace ?? LIVE_NAMESPACE);
+  const log =
+    env.KAFKA_BROKERS === undefined
+      ? createEmbeddedLog(deps.persistEmbeddedLog ? { dataDir: join(env.NEXURAL_DATA_DIR, 'log') } : {})
+      : createKafkaLog({
+          brokers: env.KAFKA_BROKERS,
+          clientId: env.KAFKA_CLIENT_ID,
+          ...(deps.kafkaConsumer ? { consumer: deps.kafkaConsumer } : {}),
+        });
+  const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL, { lazyConnect: true });
+  try {
+    const serdes = await derivedSerdes(topics, env.SCHEMA_REGISTRY_URL);
+    if (redis !== null) await redis.connect();
+    const fanout = redis === null ? createInProcessFanout() : createRedisFanout(redis);
+    const processor = createProcessor({
+      log,
+      topics,
+      serdes,
+      fanout,
+      config: deps.processor,
+      ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
+      ...(deps.onError ? { onError: deps.onError } : {}),
+      ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    });
+    return {
+      adapters: {
+        log: env.KAFKA_BROKERS === undefined ? 'embedded log' : `Kafka ${env.KAFKA_BROKERS.join(',')}`,
+        serdes:
+          env.SCHEMA_REGISTRY_URL === undefined ? 'plain JSON' : `Schema Registry ${env.SCHEMA_REGISTRY_URL}`,
+        fanout: env.REDIS_URL === undefined ? 'in-process fan-out' : `Redis ${env.REDIS_URL}`,
+      },
+      topics,
+      log,
+      serdes,
+      fanout,
+      processor,
+      createTopics: (partitions) => log.admin.createTopics(pipelineTopicSpecs(topics, partitions)),
+      async close() {
+        await processor.close();
+        await fanout.close();
+        await redis?.quit().catch(() => {});
+        await log.close();
+      },
+    };
+  } catch (error) {
+    redis?.disconnect();
+    await log.close();
+    throw error;
+  }
+}
