@@ -11,6 +11,7 @@ import type { BarView } from '../bars/bar-state.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
+import { type EngineParts, type EngineSnapshot, restoreEngine, snapshotEngine } from './engine-snapshot.js';
 import { type IndicatorSlot, SeriesState } from './series-state.js';
 import { SubscriptionLookup } from './subscription-lookup.js';
 
@@ -109,6 +110,30 @@ export class MarketEngine {
 
   get alertEngine(): AlertEngine {
     return this.alerts;
+  }
+
+  /**
+   * Everything that decides this engine's future outputs, as one plain value (see engine-snapshot.ts).
+   * Take it between calls, not from inside an output callback.
+   */
+  snapshot(): EngineSnapshot {
+    return snapshotEngine(this.parts());
+  }
+
+  /**
+   * An engine that continues exactly where the one that took `snapshot` stopped, rules included: its
+   * outputs for the following ticks are those the original would have emitted. The config must be the
+   * snapshot's (NXR_CONFIG_INVALID otherwise); a snapshot read from outside goes through
+   * `parseEngineSnapshot` first.
+   */
+  static restore(config: EngineConfigInput, output: EngineOutput, snapshot: EngineSnapshot): MarketEngine {
+    const engine = new MarketEngine(config, output);
+    restoreEngine(engine.parts(), snapshot);
+    return engine;
+  }
+
+  private parts(): EngineParts {
+    return { config: this.config, aggregator: this.aggregator, alerts: this.alerts, series: this.series };
   }
 
   private onLate(late: LateTick): void {
