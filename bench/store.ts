@@ -1,5 +1,5 @@
 /**
- * Store throughput and query latency on DATABASE_URL (the stack's TimescaleDB: `eval "$(bash scripts/stack env)"`).
+ * Store throughput and query latency on DATABASE_URL (the stack's TimescaleDB: `env $(bash scripts/stack env) npm run bench:store`).
  * Run: `npm run bench:store [-- ticks bars historyRows]` (defaults 1,000,000 ticks, 540,000 bars, 10,000,000 rows).
  * Prints tables; asserts nothing. Works in a schema of its own, dropped at the end.
  *
@@ -30,7 +30,7 @@ const [tickCount = 1_000_000, barCount = 540_000, historyRows = 10_000_000] = pr
 const connectionString = process.env.DATABASE_URL;
 if (!connectionString) {
   process.stderr.write(
-    'bench:store needs DATABASE_URL; with the local stack: eval "$(bash scripts/stack env)"\n',
+    'bench:store needs DATABASE_URL; with the local stack: env $(bash scripts/stack env) npm run bench:store\n',
   );
   process.exit(1);
 }

@@ -1,4 +1,4 @@
-import type { StagedValue, TableWrite } from './table-writes.js';
+import type { StagedColumn, StagedValue, TableWrite } from './table-writes.js';
 
 /** The rows as `unnest($1::text[], …) AS staged(…)` plus one array parameter per column. */
 export function unnestSource<Row>(
@@ -22,11 +22,24 @@ export function stagingTableDdl<Row>(write: TableWrite<Row>): string {
 // COPY text format: backslash escapes for the characters that delimit fields and rows.
 const needsEscape = /[\\\t\n\r]/;
 const escapes: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const escapeCopy = (text: string): string =>
+  needsEscape.test(text) ? text.replace(/[\\\t\n\r]/g, (char) => escapes[char] ?? char) : text;
 
-function copyField(value: StagedValue): string {
-  if (typeof value === 'number') return String(value);
-  if (typeof value === 'boolean') return value ? 't' : 'f';
-  return needsEscape.test(value) ? value.replace(/[\\\t\n\r]/g, (char) => escapes[char] ?? char) : value;
+/** One column's value as a COPY text field. */
+function fieldEncoder<Row>(column: StagedColumn<Row>): (row: Row) => string {
+  const value = column.value;
+  switch (column.type) {
+    case 'bool':
+      return (row) => (value(row) ? 't' : 'f');
+    case 'int8':
+    case 'int4':
+    case 'float8':
+    case 'timestamptz':
+      return (row) => String(value(row));
+    case 'text':
+    case 'jsonb':
+      return column.plain ? (row) => String(value(row)) : (row) => escapeCopy(String(value(row)));
+  }
 }
 
 /** Rows as COPY text-format lines (tab-separated, newline-terminated), a chunk of rows at a time. */
@@ -35,18 +48,18 @@ export function* copyChunks<Row>(
   rows: readonly Row[],
   chunkRows = 5_000,
 ): Generator<string> {
-  const columns = write.columns;
+  const encoders = write.columns.map(fieldEncoder);
   for (let start = 0; start < rows.length; start += chunkRows) {
     let text = '';
     const end = Math.min(rows.length, start + chunkRows);
     for (let index = start; index < end; index++) {
       const row = rows[index] as Row;
-      let line = '';
-      for (let column = 0; column < columns.length; column++) {
-        const spec = columns[column];
-        if (spec) line += (column === 0 ? '' : '\t') + copyField(spec.value(row));
+      let separator = '';
+      for (const encode of encoders) {
+        text += separator + encode(row);
+        separator = '\t';
       }
-      text += `${line}\n`;
+      text += '\n';
     }
     yield text;
   }
