@@ -1,11 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
-import { nexuralTopicSpecs, runTopics } from './topics.js';
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+import { nexuralTopicSpecs, runTopics, topicsCommand } from './topics.js';
 
 function sink(): { stream: Writable; lines: () => string[] } {
   const chunks: string[] = [];
@@ -64,11 +63,27 @@ describe('nexural topics', () => {
     await log.close();
   });
 
-  it('says plainly that the embedded log has nothing to list when KAFKA_BROKERS is unset', () => {
-    const env = { ...process.env, KAFKA_BROKERS: '' };
-    const run = spawnSync('npx', ['tsx', 'cli/main.ts', 'topics'], { cwd: repoRoot, env, encoding: 'utf8' });
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain('embedded in-process log');
-    expect(run.stdout).toContain('nexural.processor-state (compacted)');
+  it('explains the embedded log when KAFKA_BROKERS is unset, listing what a stored one holds', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'nexural-topics-'));
+    try {
+      const env = { NEXURAL_DATA_DIR: dataDir, NEXURAL_PARTITIONS: '2' };
+      const cli = async () => {
+        const output = sink();
+        await topicsCommand({}, env, output.stream);
+        return output.lines().join('\n');
+      };
+      const empty = await cli();
+      expect(empty).toContain('embedded log');
+      expect(empty).toContain('nexural.processor-state (compacted)');
+
+      const stored = createEmbeddedLog({ dataDir });
+      await stored.admin.createTopics([{ name: 'nexural.trades.raw', partitions: 2, compacted: false }]);
+      await stored.close();
+      const listed = await cli();
+      expect(listed).toMatch(/nexural\.trades\.raw\s+2 {2}delete {3}exists/);
+      expect(listed).toMatch(/nexural\.alert-rules\s+2 {2}compact {2}missing/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { persistedTopics } from '../../pipeline/runtime/log/embedded/log-directory.js';
 import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env.js';
 import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
-import type { StreamLog, TopicSpec } from '../../schemas/ports/stream-log.js';
+import type { StreamLog, TopicDescription, TopicSpec } from '../../schemas/ports/stream-log.js';
 import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../schemas/topics.js';
 
 const topicsOptionsSchema = z.object({
@@ -41,10 +42,35 @@ function parseOptions(options: TopicsOptions) {
   throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
 }
 
-/**
- * Lists (and with `create`, creates) the given topics on `log`, printing one line per topic: what exists,
- * what was created, what is missing, and where an existing topic differs from the spec.
- */
+/** One line per topic: what exists, what was just created, what is missing, and how an existing one differs. */
+export function printTopics(
+  specs: readonly TopicSpec[],
+  existing: readonly TopicDescription[],
+  created: ReadonlySet<string>,
+  output: Writable,
+): void {
+  const found = new Map(existing.map((topic) => [topic.name, topic]));
+  const width = Math.max(5, ...specs.map((spec) => spec.name.length));
+  output.write(`${'topic'.padEnd(width)}  partitions  policy   status\n`);
+  for (const spec of specs) {
+    const topic = found.get(spec.name);
+    const policy = (topic ?? spec).compacted ? 'compact' : 'delete';
+    const differences = [
+      topic !== undefined && topic.partitions !== spec.partitions
+        ? `spec says ${spec.partitions} partitions`
+        : '',
+      topic !== undefined && topic.compacted !== spec.compacted
+        ? `spec says ${spec.compacted ? 'compact' : 'delete'}`
+        : '',
+    ].filter(Boolean);
+    const status = topic === undefined ? 'missing' : created.has(spec.name) ? 'created' : 'exists';
+    const note = differences.length > 0 ? ` (${differences.join(', ')})` : '';
+    const partitions = String(topic?.partitions ?? spec.partitions).padStart(10);
+    output.write(`${spec.name.padEnd(width)}  ${partitions}  ${policy.padEnd(7)}  ${status}${note}\n`);
+  }
+}
+
+/** Lists (and with `create`, first creates the missing) topics on `log`. */
 export async function runTopics(
   log: StreamLog,
   specs: readonly TopicSpec[],
@@ -52,54 +78,58 @@ export async function runTopics(
   output: Writable,
 ): Promise<void> {
   const created = new Set(create ? await log.admin.createTopics(specs) : []);
-  const existing = new Map((await log.admin.listTopics()).map((topic) => [topic.name, topic]));
-  const width = Math.max(5, ...specs.map((spec) => spec.name.length));
-  output.write(`${'topic'.padEnd(width)}  partitions  policy   status\n`);
-  for (const spec of specs) {
-    const found = existing.get(spec.name);
-    const policy = (found ?? spec).compacted ? 'compact' : 'delete';
-    const differences = [
-      found !== undefined && found.partitions !== spec.partitions
-        ? `spec says ${spec.partitions} partitions`
-        : '',
-      found !== undefined && found.compacted !== spec.compacted
-        ? `spec says ${spec.compacted ? 'compact' : 'delete'}`
-        : '',
-    ].filter(Boolean);
-    const status = found === undefined ? 'missing' : created.has(spec.name) ? 'created' : 'exists';
-    const note = differences.length > 0 ? ` (${differences.join(', ')})` : '';
-    const partitions = String(found?.partitions ?? spec.partitions).padStart(10);
-    output.write(`${spec.name.padEnd(width)}  ${partitions}  ${policy.padEnd(7)}  ${status}${note}\n`);
+  printTopics(specs, await log.admin.listTopics(), created, output);
+}
+
+function explainEmbedded(
+  dataDir: string,
+  specs: readonly TopicSpec[],
+  create: boolean,
+  output: Writable,
+): void {
+  output.write(
+    'KAFKA_BROKERS is not set: Nexural uses its embedded log, whose topics `nexural run` creates.\n',
+  );
+  if (create) output.write('(--create applies to Kafka only.)\n');
+  const persisted = persistedTopics(dataDir);
+  if (persisted === null) {
+    output.write(`No embedded log is stored in ${dataDir} yet. Its topics will be:\n`);
+    for (const spec of specs) output.write(`  ${spec.name}${spec.compacted ? ' (compacted)' : ''}\n`);
+    return;
   }
+  output.write(`The embedded log stored in ${dataDir} has:\n`);
+  printTopics(specs, persisted, new Set(), output);
 }
 
 export function registerTopicsCommand(program: Command): void {
   program
     .command('topics')
-    .description('list the Nexural topics on Kafka (KAFKA_BROKERS); --create makes the missing ones')
+    .description(
+      'list the Nexural topics on Kafka (or in the stored embedded log); --create makes missing ones',
+    )
     .option('--create', 'create missing topics (compacted: alert rules, processor state)', false)
     .option('--partitions <n>', 'partitions per created topic (default NEXURAL_PARTITIONS, 6)')
     .option('--namespace <name>', 'replay namespace for the derived topics', LIVE_NAMESPACE)
-    .action(async (raw: TopicsOptions) => {
-      const options = parseOptions(raw);
-      const env = parseEnv(process.env);
-      const specs = nexuralTopicSpecs(options.partitions ?? env.NEXURAL_PARTITIONS, options.namespace);
-      if (env.KAFKA_BROKERS === undefined) {
-        process.stdout.write(
-          'KAFKA_BROKERS is not set, so Nexural uses its embedded in-process log: its topics live inside a\n' +
-            'running `nexural run` (created at start) and there is nothing to list from here. Set\n' +
-            'KAFKA_BROKERS=host:port to list or create them on Kafka. The topics are:\n',
-        );
-        for (const spec of specs) {
-          process.stdout.write(`  ${spec.name}${spec.compacted ? ' (compacted)' : ''}\n`);
-        }
-        return;
-      }
-      const log = streamLogFromEnv(env);
-      try {
-        await runTopics(log, specs, options.create, process.stdout);
-      } finally {
-        await log.close();
-      }
-    });
+    .action((raw: TopicsOptions) => topicsCommand(raw, process.env, process.stdout));
+}
+
+/** `nexural topics` with its environment and output passed in. */
+export async function topicsCommand(
+  raw: TopicsOptions,
+  source: Record<string, string | undefined>,
+  output: Writable,
+): Promise<void> {
+  const options = parseOptions(raw);
+  const env = parseEnv(source);
+  const specs = nexuralTopicSpecs(options.partitions ?? env.NEXURAL_PARTITIONS, options.namespace);
+  if (env.KAFKA_BROKERS === undefined) {
+    explainEmbedded(env.NEXURAL_DATA_DIR, specs, options.create, output);
+    return;
+  }
+  const log = streamLogFromEnv(env);
+  try {
+    await runTopics(log, specs, options.create, output);
+  } finally {
+    await log.close();
+  }
 }

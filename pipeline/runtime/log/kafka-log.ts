@@ -31,11 +31,12 @@ const levels = {
 
 /**
  * kafkajs logs every error response of the broker at ERROR, even the ones it retries (a rebalance in
- * progress, a coordinator moving). Those are routine; a failure that survives the retries reaches the
- * caller as an error. So connection-level responses are dropped unless debugging.
+ * progress, a coordinator moving, a broker not up yet). Those are routine; a failure that survives the
+ * retries reaches the caller as an error. So connection-level and retried entries are dropped unless debugging.
  */
 const quietLogCreator: logCreator = (level) => (entry) => {
-  if (entry.namespace === 'Connection' && level < logLevel.DEBUG) return;
+  const retried = entry.namespace === 'Connection' || entry.log.retryCount !== undefined;
+  if (retried && level < logLevel.DEBUG) return;
   const { timestamp, message, ...extra } = entry.log;
   process.stderr.write(
     `${JSON.stringify({ level: entry.label, timestamp, logger: 'kafkajs', message, ...extra })}\n`,

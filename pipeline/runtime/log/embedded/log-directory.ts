@@ -102,6 +102,12 @@ export function decodeFrames(file: Buffer): { frames: Frame[]; validBytes: numbe
   return { frames, validBytes: at };
 }
 
+/** Topics of the embedded log stored in `dataDir`, or null when none is (read without opening the log). */
+export function persistedTopics(dataDir: string): TopicSpec[] | null {
+  if (!existsSync(join(dataDir, 'log', 'topics.json'))) return null;
+  return new LogDirectory(dataDir).readTopics();
+}
+
 /** Buffers a partition's frames; `flush` writes them with one system call. */
 class PartitionFile implements PartitionJournal {
   private pending: Buffer[] = [];
