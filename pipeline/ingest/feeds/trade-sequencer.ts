@@ -28,7 +28,7 @@ interface SymbolState {
   lastId: bigint | null;
   /** live trades that arrived while a gap before them was being fetched; null = not backfilling */
   pending: FeedTrade[] | null;
-  /** the venue said trades up to this id exist (heartbeat); checked at its next hint */
+  /** the highest trade id the venue said exists (heartbeat); checked at the next hint */
   expected: bigint | null;
 }
 
@@ -60,14 +60,13 @@ export class TradeSequencer {
    */
   expectThrough(symbol: string, lastTradeId: bigint): void {
     const state = this.stateOf(symbol);
-    if (state.lastId === null || state.pending !== null) return;
-    if (state.expected !== null && state.expected > state.lastId) {
+    if (state.lastId === null) return;
+    // the previous hint, not this one: its trades have had one heartbeat interval to arrive
+    if (state.pending === null && state.expected !== null && state.expected > state.lastId) {
       state.pending = [];
       this.fill(symbol, state, state.lastId + 1n, state.expected);
-      state.expected = null;
-      return;
     }
-    state.expected = lastTradeId > state.lastId ? lastTradeId : null;
+    if (state.expected === null || lastTradeId > state.expected) state.expected = lastTradeId;
   }
 
   lastTradeId(symbol: string): bigint | null {
