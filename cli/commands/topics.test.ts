@@ -76,7 +76,7 @@ describe('nexural topics', () => {
       expect(empty).toContain('embedded log');
       expect(empty).toContain('nexural.processor-state (compacted)');
 
-      const stored = createEmbeddedLog({ dataDir });
+      const stored = createEmbeddedLog({ dataDir: join(dataDir, 'log') });
       await stored.admin.createTopics([{ name: 'nexural.trades.raw', partitions: 2, compacted: false }]);
       await stored.close();
       const listed = await cli();

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -91,13 +92,14 @@ function explainEmbedded(
     'KAFKA_BROKERS is not set: Nexural uses its embedded log, whose topics `nexural run` creates.\n',
   );
   if (create) output.write('(--create applies to Kafka only.)\n');
-  const persisted = persistedTopics(dataDir);
+  const directory = join(dataDir, 'log');
+  const persisted = persistedTopics(directory);
   if (persisted === null) {
-    output.write(`No embedded log is stored in ${dataDir} yet. Its topics will be:\n`);
+    output.write(`No embedded log is stored in ${directory} yet. Its topics will be:\n`);
     for (const spec of specs) output.write(`  ${spec.name}${spec.compacted ? ' (compacted)' : ''}\n`);
     return;
   }
-  output.write(`The embedded log stored in ${dataDir} has:\n`);
+  output.write(`The embedded log stored in ${directory} has:\n`);
   printTopics(specs, persisted, new Set(), output);
 }
 

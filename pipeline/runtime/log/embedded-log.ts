@@ -24,8 +24,8 @@ export interface EmbeddedLogOptions {
   /** clock for record timestamps */
   readonly now?: () => number;
   /**
-   * Persist topics, records, commits and transactions under `<dataDir>/log` and reload them at start, so
-   * `nexural run` in embedded mode survives a restart. Unset: in memory only.
+   * Directory (NEXURAL_DATA_DIR/log) where topics, records, commits and transactions are stored and reloaded
+   * from at start, so `nexural run` in embedded mode survives a restart. Unset: in memory only.
    */
   readonly dataDir?: string;
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Env } from '../../../schemas/env.js';
 import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from './embedded-log.js';
@@ -14,5 +15,7 @@ export function streamLogFromEnv(
   if (env.KAFKA_BROKERS !== undefined) {
     return createKafkaLog({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID });
   }
-  return createEmbeddedLog(options.persistEmbedded === false ? {} : { dataDir: env.NEXURAL_DATA_DIR });
+  return createEmbeddedLog(
+    options.persistEmbedded === false ? {} : { dataDir: join(env.NEXURAL_DATA_DIR, 'log') },
+  );
 }

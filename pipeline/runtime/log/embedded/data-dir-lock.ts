@@ -17,8 +17,8 @@ const alive = (pid: number): boolean => {
  * One writer per data directory: two logs appending to the same files would interleave frames. A lock left
  * by a process that died (kill -9) is taken over, since its pid is gone.
  */
-export function lockDataDir(dataDir: string): { release(): void } {
-  const root = resolve(dataDir, 'log');
+export function lockDataDir(directory: string): { release(): void } {
+  const root = resolve(directory);
   const path = join(root, 'LOCK');
   mkdirSync(root, { recursive: true });
   let holder: number | null = null;

@@ -102,10 +102,10 @@ export function decodeFrames(file: Buffer): { frames: Frame[]; validBytes: numbe
   return { frames, validBytes: at };
 }
 
-/** Topics of the embedded log stored in `dataDir`, or null when none is (read without opening the log). */
-export function persistedTopics(dataDir: string): TopicSpec[] | null {
-  if (!existsSync(join(dataDir, 'log', 'topics.json'))) return null;
-  return new LogDirectory(dataDir).readTopics();
+/** Topics of the embedded log stored in `directory`, or null when none is (read without opening the log). */
+export function persistedTopics(directory: string): TopicSpec[] | null {
+  if (!existsSync(join(directory, 'topics.json'))) return null;
+  return new LogDirectory(directory).readTopics();
 }
 
 /** Buffers a partition's frames; `flush` writes them with one system call. */
@@ -140,7 +140,7 @@ class PartitionFile implements PartitionJournal {
 }
 
 /**
- * The files of a persisted embedded log under `<dataDir>/log`: topics.json, one append-only file per
+ * The files of a persisted embedded log in one directory (NEXURAL_DATA_DIR/log): topics.json, one append-only file per
  * partition (`<topic>/<partition>.log`), and coordinator.log (offset commits and transaction outcomes,
  * one JSON line each). Writes reach the OS before a send or commit resolves, so they survive the process
  * being killed; they are not fsynced, so a machine crash can lose the last writes.
@@ -150,8 +150,8 @@ export class LogDirectory {
   private readonly files = new Map<string, PartitionFile>();
   private readonly dirty = new Set<PartitionFile>();
 
-  constructor(dataDir: string) {
-    this.root = join(dataDir, 'log');
+  constructor(directory: string) {
+    this.root = directory;
     mkdirSync(this.root, { recursive: true });
   }
 
