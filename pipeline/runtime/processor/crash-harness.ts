@@ -1,0 +1,279 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
+import type { OutgoingRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
+import type { EngineConfigInput } from '../../engine/engine-config.js';
+import { createKafkaLog } from '../log/kafka-log.js';
+import {
+  caughtUp,
+  derivedOf,
+  type RawTrade,
+  rawRecord,
+  readAll,
+  readRawTrades,
+  recordImage,
+  SPOT_TRADES_FILES,
+  shifted,
+  type TestTopics,
+  testTopics,
+  topicSpecs,
+  UM_TRADES_FILE,
+} from './processor-test-kit.js';
+
+/** What each crash-test processor computes: forming bars (throttled), indicators and rules, on 3 intervals. */
+export const crashEngine: EngineConfigInput = {
+  bars: { intervals: ['1s', '1m', '5m'] },
+  indicators: ['rsi(14)', 'sma(20)', 'macd(12,26,9)'],
+  liveBarThrottleMs: 250,
+};
+
+const crashRules: AlertRuleInput[] = [
+  {
+    id: 'crash-rsi-1s',
+    owner: 'crash',
+    symbol: '*',
+    interval: '1s',
+    source: { kind: 'indicator', spec: 'rsi(14)' },
+    condition: { operator: 'crossing_up', value: 70 },
+    frequency: 'once_per_bar_close',
+    cooldownMs: 60_000,
+  },
+  {
+    id: 'crash-drop-1m',
+    owner: 'crash',
+    symbol: '*',
+    interval: '1m',
+    source: { kind: 'price' },
+    condition: { operator: 'moving_down_percent', percent: 0.1, bars: 2 },
+    frequency: 'once_per_bar',
+  },
+];
+
+export interface CrashChildConfig {
+  readonly brokers: readonly string[];
+  readonly topics: TestTopics;
+  readonly groupId: string;
+  readonly snapshotEveryRecords: number;
+}
+
+export interface CrashOptions {
+  readonly brokers: readonly string[];
+  /** copies of the three real trade series, each shifted 12 minutes later (55,732 trades per round) */
+  readonly rounds: number;
+  readonly kills: number;
+  readonly partitions: number;
+  readonly seed: number;
+  readonly snapshotEveryRecords: number;
+  readonly say: (line: string) => void;
+}
+
+export interface KillPoint {
+  readonly phase: 'mid-stream' | 'soon after start';
+  /** input records the group had committed when the child was killed */
+  readonly committed: number;
+  readonly afterMs: number;
+}
+
+export interface CrashReport {
+  readonly seed: number;
+  readonly ticks: number;
+  readonly badRecords: number;
+  readonly kills: readonly KillPoint[];
+  /** derived records per topic role in the clean run */
+  readonly records: Readonly<Record<string, number>>;
+  /** per topic role: same records, same order, per partition */
+  readonly equal: Readonly<Record<string, boolean>>;
+  /** records that appear more than once in a partition of the crashed run */
+  readonly duplicates: number;
+  readonly cleanSeconds: number;
+  readonly crashedSeconds: number;
+}
+
+const ROLES = ['bars', 'barsFinal', 'indicators', 'alerts', 'deadLetters'] as const;
+const childPath = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** mulberry32: a seeded PRNG, so a failing run can be repeated with its seed */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The real trades of three symbols per round (merged by time), with a bad record every 997th. */
+export function crashInput(topic: string, rounds: number): { records: OutgoingRecord[]; ticks: number } {
+  const series = [
+    readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT'),
+    ...SPOT_TRADES_FILES.map(({ symbol, file }) => readRawTrades(file, 'binance', symbol)),
+  ];
+  const baseDays = Math.floor((Date.now() - Date.UTC(2024, 7, 8)) / 86_400_000) - 2;
+  const records: OutgoingRecord[] = [];
+  let ticks = 0;
+  let previous: OutgoingRecord | null = null;
+  for (let round = 0; round < rounds; round++) {
+    const trades: RawTrade[] = series
+      .flatMap((trades) => shifted(trades, baseDays, BigInt(round) * 10_000_000_000n))
+      .map((trade) => ({ ...trade, time: trade.time + round * 12 * 60_000 }))
+      .sort((a, b) => a.time - b.time);
+    for (const trade of trades) {
+      const record = rawRecord(topic, trade);
+      records.push(record);
+      ticks++;
+      if (records.length % 997 === 0) {
+        const kind = records.length % 3;
+        const key = record.key;
+        if (kind === 0) records.push({ topic, key, value: Buffer.from('{"venue":"binance",') });
+        else if (kind === 1)
+          records.push({ ...record, value: Buffer.from(JSON.stringify({ ...trade, price: '-1' })) });
+        else if (previous) records.push(previous);
+      }
+      previous = record;
+    }
+  }
+  return { records, ticks };
+}
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly ready: Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+function spawnChild(config: CrashChildConfig, say: (line: string) => void): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', childPath, JSON.stringify(config)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    if (chunk.includes('ready\n')) markReady();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => say(`  child: ${chunk.trimEnd()}`));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { process: child, ready: Promise.race([ready, exited.then(() => {})]), exited };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function committedTotal(log: StreamLog, groupId: string, topic: string): Promise<number> {
+  const committed = await log.admin.committedOffsets(groupId, topic);
+  return committed.reduce((sum, entry) => sum + Number(entry.offset ?? 0), 0);
+}
+
+/** Runs a child to the end of the input, then stops it with SIGTERM. */
+async function runToEnd(log: StreamLog, config: CrashChildConfig, topic: string, say: (l: string) => void) {
+  const child = spawnChild(config, say);
+  await child.ready;
+  await caughtUp(log, config.groupId, topic, 600_000);
+  child.process.kill('SIGTERM');
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`the last processor exited with ${code}`);
+}
+
+/**
+ * The crash test: a clean run of the processor over the input, then a run whose processor process is
+ * killed with SIGKILL `kills` times at random points (mid-stream by committed progress, or soon after a
+ * restart, during restore and silent catch-up) and restarted each time. Compares the derived topics.
+ */
+export async function runCrashTest(options: CrashOptions): Promise<CrashReport> {
+  const { say } = options;
+  const rng = random(options.seed);
+  const log = createKafkaLog({ brokers: options.brokers, clientId: 'nexural-crash-harness' });
+  const topics = testTopics(`crash${options.seed}`);
+  const clean = derivedOf(topics, 'clean');
+  const groups = { clean: `${topics.trades}.clean`, crashed: `${topics.trades}.crashed` };
+  const base = { brokers: options.brokers, snapshotEveryRecords: options.snapshotEveryRecords };
+  try {
+    const specs = [...topicSpecs(topics, options.partitions), ...topicSpecs(clean, options.partitions)];
+    await log.admin.createTopics([...new Map(specs.map((spec) => [spec.name, spec])).values()]);
+    const producer = await log.createProducer();
+    await producer.send(
+      crashRules.map((rule) => ({
+        topic: topics.alertRules,
+        key: rule.id,
+        value: Buffer.from(JSON.stringify(rule)),
+      })),
+    );
+    const input = crashInput(topics.trades, options.rounds);
+    for (let from = 0; from < input.records.length; from += 10_000) {
+      await producer.send(input.records.slice(from, from + 10_000));
+    }
+    const total = input.records.length;
+    say(
+      `input: ${input.ticks} ticks + ${total - input.ticks} bad records in ${options.partitions} partitions`,
+    );
+
+    let started = Date.now();
+    await runToEnd(log, { ...base, topics: clean, groupId: groups.clean }, topics.trades, say);
+    const cleanSeconds = (Date.now() - started) / 1000;
+    say(`clean run: ${cleanSeconds.toFixed(1)} s`);
+
+    started = Date.now();
+    const targets = Array.from({ length: options.kills }, () => 0.05 + rng() * 0.85).sort((a, b) => a - b);
+    const kills: KillPoint[] = [];
+    const crashed = { ...base, topics, groupId: groups.crashed };
+    for (const [index, fraction] of targets.entries()) {
+      const child = spawnChild(crashed, say);
+      await child.ready;
+      const spawnedAt = Date.now();
+      const phase = index % 3 === 2 ? 'soon after start' : 'mid-stream';
+      if (phase === 'soon after start') {
+        await sleep(50 + rng() * 1500);
+      } else {
+        // a target already passed (a slow restart) moves past where this child started
+        const from = await committedTotal(log, groups.crashed, topics.trades);
+        const target = Math.max(fraction * total, from + rng() * 0.3 * (total - from));
+        while ((await committedTotal(log, groups.crashed, topics.trades)) < target) await sleep(20);
+        await sleep(rng() * 150);
+      }
+      child.process.kill('SIGKILL');
+      await child.exited;
+      const committed = await committedTotal(log, groups.crashed, topics.trades);
+      kills.push({ phase, committed, afterMs: Date.now() - spawnedAt });
+      say(
+        `kill ${index + 1}/${options.kills} (${phase}) after ${Date.now() - spawnedAt} ms: ${committed} committed`,
+      );
+    }
+    await runToEnd(log, crashed, topics.trades, say);
+    const crashedSeconds = (Date.now() - started) / 1000;
+    say(`crashed run: ${crashedSeconds.toFixed(1)} s`);
+
+    const records: Record<string, number> = {};
+    const equal: Record<string, boolean> = {};
+    let duplicates = 0;
+    for (const role of ROLES) {
+      const expected = (await readAll(log, clean[role], 1500)).map((partition) => partition.map(recordImage));
+      const actual = (await readAll(log, topics[role], 1500)).map((partition) => partition.map(recordImage));
+      records[role] = expected.flat().length;
+      equal[role] = isDeepStrictEqual(actual, expected);
+      for (const partition of actual) duplicates += partition.length - new Set(partition).size;
+      say(`${role}: ${records[role]} records, ${equal[role] ? 'equal' : 'DIFFERENT'}`);
+    }
+    return {
+      seed: options.seed,
+      ticks: input.ticks,
+      badRecords: total - input.ticks,
+      kills,
+      records,
+      equal,
+      duplicates,
+      cleanSeconds,
+      crashedSeconds,
+    };
+  } finally {
+    await log.admin.deleteGroups(Object.values(groups)).catch(() => {});
+    await log.admin
+      .deleteTopics([...new Set([...Object.values(topics), ...Object.values(clean)])])
+      .catch(() => {});
+    await log.close();
+  }
+}
