@@ -1,5 +1,6 @@
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import type { EngineOutput } from '../../engine/engine-output.js';
+import { parseEngineSnapshot } from '../../engine/engine-snapshot.js';
 import { MarketEngine } from '../../engine/market-engine.js';
 
 /**
@@ -20,4 +21,10 @@ export interface EngineCheckpoints {
 export const replayOnlyCheckpoints: EngineCheckpoints = {
   capture: () => null,
   restore: (config, output) => new MarketEngine(config, output),
+};
+
+/** MarketEngine's own snapshots (engine-snapshot.ts): a restart re-processes only the records since. */
+export const marketEngineCheckpoints: EngineCheckpoints = {
+  capture: (engine) => engine.snapshot(),
+  restore: (config, output, snapshot) => MarketEngine.restore(config, output, parseEngineSnapshot(snapshot)),
 };

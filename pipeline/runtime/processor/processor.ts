@@ -11,7 +11,7 @@ import type {
 import { deadLetterRecords } from '../dlq/dead-letter-router.js';
 import { AlertRulesTable } from './alert-rules-table.js';
 import type { DerivedSerdes } from './encode-outputs.js';
-import { type EngineCheckpoints, replayOnlyCheckpoints } from './engine-checkpoints.js';
+import { type EngineCheckpoints, marketEngineCheckpoints } from './engine-checkpoints.js';
 import { OwnedPartition, type PartitionContext } from './owned-partition.js';
 import { type ProcessorConfigInput, parseProcessorConfig } from './processor-config.js';
 import { newProcessorStats, type ProcessorStats } from './processor-stats.js';
@@ -35,7 +35,7 @@ export interface ProcessorDeps {
   /** where alerts go live after their transaction committed; null = Kafka only */
   readonly fanout: AlertFanout | null;
   readonly config: ProcessorConfigInput;
-  /** how engines are saved and rebuilt; default: replay from the log start (no engine snapshots) */
+  /** how engines are saved and rebuilt; default: MarketEngine snapshots */
   readonly checkpoints?: EngineCheckpoints;
   /** wall clock: checkpoint timing and the optional idle finalisation, never outputs */
   readonly now?: () => number;
@@ -61,7 +61,7 @@ export interface Processor {
 export function createProcessor(deps: ProcessorDeps): Processor {
   const config = parseProcessorConfig(deps.config);
   const { log, topics, serdes, fanout } = deps;
-  const checkpoints = deps.checkpoints ?? replayOnlyCheckpoints;
+  const checkpoints = deps.checkpoints ?? marketEngineCheckpoints;
   const now = deps.now ?? Date.now;
   const stats = newProcessorStats();
   const owned = new Map<number, OwnedPartition>();

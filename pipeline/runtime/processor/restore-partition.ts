@@ -1,3 +1,4 @@
+import { isNexuralError } from '../../../schemas/errors.js';
 import type { StreamLog, TopicPartition } from '../../../schemas/ports/stream-log.js';
 import type { Resume } from './owned-partition.js';
 import {
@@ -76,8 +77,19 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
   );
   const checkpoint = checkpointOf();
   if (checkpoint === null) return replayFromStart(options, BigInt(committed));
+  let task: PartitionTask;
+  try {
+    task = PartitionTask.restore(options.task, checkpoint);
+  } catch (error) {
+    // typically the engine config changed since the checkpoint: its state has to be rebuilt from the records
+    if (!isNexuralError(error) || error.code !== 'NXR_CONFIG_INVALID') throw error;
+    options.warn(
+      `${where}: checkpoint at offset ${checkpoint.nextOffset} not restorable (${error.message}); rebuilding from the start of the log`,
+    );
+    return replayFromStart(options, BigInt(committed));
+  }
   return {
-    task: PartitionTask.restore(options.task, checkpoint),
+    task,
     resume: {
       nextOffset: BigInt(checkpoint.nextOffset),
       silentUntil: BigInt(committed),
