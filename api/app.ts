@@ -1,0 +1,87 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { NexuralError } from '../schemas/errors.js';
+import { ResponseCache } from './cache/response-cache.js';
+import type { ApiDeps } from './deps.js';
+import { sendError } from './errors.js';
+import { authPlugin } from './plugins/auth.js';
+import { dashboardRoutes } from './plugins/dashboard.js';
+import { docsPlugin } from './plugins/docs.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { alertRoutes } from './routes/alerts.js';
+import { healthRoutes } from './routes/health.js';
+import { indicatorRoutes } from './routes/indicators.js';
+import { keyRoutes } from './routes/keys.js';
+import { liveRoutes } from './routes/live.js';
+import { marketRoutes } from './routes/market.js';
+import { replayRoutes } from './routes/replays.js';
+import { ruleRoutes } from './routes/rules.js';
+
+const KiB = 1024;
+
+/**
+ * The HTTP API and the dashboard, built from ports (no listening, no signals: see cli/commands/serve.ts).
+ * Everything under /v1 needs an API key or a session token and is rate limited per key; /health, /ready,
+ * /metrics, /docs and the dashboard's files are public.
+ */
+export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const now = deps.now ?? Date.now;
+  const limits = deps.limits ?? {};
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: limits.bodyBytes ?? 64 * KiB,
+    // The rate limiter and the logs see the client, not the proxy, only behind a trusted proxy: off by default.
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      new NexuralError('NXR_NOT_FOUND', `no route ${request.method} ${request.url.slice(0, 200)}`),
+      request,
+      reply,
+    ),
+  );
+
+  const cache = new ResponseCache(deps.rangeCacheMs ?? 1_000, 10_000, now);
+  await app.register(metricsPlugin, { pipeline: deps.pipelineMetrics ?? [] });
+  await app.register(docsPlugin);
+  await app.register(healthRoutes, {
+    store: deps.store,
+    live: deps.live,
+    fanout: deps.fanout,
+    checks: deps.readiness ?? [],
+    timeoutMs: 2_000,
+  });
+  await app.register(dashboardRoutes);
+  await app.register(
+    async (v1) => {
+      await v1.register(authPlugin, {
+        accounts: deps.accounts,
+        jwtSecret: deps.jwtSecret,
+        sessionTtlMs: deps.sessionTtlMs ?? 3_600_000,
+        now,
+      });
+      await v1.register(rateLimitPlugin, deps.rateLimit ?? {});
+      await v1.register(marketRoutes, { store: deps.store, extras: deps.extras, live: deps.live, cache });
+      await v1.register(indicatorRoutes, { store: deps.store, cache });
+      await v1.register(alertRoutes, { store: deps.store });
+      await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
+      await v1.register(keyRoutes, { accounts: deps.accounts });
+      await v1.register(replayRoutes, { extras: deps.extras });
+      await v1.register(liveRoutes, {
+        live: deps.live,
+        fanout: deps.fanout,
+        store: deps.store,
+        maxBufferedBytes: limits.liveBufferBytes ?? 1024 * KiB,
+        maxSubscriptions: limits.liveSubscriptions ?? 32,
+        maxMessageBytes: limits.liveMessageBytes ?? 16 * KiB,
+      });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,70 @@
+import type { Redis } from 'ioredis';
+import type { AccountRepository } from '../schemas/ports/accounts.js';
+import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
+import type { MarketExtrasReader } from '../schemas/ports/market-extras.js';
+import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
+import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
+
+/** The part of the store the API uses: reads, rules by owner, health. */
+export type ApiStore = StoreReader & AlertRuleRepository & { health(): Promise<StoreHealth> };
+
+/** One dependency /ready checks, e.g. the stream log or Redis; resolves with a reason when not ready. */
+export interface ReadinessCheck {
+  readonly name: string;
+  check(): Promise<{ readonly ok: true } | { readonly ok: false; readonly error: string }>;
+}
+
+/** A number the pipeline keeps (ticks, lag, dead letters…), exported on /metrics when scraped. */
+export interface PipelineMetric {
+  /** Prometheus name, e.g. nexural_processor_lag_records */
+  readonly name: string;
+  readonly help: string;
+  readonly kind: 'gauge' | 'counter';
+  read(): number;
+}
+
+export interface ApiLimits {
+  /** request body size limit (bytes); default 64 KiB */
+  readonly bodyBytes?: number;
+  /** a live socket whose unsent bytes exceed this is dropped (NXR_SLOW_CONSUMER); default 1 MiB */
+  readonly liveBufferBytes?: number;
+  /** subscriptions one socket may hold; default 32 */
+  readonly liveSubscriptions?: number;
+  /** largest WebSocket message a client may send (bytes); default 16 KiB */
+  readonly liveMessageBytes?: number;
+}
+
+export interface RateLimitOptions {
+  /** requests per window per API key (per IP without one); default 6000 */
+  readonly max?: number;
+  /** default 60 000 ms */
+  readonly windowMs?: number;
+  /** shared counters across API processes; absent = in-memory (embedded mode) */
+  readonly redis?: Redis;
+}
+
+/** Everything buildApp needs, as ports: the adapters are chosen by whoever composes the process. */
+export interface ApiDeps {
+  readonly store: ApiStore;
+  readonly accounts: AccountRepository;
+  readonly extras: MarketExtrasReader;
+  readonly fanout: AlertFanout;
+  /** live bars and indicators; null = the live channels answer NXR_SERVICE_UNAVAILABLE */
+  readonly live: LiveMarketFeed | null;
+  readonly rules: RuleChangePublisher;
+  /** HMAC secret of session tokens (≥ 32 characters) */
+  readonly jwtSecret: string;
+  /** session token lifetime; default 1 h */
+  readonly sessionTtlMs?: number;
+  readonly rateLimit?: RateLimitOptions;
+  readonly limits?: ApiLimits;
+  readonly pipelineMetrics?: readonly PipelineMetric[];
+  /** dependencies /ready checks besides the store and the live feed */
+  readonly readiness?: readonly ReadinessCheck[];
+  /** how long identical market-data range reads are answered from memory; default 1000 ms, 0 = never */
+  readonly rangeCacheMs?: number;
+  /** pino logger options, or false (default) */
+  readonly logger?: boolean | { readonly level: string };
+  readonly now?: () => number;
+}

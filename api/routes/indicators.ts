@@ -1,0 +1,86 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  computedIndicatorSchema,
+  computeQuerySchema,
+  errorEnvelopeSchema,
+  indicatorPageSchema,
+  indicatorsQuerySchema,
+  seriesParamsSchema,
+} from '../../schemas/api.js';
+import type { ResponseCache } from '../cache/response-cache.js';
+import type { ApiStore } from '../deps.js';
+import { computeIndicator } from '../indicators/compute-indicator.js';
+import { sendJsonText } from '../plugins/send-json.js';
+
+export interface IndicatorRoutesOptions {
+  readonly store: ApiStore;
+  readonly cache: ResponseCache;
+}
+
+const DEFAULT_WARMUP_BARS = 500;
+const errors = { 400: errorEnvelopeSchema, 401: errorEnvelopeSchema };
+
+/** Indicator values: those the pipeline stored, and any registry spec computed over stored bars. */
+export async function indicatorRoutes(app: FastifyInstance, options: IndicatorRoutesOptions): Promise<void> {
+  const { store, cache } = options;
+  const routes = app.withTypeProvider<ZodTypeProvider>();
+
+  routes.get(
+    '/markets/:venue/:symbol/indicators/:interval',
+    {
+      schema: {
+        tags: ['indicators'],
+        summary: 'stored indicator values by bar open time in [from, to), then spec, paginated',
+        params: seriesParamsSchema,
+        querystring: indicatorsQuerySchema,
+        response: { 200: indicatorPageSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { from, to, limit, cursor, spec } = request.query;
+      const body = await cache.get(`indicators:${request.url}`, async () =>
+        JSON.stringify(
+          await store.indicatorValues({
+            ...request.params,
+            from,
+            to,
+            ...(limit === undefined ? {} : { limit }),
+            ...(spec === undefined ? {} : { spec }),
+            cursor: cursor ?? null,
+          }),
+        ),
+      );
+      return sendJsonText(reply, body);
+    },
+  );
+
+  routes.get(
+    '/markets/:venue/:symbol/indicators/:interval/compute',
+    {
+      schema: {
+        tags: ['indicators'],
+        summary: 'any registry indicator computed now over the stored bars in [from, to)',
+        description:
+          'Values start once the indicator is warm; at most 50 000 bars are read (warm-up included).',
+        params: seriesParamsSchema,
+        querystring: computeQuerySchema,
+        response: { 200: computedIndicatorSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { from, to, spec, warmup } = request.query;
+      const body = await cache.get(`compute:${request.url}`, async () =>
+        JSON.stringify(
+          await computeIndicator(store, request.params, {
+            from,
+            to,
+            spec,
+            warmup: warmup ?? DEFAULT_WARMUP_BARS,
+          }),
+        ),
+      );
+      return sendJsonText(reply, body);
+    },
+  );
+}

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { alertEventSchema } from './alert-event.js';
+import { alertRuleSchema, ruleIdSchema } from './alert-rule.js';
+import { barSchema } from './bar.js';
+import { indicatorSpecSchema, indicatorValueSchema } from './indicator-value.js';
+import { intervalSchema } from './interval.js';
+import { epochMsSchema, symbolSchema, venueSchema } from './market.js';
+import { quoteTickSchema } from './tick.js';
+
+/** Every error response, whatever the route: a stable NXR_* code, a message for people, details for code. */
+export const errorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('stable NXR_* code (schemas/errors.ts)'),
+      message: z.string().describe('what went wrong, naming the bad field and value'),
+      details: z.record(z.string(), z.unknown()).describe('e.g. {path} of the bad value'),
+    }),
+  })
+  .describe('error response');
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
+export const marketParamsSchema = z.object({ venue: venueSchema, symbol: symbolSchema });
+export const seriesParamsSchema = marketParamsSchema.extend({ interval: intervalSchema });
+
+/** Query numbers arrive as text; only plain decimal integers are accepted (no 1e3, no hex, no blanks). */
+const integerText = (what: string) =>
+  z
+    .string()
+    .regex(/^-?\d{1,16}$/, { error: `${what} must be a whole number` })
+    .transform(Number);
+
+const timeQuery = (what: string) => integerText(what).pipe(epochMsSchema).describe(`${what}, ms since epoch`);
+
+export const MAX_PAGE_LIMIT = 10_000;
+const limitQuery = integerText('limit')
+  .pipe(z.number().int().min(1).max(MAX_PAGE_LIMIT))
+  .optional()
+  .describe(`page size, 1…${MAX_PAGE_LIMIT} (default 1000)`);
+const cursorQuery = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'cursor must be a nextCursor this API returned' })
+  .optional()
+  .describe('nextCursor of the previous page');
+const booleanQuery = z
+  .enum(['true', 'false'])
+  .transform((value) => value === 'true')
+  .optional();
+
+const rangeFields = {
+  from: timeQuery('from (inclusive)'),
+  to: timeQuery('to (exclusive)'),
+  limit: limitQuery,
+  cursor: cursorQuery,
+};
+const toNotBeforeFrom = <Range extends { from: number; to: number }>(range: Range) => range.to >= range.from;
+const rangeRefinement = { error: 'to must not be before from', path: ['to'] };
+
+export const barsQuerySchema = z
+  .object({ ...rangeFields, final: booleanQuery.describe('only final bars (default false)') })
+  .refine(toNotBeforeFrom, rangeRefinement);
+export const indicatorsQuerySchema = z
+  .object({
+    ...rangeFields,
+    spec: indicatorSpecSchema.optional().describe('one indicator; absent = all stored'),
+  })
+  .refine(toNotBeforeFrom, rangeRefinement);
+export const computeQuerySchema = z
+  .object({
+    from: rangeFields.from,
+    to: rangeFields.to,
+    spec: z.string().min(1).max(128).describe('any registry spec, e.g. rsi(14), macd(12,26,9), bbands(20,2)'),
+    warmup: integerText('warmup')
+      .pipe(z.number().int().min(0).max(5_000))
+      .optional()
+      .describe('bars read before from so the indicator is warm at from (time intervals; default 500)'),
+  })
+  .refine(toNotBeforeFrom, rangeRefinement);
+export const alertEventsQuerySchema = z
+  .object({ ...rangeFields, venue: venueSchema.optional(), symbol: symbolSchema.optional() })
+  .refine(toNotBeforeFrom, rangeRefinement)
+  .refine((query) => (query.venue === undefined) === (query.symbol === undefined), {
+    error: 'give venue and symbol together',
+    path: ['symbol'],
+  });
+export const pageQuerySchema = z.object({ limit: limitQuery, cursor: cursorQuery });
+
+export const pageOf = <Item extends z.ZodType>(item: Item) =>
+  z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().describe('pass as cursor for the next page; null on the last page'),
+  });
+
+export const symbolListSchema = z.object({ items: z.array(marketParamsSchema) });
+export const barPageSchema = pageOf(barSchema);
+export const indicatorPageSchema = pageOf(indicatorValueSchema);
+export const alertEventPageSchema = pageOf(alertEventSchema);
+export const computedIndicatorSchema = z.object({
+  spec: z.string().describe('canonical spec (defaults filled in)'),
+  outputs: z.array(z.string()).describe('output names'),
+  items: z.array(
+    z.object({
+      openTime: epochMsSchema,
+      outputs: z.record(z.string(), z.number()),
+      final: z.boolean().describe('computed on a final bar'),
+    }),
+  ),
+  warm: z.boolean().describe('false if the stored history before from was too short to warm up'),
+});
+export { quoteTickSchema };
+
+export const replayRunSchema = z.object({
+  namespace: z.string(),
+  requestedBy: z.string().nullable(),
+  source: z.record(z.string(), z.unknown()),
+  fromTime: z.number().nullable(),
+  toTime: z.number().nullable(),
+  status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
+  recordsIn: z.number(),
+  recordsOut: z.number(),
+  startedAt: z.number(),
+  finishedAt: z.number().nullable(),
+});
+export const replayRunPageSchema = pageOf(replayRunSchema);
+
+const ruleFields = alertRuleSchema.unwrap();
+/** A rule as a client writes it: the owner is the caller, never a field. */
+export const ruleBodySchema = ruleFields
+  .omit({ owner: true, id: true })
+  .extend({ id: ruleIdSchema.optional() });
+export const ruleParamsSchema = z.object({ id: ruleIdSchema });
+export const ruleListSchema = z.object({ items: z.array(alertRuleSchema) });
+export { alertRuleSchema };
+
+export const apiScopeSchema = z.enum(['read', 'write']);
+export const apiKeySchema = z.object({
+  id: z.string(),
+  owner: z.string(),
+  prefix: z.string().describe('first characters of the key'),
+  label: z.string(),
+  scopes: z.array(apiScopeSchema),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+  revokedAt: z.number().nullable(),
+});
+export const newApiKeyBodySchema = z.object({
+  label: z.string().max(100).default('').describe('a name to tell keys apart'),
+  scopes: z
+    .array(apiScopeSchema)
+    .min(1)
+    .max(2)
+    .default(['read', 'write'])
+    .describe('at most the scopes of the caller'),
+});
+export const newApiKeySchema = z.object({
+  key: z.string().describe('the key itself: shown once, only its hash is stored'),
+  record: apiKeySchema,
+});
+export const apiKeyListSchema = z.object({ items: z.array(apiKeySchema) });
+export const keyParamsSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
+});
+export const sessionSchema = z.object({
+  token: z.string().describe('JWT for Authorization: Bearer, and for ?token= on /v1/live'),
+  expiresAt: z.number().describe('ms since epoch'),
+  owner: z.string(),
+});
+export const meSchema = z.object({
+  user: z.object({ id: z.string(), email: z.string().nullable(), displayName: z.string().nullable() }),
+  keyId: z.string(),
+  scopes: z.array(apiScopeSchema),
+});
+
+/** What a live WebSocket client sends. `id` names the subscription in every message the server sends for it. */
+const subscriptionId = z.string().min(1).max(64).describe('client-chosen subscription id');
+const subscribe = z.literal('subscribe');
+export const liveSubscribeSchema = z.discriminatedUnion('channel', [
+  z.object({
+    op: subscribe,
+    id: subscriptionId,
+    channel: z.literal('bars'),
+    ...seriesParamsSchema.shape,
+    sinceOpenTime: epochMsSchema.optional().describe('first send stored bars from this open time (resume)'),
+  }),
+  z.object({
+    op: subscribe,
+    id: subscriptionId,
+    channel: z.literal('indicators'),
+    ...seriesParamsSchema.shape,
+  }),
+  z.object({
+    op: subscribe,
+    id: subscriptionId,
+    channel: z.literal('alerts'),
+    venue: venueSchema.optional(),
+    symbol: symbolSchema.optional(),
+    resumeAfter: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('last delivery id seen: deliveries after it are replayed first (resume after reconnect)'),
+  }),
+]);
+export type LiveSubscribe = z.infer<typeof liveSubscribeSchema>;
+export const liveClientMessageSchema = z.discriminatedUnion('op', [
+  liveSubscribeSchema,
+  z.object({ op: z.literal('unsubscribe'), id: subscriptionId }),
+  z.object({ op: z.literal('ping') }),
+]);
+export type LiveClientMessage = z.infer<typeof liveClientMessageSchema>;
