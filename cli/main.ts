@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSqlServerCommand } from './commands/sql-server.js';
@@ -22,6 +23,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerSqlServerCommand,
   registerTopicsCommand,
   registerRunCommand,
+  registerIngestCommand,
 ];
 for (const register of commands) register(program);
 

@@ -53,11 +53,12 @@ export class RawPublisher {
   }
 
   trade(trade: RawTradeJson): void {
-    this.enqueue({
-      topic: this.topics.trades,
-      key: symbolKey(trade.venue, trade.symbol),
-      value: Buffer.from(JSON.stringify(trade), 'utf8'),
-    });
+    this.tradeJson(trade.venue, trade.symbol, Buffer.from(JSON.stringify(trade), 'utf8'));
+  }
+
+  /** A raw trade already encoded (a validated NDJSON line, published as written). */
+  tradeJson(venue: string, symbol: string, value: Buffer): void {
+    this.enqueue({ topic: this.topics.trades, key: symbolKey(venue, symbol), value });
   }
 
   quote(quote: QuoteTick): void {
