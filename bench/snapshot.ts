@@ -101,17 +101,26 @@ for (let i = 0; i < tickCount; i++) {
   });
 }
 
-/** Median wall time (ms) of `repeat` runs, and the last result. */
-function timed<T>(run: () => T): { ms: number; result: T } {
+/**
+ * Median wall time (ms) of `repeat` runs, the mean CPU time (the process's, GC threads included: wall time is
+ * noisy on a shared 2-core machine), and the last result.
+ */
+function timed<T>(run: () => T): { ms: number; cpuMs: number; result: T } {
   const times: number[] = [];
   let result: T = run();
+  const cpuBefore = process.cpuUsage();
   for (let i = 0; i < repeat; i++) {
     const started = process.hrtime.bigint();
     result = run();
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
+  const cpu = process.cpuUsage(cpuBefore);
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)] ?? 0, result };
+  return {
+    ms: times[Math.floor(times.length / 2)] ?? 0,
+    cpuMs: (cpu.user + cpu.system) / 1000 / repeat,
+    result,
+  };
 }
 
 // JSON needs a replacer: typed arrays become arrays, NaN/±∞ strings (JSON has no such numbers).
@@ -138,35 +147,39 @@ const slots = snapshot.series.reduce(
   (sum, { intervals }) => sum + intervals.reduce((n, series) => n + series.slots.length, 0),
   0,
 );
+const row = (
+  step: string,
+  v8: { ms: number; cpuMs: number } | null,
+  json: { ms: number; cpuMs: number } | null,
+) => ({
+  step,
+  'v8 ms': v8?.ms ?? '—',
+  'v8 CPU ms': v8?.cpuMs ?? '—',
+  'JSON ms': json?.ms ?? '—',
+  'JSON CPU ms': json?.cpuMs ?? '—',
+});
 printTable(
-  `Engine snapshot: ${symbolCount.toLocaleString()} symbols × 3 intervals × ${INDICATORS.length} indicators (${slots.toLocaleString()} indicator states), ${rules.length.toLocaleString()} rules, after ${tickCount.toLocaleString()} ticks; median of ${repeat}`,
+  `Engine snapshot: ${symbolCount.toLocaleString()} symbols × 3 intervals × ${INDICATORS.length} indicators (${slots.toLocaleString()} indicator states), ${rules.length.toLocaleString()} rules, after ${tickCount.toLocaleString()} ticks; median wall / mean CPU of ${repeat}`,
   [
-    {
-      format: 'v8 (used)',
-      MiB: mib(bytes.length),
-      'gzip MiB': mib(gzipSync(bytes).length),
-      'capture ms': capture.ms,
-      'encode ms': encode.ms,
-      'decode ms': decode.ms,
-      'decode+validate ms': validate.ms,
-      'restore ms': restore.ms,
-      'total out ms': capture.ms + encode.ms,
-      'total in ms': validate.ms + restore.ms,
-    },
-    {
-      format: 'JSON',
-      MiB: mib(Buffer.byteLength(json.result)),
-      'gzip MiB': mib(gzipSync(json.result).length),
-      'capture ms': capture.ms,
-      'encode ms': json.ms,
-      'decode ms': jsonParse.ms,
-      'decode+validate ms': '—',
-      'restore ms': '—',
-      'total out ms': capture.ms + json.ms,
-      'total in ms': '—',
-    },
+    row('engine.snapshot() (capture)', capture, capture),
+    row('encode to bytes', encode, json),
+    row('decode bytes', decode, jsonParse),
+    row('decode + validate (zod)', validate, null),
+    row('MarketEngine.restore()', restore, null),
   ],
 );
+printTable('Size', [
+  {
+    format: 'v8 (used)',
+    MiB: mib(bytes.length),
+    'gzip MiB': mib(gzipSync(bytes).length),
+  },
+  {
+    format: 'JSON',
+    MiB: mib(Buffer.byteLength(json.result)),
+    'gzip MiB': mib(gzipSync(json.result).length),
+  },
+]);
 
 const part = (value: unknown) => mib(serialize(value).length);
 printTable('Where the v8 bytes go', [

@@ -182,7 +182,7 @@ describe('alert engine snapshot', () => {
       }),
       { numRuns: 12 },
     );
-  });
+  }, 60_000);
 
   it('a snapshot of the restored engine equals the snapshot it was restored from', () => {
     const engine = new AlertEngine(rules);

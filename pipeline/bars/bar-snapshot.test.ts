@@ -58,7 +58,7 @@ beforeAll(async () => {
   real = [];
   const options = { format: 'binance-trades', venue: 'binance-um', symbol: 'BTCUSDT' } as const;
   for await (const tick of readTradeFile(tradesFile, options)) real.push({ tick });
-});
+}, 60_000);
 
 describe('bar aggregator snapshot on real Binance trades', () => {
   const options: BarAggregatorOptionsInput = {
@@ -76,7 +76,7 @@ describe('bar aggregator snapshot on real Binance trades', () => {
       }),
       { numRuns: 4 },
     );
-  });
+  }, 60_000);
 
   it('a snapshot of the restored aggregator equals the snapshot it was restored from', () => {
     const aggregator = new BarAggregator(options, recordingSink().sink);
@@ -158,7 +158,7 @@ describe('bar aggregator snapshot on hand-made streams', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 
   it('the hand-made streams do produce late ticks, revisions, flat bars and rescaled sums', () => {
     const seen = { late: 0, revisedFinal: 0, flat: 0, fractionalVolume: 0 };

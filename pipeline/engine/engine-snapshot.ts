@@ -17,11 +17,15 @@ import { type IndicatorSlot, SeriesState } from './series-state.js';
  * indicators (indicator-state.ts). Restoring it gives an engine whose future outputs are those of the
  * original, byte for byte.
  *
- * Format: v8 structured serialisation (`encodeEngineSnapshot`). Indicator windows and close histories stay
- * Float64Arrays (8 bytes a number, copied as blocks) and NaN/±∞/−0 survive as they are; measured on 1,000
- * symbols × 3 intervals × 6 indicators it is 1.6× smaller than JSON and several times faster to write
- * (bench/snapshot.ts). Node documents the format as backward-compatible, safe to store. The snapshot is
- * the processor's private state, read back only by this code, so JSON's portability buys nothing here.
+ * Format: v8 structured serialisation (`encodeEngineSnapshot`), chosen for exactness first: indicator windows
+ * and close histories stay Float64Arrays and NaN/±∞/−0 survive as they are, where JSON would need a
+ * replacer and a reviver that know which fields are which. It is also smaller and cheaper to write: with
+ * 1,000 symbols × 3 intervals × 6 indicators and 10,000 rules, 13.8 MiB against 15.9 MiB of JSON (2.5 MiB
+ * gzipped), encoded in ~120 ms of CPU against ~170 ms (bench/snapshot.ts). Node documents the format as
+ * backward-compatible, safe to store; the snapshot is the processor's private state, read back only here.
+ *
+ * Use: `const bytes = encodeEngineSnapshot(engine.snapshot())`, later
+ * `MarketEngine.restore(config, output, decodeEngineSnapshot(bytes))`.
  */
 
 export const ENGINE_SNAPSHOT_FORMAT = 'nexural.market-engine';
