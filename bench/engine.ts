@@ -16,7 +16,11 @@ import type { TradeTick } from '../schemas/tick.js';
 import { measureGc, mib, printTable } from './bench-table.js';
 
 const { values } = parseArgs({
-  options: { ticks: { type: 'string', default: '5000000' }, symbols: { type: 'string', default: '1000' } },
+  options: {
+    ticks: { type: 'string', default: '5000000' },
+    symbols: { type: 'string', default: '1000' },
+    'engine-only': { type: 'boolean', default: false },
+  },
 });
 const tickCount = Number(values.ticks);
 const symbolCount = Number(values.symbols);
@@ -192,6 +196,8 @@ printTable(
     },
   ],
 );
+
+if (values['engine-only']) process.exit(0);
 
 // The same indicator workload — every final bar through the 6 indicators of its series, each bar also
 // replaced twice (forming updates) — through ours and through trading-signals.
