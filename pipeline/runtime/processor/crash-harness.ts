@@ -69,9 +69,10 @@ export interface CrashOptions {
 }
 
 export interface KillPoint {
-  readonly phase: 'mid-stream' | 'soon after start';
+  readonly phase: 'mid-stream' | 'while restarting';
   /** input records the group had committed when the child was killed */
   readonly committed: number;
+  /** ms from spawning the child to killing it */
   readonly afterMs: number;
 }
 
@@ -181,8 +182,9 @@ async function runToEnd(log: StreamLog, config: CrashChildConfig, topic: string,
 
 /**
  * The crash test: a clean run of the processor over the input, then a run whose processor process is
- * killed with SIGKILL `kills` times at random points (mid-stream by committed progress, or soon after a
- * restart, during restore and silent catch-up) and restarted each time. Compares the derived topics.
+ * killed with SIGKILL `kills` times at random points (mid-stream by committed progress, or while a
+ * restarted child joins, restores and catches up silently) and restarted each time. Compares the derived
+ * topics.
  */
 export async function runCrashTest(options: CrashOptions): Promise<CrashReport> {
   const { say } = options;
@@ -223,12 +225,13 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const crashed = { ...base, topics, groupId: groups.crashed };
     for (const [index, fraction] of targets.entries()) {
       const child = spawnChild(crashed, say);
-      await child.ready;
       const spawnedAt = Date.now();
-      const phase = index % 3 === 2 ? 'soon after start' : 'mid-stream';
-      if (phase === 'soon after start') {
-        await sleep(50 + rng() * 1500);
+      const phase = index % 3 === 2 ? 'while restarting' : 'mid-stream';
+      if (phase === 'while restarting') {
+        // joining waits out the killed member's session (6 s), then restores and catches up silently
+        await sleep(500 + rng() * 7_000);
       } else {
+        await child.ready;
         // a target already passed (a slow restart) moves past where this child started
         const from = await committedTotal(log, groups.crashed, topics.trades);
         const target = Math.max(fraction * total, from + rng() * 0.3 * (total - from));
