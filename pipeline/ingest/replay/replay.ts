@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import { NexuralError } from '../../../schemas/errors.js';
+import type { StreamLog } from '../../../schemas/ports/stream-log.js';
+import { type TopicNames, topicNames } from '../../../schemas/topics.js';
+import type { EngineConfigInput } from '../../engine/engine-config.js';
+import type { DerivedSerdes } from '../../runtime/processor/encode-outputs.js';
+import { createProcessor } from '../../runtime/processor/processor.js';
+import type { ProcessorStats } from '../../runtime/processor/processor-stats.js';
+import { copyRange } from './copy-range.js';
+import { parseBound, type ResolvedRange, rangeSize, resolveRange } from './replay-range.js';
+import { ensureShared, replayGroup, runPrefix, sliceTopic } from './replay-topics.js';
+import { snapshotRules } from './rules-snapshot.js';
+import {
+  ensureCatalog,
+  type RunManifest,
+  readCatalog,
+  runKey,
+  sharedKey,
+  writeCatalog,
+} from './run-catalog.js';
+
+export interface ReplayRequest {
+  /** run name: the namespace of its derived topics (`topicNames(run)`) */
+  readonly run: string;
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly symbols?: readonly string[];
+  /** 1 = recorded pace, Infinity = as fast as possible */
+  readonly speed: number;
+  readonly engine: EngineConfigInput;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: ReplayProgress) => void;
+}
+
+export interface ReplayProgress {
+  /** records of the raw range (an upper bound of what is copied) */
+  readonly total: number;
+  readonly scanned: number;
+  readonly copied: number;
+  /** input records the processor applied */
+  readonly processed: number;
+}
+
+export interface ReplayDeps {
+  readonly log: StreamLog;
+  /** the derived topics' serdes (plain JSON, or the Schema Registry's on Kafka) */
+  readonly serdesFor: (topics: TopicNames) => Promise<DerivedSerdes>;
+  readonly onWarning?: (message: string) => void;
+  /** wall clock for the manifest only (outputs are timed by event time) */
+  readonly now?: () => number;
+}
+
+export type ReplayCounts = Pick<
+  ProcessorStats,
+  'ticks' | 'bars' | 'finalBars' | 'indicators' | 'alerts' | 'deadLetters'
+>;
+
+export interface ReplaySummary {
+  readonly run: string;
+  readonly topics: TopicNames;
+  readonly slice: string;
+  readonly rules: string;
+  readonly reusedSlice: boolean;
+  readonly copied: number;
+  readonly counts: ReplayCounts;
+  readonly durationMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const hashOf = (value: unknown) =>
+  createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+
+const rangeJson = (range: ResolvedRange) => ({
+  topic: range.topic,
+  partitions: range.partitions.map(({ partition, start, end }) => ({
+    partition,
+    start: String(start),
+    end: String(end),
+  })),
+  fromUs: range.fromUs,
+  toUs: range.toUs,
+  symbols: range.symbols,
+});
+
+/** Waits until `groupId` committed the end of every partition of `topic` (the processor read it all). */
+async function processedToEnd(log: StreamLog, groupId: string, topic: string, stop: () => boolean) {
+  const ends = await log.admin.partitionRanges(topic);
+  for (;;) {
+    const committed = await log.admin.committedOffsets(groupId, topic);
+    const done = ends.every(
+      ({ partition, low, high }) =>
+        high === low || committed.find((entry) => entry.partition === partition)?.offset === high,
+    );
+    if (done || stop()) return;
+    await sleep(50);
+  }
+}
+
+/**
+ * Re-runs the live processor over a fixed range of the raw trades topic into the run's own namespace:
+ * the range is copied once into a slice topic named by its content (the same range gives the same slice,
+ * so the outputs — which cite their input positions — are byte-identical between replays), the alert
+ * rules are frozen into a snapshot topic named by their content, and a processor with the run's consumer
+ * group reads the slice and writes `topicNames(run)`. Nothing is written to the live derived topics, and
+ * no alert goes to the live fan-out. Event time only: no wall clock decides an output.
+ */
+export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<ReplaySummary> {
+  const { log } = deps;
+  const now = deps.now ?? Date.now;
+  const names = topicNames(request.run);
+  const live = topicNames();
+  const startedAt = performance.now();
+  await ensureCatalog(log);
+  const catalog = await readCatalog(log);
+  const existing = (await log.admin.listTopics()).map((topic) => topic.name);
+  if (catalog.runs.has(request.run) || existing.some((name) => name.startsWith(runPrefix(request.run)))) {
+    throw new NexuralError(
+      'NXR_CONFIG_INVALID',
+      `run "${request.run}" exists; choose another name or delete it (nexural runs delete ${request.run})`,
+      { run: request.run },
+    );
+  }
+  if (!existing.includes(live.trades)) {
+    throw new NexuralError(
+      'NXR_CONFIG_INVALID',
+      `no raw trades topic "${live.trades}" to replay: ingest trades first (embedded log: nexural ingest --persist)`,
+    );
+  }
+  const range = await resolveRange(
+    log,
+    live.trades,
+    parseBound(request.from, '--from'),
+    parseBound(request.to, '--to'),
+    request.symbols ?? [],
+  );
+  const partitions = range.partitions.length;
+  const slice = sliceTopic(hashOf(rangeJson(range)));
+  const rules = await snapshotRules(log, live.alertRules, catalog);
+  const manifest: RunManifest = {
+    run: request.run,
+    status: 'running',
+    createdAt: new Date(now()).toISOString(),
+    finishedAt: null,
+    request: {
+      from: request.from ?? null,
+      to: request.to ?? null,
+      symbols: [...(request.symbols ?? [])],
+      speed: Number.isFinite(request.speed) ? String(request.speed) : 'max',
+    },
+    range: (({ symbols: _, ...rest }) => rest)(rangeJson(range)),
+    slice,
+    rules,
+    engine: request.engine,
+    copied: null,
+    counts: null,
+    durationMs: null,
+    error: null,
+  };
+  await writeCatalog(log, runKey(request.run), manifest);
+  const derived = [
+    names.processorState,
+    names.bars,
+    names.barsFinal,
+    names.indicators,
+    names.alerts,
+    names.deadLetters,
+  ];
+  await log.admin.createTopics(
+    derived.map((name) => ({ name, partitions, compacted: name === names.processorState })),
+  );
+  const reusedSlice = catalog.shared.get(slice)?.complete === true;
+  if (!reusedSlice) await ensureShared(log, slice, partitions);
+  const groupId = replayGroup(request.run);
+  const failed: { error: Error | null } = { error: null };
+  const processor = createProcessor({
+    log,
+    topics: { trades: slice, alertRules: rules, processorState: names.processorState },
+    serdes: await deps.serdesFor(names),
+    fanout: null,
+    config: { groupId, engine: request.engine, wallClockIdleMs: null },
+    onError: (error) => {
+      failed.error = error;
+    },
+    ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+  });
+  const total = rangeSize(range);
+  let copy = { scanned: reusedSlice ? total : 0, copied: catalog.shared.get(slice)?.records ?? 0 };
+  const report = () => request.onProgress?.({ total, ...copy, processed: processor.stats.records });
+  const ticker = setInterval(report, 200);
+  try {
+    await processor.start();
+    if (!reusedSlice) {
+      copy = await copyRange({
+        log,
+        range,
+        target: slice,
+        groupId: `${groupId}.copy`,
+        speed: request.speed,
+        ...(request.signal ? { signal: request.signal } : {}),
+        onProgress: (scanned, copied) => {
+          copy = { scanned, copied };
+        },
+      });
+      if (request.signal?.aborted)
+        throw new NexuralError('NXR_TIMEOUT', 'replay stopped before its range was copied');
+      await writeCatalog(log, sharedKey(slice), { topic: slice, complete: true, records: copy.copied });
+    }
+    await processedToEnd(
+      log,
+      groupId,
+      slice,
+      () => failed.error !== null || request.signal?.aborted === true,
+    );
+    if (failed.error !== null) throw failed.error;
+    if (request.signal?.aborted)
+      throw new NexuralError('NXR_TIMEOUT', 'replay stopped before the end of its range');
+    await processor.close();
+    report();
+    const { ticks, bars, finalBars, indicators, alerts, deadLetters } = processor.stats;
+    const counts = { ticks, bars, finalBars, indicators, alerts, deadLetters };
+    const durationMs = Math.round(performance.now() - startedAt);
+    await writeCatalog(log, runKey(request.run), {
+      ...manifest,
+      status: 'done',
+      finishedAt: new Date(now()).toISOString(),
+      copied: copy.copied,
+      counts,
+      durationMs,
+    });
+    return {
+      run: request.run,
+      topics: names,
+      slice,
+      rules,
+      reusedSlice,
+      copied: copy.copied,
+      counts,
+      durationMs,
+    };
+  } catch (error) {
+    await processor.close().catch(() => {});
+    const stopped = request.signal?.aborted === true;
+    await writeCatalog(log, runKey(request.run), {
+      ...manifest,
+      status: stopped ? 'stopped' : 'failed',
+      finishedAt: new Date(now()).toISOString(),
+      error: error instanceof Error ? error.message : String(error),
+    }).catch(() => {});
+    throw error;
+  } finally {
+    clearInterval(ticker);
+  }
+}
