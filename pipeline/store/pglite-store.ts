@@ -3,7 +3,7 @@ import type { Store } from '../../schemas/ports/store.js';
 import { pgliteDatabase } from './pglite-database.js';
 import { createSqlStore } from './sql-store.js';
 import { unnestSource } from './staging.js';
-import { upsertStatement } from './table-writes.js';
+import { dedupeRows, upsertStatement } from './table-writes.js';
 
 export interface PgliteStoreOptions {
   /** folder the database persists to; absent = in memory (tests) */
@@ -30,7 +30,7 @@ export async function openPgliteStore(options: PgliteStoreOptions = {}): Promise
       db.transaction((session) =>
         work({
           async rows(write, rows) {
-            const { source, params } = unnestSource(write, rows);
+            const { source, params } = unnestSource(write, dedupeRows(write, rows));
             return (await session.query(upsertStatement(write, source), params)).rowCount;
           },
           query: (text, params) => session.query(text, params),

@@ -6,14 +6,15 @@ import type { Store } from '../../schemas/ports/store.js';
 import { openPgDatabase } from './pg-database.js';
 import { createSqlStore, type TableWriter } from './sql-store.js';
 import { copyChunks, stagingTableDdl, stagingTableName, unnestSource } from './staging.js';
-import { type TableWrite, upsertStatement } from './table-writes.js';
+import { dedupeRows, type TableWrite, upsertStatement } from './table-writes.js';
 
 /**
  * How rows reach the tables (bench/store.ts measures both):
- * - `copy`: an optimistic COPY straight into the table inside a savepoint, as fast as a raw COPY; if a row's
- *   key exists (a replay, a bar revision) the savepoint is rolled back and the batch goes through COPY into a
- *   temporary staging table + INSERT … ON CONFLICT. A table whose optimistic COPY met existing rows skips the
- *   optimism for the next 1, 2, 4 … 64 batches, so revision-heavy tables do not pay for failed COPYs.
+ * - `copy`: an optimistic COPY straight into the table inside a savepoint, as fast as a raw COPY; if a key
+ *   exists (a replay, a bar revision, a key twice in the batch) the savepoint is rolled back and the batch,
+ *   one row per key, goes through COPY into a temporary staging table + INSERT … ON CONFLICT. A table whose
+ *   optimistic COPY met existing keys skips the optimism for the next 1, 2, 4 … 64 batches, so
+ *   revision-heavy tables do not pay for failed COPYs.
  * - `unnest`: INSERT … SELECT FROM unnest($1::text[], …) ON CONFLICT, one array parameter per column.
  */
 export type PostgresWriteMethod = 'copy' | 'unnest';
@@ -84,7 +85,7 @@ async function copyRows<Row>(
   const staging = stagingTableName(write);
   // Always issued: a staging table created in a transaction that rolled back is gone again.
   await client.query(stagingTableDdl(write));
-  await copyInto(client, staging, write, rows);
+  await copyInto(client, staging, write, dedupeRows(write, rows));
   const result = await client.query(upsertStatement(write, staging));
   return result.rowCount ?? 0;
 }
@@ -94,7 +95,7 @@ async function unnestRows<Row>(
   write: TableWrite<Row>,
   rows: readonly Row[],
 ): Promise<number> {
-  const { source, params } = unnestSource(write, rows);
+  const { source, params } = unnestSource(write, dedupeRows(write, rows));
   const result = await client.query(upsertStatement(write, source), params);
   return result.rowCount ?? 0;
 }

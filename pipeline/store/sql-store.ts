@@ -15,7 +15,6 @@ import type { SqlDatabase } from './sql-database.js';
 import {
   alertEventWrite,
   barWrite,
-  dedupeRows,
   indicatorValueWrite,
   quoteWrite,
   registerSymbols,
@@ -24,7 +23,10 @@ import {
   tradeWrite,
 } from './table-writes.js';
 
-/** Writes staged rows of one table inside the adapter's transaction; returns rows inserted or changed. */
+/**
+ * Writes rows of one table inside the adapter's transaction; returns rows inserted or changed. Rows may
+ * repeat a key: an upsert must `dedupeRows` first (ON CONFLICT DO UPDATE cannot touch a row twice).
+ */
 export interface TableWriter {
   rows<Row>(write: TableWrite<Row>, rows: readonly Row[]): Promise<number>;
   query(text: string, params: readonly unknown[]): Promise<unknown>;
@@ -44,7 +46,7 @@ export interface SqlStoreParts {
 /** Writes a batch: every kind in one transaction, then the symbols it mentions. */
 async function writeBatch(writer: TableWriter, batch: StoreWriteBatch): Promise<StoreWriteResult> {
   const write = async <Row>(table: TableWrite<Row>, rows: readonly Row[] | undefined): Promise<number> =>
-    rows && rows.length > 0 ? writer.rows(table, dedupeRows(table, rows)) : 0;
+    rows && rows.length > 0 ? writer.rows(table, rows) : 0;
   const result: StoreWriteResult = {
     bars: await write(barWrite, batch.bars),
     trades: await write(tradeWrite, batch.trades),
