@@ -9,6 +9,7 @@ import { dashboardRoutes } from './plugins/dashboard.js';
 import { docsPlugin } from './plugins/docs.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
+import { textGuardPlugin } from './plugins/text-guard.js';
 import { alertRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { indicatorRoutes } from './routes/indicators.js';
@@ -66,6 +67,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         now,
       });
       await v1.register(rateLimitPlugin, deps.rateLimit ?? {});
+      await v1.register(textGuardPlugin);
       await v1.register(marketRoutes, { store: deps.store, extras: deps.extras, live: deps.live, cache });
       await v1.register(indicatorRoutes, { store: deps.store, cache });
       await v1.register(alertRoutes, { store: deps.store });

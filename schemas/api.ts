@@ -4,7 +4,7 @@ import { alertRuleSchema, ruleIdSchema } from './alert-rule.js';
 import { barSchema } from './bar.js';
 import { indicatorSpecSchema, indicatorValueSchema } from './indicator-value.js';
 import { intervalSchema } from './interval.js';
-import { epochMsSchema, symbolSchema, venueSchema } from './market.js';
+import { epochMsSchema, MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS, symbolSchema, venueSchema } from './market.js';
 import { quoteTickSchema } from './tick.js';
 
 /** Every error response, whatever the route: a stable NXR_* code, a message for people, details for code. */
@@ -36,11 +36,30 @@ const limitQuery = integerText('limit')
   .pipe(z.number().int().min(1).max(MAX_PAGE_LIMIT))
   .optional()
   .describe(`page size, 1…${MAX_PAGE_LIMIT} (default 1000)`);
+/** Cursors are opaque, but they only ever hold event times and ids: anything else was not made by this API. */
+function isOurCursor(cursor: string): boolean {
+  let parts: unknown;
+  try {
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    return false;
+  }
+  return (
+    Array.isArray(parts) &&
+    parts.length > 0 &&
+    parts.every((part) =>
+      typeof part === 'number'
+        ? Number.isInteger(part) && part >= MIN_EVENT_TIME_MS && part <= MAX_EVENT_TIME_MS
+        : typeof part === 'string',
+    )
+  );
+}
 const cursorQuery = z
   .string()
   .min(1)
   .max(512)
   .regex(/^[A-Za-z0-9_-]+$/, { error: 'cursor must be a nextCursor this API returned' })
+  .refine(isOurCursor, { error: 'cursor must be a nextCursor this API returned' })
   .optional()
   .describe('nextCursor of the previous page');
 const booleanQuery = z
