@@ -1,10 +1,13 @@
 import type { SourcePosition } from '../../../schemas/dead-letter.js';
 import type { LogRecord, TopicPartition } from '../../../schemas/ports/stream-log.js';
+import type { TradeTick } from '../../../schemas/tick.js';
+import { symbolKey } from '../../../schemas/topics.js';
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { MarketEngine } from '../../engine/market-engine.js';
 import { DuplicateWindow } from '../dlq/duplicate-window.js';
 import { type ParseOptions, parseOrDeadLetter } from '../dlq/parse-or-dead-letter.js';
 import type { EngineCheckpoints } from './engine-checkpoints.js';
+import { fastRawTrade } from './fast-raw-trade.js';
 import { type BatchOutputs, OutputCollector } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
 
@@ -92,17 +95,28 @@ export class PartitionTask {
     for (const record of records) {
       const position: SourcePosition = { topic, partition, offset: record.offset };
       this.recordTimestamp = record.timestamp;
-      const outcome = parseOrDeadLetter(
-        { key: record.key, value: record.value, source: position },
-        this.parseOptions,
-      );
-      if (outcome.kind === 'dead-letter') {
-        this.collector.deadLetter(outcome.deadLetter, record.timestamp);
-        refused++;
-        continue;
+      const fast = record.value === null ? undefined : fastRawTrade(record.value);
+      let tick: TradeTick;
+      if (
+        fast !== undefined &&
+        record.key === symbolKey(fast.venue, fast.symbol) &&
+        !this.duplicates.remember(record.key, fast.tradeId)
+      ) {
+        tick = fast;
+      } else {
+        // the full check gives the verdict and the reason (a duplicate stays a duplicate: remember is idempotent)
+        const outcome = parseOrDeadLetter(
+          { key: record.key, value: record.value, source: position },
+          this.parseOptions,
+        );
+        if (outcome.kind === 'dead-letter') {
+          this.collector.deadLetter(outcome.deadLetter, record.timestamp);
+          refused++;
+          continue;
+        }
+        tick = outcome.tick;
       }
       ticks++;
-      const tick = outcome.tick;
       const ms = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
       this.collector.cause(ms, record);
       this.engine.add(tick, position);
