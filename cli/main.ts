@@ -5,7 +5,9 @@ import { registerComputeCommand } from './commands/compute.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerRunsCommand } from './commands/runs.js';
 import { registerSqlServerCommand } from './commands/sql-server.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { runCli } from './run-cli.js';
@@ -24,6 +26,8 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerTopicsCommand,
   registerRunCommand,
   registerIngestCommand,
+  registerReplayCommand,
+  registerRunsCommand,
 ];
 for (const register of commands) register(program);
 

@@ -111,9 +111,17 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
   const names = topicNames(request.run);
   const live = topicNames();
   const startedAt = performance.now();
+  const from = parseBound(request.from, '--from');
+  const to = parseBound(request.to, '--to');
+  const existing = (await log.admin.listTopics()).map((topic) => topic.name);
+  if (!existing.includes(live.trades)) {
+    throw new NexuralError(
+      'NXR_CONFIG_INVALID',
+      `no raw trades topic "${live.trades}" to replay: ingest trades first (embedded log: nexural ingest --persist)`,
+    );
+  }
   await ensureCatalog(log);
   const catalog = await readCatalog(log);
-  const existing = (await log.admin.listTopics()).map((topic) => topic.name);
   if (catalog.runs.has(request.run) || existing.some((name) => name.startsWith(runPrefix(request.run)))) {
     throw new NexuralError(
       'NXR_CONFIG_INVALID',
@@ -121,19 +129,7 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
       { run: request.run },
     );
   }
-  if (!existing.includes(live.trades)) {
-    throw new NexuralError(
-      'NXR_CONFIG_INVALID',
-      `no raw trades topic "${live.trades}" to replay: ingest trades first (embedded log: nexural ingest --persist)`,
-    );
-  }
-  const range = await resolveRange(
-    log,
-    live.trades,
-    parseBound(request.from, '--from'),
-    parseBound(request.to, '--to'),
-    request.symbols ?? [],
-  );
+  const range = await resolveRange(log, live.trades, from, to, request.symbols ?? []);
   const partitions = range.partitions.length;
   const slice = sliceTopic(hashOf(rangeJson(range)));
   const rules = await snapshotRules(log, live.alertRules, catalog);
