@@ -1,3 +1,4 @@
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { NexuralError } from '../schemas/errors.js';
@@ -48,6 +49,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   const cache = new ResponseCache(deps.rangeCacheMs ?? 1_000, 10_000, now);
+  // A client message over this size closes its socket (1009).
+  await app.register(fastifyWebsocket, { options: { maxPayload: limits.liveMessageBytes ?? 16 * KiB } });
   await app.register(metricsPlugin, { pipeline: deps.pipelineMetrics ?? [] });
   await app.register(docsPlugin);
   await app.register(healthRoutes, {
@@ -80,7 +83,6 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         store: deps.store,
         maxBufferedBytes: limits.liveBufferBytes ?? 1024 * KiB,
         maxSubscriptions: limits.liveSubscriptions ?? 32,
-        maxMessageBytes: limits.liveMessageBytes ?? 16 * KiB,
       });
     },
     { prefix: '/v1' },

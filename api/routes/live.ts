@@ -1,4 +1,4 @@
-import fastifyWebsocket from '@fastify/websocket';
+import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { AlertFanout } from '../../schemas/ports/alert-fanout.js';
 import type { LiveMarketFeed } from '../../schemas/ports/live-market.js';
@@ -12,8 +12,6 @@ export interface LiveRoutesOptions {
   readonly store: StoreReader;
   readonly maxBufferedBytes: number;
   readonly maxSubscriptions: number;
-  /** largest message a client may send; a bigger one closes the socket (1009) */
-  readonly maxMessageBytes: number;
 }
 
 const HEARTBEAT_MS = 30_000;
@@ -23,7 +21,6 @@ const HEARTBEAT_MS = 30_000;
  * the session token as `?token=`. Messages are JSON: see `liveClientMessageSchema` (schemas/api.ts).
  */
 export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
-  await app.register(fastifyWebsocket, { options: { maxPayload: options.maxMessageBytes } });
   app.get(
     '/live',
     {
