@@ -48,6 +48,8 @@ export interface ReplayDeps {
   readonly onWarning?: (message: string) => void;
   /** wall clock for the manifest only (outputs are timed by event time) */
   readonly now?: () => number;
+  /** the recorded topics a replay reads (default: the live raw trades and alert rules) */
+  readonly sources?: { readonly trades: string; readonly alertRules: string };
 }
 
 export type ReplayCounts = Pick<
@@ -109,7 +111,7 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
   const { log } = deps;
   const now = deps.now ?? Date.now;
   const names = topicNames(request.run);
-  const live = topicNames();
+  const live = deps.sources ?? topicNames();
   const startedAt = performance.now();
   const from = parseBound(request.from, '--from');
   const to = parseBound(request.to, '--to');
