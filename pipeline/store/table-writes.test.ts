@@ -24,6 +24,8 @@ describe('timestamp text', () => {
     expect(usText(1_723_161_256_999_999)).toBe('2024-08-08T23:54:16.999999Z');
     expect(msText(bar.openTime)).toBe('2024-08-08T23:40:00.000Z');
     expect(msText(bar.closeTime)).toBe('2024-08-08T23:40:59.999Z');
+    expect(msText(Date.UTC(2024, 7, 9))).toBe('2024-08-09T00:00:00.000Z');
+    expect(msText(Date.UTC(1999, 11, 31, 23, 59, 59, 7))).toBe('1999-12-31T23:59:59.007Z');
   });
 });
 

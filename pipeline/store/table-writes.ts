@@ -42,16 +42,21 @@ export function upsertStatement<Row>(write: TableWrite<Row>, source: string): st
   return `INSERT INTO ${write.table} AS stored (${names}) SELECT ${names} FROM ${source} ${write.onConflict}`;
 }
 
-// Rows of a batch mostly share their second: formatting it once per second instead of once per row halves
-// the client's cost of a COPY.
-let cachedSecond = Number.NaN;
-let cachedSecondText = '';
+// Formatting a Date per value dominates the client's cost of a COPY: the day is formatted once and the
+// time of day composed by arithmetic.
+let cachedDay = Number.NaN;
+let cachedDayText = '';
+const twoDigits = (value: number): string => (value < 10 ? `0${value}` : String(value));
 function secondText(second: number): string {
-  if (second !== cachedSecond) {
-    cachedSecond = second;
-    cachedSecondText = new Date(second * 1000).toISOString().slice(0, 19);
+  const day = Math.floor(second / 86_400);
+  if (day !== cachedDay) {
+    cachedDay = day;
+    cachedDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
   }
-  return cachedSecondText;
+  const inDay = second - day * 86_400;
+  const hours = Math.floor(inDay / 3_600);
+  const minutes = Math.floor(inDay / 60) % 60;
+  return `${cachedDayText}${twoDigits(hours)}:${twoDigits(minutes)}:${twoDigits(inDay % 60)}`;
 }
 
 /** µs since epoch as timestamptz text, exact (a JavaScript Date holds only ms). */
