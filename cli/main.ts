@@ -8,6 +8,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSqlServerCommand } from './commands/sql-server.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { runCli } from './run-cli.js';
@@ -28,6 +29,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerIngestCommand,
   registerReplayCommand,
   registerRunsCommand,
+  registerServeCommand,
 ];
 for (const register of commands) register(program);
 

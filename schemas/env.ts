@@ -50,6 +50,7 @@ export const envSchema = z.object({
     .describe('partitions per topic when Nexural creates topics'),
   API_HOST: z.string().min(1).default('127.0.0.1').describe('address the API listens on'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('port the API listens on'),
+  API_JWT_SECRET: z.string().min(32).optional().describe('session token key; unset = random per process'),
   NEXURAL_EXTERNAL_SERVICES: z
     .enum(['0', '1'])
     .default('0')

@@ -1,0 +1,236 @@
+// The dashboard: picks a series, draws its bars and chosen indicators, keeps them live over the WebSocket,
+// shows your alerts as they fire, and creates/deletes your alert rules. No build step, no CDN.
+import { PriceChart } from './chart.js';
+import { LiveConnection, NexuralClient } from './client.js';
+
+const $ = (selector) => document.querySelector(selector);
+const INTERVAL_MS = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 };
+const WINDOW_BARS = 300;
+/** Read by the end-to-end test and handy in the console. */
+const state = { barsReceived: 0, alertsReceived: 0, series: null, lastOpenTime: null };
+window.nexural = state;
+
+const client = new NexuralClient(takeApiKey());
+const chart = new PriceChart($('#chart'));
+let live = null;
+let seriesGeneration = 0;
+let indicatorTimer = null;
+
+/** The key comes from the URL fragment once (never sent to a server), then from this browser's storage. */
+function takeApiKey() {
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get('key');
+  if (fromHash) {
+    localStorage.setItem('nexural.key', fromHash);
+    history.replaceState(null, '', location.pathname);
+  }
+  return localStorage.getItem('nexural.key');
+}
+
+function setStatus(kind, text) {
+  const status = $('#status');
+  status.className = `status ${kind}`;
+  status.textContent = text;
+}
+
+const chosenSeries = () => {
+  const [venue, symbol] = $('#symbol').value.split(':');
+  return { venue, symbol, interval: $('#interval').value };
+};
+const seriesPath = ({ venue, symbol }) =>
+  `/v1/markets/${encodeURIComponent(venue)}/${encodeURIComponent(symbol)}`;
+const chosenIndicators = () =>
+  [...document.querySelectorAll('#indicators input:checked')].map((box) => box.value);
+
+async function readBars(series, from, to) {
+  const bars = [];
+  let cursor = null;
+  do {
+    const page = await client.get(
+      `${seriesPath(series)}/bars/${series.interval}?from=${from}&to=${to}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    bars.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return bars;
+}
+
+async function refreshIndicators() {
+  const series = state.series;
+  if (!series || state.lastOpenTime === null) return;
+  const step = INTERVAL_MS[series.interval];
+  const to = state.lastOpenTime + step;
+  const from = to - WINDOW_BARS * step;
+  const computed = await Promise.all(
+    chosenIndicators().map((spec) =>
+      client.get(
+        `${seriesPath(series)}/indicators/${series.interval}/compute?spec=${encodeURIComponent(spec)}&from=${from}&to=${to}`,
+      ),
+    ),
+  );
+  if (series === state.series) chart.setIndicators(computed);
+}
+
+function scheduleIndicators() {
+  clearTimeout(indicatorTimer);
+  indicatorTimer = setTimeout(
+    () => refreshIndicators().catch((error) => setStatus('down', error.message)),
+    1_000,
+  );
+}
+
+async function showSeries() {
+  const generation = ++seriesGeneration;
+  const series = chosenSeries();
+  state.series = series;
+  state.lastOpenTime = null;
+  $('#series-title').textContent = `${series.venue}:${series.symbol} ${series.interval}`;
+  live?.unsubscribe('bars');
+  let bars = [];
+  try {
+    const latest = await client.get(`${seriesPath(series)}/bars/${series.interval}/latest`);
+    const to = latest.openTime + INTERVAL_MS[series.interval];
+    bars = await readBars(series, to - WINDOW_BARS * INTERVAL_MS[series.interval], to);
+  } catch (error) {
+    if (error.code !== 'NXR_NOT_FOUND') throw error;
+  }
+  if (generation !== seriesGeneration) return;
+  chart.setBars(bars);
+  state.lastOpenTime = bars.at(-1)?.openTime ?? null;
+  await refreshIndicators();
+  live.subscribe('bars', () => ({
+    op: 'subscribe',
+    id: 'bars',
+    channel: 'bars',
+    ...series,
+    ...(state.lastOpenTime === null ? {} : { sinceOpenTime: state.lastOpenTime }),
+  }));
+}
+
+function onBar(bar) {
+  const series = state.series;
+  if (!series || bar.symbol !== series.symbol || bar.interval !== series.interval) return;
+  if (!chart.update(bar)) return;
+  state.barsReceived += 1;
+  state.lastOpenTime = bar.openTime;
+  $('#live-bars').textContent = String(state.barsReceived);
+  $('#last-bar').textContent =
+    `${new Date(bar.openTime).toISOString().slice(11, 16)} close ${bar.close}${bar.final ? ' (final)' : ''}`;
+  if (bar.final) scheduleIndicators();
+}
+
+function onAlert(message) {
+  state.alertsReceived += 1;
+  localStorage.setItem('nexural.lastAlert', message.deliveryId);
+  const { event } = message;
+  const item = document.createElement('li');
+  item.dataset.rule = event.ruleId;
+  const time = document.createElement('time');
+  time.textContent = `${new Date(event.time).toISOString().replace('T', ' ').slice(0, 19)} · ${event.symbol} ${event.interval} · ${event.ruleId}`;
+  item.append(time, document.createTextNode(event.message));
+  $('#alerts').prepend(item);
+  while ($('#alerts').children.length > 100) $('#alerts').lastElementChild.remove();
+}
+
+function onLiveMessage(message) {
+  if (message.type === 'bar') onBar(message.bar);
+  else if (message.type === 'alert') onAlert(message);
+  else if (message.type === 'error') setStatus('down', `${message.error.code}: ${message.error.message}`);
+}
+
+async function loadRules() {
+  const { items } = await client.get('/v1/rules');
+  const list = $('#rules');
+  list.replaceChildren(
+    ...items.map((rule) => {
+      const item = document.createElement('li');
+      item.dataset.rule = rule.id;
+      const text = document.createElement('span');
+      const source = rule.source.kind === 'price' ? 'price' : `${rule.source.spec} ${rule.source.output}`;
+      text.textContent = `${rule.id}`;
+      const detail = document.createElement('small');
+      detail.textContent = `${rule.symbol} ${rule.interval} · ${source} ${rule.condition.operator} · ${rule.frequency}`;
+      text.append(detail);
+      const remove = document.createElement('button');
+      remove.textContent = 'Delete';
+      remove.addEventListener('click', () =>
+        client.request('DELETE', `/v1/rules/${rule.id}`).then(loadRules),
+      );
+      item.append(text, remove);
+      return item;
+    }),
+  );
+}
+
+function conditionOf(form) {
+  const number = (name) => Number(form.get(name));
+  const operator = form.get('operator');
+  if (operator.includes('channel')) return { operator, lower: number('lower'), upper: number('upper') };
+  if (operator.endsWith('_percent')) return { operator, percent: number('value'), bars: number('bars') };
+  if (operator.startsWith('moving_')) return { operator, amount: number('value'), bars: number('bars') };
+  return { operator, value: number('value') };
+}
+
+async function createRule(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const series = chosenSeries();
+  const source =
+    form.get('source') === 'price'
+      ? { kind: 'price' }
+      : { kind: 'indicator', spec: form.get('spec') || 'rsi(14)', output: form.get('output') || 'value' };
+  const rule = {
+    symbol: series.symbol,
+    interval: series.interval,
+    source,
+    condition: conditionOf(form),
+    frequency: form.get('frequency'),
+  };
+  if (form.get('id')) rule.id = form.get('id');
+  if (form.get('message')) rule.message = form.get('message');
+  try {
+    await client.request('POST', '/v1/rules', rule);
+    $('#rule-error').textContent = '';
+    event.target.reset();
+    await loadRules();
+  } catch (error) {
+    $('#rule-error').textContent = `${error.code}: ${error.message}`;
+  }
+}
+
+async function start() {
+  await client.signIn();
+  $('#login').hidden = true;
+  $('#main').hidden = false;
+  const { items } = await client.get('/v1/symbols');
+  $('#symbol').replaceChildren(
+    ...items.map(({ venue, symbol }) => new Option(`${symbol} (${venue})`, `${venue}:${symbol}`)),
+  );
+  live = new LiveConnection(client, { onMessage: onLiveMessage, onStatus: setStatus });
+  live.subscribe('alerts', () => {
+    const resumeAfter = localStorage.getItem('nexural.lastAlert');
+    return { op: 'subscribe', id: 'alerts', channel: 'alerts', ...(resumeAfter ? { resumeAfter } : {}) };
+  });
+  await live.connect();
+  for (const picker of ['#symbol', '#interval']) $(picker).addEventListener('change', () => showSeries());
+  $('#indicators').addEventListener('change', () => refreshIndicators());
+  $('#rule-form').addEventListener('submit', createRule);
+  await Promise.all([showSeries(), loadRules()]);
+}
+
+$('#login-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  client.apiKey = $('#login-key').value.trim();
+  localStorage.setItem('nexural.key', client.apiKey);
+  start().catch((error) => {
+    $('#login-error').textContent = error.message;
+  });
+});
+
+if (client.apiKey) {
+  start().catch((error) => {
+    $('#login').hidden = false;
+    $('#login-error').textContent = error.message;
+  });
+} else {
+  $('#login').hidden = false;
+}

@@ -1,0 +1,89 @@
+// Candlesticks with volume, and indicator lines: price-like indicators over the candles, oscillators in a
+// pane below. Times are the bars' open times in seconds (UTC).
+
+const { createChart, CandlestickSeries, HistogramSeries, LineSeries } = window.LightweightCharts;
+const OVERLAYS = new Set(['sma', 'ema', 'wma', 'dema', 'tema', 'bbands', 'vwap', 'keltner', 'donchian']);
+const COLORS = ['#f5a623', '#4c9aff', '#bd10e0', '#7ed321', '#50e3c2', '#e94b3c'];
+
+const seconds = (ms) => Math.floor(ms / 1000);
+
+export class PriceChart {
+  constructor(element) {
+    this.chart = createChart(element, {
+      autoSize: true,
+      layout: {
+        background: { color: '#0f1419' },
+        textColor: '#d7dde4',
+        panes: { separatorColor: '#2a323c' },
+      },
+      grid: { vertLines: { color: '#1c232b' }, horzLines: { color: '#1c232b' } },
+      timeScale: { timeVisible: true, secondsVisible: false },
+    });
+    this.candles = this.chart.addSeries(CandlestickSeries, {
+      upColor: '#26a69a',
+      downColor: '#ef5350',
+      borderVisible: false,
+      wickUpColor: '#26a69a',
+      wickDownColor: '#ef5350',
+    });
+    this.volume = this.chart.addSeries(HistogramSeries, {
+      priceFormat: { type: 'volume' },
+      priceScaleId: 'volume',
+    });
+    this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
+    this.lines = [];
+    this.lastTime = 0;
+  }
+
+  static candleOf(bar) {
+    return { time: seconds(bar.openTime), open: bar.open, high: bar.high, low: bar.low, close: bar.close };
+  }
+
+  static volumeOf(bar) {
+    return {
+      time: seconds(bar.openTime),
+      value: bar.volume,
+      color: bar.close >= bar.open ? '#26a69a66' : '#ef535066',
+    };
+  }
+
+  setBars(bars) {
+    this.candles.setData(bars.map(PriceChart.candleOf));
+    this.volume.setData(bars.map(PriceChart.volumeOf));
+    this.lastTime = bars.length ? seconds(bars.at(-1).openTime) : 0;
+    this.chart.timeScale().fitContent();
+  }
+
+  /** A live bar: the forming one is replaced, a new one appended; older ones are already drawn. */
+  update(bar) {
+    const time = seconds(bar.openTime);
+    if (time < this.lastTime) return false;
+    this.candles.update(PriceChart.candleOf(bar));
+    this.volume.update(PriceChart.volumeOf(bar));
+    this.lastTime = time;
+    return true;
+  }
+
+  setIndicators(computed) {
+    for (const line of this.lines) this.chart.removeSeries(line);
+    this.lines = [];
+    let color = 0;
+    for (const { spec, outputs, items } of computed) {
+      const pane = OVERLAYS.has(spec.split('(')[0]) ? 0 : 1;
+      for (const output of outputs) {
+        const line = this.chart.addSeries(
+          LineSeries,
+          {
+            color: COLORS[color++ % COLORS.length],
+            lineWidth: 1.5,
+            title: outputs.length > 1 ? `${spec} ${output}` : spec,
+            priceLineVisible: false,
+          },
+          pane,
+        );
+        line.setData(items.map((item) => ({ time: seconds(item.openTime), value: item.outputs[output] })));
+        this.lines.push(line);
+      }
+    }
+  }
+}

@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { PGlite } from '@electric-sql/pglite';
+import type { Command } from 'commander';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { sqlAccountRepository } from '../../api/adapters/sql-accounts.js';
+import { pgliteSqlClient, pgSqlClient, type SqlClient } from '../../api/adapters/sql-client.js';
+import { sqlMarketExtras } from '../../api/adapters/sql-market-extras.js';
+import { allStoredRules } from '../../api/adapters/sql-rules.js';
+import { buildApp } from '../../api/app.js';
+import { mintApiKey } from '../../api/auth/api-keys.js';
+import type { PipelineMetric } from '../../api/deps.js';
+import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
+import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
+import type { ProcessorStats } from '../../pipeline/runtime/processor/processor-stats.js';
+import { createRulePublisher } from '../../pipeline/runtime/rule-publisher.js';
+import { buildPipeline, type Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
+import { demoRules, produceDemoTrades } from '../../pipeline/runtime/wiring/demo-producer.js';
+import { pgliteDataDir } from '../../pipeline/store/open-store.js';
+import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
+import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
+import { startSinkConsumer } from '../../pipeline/store/sink-consumer.js';
+import { SinkWriter } from '../../pipeline/store/sink-writer.js';
+import { alertRuleSchema } from '../../schemas/alert-rule.js';
+import { type Env, parseEnv } from '../../schemas/env.js';
+import type { Store } from '../../schemas/ports/store.js';
+
+export interface ServeOptions {
+  /** run the processor and the store sink in this process (always with the embedded log) */
+  readonly pipeline?: boolean;
+  /** feed the bundled real Binance trades (looped) and the demo rules of user `demo` */
+  readonly demo?: boolean;
+  /** demo pace: 1 = recorded, Infinity = flat out */
+  readonly speed?: number;
+  /** make sure this user exists and print a new API key for it (default: `demo` with --demo) */
+  readonly issueKeyFor?: string;
+  /** an already-built pipeline to serve (the main job); default: built here from the environment */
+  readonly builtPipeline?: Pipeline;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  /** the dashboard with the issued key in its fragment (null without an issued key) */
+  readonly dashboardUrl: string | null;
+  readonly apiKey: string | null;
+  readonly app: FastifyInstance;
+  readonly pipeline: Pipeline;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+type ServeEnv = Pick<
+  Env,
+  | 'KAFKA_BROKERS'
+  | 'KAFKA_CLIENT_ID'
+  | 'SCHEMA_REGISTRY_URL'
+  | 'REDIS_URL'
+  | 'DATABASE_URL'
+  | 'NEXURAL_DATA_DIR'
+  | 'NEXURAL_PARTITIONS'
+  | 'API_HOST'
+  | 'API_PORT'
+  | 'API_JWT_SECRET'
+>;
+
+/** The store and a SQL client on the same database (PGlite allows one instance per data folder). */
+async function openDatabase(env: ServeEnv): Promise<{ store: Store; sql: SqlClient }> {
+  if (env.DATABASE_URL !== undefined) {
+    return {
+      store: await openPostgresStore({ connectionString: env.DATABASE_URL }),
+      sql: pgSqlClient({ connectionString: env.DATABASE_URL }),
+    };
+  }
+  const dataDir = pgliteDataDir(env);
+  await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create({ dataDir });
+  return { store: await openPgliteStore({ db: pglite }), sql: pgliteSqlClient(pglite) };
+}
+
+/** A readiness check passes once the call answers at all. */
+const answers = async (call: Promise<unknown>): Promise<{ ok: true }> => {
+  await call;
+  return { ok: true };
+};
+
+/** The processor's counters on /metrics, read at scrape time. */
+function processorMetrics(stats: Readonly<ProcessorStats>): PipelineMetric[] {
+  const counter = (name: keyof ProcessorStats, help: string): PipelineMetric => ({
+    name: `nexural_processor_${name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}_total`,
+    help,
+    kind: 'counter',
+    read: () => stats[name],
+  });
+  return [
+    {
+      name: 'nexural_processor_lag_records',
+      help: 'records behind the end of the assigned partitions',
+      kind: 'gauge',
+      read: () => stats.lag,
+    },
+    counter('ticks', 'trades applied'),
+    counter('deadLetters', 'records refused to the dead-letter topic'),
+    counter('bars', 'bar updates emitted'),
+    counter('alerts', 'alert events emitted'),
+    counter('fanoutFailures', 'alert publishes the fan-out refused'),
+  ];
+}
+
+/**
+ * The API and dashboard on the adapters the environment selects, optionally with the pipeline (processor +
+ * store sink) and the demo feed in the same process: with the embedded defaults this is the whole main job.
+ */
+export async function startServer(
+  options: ServeOptions,
+  env: ServeEnv,
+  output: Writable,
+): Promise<RunningServer> {
+  const say = (line: string) => output.write(`${line}\n`);
+  const closers: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse())
+      await closer().catch((error: unknown) => say(`close: ${String(error)}`));
+  };
+  try {
+    const runPipeline = options.pipeline ?? env.KAFKA_BROKERS === undefined;
+    const pipeline =
+      options.builtPipeline ??
+      (await buildPipeline({
+        env,
+        processor: {
+          groupId: 'nexural-processor',
+          engine: {
+            bars: { intervals: ['1m', '5m', '1h'] },
+            indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)'],
+            liveBarThrottleMs: 1_000,
+          },
+        },
+        onWarning: (message) => say(`warning: ${message}`),
+      }));
+    if (!options.builtPipeline) closers.push(() => pipeline.close());
+    await pipeline.createTopics(env.NEXURAL_PARTITIONS);
+    const { store, sql } = await openDatabase(env);
+    closers.push(
+      () => store.close(),
+      () => sql.close(),
+    );
+    await store.migrate();
+    const { topics, log, serdes } = pipeline;
+    const rules = createRulePublisher({ log, topic: topics.alertRules });
+    closers.push(() => rules.close());
+    // The embedded log starts empty at every start: announce the stored rules before the processor reads them.
+    if (env.KAFKA_BROKERS === undefined) {
+      for (const rule of await allStoredRules(sql)) await rules.publish({ kind: 'upsert', rule });
+    }
+    if (runPipeline) {
+      const writer = new SinkWriter(store);
+      const sink = await startSinkConsumer({
+        log,
+        groupId: 'nexural-sink',
+        writer,
+        sources: [
+          { kind: 'bars', serde: serdes.bars },
+          { kind: 'indicatorValues', serde: serdes.indicators },
+          { kind: 'alertEvents', serde: serdes.alerts },
+        ],
+        onError: (error) => say(`sink stopped: ${error.message}`),
+      });
+      closers.push(
+        () => writer.close(),
+        () => sink.close(),
+      );
+      await pipeline.processor.start();
+    }
+    const live = await openLiveMarketFeed({ log, bars: serdes.bars, indicators: serdes.indicators });
+    closers.push(() => live.close());
+    const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL);
+    if (redis) closers.push(() => redis.quit());
+    const accounts = sqlAccountRepository(sql);
+    const app = await buildApp({
+      store,
+      accounts,
+      extras: sqlMarketExtras(sql),
+      fanout: pipeline.fanout,
+      live,
+      rules,
+      jwtSecret: env.API_JWT_SECRET ?? randomBytes(32).toString('base64url'),
+      ...(redis ? { rateLimit: { redis } } : {}),
+      pipelineMetrics: runPipeline ? processorMetrics(pipeline.processor.stats) : [],
+      readiness: [
+        { name: 'stream-log', check: () => answers(log.admin.listTopics()) },
+        ...(redis ? [{ name: 'redis', check: () => answers(redis.ping()) }] : []),
+      ],
+    });
+    closers.push(() => app.close());
+    const user = options.issueKeyFor ?? (options.demo ? 'demo' : undefined);
+    let apiKey: string | null = null;
+    if (user !== undefined) {
+      await accounts.ensureUser({ id: user });
+      const minted = mintApiKey(user, `nexural serve ${new Date().toISOString()}`, ['read', 'write']);
+      await accounts.insertApiKey(minted.row);
+      apiKey = minted.key;
+    }
+    if (options.demo) {
+      const trades = await loadDemoTrades();
+      for (const input of demoRules(trades)) {
+        const rule = alertRuleSchema.parse(input);
+        await store.putAlertRule(rule);
+        await rules.publish({ kind: 'upsert', rule });
+      }
+      const producer = await log.createProducer();
+      const stop = new AbortController();
+      const feed = produceDemoTrades({
+        producer,
+        topic: topics.trades,
+        trades,
+        speed: options.speed ?? 20,
+        signal: stop.signal,
+      });
+      closers.push(async () => {
+        stop.abort();
+        await feed.catch(() => 0);
+        await producer.close();
+      });
+    }
+    const address = await app.listen({ host: env.API_HOST, port: env.API_PORT });
+    const url = address.replace('[::1]', 'localhost');
+    const dashboardUrl = apiKey === null ? null : `${url}/#key=${apiKey}`;
+    const { adapters } = pipeline;
+    say(
+      `nexural serve: ${adapters.log} · ${adapters.fanout} · ${store.adapter} store${runPipeline ? ' · processor + sink' : ''}`,
+    );
+    say(`  API ${url}/v1 · docs ${url}/docs · metrics ${url}/metrics`);
+    say(`  dashboard ${dashboardUrl ?? `${url}/ (sign in with an API key)`}`);
+    if (apiKey) say(`  API key of "${user}" (shown once): ${apiKey}`);
+    return { url, dashboardUrl, apiKey, app, pipeline, store, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'the API and live dashboard (with the embedded defaults also the pipeline: the whole main job)',
+    )
+    .option(
+      '--demo',
+      'feed the bundled real Binance trades (looped) and create demo rules and a demo key',
+      false,
+    )
+    .option('--speed <n|max>', 'demo pace: 1 = recorded, max = as fast as possible', '20')
+    .option('--no-pipeline', 'API only: the processors and the sink run elsewhere (Kafka mode)')
+    .option('--issue-key <user>', 'create this user if missing and print a new API key for it')
+    .action(async (options: { demo: boolean; speed: string; pipeline: boolean; issueKey?: string }) => {
+      const env = parseEnv(process.env);
+      const server = await startServer(
+        {
+          demo: options.demo,
+          speed: options.speed === 'max' ? Number.POSITIVE_INFINITY : Number(options.speed),
+          pipeline: options.pipeline || env.KAFKA_BROKERS === undefined,
+          ...(options.issueKey ? { issueKeyFor: options.issueKey } : {}),
+        },
+        env,
+        process.stdout,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      process.stdout.write('nexural serve: stopping (draining the pipeline)\n');
+      await server.close();
+    });
+}
