@@ -7,18 +7,16 @@ import type {
   TransactionalProducer,
 } from '../../../schemas/ports/stream-log.js';
 import type { RuleChange } from './alert-rules-table.js';
+import { checkpointRecords, inSends } from './checkpoint-chunks.js';
 import { type DerivedSerdes, encodeOutputs } from './encode-outputs.js';
 import type { BatchOutputs } from './output-collector.js';
-import {
-  checkpointKey,
-  encodeCheckpoint,
-  encodeProgress,
-  type PartitionCheckpoint,
-  progressKey,
-} from './partition-checkpoint.js';
+import { encodeProgress, type PartitionCheckpoint, progressKey } from './partition-checkpoint.js';
 import type { PartitionTask } from './partition-task.js';
 import type { ProcessorConfig } from './processor-config.js';
 import type { ProcessorStats } from './processor-stats.js';
+
+/** Below Kafka's default `message.max.bytes` (1 MiB), which bounds each partition's record batch in a send. */
+const MAX_SEND_BYTES = 512 * 1024;
 
 /** What every owned partition shares with its processor. */
 export interface PartitionContext {
@@ -135,10 +133,12 @@ export class OwnedPartition {
       if (republish.length > 0) this.context.publish(republish);
       return;
     }
+    const stats = this.context.stats;
+    const started = performance.now();
     const checkpoint = this.prepareLive(first.offset);
     const counts = this.task.process(live);
     const outputs = this.task.take();
-    const stats = this.context.stats;
+    stats.processMs += performance.now() - started;
     stats.records += live.length;
     stats.ticks += counts.ticks;
     try {
@@ -188,17 +188,10 @@ export class OwnedPartition {
   ): Promise<void> {
     const { topic, partition } = this.task.source;
     const { stateTopic, serdes, groupId, stats } = this.context;
+    const encoding = performance.now();
     const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
     const stateTime = last?.timestamp ?? this.context.now();
-    if (checkpoint !== null) {
-      records.push({
-        topic: stateTopic,
-        key: checkpointKey(this.task.source),
-        value: encodeCheckpoint(checkpoint),
-        partition,
-        timestamp: stateTime,
-      });
-    }
+    if (checkpoint !== null) records.push(...checkpointRecords(stateTopic, checkpoint, stateTime));
     const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
     records.push({
       topic: stateTopic,
@@ -207,15 +200,18 @@ export class OwnedPartition {
       partition,
       timestamp: stateTime,
     });
+    const committing = performance.now();
+    stats.encodeMs += committing - encoding;
     const transaction = await this.producer.transaction();
     try {
-      await transaction.send(records);
+      for (const send of inSends(records, MAX_SEND_BYTES)) await transaction.send(send);
       await transaction.sendOffsets(groupId, [{ topic, partition, offset: nextOffset }]);
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => {});
       throw error;
     }
+    stats.commitMs += performance.now() - committing;
     this.nextOffset = BigInt(nextOffset);
     if (checkpoint !== null) {
       this.checkpointOffset = checkpoint.nextOffset;

@@ -19,6 +19,10 @@ export interface ProcessorStats {
   /** records behind the end of the assigned partitions, as of their last batches */
   lag: number;
   partitions: number;
+  /** wall time spent, ms: parsing + engine, encoding outputs, and in transactions (send, offsets, commit) */
+  processMs: number;
+  encodeMs: number;
+  commitMs: number;
 }
 
 export const newProcessorStats = (): ProcessorStats => ({
@@ -36,4 +40,7 @@ export const newProcessorStats = (): ProcessorStats => ({
   silentRecords: 0,
   lag: 0,
   partitions: 0,
+  processMs: 0,
+  encodeMs: 0,
+  commitMs: 0,
 });

@@ -1,10 +1,10 @@
 import { isNexuralError } from '../../../schemas/errors.js';
 import type { StreamLog, TopicPartition } from '../../../schemas/ports/stream-log.js';
+import { readCheckpoint } from './checkpoint-chunks.js';
 import type { Resume } from './owned-partition.js';
 import {
-  checkpointKey,
-  decodeCheckpoint,
   decodeProgress,
+  type PartitionCheckpoint,
   type PartitionProgress,
   progressKey,
 } from './partition-checkpoint.js';
@@ -66,16 +66,16 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
   }
   const checkpointOffset = progress?.checkpointOffset ?? null;
   if (checkpointOffset === null) return replayFromStart(options, BigInt(committed));
-  const checkpointOf = () => {
-    const bytes = tables.get(stateTopic, checkpointKey(source));
-    return bytes ? decodeCheckpoint(bytes, where) : null;
-  };
+  const found: { checkpoint: PartitionCheckpoint | null } = { checkpoint: null };
   await tables.waitFor(
-    () => checkpointOf()?.nextOffset === checkpointOffset,
+    () => {
+      found.checkpoint = readCheckpoint((key) => tables.get(stateTopic, key), source, checkpointOffset);
+      return found.checkpoint !== null;
+    },
     `the checkpoint of ${where} at offset ${checkpointOffset}`,
     options.stateWaitMs,
   );
-  const checkpoint = checkpointOf();
+  const checkpoint = found.checkpoint;
   if (checkpoint === null) return replayFromStart(options, BigInt(committed));
   let task: PartitionTask;
   try {

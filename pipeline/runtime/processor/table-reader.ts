@@ -75,12 +75,19 @@ export async function openTableReader(options: TableReaderOptions): Promise<Tabl
 
   const waitFor = (condition: () => boolean, what: string, timeoutMs: number): Promise<void> =>
     new Promise((resolve, reject) => {
-      if (condition()) {
-        resolve();
-        return;
-      }
+      // a condition that throws (a corrupt record) rejects the wait, never the reader
+      const holds = () => {
+        try {
+          return condition();
+        } catch (error) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          reject(error);
+          return false;
+        }
+      };
       const check = () => {
-        if (!condition()) return;
+        if (!holds()) return;
         clearTimeout(timer);
         waiters.delete(check);
         resolve();
@@ -90,6 +97,7 @@ export async function openTableReader(options: TableReaderOptions): Promise<Tabl
         reject(new NexuralError('NXR_TIMEOUT', `waited ${timeoutMs} ms for ${what}`, { what }));
       }, timeoutMs);
       waiters.add(check);
+      check();
     });
 
   return {

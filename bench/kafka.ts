@@ -1,0 +1,361 @@
+/**
+ * npm run bench:kafka — the stream processor through the real broker, printed (never asserted):
+ *  1. sustained ticks/s, producer → Kafka → processor → derived topics (Schema Registry serdes, Redis
+ *     fan-out), with the consumer lag, and the processor alone on a backlog;
+ *  2. the raw kafkajs produce+consume ceiling for the same record count and size (bench/kafka-raw.ts),
+ *     and the ratio;
+ *  3. tick → alert latency (tick handed to the producer → alert received on Redis pub/sub) at paced rates,
+ *     and the same through the embedded log and the in-process fan-out.
+ *
+ *   npm run bench:kafka -- [--ticks 200000] [--partitions 6] [--concurrency 1] [--rates 10000,50000]
+ *                          [--seconds 10] [--skip-raw]
+ * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
+ * Records are real Binance BTCUSDT trades (../shared/data) over 8 symbols, padded to 200 bytes like
+ * bench/kafka-raw.ts, event times moved to yesterday (the broker's retention goes by record timestamps).
+ */
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { ProcessorConfigInput } from '../pipeline/runtime/processor/processor-config.js';
+import {
+  type RawTrade,
+  readRawTrades,
+  UM_TRADES_FILE,
+} from '../pipeline/runtime/processor/processor-test-kit.js';
+import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runtime/wiring/build-pipeline.js';
+import type { AlertRuleInput } from '../schemas/alert-rule.js';
+import type { OutgoingRecord } from '../schemas/ports/stream-log.js';
+import { type TopicNames, topicNames } from '../schemas/topics.js';
+import { printTable } from './bench-table.js';
+
+const { values } = parseArgs({
+  options: {
+    ticks: { type: 'string', default: '200000' },
+    partitions: { type: 'string', default: '6' },
+    concurrency: { type: 'string', default: '1' },
+    rates: { type: 'string', default: '10000,50000' },
+    seconds: { type: 'string', default: '10' },
+    'skip-raw': { type: 'boolean', default: false },
+  },
+});
+const total = Number(values.ticks);
+const partitions = Number(values.partitions);
+const concurrency = Number(values.concurrency);
+const rates = values.rates.split(',').map(Number);
+const seconds = Number(values.seconds);
+const RECORD_BYTES = 200;
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'BNBUSDT', 'DOGEUSDT', 'ADAUSDT', 'AVAXUSDT'];
+const kafkaEnv: PipelineEnv = {
+  KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(','),
+  KAFKA_CLIENT_ID: 'nexural-bench',
+  SCHEMA_REGISTRY_URL: process.env.SCHEMA_REGISTRY_URL ?? 'http://127.0.0.1:38081/apis/ccompat/v7',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  NEXURAL_DATA_DIR: '.data',
+};
+const embeddedEnv: PipelineEnv = {
+  KAFKA_BROKERS: undefined,
+  KAFKA_CLIENT_ID: 'nexural-bench',
+  SCHEMA_REGISTRY_URL: undefined,
+  REDIS_URL: undefined,
+  NEXURAL_DATA_DIR: '.data',
+};
+const ENGINE = {
+  bars: { intervals: ['1m', '5m', '1h'], firstBar: 'keep' as const },
+  indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
+  liveBarThrottleMs: 1000,
+};
+
+const trades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
+const first = trades[0];
+const last = trades.at(-1);
+if (!first || !last) throw new Error('no trades');
+const firstTrade: RawTrade = first;
+const spanMs = last.time - first.time + 1000;
+const dayMs = 86_400_000;
+const shiftMs = (Math.floor((Date.now() - first.time) / dayMs) - 1) * dayMs;
+
+/** Trade i: the file's trades round-robin over 8 symbols, looped with later times; ~200 bytes. */
+function rawTrade(i: number, symbol = SYMBOLS[i % SYMBOLS.length] ?? 'BTCUSDT', price?: number): Buffer {
+  const trade = trades[i % trades.length] ?? firstTrade;
+  const round = Math.floor(i / trades.length);
+  const json = JSON.stringify({
+    venue: 'binance-um',
+    symbol,
+    tradeId: `${trade.tradeId}-${i}`,
+    time: trade.time + shiftMs + round * spanMs,
+    price: price ?? trade.price,
+    size: trade.size,
+    side: trade.side,
+  });
+  return Buffer.from(
+    `${json.slice(0, -1)},"pad":"${'.'.repeat(Math.max(0, RECORD_BYTES - json.length - 10))}"}`,
+  );
+}
+
+function benchTopics(run: string): TopicNames {
+  const names = topicNames(`bench-${run}`);
+  return {
+    ...names,
+    trades: `bench.${run}.trades.raw`,
+    quotes: `bench.${run}.quotes.raw`,
+    alertRules: `bench.${run}.rules`,
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function open(env: PipelineEnv, run: string, config: Partial<ProcessorConfigInput> = {}) {
+  const topics = benchTopics(run);
+  const pipeline = await buildPipeline({
+    env,
+    topics,
+    processor: { groupId: `bench.${run}`, engine: ENGINE, ...config },
+    kafkaConsumer: { partitionsConsumedConcurrently: concurrency },
+    onError: (error) => {
+      console.error(`processor failed: ${error.stack ?? error.message}`);
+      process.exit(1);
+    },
+  });
+  await pipeline.createTopics(partitions);
+  return { pipeline, topics, groupId: `bench.${run}` };
+}
+
+async function lagOf(pipeline: Pipeline, groupId: string, topic: string): Promise<number> {
+  const [ranges, committed] = await Promise.all([
+    pipeline.log.admin.partitionRanges(topic),
+    pipeline.log.admin.committedOffsets(groupId, topic),
+  ]);
+  return ranges.reduce((sum, { partition, low, high }) => {
+    const at = committed.find((entry) => entry.partition === partition)?.offset ?? low;
+    return sum + Math.max(0, Number(high) - Number(at));
+  }, 0);
+}
+
+/** Waits until the group committed the end of every partition of the (non-transactional) raw topic. */
+async function drained(pipeline: Pipeline, groupId: string, topic: string, onLag: (lag: number) => void) {
+  for (;;) {
+    // kafkajs's offset lookup sometimes fails on a fresh topic (metadata not there yet): ask again
+    const lag = await lagOf(pipeline, groupId, topic).catch(() => Number.NaN);
+    if (!Number.isNaN(lag)) onLag(lag);
+    if (lag === 0) return;
+    await sleep(100);
+  }
+}
+
+async function cleanup(pipeline: Pipeline, topics: TopicNames, groupId: string) {
+  await pipeline.close();
+  if (pipeline.log.kind !== 'kafka') return;
+  const { createKafkaLog } = await import('../pipeline/runtime/log/kafka-log.js');
+  const log = createKafkaLog({ brokers: kafkaEnv.KAFKA_BROKERS ?? [] });
+  await log.admin.deleteGroups([groupId]).catch(() => {});
+  await log.admin.deleteTopics([...new Set(Object.values(topics))]);
+  await log.close();
+}
+
+/** Producer and processor side by side: ticks/s from the first send to the processor's last commit. */
+async function throughput(mode: 'live' | 'backlog') {
+  const run = randomUUID().slice(0, 8);
+  const { pipeline, topics, groupId } = await open(kafkaEnv, run);
+  const producer = await pipeline.log.createProducer();
+  const records: OutgoingRecord[] = Array.from({ length: total }, (_, i) => ({
+    topic: topics.trades,
+    key: `binance-um:${SYMBOLS[i % SYMBOLS.length]}`,
+    value: rawTrade(i),
+  }));
+  let maxLag = 0;
+  const onLag = (lag: number) => {
+    maxLag = Math.max(maxLag, lag);
+  };
+  const send = async () => {
+    for (let from = 0; from < total; from += 10_000) await producer.send(records.slice(from, from + 10_000));
+  };
+  if (mode === 'backlog') await send();
+  await pipeline.processor.start();
+  const start = performance.now();
+  if (mode === 'live') await send();
+  const producedIn = (performance.now() - start) / 1000;
+  await drained(pipeline, groupId, topics.trades, onLag);
+  const elapsed = (performance.now() - start) / 1000;
+  const stats = { ...pipeline.processor.stats };
+  await cleanup(pipeline, topics, groupId);
+  return { elapsed, producedIn, maxLag, stats };
+}
+
+/** kafka-raw's ceiling for the same count, size and partitions: records/s by phase. */
+function rawCeiling(): Map<string, number> {
+  const script = fileURLToPath(new URL('./kafka-raw.ts', import.meta.url));
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, String(total), String(partitions)], {
+    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    encoding: 'utf8',
+    env: { ...process.env, KAFKA_BROKERS: kafkaEnv.KAFKA_BROKERS?.join(',') },
+  });
+  const rows = new Map<string, number>();
+  for (const line of result.stdout.split('\n')) {
+    const match = /^(raw [a-z ]+?) \(.*?\)\s+([\d.]+)\s+([\d,]+)\s/.exec(line);
+    if (match?.[1] && match[3]) rows.set(match[1], Number(match[3].replaceAll(',', '')));
+  }
+  if (rows.size === 0) process.stderr.write(result.stdout + result.stderr);
+  return rows;
+}
+
+const quantile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+
+/**
+ * Paced ticks at `rate`/s for `seconds`, 100 probes a second among them: each probe is the first tick of
+ * a symbol of its own whose rule (`greater_than 0`, once) fires on it. Latency = alert delivered to a
+ * fan-out subscriber − probe handed to the producer.
+ */
+async function latency(env: PipelineEnv, rate: number) {
+  const run = randomUUID().slice(0, 8);
+  const owner = `bench-${run}`;
+  const probes = Math.ceil(seconds * 100);
+  const { pipeline, topics, groupId } = await open(env, run);
+  const producer = await pipeline.log.createProducer();
+  const rules: AlertRuleInput[] = Array.from({ length: probes }, (_, i) => ({
+    id: `probe-${run}-${i}`,
+    owner,
+    symbol: `P${run}${i}`.toUpperCase(),
+    interval: '1m',
+    source: { kind: 'price' },
+    condition: { operator: 'greater_than', value: 0 },
+    frequency: 'once',
+  }));
+  await producer.send(
+    rules.map((rule) => ({
+      topic: topics.alertRules,
+      key: rule.id,
+      value: Buffer.from(JSON.stringify(rule)),
+    })),
+  );
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const subscription = await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
+    const sent = sentAt.get(event.symbol);
+    if (event.kind === 'fired' && sent !== undefined) latencies.push(performance.now() - sent);
+  });
+  await pipeline.processor.start();
+  let maxLag = 0;
+  const lagTimer = setInterval(() => {
+    void lagOf(pipeline, groupId, topics.trades).then(
+      (lag) => {
+        maxLag = Math.max(maxLag, lag);
+      },
+      () => {},
+    );
+  }, 250);
+  const start = performance.now();
+  let sent = 0;
+  let probe = 0;
+  while (performance.now() - start < seconds * 1000) {
+    const elapsed = performance.now() - start;
+    const due = Math.floor((rate * elapsed) / 1000) - sent;
+    const batch: OutgoingRecord[] = [];
+    for (let i = 0; i < due; i++) {
+      batch.push({
+        topic: topics.trades,
+        key: `binance-um:${SYMBOLS[(sent + i) % 8]}`,
+        value: rawTrade(sent + i),
+      });
+    }
+    const probesDue = Math.min(probes, Math.floor(elapsed / 10)) - probe;
+    const stamped: string[] = [];
+    for (let i = 0; i < probesDue; i++, probe++) {
+      const symbol = rules[probe]?.symbol ?? '';
+      batch.push({ topic: topics.trades, key: `binance-um:${symbol}`, value: rawTrade(sent, symbol, 100) });
+      stamped.push(symbol);
+    }
+    if (batch.length > 0) {
+      const now = performance.now();
+      for (const symbol of stamped) sentAt.set(symbol, now);
+      await producer.send(batch);
+      sent += due;
+    }
+    // a timer turn per round: the embedded log's consumer shares this event loop
+    await sleep(1);
+  }
+  const achieved = (sent * 1000) / (performance.now() - start);
+  const deadline = performance.now() + 30_000;
+  while (latencies.length < probe && performance.now() < deadline) await sleep(20);
+  clearInterval(lagTimer);
+  const stats = { ...pipeline.processor.stats };
+  await subscription.close();
+  await cleanup(pipeline, topics, groupId);
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    achieved,
+    alerts: `${latencies.length}/${probe}`,
+    p50: quantile(sorted, 0.5),
+    p99: quantile(sorted, 0.99),
+    p999: quantile(sorted, 0.999),
+    maxLag,
+    stats,
+  };
+}
+
+console.log(
+  `bench:kafka — ${total.toLocaleString('en')} ticks × ${RECORD_BYTES} B, ${partitions} partitions, ${concurrency} partition(s) handled at once, ${kafkaEnv.KAFKA_BROKERS?.join(',')}`,
+);
+console.log(
+  `engine: ${ENGINE.bars.intervals.join(' ')} bars (live updates ≤ 1/s), ${ENGINE.indicators.join(' ')}`,
+);
+const live = await throughput('live');
+const backlog = await throughput('backlog');
+const raw = values['skip-raw'] ? new Map<string, number>() : rawCeiling();
+const rawEndToEnd = raw.get('raw end to end');
+const rawConsume = raw.get('raw consume');
+const rate = (elapsed: number) => Math.round(total / elapsed);
+printTable('throughput through Kafka (Schema Registry serdes, Redis fan-out)', [
+  {
+    run: 'producer → processor → derived topics',
+    'ticks/s': rate(live.elapsed),
+    'raw kafkajs ticks/s': rawEndToEnd ?? '-',
+    ratio: rawEndToEnd ? (rate(live.elapsed) / rawEndToEnd).toFixed(2) : '-',
+    'max lag': live.maxLag,
+    'bars out': live.stats.bars,
+    transactions: live.stats.transactions,
+    'engine s': (live.stats.processMs / 1000).toFixed(1),
+    'encode s': (live.stats.encodeMs / 1000).toFixed(1),
+    'txn s': (live.stats.commitMs / 1000).toFixed(1),
+  },
+  {
+    run: 'processor on a backlog',
+    'ticks/s': rate(backlog.elapsed),
+    'raw kafkajs ticks/s': rawConsume ?? '-',
+    ratio: rawConsume ? (rate(backlog.elapsed) / rawConsume).toFixed(2) : '-',
+    'max lag': backlog.maxLag,
+    'bars out': backlog.stats.bars,
+    transactions: backlog.stats.transactions,
+    'engine s': (backlog.stats.processMs / 1000).toFixed(1),
+    'encode s': (backlog.stats.encodeMs / 1000).toFixed(1),
+    'txn s': (backlog.stats.commitMs / 1000).toFixed(1),
+  },
+]);
+console.log(
+  `(raw kafkajs: "end to end" and "consume" rows of bench/kafka-raw.ts; the producer alone took ${live.producedIn.toFixed(1)} s of the live run)`,
+);
+
+const latencyRows: Record<string, string | number>[] = [];
+for (const [name, env] of [
+  ['Kafka + Redis', kafkaEnv],
+  ['embedded log + in-process', embeddedEnv],
+] as const) {
+  for (const target of rates) {
+    const result = await latency(env, target);
+    latencyRows.push({
+      adapters: name,
+      'target ticks/s': target,
+      'achieved ticks/s': Math.round(result.achieved),
+      alerts: result.alerts,
+      'p50 ms': result.p50.toFixed(2),
+      'p99 ms': result.p99.toFixed(2),
+      'p99.9 ms': result.p999.toFixed(2),
+      'max lag': result.maxLag,
+      'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
+      'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
+    });
+  }
+}
+printTable(`tick → alert latency (${seconds} s per rate, 100 probe alerts/s)`, latencyRows);
+process.exit(0);
