@@ -45,8 +45,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Copies the range of the raw topic into the slice topic: same partition, key, value and timestamp, in
  * offset order, keeping the trades whose symbol and event time are in the range (records without a
- * readable time are kept, so bad input reaches the dead-letter topic as it did live). A header names the
- * raw position each record came from.
+ * readable time are kept, so bad input reaches the dead-letter topic as it did live). When filtering, a
+ * header names the raw position each record came from; without, slice offset k is raw offset start + k.
  */
 export async function copyRange(options: CopyRangeOptions): Promise<{ scanned: number; copied: number }> {
   const { log, range, target } = options;
@@ -76,12 +76,17 @@ export async function copyRange(options: CopyRangeOptions): Promise<{ scanned: n
     if (waitMs > 2) await sleep(waitMs);
   };
 
+  // without filters the slice holds the range one to one (raw offset = start + slice offset): no header needed
+  const filtered = timed || range.symbols.length > 0;
   const copyBatch = async (records: readonly LogRecord[], bound: { start: bigint; end: bigint }) => {
     const out: OutgoingRecord[] = [];
+    // offsets are int64 in Kafka, but below 2^53 in any log that exists
+    const start = Number(bound.start);
+    const end = Number(bound.end);
     for (const record of records) {
-      const offset = BigInt(record.offset);
-      if (offset < bound.start) continue;
-      if (offset >= bound.end || options.signal?.aborted) break;
+      const offset = Number(record.offset);
+      if (offset < start) continue;
+      if (offset >= end || options.signal?.aborted) break;
       scanned++;
       if (!keepSymbol(record)) continue;
       const timeUs = timed || Number.isFinite(options.speed) ? eventTimeUs(record.value) : null;
@@ -93,10 +98,12 @@ export async function copyRange(options: CopyRangeOptions): Promise<{ scanned: n
         value: record.value,
         partition: record.partition,
         timestamp: record.timestamp,
-        headers: {
-          ...record.headers,
-          'nexural-raw-position': `${record.topic}/${record.partition}/${record.offset}`,
-        },
+        headers: filtered
+          ? {
+              ...record.headers,
+              'nexural-raw-position': `${record.topic}/${record.partition}/${record.offset}`,
+            }
+          : record.headers,
       });
     }
     if (out.length > 0) await producer.send(out);

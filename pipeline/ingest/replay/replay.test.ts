@@ -105,6 +105,9 @@ describe('replay of the recorded raw topic', () => {
     ]);
     // the kline trade counts of 23:56 and 23:57 (1,992 + 4,717); bad records in the range are dead letters
     expect(window.counts.ticks).toBe(1992 + 4717);
+    // a filtered slice names where each record came from in the raw topic
+    const sliced = (await readAll(log, window.slice, 200)).flat();
+    expect(sliced[0]?.headers['nexural-raw-position']).toMatch(/^nexural\.trades\.raw\/0\/\d+$/);
     const other = await replay(
       { log, serdesFor },
       { run: 'other', symbols: ['ETHUSDT'], speed: Number.POSITIVE_INFINITY, engine: scenarioEngine },

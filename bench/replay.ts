@@ -1,0 +1,200 @@
+/**
+ * npm run bench:replay — a replay end to end on the embedded log: the real Binance trades of
+ * ../shared/data (USDⓈ-M BTCUSDT, spot BTCUSDT and ETHUSDT; 55,732 trades) repeated with shifted times and
+ * ids to ≥ 2M ticks in the raw topic, then `replay` (copy of the range into its slice + the processor with
+ * `nexural run`'s engine: 1m/5m/1h bars, 6 indicators, the demo rules) into a run namespace. A second
+ * replay of the same range reuses the slice: the processor alone. Printed, never asserted.
+ *
+ *   npm run bench:replay -- [--ticks 2000000] [--partitions 6] [--batch 5000 (records per handler call)]
+ */
+import { cpuUsage } from 'node:process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { MarketEngine } from '../pipeline/engine/market-engine.js';
+import { derivedSerdesFor } from '../pipeline/ingest/replay/derived-serdes.js';
+import { replay } from '../pipeline/ingest/replay/replay.js';
+import { readTradeFile } from '../pipeline/readers/read-trades.js';
+import { createEmbeddedLog } from '../pipeline/runtime/log/embedded-log.js';
+import { demoRules } from '../pipeline/runtime/wiring/demo-producer.js';
+import type { OutgoingRecord } from '../schemas/ports/stream-log.js';
+import type { TradeTick } from '../schemas/tick.js';
+import { symbolKey, topicNames } from '../schemas/topics.js';
+import { measureGc, mib, printTable } from './bench-table.js';
+
+const { values } = parseArgs({
+  options: {
+    ticks: { type: 'string', default: '2000000' },
+    partitions: { type: 'string', default: '6' },
+    batch: { type: 'string', default: '5000' },
+  },
+});
+const target = Number(values.ticks);
+const partitions = Number(values.partitions);
+
+const data = (file: string) => fileURLToPath(new URL(`../../shared/data/${file}`, import.meta.url));
+const sources = [
+  {
+    venue: 'binance-um',
+    symbol: 'BTCUSDT',
+    file: 'binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
+  },
+  {
+    venue: 'binance',
+    symbol: 'BTCUSDT',
+    file: 'binance_spot_BTCUSDT_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv',
+  },
+  {
+    venue: 'binance',
+    symbol: 'ETHUSDT',
+    file: 'binance_spot_ETHUSDT_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv',
+  },
+];
+
+const sample: TradeTick[] = [];
+for (const { venue, symbol, file } of sources) {
+  for await (const tick of readTradeFile(data(file), { format: 'binance-trades', venue, symbol }))
+    sample.push(tick);
+}
+sample.sort((a, b) => a.timeUs - b.timeUs);
+const rounds = Math.ceil(target / sample.length);
+// 15 minutes per round (the sample spans 10 m 50 s): time runs on, 1m and 5m bars keep their alignment
+const roundUs = 15 * 60 * 1_000_000;
+const idSpan = 10_000_000_000n;
+
+const live = topicNames();
+const log = createEmbeddedLog({ maxBatchRecords: Number(values.batch) });
+await log.admin.createTopics([
+  { name: live.trades, partitions, compacted: false },
+  { name: live.alertRules, partitions: 1, compacted: true },
+]);
+const producer = await log.createProducer();
+await producer.send(
+  demoRules(sample).map((rule) => ({
+    topic: live.alertRules,
+    key: rule.id,
+    value: Buffer.from(JSON.stringify(rule)),
+  })),
+);
+
+const cpuSeconds = (start: NodeJS.CpuUsage) => {
+  const used = cpuUsage(start);
+  return (used.user + used.system) / 1e6;
+};
+
+async function timed<T>(run: () => Promise<T>) {
+  const cpu = cpuUsage();
+  const startedAt = performance.now();
+  const { result, gcMs } = await measureGc(run);
+  return { result, seconds: (performance.now() - startedAt) / 1000, cpu: cpuSeconds(cpu), gcMs };
+}
+
+const ingest = await timed(async () => {
+  let sent = 0;
+  let batch: OutgoingRecord[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const tick of sample) {
+      const raw = {
+        venue: tick.venue,
+        symbol: tick.symbol,
+        tradeId: String(BigInt(tick.tradeId) + BigInt(round) * idSpan),
+        timeUs: tick.timeUs + round * roundUs,
+        price: tick.price,
+        size: tick.size,
+        side: tick.aggressor,
+      };
+      batch.push({
+        topic: live.trades,
+        key: symbolKey(tick.venue, tick.symbol),
+        value: Buffer.from(JSON.stringify(raw)),
+      });
+      if (batch.length === 10_000) {
+        await producer.send(batch);
+        sent += batch.length;
+        batch = [];
+      }
+    }
+  }
+  await producer.send(batch);
+  return sent + batch.length;
+});
+const ticks = ingest.result;
+
+const engine = {
+  bars: { intervals: ['1m', '5m', '1h'] as const },
+  indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
+  liveBarThrottleMs: 1000,
+};
+const deps = { log, serdesFor: derivedSerdesFor(undefined) };
+const first = await timed(() =>
+  replay(deps, {
+    run: 'bench',
+    speed: Number.POSITIVE_INFINITY,
+    engine: { ...engine, bars: { intervals: [...engine.bars.intervals] } },
+  }),
+);
+const second = await timed(() =>
+  replay(deps, {
+    run: 'bench-again',
+    speed: Number.POSITIVE_INFINITY,
+    engine: { ...engine, bars: { intervals: [...engine.bars.intervals] } },
+  }),
+);
+await log.close();
+
+// The same ticks through MarketEngine alone (no log, no parsing, no transactions): the ceiling a replay
+// approaches, on the same rules and engine config.
+const ticksOnly: TradeTick[] = [];
+for (let round = 0; round < rounds; round++) {
+  for (const tick of sample) ticksOnly.push({ ...tick, timeUs: tick.timeUs + round * roundUs });
+}
+const alone = await timed(async () => {
+  const output = { bar() {}, indicator() {}, alert() {}, late() {} };
+  const engineAlone = new MarketEngine(
+    { ...engine, bars: { intervals: [...engine.bars.intervals] } },
+    output,
+    demoRules(sample),
+  );
+  let second = 0;
+  for (const tick of ticksOnly) {
+    engineAlone.add(tick);
+    const ms = Math.floor(tick.timeUs / 1_000_000) * 1000;
+    if (ms > second) {
+      second = ms;
+      engineAlone.advanceWatermark(ms);
+    }
+  }
+  return ticksOnly.length;
+});
+
+const row = (phase: string, run: { seconds: number; cpu: number; gcMs: number }, count: number) => ({
+  phase,
+  ticks: count,
+  'wall s': Number(run.seconds.toFixed(2)),
+  'ticks/s': Math.round(count / run.seconds),
+  'CPU s': Number(run.cpu.toFixed(2)),
+  'GC s': Number((run.gcMs / 1000).toFixed(2)),
+});
+printTable(
+  `bench:replay — ${ticks.toLocaleString('en-US')} real Binance trades (${sample.length.toLocaleString('en-US')} × ${rounds}, shifted), embedded log, ${partitions} partitions, 3 symbols`,
+  [
+    row('ingest into the raw topic', ingest, ticks),
+    row('replay: copy range + process', first, first.result.counts.ticks),
+    row('replay again: process only', second, second.result.counts.ticks),
+    row('engine alone, same ticks', alone, alone.result),
+  ],
+);
+const { counts } = first.result;
+printTable('outputs of one replay', [
+  {
+    ticks: counts.ticks,
+    bars: counts.bars,
+    'final bars': counts.finalBars,
+    indicators: counts.indicators,
+    alerts: counts.alerts,
+    'dead letters': counts.deadLetters,
+    'heap MiB': Math.round(mib(process.memoryUsage().heapUsed)),
+  },
+]);
+process.stdout.write(
+  `\ngoal: 2M ticks replayed in < 10 s — ${first.seconds < 10 && ticks >= 2_000_000 ? 'met' : 'not met'} (${first.seconds.toFixed(1)} s for ${counts.ticks.toLocaleString('en-US')})\n`,
+);
