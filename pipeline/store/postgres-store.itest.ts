@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { stackEnv } from '../../test/stack-env.js';
 import { uniqueIdentifier } from '../../test/unique.js';
 import { binanceKlines } from './market-data-fixtures.js';
+import { pgSession } from './pg-database.js';
 import { openPostgresStore, type PostgresWriteMethod } from './postgres-store.js';
+import { uncommentedObjects } from './schema-comments.js';
 import { describeStoreContract } from './store.contract.js';
 
 // Each suite gets a schema of its own in the stack's TimescaleDB and drops it afterwards.
@@ -29,7 +31,7 @@ for (const writeMethod of ['copy', 'unnest'] satisfies PostgresWriteMethod[]) {
 }
 
 describe('TimescaleDB store', () => {
-  it('creates hypertables with the documented chunk intervals and rollup views on the apache licence', async () => {
+  it('creates hypertables with the documented chunk intervals and rollup views on the apache licence, all commented', async () => {
     const schema = uniqueIdentifier('hypertables');
     const store = await openPostgresStore({ connectionString: stackEnv().DATABASE_URL, schema });
     try {
@@ -40,8 +42,12 @@ describe('TimescaleDB store', () => {
         'no-timescaledb (line 45)',
       ]);
       await store.write({ bars: binanceKlines() });
-      const client = new pg.Client({ connectionString: stackEnv().DATABASE_URL });
+      const client = new pg.Client({
+        connectionString: stackEnv().DATABASE_URL,
+        options: `-c search_path=${schema}`,
+      });
       await client.connect();
+      expect(await uncommentedObjects(pgSession(client))).toEqual([]);
       const dimensions = await client.query(
         `SELECT hypertable_name, column_name, time_interval::text AS chunk
          FROM timescaledb_information.dimensions WHERE hypertable_schema = $1 ORDER BY hypertable_name`,
