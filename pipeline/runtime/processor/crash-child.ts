@@ -12,8 +12,9 @@ const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;
 const log = createKafkaLog({
   brokers: config.brokers,
   clientId: 'nexural-crash-child',
-  // a killed member is noticed after its session times out: keep that short (the broker's minimum is 6 s)
-  consumer: { sessionTimeout: 6_000, heartbeatInterval: 500 },
+  // a killed member is noticed after its session times out: keep that short (the broker's minimum is 6 s);
+  // small fetches make many small transactions, so kills land at many different points of the stream
+  consumer: { sessionTimeout: 6_000, heartbeatInterval: 500, maxBytesPerPartition: 256 * 1024 },
 });
 const processor = createProcessor({
   log,

@@ -220,7 +220,11 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     say(`clean run: ${cleanSeconds.toFixed(1)} s`);
 
     started = Date.now();
-    const targets = Array.from({ length: options.kills }, () => 0.05 + rng() * 0.85).sort((a, b) => a - b);
+    // stratified: one random point in each of `kills` equal slices of the stream
+    const targets = Array.from(
+      { length: options.kills },
+      (_, i) => 0.05 + ((i + rng()) * 0.85) / options.kills,
+    );
     const kills: KillPoint[] = [];
     const crashed = { ...base, topics, groupId: groups.crashed };
     for (const [index, fraction] of targets.entries()) {
