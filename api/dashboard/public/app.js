@@ -7,7 +7,14 @@ const $ = (selector) => document.querySelector(selector);
 const INTERVAL_MS = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 };
 const WINDOW_BARS = 300;
 /** Read by the end-to-end test and handy in the console. */
-const state = { barsReceived: 0, alertsReceived: 0, series: null, lastOpenTime: null };
+const state = {
+  barsReceived: 0,
+  barsOnChart: 0,
+  indicatorPoints: 0,
+  alertsReceived: 0,
+  series: null,
+  lastOpenTime: null,
+};
 window.nexural = state;
 
 const client = new NexuralClient(takeApiKey());
@@ -67,15 +74,18 @@ async function refreshIndicators() {
       ),
     ),
   );
-  if (series === state.series) chart.setIndicators(computed);
+  if (series !== state.series) return;
+  chart.setIndicators(computed);
+  state.indicatorPoints = computed.reduce((sum, indicator) => sum + indicator.items.length, 0);
 }
 
+/** At most one recomputation a second, however fast final bars arrive. */
 function scheduleIndicators() {
-  clearTimeout(indicatorTimer);
-  indicatorTimer = setTimeout(
-    () => refreshIndicators().catch((error) => setStatus('down', error.message)),
-    1_000,
-  );
+  if (indicatorTimer !== null) return;
+  indicatorTimer = setTimeout(() => {
+    indicatorTimer = null;
+    refreshIndicators().catch((error) => setStatus('down', error.message));
+  }, 1_000);
 }
 
 async function showSeries() {
@@ -95,6 +105,7 @@ async function showSeries() {
   }
   if (generation !== seriesGeneration) return;
   chart.setBars(bars);
+  state.barsOnChart = bars.length;
   state.lastOpenTime = bars.at(-1)?.openTime ?? null;
   await refreshIndicators();
   live.subscribe('bars', () => ({
@@ -111,6 +122,7 @@ function onBar(bar) {
   if (!series || bar.symbol !== series.symbol || bar.interval !== series.interval) return;
   if (!chart.update(bar)) return;
   state.barsReceived += 1;
+  if (bar.openTime !== state.lastOpenTime) state.barsOnChart += 1;
   state.lastOpenTime = bar.openTime;
   $('#live-bars').textContent = String(state.barsReceived);
   $('#last-bar').textContent =
@@ -197,14 +209,26 @@ async function createRule(event) {
   }
 }
 
+/** Symbols appear once the pipeline stored their first bars: a fresh start waits for them. */
+async function loadSymbols() {
+  for (;;) {
+    const { items } = await client.get('/v1/symbols');
+    if (items.length > 0) {
+      $('#symbol').replaceChildren(
+        ...items.map(({ venue, symbol }) => new Option(`${symbol} (${venue})`, `${venue}:${symbol}`)),
+      );
+      return;
+    }
+    setStatus('', 'waiting for market data…');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 async function start() {
   await client.signIn();
   $('#login').hidden = true;
   $('#main').hidden = false;
-  const { items } = await client.get('/v1/symbols');
-  $('#symbol').replaceChildren(
-    ...items.map(({ venue, symbol }) => new Option(`${symbol} (${venue})`, `${venue}:${symbol}`)),
-  );
+  await loadSymbols();
   live = new LiveConnection(client, { onMessage: onLiveMessage, onStatus: setStatus });
   live.subscribe('alerts', () => {
     const resumeAfter = localStorage.getItem('nexural.lastAlert');

@@ -17,7 +17,7 @@ export class PriceChart {
         panes: { separatorColor: '#2a323c' },
       },
       grid: { vertLines: { color: '#1c232b' }, horzLines: { color: '#1c232b' } },
-      timeScale: { timeVisible: true, secondsVisible: false },
+      timeScale: { timeVisible: true, secondsVisible: false, barSpacing: 10, rightOffset: 4 },
     });
     this.candles = this.chart.addSeries(CandlestickSeries, {
       upColor: '#26a69a',
@@ -27,6 +27,8 @@ export class PriceChart {
       wickDownColor: '#ef5350',
     });
     this.volume = this.chart.addSeries(HistogramSeries, {
+      lastValueVisible: false,
+      priceLineVisible: false,
       priceFormat: { type: 'volume' },
       priceScaleId: 'volume',
     });
@@ -51,7 +53,9 @@ export class PriceChart {
     this.candles.setData(bars.map(PriceChart.candleOf));
     this.volume.setData(bars.map(PriceChart.volumeOf));
     this.lastTime = bars.length ? seconds(bars.at(-1).openTime) : 0;
-    this.chart.timeScale().fitContent();
+    // A few bars stretched over the whole width would stay that wide as live bars arrive.
+    if (bars.length >= 60) this.chart.timeScale().fitContent();
+    else this.chart.timeScale().scrollToRealTime();
   }
 
   /** A live bar: the forming one is replaced, a new one appended; older ones are already drawn. */
