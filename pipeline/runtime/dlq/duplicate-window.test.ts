@@ -25,4 +25,12 @@ describe('DuplicateWindow', () => {
     expect(restored.remember('binance:BTCUSDT', '2')).toBe(true);
     expect(restored.remember('binance:BTCUSDT', '1')).toBe(false);
   });
+
+  it('keeps evicting oldest first after the ring wraps, and snapshots oldest first', () => {
+    const window = new DuplicateWindow(3);
+    for (const id of ['1', '2', '3', '4', '5']) window.remember('binance:BTCUSDT', id);
+    expect(window.snapshot().symbols).toEqual({ 'binance:BTCUSDT': ['3', '4', '5'] });
+    expect(window.remember('binance:BTCUSDT', '2')).toBe(false);
+    expect(window.snapshot().symbols).toEqual({ 'binance:BTCUSDT': ['4', '5', '2'] });
+  });
 });
