@@ -67,6 +67,16 @@ export function sqlAccountRepository(db: SqlClient): AccountRepository {
       return work(tx);
     });
 
+  const getUser = async (id: string): Promise<UserRecord | null> => {
+    const { rows } = await asUser(id, (tx) =>
+      tx.query<UserRow>(
+        `SELECT id, email, display_name, ${epochMs('created_at')} AS created_ms FROM users WHERE id = $1`,
+        [id],
+      ),
+    );
+    return rows[0] ? toUser(rows[0]) : null;
+  };
+
   return {
     async ensureUser(user) {
       try {
@@ -80,20 +90,12 @@ export function sqlAccountRepository(db: SqlClient): AccountRepository {
           path: ['email'],
         });
       }
-      const stored = await this.getUser(user.id);
+      const stored = await getUser(user.id);
       if (!stored) throw new NexuralError('NXR_INTERNAL', `user "${user.id}" vanished after its insert`);
       return stored;
     },
 
-    async getUser(id) {
-      const { rows } = await asUser(id, (tx) =>
-        tx.query<UserRow>(
-          `SELECT id, email, display_name, ${epochMs('created_at')} AS created_ms FROM users WHERE id = $1`,
-          [id],
-        ),
-      );
-      return rows[0] ? toUser(rows[0]) : null;
-    },
+    getUser,
 
     async insertApiKey(row: NewApiKeyRow) {
       try {
