@@ -49,6 +49,8 @@ export interface ApiHarness {
   readonly log: StreamLog;
   readonly fanout: AlertFanout;
   readonly live: LiveMarketFeed;
+  /** what the app was built from (to build a second app on the same adapters) */
+  readonly deps: ApiDeps;
   /** API keys: alice and bob may read and write, `aliceReader` only read */
   readonly keys: { readonly alice: string; readonly bob: string; readonly aliceReader: string };
   close(): Promise<void>;
@@ -80,7 +82,7 @@ export async function openApiHarness(
     bob: await keyOf('bob', ['read', 'write']),
     aliceReader: await keyOf('alice', ['read']),
   };
-  const app = await buildApp({
+  const deps: ApiDeps = {
     store,
     accounts,
     extras: sqlMarketExtras(sql),
@@ -89,9 +91,11 @@ export async function openApiHarness(
     rules,
     jwtSecret: 'test-secret-test-secret-test-secret-0123',
     ...overrides,
-  });
+  };
+  const app = await buildApp(deps);
   return {
     app,
+    deps,
     store,
     accounts,
     log,
