@@ -1,9 +1,10 @@
 /**
  * npm run bench:engine — the whole engine on one core: ≥ 5M synthetic ticks across 1,000 symbols, 1s+1m+1h
  * bars, 6 indicators per symbol/interval, 10,000 alert rules. Then the same indicator workload through
- * trading-signals (npm) and through ours, for the ratio. Printed, never asserted.
+ * trading-signals (npm) and through ours, for the ratio. Printed, never asserted. The feed is exchange-like
+ * by default (see zipfFeed); `--feed uniform` spreads ticks evenly over symbols, the worst case for caches.
  *
- *   npm run bench:engine -- [--ticks 5000000] [--symbols 1000]
+ *   npm run bench:engine -- [--ticks 5000000] [--symbols 1000] [--feed zipf|uniform] [--rate 1388.9]
  */
 import { parseArgs } from 'node:util';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
@@ -19,14 +20,19 @@ const { values } = parseArgs({
   options: {
     ticks: { type: 'string', default: '5000000' },
     symbols: { type: 'string', default: '1000' },
+    feed: { type: 'string', default: 'zipf' },
+    rate: { type: 'string', default: String(5_000_000 / 3600) },
     'engine-only': { type: 'boolean', default: false },
   },
 });
 const tickCount = Number(values.ticks);
 const symbolCount = Number(values.symbols);
+const feed = values.feed === 'uniform' ? 'uniform' : 'zipf';
+/** ticks per second of event time, all symbols together: 5M ticks span one hour */
+const ratePerSecond = Number(values.rate);
 const INDICATORS = ['sma(20)', 'ema(20)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'];
 const START_MS = Date.UTC(2024, 7, 8, 23, 30);
-const SPAN_MS = 3_600_000; // one hour of event time: 1h bars close once, 1m and 1s bars many times
+const SPAN_MS = Math.round((tickCount / ratePerSecond) * 1000);
 
 // Deterministic xorshift so every run measures the same ticks.
 let seed = 0x9e3779b9;
@@ -37,7 +43,6 @@ const random = () => {
   return (seed >>> 0) / 4294967296;
 };
 
-// Geometric Brownian motion per symbol, prices on a 0.01 grid, sizes on a 0.001 grid.
 const symbols = Array.from({ length: symbolCount }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
 const startPrice = symbols.map((_, i) => 10 + ((i * 7919) % 5000));
 const price = Float64Array.from(startPrice);
@@ -45,15 +50,89 @@ const tickSymbol = new Int32Array(tickCount);
 const tickPrice = new Float64Array(tickCount);
 const tickSize = new Float64Array(tickCount);
 const tickTimeUs = new Float64Array(tickCount);
-for (let i = 0; i < tickCount; i++) {
-  const s = Math.floor(random() * symbolCount);
-  const p = (price[s] ?? 1) * Math.exp((random() - 0.5) * 0.002);
-  price[s] = p;
-  tickSymbol[i] = s;
-  tickPrice[i] = Math.max(0.01, Math.round(p * 100) / 100);
-  tickSize[i] = Math.max(1, Math.round(random() * 5000)) / 1000;
-  tickTimeUs[i] = (START_MS + Math.floor((i / tickCount) * SPAN_MS)) * 1000 + (i % 1000);
+const tickBuy = new Uint8Array(tickCount);
+const timeUsAt = (i: number) => (START_MS + Math.floor((i / tickCount) * SPAN_MS)) * 1000 + (i % 1000);
+
+/**
+ * Like an exchange's feed: symbol activity follows Zipf's law (weight 1/rank: the busiest symbol trades
+ * ~7.5× the 10th's rate), and a taker order fills several makers at once, so trades come in bursts of one
+ * symbol, one event time and one side (geometric, mean 3: Binance's BTCUSDT and ETHUSDT trades in
+ * ../shared/data average 2.8–4.1 trades per distinct ms). Every symbol moves ~1% per hour of event time
+ * whatever its activity, on a 0.01 price grid, so most trades repeat the last price as on a real book.
+ */
+function zipfFeed(): void {
+  const cumulative = new Float64Array(symbolCount);
+  let total = 0;
+  for (let s = 0; s < symbolCount; s++) cumulative[s] = total += 1 / (s + 1);
+  const hours = SPAN_MS / 3_600_000;
+  const stepSigma = Float64Array.from(cumulative, (_, s) => {
+    const ticksPerHour = ((1 / (s + 1) / total) * tickCount) / hours;
+    return 0.01 / Math.sqrt(Math.max(1, ticksPerHour));
+  });
+  for (let i = 0; i < tickCount; ) {
+    const pick = random() * total;
+    let lo = 0;
+    let hi = symbolCount - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((cumulative[mid] ?? 0) < pick) lo = mid + 1;
+      else hi = mid;
+    }
+    const buy = random() < 0.5;
+    const timeUs = timeUsAt(i);
+    const sigma = (stepSigma[lo] ?? 0) * Math.sqrt(12); // uniform step of this standard deviation
+    do {
+      const move = (random() - 0.5) * sigma;
+      const p = (price[lo] ?? 1) * Math.exp(buy ? Math.abs(move) : -Math.abs(move));
+      price[lo] = p;
+      tickSymbol[i] = lo;
+      tickPrice[i] = Math.max(0.01, Math.round(p * 100) / 100);
+      tickSize[i] = Math.max(1, Math.round(random() * 5000)) / 1000;
+      tickTimeUs[i] = timeUs;
+      tickBuy[i] = buy ? 1 : 0;
+      i++;
+    } while (i < tickCount && random() < 2 / 3);
+  }
 }
+
+/** The worst case for caches: every tick on a uniformly random symbol, each moving ~0.06% a tick. */
+function uniformFeed(): void {
+  for (let i = 0; i < tickCount; i++) {
+    const s = Math.floor(random() * symbolCount);
+    const p = (price[s] ?? 1) * Math.exp((random() - 0.5) * 0.002);
+    price[s] = p;
+    tickSymbol[i] = s;
+    tickPrice[i] = Math.max(0.01, Math.round(p * 100) / 100);
+    tickSize[i] = Math.max(1, Math.round(random() * 5000)) / 1000;
+    tickTimeUs[i] = timeUsAt(i);
+    tickBuy[i] = (i & 1) === 0 ? 1 : 0;
+  }
+}
+
+if (feed === 'zipf') zipfFeed();
+else uniformFeed();
+
+const perSymbol = new Float64Array(symbolCount);
+let bursts = 0;
+for (let i = 0; i < tickCount; i++) {
+  const s = tickSymbol[i] ?? 0;
+  perSymbol[s] = (perSymbol[s] ?? 0) + 1;
+  if (i === 0 || tickSymbol[i] !== tickSymbol[i - 1] || tickTimeUs[i] !== tickTimeUs[i - 1]) bursts++;
+}
+const byActivity = [...perSymbol].sort((a, b) => b - a);
+const perSecond = (ticks: number | undefined) => ((ticks ?? 0) * 1000) / SPAN_MS;
+printTable(`Feed (--feed ${feed}; --feed zipf|uniform, --rate ticks per event-time second)`, [
+  {
+    ticks: tickCount,
+    symbols: symbolCount,
+    'event span s': SPAN_MS / 1000,
+    'ticks/s all': perSecond(tickCount),
+    'ticks/s busiest': perSecond(byActivity[0]),
+    'ticks/s median': perSecond(byActivity[symbolCount >> 1]),
+    'ticks/s quietest': perSecond(byActivity[symbolCount - 1]),
+    'ticks/burst': tickCount / bursts,
+  },
+]);
 
 // 10 rules per symbol: 8 price levels around the start price, 2 RSI rules on 1m.
 const rules: AlertRuleInput[] = [];
@@ -109,18 +188,24 @@ const finals = {
   volume: [] as number[],
   openTime: [] as number[],
 };
-const seriesIds = new Map<string, number>();
+/** symbol → interval → series id, without building a key string per bar (the sink should cost little) */
+const seriesIds = new Map<string, Map<string, number>>();
+let seriesCount = 0;
 const counts = { bars: 0, finalBars: 0, indicators: 0, alerts: 0, late: 0 };
 const output: EngineOutput = {
   bar(bar) {
     counts.bars++;
     if (!bar.final) return;
     counts.finalBars++;
-    const key = `${bar.symbol}/${bar.interval}`;
-    let id = seriesIds.get(key);
+    let byInterval = seriesIds.get(bar.symbol);
+    if (!byInterval) {
+      byInterval = new Map();
+      seriesIds.set(bar.symbol, byInterval);
+    }
+    let id = byInterval.get(bar.interval);
     if (id === undefined) {
-      id = seriesIds.size;
-      seriesIds.set(key, id);
+      id = seriesCount++;
+      byInterval.set(bar.interval, id);
     }
     finals.series.push(id);
     finals.open.push(bar.open);
@@ -153,7 +238,8 @@ const engine = new MarketEngine(
 
 const before = process.memoryUsage();
 const cpuBefore = process.cpuUsage();
-const { result: engineSeconds, gcMs } = await measureGc(() => {
+// Async so that GC entries, delivered on a later timer turn, reach measureGc's observer before it stops.
+const { result: engineSeconds, gcMs } = await measureGc(async () => {
   const started = process.hrtime.bigint();
   for (let i = 0; i < tickCount; i++) {
     const s = tickSymbol[i] ?? 0;
@@ -165,12 +251,14 @@ const { result: engineSeconds, gcMs } = await measureGc(() => {
       timeUs: tickTimeUs[i] ?? 0,
       price: tickPrice[i] ?? 0,
       size: tickSize[i] ?? 0,
-      aggressor: (i & 1) === 0 ? 'buy' : 'sell',
+      aggressor: tickBuy[i] === 1 ? 'buy' : 'sell',
     };
     engine.add(tick);
   }
   engine.flush();
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return seconds;
 });
 const after = process.memoryUsage();
 const cpu = process.cpuUsage(cpuBefore);
@@ -185,6 +273,7 @@ printTable(
       seconds: engineSeconds,
       'CPU s': cpuSeconds,
       'ticks/CPU-s': Math.round(tickCount / cpuSeconds),
+      'CPU ns/tick': Math.round((cpuSeconds * 1e9) / tickCount),
       'bar updates': counts.bars,
       'final bars': counts.finalBars,
       'indicator values': counts.indicators,
@@ -232,7 +321,7 @@ const theirs = (): Runner => {
 };
 
 const indicatorWorkload = (make: () => Runner) => {
-  const runners: Runner[] = Array.from({ length: seriesIds.size }, make);
+  const runners: Runner[] = Array.from({ length: seriesCount }, make);
   const bar = { open: 0, high: 0, low: 0, close: 0, volume: 0, openTime: 0 };
   const started = process.hrtime.bigint();
   for (let i = 0; i < finals.series.length; i++) {
