@@ -1,22 +1,15 @@
 import type { AlertEvent } from '../../../schemas/alert-event.js';
-import { isNexuralError } from '../../../schemas/errors.js';
-import type {
-  LogRecord,
-  OutgoingRecord,
-  RecordBatch,
-  TransactionalProducer,
-} from '../../../schemas/ports/stream-log.js';
+import type { LogRecord, RecordBatch, TransactionalProducer } from '../../../schemas/ports/stream-log.js';
 import type { RuleChange } from './alert-rules-table.js';
-import { checkpointRecords, inSends } from './checkpoint-chunks.js';
-import { type DerivedSerdes, encodeOutputs } from './encode-outputs.js';
-import type { BatchOutputs } from './output-collector.js';
-import { encodeProgress, type PartitionCheckpoint, progressKey } from './partition-checkpoint.js';
+import type { DerivedSerdes } from './encode-outputs.js';
+import type { PartitionCheckpoint } from './partition-checkpoint.js';
+import { PartitionCommitter } from './partition-committer.js';
 import type { PartitionTask } from './partition-task.js';
 import type { ProcessorConfig } from './processor-config.js';
 import type { ProcessorStats } from './processor-stats.js';
 
-/** Below Kafka's default `message.max.bytes` (1 MiB), which bounds each partition's record batch in a send. */
-const MAX_SEND_BYTES = 512 * 1024;
+/** Processed-but-uncommitted input records at which a batch waits for the transaction in flight. */
+const MAX_UNCOMMITTED_RECORDS = 200_000;
 
 /** What every owned partition shares with its processor. */
 export interface PartitionContext {
@@ -30,6 +23,8 @@ export interface PartitionContext {
   readonly rules: () => ReadonlyMap<string, unknown>;
   /** hands alerts to the fan-out, in order, after their transaction committed */
   readonly publish: (alerts: readonly AlertEvent[]) => void;
+  /** a commit failed: the processor stops */
+  readonly fail: (error: Error) => void;
 }
 
 export interface Resume {
@@ -42,19 +37,19 @@ export interface Resume {
 }
 
 /**
- * An input partition this processor owns: its task, its transactional producer (one id per partition, so
- * whoever owns it next fences this one), and the consume-transform-produce loop: every live batch's
- * outputs, its progress (and, every so often, the partition's checkpoint) and its consumed offset are
- * committed in one transaction.
+ * An input partition this processor owns: its task, and the consume-transform-produce loop over it. Each
+ * live batch is processed at once; its outputs, progress (and every so often the partition's checkpoint)
+ * and consumed offset are committed in a transaction by the partition's committer, whose transactional id
+ * is the partition's, so whoever owns the partition next fences this one.
  */
 export class OwnedPartition {
-  fenced = false;
   lag = 0;
+  private readonly committer: PartitionCommitter;
   private readonly pendingRules: RuleChange[] = [];
-  private live: boolean;
+  private live = false;
   private nextOffset: bigint | null;
   private readonly silentUntil: bigint;
-  private checkpointOffset: string | null;
+  private checkpointTaken: boolean;
   private recordsSinceCheckpoint = 0;
   private lastCheckpointAt: number;
   private lastInputAt: number;
@@ -63,15 +58,20 @@ export class OwnedPartition {
   constructor(
     private readonly context: PartitionContext,
     readonly task: PartitionTask,
-    private readonly producer: TransactionalProducer,
+    producer: TransactionalProducer,
     resume: Resume,
   ) {
+    this.committer = new PartitionCommitter(context, task.source, producer, resume.checkpointOffset);
     this.nextOffset = resume.nextOffset;
     this.silentUntil = resume.silentUntil;
-    this.checkpointOffset = resume.checkpointOffset;
-    this.live = false;
+    this.checkpointTaken = resume.checkpointOffset !== null;
     this.lastCheckpointAt = context.now();
     this.lastInputAt = context.now();
+  }
+
+  /** Another owner took the partition over: drop it. */
+  get fenced(): boolean {
+    return this.committer.fenced;
   }
 
   /** A rule change, applied before the next live batch (and checkpointed with it). */
@@ -79,8 +79,8 @@ export class OwnedPartition {
     if (this.live) this.pendingRules.push(change);
   }
 
-  /** Runs partition work one piece at a time (batches and wall-clock finalisation share the producer). */
-  exclusive(work: () => Promise<void>): Promise<void> {
+  /** Batches and wall-clock finalisation run one at a time: they share the task. */
+  private exclusive(work: () => Promise<void>): Promise<void> {
     const run = this.queue.then(work);
     this.queue = run.catch(() => {});
     return run;
@@ -98,18 +98,28 @@ export class OwnedPartition {
       this.task.advanceWatermark(now - idleMs);
       const outputs = this.task.take();
       if (outputs.bars.length === 0 && outputs.indicators.length === 0 && outputs.alerts.length === 0) return;
-      // not a function of the records: checkpoint it with its outputs, so a restart continues from here
+      // not a function of the records: checkpoint the state after it, so a restart continues from there
       const offset = String(this.nextOffset);
-      await this.commit(outputs, this.task.checkpoint(offset), offset, null);
+      const checkpoint = this.takeCheckpoint(offset);
+      this.committer.enqueue({ outputs, checkpoint, nextOffset: offset, stateTime: now, inputRecords: 0 });
     });
   }
 
+  /** Waits for the batch being handled and for every commit of what was handled. */
+  async settle(): Promise<void> {
+    await this.queue;
+    await this.committer.settled();
+  }
+
+  /** Settles, then lets the producer go. */
   async close(): Promise<void> {
     await this.queue;
-    await this.producer.close().catch(() => {});
+    await this.committer.close();
   }
 
   private async handleBatch(batch: RecordBatch): Promise<void> {
+    const failure = this.committer.failed;
+    if (failure !== null) throw failure;
     if (this.fenced) return;
     this.lastInputAt = this.context.now();
     const next = this.nextOffset;
@@ -119,20 +129,18 @@ export class OwnedPartition {
     this.lag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
     let split = 0;
     while (split < records.length && BigInt((records[split] as LogRecord).offset) < this.silentUntil) split++;
-    let republish: readonly AlertEvent[] = [];
     if (split > 0) {
       this.task.silent = true;
       this.task.process(split === records.length ? records : records.slice(0, split));
-      republish = this.task.take().alerts;
+      // committed before the restart; their alerts may not have reached the fan-out (it drops repeats)
+      const republish = this.task.take().alerts;
+      if (republish.length > 0) this.context.publish(republish);
       this.context.stats.silentRecords += split;
       this.nextOffset = BigInt((records[split - 1] as LogRecord).offset) + 1n;
     }
     const live = split === 0 ? records : records.slice(split);
     const first = live[0];
-    if (first === undefined) {
-      if (republish.length > 0) this.context.publish(republish);
-      return;
-    }
+    if (first === undefined) return;
     const stats = this.context.stats;
     const started = performance.now();
     const checkpoint = this.prepareLive(first.offset);
@@ -141,18 +149,16 @@ export class OwnedPartition {
     stats.processMs += performance.now() - started;
     stats.records += live.length;
     stats.ticks += counts.ticks;
-    try {
-      await this.commit(outputs, checkpoint, String(BigInt(last.offset) + 1n), last);
-    } catch (error) {
-      if (isNexuralError(error) && error.code === 'NXR_FENCED') {
-        this.fenced = true;
-        return;
-      }
-      throw error;
-    }
     this.recordsSinceCheckpoint += live.length;
-    if (republish.length > 0) this.context.publish(republish);
-    if (outputs.alerts.length > 0) this.context.publish(outputs.alerts);
+    this.nextOffset = BigInt(last.offset) + 1n;
+    this.committer.enqueue({
+      outputs,
+      checkpoint,
+      nextOffset: String(this.nextOffset),
+      stateTime: last.timestamp,
+      inputRecords: live.length,
+    });
+    if (this.committer.backlog >= MAX_UNCOMMITTED_RECORDS) await this.committer.settled();
   }
 
   /** Going live (or staying live): apply rule changes, decide whether this batch carries a checkpoint. */
@@ -172,60 +178,20 @@ export class OwnedPartition {
     const { snapshotEveryRecords, snapshotEveryMs } = this.context.config;
     const due =
       force ||
-      this.checkpointOffset === null ||
+      !this.checkpointTaken ||
       this.recordsSinceCheckpoint >= snapshotEveryRecords ||
       this.context.now() - this.lastCheckpointAt >= snapshotEveryMs;
-    // captured BEFORE the batch: a restart then always re-processes (silently) at least the last committed
+    // taken BEFORE the batch: a restart then always re-processes (silently) at least the last committed
     // batch, and re-publishes its alerts to the fan-out in case the crash came between commit and publish
-    return due ? this.task.checkpoint(firstOffset) : null;
+    return due ? this.takeCheckpoint(firstOffset) : null;
   }
 
-  private async commit(
-    outputs: BatchOutputs,
-    checkpoint: PartitionCheckpoint | null,
-    nextOffset: string,
-    last: LogRecord | null,
-  ): Promise<void> {
-    const { topic, partition } = this.task.source;
-    const { stateTopic, serdes, groupId, stats } = this.context;
-    const encoding = performance.now();
-    const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
-    const stateTime = last?.timestamp ?? this.context.now();
-    if (checkpoint !== null) records.push(...checkpointRecords(stateTopic, checkpoint, stateTime));
-    const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
-    records.push({
-      topic: stateTopic,
-      key: progressKey(this.task.source),
-      value: encodeProgress({ version: 1, nextOffset, checkpointOffset }),
-      partition,
-      timestamp: stateTime,
-    });
-    const committing = performance.now();
-    stats.encodeMs += committing - encoding;
-    const transaction = await this.producer.transaction();
-    try {
-      for (const send of inSends(records, MAX_SEND_BYTES)) await transaction.send(send);
-      await transaction.sendOffsets(groupId, [{ topic, partition, offset: nextOffset }]);
-      await transaction.commit();
-    } catch (error) {
-      await transaction.abort().catch(() => {});
-      throw error;
-    }
-    stats.commitMs += performance.now() - committing;
-    this.nextOffset = BigInt(nextOffset);
-    if (checkpoint !== null) {
-      this.checkpointOffset = checkpoint.nextOffset;
-      this.recordsSinceCheckpoint = 0;
-      this.lastCheckpointAt = this.context.now();
-      stats.checkpoints++;
-    }
-    stats.transactions++;
-    stats.bars += outputs.bars.length;
-    let finals = 0;
-    for (const bar of outputs.bars) if (bar.value.final) finals++;
-    stats.finalBars += finals;
-    stats.indicators += outputs.indicators.length;
-    stats.alerts += outputs.alerts.length;
-    stats.deadLetters += outputs.deadLetters.length;
+  private takeCheckpoint(nextOffset: string): PartitionCheckpoint | null {
+    const checkpoint = this.task.checkpoint(nextOffset);
+    if (checkpoint === null) return null;
+    this.checkpointTaken = true;
+    this.recordsSinceCheckpoint = 0;
+    this.lastCheckpointAt = this.context.now();
+    return checkpoint;
   }
 }

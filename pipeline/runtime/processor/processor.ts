@@ -95,6 +95,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     });
   };
 
+  const fail = (error: Error) => {
+    if (state === 'closing' || state === 'closed' || state === 'failed') return;
+    state = 'failed';
+    deps.onError?.(error);
+  };
+
   const context: PartitionContext = {
     groupId: config.groupId,
     stateTopic: topics.processorState,
@@ -104,12 +110,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     now,
     rules: () => rules.current,
     publish,
-  };
-
-  const fail = (error: Error) => {
-    if (state === 'closing' || state === 'closed') return;
-    state = 'failed';
-    deps.onError?.(error);
+    fail,
   };
 
   const onTableRecord = (record: LogRecord) => {
@@ -243,6 +244,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (state === 'closed' || state === 'closing') return;
       state = 'closing';
       if (idleTimer !== null) clearInterval(idleTimer);
+      // stop intake and commit what was processed while still in the group, then leave it
+      consumer?.pause(consumer.assignment());
+      await Promise.all([...owned.values()].map((part) => part.settle()));
       await consumer?.close();
       await Promise.all([...owned.keys()].map(drop));
       await tables?.close();

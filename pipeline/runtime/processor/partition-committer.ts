@@ -1,0 +1,165 @@
+import type { AlertEvent } from '../../../schemas/alert-event.js';
+import { isNexuralError } from '../../../schemas/errors.js';
+import type {
+  OutgoingRecord,
+  TopicPartition,
+  TransactionalProducer,
+} from '../../../schemas/ports/stream-log.js';
+import { checkpointRecords, inSends } from './checkpoint-chunks.js';
+import { type DerivedSerdes, encodeOutputs } from './encode-outputs.js';
+import type { BatchOutputs } from './output-collector.js';
+import { encodeProgress, type PartitionCheckpoint, progressKey } from './partition-checkpoint.js';
+import type { ProcessorStats } from './processor-stats.js';
+
+/** Below Kafka's default `message.max.bytes` (1 MiB), which bounds each partition's record batch in a send. */
+const MAX_SEND_BYTES = 512 * 1024;
+
+/** Processed input not yet committed: the outputs up to `nextOffset`, maybe with a checkpoint. */
+export interface PendingWork {
+  readonly outputs: BatchOutputs;
+  /** a checkpoint at an offset at or before the first record of these outputs' input, if one was due */
+  readonly checkpoint: PartitionCheckpoint | null;
+  readonly nextOffset: string;
+  /** timestamp of the state records (the last input record's, so nothing is dated in the future) */
+  readonly stateTime: number;
+  readonly inputRecords: number;
+}
+
+export interface CommitterContext {
+  readonly groupId: string;
+  readonly stateTopic: string;
+  readonly serdes: DerivedSerdes;
+  readonly stats: ProcessorStats;
+  readonly publish: (alerts: readonly AlertEvent[]) => void;
+  /** committing failed (not fenced): the processor must stop; whatever was not committed is redone */
+  readonly fail: (error: Error) => void;
+}
+
+const merge = (into: BatchOutputs, from: BatchOutputs) => {
+  for (const bar of from.bars) into.bars.push(bar);
+  for (const value of from.indicators) into.indicators.push(value);
+  for (const event of from.alerts) into.alerts.push(event);
+  for (const letter of from.deadLetters) into.deadLetters.push(letter);
+};
+
+/**
+ * Commits a partition's processed work in transactions, one at a time, off the batch path: while one
+ * transaction is in flight the engine goes on with the next batches, and everything processed meanwhile
+ * goes into the next transaction (group commit). A transaction's cost (several round trips and the broker
+ * writing commit markers) is then paid once per interval rather than once per batch, and a slow commit
+ * grows the next transaction instead of the lag. Each transaction holds its outputs, a progress record,
+ * the latest checkpoint taken since the previous one, and the consumed offset.
+ */
+export class PartitionCommitter {
+  private pending: PendingWork | null = null;
+  private inFlight: Promise<void> | null = null;
+  private failure: Error | null = null;
+  private fencedOff = false;
+
+  constructor(
+    private readonly context: CommitterContext,
+    private readonly source: TopicPartition,
+    private readonly producer: TransactionalProducer,
+    /** offset of the checkpoint committed last (progress records point at it until a newer one commits) */
+    private checkpointOffset: string | null,
+  ) {}
+
+  get fenced(): boolean {
+    return this.fencedOff;
+  }
+
+  /** The error that stopped committing (the processor must stop), if any. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /** Input records processed but not committed yet. */
+  get backlog(): number {
+    return this.pending?.inputRecords ?? 0;
+  }
+
+  enqueue(work: PendingWork): void {
+    const pending = this.pending;
+    if (pending === null) {
+      this.pending = { ...work, outputs: { ...work.outputs } };
+    } else {
+      merge(pending.outputs, work.outputs);
+      this.pending = {
+        outputs: pending.outputs,
+        // the later checkpoint is as valid (its outputs before it commit in this same transaction) and
+        // leaves less to re-process after a restart
+        checkpoint: work.checkpoint ?? pending.checkpoint,
+        nextOffset: work.nextOffset,
+        stateTime: work.stateTime,
+        inputRecords: pending.inputRecords + work.inputRecords,
+      };
+    }
+    this.inFlight ??= this.drain();
+  }
+
+  /** Resolves once everything enqueued so far is committed (or committing stopped). */
+  async settled(): Promise<void> {
+    while (this.inFlight !== null) await this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    await this.settled();
+    await this.producer.close().catch(() => {});
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending !== null && !this.fencedOff && this.failure === null) {
+        const work = this.pending;
+        this.pending = null;
+        await this.commit(work);
+        if (work.outputs.alerts.length > 0) this.context.publish(work.outputs.alerts);
+      }
+    } catch (error) {
+      if (isNexuralError(error) && error.code === 'NXR_FENCED') this.fencedOff = true;
+      else {
+        this.failure = error instanceof Error ? error : new Error(String(error));
+        this.context.fail(this.failure);
+      }
+    } finally {
+      this.inFlight = null;
+    }
+  }
+
+  private async commit(work: PendingWork): Promise<void> {
+    const { topic, partition } = this.source;
+    const { stateTopic, serdes, groupId, stats } = this.context;
+    const { outputs, checkpoint, nextOffset, stateTime } = work;
+    const encoding = performance.now();
+    const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
+    if (checkpoint !== null) records.push(...checkpointRecords(stateTopic, checkpoint, stateTime));
+    const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
+    records.push({
+      topic: stateTopic,
+      key: progressKey(this.source),
+      value: encodeProgress({ version: 1, nextOffset, checkpointOffset }),
+      partition,
+      timestamp: stateTime,
+    });
+    const committing = performance.now();
+    stats.encodeMs += committing - encoding;
+    const transaction = await this.producer.transaction();
+    try {
+      for (const send of inSends(records, MAX_SEND_BYTES)) await transaction.send(send);
+      await transaction.sendOffsets(groupId, [{ topic, partition, offset: nextOffset }]);
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => {});
+      throw error;
+    }
+    stats.commitMs += performance.now() - committing;
+    this.checkpointOffset = checkpointOffset;
+    if (checkpoint !== null) stats.checkpoints++;
+    stats.transactions++;
+    stats.bars += outputs.bars.length;
+    for (const bar of outputs.bars) if (bar.value.final) stats.finalBars++;
+    stats.indicators += outputs.indicators.length;
+    stats.alerts += outputs.alerts.length;
+    stats.deadLetters += outputs.deadLetters.length;
+  }
+}
