@@ -9,6 +9,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
+          // Some unit tests run real data through PGlite or child processes; a loaded 2-core machine needs room.
+          testTimeout: 30_000,
           exclude: ['node_modules/**', 'dist/**', '.stack/**'],
         },
       },
