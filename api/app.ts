@@ -76,7 +76,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(alertRoutes, { store: deps.store });
       await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
       await v1.register(keyRoutes, { accounts: deps.accounts });
-      await v1.register(replayRoutes, { extras: deps.extras });
+      await v1.register(replayRoutes, { replays: deps.replays });
       await v1.register(liveRoutes, {
         live: deps.live,
         fanout: deps.fanout,

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { AccountRepository } from '../schemas/ports/accounts.js';
 import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
-import type { MarketExtrasReader } from '../schemas/ports/market-extras.js';
+import type { MarketExtrasReader, ReplayRunReader } from '../schemas/ports/market-extras.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
 import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
 
@@ -49,6 +49,7 @@ export interface ApiDeps {
   readonly store: ApiStore;
   readonly accounts: AccountRepository;
   readonly extras: MarketExtrasReader;
+  readonly replays: ReplayRunReader;
   readonly fanout: AlertFanout;
   /** live bars and indicators; null = the live channels answer NXR_SERVICE_UNAVAILABLE */
   readonly live: LiveMarketFeed | null;

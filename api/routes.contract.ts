@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndicator } from '../pipeline/indicators/registry.js';
+import {
+  ensureCatalog,
+  type RunManifest,
+  runKey,
+  writeCatalog,
+} from '../pipeline/ingest/replay/run-catalog.js';
 import { collect, until } from '../pipeline/runtime/log/stream-log-test-kit.js';
 import { binanceKlines, binanceQuotes, binanceUsKlines } from '../pipeline/store/market-data-fixtures.js';
 import type { AlertEvent } from '../schemas/alert-event.js';
@@ -20,7 +26,30 @@ const usBars = binanceUsKlines('BTCUSDT').slice(0, 300);
 const lastQuote = binanceQuotes().at(-1);
 const series = { venue: 'binance-um', symbol: 'BTCUSDT', interval: '1m' } as const;
 const seriesPath = '/v1/markets/binance-um/BTCUSDT';
-const klineRange = `from=${Date.UTC(2024, 7, 8, 23, 40)}&to=${Date.UTC(2024, 7, 9, 0, 10)}`;
+const klineFrom = Date.UTC(2024, 7, 8, 23, 40);
+const klineRange = `from=${klineFrom}&to=${Date.UTC(2024, 7, 9, 0, 10)}`;
+
+/** A finished replay of the 21,313 USDⓈ-M trades as `nexural replay` records it in the run catalog. */
+const replayManifest = (run: string, createdAt: string): RunManifest => ({
+  run,
+  status: 'done',
+  createdAt,
+  finishedAt: createdAt,
+  request: { from: '2024-08-08T23:40:00Z', to: null, symbols: [], speed: 'max' },
+  range: {
+    topic: 'nexural.trades.raw',
+    partitions: [{ partition: 0, start: '0', end: '21313' }],
+    fromUs: klineFrom * 1000,
+    toUs: null,
+  },
+  slice: 'nexural.replay.slice.test',
+  rules: 'nexural.replay.rules.test',
+  engine: {},
+  copied: 21_313,
+  counts: { ticks: 21_313, bars: 20, finalBars: 6, indicators: 10, alerts: 1, deadLetters: 0 },
+  durationMs: 900,
+  error: null,
+});
 
 // TA-Lib's RSI(14) over the same 300 Binance.US bars (pipeline/indicators/fixtures/talib-rsi.json).
 const talibRsi = (
@@ -307,9 +336,27 @@ export function describeApiRoutes(databaseName: string, database: TestDatabaseFa
       expect((await get('/v1/symbols', session.token)).statusCode).toBe(401);
     });
 
-    it('lists replay runs newest first', async () => {
-      const empty = (await get('/v1/replays')).json();
-      expect(empty).toEqual({ items: [], nextCursor: null });
+    it('lists replay runs from the run catalog, newest first, one page at a time', async () => {
+      expect((await get('/v1/replays')).json()).toEqual({ items: [], nextCursor: null });
+      await ensureCatalog(harness.log);
+      for (const [run, createdAt] of [
+        ['aug-8-close', '2026-11-20T10:00:00.000Z'],
+        ['aug-8-open', '2026-11-21T10:00:00.000Z'],
+      ] as const) {
+        await writeCatalog(harness.log, runKey(run), replayManifest(run, createdAt));
+      }
+      const first = (await get('/v1/replays?limit=1')).json();
+      expect(first.items).toMatchObject([
+        {
+          namespace: 'aug-8-open',
+          status: 'succeeded',
+          recordsIn: 21_313,
+          recordsOut: 31,
+          fromTime: klineFrom,
+        },
+      ]);
+      const second = (await get(`/v1/replays?limit=1&cursor=${first.nextCursor}`)).json();
+      expect(second).toMatchObject({ items: [{ namespace: 'aug-8-close' }], nextCursor: null });
     });
 
     it('answers /health, /ready with every dependency, /metrics and the OpenAPI document without credentials', async () => {

@@ -14,6 +14,7 @@ import { barSerde, indicatorSerde, topics } from '../api/testing/api-harness.js'
 import { createInProcessFanout } from '../pipeline/fanout/in-process-fanout.js';
 import { openLiveMarketFeed } from '../pipeline/runtime/live-market-feed.js';
 import { createEmbeddedLog } from '../pipeline/runtime/log/embedded-log.js';
+import { catalogReplayRuns } from '../pipeline/runtime/replay-run-reader.js';
 import { createRulePublisher } from '../pipeline/runtime/rule-publisher.js';
 import { binanceUsKlines } from '../pipeline/store/market-data-fixtures.js';
 import { openPgliteStore } from '../pipeline/store/pglite-store.js';
@@ -79,6 +80,7 @@ async function serve(): Promise<void> {
     store,
     accounts,
     extras: sqlMarketExtras(sql),
+    replays: catalogReplayRuns(log),
     fanout: createInProcessFanout(),
     live,
     rules: createRulePublisher({ log, topic: topics.alertRules }),

@@ -130,16 +130,16 @@ export const computedIndicatorSchema = z.object({
 export { quoteTickSchema };
 
 export const replayRunSchema = z.object({
-  namespace: z.string(),
-  requestedBy: z.string().nullable(),
-  source: z.record(z.string(), z.unknown()),
-  fromTime: z.number().nullable(),
-  toTime: z.number().nullable(),
+  namespace: z.string().describe('run name = namespace of its derived topics'),
   status: z.enum(['running', 'succeeded', 'failed', 'cancelled']),
-  recordsIn: z.number(),
-  recordsOut: z.number(),
-  startedAt: z.number(),
+  source: z.record(z.string(), z.unknown()).describe('what was asked and the raw-topic range it resolved to'),
+  fromTime: z.number().nullable().describe('first event time replayed, ms'),
+  toTime: z.number().nullable().describe('end of the replayed event times (exclusive), ms'),
+  recordsIn: z.number().describe('input records read'),
+  recordsOut: z.number().describe('derived records written'),
+  startedAt: z.number().describe('wall clock, ms'),
   finishedAt: z.number().nullable(),
+  error: z.string().nullable(),
 });
 export const replayRunPageSchema = pageOf(replayRunSchema);
 

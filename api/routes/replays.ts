@@ -1,14 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { errorEnvelopeSchema, pageQuerySchema, replayRunPageSchema } from '../../schemas/api.js';
-import type { MarketExtrasReader } from '../../schemas/ports/market-extras.js';
+import type { ReplayRunReader } from '../../schemas/ports/market-extras.js';
 
 const DEFAULT_LIMIT = 100;
 
 /** Replay runs, newest first (runs are shared market history, like bars, not user data). */
 export async function replayRoutes(
   app: FastifyInstance,
-  options: { readonly extras: MarketExtrasReader },
+  options: { readonly replays: ReplayRunReader },
 ): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/replays',
@@ -21,7 +21,7 @@ export async function replayRoutes(
       },
     },
     async (request) => {
-      const page = await options.extras.replayRuns({
+      const page = await options.replays.replayRuns({
         limit: request.query.limit ?? DEFAULT_LIMIT,
         cursor: request.query.cursor ?? null,
       });

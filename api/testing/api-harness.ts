@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createInProcessFanout } from '../../pipeline/fanout/in-process-fanout.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
+import { catalogReplayRuns } from '../../pipeline/runtime/replay-run-reader.js';
 import { createRulePublisher } from '../../pipeline/runtime/rule-publisher.js';
 import { createJsonSerde } from '../../pipeline/runtime/serdes/record-serde.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
@@ -86,6 +87,7 @@ export async function openApiHarness(
     store,
     accounts,
     extras: sqlMarketExtras(sql),
+    replays: catalogReplayRuns(log),
     fanout,
     live,
     rules,

@@ -15,6 +15,7 @@ import type { PipelineMetric } from '../../api/deps.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
 import type { ProcessorStats } from '../../pipeline/runtime/processor/processor-stats.js';
+import { catalogReplayRuns } from '../../pipeline/runtime/replay-run-reader.js';
 import { createRulePublisher } from '../../pipeline/runtime/rule-publisher.js';
 import { buildPipeline, type Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { demoRules, produceDemoTrades } from '../../pipeline/runtime/wiring/demo-producer.js';
@@ -182,6 +183,7 @@ export async function startServer(
       store,
       accounts,
       extras: sqlMarketExtras(sql),
+      replays: catalogReplayRuns(log),
       fanout: pipeline.fanout,
       live,
       rules,

@@ -1,19 +1,29 @@
 import type { QuoteTick } from '../tick.js';
 import type { Page, SymbolRef } from './store.js';
 
-/** One replay run (sql/0003 `replay_runs`): the pipeline reading history into its own namespace. */
+/** Reads the API serves that the store port does not offer (yet): the latest quote. */
+export interface MarketExtrasReader {
+  latestQuote(symbol: SymbolRef): Promise<QuoteTick | null>;
+}
+
+/** One replay run: the pipeline re-reading a range of raw trades into a namespace of its own. */
 export interface ReplayRun {
+  /** run name = namespace of its derived topics (`topicNames(namespace)`) */
   readonly namespace: string;
-  readonly requestedBy: string | null;
+  readonly status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** what was asked and the raw-topic range it resolved to */
   readonly source: Readonly<Record<string, unknown>>;
-  /** ms since epoch, null when open */
+  /** first and last (exclusive) event time replayed, ms; null when open-ended */
   readonly fromTime: number | null;
   readonly toTime: number | null;
-  readonly status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  /** input records read */
   readonly recordsIn: number;
+  /** derived records written (bars, indicator values, alerts, dead letters) */
   readonly recordsOut: number;
+  /** wall clock, ms since epoch */
   readonly startedAt: number;
   readonly finishedAt: number | null;
+  readonly error: string | null;
 }
 
 /** Newest first; `cursor` is the previous page's `nextCursor`. */
@@ -22,8 +32,6 @@ export interface ReplayRunQuery {
   readonly cursor?: string | null;
 }
 
-/** Reads the API serves that the store port does not offer (yet): the latest quote and replay runs. */
-export interface MarketExtrasReader {
-  latestQuote(symbol: SymbolRef): Promise<QuoteTick | null>;
+export interface ReplayRunReader {
   replayRuns(query: ReplayRunQuery): Promise<Page<ReplayRun>>;
 }
