@@ -232,6 +232,19 @@ export class ConditionIndex {
   }
 
   /**
+   * False when `collect` would find no rule holding for this move, decided without visiting a rule: no rules,
+   * or crossing/channel-edge rules only and no edge between the two values. Other operators can hold on any
+   * value, so they answer true.
+   */
+  mayHold(previous: number, current: number): boolean {
+    const present = this.#present;
+    if (present === 0) return false;
+    if (present !== EDGES) return true;
+    if (!(previous < current || previous > current)) return false;
+    return this.#edges.hasKeyBetween(Math.min(previous, current), Math.max(previous, current));
+  }
+
+  /**
    * Appends to the collector the rules whose condition holds for `current`, coming from `previous` (NaN when
    * the series has no previous value: numbers only, so hot fields hold unboxed doubles).
    */

@@ -263,6 +263,41 @@ export class AlertEngine {
     return events;
   }
 
+  /**
+   * The quiet case of `evaluate` for an intrabar point (a trade's price, or an indicator output on a forming
+   * bar), decided without the point: when no rule expires by `time` and no intrabar rule can hold on the move
+   * to `value`, records `value` as the series' last value, exactly as `evaluate` would, and returns true
+   * (`evaluate` would have returned no event). Otherwise changes nothing and returns false: evaluate the
+   * point. Lets a caller skip building points for the vast majority of trades, which cross nothing.
+   */
+  passQuietly(
+    venue: string,
+    symbol: string,
+    interval: string,
+    series: string,
+    value: number,
+    time: number,
+  ): boolean {
+    const group = this.#groups.get(series)?.get(interval);
+    if (!group) {
+      this.stats.points++;
+      return true;
+    }
+    const own = group.books.get(symbol);
+    const wildcard = group.wildcard;
+    if (!own && !wildcard) {
+      this.stats.points++;
+      return true;
+    }
+    if (!Number.isFinite(value) || own?.expiresBefore(time) || wildcard?.expiresBefore(time)) return false;
+    const state = this.#stateOf(group, venue, symbol);
+    const last = state.last;
+    if (own?.intrabar.mayHold(last, value) || wildcard?.intrabar.mayHold(last, value)) return false;
+    this.stats.points++;
+    state.last = value;
+    return true;
+  }
+
   #fire(hit: Hit, instanceKey: string, point: SeriesPoint, events: AlertEvent[]): void {
     const runtime = hit.runtime;
     if (runtime.stormGuardTrips(point.time)) {

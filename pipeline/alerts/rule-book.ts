@@ -96,6 +96,11 @@ export class RuleBook {
     (runtime.mode === 'close' ? this.close : this.intrabar).remove(runtime);
   }
 
+  /** Whether some rule's expiry (event time) is before `time`, as far as collectExpired is concerned. */
+  expiresBefore(time: number): boolean {
+    return time > this.#nextExpiry;
+  }
+
   /** Appends the rules whose expiry (event time) is before `time`; the caller stops them. */
   collectExpired(time: number, out: RuleRuntime[]): void {
     if (time <= this.#nextExpiry) return;

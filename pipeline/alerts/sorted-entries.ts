@@ -91,6 +91,16 @@ export class SortedEntries<Entry extends KeyedEntry> {
     }
   }
 
+  /** Whether some key lies between `low` and `high`, both inclusive: one binary search, no visit. */
+  hasKeyBetween(low: number, high: number): boolean {
+    const chunks = this.#chunks;
+    const chunkIndex = this.#firstChunkReaching(low, true);
+    const chunk = chunks[chunkIndex];
+    if (!chunk) return false;
+    const entry = chunk[firstReaching(chunk, low, true)];
+    return entry !== undefined && entry.key <= high;
+  }
+
   *[Symbol.iterator](): IterableIterator<Entry> {
     for (const chunk of this.#chunks) yield* chunk;
   }

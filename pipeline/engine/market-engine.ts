@@ -4,7 +4,7 @@ import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
 import { AlertEngine } from '../alerts/engine.js';
-import { type PointBar, PRICE_SERIES } from '../alerts/series-point.js';
+import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
@@ -153,22 +153,31 @@ export class MarketEngine {
 
     const tick = this.tick;
     const own = tick !== null && this.tickMs >= view.openTime && this.tickMs <= view.closeTime;
-    if (series.priceWanted && own && tick) {
-      this.evaluate(view, PRICE_SERIES, tick.price, pointBarOf(view), {
+    if (series.priceWanted && own && tick && !this.passesQuietly(view, PRICE_SERIES, tick.price)) {
+      this.evaluate(view, PRICE_SERIES, tick.price, {
         kind: 'tick',
         tradeId: tick.tradeId,
         timeUs: tick.timeUs,
         price: tick.price,
       });
     }
-    const slots = series.slots;
+    // Forming bars update only the indicators rules watch; a final bar updates every one, in slot order.
+    const slots = view.final ? series.slots : series.watchedSlots;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
-      if (slot && (view.final || slot.watched.length > 0)) this.updateIndicator(series, slot, view);
+      if (slot) this.updateIndicator(series, slot, view);
     }
-    if (series.priceWanted && view.final) {
-      this.evaluate(view, PRICE_SERIES, view.close, pointBarOf(view), barTrigger(view));
-    }
+    if (series.priceWanted && view.final) this.evaluate(view, PRICE_SERIES, view.close, barTrigger(view));
+  }
+
+  /**
+   * A forming-bar point that no rule can fire on only moves its series on (see AlertEngine.passQuietly), so
+   * most trades build no point. Final points always go through `evaluate`: they also feed bar-close rules.
+   */
+  private passesQuietly(view: BarView, series: string, value: number): boolean {
+    if (view.final) return false;
+    const time = this.tick ? this.tickMs : view.closeTime;
+    return this.alerts.passQuietly(view.venue, view.symbol, view.interval, series, value, time);
   }
 
   private emitBar(series: SeriesState, view: BarView): void {
@@ -206,29 +215,25 @@ export class MarketEngine {
         this.position,
       );
     }
-    if (slot.watched.length === 0) return;
-    const bar = pointBarOf(view);
-    const trigger = barTrigger(view);
-    for (const { output, series: name } of slot.watched) {
+    const watched = slot.watched;
+    for (let i = 0; i < watched.length; i++) {
+      const { output, series: name } = watched[i] as IndicatorSlot['watched'][number];
       const value = outputs[output];
-      if (value !== undefined) this.evaluate(view, name, value, bar, trigger);
+      if (value !== undefined && !this.passesQuietly(view, name, value)) {
+        this.evaluate(view, name, value, barTrigger(view));
+      }
     }
   }
 
-  private evaluate(
-    view: BarView,
-    series: string,
-    value: number,
-    bar: PointBar,
-    trigger: Parameters<AlertEngine['evaluate']>[0]['trigger'],
-  ): void {
+  private evaluate(view: BarView, series: string, value: number, trigger: AlertTrigger): void {
     const events = this.alerts.evaluate({
       venue: view.venue,
       symbol: view.symbol,
       interval: view.interval,
       series,
       value,
-      bar,
+      // The view itself: the alert engine reads the bar during the call only, and events do not keep it.
+      bar: view,
       trigger,
       sourcePosition: this.position,
       time: this.tick ? this.tickMs : view.closeTime,
@@ -267,16 +272,5 @@ export class MarketEngine {
   }
 }
 
-const pointBarOf = (view: BarView): PointBar => ({
-  openTime: view.openTime,
-  final: view.final,
-  revision: view.revision,
-  open: view.open,
-  high: view.high,
-  low: view.low,
-  close: view.close,
-  volume: view.volume,
-});
-
-const barTrigger = (view: BarView) =>
+const barTrigger = (view: BarView): AlertTrigger =>
   ({ kind: 'bar', openTime: view.openTime, final: view.final, revision: view.revision }) as const;

@@ -24,6 +24,8 @@ export class SeriesState {
   version = -1;
   priceWanted = false;
   slots: IndicatorSlot[];
+  /** the slots some rule watches, in slot order: the only ones forming bars update */
+  watchedSlots: IndicatorSlot[] = [];
 
   constructor(
     readonly symbol: string,
@@ -58,5 +60,6 @@ export class SeriesState {
       kept.push({ spec, indicator: createIndicator(spec), seq: 0, emitted: false, watched });
     }
     this.slots = kept;
+    this.watchedSlots = kept.filter((slot) => slot.watched.length > 0);
   }
 }
