@@ -29,7 +29,10 @@ import { type Env, parseEnv } from '../../schemas/env.js';
 import type { Store } from '../../schemas/ports/store.js';
 
 export interface ServeOptions {
-  /** run the processor and the store sink in this process (always with the embedded log) */
+  /**
+   * start the processor and the store sink here; default: yes with the embedded log, unless `builtPipeline`
+   * is given (its owner starts it)
+   */
   readonly pipeline?: boolean;
   /** feed the bundled real Binance trades (looped) and the demo rules of user `demo` */
   readonly demo?: boolean;
@@ -125,7 +128,8 @@ export async function startServer(
       await closer().catch((error: unknown) => say(`close: ${String(error)}`));
   };
   try {
-    const runPipeline = options.pipeline ?? env.KAFKA_BROKERS === undefined;
+    const runPipeline =
+      options.pipeline ?? (options.builtPipeline === undefined && env.KAFKA_BROKERS === undefined);
     const pipeline =
       options.builtPipeline ??
       (await buildPipeline({
