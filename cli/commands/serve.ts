@@ -30,8 +30,8 @@ import type { Store } from '../../schemas/ports/store.js';
 
 export interface ServeOptions {
   /**
-   * start the processor and the store sink here; default: yes with the embedded log, unless `builtPipeline`
-   * is given (its owner starts it)
+   * run the store sink here, and the processor unless `builtPipeline` is given (its owner starts it);
+   * default: yes with the embedded log and no `builtPipeline`
    */
   readonly pipeline?: boolean;
   /** feed the bundled real Binance trades (looped) and the demo rules of user `demo` */
@@ -176,7 +176,7 @@ export async function startServer(
         () => writer.close(),
         () => sink.close(),
       );
-      await pipeline.processor.start();
+      if (!options.builtPipeline) await pipeline.processor.start();
     }
     const live = await openLiveMarketFeed({ log, bars: serdes.bars, indicators: serdes.indicators });
     closers.push(() => live.close());
