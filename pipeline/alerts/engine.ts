@@ -7,7 +7,7 @@ import { type Hit, HitCollector, type IndexStats } from './condition-index.js';
 import { firedEvent, stoppedEvent } from './events.js';
 import { RuleBook } from './rule-book.js';
 import { parseAlertRule, RuleRuntime, type RuleStatus, type StopReason } from './rule-runtime.js';
-import { PRICE_SERIES, type SeriesPoint } from './series-point.js';
+import { type IntrabarValue, PRICE_SERIES, type SeriesPoint } from './series-point.js';
 
 /** A series some active rule watches: compute it for `symbol` (or for every symbol when `*`). */
 export interface Subscription {
@@ -270,14 +270,8 @@ export class AlertEngine {
    * (`evaluate` would have returned no event). Otherwise changes nothing and returns false: evaluate the
    * point. Lets a caller skip building points for the vast majority of trades, which cross nothing.
    */
-  passQuietly(
-    venue: string,
-    symbol: string,
-    interval: string,
-    series: string,
-    value: number,
-    time: number,
-  ): boolean {
+  passQuietly(point: IntrabarValue): boolean {
+    const { series, interval, symbol, value, time } = point;
     const group = this.#groups.get(series)?.get(interval);
     if (!group) {
       this.stats.points++;
@@ -290,7 +284,7 @@ export class AlertEngine {
       return true;
     }
     if (!Number.isFinite(value) || own?.expiresBefore(time) || wildcard?.expiresBefore(time)) return false;
-    const state = this.#stateOf(group, venue, symbol);
+    const state = this.#stateOf(group, point.venue, symbol);
     const last = state.last;
     if (own?.intrabar.mayHold(last, value) || wildcard?.intrabar.mayHold(last, value)) return false;
     this.stats.points++;

@@ -26,8 +26,7 @@ const tradePoint = (value: number, time: number, tradeId: number): SeriesPoint =
   time,
 });
 
-const quietly = (engine: AlertEngine, point: SeriesPoint): boolean =>
-  engine.passQuietly(point.venue, point.symbol, point.interval, point.series, point.value, point.time);
+const quietly = (engine: AlertEngine, point: SeriesPoint): boolean => engine.passQuietly(point);
 
 describe('AlertEngine.passQuietly', () => {
   it('passes a trade that crosses no threshold and refuses one that crosses', () => {

@@ -46,6 +46,20 @@ export interface SeriesPoint {
   readonly time: number;
 }
 
+/**
+ * What decides whether an intrabar point can fire (`AlertEngine.passQuietly`). A caller reuses one mutable
+ * object for every point: V8 boxes a float passed as an argument, not one written to a field.
+ */
+export interface IntrabarValue {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly interval: string;
+  readonly series: string;
+  readonly value: number;
+  /** event time of the trigger, ms */
+  readonly time: number;
+}
+
 /** The series a rule's source names: `price`, or `rsi(14).value` for `{kind:'indicator', spec:'rsi(14)'}`. */
 export function seriesOf(source: AlertSource): string {
   return source.kind === 'price' ? PRICE_SERIES : `${source.spec}.${source.output}`;

@@ -4,7 +4,7 @@ import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
 import { AlertEngine } from '../alerts/engine.js';
-import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
+import { type AlertTrigger, type IntrabarValue, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
@@ -30,7 +30,8 @@ export class MarketEngine {
   private readonly alerts = new AlertEngine();
   private readonly configured: readonly { spec: string; outputs: readonly string[] }[];
   private readonly lookup = new SubscriptionLookup();
-  private readonly intervalIndex: ReadonlyMap<string, number>;
+  /** the configured interval labels, in config order: a scan of these few beats a Map lookup per bar */
+  private readonly intervals: readonly string[];
   /** venue → symbol → series per interval (in config order) */
   private readonly series = new Map<string, Map<string, SeriesState[]>>();
   private lastVenue = '';
@@ -39,6 +40,15 @@ export class MarketEngine {
   private tick: TradeTick | null = null;
   private tickMs = 0;
   private position: SourcePosition | null = null;
+  /** reused for every intrabar point (see IntrabarValue) */
+  private readonly probe: Mutable<IntrabarValue> = {
+    venue: '',
+    symbol: '',
+    interval: '',
+    series: '',
+    value: Number.NaN,
+    time: Number.NaN,
+  };
 
   constructor(
     config: EngineConfigInput,
@@ -54,7 +64,7 @@ export class MarketEngine {
       const { spec, outputs } = parseIndicatorSpec(text);
       return { spec, outputs };
     });
-    this.intervalIndex = new Map(this.config.bars.intervals.map((label, index) => [label, index]));
+    this.intervals = this.config.bars.intervals;
     this.aggregator = new BarAggregator(this.config.bars, {
       bar: (bar) => this.onBar(bar),
       late: (late) => this.onLate(late),
@@ -176,8 +186,14 @@ export class MarketEngine {
    */
   private passesQuietly(view: BarView, series: string, value: number): boolean {
     if (view.final) return false;
-    const time = this.tick ? this.tickMs : view.closeTime;
-    return this.alerts.passQuietly(view.venue, view.symbol, view.interval, series, value, time);
+    const probe = this.probe;
+    probe.venue = view.venue;
+    probe.symbol = view.symbol;
+    probe.interval = view.interval;
+    probe.series = series;
+    probe.value = value;
+    probe.time = this.tick ? this.tickMs : view.closeTime;
+    return this.alerts.passQuietly(probe);
   }
 
   private emitBar(series: SeriesState, view: BarView): void {
@@ -259,7 +275,7 @@ export class MarketEngine {
       this.lastSymbol = view.symbol;
       this.lastSeries = list;
     }
-    const series = this.lastSeries[this.intervalIndex.get(view.interval) ?? -1];
+    const series = this.lastSeries[this.intervals.indexOf(view.interval)];
     if (!series) throw new Error(`MarketEngine: bar of unconfigured interval ${view.interval}`);
     return series;
   }
@@ -271,6 +287,8 @@ export class MarketEngine {
     series.version = this.alerts.subscriptionVersion;
   }
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const barTrigger = (view: BarView): AlertTrigger =>
   ({ kind: 'bar', openTime: view.openTime, final: view.final, revision: view.revision }) as const;
