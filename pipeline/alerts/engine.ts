@@ -50,6 +50,29 @@ interface SeriesGroup {
   readonly states: Map<string, SeriesState>;
 }
 
+/** An IntrabarValue to reuse for every point of one venue:symbol series (see AlertEngine.intrabarProbe). */
+export interface IntrabarProbe extends IntrabarValue {
+  value: number;
+  time: number;
+}
+
+/** Remembers where passQuietly found its series, valid while the subscription version is the same. */
+class LinkedProbe implements IntrabarProbe {
+  value = Number.NaN;
+  time = Number.NaN;
+  version = -1;
+  group: SeriesGroup | undefined = undefined;
+  own: RuleBook | undefined = undefined;
+  state: SeriesState | undefined = undefined;
+
+  constructor(
+    readonly venue: string,
+    readonly symbol: string,
+    readonly interval: string,
+    readonly series: string,
+  ) {}
+}
+
 const NO_EVENTS: readonly AlertEvent[] = Object.freeze([]);
 const byRuleId = (a: { readonly id: string }, b: { readonly id: string }): number =>
   a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -271,25 +294,41 @@ export class AlertEngine {
    * point. Lets a caller skip building points for the vast majority of trades, which cross nothing.
    */
   passQuietly(point: IntrabarValue): boolean {
-    const { series, interval, symbol, value, time } = point;
-    const group = this.#groups.get(series)?.get(interval);
-    if (!group) {
+    const linked = point instanceof LinkedProbe ? point : null;
+    if (linked && linked.version !== this.#subscriptionVersion) {
+      // Books, groups and states are only created or dropped along with a version bump.
+      linked.group = this.#groups.get(linked.series)?.get(linked.interval);
+      linked.own = linked.group?.books.get(linked.symbol);
+      linked.state = undefined;
+      linked.version = this.#subscriptionVersion;
+    }
+    const group = linked ? linked.group : this.#groups.get(point.series)?.get(point.interval);
+    const own = linked ? linked.own : group?.books.get(point.symbol);
+    const wildcard = group ? group.wildcard : null;
+    if (!group || (!own && !wildcard)) {
       this.stats.points++;
       return true;
     }
-    const own = group.books.get(symbol);
-    const wildcard = group.wildcard;
-    if (!own && !wildcard) {
-      this.stats.points++;
-      return true;
-    }
+    const { value, time } = point;
     if (!Number.isFinite(value) || own?.expiresBefore(time) || wildcard?.expiresBefore(time)) return false;
-    const state = this.#stateOf(group, point.venue, symbol);
+    let state = linked?.state;
+    if (!state) {
+      state = this.#stateOf(group, point.venue, point.symbol);
+      if (linked) linked.state = state;
+    }
     const last = state.last;
     if (own?.intrabar.mayHold(last, value) || wildcard?.intrabar.mayHold(last, value)) return false;
     this.stats.points++;
     state.last = value;
     return true;
+  }
+
+  /**
+   * An IntrabarValue for one venue:symbol series, to fill and pass to passQuietly point after point: it
+   * remembers where the series' rules and state are, so a point costs no lookup until the rules change.
+   */
+  intrabarProbe(venue: string, symbol: string, interval: string, series: string): IntrabarProbe {
+    return new LinkedProbe(venue, symbol, interval, series);
   }
 
   #fire(hit: Hit, instanceKey: string, point: SeriesPoint, events: AlertEvent[]): void {

@@ -47,7 +47,7 @@ describe('AlertEngine.passQuietly', () => {
     expect(quietly(expiring, tradePoint(5, T0 + 11, 2))).toBe(false);
   });
 
-  it('leaves the same events, state and stats as evaluating every point (random rules and trades)', () => {
+  it('leaves the same events, state and stats as evaluating every point (random rules, trades, a rule change)', () => {
     const ruleArb = fc.record({
       operator: fc.constantFrom('crossing', 'crossing_up', 'crossing_down', 'entering_channel', 'less_than'),
       level: fc.integer({ min: 90, max: 110 }),
@@ -73,10 +73,21 @@ describe('AlertEngine.passQuietly', () => {
           );
           const everyPoint = new AlertEngine(rules);
           const quiet = new AlertEngine(rules);
+          const probe = quiet.intrabarProbe('binance', 'BTCUSDT', '1m', PRICE_SERIES);
+          const changeAt = prices.length >> 1;
           prices.forEach((price, index) => {
+            // Halfway, the first rule leaves and comes back: the probe must find the series afresh.
+            if (index === changeAt) {
+              for (const engine of [everyPoint, quiet]) engine.removeRule('r0');
+            }
+            if (index === changeAt + 1 && rules[0]) {
+              for (const engine of [everyPoint, quiet]) engine.upsertRule(rules[0]);
+            }
             const point = tradePoint(price, T0 + index * 7_000, index);
+            probe.value = point.value;
+            probe.time = point.time;
             const expected = everyPoint.evaluate(point);
-            const actual = quietly(quiet, point) ? [] : quiet.evaluate(point);
+            const actual = quiet.passQuietly(index % 3 === 0 ? point : probe) ? [] : quiet.evaluate(point);
             expect(actual).toEqual(expected);
           });
           expect(quiet.snapshot()).toEqual(everyPoint.snapshot());

@@ -154,21 +154,21 @@ export function restoreEngine(parts: EngineParts, snapshot: EngineSnapshot): voi
       bySymbol = new Map();
       parts.series.set(saved.venue, bySymbol);
     }
-    const where = `${saved.venue}:${saved.symbol}`;
     bySymbol.set(
       saved.symbol,
-      intervals.map((interval, i) => restoreSeries(saved.symbol, interval, saved.intervals[i], where)),
+      intervals.map((interval, i) => restoreSeries(saved.venue, saved.symbol, interval, saved.intervals[i])),
     );
   }
 }
 
 function restoreSeries(
+  venue: string,
   symbol: string,
   interval: string,
   saved: SeriesSnapshot | undefined,
-  where: string,
 ): SeriesState {
-  const state = new SeriesState(symbol, interval, []);
+  const where = `${venue}:${symbol}`;
+  const state = new SeriesState(venue, symbol, interval, []);
   if (!saved) return state;
   state.seq = saved.seq;
   state.currentOpenTime = saved.currentOpenTime ?? Number.NEGATIVE_INFINITY;

@@ -3,8 +3,8 @@ import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
-import { AlertEngine } from '../alerts/engine.js';
-import { type AlertTrigger, type IntrabarValue, PRICE_SERIES } from '../alerts/series-point.js';
+import { AlertEngine, type IntrabarProbe } from '../alerts/engine.js';
+import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
@@ -12,7 +12,7 @@ import { parseIndicatorSpec } from '../indicators/registry.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
 import { type EngineParts, type EngineSnapshot, restoreEngine, snapshotEngine } from './engine-snapshot.js';
-import { type IndicatorSlot, SeriesState } from './series-state.js';
+import { type IndicatorSlot, SeriesState, type WatchedOutput } from './series-state.js';
 import { SubscriptionLookup } from './subscription-lookup.js';
 
 /**
@@ -40,15 +40,6 @@ export class MarketEngine {
   private tick: TradeTick | null = null;
   private tickMs = 0;
   private position: SourcePosition | null = null;
-  /** reused for every intrabar point (see IntrabarValue) */
-  private readonly probe: Mutable<IntrabarValue> = {
-    venue: '',
-    symbol: '',
-    interval: '',
-    series: '',
-    value: Number.NaN,
-    time: Number.NaN,
-  };
 
   constructor(
     config: EngineConfigInput,
@@ -163,7 +154,8 @@ export class MarketEngine {
 
     const tick = this.tick;
     const own = tick !== null && this.tickMs >= view.openTime && this.tickMs <= view.closeTime;
-    if (series.priceWanted && own && tick && !this.passesQuietly(view, PRICE_SERIES, tick.price)) {
+    const priceProbe = series.priceProbe;
+    if (priceProbe && own && tick && !this.passesQuietly(view, priceProbe, tick.price)) {
       this.evaluate(view, PRICE_SERIES, tick.price, {
         kind: 'tick',
         tradeId: tick.tradeId,
@@ -184,13 +176,8 @@ export class MarketEngine {
    * A forming-bar point that no rule can fire on only moves its series on (see AlertEngine.passQuietly), so
    * most trades build no point. Final points always go through `evaluate`: they also feed bar-close rules.
    */
-  private passesQuietly(view: BarView, series: string, value: number): boolean {
+  private passesQuietly(view: BarView, probe: IntrabarProbe, value: number): boolean {
     if (view.final) return false;
-    const probe = this.probe;
-    probe.venue = view.venue;
-    probe.symbol = view.symbol;
-    probe.interval = view.interval;
-    probe.series = series;
     probe.value = value;
     probe.time = this.tick ? this.tickMs : view.closeTime;
     return this.alerts.passQuietly(probe);
@@ -233,9 +220,9 @@ export class MarketEngine {
     }
     const watched = slot.watched;
     for (let i = 0; i < watched.length; i++) {
-      const { output, series: name } = watched[i] as IndicatorSlot['watched'][number];
+      const { output, series: name, probe } = watched[i] as WatchedOutput;
       const value = outputs[output];
-      if (value !== undefined && !this.passesQuietly(view, name, value)) {
+      if (value !== undefined && !this.passesQuietly(view, probe, value)) {
         this.evaluate(view, name, value, barTrigger(view));
       }
     }
@@ -267,7 +254,7 @@ export class MarketEngine {
       let list = bySymbol.get(view.symbol);
       if (!list) {
         list = this.config.bars.intervals.map(
-          (interval) => new SeriesState(view.symbol, interval, this.configured),
+          (interval) => new SeriesState(view.venue, view.symbol, interval, this.configured),
         );
         bySymbol.set(view.symbol, list);
       }
@@ -283,12 +270,13 @@ export class MarketEngine {
   /** Re-reads which series the rules watch for this symbol/interval after a rule change. */
   private refresh(series: SeriesState): void {
     this.lookup.update(this.alerts);
-    series.applyWanted(this.lookup.wanted(series.symbol, series.interval));
+    const { venue, symbol, interval } = series;
+    series.applyWanted(this.lookup.wanted(symbol, interval), (name) =>
+      this.alerts.intrabarProbe(venue, symbol, interval, name),
+    );
     series.version = this.alerts.subscriptionVersion;
   }
 }
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const barTrigger = (view: BarView): AlertTrigger =>
   ({ kind: 'bar', openTime: view.openTime, final: view.final, revision: view.revision }) as const;

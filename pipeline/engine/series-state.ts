@@ -1,3 +1,5 @@
+import type { IntrabarProbe } from '../alerts/engine.js';
+import { PRICE_SERIES } from '../alerts/series-point.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { WantedSeries } from './subscription-lookup.js';
@@ -11,8 +13,18 @@ export interface IndicatorSlot {
   /** configured: emitted on every final bar */
   readonly emitted: boolean;
   /** outputs some alert rule watches, with their series names; non-empty = also computed on forming bars */
-  watched: readonly { readonly output: string; readonly series: string }[];
+  watched: readonly WatchedOutput[];
 }
+
+/** An indicator output some alert rule watches, with the probe its forming-bar values go through. */
+export interface WatchedOutput {
+  readonly output: string;
+  readonly series: string;
+  readonly probe: IntrabarProbe;
+}
+
+/** Makes the alert probe of one series of this venue:symbol and interval (AlertEngine.intrabarProbe). */
+export type ProbeFactory = (series: string) => IntrabarProbe;
 
 /** The engine's state for one venue:symbol at one interval. */
 export class SeriesState {
@@ -23,11 +35,14 @@ export class SeriesState {
   /** alert subscription version this state was last refreshed for */
   version = -1;
   priceWanted = false;
+  /** the price series' alert probe while some rule watches it */
+  priceProbe: IntrabarProbe | null = null;
   slots: IndicatorSlot[];
   /** the slots some rule watches, in slot order: the only ones forming bars update */
   watchedSlots: IndicatorSlot[] = [];
 
   constructor(
+    readonly venue: string,
     readonly symbol: string,
     readonly interval: string,
     configured: readonly { readonly spec: string }[],
@@ -42,12 +57,13 @@ export class SeriesState {
   }
 
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
-  applyWanted(wanted: WantedSeries): void {
+  applyWanted(wanted: WantedSeries, probeOf: ProbeFactory): void {
     this.priceWanted = wanted.price;
-    const bySpec = new Map<string, { output: string; series: string }[]>();
+    this.priceProbe = wanted.price ? probeOf(PRICE_SERIES) : null;
+    const bySpec = new Map<string, WatchedOutput[]>();
     for (const { spec, output, series } of wanted.indicators) {
       const list = bySpec.get(spec) ?? [];
-      list.push({ output, series });
+      list.push({ output, series, probe: probeOf(series) });
       bySpec.set(spec, list);
     }
     const kept: IndicatorSlot[] = [];
