@@ -203,8 +203,8 @@ export class MarketEngine {
       result = slot.indicator.add(view);
     }
     if (result === null) return;
-    const outputs = typeof result === 'number' ? { value: result } : result;
     if (view.final && slot.emitted) {
+      const outputs = typeof result === 'number' ? { value: result } : result;
       this.output.indicator(
         {
           venue: view.venue,
@@ -221,7 +221,8 @@ export class MarketEngine {
     const watched = slot.watched;
     for (let i = 0; i < watched.length; i++) {
       const { output, series: name, probe } = watched[i] as WatchedOutput;
-      const value = outputs[output];
+      // A single-output result is read as its `value` output without building the object on forming bars.
+      const value = typeof result === 'number' ? (output === 'value' ? result : undefined) : result[output];
       if (value !== undefined && !this.passesQuietly(view, probe, value)) {
         this.evaluate(view, name, value, barTrigger(view));
       }
