@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { TradeTick } from '../../schemas/tick.js';
 import { readTradeFile } from '../readers/read-trades.js';
@@ -7,7 +8,13 @@ export const demoSampleFiles = [
   { symbol: 'ETHUSDT', file: 'binance_spot_ETHUSDT_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv' },
 ] as const;
 
-const samplePath = (file: string) => fileURLToPath(new URL(`./samples/${file}`, import.meta.url));
+/** The samples sit next to the sources, also when running the compiled dist/ build. */
+const samplePath = (file: string): string => {
+  const candidates = ['./samples/', '../../../pipeline/ingest/samples/'].map((folder) =>
+    fileURLToPath(new URL(`${folder}${file}`, import.meta.url)),
+  );
+  return candidates.find((path) => existsSync(path)) ?? candidates[0] ?? file;
+};
 
 /** The bundled real Binance trades of every sample symbol, merged by event time (stable for ties). */
 export async function loadDemoTrades(): Promise<readonly TradeTick[]> {
