@@ -8,7 +8,7 @@
  *     and the same through the embedded log and the in-process fan-out.
  *
  *   npm run bench:kafka -- [--ticks 200000] [--partitions 6] [--concurrency 1] [--rates 10000,50000]
- *                          [--seconds 10] [--skip-raw]
+ *                          [--seconds 10] [--skip-raw] [--only throughput|latency]
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records are real Binance BTCUSDT trades (../shared/data) over 8 symbols, padded to 200 bytes like
  * bench/kafka-raw.ts, event times moved to yesterday (the broker's retention goes by record timestamps).
@@ -17,6 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
+import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import type { ProcessorConfigInput } from '../pipeline/runtime/processor/processor-config.js';
 import {
   type RawTrade,
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     rates: { type: 'string', default: '10000,50000' },
     seconds: { type: 'string', default: '10' },
     'skip-raw': { type: 'boolean', default: false },
+    only: { type: 'string', default: 'all' },
   },
 });
 const total = Number(values.ticks);
@@ -65,6 +68,8 @@ const ENGINE = {
   indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
   liveBarThrottleMs: 1000,
 };
+/** The same bars and indicators, without forming-bar updates: what it costs to publish them. */
+const FINAL_ONLY = { ...ENGINE, liveBarThrottleMs: -1 };
 
 const trades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
 const first = trades[0];
@@ -76,15 +81,18 @@ const dayMs = 86_400_000;
 const shiftMs = (Math.floor((Date.now() - first.time) / dayMs) - 1) * dayMs;
 
 /** Trade i: the file's trades round-robin over 8 symbols, looped with later times; ~200 bytes. */
-function rawTrade(i: number, symbol = SYMBOLS[i % SYMBOLS.length] ?? 'BTCUSDT', price?: number): Buffer {
+function rawTrade(
+  i: number,
+  probe?: { readonly symbol: string; readonly price: number; readonly id: string },
+) {
   const trade = trades[i % trades.length] ?? firstTrade;
   const round = Math.floor(i / trades.length);
   const json = JSON.stringify({
     venue: 'binance-um',
-    symbol,
-    tradeId: `${trade.tradeId}-${i}`,
+    symbol: probe?.symbol ?? SYMBOLS[i % SYMBOLS.length],
+    tradeId: probe?.id ?? `${trade.tradeId}-${i}`,
     time: trade.time + shiftMs + round * spanMs,
-    price: price ?? trade.price,
+    price: probe?.price ?? trade.price,
     size: trade.size,
     side: trade.side,
   });
@@ -154,21 +162,42 @@ async function cleanup(pipeline: Pipeline, topics: TopicNames, groupId: string) 
 }
 
 /** Producer and processor side by side: ticks/s from the first send to the processor's last commit. */
-async function throughput(mode: 'live' | 'backlog') {
+async function throughput(mode: 'live' | 'backlog', engine: typeof ENGINE) {
   const run = randomUUID().slice(0, 8);
-  const { pipeline, topics, groupId } = await open(kafkaEnv, run);
-  const producer = await pipeline.log.createProducer();
-  const records: OutgoingRecord[] = Array.from({ length: total }, (_, i) => ({
-    topic: topics.trades,
-    key: `binance-um:${SYMBOLS[i % SYMBOLS.length]}`,
-    value: rawTrade(i),
-  }));
+  const { pipeline, topics, groupId } = await open(kafkaEnv, run, { engine });
+  // the producer is kafka-raw's (kafkajs, idempotent, acks=all, 10k per send): the ceiling compares like with like
+  const kafka = new Kafka({
+    clientId: 'bench-kafka',
+    brokers: kafkaEnv.KAFKA_BROKERS ?? [],
+    logLevel: logLevel.NOTHING,
+  });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner:
+      () =>
+      ({ message }) =>
+        message.partition ?? 0,
+  });
+  await producer.connect();
+  const messages: Message[] = Array.from({ length: total }, (_, i) => {
+    const key = `binance-um:${SYMBOLS[i % SYMBOLS.length]}`;
+    return { key, value: rawTrade(i), partition: partitionForKey(key, partitions) };
+  });
   let maxLag = 0;
   const onLag = (lag: number) => {
     maxLag = Math.max(maxLag, lag);
   };
   const send = async () => {
-    for (let from = 0; from < total; from += 10_000) await producer.send(records.slice(from, from + 10_000));
+    for (let from = 0; from < total; from += 10_000) {
+      const batch = messages.slice(from, from + 10_000);
+      await producer.send({
+        topic: topics.trades,
+        messages: batch,
+        acks: -1,
+        compression: CompressionTypes.None,
+      });
+    }
   };
   if (mode === 'backlog') await send();
   await pipeline.processor.start();
@@ -178,6 +207,7 @@ async function throughput(mode: 'live' | 'backlog') {
   await drained(pipeline, groupId, topics.trades, onLag);
   const elapsed = (performance.now() - start) / 1000;
   const stats = { ...pipeline.processor.stats };
+  await producer.disconnect();
   await cleanup(pipeline, topics, groupId);
   return { elapsed, producedIn, maxLag, stats };
 }
@@ -203,23 +233,25 @@ const quantile = (sorted: readonly number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /**
- * Paced ticks at `rate`/s for `seconds`, 100 probes a second among them: each probe is the first tick of
- * a symbol of its own whose rule (`greater_than 0`, once) fires on it. Latency = alert delivered to a
- * fan-out subscriber − probe handed to the producer.
+ * Paced ticks at `rate`/s for `seconds`, 100 probes a second among them, over 10 probe symbols whose price
+ * climbs by 1 per probe: probe n of a symbol fires exactly its rule `greater_than n − 1` (once), so every
+ * probe is one alert and the engine's state stays small. Latency = alert delivered to a fan-out subscriber
+ * − probe handed to the producer.
  */
-async function latency(env: PipelineEnv, rate: number) {
+async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-commit' | 'at-once') {
   const run = randomUUID().slice(0, 8);
   const owner = `bench-${run}`;
   const probes = Math.ceil(seconds * 100);
-  const { pipeline, topics, groupId } = await open(env, run);
+  const probeSymbols = Array.from({ length: 10 }, (_, k) => `PROBE${k}`);
+  const { pipeline, topics, groupId } = await open(env, run, { alertsToFanout });
   const producer = await pipeline.log.createProducer();
-  const rules: AlertRuleInput[] = Array.from({ length: probes }, (_, i) => ({
-    id: `probe-${run}-${i}`,
+  const rules: AlertRuleInput[] = Array.from({ length: probes }, (_, n) => ({
+    id: `probe-${run}-${n}`,
     owner,
-    symbol: `P${run}${i}`.toUpperCase(),
+    symbol: probeSymbols[n % 10] ?? 'PROBE0',
     interval: '1m',
     source: { kind: 'price' },
-    condition: { operator: 'greater_than', value: 0 },
+    condition: { operator: 'greater_than', value: Math.floor(n / 10) },
     frequency: 'once',
   }));
   await producer.send(
@@ -232,7 +264,7 @@ async function latency(env: PipelineEnv, rate: number) {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
   const subscription = await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
-    const sent = sentAt.get(event.symbol);
+    const sent = sentAt.get(event.ruleId);
     if (event.kind === 'fired' && sent !== undefined) latencies.push(performance.now() - sent);
   });
   await pipeline.processor.start();
@@ -262,13 +294,17 @@ async function latency(env: PipelineEnv, rate: number) {
     const probesDue = Math.min(probes, Math.floor(elapsed / 10)) - probe;
     const stamped: string[] = [];
     for (let i = 0; i < probesDue; i++, probe++) {
-      const symbol = rules[probe]?.symbol ?? '';
-      batch.push({ topic: topics.trades, key: `binance-um:${symbol}`, value: rawTrade(sent, symbol, 100) });
-      stamped.push(symbol);
+      const rule = rules[probe];
+      if (!rule) break;
+      const price = Math.floor(probe / 10) + 1;
+      // the event time of the newest tick in this send: an older one could be late for its partition's clock
+      const value = rawTrade(sent + due, { symbol: String(rule.symbol), price, id: `probe-${probe}` });
+      batch.push({ topic: topics.trades, key: `binance-um:${rule.symbol}`, value });
+      stamped.push(rule.id);
     }
     if (batch.length > 0) {
       const now = performance.now();
-      for (const symbol of stamped) sentAt.set(symbol, now);
+      for (const id of stamped) sentAt.set(id, now);
       await producer.send(batch);
       sent += due;
     }
@@ -298,64 +334,70 @@ console.log(
   `bench:kafka — ${total.toLocaleString('en')} ticks × ${RECORD_BYTES} B, ${partitions} partitions, ${concurrency} partition(s) handled at once, ${kafkaEnv.KAFKA_BROKERS?.join(',')}`,
 );
 console.log(
-  `engine: ${ENGINE.bars.intervals.join(' ')} bars (live updates ≤ 1/s), ${ENGINE.indicators.join(' ')}`,
+  `engine: ${ENGINE.bars.intervals.join(' ')} bars, ${ENGINE.indicators.join(' ')} on each, 8 symbols`,
 );
-const live = await throughput('live');
-const backlog = await throughput('backlog');
-const raw = values['skip-raw'] ? new Map<string, number>() : rawCeiling();
-const rawEndToEnd = raw.get('raw end to end');
-const rawConsume = raw.get('raw consume');
-const rate = (elapsed: number) => Math.round(total / elapsed);
-printTable('throughput through Kafka (Schema Registry serdes, Redis fan-out)', [
-  {
-    run: 'producer → processor → derived topics',
-    'ticks/s': rate(live.elapsed),
-    'raw kafkajs ticks/s': rawEndToEnd ?? '-',
-    ratio: rawEndToEnd ? (rate(live.elapsed) / rawEndToEnd).toFixed(2) : '-',
-    'max lag': live.maxLag,
-    'bars out': live.stats.bars,
-    transactions: live.stats.transactions,
-    'engine s': (live.stats.processMs / 1000).toFixed(1),
-    'encode s': (live.stats.encodeMs / 1000).toFixed(1),
-    'txn s': (live.stats.commitMs / 1000).toFixed(1),
-  },
-  {
-    run: 'processor on a backlog',
-    'ticks/s': rate(backlog.elapsed),
-    'raw kafkajs ticks/s': rawConsume ?? '-',
-    ratio: rawConsume ? (rate(backlog.elapsed) / rawConsume).toFixed(2) : '-',
-    'max lag': backlog.maxLag,
-    'bars out': backlog.stats.bars,
-    transactions: backlog.stats.transactions,
-    'engine s': (backlog.stats.processMs / 1000).toFixed(1),
-    'encode s': (backlog.stats.encodeMs / 1000).toFixed(1),
-    'txn s': (backlog.stats.commitMs / 1000).toFixed(1),
-  },
-]);
-console.log(
-  `(raw kafkajs: "end to end" and "consume" rows of bench/kafka-raw.ts; the producer alone took ${live.producedIn.toFixed(1)} s of the live run)`,
-);
-
-const latencyRows: Record<string, string | number>[] = [];
-for (const [name, env] of [
-  ['Kafka + Redis', kafkaEnv],
-  ['embedded log + in-process', embeddedEnv],
-] as const) {
-  for (const target of rates) {
-    const result = await latency(env, target);
-    latencyRows.push({
-      adapters: name,
-      'target ticks/s': target,
-      'achieved ticks/s': Math.round(result.achieved),
-      alerts: result.alerts,
-      'p50 ms': result.p50.toFixed(2),
-      'p99 ms': result.p99.toFixed(2),
-      'p99.9 ms': result.p999.toFixed(2),
-      'max lag': result.maxLag,
-      'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
-      'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
-    });
-  }
+if (values.only !== 'latency') {
+  const runs = [
+    { label: 'forming bars ≤ 1/s', engine: ENGINE },
+    { label: 'final bars only', engine: FINAL_ONLY },
+  ].flatMap(({ label, engine }) => [
+    { label, mode: 'live' as const, engine },
+    { label, mode: 'backlog' as const, engine },
+  ]);
+  const results = [];
+  for (const run of runs) results.push({ ...run, result: await throughput(run.mode, run.engine) });
+  const raw = values['skip-raw'] ? new Map<string, number>() : rawCeiling();
+  const rate = (elapsed: number) => Math.round(total / elapsed);
+  printTable(
+    'throughput through Kafka (Schema Registry serdes, Redis fan-out)',
+    results.map(({ label, mode, result }) => {
+      // live: producer and processor side by side, against raw produce → consume; backlog: against raw consume
+      const ceiling = raw.get(mode === 'live' ? 'raw end to end' : 'raw consume');
+      const { stats } = result;
+      return {
+        engine: label,
+        run: mode === 'live' ? 'producer → processor' : 'processor on a backlog',
+        'ticks/s': rate(result.elapsed),
+        'raw kafkajs/s': ceiling ?? '-',
+        ratio: ceiling ? (rate(result.elapsed) / ceiling).toFixed(2) : '-',
+        'max lag': result.maxLag,
+        'records out/tick': ((stats.bars + stats.finalBars + stats.indicators) / total).toFixed(2),
+        txns: stats.transactions,
+        'engine s': (stats.processMs / 1000).toFixed(1),
+        'encode s': (stats.encodeMs / 1000).toFixed(1),
+      };
+    }),
+  );
+  const live = results[0]?.result;
+  console.log(
+    `(raw kafkajs: the "end to end" and "consume" rows of bench/kafka-raw.ts for the same records; the producer alone took ${live?.producedIn.toFixed(1)} s of the first live run)`,
+  );
 }
-printTable(`tick → alert latency (${seconds} s per rate, 100 probe alerts/s)`, latencyRows);
+
+if (values.only !== 'throughput') {
+  const latencyRows: Record<string, string | number>[] = [];
+  for (const [name, env, mode] of [
+    ['Kafka + Redis', kafkaEnv, 'after-commit'],
+    ['Kafka + Redis', kafkaEnv, 'at-once'],
+    ['embedded log + in-process', embeddedEnv, 'after-commit'],
+  ] as const) {
+    for (const target of rates) {
+      const result = await latency(env, target, mode);
+      latencyRows.push({
+        adapters: name,
+        'alerts to fan-out': mode,
+        'target ticks/s': target,
+        'achieved ticks/s': Math.round(result.achieved),
+        alerts: result.alerts,
+        'p50 ms': result.p50.toFixed(2),
+        'p99 ms': result.p99.toFixed(2),
+        'p99.9 ms': result.p999.toFixed(2),
+        'max lag': result.maxLag,
+        'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
+        'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
+      });
+    }
+  }
+  printTable(`tick → alert latency (${seconds} s per rate, 100 probe alerts/s)`, latencyRows);
+}
 process.exit(0);

@@ -38,6 +38,16 @@ const runOptionsSchema = z.object({
   group: z.string().min(1).default('nexural-processor').describe('consumer group of the processors'),
   statusEvery: z.coerce.number().positive().default(5).describe('seconds between status lines'),
   persist: z.boolean().default(false).describe('embedded log: keep state in NEXURAL_DATA_DIR across runs'),
+  alertsAtOnce: z
+    .boolean()
+    .default(false)
+    .describe('alerts to the fan-out before their commit (lower latency)'),
+  idleFinalizeMs: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('finalise quiet partitions by the wall clock after this many ms without input'),
 });
 
 export type RunOptions = z.input<typeof runOptionsSchema>;
@@ -72,6 +82,8 @@ export async function runPipeline(
     processor: {
       groupId: opts.group,
       engine: { bars: { intervals: opts.intervals }, indicators: opts.indicators, liveBarThrottleMs: 1000 },
+      alertsToFanout: opts.alertsAtOnce ? 'at-once' : 'after-commit',
+      wallClockIdleMs: opts.idleFinalizeMs ?? null,
     },
     onError: (error) => {
       failure = error;
@@ -172,6 +184,11 @@ export function registerRunCommand(program: Command): void {
     .option('--group <id>', 'consumer group shared by the processor instances', 'nexural-processor')
     .option('--status-every <s>', 'seconds between status lines', '5')
     .option('--persist', 'embedded log: keep topics and state in NEXURAL_DATA_DIR across runs', false)
+    .option('--alerts-at-once', 'publish alerts to the fan-out before their transaction commits', false)
+    .option(
+      '--idle-finalize-ms <ms>',
+      'finalise quiet symbols by the wall clock after this long without input',
+    )
     .action(async (options: RunOptions) => {
       const env = parseEnv(process.env);
       const shutdown = new AbortController();

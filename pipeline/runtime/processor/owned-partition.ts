@@ -8,6 +8,9 @@ import type { PartitionTask } from './partition-task.js';
 import type { ProcessorConfig } from './processor-config.js';
 import type { ProcessorStats } from './processor-stats.js';
 
+/** A partition whose newest tick is older than this is replaying history: no wall-clock finalisation. */
+const HISTORY_MS = 3_600_000;
+
 /** Processed-but-uncommitted input records at which a batch waits for the transaction in flight. */
 const MAX_UNCOMMITTED_RECORDS = 200_000;
 
@@ -25,6 +28,7 @@ export interface PartitionContext {
   readonly publish: (alerts: readonly AlertEvent[]) => void;
   /** a commit failed: the processor stops */
   readonly fail: (error: Error) => void;
+  readonly publishAfterCommit: boolean;
 }
 
 export interface Resume {
@@ -95,12 +99,17 @@ export class OwnedPartition {
     return this.exclusive(async () => {
       const now = this.context.now();
       if (!this.live || this.fenced || this.nextOffset === null || now - this.lastInputAt < idleMs) return;
+      // history (a replay, a backlog) is not a quiet market: finalising it up to now would emit a flat bar
+      // for every empty interval in between
+      const newest = this.task.newestEventMs;
+      if (newest === null || now - newest > HISTORY_MS) return;
       this.task.advanceWatermark(now - idleMs);
       const outputs = this.task.take();
       if (outputs.bars.length === 0 && outputs.indicators.length === 0 && outputs.alerts.length === 0) return;
       // not a function of the records: checkpoint the state after it, so a restart continues from there
       const offset = String(this.nextOffset);
       const checkpoint = this.takeCheckpoint(offset);
+      if (!this.context.publishAfterCommit && outputs.alerts.length > 0) this.context.publish(outputs.alerts);
       this.committer.enqueue({ outputs, checkpoint, nextOffset: offset, stateTime: now, inputRecords: 0 });
     });
   }
@@ -122,13 +131,15 @@ export class OwnedPartition {
     if (failure !== null) throw failure;
     if (this.fenced) return;
     this.lastInputAt = this.context.now();
-    const next = this.nextOffset;
-    const records = next === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= next);
+    const records = this.unapplied(batch.records);
     const last = records.at(-1);
     if (last === undefined) return;
     this.lag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
     let split = 0;
-    while (split < records.length && BigInt((records[split] as LogRecord).offset) < this.silentUntil) split++;
+    if (BigInt((records[0] as LogRecord).offset) < this.silentUntil) {
+      while (split < records.length && BigInt((records[split] as LogRecord).offset) < this.silentUntil)
+        split++;
+    }
     if (split > 0) {
       this.task.silent = true;
       this.task.process(split === records.length ? records : records.slice(0, split));
@@ -151,6 +162,7 @@ export class OwnedPartition {
     stats.ticks += counts.ticks;
     this.recordsSinceCheckpoint += live.length;
     this.nextOffset = BigInt(last.offset) + 1n;
+    if (!this.context.publishAfterCommit && outputs.alerts.length > 0) this.context.publish(outputs.alerts);
     this.committer.enqueue({
       outputs,
       checkpoint,
@@ -159,6 +171,14 @@ export class OwnedPartition {
       inputRecords: live.length,
     });
     if (this.committer.backlog >= MAX_UNCOMMITTED_RECORDS) await this.committer.settled();
+  }
+
+  /** The records not applied yet (a batch re-delivered after a seek may start before them). */
+  private unapplied(records: readonly LogRecord[]): readonly LogRecord[] {
+    const next = this.nextOffset;
+    const first = records[0];
+    if (next === null || first === undefined || BigInt(first.offset) >= next) return records;
+    return records.filter((record) => BigInt(record.offset) >= next);
   }
 
   /** Going live (or staying live): apply rule changes, decide whether this batch carries a checkpoint. */

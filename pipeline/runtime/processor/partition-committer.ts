@@ -31,6 +31,8 @@ export interface CommitterContext {
   readonly serdes: DerivedSerdes;
   readonly stats: ProcessorStats;
   readonly publish: (alerts: readonly AlertEvent[]) => void;
+  /** whether alerts go to the fan-out after their commit (else the batch path published them) */
+  readonly publishAfterCommit: boolean;
   /** committing failed (not fenced): the processor must stop; whatever was not committed is redone */
   readonly fail: (error: Error) => void;
 }
@@ -113,7 +115,9 @@ export class PartitionCommitter {
         const work = this.pending;
         this.pending = null;
         await this.commit(work);
-        if (work.outputs.alerts.length > 0) this.context.publish(work.outputs.alerts);
+        if (this.context.publishAfterCommit && work.outputs.alerts.length > 0) {
+          this.context.publish(work.outputs.alerts);
+        }
       }
     } catch (error) {
       if (isNexuralError(error) && error.code === 'NXR_FENCED') this.fencedOff = true;

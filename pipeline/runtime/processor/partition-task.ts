@@ -133,6 +133,11 @@ export class PartitionTask {
     return { ticks, refused };
   }
 
+  /** Event time (ms) of the newest tick in the partition, null before the first. */
+  get newestEventMs(): number | null {
+    return this.maxEventMs;
+  }
+
   /** Wall-clock finalisation of quiet symbols (live mode option): not a function of the records. */
   advanceWatermark(ms: number): void {
     if (this.advancedToMs !== null && ms <= this.advancedToMs) return;

@@ -46,7 +46,13 @@ export const processorConfigSchema = z
       .nullable()
       .default(null)
       .describe(
-        'live only: when a partition receives nothing for this long, advance its watermark to the wall clock (minus this) so quiet symbols finalise; null = event time only (deterministic)',
+        'live only: when a partition receives nothing for this long, advance its watermark to the wall clock (minus this) so quiet symbols finalise (not when its newest tick is over an hour old: that is history); null = event time only (deterministic)',
+      ),
+    alertsToFanout: z
+      .enum(['after-commit', 'at-once'])
+      .default('after-commit')
+      .describe(
+        'after-commit: the fan-out gets an alert once its transaction committed (it is in the alerts topic); at-once: as soon as the engine emits it — lower latency, but a subscriber may see an alert the topic never gets if the processor dies before the commit and a rule changes before the restart re-computes it',
       ),
     stateWaitMs: z
       .number()

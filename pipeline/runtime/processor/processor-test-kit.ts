@@ -134,14 +134,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function caughtUp(log: StreamLog, groupId: string, topic: string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [ends, committed] = await Promise.all([
+    // kafkajs's offset lookup fails now and then on a busy broker (an empty response): ask again
+    const answer = await Promise.all([
       log.admin.partitionRanges(topic),
       log.admin.committedOffsets(groupId, topic),
-    ]);
-    const done = ends.every(
-      ({ partition, low, high }) =>
-        high === low || committed.find((entry) => entry.partition === partition)?.offset === high,
-    );
+    ]).catch(() => null);
+    const [ends, committed] = answer ?? [[], []];
+    const done =
+      answer !== null &&
+      ends.every(
+        ({ partition, low, high }) =>
+          high === low || committed.find((entry) => entry.partition === partition)?.offset === high,
+      );
     if (done) return;
     if (Date.now() > deadline) {
       throw new Error(`group ${groupId} did not reach the end of ${topic} in ${timeoutMs} ms`);

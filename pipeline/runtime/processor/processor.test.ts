@@ -189,6 +189,58 @@ describe('stream processor restarts and rebalances', () => {
     expect(delivered.map((delivery) => delivery.event.id).sort()).toEqual([...alertIds].sort());
   }, 180_000);
 
+  it('hands alerts to the fan-out at once when configured: the same alerts, in the same order, as the alerts topic', async () => {
+    const { log, topics } = await setup(3);
+    await (await log.createProducer()).send(threeSymbols(topics.trades));
+    const fanout = createInProcessFanout();
+    const delivered: AlertDelivery[] = [];
+    await fanout.subscribe({ kind: 'all' }, (delivery) => delivered.push(delivery));
+    const { errors, started } = startProcessor(log, topics, { alertsToFanout: 'at-once' }, fanout);
+    await started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    expect(errors).toEqual([]);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    expect(alerts.length).toBeGreaterThan(0);
+    const byPartition = (events: readonly AlertEvent[]) =>
+      [0, 1, 2].map((partition) =>
+        events.filter((event) => event.kind === 'fired' && event.sourcePosition?.partition === partition),
+      );
+    expect(byPartition(delivered.map((delivery) => delivery.event))).toEqual(byPartition(alerts));
+  }, 60_000);
+
+  it("finalises a quiet partition's bars by the wall clock when configured, committed with a checkpoint so a restart does not repeat them", async () => {
+    const { log, topics } = await setup(1, []);
+    const trades = umTrades.slice(0, 2000);
+    const lastTime = trades.at(-1)?.time ?? 0;
+    await (await log.createProducer()).send(trades.map((trade) => rawRecord(topics.trades, trade)));
+    let now = lastTime;
+    const config = { engine: { bars: { intervals: ['1m'] } }, wallClockIdleMs: 200 };
+    const first = createProcessor({
+      log,
+      topics,
+      serdes: jsonSerdes(topics),
+      fanout: null,
+      config: { groupId: `${topics.trades}.group`, ...config },
+      now: () => now,
+    });
+    cleanups.push(() => first.close());
+    await first.start();
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    const finalsBefore = first.stats.finalBars;
+    // a minute of silence, by the wall clock: the open minute of the last trade must be finalised
+    now = lastTime + 60_000 + 1_000;
+    await until(() => first.stats.finalBars > finalsBefore, 'a bar finalised by the wall clock');
+    await first.close();
+    const finals = (await readAll(log, topics.barsFinal, 300)).flat().map((r) => decode<Bar>(r));
+    expect(finals.at(-1)?.openTime).toBe(lastTime - (lastTime % 60_000));
+    const second = startProcessor(log, topics, config);
+    await second.started;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await second.processor.close();
+    expect(second.errors).toEqual([]);
+    expect((await readAll(log, topics.barsFinal, 300)).flat()).toHaveLength(finals.length);
+  }, 60_000);
+
   it('applies rule changes from the rules topic between batches: new rules fire, deleted ones stop, invalid ones are dead letters', async () => {
     const { log, topics } = await setup(1);
     const records = umTrades.map((trade) => rawRecord(topics.trades, trade));

@@ -111,6 +111,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     rules: () => rules.current,
     publish,
     fail,
+    publishAfterCommit: config.alertsToFanout === 'after-commit',
   };
 
   const onTableRecord = (record: LogRecord) => {
