@@ -35,6 +35,7 @@ printTable(
     phase: kill.phase,
     'ms after start': kill.afterMs,
     'input records committed': kill.committed,
+    'input left': kill.midRun ? 'yes' : 'no',
   })),
 );
 printTable(

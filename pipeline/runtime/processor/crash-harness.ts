@@ -74,6 +74,8 @@ export interface KillPoint {
   readonly committed: number;
   /** ms from spawning the child to killing it */
   readonly afterMs: number;
+  /** the child still had input to process when it was killed */
+  readonly midRun: boolean;
 }
 
 export interface CrashReport {
@@ -233,7 +235,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       const phase = index % 3 === 2 ? 'while restarting' : 'mid-stream';
       if (phase === 'while restarting') {
         // joining waits out the killed member's session (6 s), then restores and catches up silently
-        await sleep(500 + rng() * 7_000);
+        await sleep(500 + rng() * 6_500);
       } else {
         await child.ready;
         // a target already passed (a slow restart) moves past where this child started
@@ -245,7 +247,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       child.process.kill('SIGKILL');
       await child.exited;
       const committed = await committedTotal(log, groups.crashed, topics.trades);
-      kills.push({ phase, committed, afterMs: Date.now() - spawnedAt });
+      kills.push({ phase, committed, afterMs: Date.now() - spawnedAt, midRun: committed < total });
       say(
         `kill ${index + 1}/${options.kills} (${phase}) after ${Date.now() - spawnedAt} ms: ${committed} committed`,
       );

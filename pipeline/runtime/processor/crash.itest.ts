@@ -9,7 +9,7 @@ describe('processor crash test on Kafka', () => {
     const report = await runCrashTest({
       brokers: kafkaBrokers(),
       rounds: 4,
-      kills: 6,
+      kills: 7,
       partitions: 3,
       seed,
       snapshotEveryRecords: 20_000,
@@ -17,7 +17,8 @@ describe('processor crash test on Kafka', () => {
     });
     console.log(lines.join('\n'));
     expect(report.ticks).toBeGreaterThanOrEqual(200_000);
-    expect(report.kills.length).toBeGreaterThanOrEqual(5);
+    // a kill counts when the child still had input left (a restart can catch up before its kill)
+    expect(report.kills.filter((kill) => kill.midRun).length).toBeGreaterThanOrEqual(5);
     expect(report.equal, `seed ${seed}`).toEqual({
       bars: true,
       barsFinal: true,
