@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { MarketEngine } from '../../pipeline/engine/market-engine.js';
 import { demoFeed, loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import type { AlertRuleInput } from '../../schemas/alert-rule.js';
+import { untilSignal } from '../until-signal.js';
 
 const DEMO_INDICATORS = ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'];
 
@@ -86,21 +87,18 @@ export function registerDemoCommand(program: Command): void {
         },
         demoRules(opening),
       );
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
       out(
         `nexural demo: ${trades.length} real Binance trades (${[...opening.keys()].join(', ')}) looped at ${Number.isFinite(options.speed) ? `${options.speed}×` : 'max speed'} — Ctrl-C to stop`,
       );
-      let count = 0;
-      for await (const tick of demoFeed(trades, { speed: options.speed, loop: true, signal: stop.signal })) {
-        engine.add(tick, null);
-        count++;
-        if (options.ticks !== undefined && count >= options.ticks) break;
-      }
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      const count = await untilSignal(async (signal) => {
+        let processed = 0;
+        for await (const tick of demoFeed(trades, { speed: options.speed, loop: true, signal })) {
+          engine.add(tick, null);
+          processed++;
+          if (options.ticks !== undefined && processed >= options.ticks) break;
+        }
+        return processed;
+      });
       out(`nexural demo: ${count} ticks processed`);
     });
 }

@@ -21,6 +21,7 @@ import { intervalSchema } from '../../schemas/interval.js';
 import { symbolSchema, venueSchema } from '../../schemas/market.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
+import { untilSignal } from '../until-signal.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
 const list = (text: string) =>
@@ -270,16 +271,9 @@ export function registerIngestCommand(program: Command): void {
     .option('--indicators <list>', 'embedded pipeline: indicators on final bars')
     .action(async (options: IngestOptions) => {
       const env = parseEnv(process.env);
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        if (options.feed !== undefined) await runFeedIngest(options, env, process.stdout, stop.signal);
-        else await runFileIngest(options, env, process.stdout, stop.signal);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      await untilSignal(async (signal) => {
+        if (options.feed !== undefined) await runFeedIngest(options, env, process.stdout, signal);
+        else await runFileIngest(options, env, process.stdout, signal);
+      });
     });
 }

@@ -8,6 +8,7 @@ import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
+import { untilSignal } from '../until-signal.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
 const list = (text: string) =>
@@ -154,15 +155,6 @@ export function registerReplayCommand(program: Command): void {
     )
     .action(async (options: ReplayOptions) => {
       const env = parseEnv(process.env);
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      try {
-        await runReplay(options, env, process.stdout, stop.signal);
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+      await untilSignal((signal) => runReplay(options, env, process.stdout, signal));
     });
 }
