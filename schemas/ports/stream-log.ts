@@ -10,6 +10,11 @@ export interface TopicSpec {
   readonly partitions: number;
   /** compacted: the log keeps at least the latest record per key; a null value (tombstone) deletes it */
   readonly compacted: boolean;
+  /**
+   * time-based retention in ms for a non-compacted topic; -1 keeps records forever; unset = the broker's
+   * default. Records carry event times, so history replayed today looks old to a time-based retention.
+   */
+  readonly retentionMs?: number;
 }
 
 export interface TopicPartition {

@@ -12,6 +12,12 @@ export const topicSpecSchema = z.object({
   name: topicNameSchema,
   partitions: z.number().int().min(1).max(10_000).describe('partition count'),
   compacted: z.boolean().describe('cleanup.policy=compact'),
+  retentionMs: z
+    .number()
+    .int()
+    .min(-1)
+    .optional()
+    .describe('retention.ms for a non-compacted topic; -1 = forever; unset = broker default'),
 });
 
 const offsetSchema = z.string().regex(/^\d+$/, { error: 'offset must be a non-negative decimal string' });

@@ -58,11 +58,14 @@ export interface Pipeline {
 
 /** Every topic of a namespace with its cleanup policy (rules and state are tables). */
 export function pipelineTopicSpecs(topics: TopicNames, partitions: number): TopicSpec[] {
-  return (Object.keys(topics) as (keyof TopicNames)[]).map((role) => ({
-    name: topics[role],
-    partitions,
-    compacted: role === 'alertRules' || role === 'processorState',
-  }));
+  return (Object.keys(topics) as (keyof TopicNames)[]).map((role) => {
+    const compacted = role === 'alertRules' || role === 'processorState';
+    // Market data is history: records are stamped with event time, which a time-based retention would
+    // delete at once for replayed days; keep it until an operator sets a limit on the broker.
+    return compacted
+      ? { name: topics[role], partitions, compacted }
+      : { name: topics[role], partitions, compacted, retentionMs: -1 };
+  });
 }
 
 async function derivedSerdes(topics: TopicNames, registryUrl: string | undefined): Promise<DerivedSerdes> {

@@ -62,7 +62,12 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
           topics: missing.map((spec) => ({
             topic: spec.name,
             numPartitions: spec.partitions,
-            configEntries: [{ name: 'cleanup.policy', value: spec.compacted ? 'compact' : 'delete' }],
+            configEntries: [
+              { name: 'cleanup.policy', value: spec.compacted ? 'compact' : 'delete' },
+              ...(spec.retentionMs === undefined
+                ? []
+                : [{ name: 'retention.ms', value: String(spec.retentionMs) }]),
+            ],
           })),
         }),
       );

@@ -162,7 +162,14 @@ export async function createKafkaTransactionalProducer(
   transactionalId: string,
   partitionCount: (topic: string) => Promise<number>,
 ): Promise<TransactionalProducer> {
-  const producer = kafka.producer({ ...producerConfig, transactionalId, transactionTimeout: 30_000 });
+  // A transaction that begins while the broker still completes the previous one gets CONCURRENT_TRANSACTIONS;
+  // kafkajs's default first retry waits 300 ms, which alone made p90 commit latency ~330 ms (10–40 ms with 10).
+  const producer = kafka.producer({
+    ...producerConfig,
+    transactionalId,
+    transactionTimeout: 30_000,
+    retry: { initialRetryTime: 10, retries: 8 },
+  });
   await kafkaCall('connecting a transactional producer', () => producer.connect());
   // kafkajs registers the transactional id lazily; an empty transaction registers it now, which fences
   // (aborts and locks out) any older producer with this id, as the port promises at creation
