@@ -7,7 +7,7 @@ import { stackEnv } from '../../../test/stack-env.js';
 import { createKafkaLog } from '../../runtime/log/kafka-log.js';
 import { endToEndScenario, scenarioEngine } from '../../runtime/processor/end-to-end-scenario.js';
 import { readAll, recordImage } from '../../runtime/processor/processor-test-kit.js';
-import { derivedSerdesFor } from './derived-serdes.js';
+import { derivedSerdesFor } from '../../runtime/serdes/derived-serdes.js';
 import { replay } from './replay.js';
 import { deleteRun } from './runs.js';
 

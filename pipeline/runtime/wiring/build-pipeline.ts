@@ -1,11 +1,6 @@
 import { join } from 'node:path';
-import { SchemaRegistryClient } from '@confluentinc/schemaregistry';
 import { Redis } from 'ioredis';
-import { alertEventSchema } from '../../../schemas/alert-event.js';
-import { barSchema } from '../../../schemas/bar.js';
-import { deadLetterSchema } from '../../../schemas/dead-letter.js';
 import type { Env } from '../../../schemas/env.js';
-import { indicatorValueSchema } from '../../../schemas/indicator-value.js';
 import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
 import type { StreamLog, TopicSpec } from '../../../schemas/ports/stream-log.js';
 import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../../schemas/topics.js';
@@ -18,8 +13,7 @@ import type { DerivedSerdes } from '../processor/encode-outputs.js';
 import type { EngineCheckpoints } from '../processor/engine-checkpoints.js';
 import { createProcessor, type Processor } from '../processor/processor.js';
 import type { ProcessorConfigInput } from '../processor/processor-config.js';
-import { createJsonSerde } from '../serdes/record-serde.js';
-import { createRegistrySerde } from '../serdes/registry-serde.js';
+import { derivedSerdesFor } from '../serdes/derived-serdes.js';
 
 export type PipelineEnv = Pick<
   Env,
@@ -68,27 +62,6 @@ export function pipelineTopicSpecs(topics: TopicNames, partitions: number): Topi
   });
 }
 
-async function derivedSerdes(topics: TopicNames, registryUrl: string | undefined): Promise<DerivedSerdes> {
-  if (registryUrl === undefined) {
-    return {
-      bars: createJsonSerde(topics.bars, barSchema),
-      barsFinal: createJsonSerde(topics.barsFinal, barSchema),
-      indicators: createJsonSerde(topics.indicators, indicatorValueSchema),
-      alerts: createJsonSerde(topics.alerts, alertEventSchema),
-      deadLetters: createJsonSerde(topics.deadLetters, deadLetterSchema),
-    };
-  }
-  const client = SchemaRegistryClient.newClient({ baseURLs: [registryUrl] });
-  const [bars, barsFinal, indicators, alerts, deadLetters] = await Promise.all([
-    createRegistrySerde({ client, topic: topics.bars, schemaName: 'bar' }),
-    createRegistrySerde({ client, topic: topics.barsFinal, schemaName: 'bar' }),
-    createRegistrySerde({ client, topic: topics.indicators, schemaName: 'indicatorValue' }),
-    createRegistrySerde({ client, topic: topics.alerts, schemaName: 'alertEvent' }),
-    createRegistrySerde({ client, topic: topics.deadLetters, schemaName: 'deadLetter' }),
-  ]);
-  return { bars, barsFinal, indicators, alerts, deadLetters };
-}
-
 /**
  * Chooses an adapter per port from the environment — KAFKA_BROKERS → Kafka (else the embedded log),
  * SCHEMA_REGISTRY_URL → registry serdes (else plain JSON), REDIS_URL → Redis fan-out (else in-process) —
@@ -108,7 +81,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
         });
   const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL, { lazyConnect: true });
   try {
-    const serdes = await derivedSerdes(topics, env.SCHEMA_REGISTRY_URL);
+    const serdes = await derivedSerdesFor(env.SCHEMA_REGISTRY_URL)(topics);
     if (redis !== null) await redis.connect();
     const fanout = redis === null ? createInProcessFanout() : createRedisFanout(redis);
     const processor = createProcessor({

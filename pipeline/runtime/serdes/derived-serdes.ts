@@ -4,9 +4,9 @@ import { barSchema } from '../../../schemas/bar.js';
 import { deadLetterSchema } from '../../../schemas/dead-letter.js';
 import { indicatorValueSchema } from '../../../schemas/indicator-value.js';
 import type { TopicNames } from '../../../schemas/topics.js';
-import type { DerivedSerdes } from '../../runtime/processor/encode-outputs.js';
-import { createJsonSerde } from '../../runtime/serdes/record-serde.js';
-import { createRegistrySerde } from '../../runtime/serdes/registry-serde.js';
+import type { DerivedSerdes } from '../processor/encode-outputs.js';
+import { createJsonSerde } from './record-serde.js';
+import { createRegistrySerde } from './registry-serde.js';
 
 /**
  * The serdes of a namespace's derived topics, chosen as `nexural run` chooses them: through the Schema
