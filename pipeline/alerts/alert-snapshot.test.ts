@@ -3,11 +3,12 @@ import { deserialize, serialize } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../schemas/alert-event.js';
-import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../../schemas/alert-rule.js';
+import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import { isNexuralError } from '../../schemas/errors.js';
 import { type AlertEngineSnapshot, alertEngineSnapshotSchema } from './alert-snapshot.js';
 import { AlertEngine } from './engine.js';
 import { PRICE_SERIES, type SeriesPoint } from './series-point.js';
+import { ALL_FREQUENCIES, BTC_PRICE_CONDITIONS } from './testing.js';
 
 // Binance USDⓈ-M BTCUSDT trades, 2024-08-08 23:54:16 → 23:59:59, prices 61,590.3 … 61,839.9
 // (see ../shared/data/README.md).
@@ -110,22 +111,8 @@ function pointsOf(): SeriesPoint[] {
   return points.sort((a, b) => a.time - b.time);
 }
 
-const conditions: AlertCondition[] = [
-  { operator: 'crossing', value: 61_700 },
-  { operator: 'crossing_up', value: 61_750 },
-  { operator: 'crossing_down', value: 61_650 },
-  { operator: 'greater_than', value: 61_790 },
-  { operator: 'less_than', value: 61_610 },
-  { operator: 'entering_channel', lower: 61_650, upper: 61_700 },
-  { operator: 'exiting_channel', lower: 61_700, upper: 61_760 },
-  { operator: 'inside_channel', lower: 61_600, upper: 61_620 },
-  { operator: 'outside_channel', lower: 61_620, upper: 61_800 },
-  { operator: 'moving_up', amount: 30, bars: 3 },
-  { operator: 'moving_down', amount: 60, bars: 100 },
-  { operator: 'moving_up_percent', percent: 0.05, bars: 5 },
-  { operator: 'moving_down_percent', percent: 0.1, bars: 70 },
-];
-const frequencies: AlertFrequency[] = ['once', 'once_per_bar', 'once_per_bar_close', 'every_time'];
+const conditions = BTC_PRICE_CONDITIONS;
+const frequencies = ALL_FREQUENCIES;
 const expiresAt = (trades[10_000]?.time ?? 0) + 123;
 
 /** Every operator at every frequency, on price and sma(3), for BTCUSDT and `*`, some with cooldown/expiry. */

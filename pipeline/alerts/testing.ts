@@ -1,5 +1,5 @@
 import type { AlertEvent } from '../../schemas/alert-event.js';
-import type { AlertRuleInput } from '../../schemas/alert-rule.js';
+import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../../schemas/alert-rule.js';
 import { intervalOf } from '../../schemas/interval.js';
 import type { AlertEngine } from './engine.js';
 import { type PointBar, PRICE_SERIES, type SeriesPoint } from './series-point.js';
@@ -171,3 +171,27 @@ export class PointFeed {
 /** The fired events' rule ids, in order. */
 export const firedIds = (events: readonly AlertEvent[]): string[] =>
   events.filter((event) => event.kind === 'fired').map((event) => event.ruleId);
+
+/** One condition per operator, with thresholds that the real BTCUSDT trades of 2024-08-08 23:54–00:00 cross. */
+export const BTC_PRICE_CONDITIONS: readonly AlertCondition[] = [
+  { operator: 'crossing', value: 61_700 },
+  { operator: 'crossing_up', value: 61_750 },
+  { operator: 'crossing_down', value: 61_650 },
+  { operator: 'greater_than', value: 61_790 },
+  { operator: 'less_than', value: 61_610 },
+  { operator: 'entering_channel', lower: 61_650, upper: 61_700 },
+  { operator: 'exiting_channel', lower: 61_700, upper: 61_760 },
+  { operator: 'inside_channel', lower: 61_600, upper: 61_620 },
+  { operator: 'outside_channel', lower: 61_620, upper: 61_800 },
+  { operator: 'moving_up', amount: 30, bars: 3 },
+  { operator: 'moving_down', amount: 60, bars: 100 },
+  { operator: 'moving_up_percent', percent: 0.05, bars: 5 },
+  { operator: 'moving_down_percent', percent: 0.1, bars: 70 },
+];
+
+export const ALL_FREQUENCIES: readonly AlertFrequency[] = [
+  'once',
+  'once_per_bar',
+  'once_per_bar_close',
+  'every_time',
+];

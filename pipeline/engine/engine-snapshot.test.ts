@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../../schemas/alert-rule.js';
+import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { isNexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
+import { ALL_FREQUENCIES, BTC_PRICE_CONDITIONS } from '../alerts/testing.js';
 import { indicatorNames } from '../indicators/registry.js';
 import { readTradeFile } from '../readers/read-trades.js';
 import type { EngineConfigInput } from './engine-config.js';
@@ -52,22 +53,8 @@ const config: EngineConfigInput = {
   liveBarThrottleMs: 250,
 };
 
-const priceConditions: AlertCondition[] = [
-  { operator: 'crossing', value: 61_700 },
-  { operator: 'crossing_up', value: 61_750 },
-  { operator: 'crossing_down', value: 61_650 },
-  { operator: 'greater_than', value: 61_790 },
-  { operator: 'less_than', value: 61_610 },
-  { operator: 'entering_channel', lower: 61_650, upper: 61_700 },
-  { operator: 'exiting_channel', lower: 61_700, upper: 61_760 },
-  { operator: 'inside_channel', lower: 61_600, upper: 61_620 },
-  { operator: 'outside_channel', lower: 61_620, upper: 61_800 },
-  { operator: 'moving_up', amount: 30, bars: 3 },
-  { operator: 'moving_down', amount: 60, bars: 100 },
-  { operator: 'moving_up_percent', percent: 0.05, bars: 5 },
-  { operator: 'moving_down_percent', percent: 0.1, bars: 70 },
-];
-const frequencies: AlertFrequency[] = ['once', 'once_per_bar', 'once_per_bar_close', 'every_time'];
+const priceConditions = BTC_PRICE_CONDITIONS;
+const frequencies = ALL_FREQUENCIES;
 const intervals = ['1s', '1m', '100t'] as const;
 
 /** Every operator at every frequency on price, and indicator rules (configured and rule-only indicators). */
