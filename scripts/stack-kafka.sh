@@ -40,9 +40,13 @@ kafka_start() {
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$ROOT/scripts/kafka/log4j2.xml"
     -cp "$KAFKA_HOME/libs/*")
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
-    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
+    # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding. One starting with '-'
+    # (1 in 64) is taken by StorageTool's argument parser for an option, so draw again.
     local cluster_id
     cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    while [[ $cluster_id == -* ]]; do
+      cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    done
     (cd "$KAFKA_DIR" && java "${java_opts[@]}" kafka.tools.StorageTool format --standalone \
       --cluster-id "$cluster_id" --config "$KAFKA_DIR/server.properties" >>"$KAFKA_LOG" 2>&1) ||
       die "formatting Kafka storage failed; last lines of $KAFKA_LOG:
