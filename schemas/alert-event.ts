@@ -45,6 +45,14 @@ export const alertEventSchema = z
       condition: alertConditionSchema,
       previous: z.number().nullable().describe('source value before the trigger (null if none yet)'),
       current: z.number().describe('source value that made the condition true'),
+      thresholds: z
+        .object({
+          value: z.number().optional().describe('the value threshold, when it is a series'),
+          lower: z.number().optional().describe('the channel lower edge, when it is a series'),
+          upper: z.number().optional().describe('the channel upper edge, when it is a series'),
+        })
+        .optional()
+        .describe('values of the series thresholds at the firing (absent when every threshold is a number)'),
       trigger: alertTriggerSchema,
       sourcePosition: sourcePositionSchema
         .nullable()

@@ -4,9 +4,44 @@ import { intervalSchema } from './interval.js';
 import { symbolSchema } from './market.js';
 
 const finite = z.number().refine(Number.isFinite, { error: 'must be a finite number' });
+
+export const barFieldSchema = z
+  .enum(['open', 'high', 'low', 'close', 'volume'])
+  .describe('a field of the bar');
+export type BarField = z.infer<typeof barFieldSchema>;
+
+/**
+ * A series of the rule's symbol and interval: a rule's source, or a threshold compared with it
+ * (`{"kind":"indicator","spec":"sma(50)","output":"value"}` for "price crossing SMA(50)").
+ */
+export const alertSeriesSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('price').describe('last trade price, updated on every trade') }),
+    z.object({
+      kind: z.literal('bar'),
+      field: barFieldSchema.describe('open, high, low, close or volume of the bar of the rule interval'),
+    }),
+    z.object({
+      kind: z.literal('indicator'),
+      spec: indicatorSpecSchema,
+      output: z.string().min(1).default('value').describe('indicator output, e.g. value, signal, upper'),
+    }),
+  ])
+  .describe('a series of the rule symbol and interval: price, a bar field or an indicator output');
+
+export type AlertSeries = z.infer<typeof alertSeriesSchema>;
+
+/** Every threshold of every operator: a finite number, or a series compared point by point. */
+export const alertThresholdSchema = z
+  .union([finite, alertSeriesSchema])
+  .describe('a finite number, or a series of the same symbol and interval');
+
+export type AlertThreshold = z.infer<typeof alertThresholdSchema>;
+
+const threshold = (what: string) => alertThresholdSchema.describe(what);
 const channelBounds = {
-  lower: finite.describe('lower edge of the channel'),
-  upper: finite.describe('upper edge of the channel'),
+  lower: threshold('lower edge of the channel (number or series)'),
+  upper: threshold('upper edge of the channel (number or series)'),
 };
 const withinBars = z.number().int().min(1).max(10_000).describe('look-back window in bars');
 
@@ -15,15 +50,15 @@ export const alertConditionSchema = z
   .discriminatedUnion('operator', [
     z.object({
       operator: z.literal('crossing'),
-      value: finite.describe('threshold crossed in either direction'),
+      value: threshold('threshold crossed in either direction'),
     }),
-    z.object({ operator: z.literal('crossing_up'), value: finite.describe('threshold crossed from below') }),
+    z.object({ operator: z.literal('crossing_up'), value: threshold('threshold crossed from below') }),
     z.object({
       operator: z.literal('crossing_down'),
-      value: finite.describe('threshold crossed from above'),
+      value: threshold('threshold crossed from above'),
     }),
-    z.object({ operator: z.literal('greater_than'), value: finite.describe('fires while source > value') }),
-    z.object({ operator: z.literal('less_than'), value: finite.describe('fires while source < value') }),
+    z.object({ operator: z.literal('greater_than'), value: threshold('fires while source > value') }),
+    z.object({ operator: z.literal('less_than'), value: threshold('fires while source < value') }),
     z.object({ operator: z.literal('entering_channel'), ...channelBounds }),
     z.object({ operator: z.literal('exiting_channel'), ...channelBounds }),
     z.object({ operator: z.literal('inside_channel'), ...channelBounds }),
@@ -49,32 +84,30 @@ export const alertConditionSchema = z
       bars: withinBars,
     }),
   ])
-  .refine((condition) => !('lower' in condition) || condition.lower < condition.upper, {
-    error: 'channel lower edge must be below its upper edge',
-    path: ['lower'],
-  })
+  .refine(
+    (condition) =>
+      !('lower' in condition) ||
+      typeof condition.lower !== 'number' ||
+      typeof condition.upper !== 'number' ||
+      condition.lower < condition.upper,
+    {
+      error: 'channel lower edge must be below its upper edge',
+      path: ['lower'],
+    },
+  )
   .describe('operator and its thresholds');
 
 export type AlertCondition = z.infer<typeof alertConditionSchema>;
 export type AlertOperator = AlertCondition['operator'];
 
-export const alertSourceSchema = z
-  .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('price').describe('last trade price, evaluated on every trade') }),
-    z.object({
-      kind: z.literal('indicator'),
-      spec: indicatorSpecSchema,
-      output: z.string().min(1).default('value').describe('indicator output, e.g. value, signal, upper'),
-    }),
-  ])
-  .describe('the series a rule watches');
+export const alertSourceSchema = alertSeriesSchema.describe('the series a rule watches');
 
 export type AlertSource = z.infer<typeof alertSourceSchema>;
 
 export const alertFrequencySchema = z
-  .enum(['once', 'once_per_bar', 'once_per_bar_close', 'every_time'])
+  .enum(['once', 'once_per_bar', 'once_per_bar_close', 'once_per_minute', 'every_time'])
   .describe(
-    'once: fire then disable; once_per_bar: at most once per bar, as soon as true; once_per_bar_close: only on a final bar; every_time: each time the condition holds',
+    'once: fire then disable; once_per_bar: at most once per bar, as soon as true; once_per_bar_close: only on a final bar; once_per_minute: at most once per minute of event time, as soon as true; every_time: each time the condition holds',
   );
 
 export type AlertFrequency = z.infer<typeof alertFrequencySchema>;
@@ -86,36 +119,58 @@ export const ruleIdSchema = z
   .regex(/^[A-Za-z0-9_-]+$/)
   .describe('rule id (letters, digits, _ -)');
 
-export const alertRuleSchema = z
-  .object({
-    id: ruleIdSchema,
-    owner: z.string().min(1).max(128).describe('user id owning the rule'),
-    symbol: z
-      .union([symbolSchema, z.literal('*')])
-      .describe('symbol the rule watches, or * for every symbol'),
-    interval: intervalSchema.describe('bar interval the rule is evaluated on (bars, indicator, frequency)'),
-    source: alertSourceSchema,
-    condition: alertConditionSchema,
-    frequency: alertFrequencySchema.default('once_per_bar'),
-    cooldownMs: z.number().int().min(0).default(0).describe('minimum ms between two firings (event time)'),
-    expiresAt: z
-      .number()
-      .int()
-      .nullable()
-      .default(null)
-      .describe('event time (ms) after which the rule stops'),
-    message: z
-      .string()
-      .max(2000)
-      .default('{{symbol}} {{operator}} {{threshold}} on {{interval}}: {{value}}')
-      .describe(
-        'template; placeholders {{symbol}} {{venue}} {{interval}} {{value}} {{previous}} {{close}} {{open}} {{high}} {{low}} {{volume}} {{time}} {{operator}} {{threshold}} {{rule}} {{owner}}',
-      ),
-    enabled: z.boolean().default(true).describe('disabled rules are kept but not evaluated'),
-  })
+/** The rule's fields without the cross-field checks, for schemas derived from it (`.omit`, `.extend`). */
+export const alertRuleFieldsSchema = z.object({
+  id: ruleIdSchema,
+  owner: z.string().min(1).max(128).describe('user id owning the rule'),
+  symbol: z
+    .union([symbolSchema, z.literal('*')])
+    .optional()
+    .describe('symbol the rule watches, or * for every symbol (give symbol or symbols)'),
+  symbols: z
+    .array(symbolSchema)
+    .min(1)
+    .max(1_000)
+    .refine((list) => new Set(list).size === list.length, { error: 'symbols must not repeat' })
+    .optional()
+    .describe('symbols the rule watches, each firing on its own (instead of symbol)'),
+  interval: intervalSchema.describe('bar interval the rule is evaluated on (bars, indicator, frequency)'),
+  source: alertSourceSchema,
+  condition: alertConditionSchema,
+  frequency: alertFrequencySchema.default('once_per_bar'),
+  cooldownMs: z.number().int().min(0).default(0).describe('minimum ms between two firings (event time)'),
+  expiresAt: z.number().int().nullable().default(null).describe('event time (ms) after which the rule stops'),
+  message: z
+    .string()
+    .max(2000)
+    .default('{{symbol}} {{operator}} {{threshold}} on {{interval}}: {{value}}')
+    .describe(
+      "template; placeholders {{symbol}} {{venue}} {{interval}} {{value}} {{previous}} {{close}} {{open}} {{high}} {{low}} {{volume}} {{time}} {{operator}} {{threshold}} {{lower}} {{upper}} {{rule}} {{owner}}; {{threshold}}, {{lower}}, {{upper}} print a series threshold's value at the firing",
+    ),
+  enabled: z.boolean().default(true).describe('disabled rules are kept but not evaluated'),
+});
+
+/** A rule names `symbol` (one, or `*`) or `symbols` (a list): exactly one of the two. */
+export const namesSymbolOrSymbols: [
+  (rule: {
+    readonly symbol?: string | undefined;
+    readonly symbols?: readonly string[] | undefined;
+  }) => boolean,
+  { error: string; path: string[] },
+] = [
+  (rule) => (rule.symbol === undefined) !== (rule.symbols === undefined),
+  { error: 'name either symbol (one, or *) or symbols (a list), not both', path: ['symbol'] },
+];
+
+export const alertRuleSchema = alertRuleFieldsSchema
+  .refine(...namesSymbolOrSymbols)
   .readonly()
   .describe('an alert rule');
 
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 /** What a client sends: defaults not yet applied. */
 export type AlertRuleInput = z.input<typeof alertRuleSchema>;
+
+/** The symbols a rule names: `['*']` for every symbol, its one symbol, or its list. */
+export const ruleSymbols = (rule: Pick<AlertRule, 'symbol' | 'symbols'>): readonly string[] =>
+  rule.symbols ?? [rule.symbol ?? '*'];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { alertEventSchema } from './alert-event.js';
-import { alertRuleSchema, ruleIdSchema } from './alert-rule.js';
+import { alertRuleFieldsSchema, alertRuleSchema, namesSymbolOrSymbols, ruleIdSchema } from './alert-rule.js';
 import { barSchema } from './bar.js';
 import { indicatorSpecSchema, indicatorValueSchema } from './indicator-value.js';
 import { intervalSchema } from './interval.js';
@@ -143,11 +143,11 @@ export const replayRunSchema = z.object({
 });
 export const replayRunPageSchema = pageOf(replayRunSchema);
 
-const ruleFields = alertRuleSchema.unwrap();
 /** A rule as a client writes it: the owner is the caller, never a field. */
-export const ruleBodySchema = ruleFields
+export const ruleBodySchema = alertRuleFieldsSchema
   .omit({ owner: true, id: true })
-  .extend({ id: ruleIdSchema.optional() });
+  .extend({ id: ruleIdSchema.optional() })
+  .refine(...namesSymbolOrSymbols);
 export const ruleParamsSchema = z.object({ id: ruleIdSchema });
 export const ruleListSchema = z.object({ items: z.array(alertRuleSchema) });
 export { alertRuleSchema };

@@ -88,7 +88,8 @@ export class HitCollector {
     if (runtime.visitEpoch === this.epoch) return;
     runtime.visitEpoch = this.epoch;
     const previous = this.#previous;
-    if (crosses(runtime.rule.condition, previous, this.#current)) {
+    const condition = runtime.condition;
+    if (condition !== null && crosses(condition, previous, this.#current)) {
       this.#add(runtime, previous);
     }
   };
@@ -138,7 +139,9 @@ export class ConditionIndex {
   }
 
   add(runtime: RuleRuntime): void {
-    const condition = runtime.rule.condition;
+    const condition = runtime.condition;
+    if (!condition)
+      throw new Error(`rule ${runtime.id} has a series threshold: it belongs to a series group`);
     switch (condition.operator) {
       case 'crossing':
       case 'crossing_up':
@@ -181,7 +184,8 @@ export class ConditionIndex {
   }
 
   remove(runtime: RuleRuntime): void {
-    const condition = runtime.rule.condition;
+    const condition = runtime.condition;
+    if (!condition) return;
     const id = runtime.id;
     switch (condition.operator) {
       case 'crossing':

@@ -358,7 +358,7 @@ export class AlertEngine {
   }
 
   #attach(runtime: RuleRuntime): void {
-    const { symbol, interval } = runtime.rule;
+    const interval = runtime.rule.interval;
     let byInterval = this.#groups.get(runtime.series);
     if (!byInterval) {
       byInterval = new Map();
@@ -369,27 +369,31 @@ export class AlertEngine {
       group = { books: new Map(), wildcard: null, states: new Map() };
       byInterval.set(interval, group);
     }
-    let book = symbol === '*' ? group.wildcard : group.books.get(symbol);
-    if (!book) {
-      book = new RuleBook();
-      if (symbol === '*') group.wildcard = book;
-      else group.books.set(symbol, book);
-      this.#subscriptionVersion++;
+    for (const symbol of runtime.symbols) {
+      let book = symbol === '*' ? group.wildcard : group.books.get(symbol);
+      if (!book) {
+        book = new RuleBook();
+        if (symbol === '*') group.wildcard = book;
+        else group.books.set(symbol, book);
+        this.#subscriptionVersion++;
+      }
+      book.add(runtime);
     }
-    book.add(runtime);
   }
 
-  /** Takes the rule out of its book; drops the book when empty (series states are pruned separately). */
+  /** Takes the rule out of its books; drops a book when empty (series states are pruned separately). */
   #detach(runtime: RuleRuntime): void {
-    const { symbol, interval } = runtime.rule;
-    const group = this.#groups.get(runtime.series)?.get(interval);
-    const book = symbol === '*' ? group?.wildcard : group?.books.get(symbol);
-    if (!group || !book) return;
-    book.remove(runtime);
-    if (book.size > 0) return;
-    if (symbol === '*') group.wildcard = null;
-    else group.books.delete(symbol);
-    this.#subscriptionVersion++;
+    const group = this.#groups.get(runtime.series)?.get(runtime.rule.interval);
+    if (!group) return;
+    for (const symbol of runtime.symbols) {
+      const book = symbol === '*' ? group.wildcard : group.books.get(symbol);
+      if (!book) continue;
+      book.remove(runtime);
+      if (book.size > 0) continue;
+      if (symbol === '*') group.wildcard = null;
+      else group.books.delete(symbol);
+      this.#subscriptionVersion++;
+    }
   }
 
   /**

@@ -1,5 +1,18 @@
-import type { AlertCondition, AlertOperator } from '../../schemas/alert-rule.js';
+import type { AlertCondition, AlertOperator, AlertSeries, AlertThreshold } from '../../schemas/alert-rule.js';
 import type { Extremes } from './bar-close-history.js';
+
+type NumericThresholds<C> = { [K in keyof C]: K extends 'value' | 'lower' | 'upper' ? number : C[K] };
+type EachNumeric<C> = C extends unknown ? NumericThresholds<C> : never;
+
+/** A condition whose thresholds are all numbers: what the sorted/interval index holds. */
+export type ConstantCondition = EachNumeric<AlertCondition>;
+
+/** Whether every threshold of the condition is a number (no series). */
+export function isConstantCondition(condition: AlertCondition): condition is ConstantCondition {
+  if ('value' in condition) return typeof condition.value === 'number';
+  if ('lower' in condition) return typeof condition.lower === 'number' && typeof condition.upper === 'number';
+  return true;
+}
 
 /*
  * The operators, TradingView's alert conditions, defined on the series a rule watches. `previous` is the
@@ -39,7 +52,7 @@ import type { Extremes } from './bar-close-history.js';
 export type MovingOperator = 'moving_up' | 'moving_down' | 'moving_up_percent' | 'moving_down_percent';
 
 /** Whether a move from `previous` to `current` triggers a crossing or channel-edge condition. */
-export function crosses(condition: AlertCondition, previous: number, current: number): boolean {
+export function crosses(condition: ConstantCondition, previous: number, current: number): boolean {
   switch (condition.operator) {
     case 'crossing_up':
       return previous < condition.value && condition.value <= current;
@@ -85,7 +98,7 @@ export const movementReference = (operator: MovingOperator, window: Extremes): n
  * give exactly the same answers (tests compare the two).
  */
 export function conditionHolds(
-  condition: AlertCondition,
+  condition: ConstantCondition,
   previous: number | null,
   current: number,
   window: Extremes | null,
@@ -137,7 +150,26 @@ const operatorWords: Record<AlertOperator, string> = {
 /** How `{{operator}}` reads: `crossing up`, `moving down` (the % sits in the threshold). */
 export const operatorLabel = (operator: AlertOperator): string => operatorWords[operator];
 
-/** How `{{threshold}}` reads: `60000`, `30..70`, `5 within 3 bars`, `2% within 10 bars`. */
+/** How a series reads in a label: `price`, `close`, `sma(20)`, `macd(12,26,9) signal`. */
+export function seriesLabel(series: AlertSeries): string {
+  switch (series.kind) {
+    case 'price':
+      return 'price';
+    case 'bar':
+      return series.field;
+    case 'indicator':
+      return series.output === 'value' ? series.spec : `${series.spec} ${series.output}`;
+  }
+}
+
+const thresholdText = (threshold: AlertThreshold): string =>
+  typeof threshold === 'number' ? String(threshold) : seriesLabel(threshold);
+
+/**
+ * How a condition's threshold reads where no value is at hand: `60000`, `30..70`, `5 within 3 bars`,
+ * `2% within 10 bars`, `sma(20)`, `bbands(20,2) lower..bbands(20,2) upper`. A firing's `{{threshold}}`
+ * prints a series threshold's value instead (template.ts).
+ */
 export function thresholdLabel(condition: AlertCondition): string {
   switch (condition.operator) {
     case 'crossing':
@@ -145,12 +177,12 @@ export function thresholdLabel(condition: AlertCondition): string {
     case 'crossing_down':
     case 'greater_than':
     case 'less_than':
-      return String(condition.value);
+      return thresholdText(condition.value);
     case 'entering_channel':
     case 'exiting_channel':
     case 'inside_channel':
     case 'outside_channel':
-      return `${condition.lower}..${condition.upper}`;
+      return `${thresholdText(condition.lower)}..${thresholdText(condition.upper)}`;
     case 'moving_up':
     case 'moving_down':
       return `${condition.amount} within ${condition.bars} bars`;

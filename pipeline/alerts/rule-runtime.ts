@@ -1,13 +1,16 @@
-import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
+import { type AlertRule, alertRuleSchema, ruleSymbols } from '../../schemas/alert-rule.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { describeIssues } from '../../schemas/validate.js';
 import type { RuleSnapshot } from './alert-snapshot.js';
+import { type ConstantCondition, isConstantCondition } from './operators.js';
 import { seriesOf } from './series-point.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
 /** Storm guard: the 16th firing of a rule within 3 minutes (event time) stops it instead of going out. */
 export const STORM_GUARD_MAX_FIRINGS = 15;
 export const STORM_GUARD_WINDOW_MS = 3 * 60_000;
+/** once_per_minute: at most one firing per venue:symbol within this much event time. */
+export const ONCE_PER_MINUTE_MS = 60_000;
 
 export type RuleStatus = 'active' | 'disabled' | 'stopped' | 'retired';
 export type StopReason = 'storm_guard' | 'fired_once' | 'expired';
@@ -31,6 +34,13 @@ export function parseAlertRule(input: unknown): { rule: AlertRule; template: Com
     });
   }
   const rule = deepFreeze(parsed.data);
+  if (!isConstantCondition(rule.condition)) {
+    throw new NexuralError(
+      'NXR_RULE_INVALID',
+      `invalid alert rule "${rule.id}": series thresholds are not evaluated by this engine yet; give numbers`,
+      { path: ['condition'] },
+    );
+  }
   return { rule, template: compileTemplate(rule) };
 }
 
@@ -55,7 +65,10 @@ export class RuleRuntime {
   visitEpoch = 0;
   readonly id: string;
   readonly #oncePerBar: boolean;
+  /** the cooldown in force: the rule's, or at least a minute for once_per_minute */
   readonly #cooldownMs: number;
+  /** the condition when all its thresholds are numbers (the sorted index's rules); null with a series threshold */
+  readonly condition: ConstantCondition | null;
   /** firing state on the first venue:symbol it fired on, inline (the usual case: one); others in a map */
   #firstInstanceKey: string | null = null;
   #firstBarOpenTime = Number.NaN;
@@ -66,6 +79,8 @@ export class RuleRuntime {
   /** the rule in canonical JSON: an upsert with the same text is a no-op that keeps this state */
   readonly canonical: string;
   readonly series: string;
+  /** the books the rule sits in: `*`, its symbol, or each symbol of its list */
+  readonly symbols: readonly string[];
   readonly mode: EvaluationMode;
   stopReason: StopReason | null = null;
   /** times of the last STORM_GUARD_MAX_FIRINGS firings, a ring */
@@ -76,7 +91,10 @@ export class RuleRuntime {
     this.status = rule.enabled ? 'active' : 'disabled';
     this.id = rule.id;
     this.#oncePerBar = rule.frequency === 'once_per_bar' || rule.frequency === 'once_per_bar_close';
-    this.#cooldownMs = rule.cooldownMs;
+    this.#cooldownMs =
+      rule.frequency === 'once_per_minute' ? Math.max(rule.cooldownMs, ONCE_PER_MINUTE_MS) : rule.cooldownMs;
+    this.condition = isConstantCondition(rule.condition) ? rule.condition : null;
+    this.symbols = ruleSymbols(rule);
     this.rule = rule;
     this.template = template;
     this.canonical = JSON.stringify(rule);

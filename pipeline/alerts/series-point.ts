@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { alertTriggerSchema } from '../../schemas/alert-event.js';
-import type { AlertSource } from '../../schemas/alert-rule.js';
+import type { AlertSeries } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 
 export type AlertTrigger = z.infer<typeof alertTriggerSchema>;
@@ -60,7 +60,20 @@ export interface IntrabarValue {
   readonly time: number;
 }
 
-/** The series a rule's source names: `price`, or `rsi(14).value` for `{kind:'indicator', spec:'rsi(14)'}`. */
-export function seriesOf(source: AlertSource): string {
-  return source.kind === 'price' ? PRICE_SERIES : `${source.spec}.${source.output}`;
+/**
+ * The series name of a rule's source or series threshold: `price`, `bar.close` for `{kind:'bar',
+ * field:'close'}`, or `rsi(14).value` for `{kind:'indicator', spec:'rsi(14)'}`.
+ */
+export function seriesOf(source: AlertSeries): string {
+  switch (source.kind) {
+    case 'price':
+      return PRICE_SERIES;
+    case 'bar':
+      return `${BAR_SERIES_PREFIX}${source.field}`;
+    case 'indicator':
+      return `${source.spec}.${source.output}`;
+  }
 }
+
+/** Bar-field series are named `bar.<field>` (an indicator spec never starts with `bar.`: it has parentheses). */
+export const BAR_SERIES_PREFIX = 'bar.';

@@ -32,12 +32,28 @@ const point: SeriesPoint = {
 
 describe('compileTemplate', () => {
   it('fills every placeholder', () => {
-    const template = TEMPLATE_PLACEHOLDERS.map((name) => `${name}={{${name}}}`).join(' ');
+    const template = TEMPLATE_PLACEHOLDERS.filter((name) => name !== 'lower' && name !== 'upper')
+      .map((name) => `${name}={{${name}}}`)
+      .join(' ');
     expect(compile(template)({ point, previous: 61_799.5 })).toBe(
       'symbol=BTCUSDT venue=binance-um interval=1m value=61839.9 previous=61799.5 close=61839.9 open=61800.3 ' +
         'high=61839.9 low=61780.1 volume=152.61 time=2024-08-08T23:55:42.123Z operator=crossing up ' +
-        'threshold=62000 rule=btc-62k owner=alice',
+        'rule=btc-62k owner=alice threshold=62000',
     );
+  });
+
+  it("prints a numeric channel's edges in {{lower}} {{upper}} and refuses them for other operators", () => {
+    const channel = {
+      ...rule,
+      condition: { operator: 'outside_channel', lower: 61_000, upper: 62_000 },
+    } as const;
+    expect(
+      compileTemplate({ ...channel, message: '{{lower}}/{{upper}} {{threshold}}' })({
+        point,
+        previous: null,
+      }),
+    ).toBe('61000/62000 61000..62000');
+    expect(() => compile('{{lower}}')).toThrowError('placeholder {{lower}} is for channel operators');
   });
 
   it('renders the default message and a missing previous value', () => {

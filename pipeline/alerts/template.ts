@@ -3,10 +3,19 @@ import { NexuralError } from '../../schemas/errors.js';
 import { operatorLabel, thresholdLabel } from './operators.js';
 import type { SeriesPoint } from './series-point.js';
 
+/** Values of a rule's series thresholds at a firing (NaN where the rule has no such series threshold). */
+export interface ThresholdValues {
+  readonly value: number;
+  readonly lower: number;
+  readonly upper: number;
+}
+
 /** What a firing knows when its message is rendered. */
 export interface TemplateContext {
   readonly point: SeriesPoint;
   readonly previous: number | null;
+  /** set when the rule has a series threshold */
+  readonly thresholds?: ThresholdValues | null;
 }
 
 type Field = (context: TemplateContext) => string;
@@ -27,18 +36,61 @@ const pointFields = {
   time: ({ point }) => new Date(point.time).toISOString(),
 } satisfies Record<string, Field>;
 
+type Edge = 'value' | 'lower' | 'upper';
+
+const edgeValue = (edge: Edge): Field => {
+  const read = ({ thresholds }: TemplateContext): string =>
+    String(thresholds ? thresholds[edge] : Number.NaN);
+  return read;
+};
+
+/**
+ * `{{threshold}}`, `{{lower}}`, `{{upper}}`: text fixed when the threshold is a number, the series' value at
+ * the firing when it is a series. `{{lower}}`/`{{upper}}` are for channel operators only.
+ */
+function thresholdField(rule: AlertRule, name: 'threshold' | 'lower' | 'upper'): string | Field {
+  const condition = rule.condition;
+  if (name === 'threshold') {
+    if ('value' in condition)
+      return typeof condition.value === 'number' ? String(condition.value) : edgeValue('value');
+    if (!('lower' in condition)) return thresholdLabel(condition);
+    if (typeof condition.lower === 'number' && typeof condition.upper === 'number')
+      return thresholdLabel(condition);
+    const lower = thresholdField(rule, 'lower');
+    const upper = thresholdField(rule, 'upper');
+    return (context) =>
+      `${typeof lower === 'string' ? lower : lower(context)}..${typeof upper === 'string' ? upper : upper(context)}`;
+  }
+  if (!('lower' in condition)) {
+    throw new NexuralError(
+      'NXR_RULE_INVALID',
+      `placeholder {{${name}}} is for channel operators; ${condition.operator} has {{threshold}}`,
+      { path: ['message'], placeholder: name },
+    );
+  }
+  const edge = condition[name];
+  return typeof edge === 'number' ? String(edge) : edgeValue(name);
+}
+
+const thresholdFields = ['threshold', 'lower', 'upper'] as const;
+const isThresholdField = (name: string): name is (typeof thresholdFields)[number] =>
+  (thresholdFields as readonly string[]).includes(name);
+
 /** Placeholders fixed by the rule: written into the compiled text once. */
 const ruleFields = {
   operator: (rule) => operatorLabel(rule.condition.operator),
-  threshold: (rule) => thresholdLabel(rule.condition),
   rule: (rule) => rule.id,
   owner: (rule) => rule.owner,
 } satisfies Record<string, RuleField>;
 
-export type Placeholder = keyof typeof pointFields | keyof typeof ruleFields;
+export type Placeholder =
+  | keyof typeof pointFields
+  | keyof typeof ruleFields
+  | (typeof thresholdFields)[number];
 export const TEMPLATE_PLACEHOLDERS = [
   ...Object.keys(pointFields),
   ...Object.keys(ruleFields),
+  ...thresholdFields,
 ] as readonly Placeholder[];
 
 const isPointField = (name: string): name is keyof typeof pointFields => Object.hasOwn(pointFields, name);
@@ -67,8 +119,15 @@ export function compileTemplate(rule: AlertRule): CompiledTemplate {
     const name = match[1] ?? '';
     text += template.slice(last, match.index);
     last = match.index + match[0].length;
+    const fixedOrField = isThresholdField(name) ? thresholdField(rule, name) : null;
     if (isRuleField(name)) {
       text += ruleFields[name](rule);
+    } else if (typeof fixedOrField === 'string') {
+      text += fixedOrField;
+    } else if (fixedOrField) {
+      literals.push(text);
+      slots.push(fixedOrField);
+      text = '';
     } else if (isPointField(name)) {
       literals.push(text);
       slots.push(pointFields[name]);

@@ -193,5 +193,6 @@ export const ALL_FREQUENCIES: readonly AlertFrequency[] = [
   'once',
   'once_per_bar',
   'once_per_bar_close',
+  'once_per_minute',
   'every_time',
 ];

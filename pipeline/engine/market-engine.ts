@@ -1,4 +1,4 @@
-import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
+import { type AlertRule, type AlertSeries, alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
@@ -12,7 +12,7 @@ import { parseIndicatorSpec } from '../indicators/registry.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
 import { type EngineParts, type EngineSnapshot, restoreEngine, snapshotEngine } from './engine-snapshot.js';
-import { type IndicatorSlot, SeriesState, type WatchedOutput } from './series-state.js';
+import { type IndicatorSlot, SeriesState, type WatchedBarField, type WatchedOutput } from './series-state.js';
 import { SubscriptionLookup } from './subscription-lookup.js';
 
 /**
@@ -84,25 +84,28 @@ export class MarketEngine {
     this.aggregator.flush();
   }
 
-  /** Adds or replaces a rule while running; indicator specs are canonicalised (`rsi` → `rsi(14)`). */
+  /**
+   * Adds or replaces a rule while running; indicator specs of its source and series thresholds are
+   * canonicalised (`rsi` → `rsi(14)`) and their outputs checked.
+   */
   upsertRule(input: unknown): AlertRule {
     const parsed = alertRuleSchema.safeParse(input);
     if (!parsed.success) {
       throw new NexuralError('NXR_RULE_INVALID', `invalid alert rule: ${describeIssues(parsed.error)}`);
     }
-    let rule = parsed.data;
-    if (rule.source.kind === 'indicator') {
-      const { spec, outputs } = parseIndicatorSpec(rule.source.spec);
-      if (!outputs.includes(rule.source.output)) {
-        throw new NexuralError(
-          'NXR_RULE_INVALID',
-          `rule ${rule.id}: ${spec} has no output "${rule.source.output}"; outputs: ${outputs.join(', ')}`,
-          { path: ['source', 'output'] },
-        );
+    const rule = parsed.data;
+    const condition: Record<string, unknown> = { ...rule.condition };
+    for (const edge of ['value', 'lower', 'upper'] as const) {
+      const threshold = condition[edge];
+      if (typeof threshold === 'object' && threshold !== null && 'kind' in threshold) {
+        condition[edge] = canonicalSeries(rule.id, threshold as AlertSeries, ['condition', edge]);
       }
-      rule = { ...rule, source: { ...rule.source, spec } };
     }
-    return this.alerts.upsertRule(rule);
+    return this.alerts.upsertRule({
+      ...rule,
+      source: canonicalSeries(rule.id, rule.source, ['source']),
+      condition,
+    });
   }
 
   removeRule(id: string): boolean {
@@ -168,6 +171,12 @@ export class MarketEngine {
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
       if (slot) this.updateIndicator(series, slot, view);
+    }
+    const barProbes = series.barProbes;
+    for (let i = 0; i < barProbes.length; i++) {
+      const { field, series: name, probe } = barProbes[i] as WatchedBarField;
+      const value = view[field];
+      if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
     }
     if (series.priceWanted && view.final) this.evaluate(view, PRICE_SERIES, view.close, barTrigger(view));
   }
@@ -277,6 +286,20 @@ export class MarketEngine {
     );
     series.version = this.alerts.subscriptionVersion;
   }
+}
+
+/** An indicator series with its spec canonicalised and its output checked; other series as they are. */
+function canonicalSeries(ruleId: string, series: AlertSeries, path: readonly string[]): AlertSeries {
+  if (series.kind !== 'indicator') return series;
+  const { spec, outputs } = parseIndicatorSpec(series.spec);
+  if (!outputs.includes(series.output)) {
+    throw new NexuralError(
+      'NXR_RULE_INVALID',
+      `rule ${ruleId}: ${spec} has no output "${series.output}"; outputs: ${outputs.join(', ')}`,
+      { path: [...path, 'output'] },
+    );
+  }
+  return { ...series, spec };
 }
 
 const barTrigger = (view: BarView): AlertTrigger =>

@@ -1,3 +1,4 @@
+import type { BarField } from '../../schemas/alert-rule.js';
 import type { IntrabarProbe } from '../alerts/engine.js';
 import { PRICE_SERIES } from '../alerts/series-point.js';
 import type { Indicator } from '../indicators/indicator.js';
@@ -23,6 +24,13 @@ export interface WatchedOutput {
   readonly probe: IntrabarProbe;
 }
 
+/** A bar field some alert rule watches (`bar.close`), with its probe. */
+export interface WatchedBarField {
+  readonly field: BarField;
+  readonly series: string;
+  readonly probe: IntrabarProbe;
+}
+
 /** Makes the alert probe of one series of this venue:symbol and interval (AlertEngine.intrabarProbe). */
 export type ProbeFactory = (series: string) => IntrabarProbe;
 
@@ -37,6 +45,8 @@ export class SeriesState {
   priceWanted = false;
   /** the price series' alert probe while some rule watches it */
   priceProbe: IntrabarProbe | null = null;
+  /** bar fields some rule watches, with their probes */
+  barProbes: readonly WatchedBarField[] = [];
   slots: IndicatorSlot[];
   /** the slots some rule watches, in slot order: the only ones forming bars update */
   watchedSlots: IndicatorSlot[] = [];
@@ -60,6 +70,7 @@ export class SeriesState {
   applyWanted(wanted: WantedSeries, probeOf: ProbeFactory): void {
     this.priceWanted = wanted.price;
     this.priceProbe = wanted.price ? probeOf(PRICE_SERIES) : null;
+    this.barProbes = wanted.bars.map(({ field, series }) => ({ field, series, probe: probeOf(series) }));
     const bySpec = new Map<string, WatchedOutput[]>();
     for (const { spec, output, series } of wanted.indicators) {
       const list = bySpec.get(spec) ?? [];

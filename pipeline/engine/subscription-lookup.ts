@@ -1,12 +1,17 @@
+import type { BarField } from '../../schemas/alert-rule.js';
 import type { AlertEngine } from '../alerts/engine.js';
-import { PRICE_SERIES } from '../alerts/series-point.js';
+import { BAR_SERIES_PREFIX, PRICE_SERIES } from '../alerts/series-point.js';
 
 export interface WantedSeries {
   readonly price: boolean;
+  /** bar fields rules watch (`bar.close` …), in field-name order */
+  readonly bars: readonly { readonly field: BarField; readonly series: string }[];
   readonly indicators: readonly { readonly spec: string; readonly output: string; readonly series: string }[];
 }
 
-const NOTHING: WantedSeries = { price: false, indicators: [] };
+const NOTHING: WantedSeries = { price: false, bars: [], indicators: [] };
+const isBarSeries = (series: string): boolean => series.startsWith(BAR_SERIES_PREFIX);
+const BAR_FIELDS: readonly BarField[] = ['open', 'high', 'low', 'close', 'volume'];
 
 /** `rsi(14).value` → spec `rsi(14)`, output `value` (output names hold no dot; specs may, inside parentheses). */
 const splitSeries = (series: string) => {
@@ -58,8 +63,11 @@ export class SubscriptionLookup {
     const all = new Set([...entry.wildcard, ...(own ?? [])]);
     const wanted: WantedSeries = {
       price: all.has(PRICE_SERIES),
+      bars: BAR_FIELDS.filter((field) => all.has(`${BAR_SERIES_PREFIX}${field}`))
+        .sort()
+        .map((field) => ({ field, series: `${BAR_SERIES_PREFIX}${field}` })),
       indicators: [...all]
-        .filter((series) => series !== PRICE_SERIES)
+        .filter((series) => series !== PRICE_SERIES && !isBarSeries(series))
         .sort()
         .map(splitSeries),
     };

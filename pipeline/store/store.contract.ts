@@ -232,6 +232,24 @@ export function describeStoreContract(adapterName: string, createStore: StoreFac
       expect(await store.listAlertRules('bob')).toEqual([]);
     });
 
+    it('keeps a rule over a list of symbols with a series threshold as it was written', async () => {
+      const watchlist = alertRuleSchema.parse({
+        ...rule('carol', 'majors-over-sma'),
+        symbol: undefined,
+        symbols: ['BTCUSDT', 'ETHUSDT'],
+        source: { kind: 'price' },
+        condition: {
+          operator: 'crossing_up',
+          value: { kind: 'indicator', spec: 'sma(20)', output: 'value' },
+        },
+      });
+      await store.putAlertRule(watchlist);
+      expect(await store.getAlertRule('carol', 'majors-over-sma')).toEqual(watchlist);
+      await store.putAlertRule(rule('carol', 'majors-over-sma'));
+      expect(await store.getAlertRule('carol', 'majors-over-sma')).toEqual(rule('carol', 'majors-over-sma'));
+      expect(await store.deleteAlertRule('carol', 'majors-over-sma')).toBe(true);
+    });
+
     it('writes a batch all or nothing', async () => {
       const later = { ...klineAt(29), interval: '1h', openTime: Date.UTC(2024, 7, 9) };
       const badTrade = { ...binanceTrades()[0], tradeId: 'bad', price: -1 } as NonNullable<

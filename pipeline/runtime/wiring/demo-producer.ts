@@ -103,7 +103,8 @@ export function demoRules(trades: readonly TradeTick[]): AlertRuleInput[] {
       source: { kind: 'price' as const },
       condition: { operator: 'moving_down_percent' as const, percent: 0.2, bars: 3 },
       frequency: 'once_per_bar' as const,
-      message: '{{symbol}} fell {{threshold}}%: now {{value}}',
+      // {{threshold}} of a percent move already reads "0.2% within 3 bars".
+      message: '{{symbol}} fell {{threshold}}: now {{value}}',
     },
   ]);
 }
