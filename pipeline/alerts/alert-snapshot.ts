@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { STORM_GUARD_MAX_FIRINGS } from './rule-runtime.js';
+import { seriesGroupSnapshotSchema } from './series-frames.js';
 
 /*
  * The alert engine's state as plain data: each rule with its firing state, and what the engine remembers of
@@ -65,6 +66,10 @@ export const alertEngineSnapshotSchema = z.object({
     .array(ruleSnapshotSchema)
     .describe('every rule the engine holds, active or not, in insertion order'),
   series: z.array(alertSeriesSnapshotSchema),
+  seriesGroups: z
+    .array(seriesGroupSnapshotSchema)
+    .default([])
+    .describe('per venue:symbol, the last values each series-threshold rule group compared'),
 });
 
 export type CloseHistorySnapshot = z.output<typeof closeHistorySnapshotSchema>;

@@ -3,11 +3,14 @@ import { IntervalIndex } from './interval-index.js';
 import { crosses, type MovingOperator, movement, movementReference } from './operators.js';
 import type { RuleRuntime } from './rule-runtime.js';
 import { SortedEntries } from './sorted-entries.js';
+import type { ThresholdValues } from './template.js';
 
 /** A rule that holds on a point, and the value its event reports as `previous`. */
 export interface Hit {
   readonly runtime: RuleRuntime;
   readonly previous: number | null;
+  /** values of the series thresholds, for a rule that has some */
+  readonly thresholds?: ThresholdValues;
 }
 
 /** Work counters: `rulesVisited` counts the rules whose condition was looked at, the cost the index bounds. */

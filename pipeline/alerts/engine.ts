@@ -7,13 +7,29 @@ import { type Hit, HitCollector, type IndexStats } from './condition-index.js';
 import { firedEvent, stoppedEvent } from './events.js';
 import { RuleBook } from './rule-book.js';
 import { parseAlertRule, RuleRuntime, type RuleStatus, type StopReason } from './rule-runtime.js';
-import { type IntrabarValue, PRICE_SERIES, type SeriesPoint } from './series-point.js';
+import { type AlertFrame, SeriesRuleBooks } from './series-frames.js';
+import { type IntrabarValue, type PointBar, PRICE_SERIES, type SeriesPoint } from './series-point.js';
+import type { FrameCell } from './series-rules.js';
 
 /** A series some active rule watches: compute it for `symbol` (or for every symbol when `*`). */
 export interface Subscription {
   readonly symbol: string;
   readonly interval: string;
   readonly series: string;
+}
+
+/** What a frame evaluation knows besides the series values: the bar update that caused it. */
+export interface FrameContext {
+  readonly bar: PointBar;
+  readonly trigger: SeriesPoint['trigger'];
+  readonly sourcePosition: SeriesPoint['sourcePosition'];
+  /** event time, ms */
+  readonly time: number;
+}
+
+interface FrameHit extends Hit {
+  readonly series: string;
+  readonly value: number;
 }
 
 export interface EngineStats extends IndexStats {
@@ -92,6 +108,9 @@ export class AlertEngine {
   /** series → interval → group */
   readonly #groups = new Map<string, Map<string, SeriesGroup>>();
   readonly #collector = new HitCollector(this.stats);
+  readonly #seriesRules = new SeriesRuleBooks();
+  /** scratch: the rules a frame's groups found holding */
+  readonly #frameHolding: RuleRuntime[] = [];
   /** scratch for the rules expiring on one point */
   readonly #expired: RuleRuntime[] = [];
   #subscriptionVersion = 0;
@@ -157,8 +176,10 @@ export class AlertEngine {
         for (const symbol of group.books.keys()) out.push({ symbol, interval, series });
       }
     }
+    out.push(...this.#seriesRules.subscriptions());
     const key = (s: Subscription): string => `${s.series}\u0000${s.interval}\u0000${s.symbol}`;
-    return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+    const unique = new Map(out.map((subscription) => [key(subscription), subscription]));
+    return [...unique.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   /** Every rule with its firing state and every series state, as plain data (see alert-snapshot.ts). */
@@ -182,7 +203,11 @@ export class AlertEngine {
         }
       }
     }
-    return { rules: [...this.#runtimes.values()].map((runtime) => runtime.snapshot()), series };
+    return {
+      rules: [...this.#runtimes.values()].map((runtime) => runtime.snapshot()),
+      series,
+      seriesGroups: this.#seriesRules.snapshot(),
+    };
   }
 
   /** Loads a snapshot into this engine, which must hold no rule yet: it then continues where that one was. */
@@ -219,6 +244,7 @@ export class AlertEngine {
       if (tail) tail.next = state;
       else group.states.set(saved.symbol, state);
     }
+    this.#seriesRules.restore(snapshot.seriesGroups);
   }
 
   /** Evaluates one point against the rules watching its series; returns the events it causes. */
@@ -331,6 +357,79 @@ export class AlertEngine {
     return new LinkedProbe(venue, symbol, interval, series);
   }
 
+  /**
+   * The series-threshold rules of a venue:symbol on an interval, as a frame whose cells the composition fills
+   * on every bar update before `evaluateFrame`; null when no such rule applies. Ask again when
+   * `subscriptionVersion` changes.
+   */
+  frameOf(venue: string, symbol: string, interval: string): AlertFrame | null {
+    return this.#seriesRules.frameOf(venue, symbol, interval);
+  }
+
+  /**
+   * Evaluates a frame's series-threshold rules once its cells hold the values of this bar update: intrabar
+   * rules on a forming bar, bar-close rules on a final one; one comparison per group, then only the rules
+   * whose operator holds. Returns the events (firings in rule-id order).
+   */
+  evaluateFrame(frame: AlertFrame, context: FrameContext): readonly AlertEvent[] {
+    const { bar } = context;
+    const holding = this.#frameHolding;
+    let admitted: FrameHit[] | null = null;
+    for (const member of frame.members) {
+      const { group, instance, reads } = member;
+      const now = frame.now;
+      for (let index = 0; index < reads.length; index++) {
+        const read = reads[index] as FrameCell | number;
+        now[index] = typeof read === 'number' ? read : read.value;
+      }
+      holding.length = 0;
+      let previous: number;
+      if (!bar.final) {
+        previous = instance.last[0] as number;
+        group.collect(group.intrabar, now, instance.last, holding);
+      } else if (bar.openTime > instance.lastFinalOpenTime) {
+        previous = instance.lastFinal[0] as number;
+        instance.lastFinalOpenTime = bar.openTime;
+        group.collect(group.close, now, instance.lastFinal, holding);
+      } else {
+        continue;
+      }
+      this.stats.rulesVisited += holding.length;
+      for (const runtime of holding) {
+        if (runtime.status !== 'active' || !runtime.admits(instance.instanceKey, bar.openTime, context.time))
+          continue;
+        admitted ??= [];
+        admitted.push({
+          runtime,
+          previous: Number.isNaN(previous) ? null : previous,
+          thresholds: group.thresholdValues(now),
+          series: group.source,
+          value: now[0] as number,
+        });
+      }
+    }
+    holding.length = 0;
+    if (!admitted) return NO_EVENTS;
+    if (admitted.length > 1) admitted.sort(byHitRuleId);
+    const events: AlertEvent[] = [];
+    const instanceKey = `${frame.venue}:${frame.symbol}`;
+    for (const hit of admitted) {
+      const point: SeriesPoint = {
+        venue: frame.venue,
+        symbol: frame.symbol,
+        interval: frame.interval,
+        series: hit.series,
+        value: hit.value,
+        bar,
+        trigger: context.trigger,
+        sourcePosition: context.sourcePosition,
+        time: context.time,
+      };
+      this.#fire(hit, instanceKey, point, events);
+    }
+    return events;
+  }
+
   #fire(hit: Hit, instanceKey: string, point: SeriesPoint, events: AlertEvent[]): void {
     const runtime = hit.runtime;
     if (runtime.stormGuardTrips(point.time)) {
@@ -339,7 +438,7 @@ export class AlertEngine {
     }
     runtime.recordFiring(instanceKey, point.bar.openTime, point.time);
     this.stats.fired++;
-    events.push(firedEvent(runtime, point, hit.previous));
+    events.push(firedEvent(runtime, point, hit.previous, hit.thresholds));
     if (runtime.rule.frequency === 'once') this.#stop(runtime, 'fired_once', point, events);
   }
 
@@ -379,10 +478,12 @@ export class AlertEngine {
       }
       book.add(runtime);
     }
+    if (!runtime.condition && this.#seriesRules.attach(runtime)) this.#subscriptionVersion++;
   }
 
   /** Takes the rule out of its books; drops a book when empty (series states are pruned separately). */
   #detach(runtime: RuleRuntime): void {
+    if (!runtime.condition && this.#seriesRules.detach(runtime)) this.#subscriptionVersion++;
     const group = this.#groups.get(runtime.series)?.get(runtime.rule.interval);
     if (!group) return;
     for (const symbol of runtime.symbols) {

@@ -6,6 +6,7 @@ import {
   type StopReason,
 } from './rule-runtime.js';
 import type { SeriesPoint } from './series-point.js';
+import type { ThresholdValues } from './template.js';
 
 /**
  * Deterministic event id: rule, venue:symbol (a `*` rule fires per symbol), event time and the trigger
@@ -21,7 +22,16 @@ export function alertEventId(ruleId: string, point: SeriesPoint): string {
   return `${ruleId}:${point.venue}:${point.symbol}:${point.time}:${what}`;
 }
 
-export function firedEvent(runtime: RuleRuntime, point: SeriesPoint, previous: number | null): AlertEvent {
+/** The series thresholds' values a fired event reports: the value, or both channel edges. */
+const reportedThresholds = (values: ThresholdValues) =>
+  Number.isNaN(values.value) ? { lower: values.lower, upper: values.upper } : { value: values.value };
+
+export function firedEvent(
+  runtime: RuleRuntime,
+  point: SeriesPoint,
+  previous: number | null,
+  thresholds?: ThresholdValues,
+): AlertEvent {
   const rule = runtime.rule;
   return Object.freeze({
     kind: 'fired',
@@ -32,11 +42,12 @@ export function firedEvent(runtime: RuleRuntime, point: SeriesPoint, previous: n
     symbol: point.symbol,
     interval: point.interval,
     time: point.time,
-    message: runtime.template({ point, previous }),
+    message: runtime.template({ point, previous, thresholds: thresholds ?? null }),
     source: rule.source,
     condition: rule.condition,
     previous,
     current: point.value,
+    ...(thresholds ? { thresholds: Object.freeze(reportedThresholds(thresholds)) } : {}),
     trigger: point.trigger,
     sourcePosition: point.sourcePosition,
   });

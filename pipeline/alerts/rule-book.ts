@@ -84,7 +84,8 @@ export class RuleBook {
 
   add(runtime: RuleRuntime): void {
     this.#members.add(runtime);
-    (runtime.mode === 'close' ? this.close : this.intrabar).add(runtime);
+    // A series-threshold rule sits here for its expiry only; its condition is a SeriesRuleGroup's.
+    if (runtime.condition) (runtime.mode === 'close' ? this.close : this.intrabar).add(runtime);
     if (runtime.rule.expiresAt !== null) {
       this.#expiries.push(runtime);
       this.#nextExpiry = this.#expiries.next;
@@ -93,7 +94,7 @@ export class RuleBook {
 
   remove(runtime: RuleRuntime): void {
     if (!this.#members.delete(runtime)) return;
-    (runtime.mode === 'close' ? this.close : this.intrabar).remove(runtime);
+    if (runtime.condition) (runtime.mode === 'close' ? this.close : this.intrabar).remove(runtime);
   }
 
   /** Whether some rule's expiry (event time) is before `time`, as far as collectExpired is concerned. */

@@ -34,13 +34,6 @@ export function parseAlertRule(input: unknown): { rule: AlertRule; template: Com
     });
   }
   const rule = deepFreeze(parsed.data);
-  if (!isConstantCondition(rule.condition)) {
-    throw new NexuralError(
-      'NXR_RULE_INVALID',
-      `invalid alert rule "${rule.id}": series thresholds are not evaluated by this engine yet; give numbers`,
-      { path: ['condition'] },
-    );
-  }
   return { rule, template: compileTemplate(rule) };
 }
 

@@ -4,6 +4,7 @@ import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
 import { AlertEngine, type IntrabarProbe } from '../alerts/engine.js';
+import type { AlertFrame } from '../alerts/series-frames.js';
 import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
@@ -157,6 +158,7 @@ export class MarketEngine {
 
     const tick = this.tick;
     const own = tick !== null && this.tickMs >= view.openTime && this.tickMs <= view.closeTime;
+    if (series.priceCell) series.priceCell.value = own && tick && !view.final ? tick.price : view.close;
     const priceProbe = series.priceProbe;
     if (priceProbe && own && tick && !this.passesQuietly(view, priceProbe, tick.price)) {
       this.evaluate(view, PRICE_SERIES, tick.price, {
@@ -174,11 +176,26 @@ export class MarketEngine {
     }
     const barProbes = series.barProbes;
     for (let i = 0; i < barProbes.length; i++) {
-      const { field, series: name, probe } = barProbes[i] as WatchedBarField;
+      const { field, series: name, probe, cell } = barProbes[i] as WatchedBarField;
       const value = view[field];
+      if (cell) cell.value = value;
       if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
     }
     if (series.priceWanted && view.final) this.evaluate(view, PRICE_SERIES, view.close, barTrigger(view));
+    if (series.frame) this.evaluateFrame(series.frame, view, own && !view.final ? tick : null);
+  }
+
+  /** The series-threshold rules, once every series of this bar update is computed. */
+  private evaluateFrame(frame: AlertFrame, view: BarView, tick: TradeTick | null): void {
+    const events = this.alerts.evaluateFrame(frame, {
+      bar: view,
+      trigger: tick
+        ? { kind: 'tick', tradeId: tick.tradeId, timeUs: tick.timeUs, price: tick.price }
+        : barTrigger(view),
+      sourcePosition: this.position,
+      time: this.tick ? this.tickMs : view.closeTime,
+    });
+    for (const event of events) this.output.alert(event);
   }
 
   /**
@@ -211,7 +228,10 @@ export class MarketEngine {
       slot.seq = series.seq;
       result = slot.indicator.add(view);
     }
-    if (result === null) return;
+    if (result === null) {
+      for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
+      return;
+    }
     if (view.final && slot.emitted) {
       const outputs = typeof result === 'number' ? { value: result } : result;
       this.output.indicator(
@@ -229,9 +249,10 @@ export class MarketEngine {
     }
     const watched = slot.watched;
     for (let i = 0; i < watched.length; i++) {
-      const { output, series: name, probe } = watched[i] as WatchedOutput;
+      const { output, series: name, probe, cell } = watched[i] as WatchedOutput;
       // A single-output result is read as its `value` output without building the object on forming bars.
       const value = typeof result === 'number' ? (output === 'value' ? result : undefined) : result[output];
+      if (cell) cell.value = value ?? Number.NaN;
       if (value !== undefined && !this.passesQuietly(view, probe, value)) {
         this.evaluate(view, name, value, barTrigger(view));
       }
@@ -281,8 +302,10 @@ export class MarketEngine {
   private refresh(series: SeriesState): void {
     this.lookup.update(this.alerts);
     const { venue, symbol, interval } = series;
-    series.applyWanted(this.lookup.wanted(symbol, interval), (name) =>
-      this.alerts.intrabarProbe(venue, symbol, interval, name),
+    series.applyWanted(
+      this.lookup.wanted(symbol, interval),
+      (name) => this.alerts.intrabarProbe(venue, symbol, interval, name),
+      this.alerts.frameOf(venue, symbol, interval),
     );
     series.version = this.alerts.subscriptionVersion;
   }

@@ -1,6 +1,8 @@
 import type { BarField } from '../../schemas/alert-rule.js';
 import type { IntrabarProbe } from '../alerts/engine.js';
+import type { AlertFrame } from '../alerts/series-frames.js';
 import { PRICE_SERIES } from '../alerts/series-point.js';
+import type { FrameCell } from '../alerts/series-rules.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { WantedSeries } from './subscription-lookup.js';
@@ -22,6 +24,8 @@ export interface WatchedOutput {
   readonly output: string;
   readonly series: string;
   readonly probe: IntrabarProbe;
+  /** where a series-threshold rule reads it, if one does */
+  readonly cell: FrameCell | null;
 }
 
 /** A bar field some alert rule watches (`bar.close`), with its probe. */
@@ -29,6 +33,7 @@ export interface WatchedBarField {
   readonly field: BarField;
   readonly series: string;
   readonly probe: IntrabarProbe;
+  readonly cell: FrameCell | null;
 }
 
 /** Makes the alert probe of one series of this venue:symbol and interval (AlertEngine.intrabarProbe). */
@@ -47,6 +52,10 @@ export class SeriesState {
   priceProbe: IntrabarProbe | null = null;
   /** bar fields some rule watches, with their probes */
   barProbes: readonly WatchedBarField[] = [];
+  /** the series-threshold rules of this venue:symbol and interval, null when there are none */
+  frame: AlertFrame | null = null;
+  /** where the frame reads the price, if it does */
+  priceCell: FrameCell | null = null;
   slots: IndicatorSlot[];
   /** the slots some rule watches, in slot order: the only ones forming bars update */
   watchedSlots: IndicatorSlot[] = [];
@@ -67,14 +76,22 @@ export class SeriesState {
   }
 
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
-  applyWanted(wanted: WantedSeries, probeOf: ProbeFactory): void {
+  applyWanted(wanted: WantedSeries, probeOf: ProbeFactory, frame: AlertFrame | null): void {
+    this.frame = frame;
+    const cellOf = (series: string): FrameCell | null => frame?.cellOf(series) ?? null;
     this.priceWanted = wanted.price;
     this.priceProbe = wanted.price ? probeOf(PRICE_SERIES) : null;
-    this.barProbes = wanted.bars.map(({ field, series }) => ({ field, series, probe: probeOf(series) }));
+    this.priceCell = cellOf(PRICE_SERIES);
+    this.barProbes = wanted.bars.map(({ field, series }) => ({
+      field,
+      series,
+      probe: probeOf(series),
+      cell: cellOf(series),
+    }));
     const bySpec = new Map<string, WatchedOutput[]>();
     for (const { spec, output, series } of wanted.indicators) {
       const list = bySpec.get(spec) ?? [];
-      list.push({ output, series, probe: probeOf(series) });
+      list.push({ output, series, probe: probeOf(series), cell: cellOf(series) });
       bySpec.set(spec, list);
     }
     const kept: IndicatorSlot[] = [];

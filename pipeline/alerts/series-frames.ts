@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { NexuralError } from '../../schemas/errors.js';
+import type { RuleRuntime } from './rule-runtime.js';
+import { type FrameCell, type GroupInstance, SeriesRuleGroup } from './series-rules.js';
+
+/**
+ * The series-threshold rules that apply to one venue:symbol on one interval, with a cell per series they
+ * read. The composition writes every cell's current value (NaN when not warm) on each bar update, then asks
+ * the engine to evaluate the frame (AlertEngine.evaluateFrame). Valid while the subscription version it was
+ * made for holds (AlertEngine.subscriptionVersion).
+ */
+export class AlertFrame {
+  readonly cells = new Map<string, FrameCell>();
+  readonly members: readonly FrameMember[];
+  /** scratch: the values of one member's series at this evaluation */
+  readonly now = new Float64Array(3);
+
+  constructor(
+    readonly venue: string,
+    readonly symbol: string,
+    readonly interval: string,
+    groups: readonly SeriesRuleGroup[],
+  ) {
+    this.members = groups.map((group) => ({
+      group,
+      instance: group.instanceFor(venue, symbol),
+      reads: [
+        this.cell(group.source),
+        ...group.operands.map((operand) =>
+          'series' in operand ? this.cell(operand.series) : operand.constant,
+        ),
+      ],
+    }));
+  }
+
+  /** The cell of a series this frame reads, undefined if none of its rules reads it. */
+  cellOf(series: string): FrameCell | undefined {
+    return this.cells.get(series);
+  }
+
+  private cell(series: string): FrameCell {
+    let cell = this.cells.get(series);
+    if (!cell) {
+      cell = { value: Number.NaN };
+      this.cells.set(series, cell);
+    }
+    return cell;
+  }
+}
+
+/** One group as a frame evaluates it: its venue:symbol state and where each value comes from. */
+export interface FrameMember {
+  readonly group: SeriesRuleGroup;
+  readonly instance: GroupInstance;
+  /** source then operands: a cell, or a constant channel edge */
+  readonly reads: readonly (FrameCell | number)[];
+}
+
+const nullableFloats = z.array(z.number().nullable()).length(3);
+
+/** One venue:symbol's state in one series-rule group, as plain data. */
+export const seriesGroupSnapshotSchema = z.object({
+  symbol: z.string().describe('the book: a symbol, or *'),
+  interval: z.string(),
+  key: z.string().describe('source and thresholds of the group'),
+  venue: z.string(),
+  instanceSymbol: z.string(),
+  last: nullableFloats.describe('source and thresholds at the last intrabar evaluation'),
+  lastFinal: nullableFloats.describe('the same at the last bar-final evaluation'),
+  lastFinalOpenTime: z.number().nullable(),
+});
+export type SeriesGroupSnapshot = z.output<typeof seriesGroupSnapshotSchema>;
+
+const toNullable = (values: Float64Array): (number | null)[] =>
+  [...values].map((value) => (Number.isNaN(value) ? null : value));
+const fromNullable = (target: Float64Array, values: readonly (number | null)[]): void => {
+  values.forEach((value, index) => {
+    target[index] = value ?? Number.NaN;
+  });
+};
+
+/** Every series-threshold rule group: interval → book symbol (or *) → group key → group. */
+export class SeriesRuleBooks {
+  readonly #byInterval = new Map<string, Map<string, Map<string, SeriesRuleGroup>>>();
+
+  /** Adds a rule to its group in each of its books; returns whether a group was created. */
+  attach(runtime: RuleRuntime): boolean {
+    const interval = runtime.rule.interval;
+    let bySymbol = this.#byInterval.get(interval);
+    if (!bySymbol) {
+      bySymbol = new Map();
+      this.#byInterval.set(interval, bySymbol);
+    }
+    const key = SeriesRuleGroup.keyOf(runtime);
+    let created = false;
+    for (const symbol of runtime.symbols) {
+      let groups = bySymbol.get(symbol);
+      if (!groups) {
+        groups = new Map();
+        bySymbol.set(symbol, groups);
+      }
+      let group = groups.get(key);
+      if (!group) {
+        group = new SeriesRuleGroup(key, runtime);
+        groups.set(key, group);
+        created = true;
+      }
+      group.add(runtime);
+    }
+    return created;
+  }
+
+  /** Takes a rule out of its groups; returns whether a group was dropped (emptied). */
+  detach(runtime: RuleRuntime): boolean {
+    const bySymbol = this.#byInterval.get(runtime.rule.interval);
+    if (!bySymbol) return false;
+    const key = SeriesRuleGroup.keyOf(runtime);
+    let dropped = false;
+    for (const symbol of runtime.symbols) {
+      const groups = bySymbol.get(symbol);
+      const group = groups?.get(key);
+      if (!groups || !group) continue;
+      group.remove(runtime);
+      if (group.size > 0) continue;
+      groups.delete(key);
+      dropped = true;
+      if (groups.size === 0) bySymbol.delete(symbol);
+    }
+    if (bySymbol.size === 0) this.#byInterval.delete(runtime.rule.interval);
+    return dropped;
+  }
+
+  /** Every (book symbol, interval, series) the groups read. */
+  *subscriptions(): Generator<{ symbol: string; interval: string; series: string }> {
+    for (const [interval, bySymbol] of this.#byInterval) {
+      for (const [symbol, groups] of bySymbol) {
+        for (const group of groups.values()) {
+          for (const series of group.series) yield { symbol, interval, series };
+        }
+      }
+    }
+  }
+
+  /** The frame of a venue:symbol on an interval, or null when no series-threshold rule applies to it. */
+  frameOf(venue: string, symbol: string, interval: string): AlertFrame | null {
+    const bySymbol = this.#byInterval.get(interval);
+    const own = bySymbol?.get(symbol);
+    const wildcard = bySymbol?.get('*');
+    if (!own && !wildcard) return null;
+    const groups = [...(own?.values() ?? []), ...(wildcard?.values() ?? [])];
+    return new AlertFrame(venue, symbol, interval, groups);
+  }
+
+  snapshot(): SeriesGroupSnapshot[] {
+    const out: SeriesGroupSnapshot[] = [];
+    for (const [interval, bySymbol] of this.#byInterval) {
+      for (const [symbol, groups] of bySymbol) {
+        for (const [key, group] of groups) {
+          for (const instance of group.instances.values()) {
+            out.push({
+              symbol,
+              interval,
+              key,
+              venue: instance.venue,
+              instanceSymbol: instance.symbol,
+              last: toNullable(instance.last),
+              lastFinal: toNullable(instance.lastFinal),
+              lastFinalOpenTime: Number.isFinite(instance.lastFinalOpenTime)
+                ? instance.lastFinalOpenTime
+                : null,
+            });
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  restore(saved: readonly SeriesGroupSnapshot[]): void {
+    for (const entry of saved) {
+      const group = this.#byInterval.get(entry.interval)?.get(entry.symbol)?.get(entry.key);
+      if (!group) {
+        throw new NexuralError(
+          'NXR_SCHEMA_INVALID',
+          `alert snapshot: a series-rule state for ${entry.venue}:${entry.instanceSymbol} on ${entry.interval}, which no active rule has`,
+          { path: ['seriesGroups'] },
+        );
+      }
+      const instance = group.instanceFor(entry.venue, entry.instanceSymbol);
+      fromNullable(instance.last, entry.last);
+      fromNullable(instance.lastFinal, entry.lastFinal);
+      instance.lastFinalOpenTime = entry.lastFinalOpenTime ?? Number.NEGATIVE_INFINITY;
+    }
+  }
+}
