@@ -1,10 +1,13 @@
 /**
  * npm run bench:engine — the whole engine on one core: ≥ 5M synthetic ticks across 1,000 symbols, 1s+1m+1h
- * bars, 6 indicators per symbol/interval, 10,000 alert rules. Then the same indicator workload through
- * trading-signals (npm) and through ours, for the ratio. Printed, never asserted. The feed is exchange-like
- * by default (see zipfFeed); `--feed uniform` spreads ticks evenly over symbols, the worst case for caches.
+ * bars, 6 indicators per symbol/interval, 10,000 alert rules: once with numeric thresholds only (constant
+ * book), once with 4 of each symbol's 10 rules comparing two series (mixed book: price vs SMA(20) up and down,
+ * MACD vs its signal, close vs the Bollinger Bands). Then the same indicator workload through trading-signals
+ * (npm) and through ours, for the ratio. Printed, never asserted. The feed is exchange-like by default (see
+ * zipfFeed); `--feed uniform` spreads ticks evenly over symbols, the worst case for caches.
  *
  *   npm run bench:engine -- [--ticks 5000000] [--symbols 1000] [--feed zipf|uniform] [--rate 1388.9]
+ *                           [--book both|constant|mixed]
  */
 import { parseArgs } from 'node:util';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
@@ -23,8 +26,12 @@ const { values } = parseArgs({
     feed: { type: 'string', default: 'zipf' },
     rate: { type: 'string', default: String(5_000_000 / 3600) },
     'engine-only': { type: 'boolean', default: false },
+    book: { type: 'string', default: 'both' },
   },
 });
+/** constant: 10k numeric-threshold rules; mixed: 10k rules, 40% comparing two series; both: one run each */
+const books =
+  values.book === 'both' ? ['constant', 'mixed'] : [values.book === 'mixed' ? 'mixed' : 'constant'];
 const tickCount = Number(values.ticks);
 const symbolCount = Number(values.symbols);
 const feed = values.feed === 'uniform' ? 'uniform' : 'zipf';
@@ -134,49 +141,103 @@ printTable(`Feed (--feed ${feed}; --feed zipf|uniform, --rate ticks per event-ti
   },
 ]);
 
-// 10 rules per symbol: 8 price levels around the start price, 2 RSI rules on 1m.
-const rules: AlertRuleInput[] = [];
-for (const [i, symbol] of symbols.entries()) {
+/** Whether a rule compares its source with a series (any threshold not a number). */
+const seriesOfThreshold = (rule: AlertRuleInput): boolean =>
+  Object.values(rule.condition).some((threshold) => typeof threshold === 'object');
+const ruleOwner = (i: number) => `user${i % 50}`;
+const priceLevel = (symbol: string, i: number, direction: 'up' | 'down', level: number): AlertRuleInput => {
   const base = startPrice[i] ?? 1;
-  for (let level = 1; level <= 4; level++) {
-    rules.push({
-      id: `${symbol}-up-${level}`,
-      owner: `user${i % 50}`,
-      symbol,
-      interval: '1m',
-      source: { kind: 'price' },
-      condition: { operator: 'crossing_up', value: Math.round(base * (1 + level * 0.005) * 100) / 100 },
-      frequency: 'once_per_bar',
-    });
-    rules.push({
-      id: `${symbol}-down-${level}`,
-      owner: `user${i % 50}`,
-      symbol,
-      interval: '1m',
-      source: { kind: 'price' },
-      condition: { operator: 'crossing_down', value: Math.round(base * (1 - level * 0.005) * 100) / 100 },
-      frequency: 'once_per_bar',
-    });
-  }
-  rules.push({
+  const factor = direction === 'up' ? 1 + level * 0.005 : 1 - level * 0.005;
+  return {
+    id: `${symbol}-${direction}-${level}`,
+    owner: ruleOwner(i),
+    symbol,
+    interval: '1m',
+    source: { kind: 'price' },
+    condition: {
+      operator: direction === 'up' ? 'crossing_up' : 'crossing_down',
+      value: Math.round(base * factor * 100) / 100,
+    },
+    frequency: 'once_per_bar',
+  };
+};
+const rsiRules = (symbol: string, i: number): AlertRuleInput[] => [
+  {
     id: `${symbol}-rsi-hot`,
-    owner: `user${i % 50}`,
+    owner: ruleOwner(i),
     symbol,
     interval: '1m',
     source: { kind: 'indicator', spec: 'rsi(14)' },
     condition: { operator: 'crossing_up', value: 70 },
     frequency: 'once_per_bar_close',
-  });
-  rules.push({
+  },
+  {
     id: `${symbol}-rsi-cold`,
-    owner: `user${i % 50}`,
+    owner: ruleOwner(i),
     symbol,
     interval: '1m',
     source: { kind: 'indicator', spec: 'rsi(14)' },
     condition: { operator: 'crossing_down', value: 30 },
     frequency: 'once_per_bar_close',
-  });
-}
+  },
+];
+/** Two series compared: three groups per symbol (price/SMA, MACD/signal, close/bands). */
+const seriesRules = (symbol: string, i: number): AlertRuleInput[] => {
+  const common = { owner: ruleOwner(i), symbol, interval: '1m' } as const;
+  const sma = { kind: 'indicator', spec: 'sma(20)', output: 'value' } as const;
+  return [
+    {
+      ...common,
+      id: `${symbol}-over-sma`,
+      source: { kind: 'price' },
+      condition: { operator: 'crossing_up', value: sma },
+    },
+    {
+      ...common,
+      id: `${symbol}-under-sma`,
+      source: { kind: 'price' },
+      condition: { operator: 'crossing_down', value: sma },
+    },
+    {
+      ...common,
+      id: `${symbol}-macd-signal`,
+      source: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'macd' },
+      condition: {
+        operator: 'crossing',
+        value: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'signal' },
+      },
+      frequency: 'once_per_bar_close',
+    },
+    {
+      ...common,
+      id: `${symbol}-outside-bands`,
+      source: { kind: 'bar', field: 'close' },
+      condition: {
+        operator: 'outside_channel',
+        lower: { kind: 'indicator', spec: 'bbands(20,2)', output: 'lower' },
+        upper: { kind: 'indicator', spec: 'bbands(20,2)', output: 'upper' },
+      },
+      frequency: 'once_per_bar_close',
+    },
+  ];
+};
+
+/** 10 rules per symbol. constant: 8 price levels around the start price, 2 RSI rules on 1m. */
+const constantBook = (): AlertRuleInput[] =>
+  symbols.flatMap((symbol, i) => [
+    ...[1, 2, 3, 4].flatMap((level) => [
+      priceLevel(symbol, i, 'up', level),
+      priceLevel(symbol, i, 'down', level),
+    ]),
+    ...rsiRules(symbol, i),
+  ]);
+/** mixed: 4 price levels, 2 RSI rules and 4 rules comparing two series. */
+const mixedBook = (): AlertRuleInput[] =>
+  symbols.flatMap((symbol, i) => [
+    ...[1, 2].flatMap((level) => [priceLevel(symbol, i, 'up', level), priceLevel(symbol, i, 'down', level)]),
+    ...rsiRules(symbol, i),
+    ...seriesRules(symbol, i),
+  ]);
 
 // Final bars are kept (as columns) to replay the same indicator workload through both libraries.
 const finals = {
@@ -191,12 +252,15 @@ const finals = {
 /** symbol → interval → series id, without building a key string per bar (the sink should cost little) */
 const seriesIds = new Map<string, Map<string, number>>();
 let seriesCount = 0;
+/** the indicator workload replays the final bars of the first engine run only */
+const keepFinals = { on: true };
 const counts = { bars: 0, finalBars: 0, indicators: 0, alerts: 0, late: 0 };
 const output: EngineOutput = {
   bar(bar) {
     counts.bars++;
     if (!bar.final) return;
     counts.finalBars++;
+    if (!keepFinals.on) return;
     let byInterval = seriesIds.get(bar.symbol);
     if (!byInterval) {
       byInterval = new Map();
@@ -226,64 +290,70 @@ const output: EngineOutput = {
   },
 };
 
-const engine = new MarketEngine(
-  {
-    bars: { intervals: ['1s', '1m', '1h'], emptyIntervals: 'skip' },
-    indicators: INDICATORS,
-    liveBarThrottleMs: 0,
-  },
-  output,
-  rules,
-);
+const engineRows: Record<string, string | number>[] = [];
+for (const book of books) {
+  const rules = book === 'mixed' ? mixedBook() : constantBook();
+  const series = rules.filter((rule) => seriesOfThreshold(rule)).length;
+  counts.bars = counts.finalBars = counts.indicators = counts.alerts = counts.late = 0;
+  const engine = new MarketEngine(
+    {
+      bars: { intervals: ['1s', '1m', '1h'], emptyIntervals: 'skip' },
+      indicators: INDICATORS,
+      liveBarThrottleMs: 0,
+    },
+    output,
+    rules,
+  );
 
-const before = process.memoryUsage();
-const cpuBefore = process.cpuUsage();
-// Async so that GC entries, delivered on a later timer turn, reach measureGc's observer before it stops.
-const { result: engineSeconds, gcMs } = await measureGc(async () => {
-  const started = process.hrtime.bigint();
-  for (let i = 0; i < tickCount; i++) {
-    const s = tickSymbol[i] ?? 0;
-    const tick: TradeTick = {
-      kind: 'trade',
-      venue: 'synthetic',
-      symbol: symbols[s] ?? '',
-      tradeId: String(i),
-      timeUs: tickTimeUs[i] ?? 0,
-      price: tickPrice[i] ?? 0,
-      size: tickSize[i] ?? 0,
-      aggressor: tickBuy[i] === 1 ? 'buy' : 'sell',
-    };
-    engine.add(tick);
-  }
-  engine.flush();
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  return seconds;
-});
-const after = process.memoryUsage();
-const cpu = process.cpuUsage(cpuBefore);
-const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const before = process.memoryUsage();
+  const cpuBefore = process.cpuUsage();
+  // Async so that GC entries, delivered on a later timer turn, reach measureGc's observer before it stops.
+  const { result: engineSeconds, gcMs } = await measureGc(async () => {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < tickCount; i++) {
+      const s = tickSymbol[i] ?? 0;
+      const tick: TradeTick = {
+        kind: 'trade',
+        venue: 'synthetic',
+        symbol: symbols[s] ?? '',
+        tradeId: String(i),
+        timeUs: tickTimeUs[i] ?? 0,
+        price: tickPrice[i] ?? 0,
+        size: tickSize[i] ?? 0,
+        aggressor: tickBuy[i] === 1 ? 'buy' : 'sell',
+      };
+      engine.add(tick);
+    }
+    engine.flush();
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return seconds;
+  });
+  keepFinals.on = false;
+  const after = process.memoryUsage();
+  const cpu = process.cpuUsage(cpuBefore);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  engineRows.push({
+    book,
+    rules: rules.length,
+    'series rules': series,
+    'ticks/s': Math.round(tickCount / engineSeconds),
+    'ns/tick': Math.round((engineSeconds * 1e9) / tickCount),
+    seconds: engineSeconds,
+    'CPU ns/tick': Math.round((cpuSeconds * 1e9) / tickCount),
+    'bar updates': counts.bars,
+    'final bars': counts.finalBars,
+    'indicator values': counts.indicators,
+    alerts: counts.alerts,
+    'GC ms': Math.round(gcMs),
+    'heap Δ MiB': Math.round(mib(after.heapUsed - before.heapUsed)),
+    'RSS MiB': Math.round(mib(after.rss)),
+  });
+}
 
 printTable(
-  `Engine: ${tickCount.toLocaleString()} ticks, ${symbolCount} symbols, 1s+1m+1h bars, 6 indicators, ${rules.length.toLocaleString()} rules (one core)`,
-  [
-    {
-      'ticks/s': Math.round(tickCount / engineSeconds),
-      'ns/tick': Math.round((engineSeconds * 1e9) / tickCount),
-      seconds: engineSeconds,
-      'CPU s': cpuSeconds,
-      'ticks/CPU-s': Math.round(tickCount / cpuSeconds),
-      'CPU ns/tick': Math.round((cpuSeconds * 1e9) / tickCount),
-      'bar updates': counts.bars,
-      'final bars': counts.finalBars,
-      'indicator values': counts.indicators,
-      alerts: counts.alerts,
-      'GC ms': Math.round(gcMs),
-      'heap MiB': Math.round(mib(after.heapUsed)),
-      'heap Δ MiB': Math.round(mib(after.heapUsed - before.heapUsed)),
-      'RSS MiB': Math.round(mib(after.rss)),
-    },
-  ],
+  `Engine: ${tickCount.toLocaleString()} ticks, ${symbolCount} symbols, 1s+1m+1h bars, 6 indicators, 10 rules per symbol (one core)`,
+  engineRows,
 );
 
 if (values['engine-only']) process.exit(0);

@@ -18,10 +18,14 @@ export interface Subscription {
   readonly series: string;
 }
 
-/** What a frame evaluation knows besides the series values: the bar update that caused it. */
+/**
+ * What a frame evaluation knows besides the series values: the bar update that caused it. The composition
+ * may reuse one object: the trigger is only built when a rule fires.
+ */
 export interface FrameContext {
   readonly bar: PointBar;
-  readonly trigger: SeriesPoint['trigger'];
+  /** the trade of a forming-bar update, null for a bar trigger */
+  readonly tick: { readonly tradeId: string; readonly timeUs: number; readonly price: number } | null;
   readonly sourcePosition: SeriesPoint['sourcePosition'];
   /** event time, ms */
   readonly time: number;
@@ -34,6 +38,8 @@ interface FrameHit extends Hit {
 
 export interface EngineStats extends IndexStats {
   points: number;
+  /** series-threshold groups compared (one comparison each, whatever the number of rules in the group) */
+  groupsCompared: number;
   fired: number;
   stopped: number;
 }
@@ -103,7 +109,7 @@ const byHitRuleId = (a: Hit, b: Hit): number => byRuleId(a.runtime, b.runtime);
  * its firing would be.
  */
 export class AlertEngine {
-  readonly stats: EngineStats = { points: 0, rulesVisited: 0, fired: 0, stopped: 0 };
+  readonly stats: EngineStats = { points: 0, rulesVisited: 0, groupsCompared: 0, fired: 0, stopped: 0 };
   readonly #runtimes = new Map<string, RuleRuntime>();
   /** series → interval → group */
   readonly #groups = new Map<string, Map<string, SeriesGroup>>();
@@ -382,18 +388,25 @@ export class AlertEngine {
         const read = reads[index] as FrameCell | number;
         now[index] = typeof read === 'number' ? read : read.value;
       }
-      holding.length = 0;
       let previous: number;
+      let bits: number;
+      let buckets: typeof group.close;
       if (!bar.final) {
         previous = instance.last[0] as number;
-        group.collect(group.intrabar, now, instance.last, holding);
+        buckets = group.intrabar;
+        bits = group.compare(buckets, now, instance.last);
       } else if (bar.openTime > instance.lastFinalOpenTime) {
         previous = instance.lastFinal[0] as number;
         instance.lastFinalOpenTime = bar.openTime;
-        group.collect(group.close, now, instance.lastFinal, holding);
+        buckets = group.close;
+        bits = group.compare(buckets, now, instance.lastFinal);
       } else {
         continue;
       }
+      this.stats.groupsCompared++;
+      if (bits === 0) continue;
+      holding.length = 0;
+      group.collect(buckets, bits, holding);
       this.stats.rulesVisited += holding.length;
       for (const runtime of holding) {
         if (runtime.status !== 'active' || !runtime.admits(instance.instanceKey, bar.openTime, context.time))
@@ -408,11 +421,14 @@ export class AlertEngine {
         });
       }
     }
-    holding.length = 0;
     if (!admitted) return NO_EVENTS;
     if (admitted.length > 1) admitted.sort(byHitRuleId);
     const events: AlertEvent[] = [];
     const instanceKey = `${frame.venue}:${frame.symbol}`;
+    const tick = context.tick;
+    const trigger: SeriesPoint['trigger'] = tick
+      ? { kind: 'tick', tradeId: tick.tradeId, timeUs: tick.timeUs, price: tick.price }
+      : { kind: 'bar', openTime: bar.openTime, final: bar.final, revision: bar.revision };
     for (const hit of admitted) {
       const point: SeriesPoint = {
         venue: frame.venue,
@@ -421,7 +437,7 @@ export class AlertEngine {
         series: hit.series,
         value: hit.value,
         bar,
-        trigger: context.trigger,
+        trigger,
         sourcePosition: context.sourcePosition,
         time: context.time,
       };

@@ -46,6 +46,8 @@ const operandKey = (operand: Operand): string =>
 /** Rules of one group in one mode, by operator. */
 class OperatorBuckets {
   readonly #byOperator = new Map<AlertOperator, RuleRuntime[]>();
+  /** the operator bits of the rules held, so a comparison that concerns none of them stops there */
+  mask = 0;
 
   get size(): number {
     let size = 0;
@@ -58,6 +60,12 @@ class OperatorBuckets {
     const list = this.#byOperator.get(operator);
     if (list) list.push(runtime);
     else this.#byOperator.set(operator, [runtime]);
+    this.#refreshMask();
+  }
+
+  #refreshMask(): void {
+    this.mask = 0;
+    for (const operator of this.#byOperator.keys()) this.mask |= operatorBits[operator];
   }
 
   remove(runtime: RuleRuntime): void {
@@ -67,15 +75,12 @@ class OperatorBuckets {
     if (!list || index < 0) return;
     list.splice(index, 1);
     if (list.length === 0) this.#byOperator.delete(operator);
+    this.#refreshMask();
   }
 
   /** The rules of an operator (an empty list when none). */
   rules(operator: AlertOperator): readonly RuleRuntime[] {
     return this.#byOperator.get(operator) ?? NONE;
-  }
-
-  get empty(): boolean {
-    return this.#byOperator.size === 0;
   }
 }
 
@@ -224,9 +229,10 @@ export class SeriesRuleGroup {
 
   /**
    * Compares the current values (`now`: source, operands) with `previous` (the same, from the last
-   * evaluation of the mode), then stores `now` in `previous`; appends the rules of `buckets` that hold.
+   * evaluation of the mode), then stores `now` in `previous`. Returns the bits of the operators that hold
+   * among those `buckets` has rules for (0, the usual case, when none).
    */
-  collect(buckets: OperatorBuckets, now: Float64Array, previous: Float64Array, out: RuleRuntime[]): void {
+  compare(buckets: OperatorBuckets, now: Float64Array, previous: Float64Array): number {
     const a = now[0] as number;
     const b = now[1] as number;
     const bits = this.channel
@@ -239,8 +245,14 @@ export class SeriesRuleGroup {
           previous[2] as number,
         )
       : pairBits(a, b, previous[0] as number, previous[1] as number);
-    previous.set(now);
-    if (bits === 0 || buckets.empty) return;
+    previous[0] = a;
+    previous[1] = b;
+    previous[2] = now[2] as number;
+    return bits & buckets.mask;
+  }
+
+  /** Appends the rules of `buckets` whose operator is among `bits` (from `compare`). */
+  collect(buckets: OperatorBuckets, bits: number, out: RuleRuntime[]): void {
     for (const operator of this.channel ? CHANNEL_OPERATORS : PAIR_OPERATORS) {
       if ((operatorBits[operator] & bits) === 0) continue;
       for (const runtime of buckets.rules(operator)) out.push(runtime);

@@ -3,7 +3,7 @@ import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
-import { AlertEngine, type IntrabarProbe } from '../alerts/engine.js';
+import { AlertEngine, type FrameContext, type IntrabarProbe } from '../alerts/engine.js';
 import type { AlertFrame } from '../alerts/series-frames.js';
 import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
@@ -41,6 +41,13 @@ export class MarketEngine {
   private tick: TradeTick | null = null;
   private tickMs = 0;
   private position: SourcePosition | null = null;
+  /** reused for every frame evaluation (the alert engine reads it during the call only) */
+  private readonly frameContext: { -readonly [K in keyof FrameContext]: FrameContext[K] } = {
+    bar: EMPTY_BAR,
+    tick: null,
+    sourcePosition: null,
+    time: 0,
+  };
 
   constructor(
     config: EngineConfigInput,
@@ -187,14 +194,12 @@ export class MarketEngine {
 
   /** The series-threshold rules, once every series of this bar update is computed. */
   private evaluateFrame(frame: AlertFrame, view: BarView, tick: TradeTick | null): void {
-    const events = this.alerts.evaluateFrame(frame, {
-      bar: view,
-      trigger: tick
-        ? { kind: 'tick', tradeId: tick.tradeId, timeUs: tick.timeUs, price: tick.price }
-        : barTrigger(view),
-      sourcePosition: this.position,
-      time: this.tick ? this.tickMs : view.closeTime,
-    });
+    const context = this.frameContext;
+    context.bar = view;
+    context.tick = tick;
+    context.sourcePosition = this.position;
+    context.time = this.tick ? this.tickMs : view.closeTime;
+    const events = this.alerts.evaluateFrame(frame, context);
     for (const event of events) this.output.alert(event);
   }
 
@@ -324,6 +329,17 @@ function canonicalSeries(ruleId: string, series: AlertSeries, path: readonly str
   }
   return { ...series, spec };
 }
+
+const EMPTY_BAR = {
+  openTime: 0,
+  final: false,
+  revision: 0,
+  open: 0,
+  high: 0,
+  low: 0,
+  close: 0,
+  volume: 0,
+} as const;
 
 const barTrigger = (view: BarView): AlertTrigger =>
   ({ kind: 'bar', openTime: view.openTime, final: view.final, revision: view.revision }) as const;
