@@ -7,33 +7,14 @@ import { type Hit, HitCollector, type IndexStats } from './condition-index.js';
 import { firedEvent, stoppedEvent } from './events.js';
 import { RuleBook } from './rule-book.js';
 import { parseAlertRule, RuleRuntime, type RuleStatus, type StopReason } from './rule-runtime.js';
-import { type AlertFrame, SeriesRuleBooks } from './series-frames.js';
-import { type IntrabarValue, type PointBar, PRICE_SERIES, type SeriesPoint } from './series-point.js';
-import type { FrameCell } from './series-rules.js';
+import { type AlertFrame, type FrameContext, SeriesRuleBooks } from './series-frames.js';
+import { type IntrabarValue, PRICE_SERIES, type SeriesPoint } from './series-point.js';
 
 /** A series some active rule watches: compute it for `symbol` (or for every symbol when `*`). */
 export interface Subscription {
   readonly symbol: string;
   readonly interval: string;
   readonly series: string;
-}
-
-/**
- * What a frame evaluation knows besides the series values: the bar update that caused it. The composition
- * may reuse one object: the trigger is only built when a rule fires.
- */
-export interface FrameContext {
-  readonly bar: PointBar;
-  /** the trade of a forming-bar update, null for a bar trigger */
-  readonly tick: { readonly tradeId: string; readonly timeUs: number; readonly price: number } | null;
-  readonly sourcePosition: SeriesPoint['sourcePosition'];
-  /** event time, ms */
-  readonly time: number;
-}
-
-interface FrameHit extends Hit {
-  readonly series: string;
-  readonly value: number;
 }
 
 export interface EngineStats extends IndexStats {
@@ -108,6 +89,8 @@ const byHitRuleId = (a: Hit, b: Hit): number => byRuleId(a.runtime, b.runtime);
  * order; then the firings in rule-id order, a rule's `stopped` event (fired_once, storm_guard) right where
  * its firing would be.
  */
+export type { FrameContext } from './series-frames.js';
+
 export class AlertEngine {
   readonly stats: EngineStats = { points: 0, rulesVisited: 0, groupsCompared: 0, fired: 0, stopped: 0 };
   readonly #runtimes = new Map<string, RuleRuntime>();
@@ -379,48 +362,7 @@ export class AlertEngine {
    */
   evaluateFrame(frame: AlertFrame, context: FrameContext): readonly AlertEvent[] {
     const { bar } = context;
-    const holding = this.#frameHolding;
-    let admitted: FrameHit[] | null = null;
-    for (const member of frame.members) {
-      const { group, instance, reads } = member;
-      const now = frame.now;
-      for (let index = 0; index < reads.length; index++) {
-        const read = reads[index] as FrameCell | number;
-        now[index] = typeof read === 'number' ? read : read.value;
-      }
-      let previous: number;
-      let bits: number;
-      let buckets: typeof group.close;
-      if (!bar.final) {
-        previous = instance.last[0] as number;
-        buckets = group.intrabar;
-        bits = group.compare(buckets, now, instance.last);
-      } else if (bar.openTime > instance.lastFinalOpenTime) {
-        previous = instance.lastFinal[0] as number;
-        instance.lastFinalOpenTime = bar.openTime;
-        buckets = group.close;
-        bits = group.compare(buckets, now, instance.lastFinal);
-      } else {
-        continue;
-      }
-      this.stats.groupsCompared++;
-      if (bits === 0) continue;
-      holding.length = 0;
-      group.collect(buckets, bits, holding);
-      this.stats.rulesVisited += holding.length;
-      for (const runtime of holding) {
-        if (runtime.status !== 'active' || !runtime.admits(instance.instanceKey, bar.openTime, context.time))
-          continue;
-        admitted ??= [];
-        admitted.push({
-          runtime,
-          previous: Number.isNaN(previous) ? null : previous,
-          thresholds: group.thresholdValues(now),
-          series: group.source,
-          value: now[0] as number,
-        });
-      }
-    }
+    const admitted = frame.collectHits(context, this.stats, this.#frameHolding);
     if (!admitted) return NO_EVENTS;
     if (admitted.length > 1) admitted.sort(byHitRuleId);
     const events: AlertEvent[] = [];

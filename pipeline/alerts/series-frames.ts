@@ -1,7 +1,27 @@
 import { z } from 'zod';
 import { NexuralError } from '../../schemas/errors.js';
+import type { Hit, IndexStats } from './condition-index.js';
 import type { RuleRuntime } from './rule-runtime.js';
+import type { PointBar, SeriesPoint } from './series-point.js';
 import { type FrameCell, type GroupInstance, SeriesRuleGroup } from './series-rules.js';
+
+/**
+ * What a frame evaluation knows besides the series values: the bar update that caused it. The composition
+ * may reuse one object: the trigger is only built when a rule fires.
+ */
+export interface FrameContext {
+  readonly bar: PointBar;
+  /** the trade of a forming-bar update, null for a bar trigger */
+  readonly tick: { readonly tradeId: string; readonly timeUs: number; readonly price: number } | null;
+  readonly sourcePosition: SeriesPoint['sourcePosition'];
+  /** event time, ms */
+  readonly time: number;
+}
+
+export interface FrameHit extends Hit {
+  readonly series: string;
+  readonly value: number;
+}
 
 /**
  * The series-threshold rules that apply to one venue:symbol on one interval, with a cell per series they
@@ -31,6 +51,57 @@ export class AlertFrame {
         ),
       ],
     }));
+  }
+
+  /**
+   * Compares each group with this bar update's cell values (intrabar groups on a forming bar, bar-close groups
+   * on the first final update of a bar) and returns the rules that hold and whose frequency and cooldown admit
+   * a firing now, unsorted; null when none. `holding` is scratch.
+   */
+  collectHits(context: FrameContext, stats: IndexStats & { groupsCompared: number }, holding: RuleRuntime[]) {
+    const { bar } = context;
+    let admitted: FrameHit[] | null = null;
+    for (const member of this.members) {
+      const { group, instance, reads } = member;
+      const now = this.now;
+      for (let index = 0; index < reads.length; index++) {
+        const read = reads[index] as FrameCell | number;
+        now[index] = typeof read === 'number' ? read : read.value;
+      }
+      let previous: number;
+      let bits: number;
+      let buckets: typeof group.close;
+      if (!bar.final) {
+        previous = instance.last[0] as number;
+        buckets = group.intrabar;
+        bits = group.compare(buckets, now, instance.last);
+      } else if (bar.openTime > instance.lastFinalOpenTime) {
+        previous = instance.lastFinal[0] as number;
+        instance.lastFinalOpenTime = bar.openTime;
+        buckets = group.close;
+        bits = group.compare(buckets, now, instance.lastFinal);
+      } else {
+        continue;
+      }
+      stats.groupsCompared++;
+      if (bits === 0) continue;
+      holding.length = 0;
+      group.collect(buckets, bits, holding);
+      stats.rulesVisited += holding.length;
+      for (const runtime of holding) {
+        if (runtime.status !== 'active' || !runtime.admits(instance.instanceKey, bar.openTime, context.time))
+          continue;
+        admitted ??= [];
+        admitted.push({
+          runtime,
+          previous: Number.isNaN(previous) ? null : previous,
+          thresholds: group.thresholdValues(now),
+          series: group.source,
+          value: now[0] as number,
+        });
+      }
+    }
+    return admitted;
   }
 
   /** The cell of a series this frame reads, undefined if none of its rules reads it. */
