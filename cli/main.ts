@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { registerAlertsCommand } from './commands/alerts.js';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -22,6 +23,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerDemoCommand,
   registerComputeCommand,
   registerBarsCommand,
+  registerAlertsCommand,
   registerMigrateCommand,
   registerSqlServerCommand,
   registerTopicsCommand,
