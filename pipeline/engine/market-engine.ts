@@ -1,4 +1,4 @@
-import { type AlertRule, type AlertSeries, alertRuleSchema } from '../../schemas/alert-rule.js';
+import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
@@ -10,6 +10,7 @@ import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
+import { canonicalRule } from './canonical-rule.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
 import { type EngineParts, type EngineSnapshot, restoreEngine, snapshotEngine } from './engine-snapshot.js';
@@ -101,19 +102,7 @@ export class MarketEngine {
     if (!parsed.success) {
       throw new NexuralError('NXR_RULE_INVALID', `invalid alert rule: ${describeIssues(parsed.error)}`);
     }
-    const rule = parsed.data;
-    const condition: Record<string, unknown> = { ...rule.condition };
-    for (const edge of ['value', 'lower', 'upper'] as const) {
-      const threshold = condition[edge];
-      if (typeof threshold === 'object' && threshold !== null && 'kind' in threshold) {
-        condition[edge] = canonicalSeries(rule.id, threshold as AlertSeries, ['condition', edge]);
-      }
-    }
-    return this.alerts.upsertRule({
-      ...rule,
-      source: canonicalSeries(rule.id, rule.source, ['source']),
-      condition,
-    });
+    return this.alerts.upsertRule(canonicalRule(parsed.data));
   }
 
   removeRule(id: string): boolean {
@@ -314,20 +303,6 @@ export class MarketEngine {
     );
     series.version = this.alerts.subscriptionVersion;
   }
-}
-
-/** An indicator series with its spec canonicalised and its output checked; other series as they are. */
-function canonicalSeries(ruleId: string, series: AlertSeries, path: readonly string[]): AlertSeries {
-  if (series.kind !== 'indicator') return series;
-  const { spec, outputs } = parseIndicatorSpec(series.spec);
-  if (!outputs.includes(series.output)) {
-    throw new NexuralError(
-      'NXR_RULE_INVALID',
-      `rule ${ruleId}: ${spec} has no output "${series.output}"; outputs: ${outputs.join(', ')}`,
-      { path: [...path, 'output'] },
-    );
-  }
-  return { ...series, spec };
 }
 
 const EMPTY_BAR = {

@@ -147,4 +147,24 @@ describe('series-threshold rules in the MarketEngine', () => {
     expect(everySymbol.map(key)).toEqual(single.map(key));
     expect(new Set(listed.map((event) => event.symbol))).toEqual(new Set(['BTCUSDT', 'ETHUSDT']));
   });
+
+  it('canonicalises the indicator specs of thresholds and refuses an output the indicator lacks', () => {
+    const engine = new MarketEngine(config, collecting([]));
+    const base = ISSUE_RULES[1] ?? {};
+    const rule = engine.upsertRule({
+      ...base,
+      source: { kind: 'indicator', spec: 'macd', output: 'macd' },
+      condition: { operator: 'crossing', value: { kind: 'indicator', spec: 'macd', output: 'signal' } },
+    });
+    expect(rule.condition).toEqual({
+      operator: 'crossing',
+      value: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'signal' },
+    });
+    expect(() =>
+      engine.upsertRule({
+        ...base,
+        condition: { operator: 'crossing', value: { kind: 'indicator', spec: 'rsi(14)', output: 'signal' } },
+      }),
+    ).toThrowError('rule macd-signal: rsi(14) has no output "signal"; outputs: value');
+  });
 });
