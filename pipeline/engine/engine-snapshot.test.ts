@@ -104,6 +104,59 @@ const rules: AlertRuleInput[] = [
   ),
 ];
 
+/** Rules comparing two series (one group per pair or channel), over a symbols list and `*` too. */
+const seriesRules: AlertRuleInput[] = [
+  {
+    id: 'series-price-sma',
+    source: { kind: 'price' },
+    condition: { operator: 'crossing', value: { kind: 'indicator', spec: 'sma(20)', output: 'value' } },
+    interval: '1s',
+    frequency: 'once_per_bar',
+  },
+  {
+    id: 'series-macd-signal',
+    source: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'macd' },
+    condition: {
+      operator: 'crossing_down',
+      value: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'signal' },
+    },
+    interval: '1s',
+    frequency: 'once_per_bar_close',
+  },
+  {
+    id: 'series-close-bands',
+    symbols: ['BTCUSDT', 'ETHUSDT'],
+    source: { kind: 'bar', field: 'close' },
+    condition: {
+      operator: 'outside_channel',
+      lower: { kind: 'indicator', spec: 'bbands(20,2)', output: 'lower' },
+      upper: { kind: 'indicator', spec: 'bbands(20,2)', output: 'upper' },
+    },
+    interval: '100t',
+    frequency: 'once_per_bar',
+  },
+  {
+    id: 'series-ema-minute',
+    symbol: '*',
+    source: { kind: 'price' },
+    condition: { operator: 'greater_than', value: { kind: 'indicator', spec: 'ema(10)', output: 'value' } },
+    interval: '1s',
+    frequency: 'once_per_minute',
+  },
+  {
+    id: 'series-high-enter',
+    source: { kind: 'bar', field: 'high' },
+    condition: {
+      operator: 'entering_channel',
+      lower: { kind: 'indicator', spec: 'bbands(5,2)', output: 'middle' },
+      upper: 70_000,
+    },
+    interval: '1s',
+    frequency: 'every_time',
+  },
+].map((rule) => ({ owner: 'snapshot-test', symbol: 'BTCUSDT', ...rule }) as AlertRuleInput);
+rules.push(...seriesRules.map((rule) => ('symbols' in rule ? { ...rule, symbol: undefined } : rule)));
+
 /** Every output, serialised as emitted, in order: bars (their immutable copy), indicator values, alerts, late ticks. */
 function recorder(): { output: EngineOutput; lines: string[] } {
   const lines: string[] = [];
@@ -155,6 +208,9 @@ describe('MarketEngine snapshot and restore on real Binance trades', () => {
     );
     expect(new Set(priceFired.map((id) => id.split('-')[2]))).toEqual(new Set(frequencies));
     expect([...fired].filter((id) => id.startsWith('indicator-')).length).toBeGreaterThanOrEqual(6);
+    expect([...fired].filter((id) => id.startsWith('series-')).sort()).toEqual(
+      seriesRules.map((rule) => rule.id).sort(),
+    );
   });
 
   it('run(all) equals run(prefix) → snapshot → v8 bytes → restore → run(suffix), byte for byte', () => {

@@ -167,4 +167,34 @@ describe('series-threshold rules in the MarketEngine', () => {
       }),
     ).toThrowError('rule macd-signal: rsi(14) has no output "signal"; outputs: value');
   });
+
+  it('evaluates a bar-field source against a number: bar close fires when the price does', () => {
+    const prices = btc.map((tick) => tick.price).sort((a, b) => a - b);
+    const level = (prices[prices.length >> 1] ?? 0) + 0.005; // the median, between two cent prices
+    const rule = (id: string, source: unknown, frequency: string) => ({
+      id,
+      owner: 'alice',
+      symbol: 'BTCUSDT',
+      interval: '5s',
+      source,
+      condition: { operator: 'crossing', value: level },
+      frequency,
+    });
+    const events = fired(
+      run(
+        [
+          rule('close-intrabar', { kind: 'bar', field: 'close' }, 'once_per_bar'),
+          rule('price-intrabar', { kind: 'price' }, 'once_per_bar'),
+          rule('close-final', { kind: 'bar', field: 'close' }, 'once_per_bar_close'),
+          rule('price-final', { kind: 'price' }, 'once_per_bar_close'),
+        ],
+        btc,
+      ),
+    );
+    const times = (id: string) => events.filter((event) => event.ruleId === id).map((event) => event.time);
+    expect(times('close-intrabar').length).toBeGreaterThan(2);
+    expect(times('close-intrabar')).toEqual(times('price-intrabar'));
+    expect(times('close-final').length).toBeGreaterThan(0);
+    expect(times('close-final')).toEqual(times('price-final'));
+  });
 });
