@@ -38,10 +38,18 @@ export const alertThresholdSchema = z
 
 export type AlertThreshold = z.infer<typeof alertThresholdSchema>;
 
-const threshold = (what: string) => alertThresholdSchema.describe(what);
+/** The threshold fields (each `.describe` makes a new schema), so the registry's JSON Schema can spot them. */
+const thresholdFields = new WeakSet<object>();
+const threshold = (what: string) => {
+  const field = alertThresholdSchema.describe(what);
+  thresholdFields.add(field);
+  return field;
+};
+/** Whether a schema is a rule's threshold field (`value`, `lower`, `upper`): see json-schema.ts. */
+export const isThresholdField = (schema: object): boolean => thresholdFields.has(schema);
 const channelBounds = {
-  lower: threshold('lower edge of the channel (number or series)'),
-  upper: threshold('upper edge of the channel (number or series)'),
+  lower: threshold('lower edge of the channel'),
+  upper: threshold('upper edge of the channel'),
 };
 const withinBars = z.number().int().min(1).max(10_000).describe('look-back window in bars');
 

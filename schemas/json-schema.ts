@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { alertEventSchema } from './alert-event.js';
-import { alertRuleSchema } from './alert-rule.js';
+import { alertRuleSchema, isThresholdField } from './alert-rule.js';
 import { barSchema } from './bar.js';
 import { deadLetterSchema } from './dead-letter.js';
 import { indicatorValueSchema } from './indicator-value.js';
@@ -20,6 +20,18 @@ export const registeredSchemas = {
 export type RegisteredSchemaName = keyof typeof registeredSchemas;
 
 /**
+ * Alert thresholds were numbers in the first registered alert schemas. Apicurio's BACKWARD check refuses any
+ * type change (number → number | series object too), but accepts dropping the type: so a threshold is
+ * registered untyped, described, and zod validates it at the edge.
+ */
+function untypedThresholds(context: { zodSchema: object; jsonSchema: Record<string, unknown> }): void {
+  if (!isThresholdField(context.zodSchema)) return;
+  const description = `${String(context.jsonSchema.description ?? 'threshold')}: a number, or a series object {kind: "price"} | {kind: "bar", field} | {kind: "indicator", spec, output}`;
+  for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+  context.jsonSchema.description = description;
+}
+
+/**
  * JSON Schema (draft 2020-12 by default) of a record type. The registry gets draft-07: Apicurio's
  * compatibility checker cannot read 2020-12 ("could not determine version") once a subject evolves.
  */
@@ -28,8 +40,10 @@ export function jsonSchemaOf(
   target: 'draft-2020-12' | 'draft-7' = 'draft-2020-12',
 ): Record<string, unknown> {
   // 'output': the shape of records as written (defaults applied); refinements are not expressible and are dropped.
-  return z.toJSONSchema(registeredSchemas[name], { io: 'output', unrepresentable: 'any', target }) as Record<
-    string,
-    unknown
-  >;
+  return z.toJSONSchema(registeredSchemas[name], {
+    io: 'output',
+    unrepresentable: 'any',
+    target,
+    override: untypedThresholds,
+  }) as Record<string, unknown>;
 }
