@@ -150,10 +150,11 @@ export class AlertEngine {
     return this.#subscriptionVersion;
   }
 
-  /** Whether some active rule watches this series of this symbol (directly or through `*`). */
+  /** Whether some active rule watches this series of this symbol (directly or through `*`), as source or threshold. */
   wants(symbol: string, interval: string, series: string): boolean {
     const group = this.#groups.get(series)?.get(interval);
-    return group !== undefined && (group.wildcard !== null || group.books.has(symbol));
+    if (group !== undefined && (group.wildcard !== null || group.books.has(symbol))) return true;
+    return this.#seriesRules.reads(symbol, interval, series);
   }
 
   /** Every (symbol or *, interval, series) some active rule watches, sorted. */

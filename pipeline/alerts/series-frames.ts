@@ -212,6 +212,15 @@ export class SeriesRuleBooks {
     }
   }
 
+  /** Whether a group of this symbol (or of *) on this interval reads the series. */
+  reads(symbol: string, interval: string, series: string): boolean {
+    const bySymbol = this.#byInterval.get(interval);
+    for (const groups of [bySymbol?.get(symbol), bySymbol?.get('*')]) {
+      for (const group of groups?.values() ?? []) if (group.series.includes(series)) return true;
+    }
+    return false;
+  }
+
   /** The frame of a venue:symbol on an interval, or null when no series-threshold rule applies to it. */
   frameOf(venue: string, symbol: string, interval: string): AlertFrame | null {
     const bySymbol = this.#byInterval.get(interval);

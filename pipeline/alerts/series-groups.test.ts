@@ -63,6 +63,11 @@ describe('series-threshold rules: one comparison per group', () => {
       rules.push(pairRule(`up-${i}`, 'crossing_up'), pairRule(`down-${i}`, 'crossing_down'));
     const engine = new AlertEngine([...rules, pairRule('above', 'greater_than')]);
     expect(engine.frameOf('binance', 'BTCUSDT', '1m')?.members).toHaveLength(1);
+    expect(engine.wants('BTCUSDT', '1m', 'sma(20).value')).toBe(true);
+    expect(engine.subscriptions()).toEqual([
+      { symbol: 'BTCUSDT', interval: '1m', series: 'price' },
+      { symbol: 'BTCUSDT', interval: '1m', series: 'sma(20).value' },
+    ]);
     const feed = new FrameFeed(engine);
     feed.update({ price: 99, 'sma(20).value': 100 });
     const quiet = { ...engine.stats };

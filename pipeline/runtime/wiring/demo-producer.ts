@@ -106,5 +106,18 @@ export function demoRules(trades: readonly TradeTick[]): AlertRuleInput[] {
       // {{threshold}} of a percent move already reads "0.2% within 3 bars".
       message: '{{symbol}} fell {{threshold}}: now {{value}}',
     },
+    {
+      id: `demo-${tick.symbol}-sma5`,
+      owner: 'demo',
+      symbol: tick.symbol,
+      interval: '1m',
+      source: { kind: 'price' as const },
+      condition: {
+        operator: 'crossing' as const,
+        value: { kind: 'indicator' as const, spec: 'sma(5)', output: 'value' },
+      },
+      frequency: 'once_per_bar' as const,
+      message: '{{symbol}} {{value}} crossed its 1m SMA(5) {{threshold}}',
+    },
   ]);
 }
