@@ -31,7 +31,7 @@ describe('nexural run (embedded adapters)', () => {
     expect(stats.deadLetters).toBe(0);
     expect(stats.finalBars).toBeGreaterThan(0);
     expect(lines[0]).toBe('nexural run: embedded log · plain JSON · in-process fan-out');
-    expect(lines.some((line) => line.includes('4 demo rules'))).toBe(true);
+    expect(lines.some((line) => line.includes('6 demo rules'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^nexural run: stopped · lag 0 · ticks 20,000 · /);
   }, 60_000);
 
