@@ -40,7 +40,11 @@ export function parseMigration(fileName: string, sql: string): MigrationFile {
   };
 }
 
-/** Reads every `NNNN_name.sql` in a folder, ordered by version; refuses gaps and duplicate versions. */
+/**
+ * Reads every `NNNN_name.sql` in a folder, ordered by version; refuses duplicate versions. Gaps are allowed:
+ * numbers are reserved by work landing in parallel, and a lower number that lands later is applied when it
+ * appears (the ledger records each version, not a high-water mark).
+ */
 export async function loadMigrations(folder: string = defaultMigrationsFolder()): Promise<MigrationFile[]> {
   const names = (await readdir(folder)).filter((name) => name.endsWith('.sql')).sort();
   const migrations: MigrationFile[] = [];
@@ -48,10 +52,11 @@ export async function loadMigrations(folder: string = defaultMigrationsFolder())
     migrations.push(parseMigration(name, await readFile(join(folder, name), 'utf8')));
   }
   for (const [index, migration] of migrations.entries()) {
-    if (migration.version !== index + 1) {
+    const previous = migrations[index - 1];
+    if (migration.version < 1 || (previous !== undefined && migration.version <= previous.version)) {
       throw new NexuralError(
         'NXR_FILE_INVALID',
-        `migrations in ${folder} must be numbered 0001, 0002, … without gaps; found ${names.join(', ')}`,
+        `migrations in ${folder} must have distinct numbers from 0001 up; found ${names.join(', ')}`,
         { folder },
       );
     }

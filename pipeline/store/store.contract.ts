@@ -5,6 +5,7 @@ import type { Bar } from '../../schemas/bar.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import type { Page, Store } from '../../schemas/ports/store.js';
 import { binanceKlines, binanceQuotes, binanceTrades } from './market-data-fixtures.js';
+import { loadMigrations } from './migration-files.js';
 
 /** A fresh, empty store (own database or schema) and how to remove it. */
 export type StoreFactory = () => Promise<{ store: Store; destroy: () => Promise<void> }>;
@@ -105,10 +106,10 @@ export function describeStoreContract(adapterName: string, createStore: StoreFac
       await destroy();
     }, 60_000);
 
-    it('migrates once: a second migrate applies nothing and verifies the five applied files', async () => {
+    it('migrates once: a second migrate applies nothing and verifies every applied file', async () => {
       const again = await store.migrate();
       expect(again.applied).toEqual([]);
-      expect(again.alreadyApplied).toBe(5);
+      expect(again.alreadyApplied).toBe((await loadMigrations()).length);
       expect(await store.health()).toMatchObject({ ok: true, adapter: store.adapter });
     });
 
