@@ -18,6 +18,7 @@ import { keyRoutes } from './routes/keys.js';
 import { liveRoutes } from './routes/live.js';
 import { marketRoutes } from './routes/market.js';
 import { replayRoutes } from './routes/replays.js';
+import { ruleTestRoutes } from './routes/rule-test.js';
 import { ruleRoutes } from './routes/rules.js';
 
 const KiB = 1024;
@@ -74,6 +75,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(marketRoutes, { store: deps.store, extras: deps.extras, live: deps.live, cache });
       await v1.register(indicatorRoutes, { store: deps.store, cache });
       await v1.register(alertRoutes, { store: deps.store });
+      await v1.register(ruleTestRoutes, { tester: deps.ruleTester ?? null, now });
       await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
       await v1.register(keyRoutes, { accounts: deps.accounts });
       await v1.register(replayRoutes, { replays: deps.replays });

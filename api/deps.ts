@@ -4,6 +4,7 @@ import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
 import type { MarketExtrasReader, ReplayRunReader } from '../schemas/ports/market-extras.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
+import type { RuleTester } from '../schemas/ports/rule-tester.js';
 import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
 
 /** The part of the store the API uses: reads, rules by owner, health. */
@@ -54,6 +55,8 @@ export interface ApiDeps {
   /** live bars and indicators; null = the live channels answer NXR_SERVICE_UNAVAILABLE */
   readonly live: LiveMarketFeed | null;
   readonly rules: RuleChangePublisher;
+  /** runs a rule over stored history (POST /v1/rules/test); absent = that route answers 503 */
+  readonly ruleTester?: RuleTester | null;
   /** HMAC secret of session tokens (≥ 32 characters) */
   readonly jwtSecret: string;
   /** session token lifetime; default 1 h */

@@ -29,7 +29,38 @@ const integerText = (what: string) =>
     .regex(/^-?\d{1,16}$/, { error: `${what} must be a whole number` })
     .transform(Number);
 
-const timeQuery = (what: string) => integerText(what).pipe(epochMsSchema).describe(`${what}, ms since epoch`);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A point in time as a client writes it: ms since epoch (`1723161600000`) or ISO 8601 (`2024-08-09T00:00:00Z`,
+ * `2024-08-09T02:00:00+02:00`, `2024-08-09` = midnight UTC; without an offset UTC is meant).
+ */
+export const timeTextSchema = (what: string) =>
+  z
+    .string()
+    .transform((text, context) => {
+      if (/^-?\d{1,16}$/.test(text)) return Number(text);
+      if (ISO_TIME.test(text)) {
+        const utc = /[Zz]$|[+-]\d{2}:?\d{2}$/.test(text) || !text.includes(':') ? text : `${text}Z`;
+        const ms = Date.parse(utc.replace(' ', 'T'));
+        if (Number.isFinite(ms)) return ms;
+      }
+      context.addIssue({
+        code: 'custom',
+        message: `${what} must be ms since epoch or an ISO 8601 time such as 2024-08-09T00:00:00Z, got "${text.slice(0, 40)}"`,
+      });
+      return z.NEVER;
+    })
+    .pipe(epochMsSchema);
+
+/** A time in a JSON body: a number (ms since epoch) or an ISO 8601 string. */
+export const timeValueSchema = (what: string) =>
+  z
+    .union([epochMsSchema, timeTextSchema(what)])
+    .describe(`${what}: ms since epoch (number) or ISO 8601 (string, e.g. 2024-08-09T00:00:00Z)`);
+
+const timeQuery = (what: string) =>
+  timeTextSchema(what).describe(`${what}: ms since epoch or ISO 8601 (e.g. 2024-08-09T00:00:00Z)`);
 
 export const MAX_PAGE_LIMIT = 10_000;
 const limitQuery = integerText('limit')
@@ -73,15 +104,28 @@ const rangeFields = {
   limit: limitQuery,
   cursor: cursorQuery,
 };
-const toNotBeforeFrom = <Range extends { from: number; to: number }>(range: Range) => range.to >= range.from;
+/** List routes: both ends optional; without `from` the newest come first. */
+const listRangeFields = {
+  from: timeQuery('from (inclusive); default: the beginning of the data').optional(),
+  to: timeQuery('to (exclusive); default: the end of the data').optional(),
+  order: z
+    .enum(['asc', 'desc'])
+    .optional()
+    .describe('asc = oldest first, desc = newest first; default: asc when from is given, else desc'),
+  limit: limitQuery,
+  cursor: cursorQuery,
+};
+const toNotBeforeFrom = <Range extends { from?: number | undefined; to?: number | undefined }>(
+  range: Range,
+) => range.from === undefined || range.to === undefined || range.to >= range.from;
 const rangeRefinement = { error: 'to must not be before from', path: ['to'] };
 
 export const barsQuerySchema = z
-  .object({ ...rangeFields, final: booleanQuery.describe('only final bars (default false)') })
+  .object({ ...listRangeFields, final: booleanQuery.describe('only final bars (default false)') })
   .refine(toNotBeforeFrom, rangeRefinement);
 export const indicatorsQuerySchema = z
   .object({
-    ...rangeFields,
+    ...listRangeFields,
     spec: indicatorSpecSchema.optional().describe('one indicator; absent = all stored'),
   })
   .refine(toNotBeforeFrom, rangeRefinement);
@@ -97,7 +141,7 @@ export const computeQuerySchema = z
   })
   .refine(toNotBeforeFrom, rangeRefinement);
 export const alertEventsQuerySchema = z
-  .object({ ...rangeFields, venue: venueSchema.optional(), symbol: symbolSchema.optional() })
+  .object({ ...listRangeFields, venue: venueSchema.optional(), symbol: symbolSchema.optional() })
   .refine(toNotBeforeFrom, rangeRefinement)
   .refine((query) => (query.venue === undefined) === (query.symbol === undefined), {
     error: 'give venue and symbol together',
@@ -149,6 +193,31 @@ export const ruleBodySchema = alertRuleFieldsSchema
   .extend({ id: ruleIdSchema.optional() })
   .refine(...namesSymbolOrSymbols);
 export const ruleParamsSchema = z.object({ id: ruleIdSchema });
+export const ruleTestBodySchema = z
+  .object({
+    rule: ruleBodySchema.describe('the rule to try, as POST /v1/rules takes it (nothing is saved)'),
+    from: timeValueSchema('from (inclusive); default: 24 h before to').optional(),
+    to: timeValueSchema('to (exclusive); default: now').optional(),
+  })
+  .refine(toNotBeforeFrom, rangeRefinement);
+export const ruleTestResultSchema = z.object({
+  from: epochMsSchema.describe('start of the history tested'),
+  to: epochMsSchema.describe('end of the history tested (exclusive)'),
+  items: z.array(alertEventSchema).describe('the alerts the rule would have fired, by time'),
+  symbols: z
+    .array(
+      z.object({
+        venue: venueSchema,
+        symbol: symbolSchema,
+        input: z
+          .enum(['trades', 'bars', 'none'])
+          .describe('stored trades; else stored 1m bars replayed as O→H→L→C ticks; none: no history'),
+        ticks: z.number().int().describe('ticks fed to the engine'),
+      }),
+    )
+    .describe('what history each symbol was tested on'),
+  truncated: z.boolean().describe('the history exceeded the test budget: items are the first alerts only'),
+});
 export const ruleListSchema = z.object({ items: z.array(alertRuleSchema) });
 export { alertRuleSchema };
 
@@ -204,7 +273,9 @@ export const liveSubscribeSchema = z.discriminatedUnion('channel', [
     id: subscriptionId,
     channel: z.literal('bars'),
     ...seriesParamsSchema.shape,
-    sinceOpenTime: epochMsSchema.optional().describe('first send stored bars from this open time (resume)'),
+    sinceOpenTime: timeValueSchema('sinceOpenTime')
+      .optional()
+      .describe('first send stored bars from this open time (resume): ms since epoch or ISO 8601'),
   }),
   z.object({
     op: subscribe,

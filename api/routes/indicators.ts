@@ -12,6 +12,7 @@ import type { ResponseCache } from '../cache/response-cache.js';
 import type { ApiStore } from '../deps.js';
 import { computeIndicator } from '../indicators/compute-indicator.js';
 import { sendJsonText } from '../plugins/send-json.js';
+import { listRange } from './list-range.js';
 
 export interface IndicatorRoutesOptions {
   readonly store: ApiStore;
@@ -31,20 +32,21 @@ export async function indicatorRoutes(app: FastifyInstance, options: IndicatorRo
     {
       schema: {
         tags: ['indicators'],
-        summary: 'stored indicator values by bar open time in [from, to), then spec, paginated',
+        summary:
+          'stored indicator values by bar open time in [from, to) (both optional) then spec; oldest first with from, else newest first; paginated',
         params: seriesParamsSchema,
         querystring: indicatorsQuerySchema,
         response: { 200: indicatorPageSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const { from, to, limit, cursor, spec } = request.query;
+      const { limit, cursor, spec } = request.query;
+      const range = listRange(request.query);
       const body = await cache.get(`indicators:${request.url}`, async () =>
         JSON.stringify(
           await store.indicatorValues({
             ...request.params,
-            from,
-            to,
+            ...range,
             ...(limit === undefined ? {} : { limit }),
             ...(spec === undefined ? {} : { spec }),
             cursor: cursor ?? null,

@@ -16,6 +16,7 @@ import type { MarketExtrasReader } from '../../schemas/ports/market-extras.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { ApiStore } from '../deps.js';
 import { sendJsonText } from '../plugins/send-json.js';
+import { listRange } from './list-range.js';
 
 export interface MarketRoutesOptions {
   readonly store: ApiStore;
@@ -95,20 +96,21 @@ export async function marketRoutes(app: FastifyInstance, options: MarketRoutesOp
     {
       schema: {
         tags: ['market'],
-        summary: 'bars by open time in [from, to), ascending, paginated',
+        summary:
+          'bars by open time in [from, to) (both optional), oldest first with from, else newest first; paginated',
         params: seriesParamsSchema,
         querystring: barsQuerySchema,
         response: { 200: barPageSchema, ...errors },
       },
     },
     async (request, reply) => {
-      const { from, to, limit, cursor, final } = request.query;
+      const { limit, cursor, final } = request.query;
+      const range = listRange(request.query);
       const body = await cache.get(`bars:${request.url}`, async () =>
         JSON.stringify(
           await store.bars({
             ...request.params,
-            from,
-            to,
+            ...range,
             ...(limit === undefined ? {} : { limit }),
             cursor: cursor ?? null,
             finalOnly: final ?? false,

@@ -2,6 +2,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { FastifyInstance } from 'fastify';
 import { createInProcessFanout } from '../../pipeline/fanout/in-process-fanout.js';
+import { createHistoryRuleTester } from '../../pipeline/runtime/history-rule-tester.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
 import { catalogReplayRuns } from '../../pipeline/runtime/replay-run-reader.js';
@@ -91,6 +92,7 @@ export async function openApiHarness(
     fanout,
     live,
     rules,
+    ruleTester: createHistoryRuleTester({ store }),
     jwtSecret: 'test-secret-test-secret-test-secret-0123',
     ...overrides,
   };

@@ -201,6 +201,16 @@ describe('nexural alerts', () => {
       /rule 0 \(eth-rsi-below-50\): .*macd\(12,26,9\) has no output "upper"/,
     );
     await expect(readRulesFile(writeScratch('not-json.json', '[{'))).rejects.toThrow(/not JSON/);
+    // the README's example rules (series thresholds, a symbols list) are valid as printed
+    const example = await readRulesFile(
+      fileURLToPath(new URL('../../docs/examples/alert-rules.json', import.meta.url)),
+    );
+    expect(example.map((rule) => rule.id)).toEqual([
+      'eth-2680-up',
+      'rsi-below-50',
+      'eth-over-sma5',
+      'eth-close-below-open',
+    ]);
   });
 
   it('runs as the README prints it: one JSON line per alert on stdout, a summary on stderr', () => {

@@ -13,6 +13,7 @@ import { buildApp } from '../../api/app.js';
 import { mintApiKey } from '../../api/auth/api-keys.js';
 import type { PipelineMetric } from '../../api/deps.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
+import { createHistoryRuleTester } from '../../pipeline/runtime/history-rule-tester.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
 import type { ProcessorStats } from '../../pipeline/runtime/processor/processor-stats.js';
 import { catalogReplayRuns } from '../../pipeline/runtime/replay-run-reader.js';
@@ -191,6 +192,7 @@ export async function startServer(
       fanout: pipeline.fanout,
       live,
       rules,
+      ruleTester: createHistoryRuleTester({ store }),
       jwtSecret: env.API_JWT_SECRET ?? randomBytes(32).toString('base64url'),
       ...(redis ? { rateLimit: { redis } } : {}),
       pipelineMetrics: runPipeline ? processorMetrics(pipeline.processor.stats) : [],

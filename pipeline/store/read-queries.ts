@@ -10,10 +10,16 @@ import type {
   SeriesKey,
   StoreReader,
   SymbolRef,
+  TradeQuery,
 } from '../../schemas/ports/store.js';
+import type { TradeTick } from '../../schemas/tick.js';
 import { parseOrThrow } from '../../schemas/validate.js';
 import { checkRange, decodeCursor, encodeCursor, timestampParam } from './cursor.js';
 import type { SqlSession } from './sql-database.js';
+
+/** ORDER BY direction and the cursor comparison that continues after the last row in that direction. */
+const direction = (order: 'asc' | 'desc' | undefined) =>
+  order === 'desc' ? ({ sort: 'DESC', after: '<' } as const) : ({ sort: 'ASC', after: '>' } as const);
 
 const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
 
@@ -117,11 +123,12 @@ export function storeReader(db: SqlSession): StoreReader {
     async bars(query: BarQuery): Promise<Page<Bar>> {
       const limit = checkRange(query);
       const after = query.cursor ? decodeCursor(query.cursor, ['number'])[0] : null;
+      const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<BarRow>(
         `SELECT ${barColumns} FROM bars
          WHERE venue = $1 AND symbol = $2 AND bar_interval = $3 AND open_time >= $4 AND open_time < $5
-           AND ($6::timestamptz IS NULL OR open_time > $6) AND (final OR NOT $7)
-         ORDER BY open_time LIMIT $8`,
+           AND ($6::timestamptz IS NULL OR open_time ${past} $6) AND (final OR NOT $7)
+         ORDER BY open_time ${sort} LIMIT $8`,
         [
           query.venue,
           query.symbol,
@@ -141,13 +148,14 @@ export function storeReader(db: SqlSession): StoreReader {
       const [afterTime, afterSpec] = query.cursor
         ? decodeCursor(query.cursor, ['number', 'string'])
         : [null, ''];
+      const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<IndicatorRow>(
         `SELECT venue, symbol, bar_interval, spec, ${epochMs('open_time')} AS open_time_ms, outputs, final
          FROM indicator_values
          WHERE venue = $1 AND symbol = $2 AND bar_interval = $3 AND open_time >= $4 AND open_time < $5
            AND ($6::text IS NULL OR spec = $6)
-           AND ($7::timestamptz IS NULL OR (open_time, spec) > ($7::timestamptz, $8::text))
-         ORDER BY open_time, spec LIMIT $9`,
+           AND ($7::timestamptz IS NULL OR (open_time, spec) ${past} ($7::timestamptz, $8::text))
+         ORDER BY open_time ${sort}, spec ${sort} LIMIT $9`,
         [
           query.venue,
           query.symbol,
@@ -186,14 +194,15 @@ export function storeReader(db: SqlSession): StoreReader {
       const [afterTime, afterId] = query.cursor
         ? decodeCursor(query.cursor, ['number', 'string'])
         : [null, ''];
+      const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<AlertEventRow>(
         `SELECT id, ${epochMs('time')} AS time_ms, kind, rule_id, owner, venue, symbol, bar_interval, message,
            provenance
          FROM alert_events
          WHERE time >= $1 AND time < $2 AND ($3::text IS NULL OR owner = $3)
            AND ($4::text IS NULL OR (venue = $4 AND symbol = $5))
-           AND ($6::timestamptz IS NULL OR (time, id) > ($6::timestamptz, $7::text))
-         ORDER BY time, id LIMIT $8`,
+           AND ($6::timestamptz IS NULL OR (time, id) ${past} ($6::timestamptz, $7::text))
+         ORDER BY time ${sort}, id ${sort} LIMIT $8`,
         [
           timestampParam(query.from),
           timestampParam(query.to),
@@ -228,5 +237,54 @@ export function storeReader(db: SqlSession): StoreReader {
         (event) => [event.time, event.id],
       );
     },
+
+    async trades(query: TradeQuery): Promise<Page<TradeTick>> {
+      const limit = checkRange(query);
+      const [afterUs, afterId] = query.cursor ? decodeCursor(query.cursor, ['number', 'string']) : [null, ''];
+      const { sort, after: past } = direction(query.order);
+      // µs as text: a timestamptz holds µs exactly, a float8 of epoch seconds would round them
+      const { rows } = await db.query<TradeRow>(
+        `SELECT venue, symbol, trade_id, price, size, aggressor,
+           (extract(epoch FROM time - 'epoch'::timestamptz) * 1000000)::bigint::text AS time_us
+         FROM trade_ticks
+         WHERE venue = $1 AND symbol = $2 AND time >= $3 AND time < $4
+           AND ($5::bigint IS NULL OR (time, trade_id) ${past} ('epoch'::timestamptz + $5::bigint * interval '1 microsecond', $6::text))
+         ORDER BY time ${sort}, trade_id ${sort} LIMIT $7`,
+        [
+          query.venue,
+          query.symbol,
+          timestampParam(query.from),
+          timestampParam(query.to),
+          afterUs,
+          afterId,
+          limit + 1,
+        ],
+      );
+      return paged(
+        rows,
+        limit,
+        (row): TradeTick => ({
+          kind: 'trade',
+          venue: row.venue,
+          symbol: row.symbol,
+          tradeId: row.trade_id,
+          timeUs: Number(row.time_us),
+          price: Number(row.price),
+          size: Number(row.size),
+          aggressor: row.aggressor,
+        }),
+        (trade) => [trade.timeUs, trade.tradeId],
+      );
+    },
   };
+}
+
+interface TradeRow {
+  venue: string;
+  symbol: string;
+  trade_id: string;
+  price: number;
+  size: number;
+  aggressor: TradeTick['aggressor'];
+  time_us: string;
 }

@@ -132,6 +132,34 @@ export function describeStoreContract(adapterName: string, createStore: StoreFac
       expect(await store.listSymbols()).toContainEqual({ venue: 'binance-um', symbol: 'BTCUSDT' });
     });
 
+    it('pages newest first with order desc, a cursor continuing downwards', async () => {
+      await store.write({ bars: klines });
+      const pages = await readAll((cursor) =>
+        store.bars({ ...series, ...klineRange, limit: 7, cursor, order: 'desc' }),
+      );
+      expect(pages).toEqual([...klines].reverse());
+      const newestThree = await store.bars({ ...series, ...klineRange, limit: 3, order: 'desc' });
+      expect(newestThree.items.map((bar) => bar.openTime)).toEqual(
+        [29, 28, 27].map((i) => klineAt(i).openTime),
+      );
+    });
+
+    it('reads stored trades of a symbol by time then id, exact to the microsecond, in pages', async () => {
+      const trades = binanceTrades('binance:ETHUSDT').slice(0, 3_000);
+      await store.write({ trades });
+      const first = trades[0];
+      const last = trades.at(-1);
+      if (!first || !last) throw new Error('no trades');
+      const range = { from: first.timeUs / 1000, to: last.timeUs / 1000 + 1 };
+      const read = await readAll((cursor) =>
+        store.trades({ venue: 'binance', symbol: 'ETHUSDT', ...range, limit: 1_000, cursor }),
+      );
+      const byTimeThenId = [...trades].sort(
+        (a, b) => a.timeUs - b.timeUs || (a.tradeId < b.tradeId ? -1 : 1),
+      );
+      expect(read).toEqual(byTimeThenId);
+    });
+
     it('changes nothing when the same records are written again', async () => {
       const trades = binanceTrades().slice(0, 2_000);
       const quotes = binanceQuotes().slice(0, 2_000);

@@ -48,6 +48,8 @@ export interface RangeQuery {
   readonly limit?: number;
   /** `nextCursor` of the previous page; absent for the first page */
   readonly cursor?: string | null;
+  /** asc (default) = oldest first; desc = newest first (a cursor continues in the order it was made in) */
+  readonly order?: 'asc' | 'desc';
 }
 
 export interface Page<Item> {
@@ -66,6 +68,8 @@ export interface IndicatorValueQuery extends SeriesKey, RangeQuery {
   readonly spec?: string;
 }
 
+export interface TradeQuery extends SymbolRef, RangeQuery {}
+
 /** Alert events of an owner, of a symbol, or of an owner on a symbol (give `owner` or `venue` + `symbol`). */
 export interface AlertEventQuery extends RangeQuery {
   readonly owner?: string;
@@ -77,12 +81,14 @@ export interface StoreReader {
   listSymbols(): Promise<readonly SymbolRef[]>;
   /** The bar with the latest open time (forming or final), or null if the series has none. */
   latestBar(series: SeriesKey): Promise<Bar | null>;
-  /** Bars by open time, ascending. */
+  /** Bars by open time, ascending (or descending with `order: 'desc'`). */
   bars(query: BarQuery): Promise<Page<Bar>>;
-  /** Indicator values by bar open time then spec, ascending. */
+  /** Indicator values by bar open time then spec, ascending (or descending with `order: 'desc'`). */
   indicatorValues(query: IndicatorValueQuery): Promise<Page<IndicatorValue>>;
-  /** Alert events by time then id, ascending. */
+  /** Alert events by time then id, ascending (or descending with `order: 'desc'`). */
   alertEvents(query: AlertEventQuery): Promise<Page<AlertEvent>>;
+  /** Stored trades of a symbol by event time then trade id, ascending. */
+  trades(query: TradeQuery): Promise<Page<TradeTick>>;
 }
 
 /** Alert rules by owner: every call names the owner, so one user can never read or change another's rules. */
