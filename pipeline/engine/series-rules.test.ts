@@ -197,4 +197,34 @@ describe('series-threshold rules in the MarketEngine', () => {
     expect(times('close-final').length).toBeGreaterThan(0);
     expect(times('close-final')).toEqual(times('price-final'));
   });
+
+  it('stops a series rule for every reason: once, expiry, storm guard', () => {
+    const middle = btc[btc.length >> 1]?.timeUs ?? 0;
+    const expiresAt = Math.floor(middle / 1000);
+    const base = ISSUE_RULES[0] ?? {};
+    const events = run(
+      [
+        { ...base, id: 'once', frequency: 'once' },
+        { ...base, id: 'expiring', frequency: 'every_time', expiresAt },
+        {
+          ...base,
+          id: 'stormy',
+          frequency: 'every_time',
+          condition: { operator: 'greater_than', value: { kind: 'bar', field: 'open' } },
+        },
+      ],
+      btc,
+    );
+    const of = (id: string) => events.filter((event) => event.ruleId === id);
+    expect(of('once').map((event) => event.kind)).toEqual(['fired', 'stopped']);
+    expect(of('once').at(-1)).toMatchObject({ reason: 'fired_once' });
+    const expiring = of('expiring');
+    expect(expiring.at(-1)).toMatchObject({ kind: 'stopped', reason: 'expired' });
+    expect(expiring.filter((event) => event.kind === 'stopped')).toHaveLength(1);
+    expect(expiring.filter((event) => event.kind === 'fired').every((event) => event.time <= expiresAt)).toBe(
+      true,
+    );
+    expect(expiring.filter((event) => event.kind === 'fired').length).toBeGreaterThan(0);
+    expect(of('stormy').map((event) => event.kind)).toEqual([...Array(15).fill('fired'), 'stopped']);
+  });
 });
