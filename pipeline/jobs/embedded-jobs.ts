@@ -8,7 +8,7 @@ import type {
   Jobs,
   JobsOptions,
 } from '../../schemas/ports/jobs.js';
-import { checkSchedule, nextScheduleRun, retryDelayMs, retryPolicy } from './job-timing.js';
+import { checkJobId, checkSchedule, nextScheduleRun, retryDelayMs, retryPolicy } from './job-timing.js';
 import { type JobRecords, type JobRow, scheduleInfo } from './sql-job-records.js';
 
 /** Time as the adapter sees it; tests pass a manual clock to cross a DST change in milliseconds. */
@@ -171,6 +171,7 @@ export function createEmbeddedJobs(options: EmbeddedJobsOptions): EmbeddedJobs {
     async enqueue(request) {
       const now = clock.now();
       const id = request.id ?? randomUUID();
+      checkJobId(id);
       const delay = Math.max(0, request.delayMs ?? 0);
       await records.insertJob({
         id,
@@ -189,6 +190,7 @@ export function createEmbeddedJobs(options: EmbeddedJobsOptions): EmbeddedJobs {
 
     async upsertSchedule(request): Promise<JobScheduleInfo> {
       const now = clock.now();
+      checkJobId(request.id);
       checkSchedule(request.schedule, now);
       const row = {
         id: request.id,

@@ -83,3 +83,14 @@ export function checkSchedule(schedule: JobSchedule, now: number): void {
   }
   nextScheduleRun(schedule, now);
 }
+
+/** Job and schedule ids: 1–256 characters, no `:` (BullMQ's key separator), not only digits (BullMQ's own ids). */
+export function checkJobId(id: string): void {
+  if (id.length < 1 || id.length > 256 || id.includes(':') || /^\d+$/.test(id)) {
+    throw new NexuralError(
+      'NXR_CONFIG_INVALID',
+      `job id "${id}" is not allowed: 1–256 characters, no ":", not only digits`,
+      { id },
+    );
+  }
+}

@@ -250,7 +250,7 @@ export function jobsContract(name: string, createHarness: () => Promise<JobsHarn
 
     it('crosses the DST changes through the adapter on a manual clock (where the clock is injectable)', async () => {
       if (harness.openOnManualClock === null) return;
-      const runDst = async (from: string, to: string) => {
+      const runDst = async (label: string, from: string, to: string) => {
         const clock = new (await import('./testing/manual-clock.js')).ManualClock(Date.parse(from));
         const jobs = await harness.openOnManualClock?.(clock);
         if (!jobs) throw new Error('no manual-clock adapter');
@@ -260,35 +260,35 @@ export function jobsContract(name: string, createHarness: () => Promise<JobsHarn
           ran.push(`${job.scheduleId} ${new Date(clock.now()).toISOString()}`);
         });
         const schedule = { kind: 'cron', pattern: '30 2 * * *', timeZone: 'Europe/Berlin' } as const;
-        await jobs.upsertSchedule({ id: `digest-${from}`, name: 'digest', owner, schedule });
+        await jobs.upsertSchedule({ id: `digest-${label}`, name: 'digest', owner, schedule });
         const hourly = { kind: 'cron', pattern: '0 * * * *', timeZone: 'Europe/Berlin' } as const;
-        await jobs.upsertSchedule({ id: `hourly-${from}`, name: 'digest', owner, schedule: hourly });
+        await jobs.upsertSchedule({ id: `hourly-${label}`, name: 'digest', owner, schedule: hourly });
         await jobs.start();
         for (let at = Date.parse(from); at <= Date.parse(to); at += 10 * 60_000) {
           clock.advanceTo(at);
           await jobs.whenIdle();
         }
-        await jobs.removeSchedule(`digest-${from}`);
-        await jobs.removeSchedule(`hourly-${from}`);
+        await jobs.removeSchedule(`digest-${label}`);
+        await jobs.removeSchedule(`hourly-${label}`);
         await jobs.close();
         return ran;
       };
-      const spring = await runDst('2026-03-28T22:00:00Z', '2026-03-29T03:00:00Z');
+      const spring = await runDst('spring', '2026-03-28T22:00:00Z', '2026-03-29T03:00:00Z');
       expect(spring).toEqual([
-        'hourly-2026-03-28T22:00:00Z 2026-03-28T23:00:00.000Z',
-        'hourly-2026-03-28T22:00:00Z 2026-03-29T00:00:00.000Z',
-        'hourly-2026-03-28T22:00:00Z 2026-03-29T01:00:00.000Z',
-        'digest-2026-03-28T22:00:00Z 2026-03-29T01:30:00.000Z',
-        'hourly-2026-03-28T22:00:00Z 2026-03-29T02:00:00.000Z',
-        'hourly-2026-03-28T22:00:00Z 2026-03-29T03:00:00.000Z',
+        'hourly-spring 2026-03-28T23:00:00.000Z',
+        'hourly-spring 2026-03-29T00:00:00.000Z',
+        'hourly-spring 2026-03-29T01:00:00.000Z',
+        'digest-spring 2026-03-29T01:30:00.000Z',
+        'hourly-spring 2026-03-29T02:00:00.000Z',
+        'hourly-spring 2026-03-29T03:00:00.000Z',
       ]);
-      const autumn = await runDst('2026-10-24T22:00:00Z', '2026-10-25T02:00:00Z');
+      const autumn = await runDst('autumn', '2026-10-24T22:00:00Z', '2026-10-25T02:00:00Z');
       expect(autumn).toEqual([
-        'hourly-2026-10-24T22:00:00Z 2026-10-24T23:00:00.000Z',
-        'hourly-2026-10-24T22:00:00Z 2026-10-25T00:00:00.000Z',
-        'digest-2026-10-24T22:00:00Z 2026-10-25T00:30:00.000Z',
-        'hourly-2026-10-24T22:00:00Z 2026-10-25T01:00:00.000Z',
-        'hourly-2026-10-24T22:00:00Z 2026-10-25T02:00:00.000Z',
+        'hourly-autumn 2026-10-24T23:00:00.000Z',
+        'hourly-autumn 2026-10-25T00:00:00.000Z',
+        'digest-autumn 2026-10-25T00:30:00.000Z',
+        'hourly-autumn 2026-10-25T01:00:00.000Z',
+        'hourly-autumn 2026-10-25T02:00:00.000Z',
       ]);
     });
 
