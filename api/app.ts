@@ -14,6 +14,7 @@ import { textGuardPlugin } from './plugins/text-guard.js';
 import { alertRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { indicatorRoutes } from './routes/indicators.js';
+import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes } from './routes/keys.js';
 import { liveRoutes } from './routes/live.js';
 import { marketRoutes } from './routes/market.js';
@@ -79,6 +80,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
       await v1.register(keyRoutes, { accounts: deps.accounts });
       await v1.register(replayRoutes, { replays: deps.replays });
+      await v1.register(jobRoutes, { jobs: deps.jobs ?? null });
       await v1.register(liveRoutes, {
         live: deps.live,
         fanout: deps.fanout,

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AccountRepository } from '../schemas/ports/accounts.js';
 import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { JobsReader } from '../schemas/ports/jobs.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
 import type { MarketExtrasReader, ReplayRunReader } from '../schemas/ports/market-extras.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
@@ -51,6 +52,8 @@ export interface ApiDeps {
   readonly accounts: AccountRepository;
   readonly extras: MarketExtrasReader;
   readonly replays: ReplayRunReader;
+  /** background jobs of the caller (GET /v1/jobs); absent = that route answers NXR_SERVICE_UNAVAILABLE */
+  readonly jobs?: JobsReader | null;
   readonly fanout: AlertFanout;
   /** live bars and indicators; null = the live channels answer NXR_SERVICE_UNAVAILABLE */
   readonly live: LiveMarketFeed | null;
