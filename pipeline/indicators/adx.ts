@@ -1,13 +1,16 @@
 import type { BarInput, Indicator } from './indicator.js';
 import { isTaLibZero, trueRange } from './streams/ta-lib-math.js';
 
-export type AdxResult = { readonly adx: number; readonly plusDi: number; readonly minusDi: number };
+/** `adx` is absent until ADX is warm (bar 2·period − 1); ±DI are there from bar `period` on, as in TA-Lib. */
+export type AdxResult =
+  | { readonly adx: number; readonly plusDi: number; readonly minusDi: number }
+  | { readonly plusDi: number; readonly minusDi: number };
 
 /**
  * Average directional index with +DI/−DI, as TA-Lib ADX, PLUS_DI and MINUS_DI (unstable period 0): directional
  * movement and true range summed over `period − 1` bars, then Wilder-smoothed (`x − x/period + today`);
- * ADX = average of the first `period` DX values, then Wilder-smoothed. The result waits for ADX (bar 2·period − 1);
- * ±DI then equal TA-Lib's PLUS_DI/MINUS_DI on the same bar.
+ * ADX = average of the first `period` DX values, then Wilder-smoothed. Each output appears on the bar TA-Lib's
+ * own function first gives it: PLUS_DI/MINUS_DI from bar `period`, ADX from bar 2·period − 1.
  */
 export class Adx implements Indicator<AdxResult> {
   static readonly outputNames: readonly string[] = Object.freeze(['adx', 'plusDi', 'minusDi']);
@@ -92,7 +95,7 @@ export class Adx implements Indicator<AdxResult> {
     }
     if (bar1 < 2 * period) {
       if (dx !== null) this.dxSum = this.baseDxSum + dx;
-      if (bar1 < 2 * period - 1) return null;
+      if (bar1 < 2 * period - 1) return { plusDi, minusDi };
       this.adx = this.dxSum / period;
     } else if (dx !== null) {
       this.adx = (this.baseAdx * (period - 1) + dx) / period;

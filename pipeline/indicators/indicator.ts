@@ -8,7 +8,11 @@ export interface BarInput {
   readonly openTime: number;
 }
 
-/** A number for single-output indicators, a small plain object (`{macd, signal, hist}`) for the others. */
+/**
+ * A number for single-output indicators, a small plain object (`{macd, signal, hist}`) for the others. Outputs of
+ * one indicator may warm up on different bars (as TA-Lib's functions do: ADX's ±DI before ADX); an output that is
+ * not warm yet is absent from the object, never null or NaN.
+ */
 export type IndicatorResult = number | Readonly<Record<string, number>>;
 
 /**

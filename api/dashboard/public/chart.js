@@ -85,7 +85,9 @@ export class PriceChart {
           },
           pane,
         );
-        line.setData(items.map((item) => ({ time: seconds(item.openTime), value: item.outputs[output] })));
+        // An output that is not warm yet is absent (adx's ±DI come before adx).
+        const warm = items.filter((item) => typeof item.outputs[output] === 'number');
+        line.setData(warm.map((item) => ({ time: seconds(item.openTime), value: item.outputs[output] })));
         this.lines.push(line);
       }
     }
