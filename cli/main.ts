@@ -10,6 +10,7 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSinkCommand } from './commands/sink.js';
 import { registerSqlServerCommand } from './commands/sql-server.js';
 import { registerTopicsCommand } from './commands/topics.js';
 import { runCli } from './run-cli.js';
@@ -32,6 +33,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerReplayCommand,
   registerRunsCommand,
   registerServeCommand,
+  registerSinkCommand,
 ];
 for (const register of commands) register(program);
 

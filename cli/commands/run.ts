@@ -10,6 +10,7 @@ import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';
+import { type RoleHealth, startRoleHealth } from '../role-health.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
 const list = (text: string) =>
@@ -42,6 +43,13 @@ const runOptionsSchema = z.object({
     .boolean()
     .default(false)
     .describe('alerts to the fan-out before their commit (lower latency)'),
+  healthPort: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe('serve GET /health and /ready on this port (0 = any free port)'),
   idleFinalizeMs: z.coerce
     .number()
     .int()
@@ -60,7 +68,7 @@ export type RunOptions = z.input<typeof runOptionsSchema>;
  */
 export async function runPipeline(
   options: RunOptions,
-  env: PipelineEnv & { NEXURAL_PARTITIONS: number },
+  env: PipelineEnv & { NEXURAL_PARTITIONS: number; API_HOST?: string },
   output: Writable,
   signal: AbortSignal,
 ): Promise<ProcessorStats> {
@@ -95,6 +103,7 @@ export async function runPipeline(
   const feedStop = new AbortController();
   let timer: NodeJS.Timeout | null = null;
   let final = { ...pipeline.processor.stats };
+  let health: RoleHealth | null = null;
   try {
     const created = await pipeline.createTopics(opts.partitions ?? env.NEXURAL_PARTITIONS);
     const { adapters, topics } = pipeline;
@@ -123,6 +132,15 @@ export async function runPipeline(
       );
     }
     await pipeline.processor.start();
+    if (opts.healthPort !== undefined) {
+      health = await startRoleHealth({
+        role: 'processor',
+        host: env.API_HOST ?? '127.0.0.1',
+        port: opts.healthPort,
+        checks: [{ name: 'stream-log', check: () => pipeline.log.admin.listTopics() }],
+      });
+      say(`  health ${health.url}/ready`);
+    }
     if (producer) {
       feed = produceDemoTrades({
         producer,
@@ -153,11 +171,13 @@ export async function runPipeline(
     }
   } finally {
     final = { ...pipeline.processor.stats };
+    health?.draining();
     signal.removeEventListener('abort', stopOn);
     if (timer) clearInterval(timer);
     feedStop.abort();
     await feed.catch(() => 0);
     await pipeline.close();
+    await health?.close();
   }
   if (failure) throw failure;
   say(`nexural run: stopped · ${statusLine(final, final, 0).replace(/^0 ticks\/s · /, '')}`);
@@ -185,6 +205,7 @@ export function registerRunCommand(program: Command): void {
     .option('--status-every <s>', 'seconds between status lines', '5')
     .option('--persist', 'embedded log: keep topics and state in NEXURAL_DATA_DIR across runs', false)
     .option('--alerts-at-once', 'publish alerts to the fan-out before their transaction commits', false)
+    .option('--health-port <n>', 'serve GET /health and /ready on this port (0 = any free port)')
     .option(
       '--idle-finalize-ms <ms>',
       'finalise quiet symbols by the wall clock after this long without input',

@@ -13,6 +13,7 @@ import { buildApp } from '../../api/app.js';
 import { mintApiKey } from '../../api/auth/api-keys.js';
 import type { PipelineMetric } from '../../api/deps.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
+import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { createHistoryRuleTester } from '../../pipeline/runtime/history-rule-tester.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
 import type { ProcessorStats } from '../../pipeline/runtime/processor/processor-stats.js';
@@ -20,11 +21,13 @@ import { catalogReplayRuns } from '../../pipeline/runtime/replay-run-reader.js';
 import { createRulePublisher } from '../../pipeline/runtime/rule-publisher.js';
 import { buildPipeline, type Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { demoRules, produceDemoTrades } from '../../pipeline/runtime/wiring/demo-producer.js';
+import { startStoreSink } from '../../pipeline/runtime/wiring/store-sink.js';
 import { pgliteDataDir } from '../../pipeline/store/open-store.js';
+import { openPgDatabase } from '../../pipeline/store/pg-database.js';
+import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
 import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
-import { startSinkConsumer } from '../../pipeline/store/sink-consumer.js';
-import { SinkWriter } from '../../pipeline/store/sink-writer.js';
+import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import type { Store } from '../../schemas/ports/store.js';
@@ -70,18 +73,36 @@ type ServeEnv = Pick<
   | 'API_JWT_SECRET'
 >;
 
-/** The store and a SQL client on the same database (PGlite allows one instance per data folder). */
-async function openDatabase(env: ServeEnv): Promise<{ store: Store; sql: SqlClient }> {
+/**
+ * The store, a SQL client and the embedded jobs' database, all on the same database (PGlite allows one
+ * instance per data folder). `jobsDatabase.close()` is the caller's only for PostgreSQL (PGlite closes with the store).
+ */
+async function openDatabase(
+  env: ServeEnv,
+): Promise<{
+  store: Store;
+  sql: SqlClient;
+  jobsDatabase: SqlDatabase;
+  closeJobsDatabase: () => Promise<void>;
+}> {
   if (env.DATABASE_URL !== undefined) {
+    const jobsDatabase = await openPgDatabase({ connectionString: env.DATABASE_URL, maxConnections: 2 });
     return {
       store: await openPostgresStore({ connectionString: env.DATABASE_URL }),
       sql: pgSqlClient({ connectionString: env.DATABASE_URL }),
+      jobsDatabase,
+      closeJobsDatabase: () => jobsDatabase.close(),
     };
   }
   const dataDir = pgliteDataDir(env);
   await mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create({ dataDir });
-  return { store: await openPgliteStore({ db: pglite }), sql: pgliteSqlClient(pglite) };
+  return {
+    store: await openPgliteStore({ db: pglite }),
+    sql: pgliteSqlClient(pglite),
+    jobsDatabase: pgliteDatabase(pglite),
+    closeJobsDatabase: async () => {},
+  };
 }
 
 /** A readiness check passes once the call answers at all. */
@@ -147,12 +168,21 @@ export async function startServer(
       }));
     if (!options.builtPipeline) closers.push(() => pipeline.close());
     await pipeline.createTopics(env.NEXURAL_PARTITIONS);
-    const { store, sql } = await openDatabase(env);
+    const { store, sql, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
     closers.push(
       () => store.close(),
       () => sql.close(),
+      closeJobsDatabase,
     );
     await store.migrate();
+    const jobs = openJobs({
+      redisUrl: env.REDIS_URL,
+      database: jobsDatabase,
+      onError: (error) => say(`jobs: ${error.message}`),
+    });
+    closers.push(() => jobs.close());
+    // The whole platform in one process runs the jobs here; an API-only process only lists them.
+    if (runPipeline) await jobs.start();
     const { topics, log, serdes } = pipeline;
     const rules = createRulePublisher({ log, topic: topics.alertRules });
     closers.push(() => rules.close());
@@ -161,22 +191,12 @@ export async function startServer(
       for (const rule of await allStoredRules(sql)) await rules.publish({ kind: 'upsert', rule });
     }
     if (runPipeline) {
-      const writer = new SinkWriter(store);
-      const sink = await startSinkConsumer({
-        log,
-        groupId: 'nexural-sink',
-        writer,
-        sources: [
-          { kind: 'bars', serde: serdes.bars },
-          { kind: 'indicatorValues', serde: serdes.indicators },
-          { kind: 'alertEvents', serde: serdes.alerts },
-        ],
+      const sink = await startStoreSink({
+        pipeline,
+        store,
         onError: (error) => say(`sink stopped: ${error.message}`),
       });
-      closers.push(
-        () => writer.close(),
-        () => sink.close(),
-      );
+      closers.push(() => sink.close());
       if (!options.builtPipeline) await pipeline.processor.start();
     }
     const live = await openLiveMarketFeed({ log, bars: serdes.bars, indicators: serdes.indicators });
@@ -189,6 +209,7 @@ export async function startServer(
       accounts,
       extras: sqlMarketExtras(sql),
       replays: catalogReplayRuns(log),
+      jobs,
       fanout: pipeline.fanout,
       live,
       rules,
