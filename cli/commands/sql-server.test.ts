@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { loadMigrations } from '../../pipeline/store/migration-files.js';
 import { parseEnv } from '../../schemas/env.js';
 import { startSqlServer } from './sql-server.js';
 
@@ -37,7 +38,8 @@ describe('nexural sql-server', () => {
         '-tAc',
         'SELECT version FROM nexural_migrations ORDER BY version DESC LIMIT 1',
       ]);
-      expect(psql.stdout.trim()).toBe('5');
+      const newest = Math.max(...(await loadMigrations()).map((migration) => migration.version));
+      expect(psql.stdout.trim()).toBe(String(newest));
     } finally {
       await server.stop();
       await rm(dataDir, { recursive: true, force: true });

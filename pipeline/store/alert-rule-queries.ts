@@ -7,23 +7,26 @@ import type { SqlSession } from './sql-database.js';
 const parseRule = (rule: unknown, id: string): AlertRule =>
   parseOrThrow(alertRuleSchema, rule, `stored alert rule ${id}`);
 
-/**
- * The `symbol` column: `*`, the one symbol, or a list's symbols joined by commas (a symbol holds no comma), so
- * the column stays NOT NULL without a migration; the rule itself (jsonb) keeps the list as written.
- */
-const symbolColumn = (rule: AlertRule): string => rule.symbols?.join(',') ?? rule.symbol ?? '*';
-
 /** Alert rules CRUD; every statement filters by owner (the store's role bypasses row-level security). */
 export function alertRuleRepository(db: SqlSession): AlertRuleRepository {
   return {
     async putAlertRule(rule: AlertRule): Promise<void> {
       const { rowCount } = await db.query(
-        `INSERT INTO alert_rules AS stored (id, owner, symbol, bar_interval, enabled, rule)
-         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
-         ON CONFLICT (id) DO UPDATE SET symbol = EXCLUDED.symbol, bar_interval = EXCLUDED.bar_interval,
-           enabled = EXCLUDED.enabled, rule = EXCLUDED.rule, updated_at = now()
+        `INSERT INTO alert_rules AS stored (id, owner, symbol, symbols, bar_interval, enabled, rule)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)
+         ON CONFLICT (id) DO UPDATE SET symbol = EXCLUDED.symbol, symbols = EXCLUDED.symbols,
+           bar_interval = EXCLUDED.bar_interval, enabled = EXCLUDED.enabled, rule = EXCLUDED.rule,
+           updated_at = now()
          WHERE stored.owner = EXCLUDED.owner`,
-        [rule.id, rule.owner, symbolColumn(rule), rule.interval, rule.enabled, JSON.stringify(rule)],
+        [
+          rule.id,
+          rule.owner,
+          rule.symbol ?? null,
+          rule.symbols ?? null,
+          rule.interval,
+          rule.enabled,
+          JSON.stringify(rule),
+        ],
       );
       if (rowCount === 0) {
         throw new NexuralError(
