@@ -171,6 +171,19 @@ export const computedIndicatorSchema = z.object({
   ),
   warm: z.boolean().describe('false if the stored history before from was too short to warm up'),
 });
+export const indicatorCatalogSchema = z.object({
+  items: z.array(
+    z.object({
+      name: z.string().describe('spec name, e.g. macd'),
+      summary: z.string(),
+      defaultSpec: z.string().describe('the spec with its defaults, e.g. macd(12,26,9)'),
+      params: z
+        .array(z.object({ name: z.string(), description: z.string() }))
+        .describe('positional parameters'),
+      outputs: z.array(z.string()).describe('output names, e.g. macd, signal, histogram'),
+    }),
+  ),
+});
 export { quoteTickSchema };
 
 export const replayRunSchema = z.object({

@@ -100,6 +100,67 @@ describe('dashboard end to end (headless Chromium)', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png') });
+
+    // The rule form offers a series wherever it offers a number: price, a bar field, any registry output.
+    const kinds = await page.$$eval('#rule-form [name="valueKind"] option', (options) =>
+      options.map((option) => (option as unknown as { value: string }).value),
+    );
+    expect(kinds).toEqual(['number', 'price', 'bar', 'indicator']);
+    for (const name of ['source', 'lowerKind', 'upperKind']) {
+      expect(
+        await page.$$eval(`#rule-form [name="${name}"] option`, (options) => options.length),
+      ).toBeGreaterThanOrEqual(3);
+    }
+    expect(await page.$$eval('#indicator-specs option', (options) => options.length)).toBe(21);
+    await page.selectOption('#rule-form [name="valueKind"]', 'indicator');
+    await page.fill('#rule-form [name="valueSpec"]', 'macd(12,26,9)');
+    expect(
+      await page.$$eval('#rule-form [name="valueOutput"] option', (options) =>
+        options.map((option) => (option as unknown as { value: string }).value),
+      ),
+    ).toEqual(['macd', 'signal', 'hist']);
+
+    // "Test on history": price crossing its SMA(5) over the bars on the chart, marked on the candles.
+    await page.selectOption('#rule-form [name="source"]', 'price');
+    await page.selectOption('#rule-form [name="operator"]', 'crossing');
+    await page.fill('#rule-form [name="valueSpec"]', 'sma(5)');
+    await page.selectOption('#rule-form [name="valueOutput"]', 'value');
+    await page.selectOption('#rule-form [name="frequency"]', 'once_per_bar');
+    await page.fill('#rule-form [name="id"]', 'e2e-price-x-sma5');
+    await page.click('#rule-test');
+    await page.waitForFunction('window.nexural.testAlerts !== null', null, { timeout: 60_000 });
+    const tested = (await page.evaluate(
+      '({ alerts: window.nexural.testAlerts, markers: window.nexural.testMarkers })',
+    )) as {
+      alerts: number;
+      markers: number;
+    };
+    expect(tested.alerts).toBeGreaterThan(0);
+    expect(tested.markers).toBe(tested.alerts);
+    expect(await page.textContent('#rule-test-result')).toMatch(
+      /^\d+ alerts on the chart's history \(\d+ bar ticks\)/,
+    );
+    expect(await page.locator('#rules li[data-rule="e2e-price-x-sma5"]').count()).toBe(0); // a test saves nothing
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-rule-test.png') });
+
+    // Opened again, the alerts panel shows the stored alerts at once (the sink may lag the first firing).
+    const again = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    again.on('pageerror', (error) => problems.push(error.message));
+    let stored = 0;
+    for (let attempt = 0; attempt < 30 && stored === 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await again.goto(server.dashboardUrl ?? server.url);
+      await again.waitForSelector('#main:not([hidden])');
+      await again.waitForFunction('window.nexural.series !== null');
+      stored = Number(await again.evaluate('window.nexural.storedAlerts'));
+    }
+    expect(stored).toBeGreaterThan(0);
+    expect(await again.locator('#alerts li.stored').count()).toBe(stored);
+    // newest first, as GET /v1/alerts/events answers without a range
+    const times = (await again.locator('#alerts li.stored time').allTextContents()).map((text) =>
+      text.slice(0, 19),
+    );
+    expect(times).toEqual([...times].sort().reverse());
     expect(problems).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

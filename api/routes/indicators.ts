@@ -4,6 +4,7 @@ import {
   computedIndicatorSchema,
   computeQuerySchema,
   errorEnvelopeSchema,
+  indicatorCatalogSchema,
   indicatorPageSchema,
   indicatorsQuerySchema,
   seriesParamsSchema,
@@ -11,6 +12,7 @@ import {
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { ApiStore } from '../deps.js';
 import { computeIndicator } from '../indicators/compute-indicator.js';
+import { indicatorCatalog } from '../indicators/indicator-catalog.js';
 import { sendJsonText } from '../plugins/send-json.js';
 import { listRange } from './list-range.js';
 
@@ -26,6 +28,20 @@ const errors = { 400: errorEnvelopeSchema, 401: errorEnvelopeSchema };
 export async function indicatorRoutes(app: FastifyInstance, options: IndicatorRoutesOptions): Promise<void> {
   const { store, cache } = options;
   const routes = app.withTypeProvider<ZodTypeProvider>();
+  const catalog = JSON.stringify({ items: indicatorCatalog() });
+
+  routes.get(
+    '/indicators',
+    {
+      schema: {
+        tags: ['indicators'],
+        summary:
+          'every indicator of the registry: parameters, defaults and outputs (what a rule or chart may use)',
+        response: { 200: indicatorCatalogSchema, 401: errorEnvelopeSchema },
+      },
+    },
+    async (_request, reply) => sendJsonText(reply, catalog),
+  );
 
   routes.get(
     '/markets/:venue/:symbol/indicators/:interval',

@@ -208,6 +208,19 @@ describe('POST /v1/rules/test and list times on PGlite', () => {
     });
   });
 
+  it('lists the indicator registry with defaults and outputs', async () => {
+    const { items } = (await get('/v1/indicators')).json() as {
+      items: { name: string; defaultSpec: string; outputs: string[]; params: { name: string }[] }[];
+    };
+    expect(items).toHaveLength(21);
+    expect(items.find((entry) => entry.name === 'macd')).toMatchObject({
+      defaultSpec: 'macd(12,26,9)',
+      outputs: ['macd', 'signal', 'hist'],
+      params: [{ name: 'fast' }, { name: 'slow' }, { name: 'signal' }],
+    });
+    expect(items.find((entry) => entry.name === 'bbands')?.outputs).toEqual(['upper', 'middle', 'lower']);
+  });
+
   it('lists your stored alert events newest first when no range is given', async () => {
     const events: AlertEvent[] = [0, 1, 2].map((index) => ({
       kind: 'stopped',

@@ -2,6 +2,7 @@
 // shows your alerts as they fire, and creates/deletes your alert rules. No build step, no CDN.
 import { PriceChart } from './chart.js';
 import { LiveConnection, NexuralClient } from './client.js';
+import { buildSeriesPickers, fillCatalog, seriesLabel, seriesOf, showKind } from './series-picker.js';
 
 const $ = (selector) => document.querySelector(selector);
 const INTERVAL_MS = { '1m': 60_000, '5m': 300_000, '1h': 3_600_000 };
@@ -12,12 +13,18 @@ const state = {
   barsOnChart: 0,
   indicatorPoints: 0,
   alertsReceived: 0,
+  storedAlerts: 0,
+  testAlerts: null,
+  testMarkers: 0,
+  indicatorCatalog: [],
   series: null,
+  firstOpenTime: null,
   lastOpenTime: null,
 };
 window.nexural = state;
 
 const client = new NexuralClient(takeApiKey());
+buildSeriesPickers($('#rule-form'));
 const chart = new PriceChart($('#chart'));
 let live = null;
 let seriesGeneration = 0;
@@ -93,6 +100,7 @@ async function showSeries() {
   const series = chosenSeries();
   state.series = series;
   state.lastOpenTime = null;
+  state.firstOpenTime = null;
   $('#series-title').textContent = `${series.venue}:${series.symbol} ${series.interval}`;
   live?.unsubscribe('bars');
   let bars = [];
@@ -107,6 +115,8 @@ async function showSeries() {
   chart.setBars(bars);
   state.barsOnChart = bars.length;
   state.lastOpenTime = bars.at(-1)?.openTime ?? null;
+  state.firstOpenTime = bars[0]?.openTime ?? null;
+  state.testMarkers = chart.setMarkers([]);
   await refreshIndicators();
   live.subscribe('bars', () => ({
     op: 'subscribe',
@@ -130,17 +140,41 @@ function onBar(bar) {
   if (bar.final) scheduleIndicators();
 }
 
-function onAlert(message) {
-  state.alertsReceived += 1;
-  localStorage.setItem('nexural.lastAlert', message.deliveryId);
-  const { event } = message;
+const shownAlerts = new Set();
+
+/** One alert in the panel: live ones go on top, stored ones (read at open) below in newest-first order. */
+function showAlert(event, origin) {
+  if (shownAlerts.has(event.id)) return false;
+  shownAlerts.add(event.id);
   const item = document.createElement('li');
   item.dataset.rule = event.ruleId;
+  item.className = origin;
   const time = document.createElement('time');
   time.textContent = `${new Date(event.time).toISOString().replace('T', ' ').slice(0, 19)} · ${event.symbol} ${event.interval} · ${event.ruleId}`;
   item.append(time, document.createTextNode(event.message));
-  $('#alerts').prepend(item);
+  if (origin === 'stored') $('#alerts').append(item);
+  else $('#alerts').prepend(item);
   while ($('#alerts').children.length > 100) $('#alerts').lastElementChild.remove();
+  return true;
+}
+
+function onAlert(message) {
+  localStorage.setItem('nexural.lastAlert', message.deliveryId);
+  if (showAlert(message.event, 'live')) state.alertsReceived += 1;
+}
+
+/** Every registry indicator (GET /v1/indicators), offered wherever the rule form takes a series. */
+async function loadIndicatorCatalog() {
+  const { items } = await client.get('/v1/indicators');
+  state.indicatorCatalog = items.map((entry) => entry.defaultSpec);
+  fillCatalog(items);
+}
+
+/** Your newest stored alerts, so the panel is not empty until the next rule fires. */
+async function loadRecentAlerts() {
+  const { items } = await client.get('/v1/alerts/events?limit=50');
+  for (const event of items) showAlert(event, 'stored');
+  state.storedAlerts = items.length;
 }
 
 function onLiveMessage(message) {
@@ -157,10 +191,15 @@ async function loadRules() {
       const item = document.createElement('li');
       item.dataset.rule = rule.id;
       const text = document.createElement('span');
-      const source = rule.source.kind === 'price' ? 'price' : `${rule.source.spec} ${rule.source.output}`;
+      const source = seriesLabel(rule.source);
       text.textContent = `${rule.id}`;
       const detail = document.createElement('small');
-      detail.textContent = `${rule.symbol} ${rule.interval} · ${source} ${rule.condition.operator} · ${rule.frequency}`;
+      const symbols = rule.symbols ? rule.symbols.join(',') : rule.symbol;
+      const threshold = ['value', 'lower', 'upper', 'amount', 'percent']
+        .filter((key) => key in rule.condition)
+        .map((key) => seriesLabel(rule.condition[key]))
+        .join('…');
+      detail.textContent = `${symbols} ${rule.interval} · ${source} ${rule.condition.operator} ${threshold} · ${rule.frequency}`;
       text.append(detail);
       const remove = document.createElement('button');
       remove.textContent = 'Delete';
@@ -176,38 +215,85 @@ async function loadRules() {
 function conditionOf(form) {
   const number = (name) => Number(form.get(name));
   const operator = form.get('operator');
-  if (operator.includes('channel')) return { operator, lower: number('lower'), upper: number('upper') };
+  if (operator.includes('channel')) {
+    return { operator, lower: seriesOf(form, 'lower'), upper: seriesOf(form, 'upper') };
+  }
   if (operator.endsWith('_percent')) return { operator, percent: number('value'), bars: number('bars') };
   if (operator.startsWith('moving_')) return { operator, amount: number('value'), bars: number('bars') };
-  return { operator, value: number('value') };
+  return { operator, value: seriesOf(form, 'value') };
 }
 
-async function createRule(event) {
-  event.preventDefault();
-  const form = new FormData(event.target);
+function ruleOfForm(formElement) {
+  const form = new FormData(formElement);
   const series = chosenSeries();
-  const source =
-    form.get('source') === 'price'
-      ? { kind: 'price' }
-      : { kind: 'indicator', spec: form.get('spec') || 'rsi(14)', output: form.get('output') || 'value' };
   const rule = {
     symbol: series.symbol,
     interval: series.interval,
-    source,
+    source: seriesOf(form, 'source'),
     condition: conditionOf(form),
     frequency: form.get('frequency'),
   };
   if (form.get('id')) rule.id = form.get('id');
   if (form.get('message')) rule.message = form.get('message');
+  return rule;
+}
+
+async function createRule(event) {
+  event.preventDefault();
   try {
-    await client.request('POST', '/v1/rules', rule);
+    await client.request('POST', '/v1/rules', ruleOfForm(event.target));
     $('#rule-error').textContent = '';
     event.target.reset();
+    for (const fieldset of document.querySelectorAll('#rule-form .series')) showKind(fieldset);
     await loadRules();
   } catch (error) {
     $('#rule-error').textContent = `${error.code}: ${error.message}`;
   }
 }
+
+/** Runs the form's rule over the history on the chart and marks where it would have fired. */
+async function testRule() {
+  const series = state.series;
+  if (!series || state.firstOpenTime === null || state.lastOpenTime === null) {
+    $('#rule-error').textContent = 'no bars on the chart to test on';
+    return;
+  }
+  const step = INTERVAL_MS[series.interval];
+  $('#rule-test-result').textContent = 'testing…';
+  try {
+    const result = await client.request('POST', '/v1/rules/test', {
+      rule: ruleOfForm($('#rule-form')),
+      from: state.firstOpenTime,
+      to: state.lastOpenTime + step,
+    });
+    if (series !== state.series) return;
+    const events = result.items.filter((event) => event.venue === series.venue);
+    const markers = events.map((event) => ({
+      time: Math.floor(barOpenTimeOf(event, step) / 1000),
+      position: 'aboveBar',
+      color: '#f5a623',
+      shape: 'arrowDown',
+      // no label: a busy rule would cover the candles; the count is in #rule-test-result
+    }));
+    state.testMarkers = chart.setMarkers(markers);
+    state.testAlerts = events.length;
+    const inputs = result.symbols
+      .filter((tested) => tested.venue === series.venue)
+      .map((tested) => `${tested.ticks} ${tested.input === 'bars' ? 'bar ticks' : tested.input}`)
+      .join(', ');
+    $('#rule-test-result').textContent =
+      `${events.length} alerts on the chart's history (${inputs || 'no history'})${result.truncated ? ', truncated' : ''}`;
+    $('#rule-error').textContent = '';
+  } catch (error) {
+    $('#rule-test-result').textContent = '';
+    $('#rule-error').textContent = `${error.code}: ${error.message}`;
+  }
+}
+
+const barOpenTimeOf = (event, step) =>
+  event.kind === 'fired' && event.trigger.kind === 'bar'
+    ? event.trigger.openTime
+    : event.time - (event.time % step);
 
 /** Symbols appear once the pipeline stored their first bars: a fresh start waits for them. */
 async function loadSymbols() {
@@ -228,7 +314,7 @@ async function start() {
   await client.signIn();
   $('#login').hidden = true;
   $('#main').hidden = false;
-  await loadSymbols();
+  await Promise.all([loadSymbols(), loadIndicatorCatalog(), loadRecentAlerts()]);
   live = new LiveConnection(client, { onMessage: onLiveMessage, onStatus: setStatus });
   live.subscribe('alerts', () => {
     const resumeAfter = localStorage.getItem('nexural.lastAlert');
@@ -238,6 +324,7 @@ async function start() {
   for (const picker of ['#symbol', '#interval']) $(picker).addEventListener('change', () => showSeries());
   $('#indicators').addEventListener('change', () => refreshIndicators());
   $('#rule-form').addEventListener('submit', createRule);
+  $('#rule-test').addEventListener('click', () => testRule());
   await Promise.all([showSeries(), loadRules()]);
 }
 

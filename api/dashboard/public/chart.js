@@ -1,7 +1,8 @@
 // Candlesticks with volume, and indicator lines: price-like indicators over the candles, oscillators in a
 // pane below. Times are the bars' open times in seconds (UTC).
 
-const { createChart, CandlestickSeries, HistogramSeries, LineSeries } = window.LightweightCharts;
+const { createChart, createSeriesMarkers, CandlestickSeries, HistogramSeries, LineSeries } =
+  window.LightweightCharts;
 const OVERLAYS = new Set(['sma', 'ema', 'wma', 'dema', 'tema', 'bbands', 'vwap', 'keltner', 'donchian']);
 const COLORS = ['#f5a623', '#4c9aff', '#bd10e0', '#7ed321', '#50e3c2', '#e94b3c'];
 
@@ -35,6 +36,13 @@ export class PriceChart {
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     this.lines = [];
     this.lastTime = 0;
+    this.markers = createSeriesMarkers(this.candles, []);
+  }
+
+  /** Marks on the candles (e.g. where a tested rule would have fired), in time order as the chart needs. */
+  setMarkers(markers) {
+    this.markers.setMarkers([...markers].sort((a, b) => a.time - b.time));
+    return this.markers.markers().length;
   }
 
   static candleOf(bar) {
