@@ -49,6 +49,16 @@ const fastifyCodes: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_NOT_FOUND: 'NXR_NOT_FOUND',
 };
 
+/** The code of a plugin's 4xx (e.g. @fastify/static's 403 for a path escaping its root) without an FST_ code. */
+const statusCodes: Readonly<Record<number, ErrorCode>> = {
+  401: 'NXR_UNAUTHENTICATED',
+  403: 'NXR_FORBIDDEN',
+  404: 'NXR_NOT_FOUND',
+  409: 'NXR_CONFLICT',
+  413: 'NXR_TOO_LARGE',
+  429: 'NXR_RATE_LIMITED',
+};
+
 /** Any thrown value as the NexuralError the client sees; unexpected ones become NXR_INTERNAL, stack kept out. */
 export function toNexuralError(error: unknown): { readonly error: NexuralError; readonly status: number } {
   if (isNexuralError(error)) return { error, status: statusOf(error.code) };
@@ -69,7 +79,8 @@ export function toNexuralError(error: unknown): { readonly error: NexuralError; 
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code: ErrorCode =
       (fastifyError.code ? fastifyCodes[fastifyError.code] : undefined) ??
-      (status === 404 ? 'NXR_NOT_FOUND' : status === 413 ? 'NXR_TOO_LARGE' : 'NXR_BAD_VALUE');
+      statusCodes[status] ??
+      'NXR_BAD_VALUE';
     return { error: new NexuralError(code, fastifyError.message ?? 'bad request'), status };
   }
   return {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { NexuralError } from '../../schemas/errors.js';
 import type { AccountRepository, ApiKeyRecord, ApiScope } from '../../schemas/ports/accounts.js';
-import { hashApiKey, looksLikeApiKey } from '../auth/api-keys.js';
+import { hashApiKey, KEY_PREFIX, looksLikeApiKey } from '../auth/api-keys.js';
 import { KeyLookupCache } from '../auth/principal-cache.js';
 
 /** Who a request acts for: the key's owner, with the key's scopes. */
@@ -49,14 +49,21 @@ export interface AuthOptions {
 
 const MARK_USED_EVERY_MS = 60_000;
 
-function credentialOf(request: FastifyRequest): string | null {
+/** Where a credential came from: an `X-API-Key` header only ever holds an API key. */
+interface Credential {
+  readonly text: string;
+  readonly from: 'authorization' | 'x-api-key' | 'query';
+}
+
+function credentialOf(request: FastifyRequest): Credential | null {
   const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  if (header?.startsWith('Bearer '))
+    return { text: header.slice('Bearer '.length).trim(), from: 'authorization' };
   const apiKey = request.headers['x-api-key'];
-  if (typeof apiKey === 'string') return apiKey.trim();
+  if (typeof apiKey === 'string') return { text: apiKey.trim(), from: 'x-api-key' };
   if (request.routeOptions.config.tokenInQuery) {
     const token = (request.query as Record<string, unknown> | undefined)?.token;
-    if (typeof token === 'string') return token;
+    if (typeof token === 'string') return { text: token, from: 'query' };
   }
   return null;
 }
@@ -88,8 +95,12 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
     });
   };
 
-  const principalOf = async (credential: string): Promise<Principal> => {
-    if (looksLikeApiKey(credential)) {
+  const principalOf = async ({ text: credential, from }: Credential): Promise<Principal> => {
+    // Sent as X-API-Key or shaped like one (nxr_…): judged as an API key, never as a session token.
+    if (from === 'x-api-key' || credential.startsWith(KEY_PREFIX)) {
+      if (!looksLikeApiKey(credential)) {
+        throw unauthenticated(`the API key is invalid (not an ${KEY_PREFIX}… key as issued)`);
+      }
       const hash = hashApiKey(credential);
       const key = await cache.get(`hash:${hash}`, () => options.accounts.findActiveKeyByHash(hash));
       if (!key) throw unauthenticated('the API key is unknown or revoked');
