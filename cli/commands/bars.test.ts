@@ -6,6 +6,9 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MarketEngine } from '../../pipeline/engine/market-engine.js';
+import { readTradeFile } from '../../pipeline/readers/read-trades.js';
+import { parseProcessorConfig } from '../../pipeline/runtime/processor/processor-config.js';
 import { type BarsOptions, runBars } from './bars.js';
 
 // Real Binance data; origins in ../shared/data/README.md.
@@ -50,12 +53,16 @@ const exact = (decimal = '') =>
   decimal.includes('.') ? decimal.replace(/0+$/, '').replace(/\.$/, '') : decimal;
 
 describe('nexural bars', () => {
-  it('prints 1m bars of Binance UM trades equal to Binance’s klines, keeping the partial first minute', async () => {
+  it('prints 1m bars of Binance UM trades equal to Binance’s klines, skipping the partial first minute', async () => {
     const { rows, run } = await bars({ trades: UM_TRADES, format: 'binance-trades', interval: ['1m'] });
-    expect(run).toEqual({ ticks: 21_313, bars: 6, lateTicks: 0 });
-    expect(rows[0]?.open_time).toBe('1723161240000'); // 23:54, from 23:54:16 on: partial
+    expect(run).toEqual({ ticks: 21_313, bars: 5, lateTicks: 0 });
+    expect(rows.map((row) => row.open_time)).toEqual(
+      ['23:55', '23:56', '23:57', '23:58', '23:59'].map((minute) =>
+        String(Date.parse(`2024-08-08T${minute}:00Z`)),
+      ),
+    );
     const klines = parse(readFileSync(UM_KLINES, 'utf8'), { columns: true }) as Record<string, string>[];
-    for (const row of rows.slice(1)) {
+    for (const row of rows) {
       const kline = klines.find((candidate) => candidate.open_time === row.open_time);
       expect(row).toEqual({
         open_time: kline?.open_time,
@@ -71,14 +78,66 @@ describe('nexural bars', () => {
     }
   });
 
+  it('keeps the partial first minute with --first-bar keep', async () => {
+    const { rows, run } = await bars({
+      trades: UM_TRADES,
+      format: 'binance-trades',
+      interval: ['1m'],
+      firstBar: 'keep',
+    });
+    expect(run.bars).toBe(6);
+    expect(rows[0]?.open_time).toBe('1723161240000'); // 23:54, from 23:54:16 on: partial
+  });
+
+  it('prints exactly the final bars the pipeline stores for the same trades (processor defaults)', async () => {
+    const intervals = ['1m', '5m', '15s'];
+    const { rows } = await bars({
+      trades: XRP_AGG_TRADES,
+      format: 'binance-aggtrades',
+      interval: intervals,
+    });
+    // The engine as `nexural run` configures it; only the intervals differ from its defaults.
+    const { engine: config } = parseProcessorConfig({
+      engine: { bars: { intervals }, indicators: [], liveBarThrottleMs: 1000 },
+    });
+    const finals: string[] = [];
+    const engine = new MarketEngine(config, {
+      bar: (bar) => {
+        if (!bar.final) return;
+        const exact = bar.toDecimals();
+        finals.push(
+          [bar.interval, bar.openTime, exact.open, exact.high, exact.low, exact.close, exact.volume]
+            .concat([exact.quoteVolume, String(bar.trades), exact.takerBuyVolume])
+            .join(','),
+        );
+      },
+      indicator: () => {},
+      alert: () => {},
+      late: () => {},
+    });
+    let offset = 0;
+    for await (const tick of readTradeFile(XRP_AGG_TRADES, {
+      format: 'binance-aggtrades',
+      venue: 'binance',
+      symbol: 'XRPETH',
+    })) {
+      engine.add(tick, { topic: 'nexural.trades.raw', partition: 0, offset: String(offset++) });
+    }
+    engine.flush();
+    expect(finals.length).toBeGreaterThan(4000);
+    expect(rows.map((row) => Object.values(row).join(','))).toEqual(finals);
+    // the first minute (11 Oct 2019 00:00, aggTrades from 00:00:11 on) is in neither
+    expect(rows.some((row) => row.interval === '1m' && row.open_time === '1570752000000')).toBe(false);
+  });
+
   it('adds a leading interval column for several intervals and prints flat bars for empty minutes', async () => {
     const { rows } = await bars({
       trades: XRP_AGG_TRADES,
       format: 'binance-aggtrades',
       interval: ['1m', '5m'],
     });
-    expect(rows.filter((row) => row.interval === '1m')).toHaveLength(3560);
-    expect(rows.filter((row) => row.interval === '5m')).toHaveLength(712);
+    expect(rows.filter((row) => row.interval === '1m')).toHaveLength(3559);
+    expect(rows.filter((row) => row.interval === '5m')).toHaveLength(711);
     // binance_spot_XRPETH_ohlcv_1m_…csv: 1570752180000 is an empty minute at the previous close 0.0014158
     expect(rows.find((row) => row.interval === '1m' && row.open_time === '1570752180000')).toEqual({
       interval: '1m',
@@ -99,7 +158,13 @@ describe('nexural bars', () => {
       'shuffled.csv',
       'time,price,size,side\n2024-08-08T23:54:10Z,1,1,buy\n2024-08-08T23:55:10Z,2,1,sell\n2024-08-08T23:54:50Z,3,1,buy\n',
     );
-    const strict = await bars({ trades: file, format: 'csv', interval: ['1m'], symbol: 'BTCUSDT' });
+    const strict = await bars({
+      trades: file,
+      format: 'csv',
+      interval: ['1m'],
+      symbol: 'BTCUSDT',
+      firstBar: 'keep',
+    });
     expect(strict.run.lateTicks).toBe(1);
     expect(strict.warnings).toContain('1 trades out of order by more than --lateness 0 ms were left out');
     const lenient = await bars({
@@ -108,6 +173,7 @@ describe('nexural bars', () => {
       interval: ['1m'],
       symbol: 'BTCUSDT',
       lateness: '60000',
+      firstBar: 'keep',
     });
     expect(lenient.warnings).toBe('');
     expect(lenient.rows.map((row) => [row.close, row.trades])).toEqual([

@@ -21,6 +21,12 @@ const barsOptionsSchema = z.object({
     .min(0)
     .default(0)
     .describe('allowed lateness (ms) for out-of-order lines; later trades are dropped with a warning'),
+  firstBar: z
+    .enum(['skip', 'keep'])
+    .default('skip')
+    .describe(
+      'the first time bar of each interval: skip (as the pipeline does: it may have started mid-bar) or keep',
+    ),
 });
 
 export type BarsOptions = z.input<typeof barsOptionsSchema>;
@@ -34,17 +40,21 @@ export interface BarsRun {
 const COLUMNS = 'open_time,open,high,low,close,volume,quote_volume,trades,taker_buy_volume';
 
 /**
- * Reads a trades file and writes its final bars as CSV, exactly as the pipeline builds them: first bar
- * kept (a file holds complete history), empty intervals as flat bars, everything finalized at the end.
+ * Reads a trades file and writes its final bars as CSV, exactly the bars the pipeline stores for the same
+ * trades: the first (maybe partial) time bar of each interval skipped unless `firstBar: 'keep'`, empty
+ * intervals as flat bars, everything finalized at the end.
  * Rows come in emission order; with several intervals a leading `interval` column tells them apart.
  */
 export async function runBars(options: BarsOptions, output: Writable, warnings: Writable): Promise<BarsRun> {
   const parsed = barsOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) =>
+        `--${String(issue.path[0]).replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}: ${issue.message}`,
+    );
     throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
   }
-  const { trades: file, format, interval: intervals, venue, lateness } = parsed.data;
+  const { trades: file, format, interval: intervals, venue, lateness, firstBar } = parsed.data;
   const symbol = parsed.data.symbol ?? (format === 'csv' ? undefined : symbolFromFileName(file));
   const withInterval = intervals.length > 1;
   const writer = new LineWriter(output);
@@ -57,7 +67,7 @@ export async function runBars(options: BarsOptions, output: Writable, warnings: 
       intervals,
       allowedLatenessMs: lateness,
       graceMs: 0,
-      firstBar: 'keep',
+      firstBar,
       emptyIntervals: 'flat',
       liveUpdates: false,
     },
@@ -149,6 +159,11 @@ export function registerBarsCommand(program: Command): void {
     .option('--venue <venue>', 'venue of the trades', 'binance')
     .option('--symbol <symbol>', 'symbol of the trades (default: from a Binance file name)')
     .option('--lateness <ms>', 'allowed lateness for out-of-order lines, ms', '0')
+    .option(
+      '--first-bar <policy>',
+      'first time bar of each interval: skip (as the pipeline stores) or keep (the file starts on a bar boundary)',
+      'skip',
+    )
     .action(async (options: BarsOptions) => {
       await runBars(options, process.stdout, process.stderr);
     });

@@ -135,7 +135,13 @@ async function barsOfFile(): Promise<string[]> {
   const chunks: string[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   await runBars(
-    { trades: UM_TRADES_FILE, format: 'binance-trades', interval: ['1m'], venue: 'binance-um' },
+    {
+      trades: UM_TRADES_FILE,
+      format: 'binance-trades',
+      interval: ['1m'],
+      venue: 'binance-um',
+      firstBar: 'keep', // as the scenario's engine config
+    },
     out,
     new PassThrough(),
   );
