@@ -76,7 +76,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(marketRoutes, { store: deps.store, extras: deps.extras, live: deps.live, cache });
       await v1.register(indicatorRoutes, { store: deps.store, cache });
       await v1.register(alertRoutes, { store: deps.store });
-      await v1.register(ruleTestRoutes, { tester: deps.ruleTester ?? null, now });
+      await v1.register(ruleTestRoutes, { tester: deps.ruleTester ?? null });
       await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
       await v1.register(keyRoutes, { accounts: deps.accounts });
       await v1.register(replayRoutes, { replays: deps.replays });

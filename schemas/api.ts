@@ -210,12 +210,12 @@ export const ruleTestBodySchema = z
   .object({
     rule: ruleBodySchema.describe('the rule to try, as POST /v1/rules takes it (nothing is saved)'),
     from: timeValueSchema('from (inclusive); default: 24 h before to').optional(),
-    to: timeValueSchema('to (exclusive); default: now').optional(),
+    to: timeValueSchema('to (exclusive); default: the end of each symbol’s stored data').optional(),
   })
   .refine(toNotBeforeFrom, rangeRefinement);
 export const ruleTestResultSchema = z.object({
-  from: epochMsSchema.describe('start of the history tested'),
-  to: epochMsSchema.describe('end of the history tested (exclusive)'),
+  from: epochMsSchema.nullable().describe('from as asked (null: per symbol, 24 h before its to)'),
+  to: epochMsSchema.nullable().describe('to as asked (null: per symbol, the end of its stored data)'),
   items: z.array(alertEventSchema).describe('the alerts the rule would have fired, by time'),
   symbols: z
     .array(
@@ -226,6 +226,8 @@ export const ruleTestResultSchema = z.object({
           .enum(['trades', 'bars', 'none'])
           .describe('stored trades; else stored 1m bars replayed as O→H→L→C ticks; none: no history'),
         ticks: z.number().int().describe('ticks fed to the engine'),
+        from: epochMsSchema.nullable().describe('start of the history tested (null: no stored data)'),
+        to: epochMsSchema.nullable().describe('end of the history tested, exclusive'),
       }),
     )
     .describe('what history each symbol was tested on'),

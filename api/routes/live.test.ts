@@ -76,4 +76,29 @@ describe('GET /v1/live (WebSocket)', () => {
     ]);
     socket.terminate();
   });
+
+  it('takes sinceOpenTime as ISO 8601 too', async () => {
+    const session = (
+      await harness.app.inject({ method: 'POST', url: '/v1/session', headers: bearer(harness.keys.alice) })
+    ).json();
+    const socket = await harness.app.injectWS(`/v1/live?token=${session.token}`);
+    const received = messagesOf(socket);
+    socket.send(
+      JSON.stringify({
+        op: 'subscribe',
+        id: 'btc-iso',
+        channel: 'bars',
+        venue: 'binance-um',
+        symbol: 'BTCUSDT',
+        interval: '1m',
+        sinceOpenTime: new Date(klines[26]?.openTime ?? 0).toISOString(),
+      }),
+    );
+    await expect.poll(() => received.length).toBeGreaterThanOrEqual(3);
+    expect(received[0]).toEqual({ type: 'subscribed', id: 'btc-iso', channel: 'bars' });
+    expect(received.slice(1, 3).map((message) => (message.bar as { openTime: number }).openTime)).toEqual(
+      klines.slice(26, 28).map((bar) => bar.openTime),
+    );
+    socket.terminate();
+  });
 });

@@ -66,8 +66,23 @@ describe('POST /v1/rules/test and list times on PGlite', () => {
       from: number;
     };
     expect(body.from).toBe(Date.UTC(2024, 7, 8, 23, 40));
-    expect(body.symbols).toEqual([{ venue: 'binance', symbol: 'ETHUSDT', input: 'trades', ticks: 14_515 }]);
+    expect(body.symbols).toEqual([
+      {
+        venue: 'binance',
+        symbol: 'ETHUSDT',
+        input: 'trades',
+        ticks: 14_515,
+        from: body.from,
+        to: Date.parse(TO_ISO),
+      },
+    ]);
     expect(body.truncated).toBe(false);
+    // without a range: the 24 h up to the symbol's newest stored trade (2024-08-09 00:05:05.0xx)
+    const byDefault = (await post({ rule: priceOverSma })).json();
+    expect(byDefault.from).toBeNull();
+    const lastTradeMs = Math.floor((ethTrades.at(-1)?.timeUs ?? 0) / 1000);
+    expect(byDefault.symbols[0]).toMatchObject({ to: lastTradeMs + 1, from: lastTradeMs + 1 - 86_400_000 });
+    expect(byDefault.items).toEqual(body.items);
 
     const rulesFile = join(scratch, 'rules.json');
     writeFileSync(rulesFile, JSON.stringify([{ ...priceOverSma, owner: 'alice' }]));
@@ -100,8 +115,17 @@ describe('POST /v1/rules/test and list times on PGlite', () => {
       to: TO_ISO,
     });
     expect(response.statusCode).toBe(200);
-    const body = response.json() as { items: AlertEvent[]; symbols: unknown[] };
-    expect(body.symbols).toEqual([{ venue: 'binance-um', symbol: 'BTCUSDT', input: 'bars', ticks: 120 }]);
+    const body = response.json() as { items: AlertEvent[]; symbols: unknown[]; from: number };
+    expect(body.symbols).toEqual([
+      {
+        venue: 'binance-um',
+        symbol: 'BTCUSDT',
+        input: 'bars',
+        ticks: 120,
+        from: body.from,
+        to: Date.parse(TO_ISO),
+      },
+    ]);
     // Independently: walk each kline's path and note the bars where the price goes from above the level to
     // at or below it (crossing_down: previous > threshold ≥ current, pipeline/alerts/operators.ts).
     const expected: number[] = [];

@@ -12,15 +12,13 @@ import { parseOrThrow } from '../../schemas/validate.js';
 import { canonicalRule } from '../indicators/canonical-rule.js';
 import { principalOf } from '../plugins/auth.js';
 
-const DAY_MS = 86_400_000;
-
 /**
  * POST /v1/rules/test: what a rule would have fired on stored history, through the engine the pipeline runs
  * (the tester port). Nothing is saved or published.
  */
 export async function ruleTestRoutes(
   app: FastifyInstance,
-  options: { readonly tester: RuleTester | null; readonly now: () => number },
+  options: { readonly tester: RuleTester | null },
 ): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/rules/test',
@@ -47,9 +45,7 @@ export async function ruleTestRoutes(
           'rule tests are not available on this API instance',
         );
       }
-      const { rule: body, from: fromInput, to: toInput } = request.body;
-      const to = toInput ?? options.now();
-      const from = fromInput ?? to - DAY_MS;
+      const { rule: body, from, to } = request.body;
       const owner = principalOf(request).owner;
       const rule = canonicalRule(
         parseOrThrow(alertRuleSchema, { ...body, id: body.id ?? 'rule-test', owner }, 'alert rule'),
@@ -63,8 +59,8 @@ export async function ruleTestRoutes(
         });
       });
       return {
-        from,
-        to,
+        from: from ?? null,
+        to: to ?? null,
         items: [...result.events],
         symbols: [...result.symbols],
         truncated: result.truncated,

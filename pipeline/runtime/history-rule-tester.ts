@@ -2,7 +2,13 @@ import type { AlertEvent } from '../../schemas/alert-event.js';
 import { type AlertRule, ruleSymbols } from '../../schemas/alert-rule.js';
 import type { Bar } from '../../schemas/bar.js';
 import { intervalOf } from '../../schemas/interval.js';
-import type { RuleTester, RuleTestResult, RuleTestSymbol } from '../../schemas/ports/rule-tester.js';
+import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from '../../schemas/market.js';
+import type {
+  RuleTester,
+  RuleTestRange,
+  RuleTestResult,
+  RuleTestSymbol,
+} from '../../schemas/ports/rule-tester.js';
 import type { Page, StoreReader, SymbolRef } from '../../schemas/ports/store.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { MarketEngine } from '../engine/market-engine.js';
@@ -16,6 +22,7 @@ export interface HistoryRuleTesterOptions {
 }
 
 const PAGE = 10_000;
+const DEFAULT_SPAN_MS = 86_400_000;
 const BAR_INTERVAL = '1m';
 
 /**
@@ -31,7 +38,7 @@ export function createHistoryRuleTester(options: HistoryRuleTesterOptions): Rule
   const maxEvents = options.maxEvents ?? 5_000;
 
   return {
-    async test(rule: AlertRule, range: { from: number; to: number }): Promise<RuleTestResult> {
+    async test(rule: AlertRule, asked: RuleTestRange): Promise<RuleTestResult> {
       const wanted = ruleSymbols(rule);
       const all = wanted.includes('*');
       const symbols = (await store.listSymbols()).filter((ref) => all || wanted.includes(ref.symbol));
@@ -40,10 +47,16 @@ export function createHistoryRuleTester(options: HistoryRuleTesterOptions): Rule
       let budget = maxTicks;
       let truncated = false;
       for (const ref of symbols) {
+        const to = asked.to ?? (await endOfData(store, ref));
+        if (to === null) {
+          tested.push({ ...ref, input: 'none', ticks: 0, from: null, to: null });
+          continue;
+        }
+        const range = { from: asked.from ?? to - DEFAULT_SPAN_MS, to };
         const run = await testSymbol(store, rule, ref, range, budget, maxEvents - events.length);
         budget -= run.ticks;
         events.push(...run.events);
-        tested.push({ ...ref, input: run.input, ticks: run.ticks });
+        tested.push({ ...ref, input: run.input, ticks: run.ticks, ...range });
         if (run.truncated || budget <= 0 || events.length >= maxEvents) {
           truncated = true;
           break;
@@ -128,6 +141,20 @@ async function testSymbol(
     engine.advanceWatermark(Math.min(range.to, end));
   }
   return { events: events.slice(0, maxEvents), input, ticks, truncated };
+}
+
+/** Just after the newest stored trade or 1m bar of a symbol, null if it has neither. */
+async function endOfData(store: StoreReader, ref: SymbolRef): Promise<number | null> {
+  const [bar, trade] = await Promise.all([
+    store.latestBar({ ...ref, interval: BAR_INTERVAL }),
+    store.trades({ ...ref, from: MIN_EVENT_TIME_MS, to: MAX_EVENT_TIME_MS, limit: 1, order: 'desc' }),
+  ]);
+  const newestTrade = trade.items[0];
+  const ends = [
+    ...(bar ? [bar.closeTime + 1] : []),
+    ...(newestTrade ? [Math.floor(newestTrade.timeUs / 1000) + 1] : []),
+  ];
+  return ends.length === 0 ? null : Math.max(...ends);
 }
 
 async function* pages<Item>(read: (cursor: string | null) => Promise<Page<Item>>): AsyncGenerator<Item> {

@@ -9,6 +9,9 @@ export interface RuleTestSymbol {
   readonly input: 'trades' | 'bars' | 'none';
   /** ticks fed to the engine */
   readonly ticks: number;
+  /** the history tested, [from, to) in ms; null when the symbol has no stored data */
+  readonly from: number | null;
+  readonly to: number | null;
 }
 
 export interface RuleTestResult {
@@ -21,8 +24,14 @@ export interface RuleTestResult {
 
 /**
  * Runs one rule over stored history through the engine the live pipeline runs (a backtest of an alert rule).
- * The rule is validated and canonical (its owner is the caller). `[from, to)` in ms since epoch.
+ * The rule is validated and canonical (its owner is the caller). `[from, to)` in ms since epoch; a missing `to`
+ * is the end of each symbol's stored data, a missing `from` 24 h before `to`.
  */
 export interface RuleTester {
-  test(rule: AlertRule, range: { readonly from: number; readonly to: number }): Promise<RuleTestResult>;
+  test(rule: AlertRule, range: RuleTestRange): Promise<RuleTestResult>;
+}
+
+export interface RuleTestRange {
+  readonly from?: number | undefined;
+  readonly to?: number | undefined;
 }
