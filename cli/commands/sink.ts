@@ -16,7 +16,7 @@ export interface SinkOptions {
   readonly healthPort?: number;
 }
 
-type SinkEnv = PipelineEnv & Pick<Env, 'DATABASE_URL' | 'API_HOST'>;
+type SinkEnv = PipelineEnv & Pick<Env, 'DATABASE_URL' | 'API_HOST' | 'NEXURAL_PARTITIONS'>;
 
 /**
  * `nexural sink`: the store sink alone — derived topics (bars, indicator values, alert events) into the store —
@@ -46,6 +46,8 @@ export async function runSink(
   });
   const closers: (() => Promise<unknown>)[] = [() => pipeline.close()];
   try {
+    // Every role creates the topics it reads (idempotent), so the roles can start in any order.
+    await pipeline.createTopics(env.NEXURAL_PARTITIONS);
     const store = await openStore(env);
     closers.push(() => store.close());
     await store.migrate();

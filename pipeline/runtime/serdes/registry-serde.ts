@@ -79,7 +79,9 @@ export async function registerBackward(client: Client, subject: string, schema: 
   try {
     if (existed) await setBackward();
     const id = await register();
-    if (!existed) await setBackward();
+    // Two processes starting together (processor and sink) both find the subject new and both set the rule;
+    // Apicurio refuses the second creation ("A rule named 'COMPATIBILITY' already exists"), a retry updates it.
+    if (!existed) await setBackward().catch(() => setBackward());
     return id;
   } catch (error) {
     throw registryFailure(error, subject, 'registering');
