@@ -23,6 +23,11 @@ export const barSchema = z
       .int()
       .nonnegative()
       .describe('number of trades; 0 for a flat bar over an empty interval'),
+    jumpedFrom: epochMsSchema
+      .optional()
+      .describe(
+        'time bars: present when the series jumped over empty intervals that got no bar (more than the flat-bar cap): the openTime of the bar before this one; absent = no jump',
+      ),
     takerBuyVolume: sizeSchema.describe('base volume of trades whose taker bought'),
     final: z
       .boolean()

@@ -42,6 +42,14 @@ export const barAggregatorOptionsSchema = z
       .describe(
         'flat: an interval without trades is a bar at the previous close with volume 0 and trades 0 (Binance klines); skip: no bar',
       ),
+    maxFlatBars: z
+      .number()
+      .int()
+      .min(0)
+      .default(1440)
+      .describe(
+        'emptyIntervals flat: at most this many flat bars follow a bar with trades; a longer gap (a weekend, a quiet symbol, a jump in event time) is not filled, and the next bar carries jumpedFrom (the open time of the bar before it)',
+      ),
     liveUpdates: z
       .boolean()
       .default(true)

@@ -25,6 +25,10 @@ export const barSnapshotSchema = z.object({
   final: z.boolean(),
   revision: z.number().int().min(-1),
   partial: z.boolean(),
+  jumpedFrom: z
+    .number()
+    .default(-1)
+    .describe('open time of the bar before a jump; −1: none (older snapshots)'),
   sums: z
     .instanceof(Float64Array)
     .refine((sums) => sums.length === 6, { error: 'must hold 6 numbers (hi, lo of 3 exact sums)' })
@@ -38,6 +42,12 @@ const timeSeriesSnapshotSchema = z.object({
   firstOpenTime: z.number().nullable(),
   newestOpenTime: z.number().nullable(),
   evictedClose: z.number(),
+  flatRun: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('flat bars created since the newest bar with trades (older snapshots: 0)'),
 });
 
 const activitySeriesSnapshotSchema = z.object({
@@ -86,6 +96,7 @@ export function snapshotBar(bar: BarState): BarSnapshot {
     final: bar.final,
     revision: bar.revision,
     partial: bar.partial,
+    jumpedFrom: bar.jumpedFrom,
     sums: bar.sums.slice(),
   };
 }
@@ -104,6 +115,7 @@ export function restoreBar(bar: BarState, snapshot: BarSnapshot): BarState {
   bar.final = snapshot.final;
   bar.revision = snapshot.revision;
   bar.partial = snapshot.partial;
+  bar.jumpedFrom = snapshot.jumpedFrom;
   bar.sums.set(snapshot.sums);
   return bar;
 }

@@ -45,6 +45,8 @@ export interface BarView {
   readonly takerBuyVolume: number;
   readonly final: boolean;
   readonly revision: number;
+  /** time bars: open time of the bar before this one when the empty intervals between got no bar; −1: none */
+  readonly jumpedFrom: number;
   toBar(): Bar;
   toDecimals(): BarDecimals;
 }
@@ -66,6 +68,7 @@ export class BarState implements BarView {
   revision = -1;
   /** the first, partial bar under the `firstBar: 'skip'` policy: built but never emitted */
   partial = false;
+  jumpedFrom = -1;
   /** exact sums in the symbol's units: volume, quote volume, taker-buy volume */
   readonly sums = exactSums(3);
 
@@ -85,6 +88,7 @@ export class BarState implements BarView {
     this.final = false;
     this.revision = -1;
     this.partial = false;
+    this.jumpedFrom = -1;
     this.sums.fill(0);
   }
 
@@ -138,7 +142,7 @@ export class BarState implements BarView {
   }
 
   toBar(): Bar {
-    return Object.freeze({
+    const bar: Bar = {
       venue: this.venue,
       symbol: this.symbol,
       interval: this.interval,
@@ -154,7 +158,8 @@ export class BarState implements BarView {
       takerBuyVolume: this.takerBuyVolume,
       final: this.final,
       revision: this.revision,
-    });
+    };
+    return Object.freeze(this.jumpedFrom < 0 ? bar : { ...bar, jumpedFrom: this.jumpedFrom });
   }
 
   toDecimals(): BarDecimals {

@@ -11,6 +11,11 @@ import { BarPool, type BarSeries, intervalStart, type ScaledTrade, type SeriesCo
  *
  * A bar with close C (µs, inclusive) under watermark W: forming while W <= C; final once W > C (emitted
  * final, then revisable); past its grace once W > C + grace (evicted; a tick for it goes to the late output).
+ *
+ * At most `maxFlatBars` flat bars follow a bar with trades, however far the watermark jumps: a longer gap
+ * is left empty and the next bar with trades carries `jumpedFrom`. So one far-off event time costs at most
+ * that many bars per series, and the outcome does not depend on how the watermark got there (one jump or
+ * a second at a time).
  */
 export class TimeBarSeries implements BarSeries {
   private readonly bars: BarState[] = [];
@@ -19,6 +24,9 @@ export class TimeBarSeries implements BarSeries {
   private readonly flat: boolean;
   private readonly skipFirst: boolean;
   private readonly live: boolean;
+  private readonly maxFlat: number;
+  /** flat bars created since the newest bar with trades: none are created once it reaches maxFlat */
+  private flatRun = 0;
   /** open time of the bar holding the first tick seen; NaN before */
   private firstOpenTime = Number.NaN;
   /** open time of the newest bar ever created (it may be evicted); NaN before */
@@ -39,6 +47,7 @@ export class TimeBarSeries implements BarSeries {
     this.flat = context.options.emptyIntervals === 'flat';
     this.skipFirst = context.options.firstBar === 'skip';
     this.live = context.options.liveUpdates;
+    this.maxFlat = context.options.maxFlatBars;
   }
 
   advance(watermarkUs: number): void {
@@ -48,11 +57,16 @@ export class TimeBarSeries implements BarSeries {
       if (!bar.final) this.finalize(bar);
     }
     if (this.flat && !Number.isNaN(this.newestOpenTime)) {
-      for (let openTime = this.newestOpenTime + ms; (openTime + ms) * 1000 <= watermarkUs; openTime += ms) {
+      for (
+        let openTime = this.newestOpenTime + ms;
+        (openTime + ms) * 1000 <= watermarkUs && this.flatRun < this.maxFlat;
+        openTime += ms
+      ) {
         const bar = this.pool.take(openTime, openTime + ms - 1);
         bar.setFlat(this.lastClose());
         this.bars.push(bar);
         this.newestOpenTime = openTime;
+        this.flatRun++;
         this.finalize(bar);
         this.evictPastGrace(watermarkUs); // a long quiet spell emits many flat bars but holds few
       }
@@ -91,6 +105,7 @@ export class TimeBarSeries implements BarSeries {
       firstOpenTime: Number.isNaN(this.firstOpenTime) ? null : this.firstOpenTime,
       newestOpenTime: Number.isNaN(this.newestOpenTime) ? null : this.newestOpenTime,
       evictedClose: this.evictedClose,
+      flatRun: this.flatRun,
     };
   }
 
@@ -101,6 +116,7 @@ export class TimeBarSeries implements BarSeries {
     this.firstOpenTime = snapshot.firstOpenTime ?? Number.NaN;
     this.newestOpenTime = snapshot.newestOpenTime ?? Number.NaN;
     this.evictedClose = snapshot.evictedClose;
+    this.flatRun = snapshot.flatRun;
     this.noteChanges();
   }
 
@@ -154,7 +170,7 @@ export class TimeBarSeries implements BarSeries {
       deadline = Math.min(deadline, (bar.openTime + ms) * 1000);
       break;
     }
-    if (this.flat && !Number.isNaN(this.newestOpenTime)) {
+    if (this.flat && !Number.isNaN(this.newestOpenTime) && this.flatRun < this.maxFlat) {
       deadline = Math.min(deadline, (this.newestOpenTime + 2 * ms) * 1000);
     }
     this.deadlineUs = deadline;
@@ -186,34 +202,52 @@ export class TimeBarSeries implements BarSeries {
     // A bar first seen within its grace is born final: its first emission is its final one.
     bar.final = watermarkUs >= (openTime + this.ms) * 1000;
     if (index < bars.length - 1) {
+      // inside a jump's empty span (a late tick within grace): the gap before it stays a jump
+      const before = bars[index];
+      if (this.flat && before && before.openTime + this.ms < openTime) bar.jumpedFrom = before.openTime;
       bars.splice(index + 1, 0, bar);
       return index + 1;
     }
     if (this.flat && !Number.isNaN(this.newestOpenTime)) {
       // The gap's bars are not final yet: advance() already emitted every flat bar the watermark passed.
-      for (let gap = this.newestOpenTime + this.ms; gap < openTime; gap += this.ms) {
+      let gap = this.newestOpenTime + this.ms;
+      for (; gap < openTime && this.flatRun < this.maxFlat; gap += this.ms) {
         const flat = this.pool.take(gap, gap + this.ms - 1);
         flat.setFlat(this.lastClose());
         bars.push(flat);
+        this.flatRun++;
       }
+      if (gap < openTime) bar.jumpedFrom = gap - this.ms;
     }
     bars.push(bar);
     this.newestOpenTime = openTime;
+    this.flatRun = 0;
     return bars.length - 1;
   }
 
-  /** After a bar was inserted before older history (keep policy, late start): flat bars up to the next bar. */
+  /**
+   * After a bar was inserted before older history (keep policy, late start, a late tick inside a jump):
+   * flat bars up to the next bar, at most maxFlatBars of them.
+   */
   private fillGapAfter(index: number, watermarkUs: number): void {
     const bar = this.bars[index];
     const next = this.bars[index + 1];
     if (!bar || !next) return;
     let position = index + 1;
-    for (let gap = bar.openTime + this.ms; gap < next.openTime; gap += this.ms) {
+    const end = Math.min(next.openTime, bar.openTime + (this.maxFlat + 1) * this.ms);
+    for (let gap = bar.openTime + this.ms; gap < end; gap += this.ms) {
       const flat = this.pool.take(gap, gap + this.ms - 1);
       flat.setFlat(bar.close);
       this.bars.splice(position++, 0, flat);
       if (watermarkUs >= (gap + this.ms) * 1000) this.finalize(flat);
     }
+    const before = this.bars[position - 1];
+    const jumpedFrom = before && before.openTime + this.ms < next.openTime ? before.openTime : -1;
+    if (next.jumpedFrom !== jumpedFrom && next.revision >= 0) {
+      next.jumpedFrom = jumpedFrom;
+      next.revision++;
+      if (!next.partial && (next.final || this.live)) this.context.sink.bar(next);
+    } else next.jumpedFrom = jumpedFrom;
   }
 
   /** A revised close changes the flat bars that carry it; emitted ones are re-emitted as revisions. */
