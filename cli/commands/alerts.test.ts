@@ -175,7 +175,8 @@ describe('nexural alerts', () => {
     expect(rsi).toMatchObject({
       kind: 'fired',
       trigger: { kind: 'bar', openTime: Date.UTC(2024, 7, 8, 23, 59), final: true },
-      sourcePosition: null,
+      // closed by the first trade of 00:00, on its line
+      sourcePosition: { topic: ETH_TRADES, partition: 0, offset: expect.stringMatching(/^\d+$/) },
     });
     const price = events.find((event) => event.ruleId === 'eth-2680-up');
     expect(price).toMatchObject({
@@ -183,6 +184,7 @@ describe('nexural alerts', () => {
       previous: 2679.85,
       current: 2680,
       trigger: { kind: 'tick', tradeId: '1520542429', price: 2680 },
+      sourcePosition: { topic: ETH_TRADES, partition: 0, offset: '3506' }, // the file's line 3506
     });
   });
 

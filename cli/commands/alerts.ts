@@ -6,13 +6,16 @@ import type { EngineConfigInput } from '../../pipeline/engine/engine-config.js';
 import { MarketEngine } from '../../pipeline/engine/market-engine.js';
 import { ingestFormats } from '../../pipeline/ingest/file-ingest.js';
 import { readNdjsonTrades } from '../../pipeline/ingest/ndjson-trades.js';
-import { readTradeFile, symbolFromFileName } from '../../pipeline/readers/read-trades.js';
+import {
+  readTradeFileLines,
+  symbolFromFileName,
+  type TradeLine,
+} from '../../pipeline/readers/read-trades.js';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import { isNexuralError, NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { symbolSchema, venueSchema } from '../../schemas/market.js';
-import type { TradeTick } from '../../schemas/tick.js';
 
 const alertsOptionsSchema = z.object({
   trades: z.string().min(1).describe('trades file'),
@@ -109,7 +112,7 @@ const ignoreOutput = { bar() {}, indicator() {}, alert() {}, late() {} };
  * and writes every alert event as one JSON line, as the alerts topic carries it. The engine is driven the
  * way a processor partition drives it: each trade, then the event-time clock advanced a whole second at a
  * time; at the end of the file every open bar is finalised (a file is complete history), so bar-close
- * rules see the last bar too. Trades carry no log position here, so `sourcePosition` is null.
+ * rules see the last bar too. `sourcePosition` names the file and the trade's line (`offset`).
  */
 export async function runAlerts(options: AlertsOptions, output: Writable): Promise<AlertsRun> {
   const parsed = alertsOptionsSchema.safeParse(options);
@@ -145,14 +148,16 @@ export async function runAlerts(options: AlertsOptions, output: Writable): Promi
   let advancedToMs = Number.NEGATIVE_INFINITY;
   const symbol =
     parsed.data.symbol ?? (format === 'csv' || format === 'ndjson' ? undefined : symbolFromFileName(file));
-  for await (const tick of tradesOf(file, format, venue, symbol)) {
+  for await (const { tick, line } of tradesOf(file, format, venue, symbol)) {
     ticks++;
-    engine.add(tick);
+    // provenance as the schema defines it for files: the file as topic, partition 0, the line as offset
+    const position = { topic: file, partition: 0, offset: String(line) };
+    engine.add(tick, position);
     const ms = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
     const second = ms - (ms % 1000);
     if (second > advancedToMs) {
       advancedToMs = second;
-      engine.advanceWatermark(second);
+      engine.advanceWatermark(second, position);
     }
     if (pending.length >= 256) await flushLines();
   }
@@ -166,14 +171,14 @@ async function* tradesOf(
   format: (typeof ingestFormats)[number],
   venue: string,
   symbol: string | undefined,
-): AsyncGenerator<TradeTick> {
+): AsyncGenerator<TradeLine> {
   if (format === 'ndjson') {
-    for await (const { tick } of readNdjsonTrades(file)) {
-      if (symbol === undefined || tick.symbol === symbol) yield tick;
+    for await (const { tick, line } of readNdjsonTrades(file)) {
+      if (symbol === undefined || tick.symbol === symbol) yield { tick, line };
     }
     return;
   }
-  yield* readTradeFile(file, { format, venue, symbol });
+  yield* readTradeFileLines(file, { format, venue, symbol });
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

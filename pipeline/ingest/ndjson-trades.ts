@@ -7,6 +7,8 @@ import { rawTradeSchema, type TradeTick } from '../../schemas/tick.js';
 export interface NdjsonTrade {
   readonly tick: TradeTick;
   readonly text: string;
+  /** line number in the file, 1-based */
+  readonly line: number;
 }
 
 function lineError(
@@ -52,7 +54,7 @@ export async function* readNdjsonTrades(file: string): AsyncGenerator<NdjsonTrad
             : parsed;
         throw lineError(file, number, path.join('.') || '(line)', `: ${issue?.message ?? 'invalid'}`, value);
       }
-      yield { tick: result.data, text };
+      yield { tick: result.data, text, line: number };
     }
   } catch (error) {
     if (error instanceof NexuralError) throw error;

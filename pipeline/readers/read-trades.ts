@@ -32,6 +32,21 @@ export async function* readTrades(
   fileName: string,
   options: TradeReaderOptions,
 ): AsyncGenerator<TradeTick> {
+  for await (const { tick } of readTradeLines(input, fileName, options)) yield tick;
+}
+
+/** A tick and the line of the file it was read from (1-based), its provenance. */
+export interface TradeLine {
+  readonly tick: TradeTick;
+  readonly line: number;
+}
+
+/** `readTrades` with the line each trade came from. */
+export async function* readTradeLines(
+  input: Readable,
+  fileName: string,
+  options: TradeReaderOptions,
+): AsyncGenerator<TradeLine> {
   const format = tradeFormats[options.format];
   const context = { venue: options.venue, symbol: options.symbol };
   const parser = parse({
@@ -54,7 +69,7 @@ export async function* readTrades(
         if (isHeader) continue;
       }
       const tick = decode(entry.record, place);
-      if (tick !== null) yield tick;
+      if (tick !== null) yield { tick, line: place.line };
     }
   } catch (error) {
     throw asFileError(error, fileName);
@@ -68,6 +83,11 @@ export async function* readTrades(
 /** `readTrades` over a file path. */
 export function readTradeFile(path: string, options: TradeReaderOptions): AsyncGenerator<TradeTick> {
   return readTrades(createReadStream(path), path, options);
+}
+
+/** `readTradeLines` over a file path. */
+export function readTradeFileLines(path: string, options: TradeReaderOptions): AsyncGenerator<TradeLine> {
+  return readTradeLines(createReadStream(path), path, options);
 }
 
 function asFileError(error: unknown, fileName: string): unknown {
