@@ -18,6 +18,8 @@ export interface SinkWriterOptions {
   readonly retryDelayMs?: number;
   /** told about each failed attempt, e.g. to log it */
   readonly onRetry?: (error: unknown, attempt: number) => void;
+  /** told when a write went through after failed attempts (the store is back) */
+  readonly onRecovered?: (attempts: number) => void;
 }
 
 const kinds: readonly StoreRecordKind[] = ['bars', 'trades', 'quotes', 'indicatorValues', 'alertEvents'];
@@ -178,6 +180,7 @@ export class SinkWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.store.write(batch.rows);
+        if (attempt > 1) this.options.onRecovered?.(attempt - 1);
         return;
       } catch (error) {
         if (!(isNexuralError(error) && error.retryable)) throw error;

@@ -107,7 +107,16 @@ export interface RecordBatch extends TopicPartition {
   readonly highWatermark: string;
 }
 
-export type BatchHandler = (batch: RecordBatch) => Promise<void>;
+/** What a handler may do while it works on a batch. */
+export interface BatchControl {
+  /**
+   * Tells the group this member is alive: a handler that waits long (a database outage) calls it every
+   * second or so, else the group evicts the member and its partitions move. A no-op where there is no group.
+   */
+  heartbeat(): Promise<void>;
+}
+
+export type BatchHandler = (batch: RecordBatch, control: BatchControl) => Promise<void>;
 
 export interface ConsumerOptions {
   readonly groupId: string;

@@ -31,8 +31,8 @@ export async function collect(
   const errors: Error[] = [];
   const consumer = await log.consume({
     ...options,
-    handler: async (batch) => {
-      await options.handler?.(batch);
+    handler: async (batch, control) => {
+      await options.handler?.(batch, control);
       records.push(...batch.records);
     },
     onError: (error) => {

@@ -28,7 +28,7 @@ export const crashEngine: EngineConfigInput = {
   liveBarThrottleMs: 250,
 };
 
-const crashRules: AlertRuleInput[] = [
+export const crashRules: AlertRuleInput[] = [
   {
     id: 'crash-rsi-1s',
     owner: 'crash',

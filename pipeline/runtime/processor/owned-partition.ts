@@ -1,5 +1,10 @@
 import type { AlertEvent } from '../../../schemas/alert-event.js';
-import type { LogRecord, RecordBatch, TransactionalProducer } from '../../../schemas/ports/stream-log.js';
+import type {
+  LogRecord,
+  RecordBatch,
+  TopicPartition,
+  TransactionalProducer,
+} from '../../../schemas/ports/stream-log.js';
 import type { RuleChange } from './alert-rules-table.js';
 import type { DerivedSerdes } from './encode-outputs.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
@@ -26,8 +31,8 @@ export interface PartitionContext {
   readonly rules: () => ReadonlyMap<string, unknown>;
   /** hands alerts to the fan-out, in order, after their transaction committed */
   readonly publish: (alerts: readonly AlertEvent[]) => void;
-  /** a commit failed: the processor stops */
-  readonly fail: (error: Error) => void;
+  /** a commit failed: the processor rebuilds the partition from the last commit */
+  readonly commitFailed: (source: TopicPartition, error: Error) => void;
   readonly publishAfterCommit: boolean;
 }
 
@@ -78,6 +83,11 @@ export class OwnedPartition {
     return this.committer.fenced;
   }
 
+  /** Why committing stopped (the processor is rebuilding this partition), if it did. */
+  get commitFailure(): Error | null {
+    return this.committer.failed;
+  }
+
   /** A rule change, applied before the next live batch (and checkpointed with it). */
   ruleChanged(change: RuleChange): void {
     if (this.live) this.pendingRules.push(change);
@@ -98,7 +108,14 @@ export class OwnedPartition {
   idle(idleMs: number): Promise<void> {
     return this.exclusive(async () => {
       const now = this.context.now();
-      if (!this.live || this.fenced || this.nextOffset === null || now - this.lastInputAt < idleMs) return;
+      if (
+        !this.live ||
+        this.fenced ||
+        this.committer.failed !== null ||
+        this.nextOffset === null ||
+        now - this.lastInputAt < idleMs
+      )
+        return;
       // history (a replay, a backlog) is not a quiet market: finalising it up to now would emit a flat bar
       // for every empty interval in between
       const newest = this.task.newestEventMs;
@@ -127,9 +144,8 @@ export class OwnedPartition {
   }
 
   private async handleBatch(batch: RecordBatch): Promise<void> {
-    const failure = this.committer.failed;
-    if (failure !== null) throw failure;
-    if (this.fenced) return;
+    // after a failed commit the processor rebuilds this partition and seeks: this task is done with
+    if (this.committer.failed !== null || this.fenced) return;
     this.lastInputAt = this.context.now();
     const records = this.unapplied(batch.records);
     const last = records.at(-1);

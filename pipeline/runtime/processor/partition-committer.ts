@@ -33,8 +33,11 @@ export interface CommitterContext {
   readonly publish: (alerts: readonly AlertEvent[]) => void;
   /** whether alerts go to the fan-out after their commit (else the batch path published them) */
   readonly publishAfterCommit: boolean;
-  /** committing failed (not fenced): the processor must stop; whatever was not committed is redone */
-  readonly fail: (error: Error) => void;
+  /**
+   * A commit failed (not fenced), e.g. the broker is unreachable: whether it took effect is unknown, so the
+   * processor rebuilds the partition from what the log committed; the work after that is redone.
+   */
+  readonly commitFailed: (source: TopicPartition, error: Error) => void;
 }
 
 const merge = (into: BatchOutputs, from: BatchOutputs) => {
@@ -70,7 +73,7 @@ export class PartitionCommitter {
     return this.fencedOff;
   }
 
-  /** The error that stopped committing (the processor must stop), if any. */
+  /** The error that stopped committing (the partition is being rebuilt), if any. */
   get failed(): Error | null {
     return this.failure;
   }
@@ -123,7 +126,7 @@ export class PartitionCommitter {
       if (isNexuralError(error) && error.code === 'NXR_FENCED') this.fencedOff = true;
       else {
         this.failure = error instanceof Error ? error : new Error(String(error));
-        this.context.fail(this.failure);
+        this.context.commitFailed(this.source, this.failure);
       }
     } finally {
       this.inFlight = null;

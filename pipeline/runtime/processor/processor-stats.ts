@@ -16,6 +16,8 @@ export interface ProcessorStats {
   checkpoints: number;
   /** records re-processed without output after a restart or rebalance */
   silentRecords: number;
+  /** partitions set up again after a failed commit (broker outage) */
+  rebuilds: number;
   /** records behind the end of the assigned partitions, as of their last batches */
   lag: number;
   partitions: number;
@@ -38,6 +40,7 @@ export const newProcessorStats = (): ProcessorStats => ({
   transactions: 0,
   checkpoints: 0,
   silentRecords: 0,
+  rebuilds: 0,
   lag: 0,
   partitions: 0,
   processMs: 0,

@@ -1,6 +1,6 @@
 import type { AlertEvent } from '../../../schemas/alert-event.js';
-import { NexuralError } from '../../../schemas/errors.js';
 import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
+import { noRoleHealth, type RoleHealthReporter } from '../../../schemas/ports/role-health.js';
 import type {
   LogConsumer,
   LogProducer,
@@ -10,9 +10,11 @@ import type {
 } from '../../../schemas/ports/stream-log.js';
 import { deadLetterRecords } from '../dlq/dead-letter-router.js';
 import { AlertRulesTable } from './alert-rules-table.js';
+import { checkTopics } from './check-topics.js';
 import type { DerivedSerdes } from './encode-outputs.js';
 import { type EngineCheckpoints, marketEngineCheckpoints } from './engine-checkpoints.js';
 import { OwnedPartition, type PartitionContext } from './owned-partition.js';
+import { PartitionRebuilds } from './partition-rebuilds.js';
 import { type ProcessorConfigInput, parseProcessorConfig } from './processor-config.js';
 import { newProcessorStats, type ProcessorStats } from './processor-stats.js';
 import { restorePartition } from './restore-partition.js';
@@ -39,7 +41,14 @@ export interface ProcessorDeps {
   readonly checkpoints?: EngineCheckpoints;
   /** wall clock: checkpoint timing and the optional idle finalisation, never outputs */
   readonly now?: () => number;
-  /** the processor stopped on an error (its consumer left the group); call close() */
+  /** where the processor reports its health (role `processor`): waiting while a partition is rebuilt */
+  readonly health?: RoleHealthReporter;
+  /** backoff of partition rebuilds after a failed commit (default first 250 ms, at most 10 s) */
+  readonly rebuildDelayMs?: { readonly first: number; readonly max: number };
+  /**
+   * the processor stopped on an error it cannot ride out (its consumer left the group); call close().
+   * An unreachable broker is not one: failed commits rebuild their partition and carry on.
+   */
   readonly onError?: (error: Error) => void;
   readonly onWarning?: (message: string) => void;
 }
@@ -74,6 +83,17 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   let idleTimer: NodeJS.Timeout | null = null;
   let state: 'new' | 'running' | 'closing' | 'closed' | 'failed' = 'new';
   const warn = (message: string) => deps.onWarning?.(message);
+  const health = deps.health ?? noRoleHealth;
+  const reportRunning = (rebuilding: ReadonlyMap<number, string>) => {
+    if (state !== 'running') return;
+    if (rebuilding.size === 0) return health.report('processor', { status: 'up' });
+    const which = [...rebuilding].map(([partition, reason]) => `${partition} (${reason})`).join(', ');
+    health.report('processor', {
+      status: 'waiting',
+      reason: `rebuilding partitions after a failed commit: ${which}`,
+      since: Date.now(),
+    });
+  };
 
   /** Fan-out and rule dead letters, in order, off the batch path. */
   const later = (work: () => Promise<void>) => {
@@ -98,6 +118,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const fail = (error: Error) => {
     if (state === 'closing' || state === 'closed' || state === 'failed') return;
     state = 'failed';
+    rebuilds.stop();
+    health.report('processor', { status: 'down', reason: error.message, since: Date.now() });
     deps.onError?.(error);
   };
 
@@ -110,7 +132,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     now,
     rules: () => rules.current,
     publish,
-    fail,
+    commitFailed: (source, error) => commitFailed(source, error),
     publishAfterCommit: config.alertsToFanout === 'after-commit',
   };
 
@@ -134,58 +156,86 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     await part.close();
   };
 
-  const assign = async (source: TopicPartition, assigned: LogConsumer) => {
+  /** Sets up an assigned partition as of the group's committed offset and seeks the consumer there. */
+  const open = async (source: TopicPartition, assigned: LogConsumer): Promise<OwnedPartition> => {
     if (tables === null) throw new Error('processor: assignment before start()');
     const transactionalId = `${prefix}.${source.topic}.${source.partition}`;
-    // creating the producer fences the previous owner and aborts its open transaction: only then are the
-    // group's committed offsets and the state topic final for this partition
+    // creating the producer fences the previous owner and aborts its open transaction (or lets the broker
+    // finish one whose commit was under way): only then are the group's committed offsets and the state
+    // topic final for this partition
     const producer = await log.createTransactionalProducer(transactionalId);
-    const restored = await restorePartition({
-      log,
-      tables,
-      source,
-      groupId: config.groupId,
-      stateTopic: topics.processorState,
-      stateWaitMs: config.stateWaitMs,
-      rules: rules.current,
-      task: {
+    try {
+      const restored = await restorePartition({
+        log,
+        tables,
         source,
-        engine: config.engine,
-        checkpoints,
-        duplicatesPerSymbol: config.duplicatesPerSymbol,
-      },
-      warn,
-    });
-    if (restored.seekTo !== null) {
-      assigned.seek({ topic: source.topic, partition: source.partition, offset: restored.seekTo });
+        groupId: config.groupId,
+        stateTopic: topics.processorState,
+        stateWaitMs: config.stateWaitMs,
+        rules: rules.current,
+        task: {
+          source,
+          engine: config.engine,
+          checkpoints,
+          duplicatesPerSymbol: config.duplicatesPerSymbol,
+        },
+        warn,
+      });
+      if (restored.seekTo !== null) {
+        assigned.seek({ topic: source.topic, partition: source.partition, offset: restored.seekTo });
+      }
+      return new OwnedPartition(context, restored.task, producer, restored.resume);
+    } catch (error) {
+      await producer.close().catch(() => {});
+      throw error;
     }
-    owned.set(source.partition, new OwnedPartition(context, restored.task, producer, restored.resume));
-    stats.partitions = owned.size;
   };
 
-  const checkTopics = async () => {
-    const existing = new Map((await log.admin.listTopics()).map((topic) => [topic.name, topic]));
-    const needed = [topics.trades, topics.alertRules, topics.processorState];
-    const derived = [serdes.bars, serdes.barsFinal, serdes.indicators, serdes.alerts, serdes.deadLetters];
-    const missing = [...needed, ...derived.map((serde) => serde.topic)].filter((name) => !existing.has(name));
-    if (missing.length > 0) {
-      throw new NexuralError(
-        'NXR_CONFIG_INVALID',
-        `missing topics: ${missing.join(', ')}; create them first (\`nexural topics --create\`)`,
-        { missing },
-      );
-    }
-    const partitions = existing.get(topics.trades)?.partitions ?? 0;
-    for (const name of [topics.processorState, ...derived.map((serde) => serde.topic)]) {
-      const count = existing.get(name)?.partitions;
-      if (count !== partitions) {
-        throw new NexuralError(
-          'NXR_CONFIG_INVALID',
-          `topic "${name}" has ${count} partitions but "${topics.trades}" has ${partitions}: derived and state topics must be co-partitioned with the raw trades topic`,
-          { topic: name },
-        );
+  const install = (source: TopicPartition, part: OwnedPartition) => {
+    const previous = owned.get(source.partition);
+    owned.set(source.partition, part);
+    stats.partitions = owned.size;
+    if (previous !== undefined) void previous.close().catch(() => {});
+  };
+
+  let active: LogConsumer | null = null;
+  const samePartition = (a: TopicPartition) => (b: TopicPartition) =>
+    a.topic === b.topic && a.partition === b.partition;
+  const rebuilds = new PartitionRebuilds({
+    firstDelayMs: deps.rebuildDelayMs?.first ?? 250,
+    maxDelayMs: deps.rebuildDelayMs?.max ?? 10_000,
+    warn,
+    onChange: reportRunning,
+    attempt: async (source, isCurrent) => {
+      const consumerNow = active;
+      // revoked meanwhile: the next owner (maybe this processor again) sets it up from the commit
+      if (consumerNow === null || !consumerNow.assignment().some(samePartition(source))) return;
+      const part = await open(source, consumerNow);
+      if (!isCurrent() || state !== 'running') {
+        await part.close();
+        return;
       }
-    }
+      install(source, part);
+      consumerNow.resume([source]);
+      warn(`${source.topic}/${source.partition}: rebuilt from the last commit; processing again`);
+    },
+  });
+
+  /**
+   * Whether the failed transaction took effect is unknown: drop the partition's task, pause its intake and
+   * set it up again from what the log committed (the path a restart takes, re-processing silently what
+   * was committed after the checkpoint), retrying until the broker answers.
+   */
+  const commitFailed = (source: TopicPartition, error: Error) => {
+    const part = owned.get(source.partition);
+    if (state !== 'running' || part === undefined || part.commitFailure === null) return;
+    owned.delete(source.partition);
+    stats.partitions = owned.size;
+    stats.rebuilds++;
+    active?.pause([source]);
+    void part.close().catch(() => {});
+    warn(`${source.topic}/${source.partition}: ${error.message}; rebuilding it from the last commit`);
+    rebuilds.start(source, error);
   };
 
   return {
@@ -193,7 +243,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     async start() {
       if (state !== 'new') throw new Error(`processor: start() when ${state}`);
       state = 'running';
-      await checkTopics();
+      health.report('processor', { status: 'starting' });
+      await checkTopics(log, topics, serdes);
       sideProducer = await log.createProducer();
       tables = await openTableReader({
         log,
@@ -223,13 +274,29 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           stats.lag = lag;
         },
         onAssigned: async (partitions, assigned) => {
-          await Promise.all(partitions.map((source) => assign(source, assigned)));
+          active = assigned;
+          // a rebuild cut short by the rebalance left its partition paused
+          assigned.resume(partitions);
+          await Promise.all(
+            partitions.map(async (source) => {
+              rebuilds.cancel(source.partition);
+              try {
+                install(source, await open(source, assigned));
+              } catch (error) {
+                // typically the broker went away during the rebalance: set it up once it is back
+                assigned.pause([source]);
+                rebuilds.start(source, error instanceof Error ? error : new Error(String(error)));
+              }
+            }),
+          );
         },
         onRevoked: async (partitions) => {
+          for (const { partition } of partitions) rebuilds.cancel(partition);
           await Promise.all(partitions.map(({ partition }) => drop(partition)));
         },
         onError: fail,
       });
+      reportRunning(rebuilds.reasons);
       const idleMs = config.wallClockIdleMs;
       if (idleMs !== null) {
         idleTimer = setInterval(
@@ -244,6 +311,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     async close() {
       if (state === 'closed' || state === 'closing') return;
       state = 'closing';
+      rebuilds.stop();
+      health.report('processor', { status: 'down', reason: 'closing', since: Date.now() });
       if (idleTimer !== null) clearInterval(idleTimer);
       // stop intake and commit what was processed while still in the group, then leave it
       consumer?.pause(consumer.assignment());

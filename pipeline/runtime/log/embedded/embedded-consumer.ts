@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type {
+  BatchControl,
   ConsumerOptions,
   LogConsumer,
   PartitionOffset,
@@ -10,6 +11,9 @@ import { validOffsets } from '../topic-spec.js';
 import type { ChangeSignal } from './change-signal.js';
 import { type ConsumerGroup, type GroupMember, partitionKey } from './consumer-group.js';
 import type { PartitionLog } from './partition-log.js';
+
+/** One process, no group coordinator: nobody evicts a member that is slow. */
+const noHeartbeat: BatchControl = { heartbeat: async () => {} };
 
 interface Assigned {
   readonly log: PartitionLog;
@@ -155,12 +159,15 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
     const { log } = assigned;
     const seeks = assigned.seeks;
     try {
-      await this.options.handler({
-        topic: log.topic,
-        partition: log.partition,
-        records,
-        highWatermark: String(log.lastStable),
-      });
+      await this.options.handler(
+        {
+          topic: log.topic,
+          partition: log.partition,
+          records,
+          highWatermark: String(log.lastStable),
+        },
+        noHeartbeat,
+      );
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       void this.stop(error);

@@ -60,6 +60,11 @@ function toRecord(batch: Batch, message: KafkaMessage): LogRecord {
   };
 }
 
+/** Kafka's answers to a member whose generation is over: it must rejoin, nothing is wrong with the data. */
+const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION']);
+const isRebalanceError = (error: unknown): boolean =>
+  error instanceof Error && 'type' in error && REBALANCE_ERRORS.has(String(error.type));
+
 const same = (a: TopicPartition, b: TopicPartition) => a.topic === b.topic && a.partition === b.partition;
 
 /** A kafkajs consumer behind the port: manual commits, rebalance hooks, a handler error stops it. */
@@ -102,6 +107,14 @@ export async function startKafkaConsumer(
     return stopping;
   };
 
+  /** kafkajs forgets pauses when it restarts (a new group object) and refuses them meanwhile: GROUP_JOIN re-applies */
+  const pauseInKafkajs = (partitions: readonly TopicPartition[]) => {
+    if (partitions.length === 0) return;
+    try {
+      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+    } catch {}
+  };
+
   const fail = (thrown: unknown) => {
     if (state !== 'running') return;
     state = 'failed';
@@ -116,11 +129,14 @@ export async function startKafkaConsumer(
       kafkaCall('committing offsets', () => consumer.commitOffsets([...validOffsets(offsets)])),
     pause: (partitions) => {
       for (const tp of partitions) paused.add(keyOf(tp));
-      consumer.pause(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      pauseInKafkajs(partitions);
     },
     resume: (partitions) => {
       for (const tp of partitions) paused.delete(keyOf(tp));
-      consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      // kafkajs throws while it restarts after broker trouble; its new group starts unpaused anyway
+      try {
+        consumer.resume(partitions.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      } catch {}
     },
     seek: (position: PartitionOffset) => {
       const [valid] = validOffsets([position]);
@@ -136,6 +152,7 @@ export async function startKafkaConsumer(
     const next = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
       partitions.map((partition) => ({ topic, partition })),
     );
+    pauseInKafkajs(next.filter((tp) => paused.has(keyOf(tp))));
     rebalanceWork = rebalanceWork
       .then(async () => {
         const revoked = assignment;
@@ -160,14 +177,17 @@ export async function startKafkaConsumer(
     await handling.finally(() => inFlight.delete(handling));
   };
 
-  const handleBatch = async ({ batch, resolveOffset, isStale }: EachBatchPayload) => {
+  const handleBatch = async ({ batch, resolveOffset, isStale, heartbeat }: EachBatchPayload) => {
     try {
-      await options.handler({
-        topic: batch.topic,
-        partition: batch.partition,
-        records: batch.messages.map((message) => toRecord(batch, message)),
-        highWatermark: batch.highWatermark,
-      });
+      await options.handler(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          records: batch.messages.map((message) => toRecord(batch, message)),
+          highWatermark: batch.highWatermark,
+        },
+        { heartbeat },
+      );
     } catch (error) {
       fail(error);
       return;
@@ -178,7 +198,13 @@ export async function startKafkaConsumer(
     resolveOffset(last);
     if ((options.commit ?? 'after-batch') === 'after-batch') {
       const offset = String(BigInt(last) + 1n);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+      try {
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+      } catch (error) {
+        // the group moved on (this member was evicted or a rebalance began): the batch is re-delivered to
+        // the partition's next owner, which at-least-once handlers absorb; stopping here would strand it
+        if (!isRebalanceError(error)) throw error;
+      }
     }
   };
 
