@@ -48,6 +48,14 @@ export const envSchema = z.object({
     .max(1024)
     .default(6)
     .describe('partitions per topic when Nexural creates topics'),
+  NEXURAL_MAX_FUTURE_SKEW_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(300_000)
+    .describe(
+      "processor: a trade more than this many ms ahead of its record's log time goes to the DLQ (NXR_FUTURE_TICK)",
+    ),
   API_HOST: z.string().min(1).default('127.0.0.1').describe('address the API listens on'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('port the API listens on'),
   API_JWT_SECRET: z.string().min(32).optional().describe('session token key; unset = random per process'),

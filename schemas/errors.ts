@@ -15,6 +15,11 @@ export const errorCodes = {
     retryable: false,
     summary: 'a tick arrived after its bar was final and the grace period passed',
   },
+  NXR_FUTURE_TICK: {
+    retryable: false,
+    summary:
+      'a tick is further ahead of its log time than the allowed clock skew (NEXURAL_MAX_FUTURE_SKEW_MS)',
+  },
   NXR_UNKNOWN_INDICATOR: { retryable: false, summary: 'an indicator spec names no registered indicator' },
   NXR_INDICATOR_PARAMS: { retryable: false, summary: 'an indicator spec has bad parameters' },
   NXR_RULE_INVALID: { retryable: false, summary: 'an alert rule is not valid' },

@@ -24,7 +24,13 @@ export interface ParseOptions {
    * and lose its order; ignore: for sources without keys (files).
    */
   readonly keyPolicy?: 'must-match' | 'ignore';
+  /** the reference clock (ms): the failedAt of dead letters, and what maxFutureSkewMs is judged against */
   readonly now?: () => number;
+  /**
+   * a trade more than this ahead of `now()` is refused (NXR_FUTURE_TICK): one bad clock must not drag the
+   * partition's event time years ahead; undefined = no check
+   */
+  readonly maxFutureSkewMs?: number;
 }
 
 type Refusal = { readonly code: ErrorCode; readonly reason: string; readonly path?: (string | number)[] };
@@ -82,6 +88,8 @@ function refuseOrParse(input: RawTradeInput, options: ParseOptions): Refusal | T
     return classify(first, parsed as Record<string, unknown>);
   }
   const tick = result.data;
+  const future = futureRefusal(tick, options);
+  if (future) return future;
   const expectedKey = symbolKey(tick.venue, tick.symbol);
   if ((options.keyPolicy ?? 'must-match') === 'must-match' && input.key !== expectedKey) {
     return {
@@ -98,6 +106,19 @@ function refuseOrParse(input: RawTradeInput, options: ParseOptions): Refusal | T
     };
   }
   return tick;
+}
+
+function futureRefusal(tick: TradeTick, options: ParseOptions): Refusal | null {
+  const { maxFutureSkewMs } = options;
+  if (maxFutureSkewMs === undefined) return null;
+  const reference = (options.now ?? Date.now)();
+  const aheadMs = Math.floor(tick.timeUs / 1000) - reference;
+  if (aheadMs <= maxFutureSkewMs) return null;
+  return {
+    code: 'NXR_FUTURE_TICK',
+    reason: `trade time ${new Date(tick.timeUs / 1000).toISOString()} is ${aheadMs} ms ahead of the record's log time ${new Date(reference).toISOString()} (at most ${maxFutureSkewMs} ms allowed: NEXURAL_MAX_FUTURE_SKEW_MS)`,
+    path: ['time'],
+  };
 }
 
 /**

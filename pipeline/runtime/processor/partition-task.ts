@@ -16,6 +16,8 @@ export interface PartitionTaskOptions {
   readonly engine: EngineConfigInput;
   readonly checkpoints: EngineCheckpoints;
   readonly duplicatesPerSymbol: number;
+  /** a trade further ahead of its record's log time goes to the DLQ (NXR_FUTURE_TICK); undefined = no check */
+  readonly maxFutureSkewMs?: number | undefined;
 }
 
 export interface ProcessedCounts {
@@ -38,6 +40,7 @@ export class PartitionTask {
   private maxEventMs: number | null;
   private advancedToMs: number | null;
   private recordTimestamp = 0;
+  private readonly maxFutureSkewUs: number;
 
   private constructor(
     private readonly options: PartitionTaskOptions,
@@ -51,7 +54,14 @@ export class PartitionTask {
     this.engine = engine;
     this.duplicates = duplicates;
     // dead letters are stamped with the refused record's log time, not the wall clock: a re-run repeats them exactly
-    this.parseOptions = { duplicates, now: () => this.recordTimestamp };
+    // and a trade's time is judged against its record's log time: the wall clock when it was published,
+    // which a replay copies and a restart re-reads, so the verdict never depends on when it is processed
+    this.parseOptions = {
+      duplicates,
+      now: () => this.recordTimestamp,
+      ...(options.maxFutureSkewMs === undefined ? {} : { maxFutureSkewMs: options.maxFutureSkewMs }),
+    };
+    this.maxFutureSkewUs = (options.maxFutureSkewMs ?? Number.POSITIVE_INFINITY) * 1000;
     this.ruleIds = new Set(checkpoint?.ruleIds ?? []);
     this.maxEventMs = checkpoint?.clock.maxEventMs ?? null;
     this.advancedToMs = checkpoint?.clock.advancedToMs ?? null;
@@ -100,6 +110,7 @@ export class PartitionTask {
       if (
         fast !== undefined &&
         record.key === symbolKey(fast.venue, fast.symbol) &&
+        fast.timeUs - record.timestamp * 1000 <= this.maxFutureSkewUs &&
         !this.duplicates.remember(record.key, fast.tradeId)
       ) {
         tick = fast;

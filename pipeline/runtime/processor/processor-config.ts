@@ -39,6 +39,15 @@ export const processorConfigSchema = z
       .min(1)
       .default(10_000)
       .describe('trade ids remembered per symbol to refuse duplicates (part of the snapshot)'),
+    maxFutureSkewMs: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .default(300_000)
+      .describe(
+        "a trade whose event time is more than this ahead of its record's log time (the wall clock when it was published; kept by replays) goes to the dead-letter topic as NXR_FUTURE_TICK; null = no check",
+      ),
     wallClockIdleMs: z
       .number()
       .int()

@@ -178,6 +178,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           engine: config.engine,
           checkpoints,
           duplicatesPerSymbol: config.duplicatesPerSymbol,
+          maxFutureSkewMs: config.maxFutureSkewMs ?? undefined,
         },
         warn,
       });

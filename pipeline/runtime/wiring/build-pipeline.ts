@@ -18,7 +18,8 @@ import { derivedSerdesFor } from '../serdes/derived-serdes.js';
 export type PipelineEnv = Pick<
   Env,
   'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'SCHEMA_REGISTRY_URL' | 'REDIS_URL' | 'NEXURAL_DATA_DIR'
->;
+> &
+  Partial<Pick<Env, 'NEXURAL_MAX_FUTURE_SKEW_MS'>>;
 
 export interface PipelineDeps {
   readonly env: PipelineEnv;
@@ -89,7 +90,12 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
       topics,
       serdes,
       fanout,
-      config: deps.processor,
+      config: {
+        ...(env.NEXURAL_MAX_FUTURE_SKEW_MS === undefined
+          ? {}
+          : { maxFutureSkewMs: env.NEXURAL_MAX_FUTURE_SKEW_MS }),
+        ...deps.processor,
+      },
       ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
       ...(deps.onError ? { onError: deps.onError } : {}),
       ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
