@@ -206,6 +206,37 @@ describe('bad input on every route: a 4xx with a stable code, never a 5xx', () =
     );
   });
 
+  it('rule test bodies: rules, series thresholds and times', async () => {
+    const series = fc.record({
+      kind: fc.oneof(fc.constantFrom('price', 'bar', 'indicator'), text),
+      field: fc.oneof(fc.constantFrom('open', 'close', 'volume'), text),
+      spec: fc.oneof(fc.constantFrom('sma(5)', 'macd(12,26,9)', 'bbands(20,2)', 'rsi'), text),
+      output: fc.oneof(fc.constantFrom('value', 'signal', 'upper', 'hist'), text),
+    });
+    const rule = fc.oneof(
+      fc.record({ value: fc.oneof(series, fc.jsonValue()) }).map(({ value }) => ({
+        ...validRule,
+        source: { kind: 'price' },
+        condition: { operator: 'crossing', value },
+      })),
+      fc.record({ lower: series, upper: series }).map((edges) => ({
+        ...validRule,
+        condition: { operator: 'outside_channel', ...edges },
+      })),
+      fc.jsonValue(),
+    );
+    const time = fc.oneof(fc.constant(from), fc.constant('2024-08-09T00:10:00Z'), text, fc.jsonValue());
+    const body = fc.oneof(
+      fc.record({ rule, from: time, to: time }, { requiredKeys: ['rule'] }),
+      fc.jsonValue(),
+      text,
+    );
+    await fc.assert(
+      fc.asyncProperty(body, (payload) => expectNo5xx('POST', '/v1/rules/test', payload)),
+      runs,
+    );
+  });
+
   it('API key bodies and ids', async () => {
     const body = fc.oneof(
       fc.record({ label: fc.oneof(fc.jsonValue(), text), scopes: fc.jsonValue() }, { requiredKeys: [] }),

@@ -179,6 +179,45 @@ describe('POST /v1/rules/test and list times on PGlite', () => {
     expect(backwards.json().error.details.path).toBe('body.to');
   });
 
+  it('POST /v1/rules canonicalises series thresholds and refuses an unknown output naming its path', async () => {
+    const created = await harness.app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: bearer(harness.keys.alice),
+      payload: {
+        symbol: 'ETHUSDT',
+        interval: '1m',
+        source: { kind: 'indicator', spec: 'macd', output: 'macd' },
+        condition: { operator: 'crossing', value: { kind: 'indicator', spec: 'macd', output: 'signal' } },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().condition).toEqual({
+      operator: 'crossing',
+      value: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'signal' },
+    });
+    const refused = await harness.app.inject({
+      method: 'POST',
+      url: '/v1/rules',
+      headers: bearer(harness.keys.alice),
+      payload: {
+        symbol: 'ETHUSDT',
+        interval: '1m',
+        source: { kind: 'bar', field: 'close' },
+        condition: {
+          operator: 'outside_channel',
+          lower: { kind: 'indicator', spec: 'bbands(20,2)', output: 'lower' },
+          upper: { kind: 'indicator', spec: 'bbands(20,2)', output: 'top' },
+        },
+      },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({
+      code: 'NXR_RULE_INVALID',
+      details: { path: ['condition', 'upper', 'output'] },
+    });
+  });
+
   it('takes ISO 8601 wherever it takes ms, and lists newest first without from', async () => {
     const path = '/v1/markets/binance-um/BTCUSDT/bars/1m';
     const byMs = await get(`${path}?from=${Date.UTC(2024, 7, 8, 23, 50)}&to=${Date.UTC(2024, 7, 9, 0, 0)}`);

@@ -47,11 +47,13 @@ export async function ruleTestRoutes(
       }
       const { rule: body, from, to } = request.body;
       const owner = principalOf(request).owner;
-      const rule = canonicalRule(
-        parseOrThrow(alertRuleSchema, { ...body, id: body.id ?? 'rule-test', owner }, 'alert rule'),
-      );
-      const result = await tester.test(rule, { from, to }).catch((error: unknown) => {
-        // the engine's own checks (series specs and outputs) name a path inside the rule
+      // checks of the rule (here and in the engine) name a path inside it: the body's is under `rule`
+      const result = await (async () => {
+        const rule = canonicalRule(
+          parseOrThrow(alertRuleSchema, { ...body, id: body.id ?? 'rule-test', owner }, 'alert rule'),
+        );
+        return tester.test(rule, { from, to });
+      })().catch((error: unknown) => {
         if (!isNexuralError(error) || !Array.isArray(error.details.path)) throw error;
         throw new NexuralError(error.code, error.message, {
           ...error.details,
