@@ -19,7 +19,7 @@ import { checkJobId, checkSchedule, nextScheduleRun, type RetryPolicy, retryPoli
 export interface BullmqJobsOptions extends JobsOptions {
   /** a connection with `maxRetriesPerRequest: null` (BullMQ's workers block); not closed by `close()` */
   readonly redis: Redis;
-  /** default `nexural-jobs`; every process sharing the queue must register the same handlers */
+  /** name stem of the BullMQ queues, one per job name (`<stem>.<name>`); default `nexural-jobs` */
   readonly queueName?: string;
   /** Redis key prefix; default `nexural:bull` */
   readonly prefix?: string;
@@ -56,7 +56,8 @@ const repeatStrategy = (millis: number, opts: RepeatOptions): number | undefined
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
- * The jobs port on BullMQ: one queue, a worker started by `start()` that dispatches by job name. Retries use
+ * The jobs port on BullMQ: one queue per job name, so a process works only on the names it registered (its
+ * workers start with `start()`, or at `register` after it). Retries use
  * BullMQ's exponential backoff with jitter; an error with `retryable: false` becomes an UnrecoverableError;
  * schedules are BullMQ job schedulers (`upsertJobScheduler`). Run history and the per-owner index live in Redis
  * beside the queue (`<prefix>:<queue>:nexural:*`) and expire with the jobs.
@@ -70,9 +71,41 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
   const runsKey = (jobId: string) => `${base}:runs:${jobId}`;
   const ownerKey = (owner: string) => `${base}:owner:${owner}`;
   const schedulesKey = `${base}:schedules`;
-  const queue = new Queue(queueName, { connection: redis, prefix, settings: { repeatStrategy } });
+  // Which queue (job name) holds a job id: GET /v1/jobs and job(id) know only the id.
+  const nameKey = (jobId: string) => `${base}:name:${jobId}`;
+  const queues = new Map<string, Queue>();
+  const queueFor = (name: string): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(`${queueName}.${name}`, { connection: redis, prefix, settings: { repeatStrategy } });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
   const handlers = new Map<string, JobHandler>();
-  let worker: Worker | null = null;
+  const workers = new Map<string, Worker>();
+  let started = false;
+  const rememberName = (jobId: string, name: string) =>
+    redis.set(nameKey(jobId), name, 'EX', keepSeconds * 2, 'NX');
+  const findJob = async (jobId: string): Promise<Job<Envelope> | null> => {
+    const name = await redis.get(nameKey(jobId));
+    if (name === null) return null;
+    return ((await queueFor(name).getJob(jobId)) as Job<Envelope> | undefined) ?? null;
+  };
+
+  const startWorker = async (name: string, handler: JobHandler): Promise<void> => {
+    const worker = new Worker<Envelope>(`${queueName}.${name}`, (job) => process(job, handler), {
+      connection: redis,
+      prefix,
+      concurrency: options.concurrency ?? 4,
+      settings: { repeatStrategy },
+    });
+    worker.on('error', () => {
+      // Connection errors are retried by ioredis; the worker resumes by itself.
+    });
+    workers.set(name, worker);
+    await worker.waitUntilReady();
+  };
 
   const jobOptions = (retry: RetryPolicy) => ({
     attempts: retry.attempts,
@@ -81,18 +114,17 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
     removeOnFail: { age: keepSeconds },
   });
 
-  async function recordRun(run: JobRun, owner: string, createdAt: number): Promise<void> {
+  async function recordRun(run: JobRun, name: string, owner: string, createdAt: number): Promise<void> {
     await redis
       .multi()
+      .set(nameKey(run.jobId), name, 'EX', keepSeconds * 2)
       .rpush(runsKey(run.jobId), JSON.stringify(run))
       .expire(runsKey(run.jobId), keepSeconds * 2)
       .zadd(ownerKey(owner), 'NX', createdAt, run.jobId)
       .exec();
   }
 
-  async function process(job: Job<Envelope>): Promise<void> {
-    const handler = handlers.get(job.name);
-    if (!handler) throw new Error(`no handler registered for jobs "${job.name}" in this process`);
+  async function process(job: Job<Envelope>, handler: JobHandler): Promise<void> {
     const jobId = job.id ?? '';
     const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
     const startedAt = Date.now();
@@ -120,6 +152,7 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
         outcome: failure === null ? 'completed' : 'failed',
         error: failure === null ? null : errorText(failure),
       },
+      job.name,
       job.data.owner,
       job.timestamp,
     );
@@ -154,7 +187,7 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
   }
 
   async function scheduleInfo(request: JobScheduleRequest): Promise<JobScheduleInfo> {
-    const scheduler = await queue.getJobScheduler(request.id);
+    const scheduler = await queueFor(request.name).getJobScheduler(request.id);
     return {
       id: request.id,
       name: request.name,
@@ -173,6 +206,7 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
           name,
         });
       handlers.set(name, handler);
+      if (started) void startWorker(name, handler);
     },
 
     async enqueue(request) {
@@ -181,7 +215,8 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
       const envelope: Envelope = { owner: request.owner, scheduleId: null, data: request.data ?? {} };
       const createdAt = Date.now();
       // A known id adds nothing (BullMQ keeps the first job); the owner index keeps the first time too.
-      await queue.add(request.name, envelope, {
+      await rememberName(id, request.name);
+      await queueFor(request.name).add(request.name, envelope, {
         ...jobOptions(retryPolicy(request.retry)),
         jobId: id,
         ...(request.delayMs && request.delayMs > 0 ? { delay: request.delayMs } : {}),
@@ -195,7 +230,12 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
       checkSchedule(request.schedule, Date.now());
       const { schedule } = request;
       const envelope: Envelope = { owner: request.owner, scheduleId: request.id, data: request.data ?? {} };
-      await queue.upsertJobScheduler(
+      const previous = await redis.hget(schedulesKey, request.id);
+      const previousName = previous === null ? null : (JSON.parse(previous) as JobScheduleRequest).name;
+      // A schedule moved to another job name leaves its old queue.
+      if (previousName !== null && previousName !== request.name)
+        await queueFor(previousName).removeJobScheduler(request.id);
+      await queueFor(request.name).upsertJobScheduler(
         request.id,
         schedule.kind === 'cron'
           ? { pattern: schedule.pattern, tz: schedule.timeZone ?? 'UTC' }
@@ -207,9 +247,10 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
     },
 
     async removeSchedule(id) {
-      const removed = await queue.removeJobScheduler(id);
-      const forgotten = await redis.hdel(schedulesKey, id);
-      return removed || forgotten > 0;
+      const stored = await redis.hget(schedulesKey, id);
+      if (stored === null) return false;
+      await queueFor((JSON.parse(stored) as JobScheduleRequest).name).removeJobScheduler(id);
+      return (await redis.hdel(schedulesKey, id)) > 0;
     },
 
     async schedules(owner) {
@@ -221,7 +262,7 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
     },
 
     async job(id) {
-      const job = (await queue.getJob(id)) as Job<Envelope> | undefined;
+      const job = await findJob(id);
       return job ? info(job) : null;
     },
 
@@ -230,7 +271,7 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
       const ids = await redis.zrevrange(ownerKey(query.owner), 0, limit - 1);
       const found: JobInfo[] = [];
       for (const id of ids) {
-        const job = (await queue.getJob(id)) as Job<Envelope> | undefined;
+        const job = await findJob(id);
         const described = job ? await info(job) : null;
         if (described) found.push(described);
         else await redis.zrem(ownerKey(query.owner), id);
@@ -241,22 +282,14 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
     runs,
 
     async start() {
-      if (worker) return;
-      worker = new Worker<Envelope>(queueName, process, {
-        connection: redis,
-        prefix,
-        concurrency: options.concurrency ?? 4,
-        settings: { repeatStrategy },
-      });
-      worker.on('error', () => {
-        // Connection errors are retried by ioredis; the worker resumes by itself.
-      });
-      await worker.waitUntilReady();
+      if (started) return;
+      started = true;
+      await Promise.all([...handlers].map(([name, handler]) => startWorker(name, handler)));
     },
 
     async close() {
-      await worker?.close();
-      await queue.close();
+      await Promise.all([...workers.values()].map((worker) => worker.close()));
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
     },
   };
 }

@@ -57,6 +57,8 @@ export function createEmbeddedJobs(options: EmbeddedJobsOptions): EmbeddedJobs {
   const keepFinishedMs = options.keepFinishedMs ?? 7 * 86_400_000;
   const handlers = new Map<string, JobHandler>();
   const running = new Set<Promise<void>>();
+  const runningByName = new Map<string, number>();
+  const freeSlots = (name: string) => concurrency - (runningByName.get(name) ?? 0);
   let started = false;
   let closing = false;
   let cancelTimer: (() => void) | null = null;
@@ -117,21 +119,24 @@ export function createEmbeddedJobs(options: EmbeddedJobsOptions): EmbeddedJobs {
     const now = clock.now();
     await fireDueSchedules(now);
     const names = [...handlers.keys()];
-    const claimed = await records.claimDue(now, names, concurrency - running.size);
-    for (const job of claimed) {
-      const handler = handlers.get(job.name);
-      if (!handler) continue;
-      const attempt: Promise<void> = runAttempt(job, handler)
-        .catch(fail)
-        .finally(() => {
-          running.delete(attempt);
-          schedulePump();
-        });
-      running.add(attempt);
+    for (const [name, handler] of handlers) {
+      if (closing) break;
+      for (const job of await records.claimDue(now, [name], freeSlots(name))) {
+        runningByName.set(name, (runningByName.get(name) ?? 0) + 1);
+        const attempt: Promise<void> = runAttempt(job, handler)
+          .catch(fail)
+          .finally(() => {
+            running.delete(attempt);
+            runningByName.set(name, (runningByName.get(name) ?? 1) - 1);
+            schedulePump();
+          });
+        running.add(attempt);
+      }
     }
     if (closing) return;
-    const due = await records.nextDueAt(names);
-    if (due !== null && running.size < concurrency) {
+    // Names with free slots decide the wake-up; a full name is pumped again when one of its jobs ends.
+    const due = await records.nextDueAt(names.filter((name) => freeSlots(name) > 0));
+    if (due !== null) {
       cancelTimer = clock.setTimer(schedulePump, due - clock.now());
     }
     if (running.size === 0 && (due === null || due > clock.now())) {

@@ -149,6 +149,28 @@ export function jobsContract(name: string, createHarness: () => Promise<JobsHarn
       expect(mostAtOnce).toBe(2);
     });
 
+    it('runs only the names a process registered: a job of another name waits for a process that has its handler', async () => {
+      const mailer = await open();
+      const mailed: string[] = [];
+      mailer.register('mail', async (job) => {
+        mailed.push(job.id);
+      });
+      await mailer.start();
+      const render = await mailer.enqueue({ name: 'render', owner, id: 'render-1' });
+      const mail = await mailer.enqueue({ name: 'mail', owner, id: 'mail-1' });
+      await until(async () => (await mailer.job(mail))?.state === 'completed', 'the mail job');
+      await sleep(200);
+      expect((await mailer.job(render))?.state).toBe('waiting');
+      const renderer = await open();
+      renderer.register('render', async () => {});
+      await renderer.start();
+      await until(
+        async () => (await renderer.job(render))?.state === 'completed',
+        'the render job elsewhere',
+      );
+      expect(mailed).toEqual(['mail-1']);
+    });
+
     it('close() waits for running jobs to finish and records them', async () => {
       const jobs = await open();
       let finished = false;

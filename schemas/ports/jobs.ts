@@ -131,7 +131,10 @@ export interface JobListQuery {
 
 export interface Jobs {
   readonly adapter: 'bullmq' | 'embedded';
-  /** Registers the handler of jobs called `name` (before or after `start`); one handler per name. */
+  /**
+   * Registers the handler of jobs called `name` (before or after `start`); one handler per name. A process runs
+   * only the names it registered: jobs of other names wait for a process that has their handler.
+   */
   register(name: string, handler: JobHandler): void;
   /** Adds a job; returns its id (the existing job's id when `request.id` is already known). */
   enqueue(request: JobRequest): Promise<string>;
@@ -145,7 +148,7 @@ export interface Jobs {
   list(query: JobListQuery): Promise<readonly JobInfo[]>;
   /** Every attempt of a job, oldest first. */
   runs(jobId: string): Promise<readonly JobRun[]>;
-  /** Starts running due jobs (at most `concurrency` at once). */
+  /** Starts running due jobs of the registered names (at most `concurrency` of each name at once). */
   start(): Promise<void>;
   /** Stops taking jobs, waits for running ones to finish, then releases connections. */
   close(): Promise<void>;
@@ -155,7 +158,7 @@ export interface Jobs {
 export type JobsReader = Pick<Jobs, 'list' | 'schedules'>;
 
 export interface JobsOptions {
-  /** jobs run at once by this process; default 4 */
+  /** jobs of one name run at once by this process; default 4 */
   readonly concurrency?: number;
   /** completed and dead jobs (and their ids' idempotency) are kept this long; default 7 days */
   readonly keepFinishedMs?: number;
