@@ -263,7 +263,7 @@ async function runSeries(ruleCount: number, crossing: boolean) {
   const prices = names.map((_, symbol) => basePrice(symbol));
   const averages = prices.slice();
   const bar = { openTime: START, final: false, revision: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
-  const context = { bar, tick: null, sourcePosition: null, time: START };
+  const context = { bar, tick: null, sourcePosition: null, time: START, barSeq: 0 };
   collectGarbage();
   const cpuStart = process.cpuUsage();
   for (let n = 0; n < points; n++) {

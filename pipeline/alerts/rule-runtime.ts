@@ -83,7 +83,9 @@ export class RuleRuntime {
   constructor(rule: AlertRule, template: CompiledTemplate) {
     this.status = rule.enabled ? 'active' : 'disabled';
     this.id = rule.id;
-    this.#oncePerBar = rule.frequency === 'once_per_bar' || rule.frequency === 'once_per_bar_close';
+    // once_per_bar_close needs no mark: a bar closes once (evaluate and evaluateFrame see each final bar
+    // once), and the open time would merge activity bars that open in the same millisecond.
+    this.#oncePerBar = rule.frequency === 'once_per_bar';
     this.#cooldownMs =
       rule.frequency === 'once_per_minute' ? Math.max(rule.cooldownMs, ONCE_PER_MINUTE_MS) : rule.cooldownMs;
     this.condition = isConstantCondition(rule.condition) ? rule.condition : null;

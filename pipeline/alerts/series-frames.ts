@@ -16,6 +16,12 @@ export interface FrameContext {
   readonly sourcePosition: SeriesPoint['sourcePosition'];
   /** event time, ms */
   readonly time: number;
+  /**
+   * grows with each new bar of the venue:symbol's interval (the MarketEngine's bar sequence): a final update
+   * with the sequence of a bar already closed is a revision, and is not a bar close again. Bars of tick,
+   * volume and value intervals may open in the same millisecond, so the open time cannot tell them apart.
+   */
+  readonly barSeq: number;
 }
 
 export interface FrameHit extends Hit {
@@ -60,6 +66,8 @@ export class AlertFrame {
    */
   collectHits(context: FrameContext, stats: IndexStats & { groupsCompared: number }, holding: RuleRuntime[]) {
     const { bar } = context;
+    // A trade is an intrabar evaluation even when it completes its bar (tick, volume and value bars).
+    const intrabar = !bar.final || context.tick !== null;
     let admitted: FrameHit[] | null = null;
     for (const member of this.members) {
       const { group, instance, reads } = member;
@@ -68,37 +76,28 @@ export class AlertFrame {
         const read = reads[index] as FrameCell | number;
         now[index] = typeof read === 'number' ? read : read.value;
       }
-      let previous: number;
-      let bits: number;
-      let buckets: typeof group.close;
-      if (!bar.final) {
-        previous = instance.last[0] as number;
-        buckets = group.intrabar;
-        bits = group.compare(buckets, now, instance.last);
-      } else if (bar.openTime > instance.lastFinalOpenTime) {
-        previous = instance.lastFinal[0] as number;
-        instance.lastFinalOpenTime = bar.openTime;
-        buckets = group.close;
-        bits = group.compare(buckets, now, instance.lastFinal);
-      } else {
-        continue;
+      if (intrabar) {
+        const previous = instance.last[0] as number;
+        const bits = group.compare(group.intrabar, now, instance.last);
+        stats.groupsCompared++;
+        if (bits !== 0) {
+          holding.length = 0;
+          group.collect(group.intrabar, bits, holding);
+          stats.rulesVisited += holding.length;
+          admitted = admitHolding(holding, group, instance.instanceKey, previous, now, context, admitted);
+        }
       }
-      stats.groupsCompared++;
-      if (bits === 0) continue;
-      holding.length = 0;
-      group.collect(buckets, bits, holding);
-      stats.rulesVisited += holding.length;
-      for (const runtime of holding) {
-        if (runtime.status !== 'active' || !runtime.admits(instance.instanceKey, bar.openTime, context.time))
-          continue;
-        admitted ??= [];
-        admitted.push({
-          runtime,
-          previous: Number.isNaN(previous) ? null : previous,
-          thresholds: group.thresholdValues(now),
-          series: group.source,
-          value: now[0] as number,
-        });
+      if (bar.final && context.barSeq > instance.lastFinalSeq) {
+        const previous = instance.lastFinal[0] as number;
+        instance.lastFinalSeq = context.barSeq;
+        const bits = group.compare(group.close, now, instance.lastFinal);
+        stats.groupsCompared++;
+        if (bits !== 0) {
+          holding.length = 0;
+          group.collect(group.close, bits, holding);
+          stats.rulesVisited += holding.length;
+          admitted = admitHolding(holding, group, instance.instanceKey, previous, now, context, admitted);
+        }
       }
     }
     return admitted;
@@ -117,6 +116,32 @@ export class AlertFrame {
     }
     return cell;
   }
+}
+
+/** Appends the holding rules whose frequency and cooldown admit a firing now. */
+function admitHolding(
+  holding: readonly RuleRuntime[],
+  group: SeriesRuleGroup,
+  instanceKey: string,
+  previous: number,
+  now: Float64Array,
+  context: FrameContext,
+  admitted: FrameHit[] | null,
+): FrameHit[] | null {
+  let out = admitted;
+  for (const runtime of holding) {
+    if (runtime.status !== 'active' || !runtime.admits(instanceKey, context.bar.openTime, context.time))
+      continue;
+    out ??= [];
+    out.push({
+      runtime,
+      previous: Number.isNaN(previous) ? null : previous,
+      thresholds: group.thresholdValues(now),
+      series: group.source,
+      value: now[0] as number,
+    });
+  }
+  return out;
 }
 
 /** One group as a frame evaluates it: its venue:symbol state and where each value comes from. */
@@ -138,7 +163,7 @@ export const seriesGroupSnapshotSchema = z.object({
   instanceSymbol: z.string(),
   last: nullableFloats.describe('source and thresholds at the last intrabar evaluation'),
   lastFinal: nullableFloats.describe('the same at the last bar-final evaluation'),
-  lastFinalOpenTime: z.number().nullable(),
+  lastFinalSeq: z.number().nullable().describe('sequence number of the last bar evaluated final'),
 });
 export type SeriesGroupSnapshot = z.output<typeof seriesGroupSnapshotSchema>;
 
@@ -245,9 +270,7 @@ export class SeriesRuleBooks {
               instanceSymbol: instance.symbol,
               last: toNullable(instance.last),
               lastFinal: toNullable(instance.lastFinal),
-              lastFinalOpenTime: Number.isFinite(instance.lastFinalOpenTime)
-                ? instance.lastFinalOpenTime
-                : null,
+              lastFinalSeq: Number.isFinite(instance.lastFinalSeq) ? instance.lastFinalSeq : null,
             });
           }
         }
@@ -269,7 +292,7 @@ export class SeriesRuleBooks {
       const instance = group.instanceFor(entry.venue, entry.instanceSymbol);
       fromNullable(instance.last, entry.last);
       fromNullable(instance.lastFinal, entry.lastFinal);
-      instance.lastFinalOpenTime = entry.lastFinalOpenTime ?? Number.NEGATIVE_INFINITY;
+      instance.lastFinalSeq = entry.lastFinalSeq ?? Number.NEGATIVE_INFINITY;
     }
   }
 }

@@ -52,7 +52,8 @@ class FrameFeed {
       volume: 1,
     };
     const tick = final ? null : { tradeId: String(this.#trade), timeUs: time * 1000, price };
-    return this.engine.evaluateFrame(frame, { bar, tick, sourcePosition: null, time });
+    // a bar's sequence: its open time serves here (one bar per minute)
+    return this.engine.evaluateFrame(frame, { bar, tick, sourcePosition: null, time, barSeq: openTime });
   }
 }
 

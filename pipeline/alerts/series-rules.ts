@@ -35,7 +35,8 @@ export interface GroupInstance {
   readonly last: Float64Array;
   /** the same at the last bar-final evaluation */
   readonly lastFinal: Float64Array;
-  lastFinalOpenTime: number;
+  /** bar sequence (FrameContext.barSeq) of the last bar-final evaluation */
+  lastFinalSeq: number;
 }
 
 const operandOf = (threshold: AlertThreshold): Operand =>
@@ -220,7 +221,7 @@ export class SeriesRuleGroup {
         instanceKey,
         last: new Float64Array(3).fill(Number.NaN),
         lastFinal: new Float64Array(3).fill(Number.NaN),
-        lastFinalOpenTime: Number.NEGATIVE_INFINITY,
+        lastFinalSeq: Number.NEGATIVE_INFINITY,
       };
       this.instances.set(instanceKey, instance);
     }

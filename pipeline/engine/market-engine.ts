@@ -48,6 +48,7 @@ export class MarketEngine {
     tick: null,
     sourcePosition: null,
     time: 0,
+    barSeq: 0,
   };
 
   constructor(
@@ -154,7 +155,7 @@ export class MarketEngine {
 
     const tick = this.tick;
     const own = tick !== null && this.tickMs >= view.openTime && this.tickMs <= view.closeTime;
-    if (series.priceCell) series.priceCell.value = own && tick && !view.final ? tick.price : view.close;
+    if (series.priceCell) series.priceCell.value = own && tick ? tick.price : view.close;
     const priceProbe = series.priceProbe;
     if (priceProbe && own && tick && !this.passesQuietly(view, priceProbe, tick.price)) {
       this.evaluate(view, PRICE_SERIES, tick.price, {
@@ -178,16 +179,17 @@ export class MarketEngine {
       if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
     }
     if (series.priceWanted && view.final) this.evaluate(view, PRICE_SERIES, view.close, barTrigger(view));
-    if (series.frame) this.evaluateFrame(series.frame, view, own && !view.final ? tick : null);
+    if (series.frame) this.evaluateFrame(series, series.frame, view, own ? tick : null);
   }
 
   /** The series-threshold rules, once every series of this bar update is computed. */
-  private evaluateFrame(frame: AlertFrame, view: BarView, tick: TradeTick | null): void {
+  private evaluateFrame(series: SeriesState, frame: AlertFrame, view: BarView, tick: TradeTick | null): void {
     const context = this.frameContext;
     context.bar = view;
     context.tick = tick;
     context.sourcePosition = this.position;
     context.time = this.tick ? this.tickMs : view.closeTime;
+    context.barSeq = series.seq;
     const events = this.alerts.evaluateFrame(frame, context);
     for (const event of events) this.output.alert(event);
   }

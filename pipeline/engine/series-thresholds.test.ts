@@ -55,21 +55,19 @@ const output = (result: IndicatorResult | null | undefined, name: string): numbe
 };
 
 /** The reference replay of trades into time bars, indicators and evaluations (independent of the engine). */
-function replay(
-  ticks: readonly TradeTick[],
-  intervalMs: number,
-  specs: readonly string[],
-  reads: readonly Read[],
-) {
+/** Time bars of `ms`, or count bars of `trades` trades (the trade completing a bar makes it final). */
+type Bars = { readonly ms: number } | { readonly trades: number };
+
+function replay(ticks: readonly TradeTick[], bars: Bars, specs: readonly string[], reads: readonly Read[]) {
   const indicators = specs.map((spec) => createIndicator(spec));
   const intrabar: Evaluation[] = [];
   const close: Evaluation[] = [];
   let bar: Bar | null = null;
   let results: (IndicatorResult | null)[] = [];
   const values = (price: number) => reads.map((read) => read(bar as Bar, price, results));
-  for (const tick of ticks) {
+  for (const [index, tick] of ticks.entries()) {
     const ms = Math.floor(tick.timeUs / 1000);
-    const openTime = ms - (ms % intervalMs);
+    const openTime: number = 'ms' in bars ? ms - (ms % bars.ms) : ((bar as Bar | null)?.openTime ?? ms);
     if (bar && bar.openTime !== openTime) {
       close.push({
         trigger: `b${bar.openTime}`,
@@ -96,9 +94,14 @@ function replay(
       time: ms,
       values: values(tick.price),
     });
+    if ('trades' in bars && (index + 1) % bars.trades === 0) {
+      // The completing trade is the bar-close evaluation too (its trigger is that trade).
+      close.push({ trigger: `t${tick.tradeId}`, barOpenTime: openTime, time: ms, values: values(bar.close) });
+      bar = null;
+    }
   }
   if (bar) {
-    const end = bar.openTime + intervalMs - 1;
+    const end = 'ms' in bars ? bar.openTime + bars.ms - 1 : Math.floor((ticks.at(-1)?.timeUs ?? 0) / 1000);
     close.push({
       trigger: `b${bar.openTime}`,
       barOpenTime: bar.openTime,
@@ -225,13 +228,13 @@ function runEngine(
 function compare(
   ticks: readonly TradeTick[],
   interval: string,
-  intervalMs: number,
+  bars: Bars,
   testCase: Case,
   specs: readonly string[],
   reads: readonly Read[],
   frequencies: { intrabar: AlertFrequency; close: AlertFrequency },
 ) {
-  const reference = replay(ticks, intervalMs, specs, reads);
+  const reference = replay(ticks, bars, specs, reads);
   const { byRule } = runEngine(ticks, interval, testCase, [frequencies.intrabar, frequencies.close]);
   let total = 0;
   for (const operator of testCase.operators) {
@@ -288,7 +291,7 @@ describe('series thresholds against an independent computation on real data', ()
     const total = compare(
       barTicks,
       '1m',
-      60_000,
+      { ms: 60_000 },
       {
         source: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'macd' },
         thresholds: { value: { kind: 'indicator', spec: 'macd(12,26,9)', output: 'signal' } },
@@ -305,7 +308,7 @@ describe('series thresholds against an independent computation on real data', ()
     const total = compare(
       barTicks,
       '1m',
-      60_000,
+      { ms: 60_000 },
       {
         source: { kind: 'bar', field: 'close' },
         thresholds: {
@@ -329,7 +332,7 @@ describe('series thresholds against an independent computation on real data', ()
     const total = compare(
       spotTrades,
       '5s',
-      5_000,
+      { ms: 5_000 },
       {
         source: { kind: 'price' },
         thresholds: { value: { kind: 'indicator', spec: 'ema(50)', output: 'value' } },
@@ -346,7 +349,7 @@ describe('series thresholds against an independent computation on real data', ()
     const total = compare(
       spotTrades,
       '5s',
-      5_000,
+      { ms: 5_000 },
       {
         source: { kind: 'price' },
         thresholds: {
@@ -362,6 +365,23 @@ describe('series thresholds against an independent computation on real data', ()
         (_, __, results) => output(results[0], 'upper'),
       ],
       { intrabar: 'once_per_minute', close: 'once_per_bar_close' },
+    );
+    expect(total).toBeGreaterThan(20);
+  });
+
+  it('the trade price against SMA(10) of 50-trade bars: the trade completing a bar is evaluated intrabar and at its close', () => {
+    const total = compare(
+      spotTrades,
+      '50t',
+      { trades: 50 },
+      {
+        source: { kind: 'price' },
+        thresholds: { value: { kind: 'indicator', spec: 'sma(10)', output: 'value' } },
+        operators: PAIR_OPERATORS,
+      },
+      ['sma(10)'],
+      [(_, price) => price, (_, __, results) => output(results[0], 'value')],
+      { intrabar: 'every_time', close: 'once_per_bar_close' },
     );
     expect(total).toBeGreaterThan(20);
   });
