@@ -60,6 +60,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     live: deps.live,
     fanout: deps.fanout,
     checks: deps.readiness ?? [],
+    ...(deps.roles ? { roles: deps.roles } : {}),
     timeoutMs: 2_000,
   });
   await app.register(dashboardRoutes);

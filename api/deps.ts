@@ -4,6 +4,7 @@ import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
 import type { JobsReader } from '../schemas/ports/jobs.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
 import type { MarketExtrasReader, ReplayRunReader } from '../schemas/ports/market-extras.js';
+import type { RoleHealthReader } from '../schemas/ports/role-health.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
 import type { RuleTester } from '../schemas/ports/rule-tester.js';
 import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
@@ -67,6 +68,8 @@ export interface ApiDeps {
   readonly rateLimit?: RateLimitOptions;
   readonly limits?: ApiLimits;
   readonly pipelineMetrics?: readonly PipelineMetric[];
+  /** the roles this process runs (processor, sink, fan-out…): /ready is red while one is not `up` */
+  readonly roles?: RoleHealthReader;
   /** dependencies /ready checks besides the store and the live feed */
   readonly readiness?: readonly ReadinessCheck[];
   /** how long identical market-data range reads are answered from memory; default 1000 ms, 0 = never */

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { RoleHealthReader } from '../schemas/ports/role-health.js';
 
 export interface RoleCheck {
   readonly name: string;
@@ -22,6 +23,8 @@ export async function startRoleHealth(options: {
   readonly host: string;
   readonly port: number;
   readonly checks: readonly RoleCheck[];
+  /** the roles the process runs: each one not `up` (waiting on an outage, down) fails /ready */
+  readonly roles?: RoleHealthReader;
 }): Promise<RoleHealth> {
   let draining = false;
   const server = createServer((request, response) => {
@@ -33,8 +36,16 @@ export async function startRoleHealth(options: {
     if (request.url === '/health') return send(200, { status: 'ok', role: options.role });
     if (request.url !== '/ready') return send(404, { error: 'GET /health or /ready' });
     if (draining) return send(503, { status: 'draining', role: options.role });
+    const roleChecks: RoleCheck[] = [...(options.roles?.roles() ?? [])].map(([name, state]) => ({
+      name: `role ${name}`,
+      check: async () => {
+        if (state.status !== 'up') {
+          throw new Error(`${state.status}${'reason' in state ? ` (${state.reason})` : ''}`);
+        }
+      },
+    }));
     void Promise.all(
-      options.checks.map(async ({ name, check }) => {
+      [...options.checks, ...roleChecks].map(async ({ name, check }) => {
         const timeout = new Promise((_, reject) =>
           setTimeout(() => reject(new Error('timed out after 2 s')), 2000),
         );

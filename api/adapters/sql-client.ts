@@ -46,6 +46,9 @@ export function pgSqlClient(options: PgSqlClientOptions): SqlClient {
     max: options.maxConnections ?? 4,
     options: `-c search_path="${schema}",public`,
   });
+  // an idle connection the server dropped (a restart) errors on the pool: without a listener that kills
+  // the process; the next query opens a new connection or fails with the reason
+  pool.on('error', () => {});
   return {
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       return { rows: (await pool.query<Row & pg.QueryResultRow>(text, [...params])).rows };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NexuralError } from '../../schemas/errors.js';
 import type { AlertFanout } from '../../schemas/ports/alert-fanout.js';
 import type { LiveMarketFeed } from '../../schemas/ports/live-market.js';
+import type { RoleHealthReader, RoleState } from '../../schemas/ports/role-health.js';
 import type { ApiStore, ReadinessCheck } from '../deps.js';
 
 export interface HealthRoutesOptions {
@@ -10,6 +11,8 @@ export interface HealthRoutesOptions {
   readonly live: LiveMarketFeed | null;
   readonly fanout: AlertFanout;
   readonly checks: readonly ReadinessCheck[];
+  /** every role the process runs, each a check `role:<name>` (read at each request: roles come and go) */
+  readonly roles?: RoleHealthReader;
   /** a check that takes longer than this fails */
   readonly timeoutMs: number;
 }
@@ -32,6 +35,19 @@ async function timed(check: ReadinessCheck, timeoutMs: number): Promise<CheckRes
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A role is ready when it is `up`; otherwise its status and why (e.g. waiting on a database outage). */
+function roleCheck(name: string, state: RoleState): ReadinessCheck {
+  return {
+    name: `role:${name}`,
+    check: async () => {
+      if (state.status === 'up') return { ok: true };
+      const reason = 'reason' in state ? `: ${state.reason}` : '';
+      const since = 'since' in state ? ` (for ${Math.round((Date.now() - state.since) / 1000)} s)` : '';
+      return { ok: false, error: `${state.status}${since}${reason}` };
+    },
+  };
 }
 
 const checkResultSchema = z.union([
@@ -95,8 +111,11 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
       },
     },
     async () => {
+      const roles = [...(options.roles?.roles() ?? [])].map(([name, state]) => roleCheck(name, state));
       const results = await Promise.all(
-        checks.map(async (check) => [check.name, await timed(check, options.timeoutMs)] as const),
+        [...checks, ...roles].map(
+          async (check) => [check.name, await timed(check, options.timeoutMs)] as const,
+        ),
       );
       const byName = Object.fromEntries(results);
       const failing = results.filter(([, result]) => !result.ok).map(([name]) => name);

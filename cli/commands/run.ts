@@ -9,6 +9,7 @@ import { statusLine } from '../../pipeline/runtime/wiring/status-line.js';
 import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
+import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';
 import { type RoleHealth, startRoleHealth } from '../role-health.js';
 
@@ -83,8 +84,12 @@ export async function runPipeline(
   const stopOn = () => stop.abort();
   signal.addEventListener('abort', stopOn, { once: true });
   let failure: Error | null = null;
+  const roles = createRoleHealthRegistry((role, state) =>
+    say(`${role}: ${state.status}${'reason' in state ? ` (${state.reason})` : ''}`),
+  );
   const pipeline = await buildPipeline({
     env,
+    health: roles,
     namespace: opts.namespace,
     persistEmbeddedLog: opts.persist,
     processor: {
@@ -137,6 +142,7 @@ export async function runPipeline(
         role: 'processor',
         host: env.API_HOST ?? '127.0.0.1',
         port: opts.healthPort,
+        roles,
         checks: [{ name: 'stream-log', check: () => pipeline.log.admin.listTopics() }],
       });
       say(`  health ${health.url}/ready`);

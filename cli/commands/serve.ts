@@ -30,6 +30,7 @@ import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
 import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
+import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import type { Store } from '../../schemas/ports/store.js';
 
 export interface ServeOptions {
@@ -46,6 +47,8 @@ export interface ServeOptions {
   readonly issueKeyFor?: string;
   /** an already-built pipeline to serve (the main job); default: built here from the environment */
   readonly builtPipeline?: Pipeline;
+  /** the registry the roles of this process report to (give the built pipeline's processor the same one) */
+  readonly health?: RoleHealthRegistry;
 }
 
 export interface RunningServer {
@@ -147,6 +150,11 @@ export async function startServer(
     for (const closer of closers.reverse())
       await closer().catch((error: unknown) => say(`close: ${String(error)}`));
   };
+  const health =
+    options.health ??
+    createRoleHealthRegistry((role, state) =>
+      say(`${role}: ${state.status}${'reason' in state ? ` (${state.reason})` : ''}`),
+    );
   try {
     const runPipeline =
       options.pipeline ?? (options.builtPipeline === undefined && env.KAFKA_BROKERS === undefined);
@@ -162,6 +170,7 @@ export async function startServer(
             liveBarThrottleMs: 1_000,
           },
         },
+        health,
         onWarning: (message) => say(`warning: ${message}`),
       }));
     if (!options.builtPipeline) closers.push(() => pipeline.close());
@@ -192,7 +201,9 @@ export async function startServer(
       const sink = await startStoreSink({
         pipeline,
         store,
-        onError: (error) => say(`sink stopped: ${error.message}`),
+        health,
+        onWarning: (message) => say(`warning: ${message}`),
+        onError: (error) => say(`sink stopped for good: ${error.message}`),
       });
       closers.push(() => sink.close());
       if (!options.builtPipeline) await pipeline.processor.start();
@@ -212,6 +223,7 @@ export async function startServer(
       live,
       rules,
       ruleTester: createHistoryRuleTester({ store }),
+      roles: health,
       jwtSecret: env.API_JWT_SECRET ?? randomBytes(32).toString('base64url'),
       ...(redis ? { rateLimit: { redis } } : {}),
       pipelineMetrics: runPipeline ? processorMetrics(pipeline.processor.stats) : [],

@@ -5,6 +5,7 @@ import { startStoreSink } from '../../pipeline/runtime/wiring/store-sink.js';
 import { openStore } from '../../pipeline/store/open-store.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
+import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';
 import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
@@ -38,6 +39,9 @@ export async function runSink(
   const say = (line: string) => output.write(`${line}\n`);
   let failure: Error | null = null;
   const stop = new AbortController();
+  const roles = createRoleHealthRegistry((role, state) =>
+    say(`${role}: ${state.status}${'reason' in state ? ` (${state.reason})` : ''}`),
+  );
   const pipeline = await buildPipeline({
     env,
     namespace: options.namespace ?? LIVE_NAMESPACE,
@@ -56,6 +60,8 @@ export async function runSink(
       pipeline,
       store,
       groupId: group,
+      health: roles,
+      onWarning: (message) => say(`warning: ${message}`),
       onError: (error) => {
         failure = error;
         stop.abort();
@@ -69,6 +75,7 @@ export async function runSink(
             role: 'sink',
             host: env.API_HOST,
             port: options.healthPort,
+            roles,
             checks: [
               { name: 'stream-log', check: () => pipeline.log.admin.listTopics() },
               {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Env } from '../../../schemas/env.js';
 import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
+import type { RoleHealthReporter } from '../../../schemas/ports/role-health.js';
 import type { StreamLog, TopicSpec } from '../../../schemas/ports/stream-log.js';
 import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../../schemas/topics.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
@@ -33,6 +34,8 @@ export interface PipelineDeps {
   /** Kafka only: consumer tuning (fetch sizes, partitions handled at once) */
   readonly kafkaConsumer?: Partial<KafkaConsumerTuning>;
   readonly checkpoints?: EngineCheckpoints;
+  /** where the processor reports its health (the API's /ready reads the same registry) */
+  readonly health?: RoleHealthReporter;
   readonly onError?: (error: Error) => void;
   readonly onWarning?: (message: string) => void;
 }
@@ -97,6 +100,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
         ...deps.processor,
       },
       ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
+      ...(deps.health ? { health: deps.health } : {}),
       ...(deps.onError ? { onError: deps.onError } : {}),
       ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
     });
