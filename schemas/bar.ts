@@ -39,6 +39,14 @@ export const barSchema = z
       .describe(
         '0 for the first emission of this bar, +1 for each update (forming bar or late-tick revision)',
       ),
+    seq: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe(
+        'activity bars (Nt, Nv, Nq) only: 1, 2, … for the 2nd, 3rd, … bar of the series opening in the same ms as the one before it; absent = 0. With openTime it keys the bar',
+      ),
   })
   .readonly()
   .refine(

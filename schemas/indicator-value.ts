@@ -18,6 +18,12 @@ export const indicatorValueSchema = z
     symbol: symbolSchema,
     interval: intervalSchema,
     openTime: epochMsSchema.describe('open time of the bar the value was computed on'),
+    seq: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("the bar's seq (activity bars opening in the same ms); absent = 0"),
     spec: indicatorSpecSchema,
     outputs: z
       .record(

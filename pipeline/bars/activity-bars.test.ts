@@ -81,4 +81,28 @@ describe('activity bars', () => {
       [1, false, 0],
     ]);
   });
+
+  it('number bars opening in the same ms as the one before (seq 1, 2, …), also across a snapshot restore', () => {
+    // 7 trades in one ms, then 2 in the next: 2t bars open at 5, 5, 5, 5(+6), 6.
+    const ticks = [5, 5, 5, 5, 5, 5, 5, 6, 6].map((ms, i) => tradeAt(ms, 100 + i));
+    const straight = finalBars('2t', ticks);
+    expect(straight.map((bar) => [bar.openTime - T0, bar.seq ?? 0])).toEqual([
+      [5, 0],
+      [5, 1],
+      [5, 2],
+      [5, 3],
+      [6, 0],
+    ]);
+    expect(straight[0]).not.toHaveProperty('seq'); // seq 0 is left out: time bars and old records look the same
+
+    const recording = recordingSink();
+    const first = new BarAggregator({ intervals: ['2t'], liveUpdates: false }, recording.sink);
+    for (const tick of ticks.slice(0, 5)) first.add(tick);
+    const snapshot = first.snapshot();
+    const second = new BarAggregator({ intervals: ['2t'], liveUpdates: false }, recording.sink);
+    second.restore(structuredClone(snapshot));
+    for (const tick of ticks.slice(5)) second.add(tick);
+    second.flush();
+    expect(recording.finals()).toEqual(straight);
+  });
 });

@@ -15,6 +15,9 @@ export class ActivityBarSeries implements BarSeries {
   private readonly pool: BarPool;
   private readonly live: boolean;
   private forming: BarState | null = null;
+  // openTime and seq of the last closed bar: the next bar opening in the same ms gets seq + 1 (its storage key).
+  private lastClosedOpenTime: number | null = null;
+  private lastClosedSeq = 0;
 
   constructor(
     private readonly context: SeriesContext,
@@ -35,6 +38,7 @@ export class ActivityBarSeries implements BarSeries {
     bar.addTrade(trade);
     bar.openTime = msOf(bar.firstTradeUs);
     bar.closeTime = msOf(bar.lastTradeUs);
+    bar.seq = bar.openTime === this.lastClosedOpenTime ? this.lastClosedSeq + 1 : 0;
     bar.revision++;
     if (this.isComplete(bar)) this.close(bar);
     else if (this.live) this.context.sink.bar(bar);
@@ -54,13 +58,21 @@ export class ActivityBarSeries implements BarSeries {
 
   snapshot(): BarSeriesSnapshot {
     const forming = this.forming && snapshotBar(this.forming);
-    return { kind: 'activity', interval: this.interval.label, forming };
+    return {
+      kind: 'activity',
+      interval: this.interval.label,
+      forming,
+      lastClosedOpenTime: this.lastClosedOpenTime,
+      lastClosedSeq: this.lastClosedSeq,
+    };
   }
 
   restore(snapshot: BarSeriesSnapshot): void {
     const label = this.interval.label;
     if (snapshot.kind !== 'activity' || snapshot.interval !== label) throw seriesMismatch(label, snapshot);
     this.forming = snapshot.forming && restoreBar(this.pool.take(0, 0), snapshot.forming);
+    this.lastClosedOpenTime = snapshot.lastClosedOpenTime;
+    this.lastClosedSeq = snapshot.lastClosedSeq;
   }
 
   private isComplete(bar: BarState): boolean {
@@ -78,6 +90,8 @@ export class ActivityBarSeries implements BarSeries {
   private close(bar: BarState): void {
     bar.final = true;
     this.context.sink.bar(bar);
+    this.lastClosedOpenTime = bar.openTime;
+    this.lastClosedSeq = bar.seq;
     this.pool.recycle(bar);
     this.forming = null;
   }

@@ -24,6 +24,7 @@ export const barSnapshotSchema = z.object({
   trades: z.number().int().min(0),
   final: z.boolean(),
   revision: z.number().int().min(-1),
+  seq: z.number().int().min(0).default(0),
   partial: z.boolean(),
   jumpedFrom: z
     .number()
@@ -54,6 +55,9 @@ const activitySeriesSnapshotSchema = z.object({
   kind: z.literal('activity'),
   interval: z.string(),
   forming: barSnapshotSchema.nullable(),
+  // Absent in snapshots taken before bars had a seq: then no bar was closed as far as seq knows.
+  lastClosedOpenTime: z.number().nullable().default(null),
+  lastClosedSeq: z.number().int().min(0).default(0),
 });
 
 export const barSeriesSnapshotSchema = z.discriminatedUnion('kind', [
@@ -95,6 +99,7 @@ export function snapshotBar(bar: BarState): BarSnapshot {
     trades: bar.trades,
     final: bar.final,
     revision: bar.revision,
+    seq: bar.seq,
     partial: bar.partial,
     jumpedFrom: bar.jumpedFrom,
     sums: bar.sums.slice(),
@@ -114,6 +119,7 @@ export function restoreBar(bar: BarState, snapshot: BarSnapshot): BarState {
   bar.trades = snapshot.trades;
   bar.final = snapshot.final;
   bar.revision = snapshot.revision;
+  bar.seq = snapshot.seq;
   bar.partial = snapshot.partial;
   bar.jumpedFrom = snapshot.jumpedFrom;
   bar.sums.set(snapshot.sums);

@@ -47,6 +47,8 @@ export interface BarView {
   readonly revision: number;
   /** time bars: open time of the bar before this one when the empty intervals between got no bar; −1: none */
   readonly jumpedFrom: number;
+  /** activity bars: 0, or 1, 2, … for further bars of the series opening in the same ms (see schemas/bar.ts) */
+  readonly seq: number;
   toBar(): Bar;
   toDecimals(): BarDecimals;
 }
@@ -66,6 +68,7 @@ export class BarState implements BarView {
   final = false;
   /** revision of the last emission; -1 before the first */
   revision = -1;
+  seq = 0;
   /** the first, partial bar under the `firstBar: 'skip'` policy: built but never emitted */
   partial = false;
   jumpedFrom = -1;
@@ -87,6 +90,7 @@ export class BarState implements BarView {
     this.trades = 0;
     this.final = false;
     this.revision = -1;
+    this.seq = 0;
     this.partial = false;
     this.jumpedFrom = -1;
     this.sums.fill(0);
@@ -159,7 +163,8 @@ export class BarState implements BarView {
       final: this.final,
       revision: this.revision,
     };
-    return Object.freeze(this.jumpedFrom < 0 ? bar : { ...bar, jumpedFrom: this.jumpedFrom });
+    const withJump = this.jumpedFrom < 0 ? bar : { ...bar, jumpedFrom: this.jumpedFrom };
+    return Object.freeze(this.seq === 0 ? withJump : { ...withJump, seq: this.seq });
   }
 
   toDecimals(): BarDecimals {

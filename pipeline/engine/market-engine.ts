@@ -236,6 +236,7 @@ export class MarketEngine {
           symbol: view.symbol,
           interval: view.interval,
           openTime: view.openTime,
+          ...(view.seq === 0 ? {} : { seq: view.seq }),
           spec: slot.spec,
           outputs,
           final: true,

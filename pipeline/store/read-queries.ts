@@ -25,7 +25,7 @@ const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::flo
 
 const barColumns = `venue, symbol, bar_interval, ${epochMs('open_time')} AS open_time_ms,
   ${epochMs('close_time')} AS close_time_ms, open, high, low, close, volume, quote_volume,
-  trades::float8 AS trades, taker_buy_volume, final, revision`;
+  trades::float8 AS trades, taker_buy_volume, final, revision, seq`;
 
 interface BarRow {
   venue: string;
@@ -43,27 +43,32 @@ interface BarRow {
   taker_buy_volume: number;
   final: boolean;
   revision: number;
+  seq: number;
 }
 
 // Rows were validated on their way in and the tables' CHECKs hold; only numbers need normalising (pg may
 // return some as strings).
-const toBar = (row: BarRow): Bar => ({
-  venue: row.venue,
-  symbol: row.symbol,
-  interval: row.bar_interval,
-  openTime: Number(row.open_time_ms),
-  closeTime: Number(row.close_time_ms),
-  open: Number(row.open),
-  high: Number(row.high),
-  low: Number(row.low),
-  close: Number(row.close),
-  volume: Number(row.volume),
-  quoteVolume: Number(row.quote_volume),
-  trades: Number(row.trades),
-  takerBuyVolume: Number(row.taker_buy_volume),
-  final: row.final,
-  revision: Number(row.revision),
-});
+const toBar = (row: BarRow): Bar => {
+  const bar: Bar = {
+    venue: row.venue,
+    symbol: row.symbol,
+    interval: row.bar_interval,
+    openTime: Number(row.open_time_ms),
+    closeTime: Number(row.close_time_ms),
+    open: Number(row.open),
+    high: Number(row.high),
+    low: Number(row.low),
+    close: Number(row.close),
+    volume: Number(row.volume),
+    quoteVolume: Number(row.quote_volume),
+    trades: Number(row.trades),
+    takerBuyVolume: Number(row.taker_buy_volume),
+    final: row.final,
+    revision: Number(row.revision),
+  };
+  const seq = Number(row.seq);
+  return seq === 0 ? bar : { ...bar, seq };
+};
 
 interface IndicatorRow {
   venue: string;
@@ -73,6 +78,7 @@ interface IndicatorRow {
   open_time_ms: number;
   outputs: Record<string, number>;
   final: boolean;
+  seq: number;
 }
 
 interface AlertEventRow {
@@ -114,7 +120,7 @@ export function storeReader(db: SqlSession): StoreReader {
     async latestBar(series: SeriesKey): Promise<Bar | null> {
       const { rows } = await db.query<BarRow>(
         `SELECT ${barColumns} FROM bars WHERE venue = $1 AND symbol = $2 AND bar_interval = $3
-         ORDER BY open_time DESC LIMIT 1`,
+         ORDER BY open_time DESC, seq DESC LIMIT 1`,
         [series.venue, series.symbol, series.interval],
       );
       return rows[0] ? toBar(rows[0]) : null;
@@ -122,13 +128,14 @@ export function storeReader(db: SqlSession): StoreReader {
 
     async bars(query: BarQuery): Promise<Page<Bar>> {
       const limit = checkRange(query);
-      const after = query.cursor ? decodeCursor(query.cursor, ['number'])[0] : null;
+      const [after, afterSeq] = query.cursor ? decodeCursor(query.cursor, ['number', 'number']) : [null, 0];
       const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<BarRow>(
         `SELECT ${barColumns} FROM bars
          WHERE venue = $1 AND symbol = $2 AND bar_interval = $3 AND open_time >= $4 AND open_time < $5
-           AND ($6::timestamptz IS NULL OR open_time ${past} $6) AND (final OR NOT $7)
-         ORDER BY open_time ${sort} LIMIT $8`,
+           AND ($6::timestamptz IS NULL OR (open_time, seq) ${past} ($6::timestamptz, $9::int4))
+           AND (final OR NOT $7)
+         ORDER BY open_time ${sort}, seq ${sort} LIMIT $8`,
         [
           query.venue,
           query.symbol,
@@ -138,24 +145,25 @@ export function storeReader(db: SqlSession): StoreReader {
           after === null ? null : timestampParam(after),
           query.finalOnly ?? false,
           limit + 1,
+          afterSeq,
         ],
       );
-      return paged(rows, limit, toBar, (bar) => [bar.openTime]);
+      return paged(rows, limit, toBar, (bar) => [bar.openTime, bar.seq ?? 0]);
     },
 
     async indicatorValues(query: IndicatorValueQuery): Promise<Page<IndicatorValue>> {
       const limit = checkRange(query);
-      const [afterTime, afterSpec] = query.cursor
-        ? decodeCursor(query.cursor, ['number', 'string'])
-        : [null, ''];
+      const [afterTime, afterSeq, afterSpec] = query.cursor
+        ? decodeCursor(query.cursor, ['number', 'number', 'string'])
+        : [null, 0, ''];
       const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<IndicatorRow>(
-        `SELECT venue, symbol, bar_interval, spec, ${epochMs('open_time')} AS open_time_ms, outputs, final
+        `SELECT venue, symbol, bar_interval, spec, ${epochMs('open_time')} AS open_time_ms, outputs, final, seq
          FROM indicator_values
          WHERE venue = $1 AND symbol = $2 AND bar_interval = $3 AND open_time >= $4 AND open_time < $5
            AND ($6::text IS NULL OR spec = $6)
-           AND ($7::timestamptz IS NULL OR (open_time, spec) ${past} ($7::timestamptz, $8::text))
-         ORDER BY open_time ${sort}, spec ${sort} LIMIT $9`,
+           AND ($7::timestamptz IS NULL OR (open_time, seq, spec) ${past} ($7::timestamptz, $10::int4, $8::text))
+         ORDER BY open_time ${sort}, seq ${sort}, spec ${sort} LIMIT $9`,
         [
           query.venue,
           query.symbol,
@@ -166,6 +174,7 @@ export function storeReader(db: SqlSession): StoreReader {
           afterTime === null ? null : timestampParam(afterTime),
           afterSpec,
           limit + 1,
+          afterSeq,
         ],
       );
       return paged(
@@ -176,11 +185,12 @@ export function storeReader(db: SqlSession): StoreReader {
           symbol: row.symbol,
           interval: row.bar_interval,
           openTime: Number(row.open_time_ms),
+          ...(Number(row.seq) === 0 ? {} : { seq: Number(row.seq) }),
           spec: row.spec,
           outputs: row.outputs,
           final: row.final,
         }),
-        (value) => [value.openTime, value.spec],
+        (value) => [value.openTime, value.seq ?? 0, value.spec],
       );
     },
 

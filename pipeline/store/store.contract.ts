@@ -4,6 +4,8 @@ import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { Bar } from '../../schemas/bar.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import type { Page, Store } from '../../schemas/ports/store.js';
+import { BarAggregator } from '../bars/bar-aggregator.js';
+import { recordingSink } from '../bars/recording-sink.js';
 import { binanceKlines, binanceQuotes, binanceTrades } from './market-data-fixtures.js';
 import { loadMigrations } from './migration-files.js';
 
@@ -225,6 +227,43 @@ export function describeStoreContract(adapterName: string, createStore: StoreFac
       expect(all).toEqual([earlier, macd, rsiValue(openTime, 46.9, true)]);
       const rsiOnly = await store.indicatorValues({ ...series, ...klineRange, spec: 'rsi(14)' });
       expect(rsiOnly.items.map((value) => value.spec)).toEqual(['rsi(14)', 'rsi(14)']);
+    });
+
+    it('stores every activity bar, also several opening in the same ms (seq), and their indicator values', async () => {
+      // Real Binance UM trades: one taker order often fills several makers in the same ms.
+      const trades = binanceTrades().slice(0, 2_000);
+      const finals = recordingSink();
+      const aggregator = new BarAggregator({ intervals: ['3t'], liveUpdates: false }, finals.sink);
+      for (const trade of trades) aggregator.add(trade);
+      aggregator.flush();
+      const bars = finals.finals();
+      const sameMs = bars.filter((bar) => (bar.seq ?? 0) > 0);
+      expect(sameMs.length).toBeGreaterThan(10);
+      expect(bars.every((bar, i) => i === 0 || bar.openTime !== bars[i - 1]?.openTime || bar.seq)).toBe(true);
+      expect((await store.write({ bars })).bars).toBe(bars.length);
+      const range = { ...series, interval: '3t', from: bars[0]?.openTime ?? 0, to: Date.UTC(2025, 0, 1) };
+      expect(await readAll((cursor) => store.bars({ ...range, limit: 7, cursor }))).toEqual(bars);
+      expect(
+        (await readAll((cursor) => store.bars({ ...range, limit: 7, cursor, order: 'desc' }))).reverse(),
+      ).toEqual(bars);
+      const twin = sameMs[0];
+      if (!twin) throw new Error('no two bars in one ms');
+      const values = [0, twin.seq].map(
+        (seq, i): IndicatorValue => ({
+          ...series,
+          interval: '3t',
+          openTime: twin.openTime,
+          ...(seq ? { seq } : {}),
+          spec: 'sma(2)',
+          outputs: { value: 61_000 + i },
+          final: true,
+        }),
+      );
+      expect((await store.write({ indicatorValues: values })).indicatorValues).toBe(2);
+      const stored = await readAll((cursor) =>
+        store.indicatorValues({ ...range, from: twin.openTime, to: twin.openTime + 1, limit: 1, cursor }),
+      );
+      expect(stored).toEqual(values);
     });
 
     it('returns alert events with their provenance, by owner or by symbol', async () => {

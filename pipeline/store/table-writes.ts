@@ -95,8 +95,9 @@ export const barWrite: TableWrite<Bar> = {
     { name: 'taker_buy_volume', type: 'float8', value: (bar) => bar.takerBuyVolume },
     { name: 'final', type: 'bool', value: (bar) => bar.final },
     { name: 'revision', type: 'int4', value: (bar) => bar.revision },
+    { name: 'seq', type: 'int4', value: (bar) => bar.seq ?? 0 },
   ],
-  onConflict: `ON CONFLICT (venue, symbol, bar_interval, open_time) DO UPDATE SET
+  onConflict: `ON CONFLICT (venue, symbol, bar_interval, open_time, seq) DO UPDATE SET
       close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
       close = EXCLUDED.close, volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
       trades = EXCLUDED.trades, taker_buy_volume = EXCLUDED.taker_buy_volume, final = EXCLUDED.final,
@@ -104,7 +105,8 @@ export const barWrite: TableWrite<Bar> = {
     WHERE EXCLUDED.revision > stored.revision
       OR (EXCLUDED.revision = stored.revision AND EXCLUDED.final AND NOT stored.final)`,
   dedupe: {
-    key: (bar) => `${bar.venue}\u0000${bar.symbol}\u0000${bar.interval}\u0000${bar.openTime}`,
+    key: (bar) =>
+      `${bar.venue}\u0000${bar.symbol}\u0000${bar.interval}\u0000${bar.openTime}\u0000${bar.seq ?? 0}`,
     replaces: barReplaces,
   },
   symbolOf: (bar) => bar,
@@ -154,15 +156,16 @@ export const indicatorValueWrite: TableWrite<IndicatorValue> = {
     { name: 'open_time', type: 'timestamptz', value: (value) => msText(value.openTime) },
     { name: 'outputs', type: 'jsonb', value: (value) => JSON.stringify(value.outputs) },
     { name: 'final', type: 'bool', value: (value) => value.final },
+    { name: 'seq', type: 'int4', value: (value) => value.seq ?? 0 },
   ],
   // A value on a forming bar never replaces one on the final bar; identical values are not rewritten.
-  onConflict: `ON CONFLICT (venue, symbol, bar_interval, spec, open_time) DO UPDATE SET
+  onConflict: `ON CONFLICT (venue, symbol, bar_interval, spec, open_time, seq) DO UPDATE SET
       outputs = EXCLUDED.outputs, final = EXCLUDED.final
     WHERE (EXCLUDED.final OR NOT stored.final)
       AND (stored.outputs, stored.final) IS DISTINCT FROM (EXCLUDED.outputs, EXCLUDED.final)`,
   dedupe: {
     key: (value) =>
-      `${value.venue}\u0000${value.symbol}\u0000${value.interval}\u0000${value.spec}\u0000${value.openTime}`,
+      `${value.venue}\u0000${value.symbol}\u0000${value.interval}\u0000${value.spec}\u0000${value.openTime}\u0000${value.seq ?? 0}`,
     replaces: (candidate, kept) => candidate.final || !kept.final,
   },
 };
