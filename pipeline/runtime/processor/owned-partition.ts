@@ -9,12 +9,21 @@ import type { RuleChange } from './alert-rules-table.js';
 import type { DerivedSerdes } from './encode-outputs.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
 import { PartitionCommitter } from './partition-committer.js';
-import type { PartitionTask } from './partition-task.js';
+import type { PartitionTask, ProcessedCounts } from './partition-task.js';
 import type { ProcessorConfig } from './processor-config.js';
 import type { ProcessorStats } from './processor-stats.js';
 
 /** A partition whose newest tick is older than this is replaying history: no wall-clock finalisation. */
 const HISTORY_MS = 3_600_000;
+
+/**
+ * Records processed between two returns to the event loop. A record costs a bounded amount of work (a jump
+ * in event time at most symbols × intervals × maxFlatBars bars), so a batch never holds the loop for long:
+ * signals, timers, the group heartbeat and other partitions run in between.
+ */
+const RECORDS_PER_SLICE = 1000;
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Processed-but-uncommitted input records at which a batch waits for the transaction in flight. */
 const MAX_UNCOMMITTED_RECORDS = 200_000;
@@ -158,7 +167,7 @@ export class OwnedPartition {
     }
     if (split > 0) {
       this.task.silent = true;
-      this.task.process(split === records.length ? records : records.slice(0, split));
+      await this.processInSlices(split === records.length ? records : records.slice(0, split));
       // committed before the restart; their alerts may not have reached the fan-out (it drops repeats)
       const republish = this.task.take().alerts;
       if (republish.length > 0) this.context.publish(republish);
@@ -171,7 +180,7 @@ export class OwnedPartition {
     const stats = this.context.stats;
     const started = performance.now();
     const checkpoint = this.prepareLive(first.offset);
-    const counts = this.task.process(live);
+    const counts = await this.processInSlices(live);
     const outputs = this.task.take();
     stats.processMs += performance.now() - started;
     stats.records += live.length;
@@ -187,6 +196,20 @@ export class OwnedPartition {
       inputRecords: live.length,
     });
     if (this.committer.backlog >= MAX_UNCOMMITTED_RECORDS) await this.committer.settled();
+  }
+
+  /** The same outputs as one `task.process(records)` (split invariance), yielding between slices. */
+  private async processInSlices(records: readonly LogRecord[]): Promise<ProcessedCounts> {
+    if (records.length <= RECORDS_PER_SLICE) return this.task.process(records);
+    let ticks = 0;
+    let refused = 0;
+    for (let from = 0; from < records.length; from += RECORDS_PER_SLICE) {
+      if (from > 0) await nextTurn();
+      const counts = this.task.process(records.slice(from, from + RECORDS_PER_SLICE));
+      ticks += counts.ticks;
+      refused += counts.refused;
+    }
+    return { ticks, refused };
   }
 
   /** The records not applied yet (a batch re-delivered after a seek may start before them). */
