@@ -23,6 +23,8 @@ export interface BullmqJobsOptions extends JobsOptions {
   readonly queueName?: string;
   /** Redis key prefix; default `nexural:bull` */
   readonly prefix?: string;
+  /** a worker's connection or processing error (ioredis reconnects; the worker resumes by itself) */
+  readonly onError?: (error: Error) => void;
 }
 
 /** What a BullMQ job carries: the owner and schedule beside the user's data. */
@@ -100,9 +102,7 @@ export function createBullmqJobs(options: BullmqJobsOptions): Jobs {
       concurrency: options.concurrency ?? 4,
       settings: { repeatStrategy },
     });
-    worker.on('error', () => {
-      // Connection errors are retried by ioredis; the worker resumes by itself.
-    });
+    worker.on('error', (error) => options.onError?.(error));
     workers.set(name, worker);
     await worker.waitUntilReady();
   };

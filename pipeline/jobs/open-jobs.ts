@@ -23,7 +23,11 @@ export function openJobs(options: {
     });
   }
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const jobs = createBullmqJobs({ redis, ...options.jobs });
+  const jobs = createBullmqJobs({
+    redis,
+    ...options.jobs,
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
   return {
     ...jobs,
     async close() {
