@@ -42,6 +42,17 @@ export interface DemoProducerOptions {
   readonly now?: () => number;
 }
 
+const waitUnlessAborted = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
 /**
  * Feeds the bundled real trades into the raw trades topic as any producer would: plain JSON keyed
  * venue:symbol, looped with shifted times and ids, in batches (by count, or every 20 ms when paced).
@@ -50,7 +61,8 @@ export interface DemoProducerOptions {
 export async function produceDemoTrades(options: DemoProducerOptions): Promise<number> {
   const first = options.trades[0];
   if (first === undefined) return 0;
-  const shiftUs = recentDaysShiftMs(first.timeUs, (options.now ?? Date.now)()) * 1000;
+  const now = options.now ?? Date.now;
+  const shiftUs = recentDaysShiftMs(first.timeUs, now()) * 1000;
   const maxTicks = options.maxTicks ?? Number.POSITIVE_INFINITY;
   let batch: OutgoingRecord[] = [];
   let flushedAt = performance.now();
@@ -68,6 +80,14 @@ export async function produceDemoTrades(options: DemoProducerOptions): Promise<n
   for await (const tick of feed) {
     if (options.signal.aborted) break;
     const shifted = { ...tick, timeUs: tick.timeUs + shiftUs };
+    // sped-up loops reach the present after a while: from then on at the wall clock's pace, since the
+    // processor dead-letters trades ahead of it (NXR_FUTURE_TICK)
+    const aheadMs = shifted.timeUs / 1000 - now();
+    if (aheadMs > 0) {
+      await flush();
+      await waitUnlessAborted(aheadMs, options.signal);
+      if (options.signal.aborted) break;
+    }
     batch.push({
       topic: options.topic,
       key: symbolKey(tick.venue, tick.symbol),
