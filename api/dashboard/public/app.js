@@ -173,8 +173,7 @@ async function loadIndicatorCatalog() {
 /** Your newest stored alerts, so the panel is not empty until the next rule fires. */
 async function loadRecentAlerts() {
   const { items } = await client.get('/v1/alerts/events?limit=50');
-  for (const event of items) showAlert(event, 'stored');
-  state.storedAlerts = items.length;
+  state.storedAlerts = items.filter((event) => showAlert(event, 'stored')).length;
 }
 
 function onLiveMessage(message) {
