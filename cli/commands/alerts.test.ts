@@ -131,7 +131,9 @@ describe('nexural alerts', () => {
           speed: Number.POSITIVE_INFINITY,
         },
       );
-      const engine = { ...alertsEngineConfig(await readRulesFile(rulesFile)), liveBarThrottleMs: 1000 };
+      // what `nexural run` configures: its bar defaults (first bar skipped), live bar updates throttled
+      const { intervals } = alertsEngineConfig(await readRulesFile(rulesFile)).bars;
+      const engine = { bars: { intervals }, liveBarThrottleMs: 1000 };
       const errors: Error[] = [];
       const processor = createProcessor({
         log,
@@ -171,11 +173,11 @@ describe('nexural alerts', () => {
       rules: writeScratch('rules-2.json', rules.slice(0, 2)),
     });
     const rsi = events.find((event) => event.ruleId === 'eth-rsi-below-50');
-    // rsi(5) is warm after six 1m bars: 23:54 (partial, kept), 23:55 … 23:59 → the 23:59 bar closes first
+    // rsi(5) is warm after six 1m bars: 23:54 is partial and skipped, 23:55 … 00:00 → the 00:00 bar is first
     expect(rsi).toMatchObject({
       kind: 'fired',
-      trigger: { kind: 'bar', openTime: Date.UTC(2024, 7, 8, 23, 59), final: true },
-      // closed by the first trade of 00:00, on its line
+      trigger: { kind: 'bar', openTime: Date.UTC(2024, 7, 9, 0, 0), final: true },
+      // closed by the first trade of 00:01, on its line
       sourcePosition: { topic: ETH_TRADES, partition: 0, offset: expect.stringMatching(/^\d+$/) },
     });
     const price = events.find((event) => event.ruleId === 'eth-2680-up');

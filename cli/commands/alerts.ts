@@ -24,6 +24,12 @@ const alertsOptionsSchema = z.object({
   interval: z.array(intervalSchema).default([]).describe('extra bar intervals besides the rules’ own'),
   venue: venueSchema.default('binance'),
   symbol: symbolSchema.optional().describe('symbol of the trades; default: from a Binance file name'),
+  firstBar: z
+    .enum(['skip', 'keep'])
+    .default('skip')
+    .describe(
+      'the first time bar of each interval: skip (as the pipeline does: it may start mid-bar) or keep',
+    ),
 });
 
 export type AlertsOptions = z.input<typeof alertsOptionsSchema>;
@@ -37,15 +43,16 @@ export interface AlertsRun {
 }
 
 /**
- * The engine config `nexural alerts` runs: bars of every interval the rules name (plus `extra`), the first
- * bar kept (a file holds complete history). Exported so a test can give the live processor the same one.
+ * The engine config `nexural alerts` runs: bars of every interval the rules name (plus `extra`); the first
+ * (maybe partial) time bar is skipped as the pipeline does unless `keep`. Exported for tests.
  */
 export function alertsEngineConfig(
   rules: readonly AlertRule[],
   extra: readonly string[] = [],
+  firstBar: 'skip' | 'keep' = 'skip',
 ): EngineConfigInput {
   const intervals = [...new Set([...rules.map((rule) => rule.interval), ...extra])];
-  return { bars: { intervals, firstBar: 'keep' }, indicators: [], liveBarThrottleMs: -1 };
+  return { bars: { intervals, firstBar }, indicators: [], liveBarThrottleMs: -1 };
 }
 
 const rulesFileSchema = z.array(z.unknown()).min(1, { error: 'give at least one rule' });
@@ -122,7 +129,7 @@ export async function runAlerts(options: AlertsOptions, output: Writable): Promi
   }
   const { trades: file, format, venue, interval: extra } = parsed.data;
   const rules = await readRulesFile(parsed.data.rules);
-  const config = alertsEngineConfig(rules, extra);
+  const config = alertsEngineConfig(rules, extra, parsed.data.firstBar);
   let fired = 0;
   let stopped = 0;
   let pending: string[] = [];
@@ -202,6 +209,11 @@ export function registerAlertsCommand(program: Command): void {
     .option(
       '--symbol <symbol>',
       'symbol of the trades (default: from a Binance file name); csv/ndjson: keep only it',
+    )
+    .option(
+      '--first-bar <policy>',
+      'first time bar of each interval: skip (as the pipeline does) or keep (the file starts on a bar boundary)',
+      'skip',
     )
     .action(async (options: AlertsOptions) => {
       const run = await runAlerts(options, process.stdout);
