@@ -12,6 +12,7 @@ import { allStoredRules } from '../../api/adapters/sql-rules.js';
 import { buildApp } from '../../api/app.js';
 import { mintApiKey } from '../../api/auth/api-keys.js';
 import type { PipelineMetric } from '../../api/deps.js';
+import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { createHistoryRuleTester } from '../../pipeline/runtime/history-rule-tester.js';
@@ -211,6 +212,8 @@ export async function startServer(
     const live = await openLiveMarketFeed({ log, bars: serdes.bars, indicators: serdes.indicators });
     closers.push(() => live.close());
     const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL);
+    if (redis)
+      reportRedisErrors(redis, { name: 'API rate limit', warn: (message) => say(`warning: ${message}`) });
     if (redis) closers.push(() => redis.quit());
     const accounts = sqlAccountRepository(sql);
     const app = await buildApp({

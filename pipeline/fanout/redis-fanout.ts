@@ -7,6 +7,7 @@ import type {
   AlertSubscription,
 } from '../../schemas/ports/alert-fanout.js';
 import { alertChannels } from '../../schemas/topics.js';
+import { reportRedisErrors } from './redis-connection-errors.js';
 import { openResumableSubscription } from './resumable-subscription.js';
 
 export interface RedisFanoutOptions {
@@ -14,6 +15,8 @@ export interface RedisFanoutOptions {
   readonly historyLength?: number;
   /** How long a published event id is remembered for idempotence. */
   readonly seenTtlSeconds?: number;
+  /** told once per Redis outage of the subscription connection (the command one is the caller's) */
+  readonly onWarning?: (message: string) => void;
 }
 
 // One round trip, atomic: de-duplicate by event id, append to the global/owner/symbol streams under one
@@ -70,6 +73,10 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
   const subscriberConnection = (): Redis => {
     if (subscriber) return subscriber;
     const connection = redis.duplicate();
+    reportRedisErrors(connection, {
+      name: 'alert fan-out subscriptions',
+      warn: options.onWarning ?? (() => {}),
+    });
     connection.on('message', (channel: string, message: string) => {
       const space = message.indexOf(' ');
       const delivery: AlertDelivery = {

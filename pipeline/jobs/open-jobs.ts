@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Jobs, JobsOptions } from '../../schemas/ports/jobs.js';
+import { reportRedisErrors } from '../fanout/redis-connection-errors.js';
 import type { SqlDatabase } from '../store/sql-database.js';
 import { createBullmqJobs } from './bullmq-jobs.js';
 import { createEmbeddedJobs } from './embedded-jobs.js';
@@ -23,6 +24,10 @@ export function openJobs(options: {
     });
   }
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  reportRedisErrors(redis, {
+    name: 'jobs',
+    warn: (message) => options.onError?.(new Error(message)),
+  });
   const jobs = createBullmqJobs({
     redis,
     ...options.jobs,

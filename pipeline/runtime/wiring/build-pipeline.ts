@@ -6,6 +6,7 @@ import type { RoleHealthReporter } from '../../../schemas/ports/role-health.js';
 import type { StreamLog, TopicSpec } from '../../../schemas/ports/stream-log.js';
 import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../../schemas/topics.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
+import { reportRedisErrors } from '../../fanout/redis-connection-errors.js';
 import { createRedisFanout } from '../../fanout/redis-fanout.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
 import type { KafkaConsumerTuning } from '../log/kafka/kafka-consumer.js';
@@ -86,8 +87,18 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL, { lazyConnect: true });
   try {
     const serdes = await derivedSerdesFor(env.SCHEMA_REGISTRY_URL)(topics);
-    if (redis !== null) await redis.connect();
-    const fanout = redis === null ? createInProcessFanout() : createRedisFanout(redis);
+    if (redis !== null) {
+      reportRedisErrors(redis, {
+        name: 'alert fan-out',
+        warn: deps.onWarning ?? (() => {}),
+        ...(deps.health ? { health: { reporter: deps.health, role: 'fanout' } } : {}),
+      });
+      await redis.connect();
+    }
+    const fanout =
+      redis === null
+        ? createInProcessFanout()
+        : createRedisFanout(redis, deps.onWarning ? { onWarning: deps.onWarning } : {});
     const processor = createProcessor({
       log,
       topics,
