@@ -28,7 +28,7 @@ export function reportRedisErrors(redis: Redis, reporting: RedisErrorReporting):
     });
   });
   redis.on('ready', () => {
-    if (reporting.health && !lost) reporting.health.reporter.report(reporting.health.role, { status: 'up' });
+    reporting.health?.reporter.report(reporting.health.role, { status: 'up' });
     if (!lost) return;
     lost = false;
     reporting.warn(`${reporting.name}: Redis is back`);

@@ -1,0 +1,65 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
+import { createRedisFanout } from '../../pipeline/fanout/redis-fanout.js';
+import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
+import { type PrivateService, privateRedis } from './private-services.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('fault: Redis restart under the alert fan-out (a private Redis, never the shared one)', () => {
+  let redis: PrivateService;
+  beforeAll(async () => {
+    redis = await privateRedis();
+    await redis.start();
+  }, 60_000);
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('reports the outage once and the recovery once — no "[ioredis] Unhandled error event" — with the fan-out role waiting meanwhile, and the fan-out answers again after the restart', async () => {
+    const warnings: string[] = [];
+    const printed: string[] = [];
+    const originalError = console.error;
+    console.error = (...args: unknown[]) => printed.push(args.map(String).join(' '));
+    const roles = createRoleHealthRegistry();
+    const client = new Redis(redis.address, { lazyConnect: true, retryStrategy: () => 100 });
+    try {
+      reportRedisErrors(client, {
+        name: 'alert fan-out',
+        warn: (message) => warnings.push(message),
+        health: { reporter: roles, role: 'fanout' },
+      });
+      await client.connect();
+      const fanout = createRedisFanout(client, { onWarning: (message) => warnings.push(message) });
+      const subscription = await fanout.subscribe({ kind: 'all' }, () => {});
+      expect(roles.roles().get('fanout')).toEqual({ status: 'up' });
+
+      await redis.kill();
+      await sleep(1_500); // a dozen reconnect attempts, each an `error` event
+      expect(roles.roles().get('fanout')?.status).toBe('waiting');
+      await redis.start();
+      for (let i = 0; i < 50 && roles.roles().get('fanout')?.status !== 'up'; i++) await sleep(100);
+      expect(roles.roles().get('fanout')).toEqual({ status: 'up' });
+      expect(await fanout.history({ kind: 'all' }, null, 10)).toEqual([]);
+
+      const lost = warnings.filter((line) => line.includes('Redis unreachable'));
+      const back = warnings.filter((line) => line.includes('Redis is back'));
+      // the command connection and the subscription connection, once each
+      expect(lost.map((line) => line.split(':')[0])).toEqual([
+        'alert fan-out',
+        'alert fan-out subscriptions',
+      ]);
+      expect(back.map((line) => line.split(':')[0]).sort()).toEqual([
+        'alert fan-out',
+        'alert fan-out subscriptions',
+      ]);
+      expect(printed.filter((line) => line.includes('Unhandled error event'))).toEqual([]);
+      await subscription.close();
+      await fanout.close();
+    } finally {
+      console.error = originalError;
+      client.disconnect();
+    }
+  }, 60_000);
+});
