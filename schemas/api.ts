@@ -67,7 +67,7 @@ const limitQuery = integerText('limit')
   .pipe(z.number().int().min(1).max(MAX_PAGE_LIMIT))
   .optional()
   .describe(`page size, 1…${MAX_PAGE_LIMIT} (default 1000)`);
-/** Cursors are opaque, but they only ever hold event times and ids: anything else was not made by this API. */
+/** Cursors are opaque, but they only ever hold an event time, ids and sequence numbers: anything else was not made by this API. */
 function isOurCursor(cursor: string): boolean {
   let parts: unknown;
   try {
@@ -75,12 +75,16 @@ function isOurCursor(cursor: string): boolean {
   } catch {
     return false;
   }
+  // [time, …]: an event time first, then ids (text) or sequence numbers (bars opening in the same ms)
   return (
     Array.isArray(parts) &&
     parts.length > 0 &&
-    parts.every((part) =>
+    parts.every((part, index) =>
       typeof part === 'number'
-        ? Number.isInteger(part) && part >= MIN_EVENT_TIME_MS && part <= MAX_EVENT_TIME_MS
+        ? Number.isInteger(part) &&
+          (index === 0
+            ? part >= MIN_EVENT_TIME_MS && part <= MAX_EVENT_TIME_MS
+            : part >= 0 && part <= 2 ** 31)
         : typeof part === 'string',
     )
   );
