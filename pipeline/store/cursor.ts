@@ -32,6 +32,34 @@ export function decodeCursor<const Shape extends readonly ('string' | 'number')[
   return parts as { -readonly [Index in keyof Shape]: Shape[Index] extends 'number' ? number : string };
 }
 
+/**
+ * A cursor after a bar (or a value on one) whose `seq` is not 0 ends with a `"seq:N"` part; a bar with seq 0
+ * keeps the plain form, so cursors from before activity bars had a seq still continue where they were.
+ */
+export function cursorPartsWithSeq(
+  parts: readonly (string | number)[],
+  seq: number | undefined,
+): (string | number)[] {
+  return seq ? [...parts, `seq:${seq}`] : [...parts];
+}
+
+/** The parts `cursorPartsWithSeq` made, and the seq (0 when absent); anything else is NXR_BAD_VALUE. */
+export function decodeCursorWithSeq<const Shape extends readonly ('string' | 'number')[]>(
+  cursor: string,
+  shape: Shape,
+): { readonly parts: ReturnType<typeof decodeCursor<Shape>>; readonly seq: number } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    raw = undefined;
+  }
+  const last = Array.isArray(raw) && raw.length === shape.length + 1 ? raw.at(-1) : undefined;
+  const seqPart = typeof last === 'string' ? /^seq:([1-9]\d{0,8})$/.exec(last) : null;
+  if (!seqPart || !Array.isArray(raw)) return { parts: decodeCursor(cursor, shape), seq: 0 };
+  return { parts: decodeCursor(encodeCursor(raw.slice(0, -1)), shape), seq: Number(seqPart[1]) };
+}
+
 /** Checks a range query's bounds; returns the page size to use. */
 export function checkRange(query: RangeQuery): number {
   const bad = (field: string, why: string): never => {

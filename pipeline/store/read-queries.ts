@@ -14,7 +14,14 @@ import type {
 } from '../../schemas/ports/store.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { parseOrThrow } from '../../schemas/validate.js';
-import { checkRange, decodeCursor, encodeCursor, timestampParam } from './cursor.js';
+import {
+  checkRange,
+  cursorPartsWithSeq,
+  decodeCursor,
+  decodeCursorWithSeq,
+  encodeCursor,
+  timestampParam,
+} from './cursor.js';
 import type { SqlSession } from './sql-database.js';
 
 /** ORDER BY direction and the cursor comparison that continues after the last row in that direction. */
@@ -128,7 +135,9 @@ export function storeReader(db: SqlSession): StoreReader {
 
     async bars(query: BarQuery): Promise<Page<Bar>> {
       const limit = checkRange(query);
-      const [after, afterSeq] = query.cursor ? decodeCursor(query.cursor, ['number', 'number']) : [null, 0];
+      const position = query.cursor ? decodeCursorWithSeq(query.cursor, ['number']) : null;
+      const after = position ? position.parts[0] : null;
+      const afterSeq = position?.seq ?? 0;
       const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<BarRow>(
         `SELECT ${barColumns} FROM bars
@@ -148,14 +157,14 @@ export function storeReader(db: SqlSession): StoreReader {
           afterSeq,
         ],
       );
-      return paged(rows, limit, toBar, (bar) => [bar.openTime, bar.seq ?? 0]);
+      return paged(rows, limit, toBar, (bar) => cursorPartsWithSeq([bar.openTime], bar.seq));
     },
 
     async indicatorValues(query: IndicatorValueQuery): Promise<Page<IndicatorValue>> {
       const limit = checkRange(query);
-      const [afterTime, afterSeq, afterSpec] = query.cursor
-        ? decodeCursor(query.cursor, ['number', 'number', 'string'])
-        : [null, 0, ''];
+      const position = query.cursor ? decodeCursorWithSeq(query.cursor, ['number', 'string']) : null;
+      const [afterTime, afterSpec] = position ? position.parts : [null, ''];
+      const afterSeq = position?.seq ?? 0;
       const { sort, after: past } = direction(query.order);
       const { rows } = await db.query<IndicatorRow>(
         `SELECT venue, symbol, bar_interval, spec, ${epochMs('open_time')} AS open_time_ms, outputs, final, seq
@@ -190,7 +199,7 @@ export function storeReader(db: SqlSession): StoreReader {
           outputs: row.outputs,
           final: row.final,
         }),
-        (value) => [value.openTime, value.seq ?? 0, value.spec],
+        (value) => cursorPartsWithSeq([value.openTime, value.spec], value.seq),
       );
     },
 
