@@ -1,5 +1,5 @@
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { NexuralError } from '../schemas/errors.js';
 import { ResponseCache } from './cache/response-cache.js';
@@ -24,6 +24,9 @@ import { ruleRoutes } from './routes/rules.js';
 
 const KiB = 1024;
 
+const isLoggerInstance = (logger: ApiDeps['logger']): logger is FastifyBaseLogger =>
+  typeof logger === 'object' && 'child' in logger && typeof logger.child === 'function';
+
 /**
  * The HTTP API and the dashboard, built from ports (no listening, no signals: see cli/commands/serve.ts).
  * Everything under /v1 needs an API key or a session token and is rate limited per key; /health, /ready,
@@ -33,7 +36,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now;
   const limits = deps.limits ?? {};
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(isLoggerInstance(deps.logger) ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
     bodyLimit: limits.bodyBytes ?? 64 * KiB,
     // The rate limiter and the logs see the client, not the proxy, only behind a trusted proxy: off by default.
     trustProxy: false,

@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AccountRepository } from '../schemas/ports/accounts.js';
 import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
@@ -74,7 +75,10 @@ export interface ApiDeps {
   readonly readiness?: readonly ReadinessCheck[];
   /** how long identical market-data range reads are answered from memory; default 1000 ms, 0 = never */
   readonly rangeCacheMs?: number;
-  /** pino logger options, or false (default) */
-  readonly logger?: boolean | { readonly level: string };
+  /**
+   * request logs: a pino logger (the process's, from pipeline/runtime/logging: level and redaction set there),
+   * pino options, or false (default: none)
+   */
+  readonly logger?: boolean | { readonly level: string } | FastifyBaseLogger;
   readonly now?: () => number;
 }

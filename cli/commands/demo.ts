@@ -2,6 +2,8 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { MarketEngine } from '../../pipeline/engine/market-engine.js';
 import { demoFeed, loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import type { AlertRuleInput } from '../../schemas/alert-rule.js';
+import { parseEnv } from '../../schemas/env.js';
+import { commandLogger } from '../command-logger.js';
 import { untilSignal } from '../until-signal.js';
 
 const DEMO_INDICATORS = ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'];
@@ -60,6 +62,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--speed <n|max>', 'replay speed: 1 = recorded pace, max = as fast as possible', speedOption, 20)
     .option('--ticks <n>', 'stop after this many ticks (default: run until Ctrl-C)', (value) => Number(value))
     .action(async (options: { speed: number; ticks?: number }) => {
+      const logger = commandLogger('demo', parseEnv(process.env));
       const trades = await loadDemoTrades();
       const opening = new Map<string, number>();
       for (const tick of trades) if (!opening.has(tick.symbol)) opening.set(tick.symbol, tick.price);
@@ -100,5 +103,6 @@ export function registerDemoCommand(program: Command): void {
         return processed;
       });
       out(`nexural demo: ${count} ticks processed`);
+      logger.info({ ticks: count }, 'stopped');
     });
 }

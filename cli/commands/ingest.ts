@@ -21,6 +21,7 @@ import { intervalSchema } from '../../schemas/interval.js';
 import { symbolSchema, venueSchema } from '../../schemas/market.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
+import { commandLogger } from '../command-logger.js';
 import { untilSignal } from '../until-signal.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
@@ -271,9 +272,12 @@ export function registerIngestCommand(program: Command): void {
     .option('--indicators <list>', 'embedded pipeline: indicators on final bars')
     .action(async (options: IngestOptions) => {
       const env = parseEnv(process.env);
+      const logger = commandLogger('ingest', env);
       await untilSignal(async (signal) => {
+        signal.addEventListener('abort', () => logger.info('stopping'), { once: true });
         if (options.feed !== undefined) await runFeedIngest(options, env, process.stdout, signal);
         else await runFileIngest(options, env, process.stdout, signal);
       });
+      logger.info('finished');
     });
 }

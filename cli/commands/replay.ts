@@ -4,10 +4,12 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { type ReplaySummary, replay } from '../../pipeline/ingest/replay/replay.js';
 import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env.js';
+import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
 import { derivedSerdesFor } from '../../pipeline/runtime/serdes/derived-serdes.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
+import { commandLogger } from '../command-logger.js';
 import { untilSignal } from '../until-signal.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
@@ -62,6 +64,7 @@ export async function runReplay(
   env: Pick<Env, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'NEXURAL_DATA_DIR' | 'SCHEMA_REGISTRY_URL'>,
   output: Writable,
   signal: AbortSignal,
+  logger: Logger = silentLogger(),
 ): Promise<ReplaySummary> {
   const parsed = replayOptionsSchema.safeParse(options);
   if (!parsed.success) {
@@ -91,7 +94,7 @@ export async function runReplay(
       {
         log,
         serdesFor: derivedSerdesFor(env.SCHEMA_REGISTRY_URL),
-        onWarning: (message) => say(`warning: ${message}`),
+        onWarning: (message) => logger.warn(message),
       },
       {
         run: opts.run,
@@ -155,6 +158,8 @@ export function registerReplayCommand(program: Command): void {
     )
     .action(async (options: ReplayOptions) => {
       const env = parseEnv(process.env);
-      await untilSignal((signal) => runReplay(options, env, process.stdout, signal));
+      const logger = commandLogger('replay', env);
+      await untilSignal((signal) => runReplay(options, env, process.stdout, signal, logger));
+      logger.info('finished');
     });
 }

@@ -2,6 +2,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
+import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
 import type { ProcessorStats } from '../../pipeline/runtime/processor/processor-stats.js';
 import { buildPipeline, type PipelineEnv } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { demoRules, produceDemoTrades } from '../../pipeline/runtime/wiring/demo-producer.js';
@@ -11,6 +12,7 @@ import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';
+import { commandLogger, logRoleState } from '../command-logger.js';
 import { type RoleHealth, startRoleHealth } from '../role-health.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
@@ -72,6 +74,7 @@ export async function runPipeline(
   env: PipelineEnv & { NEXURAL_PARTITIONS: number; API_HOST?: string },
   output: Writable,
   signal: AbortSignal,
+  logger: Logger = silentLogger(),
 ): Promise<ProcessorStats> {
   const parsed = runOptionsSchema.safeParse(options);
   if (!parsed.success) {
@@ -84,9 +87,7 @@ export async function runPipeline(
   const stopOn = () => stop.abort();
   signal.addEventListener('abort', stopOn, { once: true });
   let failure: Error | null = null;
-  const roles = createRoleHealthRegistry((role, state) =>
-    say(`${role}: ${state.status}${'reason' in state ? ` (${state.reason})` : ''}`),
-  );
+  const roles = createRoleHealthRegistry((role, state) => logRoleState(logger, role, state));
   const pipeline = await buildPipeline({
     env,
     health: roles,
@@ -99,10 +100,11 @@ export async function runPipeline(
       wallClockIdleMs: opts.idleFinalizeMs ?? null,
     },
     onError: (error) => {
+      logger.error({ err: error }, `processor stopped: ${error.message}`);
       failure = error;
       stop.abort();
     },
-    onWarning: (message) => say(`warning: ${message}`),
+    onWarning: (message) => logger.warn(message),
   });
   let feed: Promise<number> = Promise.resolve(0);
   const feedStop = new AbortController();
@@ -218,12 +220,17 @@ export function registerRunCommand(program: Command): void {
     )
     .action(async (options: RunOptions) => {
       const env = parseEnv(process.env);
+      const logger = commandLogger('run', env);
       const shutdown = new AbortController();
-      const onSignal = () => shutdown.abort();
+      const onSignal = () => {
+        logger.info('stopping: draining the processors');
+        shutdown.abort();
+      };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
-        await runPipeline(options, env, process.stdout, shutdown.signal);
+        await runPipeline(options, env, process.stdout, shutdown.signal, logger);
+        logger.info('stopped');
       } finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);

@@ -17,6 +17,7 @@ import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { createHistoryRuleTester } from '../../pipeline/runtime/history-rule-tester.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
+import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
 import type { ProcessorStats } from '../../pipeline/runtime/processor/processor-stats.js';
 import { catalogReplayRuns } from '../../pipeline/runtime/replay-run-reader.js';
 import { createRulePublisher } from '../../pipeline/runtime/rule-publisher.js';
@@ -33,6 +34,7 @@ import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import type { Store } from '../../schemas/ports/store.js';
+import { commandLogger, logRoleState } from '../command-logger.js';
 
 export interface ServeOptions {
   /**
@@ -50,6 +52,8 @@ export interface ServeOptions {
   readonly builtPipeline?: Pipeline;
   /** the registry the roles of this process report to (give the built pipeline's processor the same one) */
   readonly health?: RoleHealthRegistry;
+  /** diagnostics and request logs (pino); default: none. Product lines (URLs, the key) go to `output`. */
+  readonly logger?: Logger;
 }
 
 export interface RunningServer {
@@ -146,16 +150,14 @@ export async function startServer(
   output: Writable,
 ): Promise<RunningServer> {
   const say = (line: string) => output.write(`${line}\n`);
+  const logger = options.logger ?? silentLogger();
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse())
-      await closer().catch((error: unknown) => say(`close: ${String(error)}`));
+      await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
   };
   const health =
-    options.health ??
-    createRoleHealthRegistry((role, state) =>
-      say(`${role}: ${state.status}${'reason' in state ? ` (${state.reason})` : ''}`),
-    );
+    options.health ?? createRoleHealthRegistry((role, state) => logRoleState(logger, role, state));
   try {
     const runPipeline =
       options.pipeline ?? (options.builtPipeline === undefined && env.KAFKA_BROKERS === undefined);
@@ -172,7 +174,7 @@ export async function startServer(
           },
         },
         health,
-        onWarning: (message) => say(`warning: ${message}`),
+        onWarning: (message) => logger.warn(message),
       }));
     if (!options.builtPipeline) closers.push(() => pipeline.close());
     await pipeline.createTopics(env.NEXURAL_PARTITIONS);
@@ -186,7 +188,7 @@ export async function startServer(
     const jobs = openJobs({
       redisUrl: env.REDIS_URL,
       database: jobsDatabase,
-      onError: (error) => say(`jobs: ${error.message}`),
+      onError: (error) => logger.error({ err: error }, `jobs: ${error.message}`),
     });
     closers.push(() => jobs.close());
     // The whole platform in one process runs the jobs here; an API-only process only lists them.
@@ -203,8 +205,9 @@ export async function startServer(
         pipeline,
         store,
         health,
-        onWarning: (message) => say(`warning: ${message}`),
-        onError: (error) => say(`sink stopped for good: ${error.message}`),
+        onWarning: (message) => logger.warn({ role: 'sink' }, message),
+        onError: (error) =>
+          logger.error({ err: error, role: 'sink' }, `sink stopped for good: ${error.message}`),
       });
       closers.push(() => sink.close());
       if (!options.builtPipeline) await pipeline.processor.start();
@@ -228,6 +231,7 @@ export async function startServer(
       ruleTester: createHistoryRuleTester({ store }),
       roles: health,
       jwtSecret: env.API_JWT_SECRET ?? randomBytes(32).toString('base64url'),
+      logger: logger.child({ role: 'api' }),
       ...(redis ? { rateLimit: { redis } } : {}),
       pipelineMetrics: runPipeline ? processorMetrics(pipeline.processor.stats) : [],
       readiness: [
@@ -299,8 +303,10 @@ export function registerServeCommand(program: Command): void {
     .option('--issue-key <user>', 'create this user if missing and print a new API key for it')
     .action(async (options: { demo: boolean; speed: string; pipeline: boolean; issueKey?: string }) => {
       const env = parseEnv(process.env);
+      const logger = commandLogger('serve', env);
       const server = await startServer(
         {
+          logger,
           demo: options.demo,
           speed: options.speed === 'max' ? Number.POSITIVE_INFINITY : Number(options.speed),
           pipeline: options.pipeline || env.KAFKA_BROKERS === undefined,
@@ -314,6 +320,8 @@ export function registerServeCommand(program: Command): void {
         process.once('SIGTERM', resolve);
       });
       process.stdout.write('nexural serve: stopping (draining the pipeline)\n');
+      logger.info('stopping: draining the pipeline');
       await server.close();
+      logger.info('stopped');
     });
 }

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
 import { buildPipeline, type PipelineEnv } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { startStoreSink } from '../../pipeline/runtime/wiring/store-sink.js';
 import { openStore } from '../../pipeline/store/open-store.js';
@@ -7,6 +8,7 @@ import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';
+import { commandLogger, logRoleState } from '../command-logger.js';
 import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
 
@@ -29,6 +31,7 @@ export async function runSink(
   env: SinkEnv,
   output: Writable,
   signal: AbortSignal,
+  logger: Logger = silentLogger(),
 ): Promise<void> {
   if (env.KAFKA_BROKERS === undefined) {
     throw new NexuralError(
@@ -39,14 +42,12 @@ export async function runSink(
   const say = (line: string) => output.write(`${line}\n`);
   let failure: Error | null = null;
   const stop = new AbortController();
-  const roles = createRoleHealthRegistry((role, state) =>
-    say(`${role}: ${state.status}${'reason' in state ? ` (${state.reason})` : ''}`),
-  );
+  const roles = createRoleHealthRegistry((role, state) => logRoleState(logger, role, state));
   const pipeline = await buildPipeline({
     env,
     namespace: options.namespace ?? LIVE_NAMESPACE,
     processor: { groupId: 'nexural-processor', engine: { bars: { intervals: ['1m'] }, indicators: [] } },
-    onWarning: (message) => say(`warning: ${message}`),
+    onWarning: (message) => logger.warn(message),
   });
   const closers: (() => Promise<unknown>)[] = [() => pipeline.close()];
   try {
@@ -61,8 +62,9 @@ export async function runSink(
       store,
       groupId: group,
       health: roles,
-      onWarning: (message) => say(`warning: ${message}`),
+      onWarning: (message) => logger.warn(message),
       onError: (error) => {
+        logger.error({ err: error }, `sink stopped: ${error.message}`);
         failure = error;
         stop.abort();
       },
@@ -103,7 +105,7 @@ export async function runSink(
     say('nexural sink: stopping (writing what it holds, committing)');
   } finally {
     for (const closer of closers.reverse())
-      await closer().catch((error: unknown) => say(`close: ${String(error)}`));
+      await closer().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
   }
   if (failure) throw failure;
 }
@@ -117,6 +119,7 @@ export function registerSinkCommand(program: Command): void {
     .option('--health-port <n>', 'serve GET /health and /ready on this port (0 = any free port)')
     .action(async (options: { group: string; namespace: string; healthPort?: string }) => {
       const env = parseEnv(process.env);
+      const logger = commandLogger('sink', env);
       await untilSignal((signal) =>
         runSink(
           {
@@ -127,7 +130,9 @@ export function registerSinkCommand(program: Command): void {
           env,
           process.stdout,
           signal,
+          logger,
         ),
       );
+      logger.info('stopped');
     });
 }

@@ -9,6 +9,7 @@ import { type EmbeddedSqlServer, serveEmbeddedSql } from '../../pipeline/store/s
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { parseOrThrow } from '../../schemas/validate.js';
+import { commandLogger } from '../command-logger.js';
 
 const portSchema = z.coerce
   .number()
@@ -53,11 +54,16 @@ export function registerSqlServerCommand(program: Command): void {
     .option('-p, --port <port>', 'TCP port (0 = any free port)', '5433')
     .action(async (options: { port: string }) => {
       const port = parseOrThrow(portSchema, options.port, '--port');
-      const server = await startSqlServer(parseEnv(process.env), port, process.stdout);
+      const env = parseEnv(process.env);
+      const logger = commandLogger('sql-server', env);
+      const server = await startSqlServer(env, port, process.stdout);
+      logger.info({ port: server.port }, 'listening on 127.0.0.1');
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      logger.info('stopping');
       await server.stop();
+      logger.info('stopped');
     });
 }
