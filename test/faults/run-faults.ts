@@ -1,0 +1,61 @@
+/**
+ * `npm run faults`: the long version of the fault suite, on private Kafka / PostgreSQL instances (the
+ * shared stack is only read and written, never killed). Prints a table: fault, downtime, recovery time,
+ * records compared, verdict. Exit code 1 when a case fails.
+ *
+ *   npm run faults                 # KAFKA_BROKERS from the environment, else the local stack's 127.0.0.1:39092
+ */
+import type { FaultReport } from './broker-outage.js';
+import { runBrokerOutage } from './broker-outage.js';
+import { runPostgresOutage } from './postgres-outage.js';
+
+const say = (line: string) => {
+  if (!line.includes('"logger":"kafkajs"'))
+    process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
+};
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(',').map((broker) => broker.trim());
+
+const reports: FaultReport[] = [];
+const cases: [string, () => Promise<FaultReport>][] = [
+  ['broker', () => runBrokerOutage({ rounds: 2, partitions: 3, downtimeMs: 20_000, outages: 2, say })],
+  ['postgres', () => runPostgresOutage({ brokers, downtimeMs: 20_000, barsPerTick: 40, say })],
+];
+const only = process.argv.slice(2);
+for (const [name, run] of cases) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  say(`— ${name} —`);
+  try {
+    reports.push(await run());
+  } catch (error) {
+    say(`${name}: ${String(error)}`);
+    reports.push({
+      fault: name,
+      downtimeMs: 0,
+      recoveryMs: Number.POSITIVE_INFINITY,
+      recordsCompared: 0,
+      equal: {},
+      duplicates: 0,
+      redWhileDown: false,
+      exitedByItself: true,
+      verdict: 'FAIL',
+    });
+  }
+}
+
+const rows = [
+  ['fault', 'downtime', 'recovery', 'records compared', 'red while down', 'verdict'],
+  ...reports.map((report) => [
+    report.fault,
+    `${(report.downtimeMs / 1000).toFixed(1)} s`,
+    Number.isFinite(report.recoveryMs) ? `${(report.recoveryMs / 1000).toFixed(1)} s` : 'never',
+    String(report.recordsCompared),
+    report.redWhileDown ? 'yes' : 'no',
+    report.verdict,
+  ]),
+];
+const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+for (const [index, row] of rows.entries()) {
+  process.stdout.write(`${row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ')}\n`);
+  if (index === 0) process.stdout.write(`${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
+}
+process.exit(reports.every((report) => report.verdict === 'pass') ? 0 : 1);
