@@ -46,7 +46,7 @@ const ingestOptionsSchema = z.object({
   rate: z.coerce.number().positive().default(1000).describe('synthetic feed: ticks per second'),
   seed: z.coerce.number().int().default(1).describe('synthetic feed: seed'),
   metricsPort: z.coerce.number().int().min(0).max(65535).optional().describe('feeds: serve /metrics here'),
-  persist: z.boolean().default(false).describe('embedded log: keep topics and outputs in NEXURAL_DATA_DIR'),
+  persist: z.boolean().default(true).describe('embedded log: keep topics and outputs in NEXURAL_DATA_DIR'),
   intervals: z.string().default('1m,5m,1h').transform(list).pipe(z.array(intervalSchema).min(1)),
   indicators: z
     .string()
@@ -141,7 +141,7 @@ async function openTarget(opts: Parsed, env: IngestEnv, say: (line: string) => v
     throw error;
   }
   say(
-    `  embedded log${opts.persist ? ` in ${env.NEXURAL_DATA_DIR}` : ' (in memory; --persist keeps it)'}: the pipeline runs in this process`,
+    `  embedded log${opts.persist ? ` in ${env.NEXURAL_DATA_DIR}` : ' (in memory: --no-persist)'}: the pipeline runs in this process`,
   );
   return { log: pipeline.log, processor: pipeline.processor, close: () => pipeline.close() };
 }
@@ -267,7 +267,7 @@ export function registerIngestCommand(program: Command): void {
     .option('--rate <n>', 'synthetic feed: ticks per second', '1000')
     .option('--seed <n>', 'synthetic feed: seed', '1')
     .option('--metrics-port <port>', 'feeds: serve Prometheus metrics on 127.0.0.1:<port>/metrics')
-    .option('--persist', 'embedded log: keep topics and outputs in NEXURAL_DATA_DIR', false)
+    .option('--no-persist', 'embedded log: in memory only (default: kept in NEXURAL_DATA_DIR/log)')
     .option('--intervals <list>', 'embedded pipeline: bar intervals', '1m,5m,1h')
     .option('--indicators <list>', 'embedded pipeline: indicators on final bars')
     .action(async (options: IngestOptions) => {

@@ -30,7 +30,7 @@ function sink(): { stream: Writable; text: () => string } {
 }
 
 describe('nexural replay and nexural runs on the embedded log stored in NEXURAL_DATA_DIR', () => {
-  it('replays what `nexural ingest --persist` recorded into a run namespace, prints a summary, and lists the run', async () => {
+  it('replays what `nexural ingest` recorded into a run namespace, prints a summary, and lists the run', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'nexural-replay-cli-'));
     const env = { ...parseEnv({ NEXURAL_DATA_DIR: dataDir }), NEXURAL_PARTITIONS: 2 };
     const signal = new AbortController().signal;

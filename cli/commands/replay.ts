@@ -57,7 +57,7 @@ function describeRange(options: z.output<typeof replayOptionsSchema>): string {
 /**
  * `nexural replay`: the live processor over a fixed range of the recorded raw trades, into the run's own
  * topics (`nexural.run.<name>.*`), then a summary. Kafka when KAFKA_BROKERS is set; otherwise the embedded
- * log stored in NEXURAL_DATA_DIR (where `nexural ingest --persist` and `nexural run --persist` keep it).
+ * log stored in NEXURAL_DATA_DIR (where `serve`, `ingest` and `run` keep it by default).
  */
 export async function runReplay(
   options: ReplayOptions,

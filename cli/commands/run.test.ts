@@ -1,15 +1,22 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runPipeline } from './run.js';
 
-const embeddedEnv = {
+// the embedded log is kept in the data directory: a fresh one per test, so each run starts empty
+const scratch = mkdtempSync(join(tmpdir(), 'nexural-run-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const embeddedEnv = () => ({
   KAFKA_BROKERS: undefined,
   KAFKA_CLIENT_ID: 'nexural-test',
   SCHEMA_REGISTRY_URL: undefined,
   REDIS_URL: undefined,
-  NEXURAL_DATA_DIR: '.data-test-unused',
+  NEXURAL_DATA_DIR: mkdtempSync(join(scratch, 'data-')),
   NEXURAL_PARTITIONS: 3,
-};
+});
 
 const capture = () => {
   const output = new PassThrough();
@@ -23,7 +30,7 @@ describe('nexural run (embedded adapters)', () => {
     const { output, lines } = capture();
     const stats = await runPipeline(
       { demo: true, speed: 'max', maxTicks: '20000', statusEvery: '1' },
-      embeddedEnv,
+      embeddedEnv(),
       output,
       new AbortController().signal,
     );
@@ -41,7 +48,7 @@ describe('nexural run (embedded adapters)', () => {
     setTimeout(() => shutdown.abort(), 1500);
     const stats = await runPipeline(
       { demo: true, speed: '50', statusEvery: '0.5' },
-      embeddedEnv,
+      embeddedEnv(),
       output,
       shutdown.signal,
     );
@@ -53,7 +60,7 @@ describe('nexural run (embedded adapters)', () => {
 
   it('refuses a bad option naming it', async () => {
     await expect(
-      runPipeline({ intervals: '1m,7x' }, embeddedEnv, new PassThrough(), new AbortController().signal),
+      runPipeline({ intervals: '1m,7x' }, embeddedEnv(), new PassThrough(), new AbortController().signal),
     ).rejects.toThrow(/--intervals/);
   });
 });

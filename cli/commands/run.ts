@@ -41,7 +41,7 @@ const runOptionsSchema = z.object({
     .transform(list),
   group: z.string().min(1).default('nexural-processor').describe('consumer group of the processors'),
   statusEvery: z.coerce.number().positive().default(5).describe('seconds between status lines'),
-  persist: z.boolean().default(false).describe('embedded log: keep state in NEXURAL_DATA_DIR across runs'),
+  persist: z.boolean().default(true).describe('embedded log: keep state in NEXURAL_DATA_DIR across runs'),
   alertsAtOnce: z
     .boolean()
     .default(false)
@@ -211,7 +211,7 @@ export function registerRunCommand(program: Command): void {
     .option('--indicators <list>', 'indicators on final bars, comma-separated', undefined)
     .option('--group <id>', 'consumer group shared by the processor instances', 'nexural-processor')
     .option('--status-every <s>', 'seconds between status lines', '5')
-    .option('--persist', 'embedded log: keep topics and state in NEXURAL_DATA_DIR across runs', false)
+    .option('--no-persist', 'embedded log: in memory only (default: kept in NEXURAL_DATA_DIR/log)')
     .option('--alerts-at-once', 'publish alerts to the fan-out before their transaction commits', false)
     .option('--health-port <n>', 'serve GET /health and /ready on this port (0 = any free port)')
     .option(

@@ -15,6 +15,11 @@ export interface TopicSpec {
    * default. Records carry event times, so history replayed today looks old to a time-based retention.
    */
   readonly retentionMs?: number;
+  /**
+   * size-based retention per partition in bytes for a non-compacted topic (retention.bytes): the oldest
+   * segments go once the partition holds more; -1 = no limit; unset = the log's default.
+   */
+  readonly retentionBytes?: number;
 }
 
 export interface TopicPartition {

@@ -119,7 +119,7 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
   if (!existing.includes(live.trades)) {
     throw new NexuralError(
       'NXR_CONFIG_INVALID',
-      `no raw trades topic "${live.trades}" to replay: ingest trades first (embedded log: nexural ingest --persist)`,
+      `no raw trades topic "${live.trades}" to replay: ingest trades first (embedded log: nexural ingest)`,
     );
   }
   await ensureCatalog(log);

@@ -91,11 +91,16 @@ describe('embedded log persisted to a data directory', () => {
     await setup.admin.createTopics([{ name: 't', partitions: 2, compacted: false }]);
     await setup.close();
     const directory = new LogDirectory(dataDir);
-    directory.journal('t', 0).data({ key: 'a', value: text('half'), timestamp: 1, headers: {} }, 7);
-    directory.journal('t', 1).data({ key: 'b', value: text('done'), timestamp: 1, headers: {} }, 7);
+    const input = (key: string, value: string) => ({ key, value: text(value), timestamp: 1, headers: {} });
+    directory
+      .segments('t', 0)
+      .append({ kind: 'data', offset: 0, transactionId: 7, input: input('a', 'half') });
+    directory
+      .segments('t', 1)
+      .append({ kind: 'data', offset: 0, transactionId: 7, input: input('b', 'done') });
     directory.flush();
     directory.recordDecision(7, true, new Map([['g', [{ topic: 't', partition: 1, offset: '2' }]]]));
-    directory.journal('t', 1).control(7, true);
+    directory.segments('t', 1).append({ kind: 'control', offset: 1, transactionId: 7, committed: true });
     directory.close();
 
     const reopened = createEmbeddedLog({ dataDir });

@@ -28,20 +28,38 @@ export interface EmbeddedLogOptions {
    * from at start, so `nexural run` in embedded mode survives a restart. Unset: in memory only.
    */
   readonly dataDir?: string;
+  /** retention.bytes per partition of a topic that sets none (default 256 MiB; -1 = no limit) */
+  readonly retentionBytes?: number;
+  /** retention.ms (by write time) of a topic that sets none (default -1: no age limit) */
+  readonly retentionMs?: number;
+  /** bytes of recent records each partition keeps in memory when persisted; older reads go to disk (1 MiB) */
+  readonly cacheBytesPerPartition?: number;
+  /** size at which a partition's active segment file rolls over (16 MiB) */
+  readonly segmentBytes?: number;
 }
+
+export const DEFAULT_RETENTION_BYTES = 256 * 1024 * 1024;
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
 /**
  * The in-process stream log: the same partitioning (murmur2), offsets, consumer groups, read-committed
- * transactions and compaction as Kafka, in memory, optionally persisted to a data directory. It exists for
- * the one-command default and for tests; one process owns a data directory at a time.
+ * transactions, compaction and size/age retention as Kafka. With a data directory (the default of
+ * `streamLogFromEnv`) partitions are segment files on disk and memory holds only a bounded cache of recent
+ * records per partition; without one it is all in memory (tests). One process owns a data directory at a time.
  */
 export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
   const now = options.now ?? Date.now;
   const maxBatchRecords = options.maxBatchRecords ?? 5000;
   const lock = options.dataDir === undefined ? null : lockDataDir(options.dataDir);
-  const state = new LogState(options.dataDir === undefined ? null : new LogDirectory(options.dataDir));
+  const directory =
+    options.dataDir === undefined ? null : new LogDirectory(options.dataDir, options.segmentBytes, now);
+  const state = new LogState(directory, {
+    retentionBytes: options.retentionBytes ?? DEFAULT_RETENTION_BYTES,
+    retentionMs: options.retentionMs ?? -1,
+    cacheBytes: options.cacheBytesPerPartition ?? 1024 * 1024,
+    now,
+  });
   const consumers = new Set<EmbeddedConsumer>();
   const transactional = new Map<string, EmbeddedTransactionalProducer>();
   let roundRobin = 0;

@@ -2,20 +2,33 @@ import { join } from 'node:path';
 import type { Env } from '../../../schemas/env.js';
 import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from './embedded-log.js';
+import type { KafkaConsumerTuning } from './kafka/kafka-consumer.js';
 import { createKafkaLog } from './kafka-log.js';
 
+export interface StreamLogChoice {
+  /** embedded log only: false keeps it in memory (nothing kept across runs); default true */
+  readonly persistEmbedded?: boolean;
+  /** Kafka only: consumer tuning (fetch sizes, partitions handled at once) */
+  readonly kafkaConsumer?: Partial<KafkaConsumerTuning>;
+}
+
 /**
- * KAFKA_BROKERS set → Kafka; unset → the in-process log, stored under NEXURAL_DATA_DIR/log so a restart
- * resumes where it stopped (`persistEmbedded: false` keeps it in memory, e.g. for a one-off replay).
+ * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka; unset → the embedded log, stored
+ * in segments under NEXURAL_DATA_DIR/log so `serve`, `run` and `ingest` write what `replay`, `runs` and
+ * `topics` read, and a restart resumes where it stopped.
  */
 export function streamLogFromEnv(
   env: Pick<Env, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'NEXURAL_DATA_DIR'>,
-  options: { readonly persistEmbedded?: boolean } = {},
+  choice: StreamLogChoice = {},
 ): StreamLog {
   if (env.KAFKA_BROKERS !== undefined) {
-    return createKafkaLog({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID });
+    return createKafkaLog({
+      brokers: env.KAFKA_BROKERS,
+      clientId: env.KAFKA_CLIENT_ID,
+      ...(choice.kafkaConsumer ? { consumer: choice.kafkaConsumer } : {}),
+    });
   }
   return createEmbeddedLog(
-    options.persistEmbedded === false ? {} : { dataDir: join(env.NEXURAL_DATA_DIR, 'log') },
+    choice.persistEmbedded === false ? {} : { dataDir: join(env.NEXURAL_DATA_DIR, 'log') },
   );
 }

@@ -18,6 +18,12 @@ export const topicSpecSchema = z.object({
     .min(-1)
     .optional()
     .describe('retention.ms for a non-compacted topic; -1 = forever; unset = broker default'),
+  retentionBytes: z
+    .number()
+    .int()
+    .min(-1)
+    .optional()
+    .describe('retention.bytes per partition for a non-compacted topic; -1 = no limit; unset = default'),
 });
 
 const offsetSchema = z.string().regex(/^\d+$/, { error: 'offset must be a non-negative decimal string' });

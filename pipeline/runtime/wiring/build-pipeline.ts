@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Env } from '../../../schemas/env.js';
 import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
@@ -8,9 +7,8 @@ import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../../schemas/to
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
 import { reportRedisErrors } from '../../fanout/redis-connection-errors.js';
 import { createRedisFanout } from '../../fanout/redis-fanout.js';
-import { createEmbeddedLog } from '../log/embedded-log.js';
 import type { KafkaConsumerTuning } from '../log/kafka/kafka-consumer.js';
-import { createKafkaLog } from '../log/kafka-log.js';
+import { streamLogFromEnv } from '../log/stream-log-from-env.js';
 import type { DerivedSerdes } from '../processor/encode-outputs.js';
 import type { EngineCheckpoints } from '../processor/engine-checkpoints.js';
 import { createProcessor, type Processor } from '../processor/processor.js';
@@ -30,7 +28,7 @@ export interface PipelineDeps {
   readonly namespace?: string;
   /** explicit topic names (tests); default `topicNames(namespace)` */
   readonly topics?: TopicNames;
-  /** embedded log only: keep topics, offsets and state in NEXURAL_DATA_DIR/log across restarts */
+  /** embedded log only: false keeps it in memory; default true (segments in NEXURAL_DATA_DIR/log) */
   readonly persistEmbeddedLog?: boolean;
   /** Kafka only: consumer tuning (fetch sizes, partitions handled at once) */
   readonly kafkaConsumer?: Partial<KafkaConsumerTuning>;
@@ -76,14 +74,10 @@ export function pipelineTopicSpecs(topics: TopicNames, partitions: number): Topi
 export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
   const { env } = deps;
   const topics = deps.topics ?? topicNames(deps.namespace ?? LIVE_NAMESPACE);
-  const log =
-    env.KAFKA_BROKERS === undefined
-      ? createEmbeddedLog(deps.persistEmbeddedLog ? { dataDir: join(env.NEXURAL_DATA_DIR, 'log') } : {})
-      : createKafkaLog({
-          brokers: env.KAFKA_BROKERS,
-          clientId: env.KAFKA_CLIENT_ID,
-          ...(deps.kafkaConsumer ? { consumer: deps.kafkaConsumer } : {}),
-        });
+  const log = streamLogFromEnv(env, {
+    persistEmbedded: deps.persistEmbeddedLog ?? true,
+    ...(deps.kafkaConsumer ? { kafkaConsumer: deps.kafkaConsumer } : {}),
+  });
   const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL, { lazyConnect: true });
   try {
     const serdes = await derivedSerdesFor(env.SCHEMA_REGISTRY_URL)(topics);

@@ -36,6 +36,14 @@ export class ConsumerGroup {
     return this.committed.get(partitionKey(topic, partition));
   }
 
+  /** Every committed offset (what a rewritten coordinator.log keeps). */
+  snapshot(): PartitionOffset[] {
+    return [...this.committed].map(([key, offset]) => {
+      const [topic = '', partition = '0'] = key.split('\u0000');
+      return { topic, partition: Number(partition), offset: String(offset) };
+    });
+  }
+
   commit(offsets: readonly PartitionOffset[]): void {
     this.apply(offsets);
     this.journal?.(this.groupId, offsets);

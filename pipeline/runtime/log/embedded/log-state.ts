@@ -4,7 +4,15 @@ import { unknownTopic } from '../topic-spec.js';
 import { ChangeSignal } from './change-signal.js';
 import { ConsumerGroup } from './consumer-group.js';
 import type { LogDirectory } from './log-directory.js';
-import { PartitionLog, type TransactionMark } from './partition-log.js';
+import { type PartitionLimits, PartitionLog, type TransactionMark } from './partition-log.js';
+
+/** Defaults for a topic that names no limit (see EmbeddedLogOptions). */
+export interface RetentionDefaults {
+  readonly retentionBytes: number;
+  readonly retentionMs: number;
+  readonly cacheBytes: number;
+  readonly now: () => number;
+}
 
 export interface Topic {
   readonly spec: TopicSpec;
@@ -21,7 +29,10 @@ export class LogState {
   readonly signal = new ChangeSignal();
   private lastTransactionId = 0;
 
-  constructor(private readonly directory: LogDirectory | null) {
+  constructor(
+    private readonly directory: LogDirectory | null,
+    private readonly defaults: RetentionDefaults,
+  ) {
     if (directory !== null) this.replay(directory);
   }
 
@@ -53,7 +64,6 @@ export class LogState {
   addTopic(spec: TopicSpec): boolean {
     if (this.topics.has(spec.name)) return false;
     this.putTopic(spec);
-    for (const log of this.topicOf(spec.name).partitions) this.attachJournal(log);
     this.directory?.writeTopics([...this.topics.values()].map((topic) => topic.spec));
     return true;
   }
@@ -80,9 +90,17 @@ export class LogState {
     this.directory?.recordDecision(transactionId, committed, offsets);
   }
 
-  /** Writes are done: make them durable to the OS, then wake consumers. */
+  /** Writes are done: make them durable to the OS, apply retention and the cache bound, then wake consumers. */
   changed(): void {
     this.directory?.flush();
+    for (const topic of this.topics.values()) for (const log of topic.partitions) log.trim();
+    this.directory?.compactCoordinator(() =>
+      [...this.groups.values()].map((group) => ({
+        kind: 'commit' as const,
+        groupId: group.groupId,
+        offsets: group.snapshot(),
+      })),
+    );
     this.signal.notify();
   }
 
@@ -91,15 +109,24 @@ export class LogState {
   }
 
   private putTopic(spec: TopicSpec): void {
+    const limits: PartitionLimits = {
+      retentionBytes: spec.retentionBytes ?? this.defaults.retentionBytes,
+      retentionMs: spec.retentionMs ?? this.defaults.retentionMs,
+      cacheBytes: this.defaults.cacheBytes,
+      now: this.defaults.now,
+    };
     const partitions = Array.from(
       { length: spec.partitions },
-      (_, partition) => new PartitionLog(spec.name, partition, spec.compacted),
+      (_, partition) =>
+        new PartitionLog(
+          spec.name,
+          partition,
+          spec.compacted,
+          limits,
+          this.directory?.segments(spec.name, partition) ?? null,
+        ),
     );
     this.topics.set(spec.name, { spec: { ...spec }, partitions });
-  }
-
-  private attachJournal(log: PartitionLog): void {
-    if (this.directory !== null) log.journal = this.directory.journal(log.topic, log.partition);
   }
 
   private replay(directory: LogDirectory): void {
@@ -129,22 +156,15 @@ export class LogState {
     };
     const logs = [...this.topics.values()].flatMap((topic) => topic.partitions);
     for (const log of logs) {
-      for (const frame of directory.readPartition(log.topic, log.partition)) {
-        if (frame.kind === 'data') {
-          log.append(frame.input, frame.transactionId === null ? null : markOf(frame.transactionId));
-        } else {
-          const mark = markOf(frame.transactionId);
-          mark.state = frame.committed ? 'committed' : 'aborted';
-          log.endTransaction(mark);
-        }
-      }
+      log.writing = false;
+      directory.segments(log.topic, log.partition).recover((frame) => log.restore(frame, markOf));
+      log.writing = true;
     }
-    for (const log of logs) this.attachJournal(log);
     // transactions cut short by the crash: committed if their decision was written, aborted otherwise
     for (const mark of marks.values()) {
       mark.state = decisions.get(mark.id) === true ? 'committed' : 'aborted';
       for (const log of logs) log.endTransaction(mark);
     }
-    directory.flush();
+    this.changed();
   }
 }

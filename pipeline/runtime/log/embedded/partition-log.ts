@@ -1,4 +1,6 @@
 import type { LogRecord } from '../../../../schemas/ports/stream-log.js';
+import type { Frame } from './frame-codec.js';
+import type { SegmentStore } from './segment-store.js';
 
 /** A transaction as the partitions see it: its records are invisible while open and forever once aborted. */
 export interface TransactionMark {
@@ -7,16 +9,12 @@ export interface TransactionMark {
   state: 'open' | 'committed' | 'aborted';
 }
 
-/** Where a persisted log writes what a partition appends (in-memory logs have none). */
-export interface PartitionJournal {
-  data(input: AppendInput, transactionId: number | null): void;
-  control(transactionId: number, committed: boolean): void;
-}
-
 interface DataEntry {
   readonly kind: 'data';
   readonly record: LogRecord;
   readonly transaction: TransactionMark | null;
+  readonly bytes: number;
+  readonly appendedAt: number;
 }
 
 /** Commit/abort markers take an offset each, as Kafka's control records do, so offsets match the broker's. */
@@ -39,38 +37,72 @@ export interface ReadResult {
   readonly next: number;
 }
 
+/** How much a partition keeps: on disk (retention) and in memory (the cache of recent entries). */
+export interface PartitionLimits {
+  /** retention.bytes per partition; -1 = no limit (compacted topics are cleaned instead) */
+  readonly retentionBytes: number;
+  /** retention.ms by wall-clock write time; -1 = no limit */
+  readonly retentionMs: number;
+  /** bytes of recent records kept in memory when the partition is on disk */
+  readonly cacheBytes: number;
+  readonly now: () => number;
+}
+
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
+/** rough per-record overhead of the in-memory objects, so tiny records still count */
+const ENTRY_OVERHEAD = 160;
 
 /**
- * One partition of the in-process log. Offsets are dense array positions; compaction and retention leave
- * holes (null) rather than renumbering, like Kafka. Records are built once at append and shared by readers.
+ * One partition of the in-process log. Offsets are dense; compaction leaves holes rather than renumbering,
+ * and retention moves the start, like Kafka. Recent entries are cached in memory (bounded by bytes when the
+ * partition has a SegmentStore; older offsets are read back from its segments). Without a store the cache
+ * is the log, bounded by retention only.
  */
 export class PartitionLog {
-  private readonly entries: Entry[] = [];
+  private entries: Entry[] = [];
+  /** offset of entries[0] */
+  private cacheStart = 0;
+  private cachedBytes = 0;
+  private startOffset = 0;
   private readonly openTransactions = new Map<TransactionMark, number>();
   private readonly latestByKey = new Map<string, number>();
-  /** set once a persisted log has replayed its file into this partition */
-  journal: PartitionJournal | null = null;
+  /** aborted transactions seen here: what a read from disk must skip */
+  private readonly aborted = new Set<number>();
+  /** false while a persisted log replays its segments into this partition (nothing is written back) */
+  writing = true;
 
   constructor(
     readonly topic: string,
     readonly partition: number,
     private readonly compacted: boolean,
+    private readonly limits: PartitionLimits,
+    private readonly store: SegmentStore | null = null,
   ) {}
 
   get end(): number {
-    return this.entries.length;
+    return this.cacheStart + this.entries.length;
+  }
+
+  /** Log start offset: retention moves it; compaction leaves holes but, as in Kafka, never moves it. */
+  get low(): number {
+    return this.startOffset;
   }
 
   /** First offset a read-committed reader may not pass: the oldest open transaction's first record. */
   get lastStable(): number {
-    let stable = this.entries.length;
+    let stable = this.end;
     for (const first of this.openTransactions.values()) stable = Math.min(stable, first);
     return stable;
   }
 
-  append(input: AppendInput, transaction: TransactionMark | null): number {
-    const offset = this.entries.length;
+  /** Records and entries held in memory (what the cache bound is about). */
+  get memory(): { readonly entries: number; readonly bytes: number } {
+    return { entries: this.entries.length, bytes: this.cachedBytes };
+  }
+
+  append(input: AppendInput, transaction: TransactionMark | null, at = this.end): number {
+    while (this.end < at) this.entries.push(null);
+    const offset = this.end;
     const record: LogRecord = {
       topic: this.topic,
       partition: this.partition,
@@ -80,36 +112,59 @@ export class PartitionLog {
       timestamp: input.timestamp,
       headers: Object.keys(input.headers).length === 0 ? noHeaders : input.headers,
     };
-    this.entries.push({ kind: 'data', record, transaction });
-    this.journal?.data(input, transaction?.id ?? null);
+    const bytes = ENTRY_OVERHEAD + (input.key?.length ?? 0) + (input.value?.length ?? 0);
+    this.entries.push({ kind: 'data', record, transaction, bytes, appendedAt: this.limits.now() });
+    this.cachedBytes += bytes;
+    this.write({ kind: 'data', offset, transactionId: transaction?.id ?? null, input });
     if (transaction === null) this.compactBefore(offset, input.key);
     else if (!this.openTransactions.has(transaction)) this.openTransactions.set(transaction, offset);
     return offset;
   }
 
   /** Ends a transaction in this partition: writes its marker and, once committed, compacts its keys. */
-  endTransaction(transaction: TransactionMark): void {
+  endTransaction(transaction: TransactionMark, at = this.end): void {
     const first = this.openTransactions.get(transaction);
     if (first === undefined) return;
     this.openTransactions.delete(transaction);
     if (transaction.state === 'committed') {
-      for (let offset = first; offset < this.entries.length; offset += 1) {
-        const entry = this.entries[offset];
+      // entries of open transactions are never evicted (trim stops at lastStable), so they are all here
+      for (let offset = Math.max(first, this.cacheStart); offset < this.end; offset += 1) {
+        const entry = this.entries[offset - this.cacheStart];
         if (entry?.kind === 'data' && entry.transaction === transaction) {
           this.compactBefore(offset, entry.record.key);
         }
       }
+    } else {
+      this.aborted.add(transaction.id);
     }
+    while (this.end < at) this.entries.push(null);
+    const offset = this.end;
     this.entries.push({ kind: 'control' });
-    this.journal?.control(transaction.id, transaction.state === 'committed');
+    this.write({
+      kind: 'control',
+      offset,
+      transactionId: transaction.id,
+      committed: transaction.state === 'committed',
+    });
   }
 
   read(from: number, maxRecords: number): ReadResult {
     const records: LogRecord[] = [];
     const stable = this.lastStable;
-    let position = Math.max(from, 0);
+    let position = Math.max(from, this.startOffset);
+    if (position < this.cacheStart && this.store !== null) {
+      this.store.read(position, Math.min(this.cacheStart, stable), (frame) => {
+        position = frame.offset + 1;
+        const record = this.visibleOnDisk(frame);
+        if (record !== null) records.push(record);
+        return records.length < maxRecords;
+      });
+      if (records.length >= maxRecords) return { records, next: position };
+      position = Math.max(position, Math.min(this.cacheStart, stable));
+    }
+    position = Math.max(position, this.cacheStart);
     while (position < stable && records.length < maxRecords) {
-      const entry = this.entries[position];
+      const entry = this.entries[position - this.cacheStart];
       position += 1;
       if (entry?.kind !== 'data') continue;
       if (entry.transaction !== null && entry.transaction.state !== 'committed') continue;
@@ -121,17 +176,122 @@ export class PartitionLog {
   /** First offset whose record timestamp is >= `timestamp`, or the stable end. */
   offsetForTime(timestamp: number): number {
     const stable = this.lastStable;
-    for (let offset = 0; offset < stable; offset += 1) {
-      const entry = this.entries[offset];
+    if (this.store !== null && this.startOffset < this.cacheStart) {
+      const found = this.store.findTime(
+        timestamp,
+        Math.min(this.cacheStart, stable),
+        (frame) => this.visibleOnDisk(frame) !== null,
+      );
+      if (found !== null) return found;
+    }
+    for (let offset = Math.max(this.cacheStart, this.startOffset); offset < stable; offset += 1) {
+      const entry = this.entries[offset - this.cacheStart];
       if (entry?.kind !== 'data' || entry.record.timestamp < timestamp) continue;
       if (entry.transaction === null || entry.transaction.state === 'committed') return offset;
     }
     return stable;
   }
 
-  /** Log start offset: compaction leaves holes but, as in Kafka, never moves the start. */
-  get low(): number {
-    return 0;
+  /**
+   * Applies retention and the cache bound; called after writes were flushed, so whatever leaves memory is
+   * on disk. Never passes the last stable offset: open transactions stay in memory.
+   */
+  trim(): void {
+    const stable = this.lastStable;
+    const { retentionBytes, retentionMs, cacheBytes, now } = this.limits;
+    const expired = (bytes: number, lastWriteMs: number, total: number) =>
+      !this.compacted &&
+      ((retentionBytes >= 0 && total - bytes >= retentionBytes) ||
+        (retentionMs >= 0 && lastWriteMs < now() - retentionMs));
+    if (this.store === null) {
+      let count = 0;
+      let total = this.cachedBytes;
+      while (this.cacheStart + count < stable) {
+        const entry = this.entries[count] ?? null;
+        const bytes = entry?.kind === 'data' ? entry.bytes : 0;
+        if (!expired(bytes, entry?.kind === 'data' ? entry.appendedAt : now(), total)) break;
+        total -= bytes;
+        count += 1;
+      }
+      this.evict(count);
+      this.startOffset = Math.max(this.startOffset, this.cacheStart);
+      return;
+    }
+    const first = this.store.deleteOldest(
+      (segment, total) => segment.next <= stable && expired(segment.bytes, segment.lastWriteMs, total),
+    );
+    this.startOffset = Math.max(this.startOffset, first ?? this.end);
+    let count = 0;
+    let cached = this.cachedBytes;
+    while (
+      this.cacheStart + count < stable &&
+      (cached > cacheBytes || this.cacheStart + count < this.startOffset)
+    ) {
+      const entry = this.entries[count];
+      if (entry?.kind === 'data') cached -= entry.bytes;
+      count += 1;
+    }
+    this.evict(count);
+  }
+
+  /** Replays one frame of the segments at start-up; transactions are shared across partitions. */
+  restore(frame: Frame, markOf: (id: number) => TransactionMark): void {
+    if (this.entries.length === 0 && this.end < frame.offset) {
+      this.cacheStart = frame.offset;
+      this.startOffset = Math.max(this.startOffset, this.store?.firstOffset ?? frame.offset);
+    }
+    if (frame.kind === 'data') {
+      this.append(
+        frame.input,
+        frame.transactionId === null ? null : markOf(frame.transactionId),
+        frame.offset,
+      );
+    } else {
+      const mark = markOf(frame.transactionId);
+      mark.state = frame.committed ? 'committed' : 'aborted';
+      this.endTransaction(mark, frame.offset);
+    }
+    if (this.cachedBytes > this.limits.cacheBytes) this.trim();
+  }
+
+  /** Drops the first `count` cached entries in one splice (they are on disk, or expired). */
+  private evict(count: number): void {
+    if (count <= 0) return;
+    for (const entry of this.entries.splice(0, count)) {
+      if (entry?.kind === 'data') this.cachedBytes -= entry.bytes;
+    }
+    this.cacheStart += count;
+  }
+
+  private write(frame: Frame): void {
+    if (!this.writing || this.store === null) return;
+    if (this.store.append(frame) && this.compacted) this.clean();
+  }
+
+  /** Rewrites closed segments of a compacted partition with only the latest committed record per key. */
+  private clean(): void {
+    const stable = this.lastStable;
+    this.store?.rewriteClosed(stable, (frame) => {
+      const record = this.visibleOnDisk(frame);
+      return record === null || frame.kind !== 'data' ? null : { ...frame, transactionId: null };
+    });
+  }
+
+  /** The record a frame read back from disk shows a read-committed reader, or null. */
+  private visibleOnDisk(frame: Frame): LogRecord | null {
+    if (frame.kind !== 'data') return null;
+    if (frame.transactionId !== null && this.aborted.has(frame.transactionId)) return null;
+    const { input, offset } = frame;
+    if (this.compacted && input.key !== null && this.latestByKey.get(input.key) !== offset) return null;
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: String(offset),
+      key: input.key,
+      value: input.value,
+      timestamp: input.timestamp,
+      headers: Object.keys(input.headers).length === 0 ? noHeaders : input.headers,
+    };
   }
 
   /** Compacted topics keep only the latest visible record per key (a tombstone included, as Kafka does for a while). */
@@ -140,10 +300,18 @@ export class PartitionLog {
     const previous = this.latestByKey.get(key);
     if (previous !== undefined && previous > offset) {
       // a transaction committed after a newer record of the same key was appended: its record is the stale one
-      this.entries[offset] = null;
+      this.drop(offset);
       return;
     }
     this.latestByKey.set(key, offset);
-    if (previous !== undefined) this.entries[previous] = null;
+    if (previous !== undefined) this.drop(previous);
+  }
+
+  private drop(offset: number): void {
+    const index = offset - this.cacheStart;
+    const entry = this.entries[index];
+    if (index < 0 || entry === undefined) return;
+    if (entry?.kind === 'data') this.cachedBytes -= entry.bytes;
+    this.entries[index] = null;
   }
 }

@@ -67,6 +67,9 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
               ...(spec.retentionMs === undefined
                 ? []
                 : [{ name: 'retention.ms', value: String(spec.retentionMs) }]),
+              ...(spec.retentionBytes === undefined
+                ? []
+                : [{ name: 'retention.bytes', value: String(spec.retentionBytes) }]),
             ],
           })),
         }),
