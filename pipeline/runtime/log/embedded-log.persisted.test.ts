@@ -20,6 +20,13 @@ streamLogContract('embedded, persisted', async () => createEmbeddedLog({ dataDir
   timeoutMs: 2000,
 });
 
+// tiny segments and cache: most reads of the contract go to segment files on disk
+streamLogContract(
+  'embedded, persisted, 4 KiB segments and 1 KiB cache',
+  async () => createEmbeddedLog({ dataDir: freshDir(), segmentBytes: 4096, cacheBytesPerPartition: 1024 }),
+  { timeoutMs: 2000 },
+);
+
 async function readAll(log: StreamLog, topic: string, count: number): Promise<string[]> {
   const reader = await collect(log, { groupId: `reader-${Math.random()}`, topics: [topic] });
   await until(() => reader.records.length >= count, `${count} records`, 1000);
