@@ -32,6 +32,7 @@ export const closeHistorySnapshotSchema = z
 const instanceSnapshotSchema = z.object({
   key: z.string().describe('venue:symbol'),
   lastBarOpenTime: z.number(),
+  lastBarSeq: z.number().int().min(0).default(0).describe('seq of that bar (activity bars; 0 otherwise)'),
   lastFiredTime: z.number(),
 });
 
@@ -58,6 +59,7 @@ export const alertSeriesSnapshotSchema = z.object({
   last: z.number().nullable(),
   lastFinal: z.number().nullable(),
   lastFinalOpenTime: z.number().nullable(),
+  lastFinalSeq: z.number().int().min(0).default(0).describe('seq of the last final bar (activity bars)'),
   closes: closeHistorySnapshotSchema,
 });
 

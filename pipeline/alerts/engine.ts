@@ -42,6 +42,8 @@ interface SeriesState {
   last: number;
   lastFinal: number;
   lastFinalOpenTime: number;
+  /** with lastFinalOpenTime, the last final bar: activity bars may open in the same millisecond */
+  lastFinalSeq: number;
   readonly closes: BarCloseHistory;
 }
 
@@ -187,6 +189,7 @@ export class AlertEngine {
               last: Number.isNaN(state.last) ? null : state.last,
               lastFinal: Number.isNaN(state.lastFinal) ? null : state.lastFinal,
               lastFinalOpenTime: Number.isFinite(state.lastFinalOpenTime) ? state.lastFinalOpenTime : null,
+              lastFinalSeq: state.lastFinalSeq,
               closes: state.closes.snapshot(),
             });
           }
@@ -226,6 +229,7 @@ export class AlertEngine {
         last: saved.last ?? Number.NaN,
         lastFinal: saved.lastFinal ?? Number.NaN,
         lastFinalOpenTime: saved.lastFinalOpenTime ?? Number.NEGATIVE_INFINITY,
+        lastFinalSeq: saved.lastFinalSeq,
         closes: BarCloseHistory.restore(saved.closes),
       };
       // Venues chained in the snapshot's order, so a snapshot of the restored engine equals this one.
@@ -273,12 +277,17 @@ export class AlertEngine {
       own?.intrabar.collect(state.last, value, state.closes, collector);
       wildcard?.intrabar.collect(state.last, value, state.closes, collector);
     }
-    const closes = point.bar.final && point.bar.openTime > state.lastFinalOpenTime;
+    const { openTime, seq = 0 } = point.bar;
+    const closes =
+      point.bar.final &&
+      (openTime > state.lastFinalOpenTime ||
+        (openTime === state.lastFinalOpenTime && seq > state.lastFinalSeq));
     if (closes) {
       own?.close.collect(state.lastFinal, value, state.closes, collector);
       wildcard?.close.collect(state.lastFinal, value, state.closes, collector);
       state.lastFinal = value;
-      state.lastFinalOpenTime = point.bar.openTime;
+      state.lastFinalOpenTime = openTime;
+      state.lastFinalSeq = seq;
       state.closes.push(value);
     }
     state.last = value;
@@ -288,7 +297,7 @@ export class AlertEngine {
     const { rules, previous, count } = collector;
     for (let index = 0; index < count; index++) {
       const runtime = rules[index] as RuleRuntime;
-      if (runtime.status !== 'active' || !runtime.admits(state.instanceKey, point.bar.openTime, point.time))
+      if (runtime.status !== 'active' || !runtime.admits(state.instanceKey, openTime, seq, point.time))
         continue;
       admitted ??= [];
       const before = previous[index] as number;
@@ -395,7 +404,7 @@ export class AlertEngine {
       this.#stop(runtime, 'storm_guard', point, events);
       return;
     }
-    runtime.recordFiring(instanceKey, point.bar.openTime, point.time);
+    runtime.recordFiring(instanceKey, point.bar.openTime, point.bar.seq ?? 0, point.time);
     this.stats.fired++;
     events.push(firedEvent(runtime, point, hit.previous, hit.thresholds));
     if (runtime.rule.frequency === 'once') this.#stop(runtime, 'fired_once', point, events);
@@ -485,6 +494,7 @@ export class AlertEngine {
       last: Number.NaN,
       lastFinal: Number.NaN,
       lastFinalOpenTime: Number.NEGATIVE_INFINITY,
+      lastFinalSeq: 0,
       closes: new BarCloseHistory(),
     };
     group.states.set(symbol, state);

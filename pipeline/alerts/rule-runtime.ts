@@ -21,6 +21,8 @@ export type EvaluationMode = 'intrabar' | 'close';
 /** Firing history of one rule on one venue:symbol (a `*` rule has one per symbol it fired on). */
 interface InstanceState {
   lastBarOpenTime: number;
+  /** with the open time, identifies the bar: activity bars may open in the same millisecond */
+  lastBarSeq: number;
   lastFiredTime: number;
 }
 
@@ -65,6 +67,7 @@ export class RuleRuntime {
   /** firing state on the first venue:symbol it fired on, inline (the usual case: one); others in a map */
   #firstInstanceKey: string | null = null;
   #firstBarOpenTime = Number.NaN;
+  #firstBarSeq = 0;
   #firstFiredTime = Number.NaN;
   #otherInstances: Map<string, InstanceState> | null = null;
   readonly rule: AlertRule;
@@ -97,20 +100,26 @@ export class RuleRuntime {
     this.mode = rule.frequency === 'once_per_bar_close' ? 'close' : 'intrabar';
   }
 
-  /** Whether frequency and cooldown let the rule fire now on this venue:symbol. */
-  admits(instanceKey: string, barOpenTime: number, time: number): boolean {
+  /**
+   * Whether frequency and cooldown let the rule fire now on this venue:symbol. The bar is (openTime, seq):
+   * activity bars that open in the same millisecond are different bars for once_per_bar.
+   */
+  admits(instanceKey: string, barOpenTime: number, barSeq: number, time: number): boolean {
     let lastBarOpenTime: number;
+    let lastBarSeq: number;
     let lastFiredTime: number;
     if (instanceKey === this.#firstInstanceKey) {
       lastBarOpenTime = this.#firstBarOpenTime;
+      lastBarSeq = this.#firstBarSeq;
       lastFiredTime = this.#firstFiredTime;
     } else {
       const instance = this.#otherInstances?.get(instanceKey);
       if (!instance) return true;
       lastBarOpenTime = instance.lastBarOpenTime;
+      lastBarSeq = instance.lastBarSeq;
       lastFiredTime = instance.lastFiredTime;
     }
-    if (this.#oncePerBar && lastBarOpenTime === barOpenTime) return false;
+    if (this.#oncePerBar && lastBarOpenTime === barOpenTime && lastBarSeq === barSeq) return false;
     return time - lastFiredTime >= this.#cooldownMs;
   }
 
@@ -128,7 +137,12 @@ export class RuleRuntime {
     const instances: RuleSnapshot['instances'] = [];
     if (this.#firstInstanceKey !== null) {
       const key = this.#firstInstanceKey;
-      instances.push({ key, lastBarOpenTime: this.#firstBarOpenTime, lastFiredTime: this.#firstFiredTime });
+      instances.push({
+        key,
+        lastBarOpenTime: this.#firstBarOpenTime,
+        lastBarSeq: this.#firstBarSeq,
+        lastFiredTime: this.#firstFiredTime,
+      });
     }
     for (const [key, instance] of this.#otherInstances ?? []) instances.push({ key, ...instance });
     return {
@@ -149,24 +163,30 @@ export class RuleRuntime {
     if (first) {
       this.#firstInstanceKey = first.key;
       this.#firstBarOpenTime = first.lastBarOpenTime;
+      this.#firstBarSeq = first.lastBarSeq;
       this.#firstFiredTime = first.lastFiredTime;
     }
-    for (const { key, lastBarOpenTime, lastFiredTime } of others) {
+    for (const { key, lastBarOpenTime, lastBarSeq, lastFiredTime } of others) {
       this.#otherInstances ??= new Map();
-      this.#otherInstances.set(key, { lastBarOpenTime, lastFiredTime });
+      this.#otherInstances.set(key, { lastBarOpenTime, lastBarSeq, lastFiredTime });
     }
     this.#firingTimes = snapshot.firingTimes?.slice() ?? null;
     this.#firings = snapshot.firings;
   }
 
-  recordFiring(instanceKey: string, barOpenTime: number, time: number): void {
+  recordFiring(instanceKey: string, barOpenTime: number, barSeq: number, time: number): void {
     this.#firstInstanceKey ??= instanceKey;
     if (instanceKey === this.#firstInstanceKey) {
       this.#firstBarOpenTime = barOpenTime;
+      this.#firstBarSeq = barSeq;
       this.#firstFiredTime = time;
     } else {
       this.#otherInstances ??= new Map();
-      this.#otherInstances.set(instanceKey, { lastBarOpenTime: barOpenTime, lastFiredTime: time });
+      this.#otherInstances.set(instanceKey, {
+        lastBarOpenTime: barOpenTime,
+        lastBarSeq: barSeq,
+        lastFiredTime: time,
+      });
     }
     this.#firingTimes ??= new Float64Array(STORM_GUARD_MAX_FIRINGS);
     this.#firingTimes[this.#firings % STORM_GUARD_MAX_FIRINGS] = time;

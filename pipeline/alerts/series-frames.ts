@@ -130,7 +130,10 @@ function admitHolding(
 ): FrameHit[] | null {
   let out = admitted;
   for (const runtime of holding) {
-    if (runtime.status !== 'active' || !runtime.admits(instanceKey, context.bar.openTime, context.time))
+    if (
+      runtime.status !== 'active' ||
+      !runtime.admits(instanceKey, context.bar.openTime, context.bar.seq ?? 0, context.time)
+    )
       continue;
     out ??= [];
     out.push({

@@ -11,6 +11,8 @@ export const PRICE_SERIES = 'price';
 /** The bar of the point's interval that the value belongs to (the forming bar for a trade). */
 export interface PointBar {
   readonly openTime: number;
+  /** activity bars (tick, volume, value) opening in the same ms as the one before: 1, 2, …; absent = 0 */
+  readonly seq?: number;
   readonly final: boolean;
   readonly revision: number;
   readonly open: number;
