@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerAlertsCommand } from './commands/alerts.js';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
+import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -34,6 +35,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerRunsCommand,
   registerServeCommand,
   registerSinkCommand,
+  registerConsumersCommand,
 ];
 for (const register of commands) register(program);
 

@@ -33,6 +33,10 @@ export const deadLetterSchema = z
     key: z.string().nullable().describe('the original record key'),
     source: sourcePositionSchema.nullable().describe('where the record was read, if it came from a log'),
     failedAt: z.number().int().describe('wall-clock ms when it was refused'),
+    consumer: z
+      .string()
+      .optional()
+      .describe('the consumer that refused it (absent when the processor refused it)'),
   })
   .readonly()
   .describe('a dead-letter record');

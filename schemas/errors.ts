@@ -42,6 +42,10 @@ export const errorCodes = {
   NXR_RATE_LIMITED: { retryable: true, summary: 'too many requests for this key; retry after Retry-After' },
   NXR_TOO_LARGE: { retryable: false, summary: 'a request body or message exceeds its size limit' },
   NXR_SLOW_CONSUMER: { retryable: true, summary: 'a live subscriber fell too far behind and was dropped' },
+  NXR_CONSUMER_FAILED: {
+    retryable: false,
+    summary: "a consumer's handler kept failing on a record; the record went to the dead-letter topic",
+  },
   NXR_INTERNAL: { retryable: true, summary: 'an unexpected server error (details only in the server log)' },
 } as const;
 

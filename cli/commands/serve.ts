@@ -85,7 +85,7 @@ type ServeEnv = Pick<
  * The store, a SQL client and the embedded jobs' database, all on the same database (PGlite allows one
  * instance per data folder). `jobsDatabase.close()` is the caller's only for PostgreSQL (PGlite closes with the store).
  */
-async function openDatabase(env: ServeEnv): Promise<{
+export async function openDatabase(env: ServeEnv): Promise<{
   store: Store;
   sql: SqlClient;
   jobsDatabase: SqlDatabase;

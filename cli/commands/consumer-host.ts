@@ -1,0 +1,72 @@
+import type { Registry } from 'prom-client';
+import { type ConsumerPorts, type RunningConsumer, startConsumer } from '../../consumers/consumer-runtime.js';
+import type { AnyConsumerDefinition, ConsumerLogger } from '../../consumers/define-consumer.js';
+import type { Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
+import { type LedgerQueries, sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
+import type { Jobs } from '../../schemas/ports/jobs.js';
+import type { StoreReader } from '../../schemas/ports/store.js';
+
+export interface ConsumerHostDeps {
+  readonly pipeline: Pick<Pipeline, 'log' | 'serdes' | 'fanout'>;
+  readonly store: StoreReader;
+  /** the store's database, where the effect ledger lives (sql/0007) */
+  readonly sql: LedgerQueries;
+  readonly jobs: Jobs | null;
+  readonly metrics: Registry;
+  readonly logger: ConsumerLogger;
+}
+
+export interface ConsumerHost {
+  readonly consumers: readonly RunningConsumer[];
+  /** Drains every consumer (finish the batch, commit, close), in reverse start order. */
+  close(): Promise<void>;
+}
+
+/** Per consumer: its config input (from --config or the environment). */
+export type ConsumerConfigs = Readonly<Record<string, unknown>>;
+
+/** Starts the given consumers on the pipeline's log, each in its own group, with the ports they may use. */
+export async function startConsumerHost(
+  definitions: readonly AnyConsumerDefinition[],
+  deps: ConsumerHostDeps,
+  options: {
+    readonly configs?: ConsumerConfigs;
+    readonly onError?: (name: string, error: Error) => void;
+  } = {},
+): Promise<ConsumerHost> {
+  const { serdes } = deps.pipeline;
+  const ports: ConsumerPorts = {
+    log: deps.pipeline.log,
+    decoders: {
+      bars: serdes.bars,
+      barsFinal: serdes.barsFinal,
+      indicators: serdes.indicators,
+      alerts: serdes.alerts,
+    },
+    deadLetters: serdes.deadLetters,
+    ledgers: sqlEffectLedgerStore(deps.sql),
+    store: deps.store,
+    fanout: deps.pipeline.fanout,
+    jobs: deps.jobs,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  };
+  const running: RunningConsumer[] = [];
+  const close = async () => {
+    for (const consumer of [...running].reverse()) await consumer.close();
+  };
+  try {
+    for (const definition of definitions) {
+      running.push(
+        await startConsumer(definition, ports, {
+          config: options.configs?.[definition.name],
+          onError: (error) => options.onError?.(definition.name, error),
+        }),
+      );
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { consumers: running, close };
+}

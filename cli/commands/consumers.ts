@@ -1,0 +1,169 @@
+import { createServer } from 'node:http';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import { type AnyConsumerDefinition, consumerGroupId } from '../../consumers/define-consumer.js';
+import { consumerRegistry, findConsumer } from '../../consumers/index.js';
+import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
+import { parseEnv } from '../../schemas/env.js';
+import { NexuralError } from '../../schemas/errors.js';
+import { topicNames } from '../../schemas/topics.js';
+import { untilSignal } from '../until-signal.js';
+import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
+import { openDatabase } from './serve.js';
+
+interface JsonSchemaProperty {
+  readonly type?: string;
+  readonly items?: { readonly type?: string };
+  readonly default?: unknown;
+  readonly description?: string;
+}
+
+/** One line per setting: name, type, default and the `.describe()` text of the consumer's config schema. */
+export function describeConfig(definition: AnyConsumerDefinition): string[] {
+  const schema = z.toJSONSchema(definition.configSchema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchemaProperty>;
+    required?: string[];
+  };
+  const properties = Object.entries(schema.properties ?? {});
+  if (properties.length === 0) return ['    (no settings)'];
+  return properties.map(([name, property]) => {
+    const type = property.type === 'array' ? `${property.items?.type ?? 'any'}[]` : (property.type ?? 'any');
+    const presence =
+      property.default !== undefined
+        ? `default ${JSON.stringify(property.default)}`
+        : schema.required?.includes(name)
+          ? 'required'
+          : 'optional';
+    return `    ${name} (${type}, ${presence}): ${property.description ?? ''}`;
+  });
+}
+
+/** `nexural consumers list`: every registered consumer with its inputs, group and documented config. */
+export function listConsumers(output: Writable, definitions = consumerRegistry): void {
+  const topics = topicNames();
+  const say = (line: string) => output.write(`${line}\n`);
+  if (definitions.length === 0) say('no consumers registered (consumers/index.ts)');
+  for (const definition of definitions) {
+    say(`${definition.name} — ${definition.description}`);
+    say(`  inputs: ${definition.inputs.map((input) => `${input} (${topics[input]})`).join(', ')}`);
+    say(`  group:  ${consumerGroupId(definition.name)}`);
+    say('  config:');
+    for (const line of describeConfig(definition)) say(line);
+  }
+}
+
+/** `--config NAME=JSON`, repeatable: each consumer's config input. */
+export function parseConfigOptions(values: readonly string[]): ConsumerConfigs {
+  const configs: Record<string, unknown> = {};
+  for (const value of values) {
+    const at = value.indexOf('=');
+    const name = value.slice(0, at);
+    try {
+      if (at < 1) throw new Error('expected NAME=JSON');
+      configs[name] = JSON.parse(value.slice(at + 1));
+    } catch (error) {
+      throw new NexuralError('NXR_CONFIG_INVALID', `--config "${value}": ${(error as Error).message}`, {
+        option: 'config',
+      });
+    }
+  }
+  return configs;
+}
+
+/** Serves the consumers' /metrics (Prometheus text) on 127.0.0.1:port. */
+function serveMetrics(registry: Registry, port: number) {
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') {
+      response.writeHead(404).end();
+      return;
+    }
+    void registry.metrics().then((text) => {
+      response.writeHead(200, { 'content-type': registry.contentType }).end(text);
+    });
+  });
+  return new Promise<{ close(): Promise<void> }>((resolve) =>
+    server.listen(port, '127.0.0.1', () =>
+      resolve({ close: () => new Promise<void>((done) => server.close(() => done())) }),
+    ),
+  );
+}
+
+export function registerConsumersCommand(program: Command): void {
+  const consumers = program
+    .command('consumers')
+    .description('consumer workers that read the derived streams, each in its own consumer group');
+  consumers
+    .command('list')
+    .description('the registered consumers: inputs, group and config settings')
+    .action(() => listConsumers(process.stdout));
+  consumers
+    .command('run')
+    .description('run one or more consumers; instances of the same consumer share its partitions')
+    .argument('<names...>', 'registered consumer names (see `nexural consumers list`)')
+    .option(
+      '--config <name=json>',
+      "a consumer's config as JSON (repeatable)",
+      (value, all: string[]) => [...all, value],
+      [],
+    )
+    .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1:<port> (0 = off)', '0')
+    .action(async (names: string[], options: { config: string[]; metricsPort: string }) => {
+      const env = parseEnv(process.env);
+      const definitions = names.map(findConsumer);
+      const configs = parseConfigOptions(options.config);
+      const logger = pino({ name: 'nexural-consumers' });
+      await untilSignal(async (signal) => {
+        // with the embedded log a consumer process reads the log `nexural run --persist` left in the data dir
+        const pipeline = await buildPipeline({
+          env,
+          processor: { groupId: 'nexural-processor', engine: { bars: { intervals: ['1m'] } } },
+          persistEmbeddedLog: true,
+        });
+        const { store, sql, closeJobsDatabase } = await openDatabase(env);
+        const registry = new Registry();
+        const metrics =
+          Number(options.metricsPort) > 0 ? await serveMetrics(registry, Number(options.metricsPort)) : null;
+        const stopped = new AbortController();
+        const host = await startConsumerHost(
+          definitions,
+          {
+            pipeline,
+            store,
+            sql,
+            jobs: null,
+            metrics: registry,
+            logger: {
+              info: (message, fields) => logger.info(fields ?? {}, message),
+              warn: (message, fields) => logger.warn(fields ?? {}, message),
+              error: (message, fields) => logger.error(fields ?? {}, message),
+            },
+          },
+          {
+            configs,
+            onError: (name, error) => {
+              logger.error({ consumer: name }, `consumer stopped: ${error.message}`);
+              process.exitCode = 1;
+              stopped.abort();
+            },
+          },
+        );
+        process.stdout.write(
+          `nexural consumers: ${definitions.map((entry) => entry.name).join(', ')} on ${pipeline.adapters.log} · ${store.adapter} store\n`,
+        );
+        await new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => resolve(), { once: true });
+          stopped.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        process.stdout.write('nexural consumers: draining\n');
+        await host.close();
+        await metrics?.close();
+        await store.close();
+        await sql.close();
+        await closeJobsDatabase();
+        await pipeline.close();
+      });
+    });
+}

@@ -1,0 +1,228 @@
+import type { Registry } from 'prom-client';
+import type { DeadLetter } from '../schemas/dead-letter.js';
+import { NexuralError } from '../schemas/errors.js';
+import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { EffectLedgerStore } from '../schemas/ports/effect-ledger.js';
+import type { Jobs } from '../schemas/ports/jobs.js';
+import type { RecordDecoder, RecordEncoder } from '../schemas/ports/record-codec.js';
+import type { StoreReader } from '../schemas/ports/store.js';
+import type { LogConsumer, LogRecord, RecordBatch, StreamLog } from '../schemas/ports/stream-log.js';
+import { describeIssues } from '../schemas/validate.js';
+import { consumerMetricSet } from './consumer-metrics.js';
+import {
+  type AnyConsumerDefinition,
+  type ConsumerInput,
+  type ConsumerInputValues,
+  type ConsumerLogger,
+  type ConsumerRecord,
+  consumerGroupId,
+} from './define-consumer.js';
+import { handleWithRetries, type RetryPolicy } from './handle-with-retries.js';
+
+/** The ports a consumer process hands every consumer it runs. */
+export interface ConsumerPorts {
+  readonly log: StreamLog;
+  /** one decoder per input; each names its topic (the pipeline's serdes fit) */
+  readonly decoders: { readonly [Input in ConsumerInput]: RecordDecoder<ConsumerInputValues[Input]> };
+  readonly deadLetters: RecordEncoder<DeadLetter>;
+  readonly ledgers: EffectLedgerStore;
+  readonly store: StoreReader;
+  readonly fanout: AlertFanout | null;
+  readonly jobs: Jobs | null;
+  readonly metrics: Registry;
+  readonly logger: ConsumerLogger;
+  readonly clock?: { now(): number };
+}
+
+export interface ConsumerRunOptions {
+  /** the consumer's config input (validated by its configSchema); default {} */
+  readonly config?: unknown;
+  /** where a group without committed offsets starts; default earliest (every derived record since the start) */
+  readonly start?: 'earliest' | 'latest';
+  /** the consumer group; default `nexural.consumer.<name>` (tests give a unique one) */
+  readonly groupId?: string;
+  readonly retry?: Partial<RetryPolicy>;
+  /** the consumer stopped on an error it cannot get past (nothing after the last commit is lost) */
+  readonly onError?: (error: Error) => void;
+}
+
+export interface ConsumerRunStats {
+  handled: number;
+  deadLettered: number;
+  /** records behind the end of each assigned partition, by `topic/partition` */
+  readonly lag: Map<string, number>;
+}
+
+export interface RunningConsumer {
+  readonly name: string;
+  readonly groupId: string;
+  readonly stats: Readonly<ConsumerRunStats>;
+  /** stops fetching (an in-flight batch completes); effects stop until `resume` */
+  pause(): void;
+  resume(): void;
+  /** Drains: finishes the batch in flight, commits, leaves the group, then closes the consumer. */
+  close(): Promise<void>;
+}
+
+/** Parses a consumer's config with its schema, failing fast with the consumer's name and the bad path. */
+export function parseConsumerConfig(definition: AnyConsumerDefinition, input: unknown): unknown {
+  const result = definition.configSchema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  throw new NexuralError(
+    'NXR_CONFIG_INVALID',
+    `consumer "${definition.name}" config: ${describeIssues(result.error)}`,
+    { consumer: definition.name },
+  );
+}
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function deadLetterOf(record: LogRecord, consumer: string, error: unknown, now: number): DeadLetter {
+  const bytes = record.value ?? Buffer.alloc(0);
+  const text = bytes.toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(bytes);
+  return {
+    code: error instanceof NexuralError ? error.code : 'NXR_CONSUMER_FAILED',
+    reason: `consumer "${consumer}": ${errorText(error)}`,
+    payload: isText ? text : bytes.toString('base64'),
+    payloadEncoding: isText ? 'utf8' : 'base64',
+    key: record.key,
+    source: { topic: record.topic, partition: record.partition, offset: record.offset },
+    failedAt: now,
+    consumer,
+  };
+}
+
+/**
+ * Runs one consumer in its own group on the stream log: decodes each batch, hands it to `handle`, and lets
+ * the log commit the offset after `handle` resolved (so every effect is in the ledger before its offset is
+ * committed). Records that cannot be decoded, or that keep failing, go to the dead-letter topic.
+ */
+export async function startConsumer(
+  definition: AnyConsumerDefinition,
+  ports: ConsumerPorts,
+  options: ConsumerRunOptions = {},
+): Promise<RunningConsumer> {
+  const { name } = definition;
+  const groupId = options.groupId ?? consumerGroupId(name);
+  const clock = ports.clock ?? { now: Date.now };
+  const metricSet = consumerMetricSet(ports.metrics);
+  const stats: ConsumerRunStats = { handled: 0, deadLettered: 0, lag: new Map() };
+  const config = parseConsumerConfig(definition, options.config);
+  const instance = await definition.create({
+    name,
+    config,
+    ledger: ports.ledgers.forConsumer(name),
+    store: ports.store,
+    fanout: ports.fanout,
+    jobs: ports.jobs,
+    logger: ports.logger,
+    metrics: { count: (event, amount = 1) => metricSet.events.inc({ consumer: name, event }, amount) },
+    clock,
+  });
+  const inputByTopic = new Map<string, ConsumerInput>(
+    definition.inputs.map((input) => [ports.decoders[input].topic, input]),
+  );
+  const producer = await ports.log.createProducer();
+
+  const sendToDeadLetters = async (record: LogRecord, error: unknown) => {
+    const letter = deadLetterOf(record, name, error, clock.now());
+    await producer.send([
+      {
+        topic: ports.deadLetters.topic,
+        key: record.key,
+        value: await ports.deadLetters.serialize(letter),
+        headers: { 'nexural-consumer': name, 'nexural-code': letter.code },
+      },
+    ]);
+    stats.deadLettered += 1;
+    metricSet.failed.inc({ consumer: name, outcome: 'dead_lettered' });
+    ports.logger.warn(`consumer ${name}: record to the dead-letter topic`, {
+      ...letter.source,
+      reason: letter.reason,
+    });
+  };
+
+  const decode = async (record: LogRecord): Promise<ConsumerRecord | null> => {
+    const input = inputByTopic.get(record.topic);
+    if (input === undefined || record.value === null) return null;
+    const value = await ports.decoders[input].deserialize(record.value);
+    return {
+      input,
+      value,
+      key: record.key,
+      timestamp: record.timestamp,
+      source: { topic: record.topic, partition: record.partition, offset: record.offset },
+    } as ConsumerRecord;
+  };
+
+  const handler = async (batch: RecordBatch) => {
+    const pairs: { record: LogRecord; decoded: ConsumerRecord }[] = [];
+    for (const record of batch.records) {
+      try {
+        const decoded = await decode(record);
+        if (decoded) pairs.push({ record, decoded });
+      } catch (error) {
+        await sendToDeadLetters(record, error);
+      }
+    }
+    const started = performance.now();
+    await handleWithRetries({
+      pairs,
+      handle: (decoded) =>
+        instance.handle({ topic: batch.topic, partition: batch.partition, records: decoded }),
+      retry: options.retry ?? {},
+      onRetry: () => metricSet.failed.inc({ consumer: name, outcome: 'retried' }),
+      deadLetter: sendToDeadLetters,
+    });
+    metricSet.handleSeconds.observe({ consumer: name }, (performance.now() - started) / 1000);
+    stats.handled += pairs.length;
+    metricSet.handled.inc({ consumer: name }, pairs.length);
+    const last = batch.records.at(-1);
+    if (last) {
+      const lag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+      stats.lag.set(`${batch.topic}/${batch.partition}`, lag);
+      metricSet.lag.set({ consumer: name, topic: batch.topic, partition: String(batch.partition) }, lag);
+    }
+  };
+
+  let paused = false;
+  let consumer: LogConsumer;
+  try {
+    consumer = await ports.log.consume({
+      groupId,
+      topics: [...inputByTopic.keys()],
+      handler,
+      start: options.start ?? 'earliest',
+      onAssigned: (partitions, assigned) => {
+        if (paused) assigned.pause(partitions);
+      },
+      onError: (error) => {
+        ports.logger.error(`consumer ${name} stopped: ${error.message}`);
+        options.onError?.(error);
+      },
+    });
+  } catch (error) {
+    await producer.close();
+    await instance.close();
+    throw error;
+  }
+  return {
+    name,
+    groupId,
+    stats,
+    pause() {
+      paused = true;
+      consumer.pause(consumer.assignment());
+    },
+    resume() {
+      paused = false;
+      consumer.resume(consumer.assignment());
+    },
+    async close() {
+      await consumer.close();
+      await producer.close();
+      await instance.close();
+    },
+  };
+}

@@ -1,0 +1,298 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { createEmbeddedLog } from '../pipeline/runtime/log/embedded-log.js';
+import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
+import { readAll } from '../pipeline/runtime/processor/processor-test-kit.js';
+import { openPgDatabase } from '../pipeline/store/pg-database.js';
+import { pgliteDatabase } from '../pipeline/store/pglite-database.js';
+import { openPgliteStore } from '../pipeline/store/pglite-store.js';
+import { sqlEffectLedgerStore } from '../pipeline/store/sql-effect-ledger.js';
+import { type DeadLetter, deadLetterSchema } from '../schemas/dead-letter.js';
+import type { EffectEntry } from '../schemas/ports/effect-ledger.js';
+import type { OutgoingRecord, StreamLog } from '../schemas/ports/stream-log.js';
+import type { ConsumerInput } from './define-consumer.js';
+import {
+  type ContractChildConfig,
+  type ContractLogTarget,
+  type ContractStoreTarget,
+  type ContractTopics,
+  contractTopics,
+} from './testing/contract-topics.js';
+import { type RecordedRecord, readRecordedStream } from './testing/recorded-stream.js';
+
+/** A consumer the contract runs: where its definition is and how to read its external effects. */
+export interface ContractSubject {
+  readonly name: string;
+  /** absolute path of the module exporting the definition, and the export's name */
+  readonly module: string;
+  readonly exportName: string;
+  readonly inputs: readonly ConsumerInput[];
+  /** its config for a run whose scratch folder is `workDir` */
+  config(workDir: string, recorded: readonly RecordedRecord[]): unknown;
+  /** the effects it made outside the ledger (file lines, rows), each as one string */
+  externalEffects(workDir: string): Promise<readonly string[]>;
+}
+
+export type ContractBackend =
+  | { readonly log: 'embedded' }
+  | { readonly log: 'kafka'; readonly brokers: readonly string[]; readonly databaseUrl: string };
+
+export interface ContractRun {
+  /** ledger entries as `key=result`, sorted */
+  readonly effects: readonly string[];
+  readonly externalEffects: readonly string[];
+  /** dead letters as `topic/partition/offset code consumer`, de-duplicated and sorted */
+  readonly deadLetters: readonly string[];
+  /** effects whose partition offsets went backwards in ledger order (per-key order broken) */
+  readonly outOfOrder: number;
+  /** kills that landed before the child had caught up */
+  readonly midRunKills: number;
+  /** the last child drained on SIGTERM and exited 0 */
+  readonly closedCleanly: boolean;
+}
+
+const childScript = fileURLToPath(new URL('./testing/contract-child.ts', import.meta.url));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A seeded generator (mulberry32), so a failing run can be repeated with its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** The recorded stream as records of the run's topics, with one undecodable record in each input. */
+function inputRecords(
+  recorded: readonly RecordedRecord[],
+  topics: ContractTopics,
+  inputs: readonly ConsumerInput[],
+) {
+  const records: OutgoingRecord[] = [];
+  for (const input of inputs) {
+    const own = recorded.filter((record) => record.input === input);
+    own.forEach((record, index) => {
+      records.push({
+        topic: topics[input],
+        key: record.key,
+        value: Buffer.from(record.value),
+        partition: record.partition,
+        timestamp: record.timestamp,
+      });
+      if (index === Math.floor(own.length / 2)) {
+        const poison = '{"poison": "not a record of this topic"}';
+        records.push({
+          topic: topics[input],
+          key: record.key,
+          value: Buffer.from(poison),
+          partition: record.partition,
+        });
+      }
+    });
+  }
+  return records;
+}
+
+interface ChildHandle {
+  readonly child: ChildProcess;
+  readonly lines: string[];
+  waitFor(line: string, timeoutMs: number): Promise<void>;
+  readonly exited: Promise<number | null>;
+}
+
+function spawnChild(config: ContractChildConfig): ChildHandle {
+  const child = spawn(process.execPath, ['--import', 'tsx', childScript, JSON.stringify(config)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const waiters: { line: string; resolve: () => void }[] = [];
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      if (process.env.NEXURAL_CONTRACT_TRACE) process.stderr.write(`${Date.now() % 1_000_000} ${line}\n`);
+      for (const waiter of waiters.filter((entry) => entry.line === line)) waiter.resolve();
+    }
+  });
+  let errors = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    errors += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    exited,
+    async waitFor(line, timeoutMs) {
+      if (lines.includes(line)) return;
+      const seen = new Promise<void>((resolve) => waiters.push({ line, resolve }));
+      const outcome = await Promise.race([
+        seen.then(() => 'seen' as const),
+        exited.then(() => 'exited' as const),
+        sleep(timeoutMs).then(() => 'timeout' as const),
+      ]);
+      if (outcome === 'seen') return;
+      throw new Error(`consumer child: no "${line}" (${outcome}); stderr: ${errors.slice(-2000)}`);
+    },
+  };
+}
+
+const kill = async (handle: ChildHandle) => {
+  handle.child.kill('SIGKILL');
+  await handle.exited;
+};
+
+let template: Promise<string> | null = null;
+
+/** A migrated PGlite folder, made once per test process: each run copies it (migrating takes seconds). */
+function migratedPgliteTemplate(): Promise<string> {
+  template ??= (async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'nexural-consumer-template-'));
+    const store = await openPgliteStore({ dataDir });
+    await store.migrate();
+    await store.close();
+    process.once('exit', () => {
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+    return dataDir;
+  })();
+  return template;
+}
+
+async function readEffects(store: ContractStoreTarget, consumer: string): Promise<readonly EffectEntry[]> {
+  if (store.kind === 'pglite') {
+    const pglite = await PGlite.create({ dataDir: store.dataDir });
+    try {
+      return await sqlEffectLedgerStore(pgliteDatabase(pglite))
+        .forConsumer(consumer)
+        .list({ limit: 100_000 });
+    } finally {
+      await pglite.close();
+    }
+  }
+  const db = await openPgDatabase({ connectionString: store.url, schema: store.schema });
+  try {
+    return await sqlEffectLedgerStore(db).forConsumer(consumer).list({ limit: 100_000 });
+  } finally {
+    await db.close();
+  }
+}
+
+async function readDeadLetters(log: StreamLog, topic: string): Promise<readonly string[]> {
+  const letters = (await readAll(log, topic, 500)).flat();
+  const images = letters.map((record) => {
+    const letter: DeadLetter = deadLetterSchema.parse(JSON.parse(record.value?.toString('utf8') ?? 'null'));
+    const at = letter.source;
+    return `${at?.topic}/${at?.partition}/${at?.offset} ${letter.code} ${letter.consumer}`;
+  });
+  return [...new Set(images)].sort();
+}
+
+/** One run: the child consumes the recorded stream, killed `kills` times at random points, then drained. */
+export async function runConsumerContract(
+  subject: ContractSubject,
+  backend: ContractBackend,
+  options: { readonly kills: number; readonly seed: number },
+): Promise<ContractRun> {
+  const random = seededRandom(options.seed);
+  const run = randomUUID().slice(0, 8);
+  const workDir = await mkdtemp(join(tmpdir(), `nexural-consumer-${subject.name}-`));
+  const topics = contractTopics(run);
+  const recorded = readRecordedStream();
+  const logTarget: ContractLogTarget =
+    backend.log === 'embedded'
+      ? { kind: 'embedded', dataDir: join(workDir, 'log') }
+      : { kind: 'kafka', brokers: backend.brokers };
+  const storeTarget: ContractStoreTarget =
+    backend.log === 'embedded'
+      ? { kind: 'pglite', dataDir: join(workDir, 'db') }
+      : { kind: 'postgres', url: backend.databaseUrl, schema: `nexural_test_consumer_${run}` };
+  const openLog = () =>
+    logTarget.kind === 'embedded'
+      ? createEmbeddedLog({ dataDir: logTarget.dataDir })
+      : createKafkaLog({ brokers: logTarget.brokers, clientId: 'nexural-consumer-contract-test' });
+  const topicNames = Object.values(topics);
+  const groupId = `nexural.consumer.${subject.name}.test-${run}`;
+  let log = openLog();
+  try {
+    await log.admin.createTopics(topicNames.map((name) => ({ name, partitions: 2, compacted: false })));
+    const producer = await log.createProducer();
+    await producer.send(inputRecords(recorded, topics, subject.inputs));
+    await producer.close();
+    // the embedded log has one owner per folder: hand it to the child
+    if (logTarget.kind === 'embedded') await log.close();
+    if (storeTarget.kind === 'pglite')
+      await cp(await migratedPgliteTemplate(), storeTarget.dataDir, { recursive: true });
+    const config: ContractChildConfig = {
+      consumer: {
+        module: subject.module,
+        exportName: subject.exportName,
+        config: subject.config(workDir, recorded),
+      },
+      log: logTarget,
+      store: storeTarget,
+      topics,
+      groupId,
+    };
+    let midRunKills = 0;
+    for (let kill_ = 0; kill_ < options.kills; kill_ += 1) {
+      const handle = spawnChild(config);
+      await handle.waitFor('ready', 120_000);
+      await sleep(150 + random() * 1_500);
+      if (!handle.lines.includes('caught-up')) midRunKills += 1;
+      await kill(handle);
+    }
+    const last = spawnChild(config);
+    await last.waitFor('caught-up', 300_000);
+    last.child.kill('SIGTERM');
+    await last.waitFor('closed', 60_000);
+    const closedCleanly = (await last.exited) === 0;
+    if (logTarget.kind === 'embedded') log = openLog();
+    const entries = await readEffects(storeTarget, subject.name);
+    let outOfOrder = 0;
+    const lastOffset = new Map<string, bigint>();
+    for (const entry of entries) {
+      if (entry.source === null) continue;
+      const where = `${entry.source.topic}/${entry.source.partition}`;
+      const offset = BigInt(entry.source.offset);
+      if ((lastOffset.get(where) ?? -1n) > offset) outOfOrder += 1;
+      lastOffset.set(where, offset);
+    }
+    const deadLetters = (await readDeadLetters(log, topics.deadLetters)).map((line) =>
+      line.replace(`test.consumers.${run}.`, ''),
+    );
+    return {
+      effects: entries.map((entry) => `${entry.effectKey}=${JSON.stringify(entry.result)}`).sort(),
+      externalEffects: [...(await subject.externalEffects(workDir))].sort(),
+      deadLetters,
+      outOfOrder,
+      midRunKills,
+      closedCleanly,
+    };
+  } finally {
+    if (logTarget.kind === 'kafka') {
+      await log.admin.deleteTopics(topicNames).catch(() => {});
+      await log.admin.deleteGroups([groupId]).catch(() => {});
+      if (storeTarget.kind === 'postgres') {
+        const db = await openPgDatabase({ connectionString: storeTarget.url, schema: storeTarget.schema });
+        await db.exec(`DROP SCHEMA "${storeTarget.schema}" CASCADE`).catch(() => {});
+        await db.close();
+      }
+    }
+    await log.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}

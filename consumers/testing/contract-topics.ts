@@ -1,0 +1,51 @@
+import { createJsonSerde } from '../../pipeline/runtime/serdes/record-serde.js';
+import { alertEventSchema } from '../../schemas/alert-event.js';
+import { barSchema } from '../../schemas/bar.js';
+import { deadLetterSchema } from '../../schemas/dead-letter.js';
+import { indicatorValueSchema } from '../../schemas/indicator-value.js';
+
+/** The topics of one contract run (unique names per run). */
+export interface ContractTopics {
+  readonly bars: string;
+  readonly barsFinal: string;
+  readonly indicators: string;
+  readonly alerts: string;
+  readonly deadLetters: string;
+}
+
+export const contractTopics = (run: string): ContractTopics => ({
+  bars: `test.consumers.${run}.bars`,
+  barsFinal: `test.consumers.${run}.bars.final`,
+  indicators: `test.consumers.${run}.indicators`,
+  alerts: `test.consumers.${run}.alerts`,
+  deadLetters: `test.consumers.${run}.dlq`,
+});
+
+export type ContractLogTarget =
+  | { readonly kind: 'embedded'; readonly dataDir: string }
+  | { readonly kind: 'kafka'; readonly brokers: readonly string[] };
+
+export type ContractStoreTarget =
+  | { readonly kind: 'pglite'; readonly dataDir: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string };
+
+export interface ContractChildConfig {
+  readonly consumer: { readonly module: string; readonly exportName: string; readonly config: unknown };
+  readonly log: ContractLogTarget;
+  readonly store: ContractStoreTarget;
+  readonly topics: ContractTopics;
+  readonly groupId: string;
+}
+
+/** Plain-JSON decoders of the contract topics (what the embedded log's serdes are). */
+export function contractDecoders(topics: ContractTopics) {
+  return {
+    decoders: {
+      bars: createJsonSerde(topics.bars, barSchema),
+      barsFinal: createJsonSerde(topics.barsFinal, barSchema),
+      indicators: createJsonSerde(topics.indicators, indicatorValueSchema),
+      alerts: createJsonSerde(topics.alerts, alertEventSchema),
+    },
+    deadLetters: createJsonSerde(topics.deadLetters, deadLetterSchema),
+  };
+}

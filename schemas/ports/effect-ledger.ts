@@ -1,0 +1,76 @@
+/**
+ * The effect ledger: where a consumer records each side effect under an effect key, so a redelivered record
+ * never repeats it. Two adapters (PGlite and pg, one SQL implementation: pipeline/store/sql-effect-ledger.ts)
+ * pass one contract suite (pipeline/store/effect-ledger.contract.ts). Keys are unique per consumer.
+ *
+ * What `perform(key, effect)` guarantees:
+ * - Once an effect is recorded `done`, `perform` with the same key never calls it again; it returns the
+ *   recorded result. The ledger row is durable before `perform` resolves, so before the input offset is
+ *   committed (the consumer runtime commits after `handle` resolves): with or before the offset.
+ * - The gap: if the process dies after the external call succeeded but before the `done` row is written, the
+ *   record is delivered again and the effect is called again, with `attempt` > 1 and the same
+ *   `idempotencyKey`. Exactly-once then holds only if the external service deduplicates on that key (Stripe's
+ *   Idempotency-Key, a Discord nonce, a webhook id, an upsert keyed by it); otherwise it is at-least-once,
+ *   and `attempt` > 1 tells the effect it may be a repeat (check the service first).
+ * - An effect whose only side effect is the ledger row itself (its `result`) is exactly-once, full stop.
+ */
+
+/** JSON that round-trips through the store (jsonb). */
+export type EffectResult =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly EffectResult[]
+  | { readonly [key: string]: EffectResult };
+
+export interface EffectCall {
+  /** the effect key, prefixed with the consumer name: pass it to the external service as its idempotency key */
+  readonly idempotencyKey: string;
+  /** 1 on the first call; > 1 when an earlier call started and its outcome was never recorded */
+  readonly attempt: number;
+}
+
+export type EffectOutcome<Result extends EffectResult> =
+  | { readonly kind: 'performed'; readonly result: Result; readonly attempt: number }
+  | { readonly kind: 'already-done'; readonly result: Result };
+
+/** Where the record that caused an effect was read (for the effect log). */
+export interface EffectSource {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface EffectEntry {
+  readonly consumer: string;
+  readonly effectKey: string;
+  readonly state: 'started' | 'done';
+  readonly attempts: number;
+  readonly result: EffectResult;
+  readonly source: EffectSource | null;
+  readonly startedAt: number;
+  readonly doneAt: number | null;
+}
+
+/** The ledger of one consumer (the runtime hands each consumer its own). */
+export interface EffectLedger {
+  readonly consumer: string;
+  /**
+   * Runs `effect` unless `effectKey` is already done; records `started` before the call and `done` with its
+   * result after it. A throwing effect leaves the key `started` (the next attempt sees `attempt` + 1).
+   */
+  perform<Result extends EffectResult>(
+    effectKey: string,
+    effect: (call: EffectCall) => Promise<Result>,
+    source?: EffectSource,
+  ): Promise<EffectOutcome<Result>>;
+  get(effectKey: string): Promise<EffectEntry | null>;
+  /** This consumer's done effects in the order they were first started (the effect log). */
+  list(options?: { readonly limit?: number; readonly afterKey?: string }): Promise<readonly EffectEntry[]>;
+}
+
+/** Hands out per-consumer ledgers over one store. */
+export interface EffectLedgerStore {
+  forConsumer(consumer: string): EffectLedger;
+}
