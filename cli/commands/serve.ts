@@ -12,6 +12,7 @@ import { allStoredRules } from '../../api/adapters/sql-rules.js';
 import { buildApp } from '../../api/app.js';
 import { mintApiKey } from '../../api/auth/api-keys.js';
 import type { PipelineMetric } from '../../api/deps.js';
+import { consumerRegistry } from '../../consumers/index.js';
 import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
@@ -35,6 +36,7 @@ import { type Env, parseEnv } from '../../schemas/env.js';
 import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
+import { startConsumerHost } from './consumer-host.js';
 
 export interface ServeOptions {
   /**
@@ -240,6 +242,28 @@ export async function startServer(
       ],
     });
     closers.push(() => app.close());
+    // the registered consumers (consumers/index.ts) run wherever the pipeline runs; closers run in reverse,
+    // so they drain before the app, the store and the log close
+    const consumersHere = runPipeline && consumerRegistry.length > 0;
+    if (consumersHere) {
+      const host = await startConsumerHost(
+        consumerRegistry,
+        {
+          pipeline,
+          store,
+          sql,
+          jobs,
+          metrics: app.metrics,
+          logger: {
+            info: () => {},
+            warn: (message) => say(`warning: ${message}`),
+            error: (message) => say(`error: ${message}`),
+          },
+        },
+        { onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`) },
+      );
+      closers.push(() => host.close());
+    }
     const user = options.issueKeyFor ?? (options.demo ? 'demo' : undefined);
     let apiKey: string | null = null;
     if (user !== undefined) {
@@ -275,7 +299,7 @@ export async function startServer(
     const dashboardUrl = apiKey === null ? null : `${url}/#key=${apiKey}`;
     const { adapters } = pipeline;
     say(
-      `nexural serve: ${adapters.log} · ${adapters.fanout} · ${store.adapter} store${runPipeline ? ' · processor + sink' : ''}`,
+      `nexural serve: ${adapters.log} · ${adapters.fanout} · ${store.adapter} store${runPipeline ? ' · processor + sink' : ''}${consumersHere ? ` · consumers ${consumerRegistry.map((entry) => entry.name).join(', ')}` : ''}`,
     );
     say(`  API ${url}/v1 · docs ${url}/docs · metrics ${url}/metrics`);
     say(`  dashboard ${dashboardUrl ?? `${url}/ (sign in with an API key)`}`);
