@@ -58,6 +58,15 @@ export const alertChannels = {
   symbolStream: (venue: string, symbol: string): string => `nexural:alerts:stream:symbol:${venue}:${symbol}`,
   /** Marks an alert event id as published, so a re-publish after a crash is not delivered twice. */
   seen: (eventId: string): string => `nexural:alerts:seen:${eventId}`,
+  /**
+   * Written once the streams and seen-keys are complete (rebuilt from the delivery journal if need be);
+   * its absence means Redis came back empty, so nothing is published or read before a rebuild.
+   */
+  ready: 'nexural:alerts:ready',
   /** Redis Stream length bound (approximate trimming). */
   streamMaxLength: 100_000,
 } as const;
+
+/** The delivery journal of a namespace's alert fan-out: (delivery id, event), one partition, kept 8 days. */
+export const alertDeliveriesTopic = (topics: Pick<TopicNames, 'alerts'>): string =>
+  `${topics.alerts}.deliveries`;

@@ -7,6 +7,11 @@ export interface FanoutHarness {
   /** Owner and symbol names unique to this test, so parallel runs on a shared Redis do not meet. */
   readonly owner: string;
   readonly symbol: string;
+  /**
+   * Loses the adapter's own store — Redis restarted empty (this test's keys and ready key gone), or the
+   * process restarted (a new in-process fan-out) — keeping the delivery journal; returns the fan-out to use.
+   */
+  readonly loseStore: () => Promise<AlertFanout>;
   readonly cleanup: () => Promise<void>;
 }
 
@@ -94,6 +99,28 @@ export function alertFanoutContract(name: string, open: () => Promise<FanoutHarn
       expect(resumed.map((delivery) => delivery.event.time - 1723161300000)).toEqual([2, 4, 5]);
       const ids = resumed.map((delivery) => delivery.id);
       expect([...ids].sort()).toEqual(ids);
+    });
+
+    it('after losing its store, rebuilds history and de-duplication from the journal: same ids, exact resume, a re-publish not delivered again', async () => {
+      const { owner, symbol } = harness;
+      const ids: (string | null)[] = [];
+      for (let n = 1; n <= 3; n += 1) ids.push(await harness.fanout.publish(firedEvent(owner, symbol, n)));
+      const fanout = await harness.loseStore();
+
+      const kept = await fanout.history({ kind: 'owner', owner }, null, 10);
+      expect(kept.map((delivery) => delivery.id)).toEqual(ids);
+      expect(kept[1]?.event).toEqual(firedEvent(owner, symbol, 2));
+      const resumed: AlertDelivery[] = [];
+      await fanout.subscribe({ kind: 'owner', owner }, (delivery) => resumed.push(delivery), {
+        resumeAfter: ids[0] ?? '',
+      });
+      expect(await fanout.publish(firedEvent(owner, symbol, 2))).toBeNull();
+      expect(await fanout.publish(firedEvent(owner, symbol, 3))).toBeNull();
+      const fourth = await fanout.publish(firedEvent(owner, symbol, 4));
+      await until(() => resumed.length >= 3, 'catch-up then live');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(resumed.map((delivery) => delivery.id)).toEqual([ids[1], ids[2], fourth]);
+      expect(resumed.map((delivery) => delivery.event.time - 1723161300000)).toEqual([2, 3, 4]);
     });
 
     it('pages history in id order after a given id', async () => {

@@ -1,10 +1,31 @@
 import { expect, it } from 'vitest';
+import { createEmbeddedLog } from '../runtime/log/embedded-log.js';
 import { alertFanoutContract } from './alert-fanout.contract.js';
 import { createInProcessFanout } from './in-process-fanout.js';
+import { createLogDeliveryJournal, deliveryJournalTopicSpec } from './log-delivery-journal.js';
 
 alertFanoutContract('in-process', async () => {
-  const fanout = createInProcessFanout();
-  return { fanout, owner: 'alice', symbol: 'BTCUSDT', cleanup: () => fanout.close() };
+  const log = createEmbeddedLog();
+  await log.admin.createTopics([deliveryJournalTopicSpec('alerts.deliveries')]);
+  const journal = createLogDeliveryJournal(log, 'alerts.deliveries');
+  const fanout = createInProcessFanout({ journal });
+  let restarted = fanout;
+  return {
+    fanout,
+    owner: 'alice',
+    symbol: 'BTCUSDT',
+    loseStore: async () => {
+      await restarted.close();
+      restarted = createInProcessFanout({ journal });
+      return restarted;
+    },
+    cleanup: async () => {
+      await fanout.close();
+      await restarted.close();
+      await journal.close();
+      await log.close();
+    },
+  };
 });
 
 it('keeps at most historyLength deliveries', async () => {

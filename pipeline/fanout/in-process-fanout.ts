@@ -1,12 +1,14 @@
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type {
   AlertDelivery,
+  AlertDeliveryJournal,
   AlertFanout,
   AlertFilter,
   AlertSubscription,
 } from '../../schemas/ports/alert-fanout.js';
 import { matchesFilter } from './alert-filter.js';
 import { compareDeliveryIds } from './delivery-id.js';
+import { createJournalWriter } from './journal-writer.js';
 import { openResumableSubscription } from './resumable-subscription.js';
 
 export interface InProcessFanoutOptions {
@@ -15,6 +17,12 @@ export interface InProcessFanoutOptions {
   /** Event ids remembered to make publish idempotent. */
   readonly seenCapacity?: number;
   readonly now?: () => number;
+  /**
+   * Where every delivery is recorded durably; a new fan-out (the process restarted) starts from it: the
+   * same history and ids, and the event ids it holds count as published.
+   */
+  readonly journal?: AlertDeliveryJournal;
+  readonly onWarning?: (message: string) => void;
 }
 
 const HISTORY_PAGE = 1000;
@@ -29,6 +37,33 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
   const listeners = new Set<{ filter: AlertFilter; onLive: (delivery: AlertDelivery) => void }>();
   let lastMs = 0;
   let lastSeq = 0;
+  const warn = options.onWarning ?? (() => {});
+  const journal = createJournalWriter(options.journal, warn);
+
+  const remember = (eventId: string) => {
+    seen.add(eventId);
+    if (seen.size > seenCapacity) {
+      const oldest = seen.values().next();
+      if (!oldest.done) seen.delete(oldest.value);
+    }
+  };
+
+  const keep = (delivery: AlertDelivery) => {
+    history.push(delivery);
+    if (history.length > historyLength) history.splice(0, history.length - historyLength);
+  };
+
+  const restored = (options.journal?.readAll() ?? Promise.resolve([])).then(
+    (deliveries) => {
+      for (const delivery of deliveries) {
+        remember(delivery.event.id);
+        keep(delivery);
+        const [ms = 0, seq = 0] = delivery.id.split('-').map(Number);
+        if (ms > lastMs || (ms === lastMs && seq > lastSeq)) [lastMs, lastSeq] = [ms, seq];
+      }
+    },
+    (error: unknown) => warn(`alert fan-out: delivery journal unreadable, starting empty: ${String(error)}`),
+  );
 
   const nextId = () => {
     const ms = now();
@@ -53,15 +88,12 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
 
   return {
     async publish(event: AlertEvent) {
+      await restored;
       if (seen.has(event.id)) return null;
-      seen.add(event.id);
-      if (seen.size > seenCapacity) {
-        const oldest = seen.values().next();
-        if (!oldest.done) seen.delete(oldest.value);
-      }
+      remember(event.id);
       const delivery: AlertDelivery = { id: nextId(), event };
-      history.push(delivery);
-      if (history.length > historyLength) history.splice(0, history.length - historyLength);
+      keep(delivery);
+      journal.add(delivery);
       for (const listener of listeners) {
         if (matchesFilter(listener.filter, event)) listener.onLive(delivery);
       }
@@ -69,10 +101,12 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
     },
 
     async history(filter, afterId, limit) {
+      await restored;
       return historyAfter(filter, afterId, limit);
     },
 
     async subscribe(filter, listener, subscribeOptions): Promise<AlertSubscription> {
+      await restored;
       return openResumableSubscription({
         resumeAfter: subscribeOptions?.resumeAfter,
         listener,
@@ -88,6 +122,7 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
     },
 
     async close() {
+      await journal.flushed();
       listeners.clear();
     },
   };

@@ -1,13 +1,17 @@
 import type { Redis } from 'ioredis';
 import { type AlertEvent, alertEventSchema } from '../../schemas/alert-event.js';
+import { NexuralError } from '../../schemas/errors.js';
 import type {
   AlertDelivery,
+  AlertDeliveryJournal,
   AlertFanout,
   AlertFilter,
   AlertSubscription,
 } from '../../schemas/ports/alert-fanout.js';
 import { alertChannels } from '../../schemas/topics.js';
+import { createJournalWriter } from './journal-writer.js';
 import { reportRedisErrors } from './redis-connection-errors.js';
+import { createRedisRebuild } from './redis-rebuild.js';
 import { openResumableSubscription } from './resumable-subscription.js';
 
 export interface RedisFanoutOptions {
@@ -17,21 +21,41 @@ export interface RedisFanoutOptions {
   readonly seenTtlSeconds?: number;
   /** told once per Redis outage of the subscription connection (the command one is the caller's) */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Where every delivery is recorded durably; when Redis comes back empty, streams and seen-keys are
+   * rebuilt from it with the same ids before anything is published or read. Without one, a Redis restart
+   * loses the history and the de-duplication window.
+   */
+  readonly journal?: AlertDeliveryJournal;
+  /** the key that marks the streams as complete (default `alertChannels.ready`; tests use their own) */
+  readonly readyKey?: string;
+  readonly now?: () => number;
 }
 
-// One round trip, atomic: de-duplicate by event id, append to the global/owner/symbol streams under one
-// entry id, then publish `<id> <json>` on the owner, symbol and all channels.
+// One round trip, atomic: refuse while Redis lacks its history (KEYS[5] absent), de-duplicate by event id
+// (the seen-key holds the delivery id), append to the global/owner/symbol streams under one entry id, then
+// publish `<id> <json>` on the owner, symbol and all channels.
 const publishScript = `
-if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[3]) then return false end
+if redis.call('EXISTS', KEYS[5]) == 0 then return {'unready'} end
+local seen = redis.call('GET', KEYS[1])
+if seen then return {'seen', seen} end
 local id = redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'event', ARGV[1])
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[2], id, 'event', ARGV[1])
 redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], id, 'event', ARGV[1])
+redis.call('SET', KEYS[1], id, 'EX', ARGV[3])
 local message = id .. ' ' .. ARGV[1]
 redis.call('PUBLISH', ARGV[4], message)
 redis.call('PUBLISH', ARGV[5], message)
 redis.call('PUBLISH', ARGV[6], message)
-return id
+return {'new', id}
 `;
+
+const historyScript = `
+if redis.call('EXISTS', KEYS[2]) == 0 then return false end
+return redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
+`;
+
+type StreamEntry = [string, string[]];
 
 const HISTORY_PAGE = 1000;
 
@@ -68,7 +92,34 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
   const historyLength = options.historyLength ?? alertChannels.streamMaxLength;
   const seenTtlSeconds = options.seenTtlSeconds ?? 7 * 24 * 3600;
   const listenersByChannel = new Map<string, Set<(delivery: AlertDelivery) => void>>();
+  const warn = options.onWarning ?? (() => {});
+  const readyKey = options.readyKey ?? alertChannels.ready;
+  const journal = createJournalWriter(options.journal, warn);
+  const rebuild = createRedisRebuild(redis, {
+    journal: options.journal,
+    readyKey,
+    historyLength,
+    seenTtlSeconds,
+    beforeRead: () => journal.flushed(),
+    warn,
+    now: options.now ?? Date.now,
+  });
+  // Redis may have restarted empty: rebuild before the first publish or read needs it.
+  const onReady = () => {
+    rebuild.ensure().catch((error: unknown) => warn(`alert fan-out: rebuild failed: ${String(error)}`));
+  };
+  redis.on('ready', onReady);
   let subscriber: Redis | null = null;
+
+  /** Runs a script that answers `unready` while the history is missing; rebuilds and runs it again. */
+  const whenReady = async <T>(attempt: () => Promise<T | 'unready'>): Promise<T> => {
+    for (let tries = 0; tries < 3; tries += 1) {
+      const result = await attempt();
+      if (result !== 'unready') return result;
+      await rebuild.ensure();
+    }
+    throw new NexuralError('NXR_SERVICE_UNAVAILABLE', 'alert fan-out: Redis lost its alert history again');
+  };
 
   const subscriberConnection = (): Redis => {
     if (subscriber) return subscriber;
@@ -91,28 +142,40 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
 
   const history = async (filter: AlertFilter, afterId: string | null, limit: number) => {
     const start = afterId === null ? '-' : `(${afterId}`;
-    const entries = await redis.xrange(streamOf(filter), start, '+', 'COUNT', limit);
+    const entries = await whenReady(async () => {
+      const reply = (await redis.eval(historyScript, 2, streamOf(filter), readyKey, start, limit)) as
+        | StreamEntry[]
+        | null;
+      return reply ?? 'unready';
+    });
     return entries.map(([id, fields]): AlertDelivery => ({ id, event: parseEvent(fields[1] ?? '') }));
   };
 
   return {
     async publish(event) {
       const json = JSON.stringify(event);
-      const id = await redis.eval(
-        publishScript,
-        4,
-        alertChannels.seen(event.id),
-        alertChannels.stream,
-        alertChannels.ownerStream(event.owner),
-        alertChannels.symbolStream(event.venue, event.symbol),
-        json,
-        historyLength,
-        seenTtlSeconds,
-        alertChannels.byOwner(event.owner),
-        alertChannels.bySymbol(event.venue, event.symbol),
-        alertChannels.all,
-      );
-      return typeof id === 'string' ? id : null;
+      const [outcome, id] = await whenReady(async () => {
+        const reply = (await redis.eval(
+          publishScript,
+          5,
+          alertChannels.seen(event.id),
+          alertChannels.stream,
+          alertChannels.ownerStream(event.owner),
+          alertChannels.symbolStream(event.venue, event.symbol),
+          readyKey,
+          json,
+          historyLength,
+          seenTtlSeconds,
+          alertChannels.byOwner(event.owner),
+          alertChannels.bySymbol(event.venue, event.symbol),
+          alertChannels.all,
+        )) as [string, string?];
+        return reply[0] === 'unready' ? 'unready' : reply;
+      });
+      // A re-publish (the processor's catch-up after a crash) records the delivery again: the first
+      // attempt may have died between Redis and the journal. Seen-keys of older versions hold '1'.
+      if (id !== undefined && id !== '1') journal.add({ id, event });
+      return outcome === 'new' && id !== undefined ? id : null;
     },
 
     history,
@@ -145,6 +208,8 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
     },
 
     async close() {
+      redis.off('ready', onReady);
+      await journal.flushed();
       listenersByChannel.clear();
       if (subscriber) await subscriber.quit();
       subscriber = null;

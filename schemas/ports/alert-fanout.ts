@@ -19,9 +19,23 @@ export interface AlertSubscription {
 }
 
 /**
+ * The durable record of what a fan-out delivered and under which id (the stream log in production). A
+ * fan-out whose history is gone — Redis restarted empty, an in-process fan-out's process restarted —
+ * rebuilds its history and its de-duplication window from it with the same ids, so a `resumeAfter` seen
+ * before the loss still means the same place, and a re-published event is still recognised.
+ */
+export interface AlertDeliveryJournal {
+  /** Records deliveries; appending one again (same event id, same id) changes nothing. */
+  append(deliveries: readonly AlertDelivery[]): Promise<void>;
+  /** Every delivery still kept (its retention covers the de-duplication window), in id order, one per event. */
+  readAll(): Promise<readonly AlertDelivery[]>;
+}
+
+/**
  * Live alert fan-out. `publish` is idempotent by event id (a re-published event after a crash is not
  * delivered twice). Live delivery is best-effort and fast (pub/sub); the bounded history lets a
  * subscriber that was away resume from the last id it saw, as long as that id is still in the history.
+ * With an `AlertDeliveryJournal`, ids, history and idempotence survive the loss of the fan-out's own store.
  */
 export interface AlertFanout {
   /** Returns the delivery id, or null when this event id was already published. */

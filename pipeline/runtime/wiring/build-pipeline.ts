@@ -3,8 +3,14 @@ import type { Env } from '../../../schemas/env.js';
 import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
 import type { RoleHealthReporter } from '../../../schemas/ports/role-health.js';
 import type { StreamLog, TopicSpec } from '../../../schemas/ports/stream-log.js';
-import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../../schemas/topics.js';
+import {
+  alertDeliveriesTopic,
+  LIVE_NAMESPACE,
+  type TopicNames,
+  topicNames,
+} from '../../../schemas/topics.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
+import { createLogDeliveryJournal, deliveryJournalTopicSpec } from '../../fanout/log-delivery-journal.js';
 import { reportRedisErrors } from '../../fanout/redis-connection-errors.js';
 import { createRedisFanout } from '../../fanout/redis-fanout.js';
 import type { KafkaConsumerTuning } from '../log/kafka/kafka-consumer.js';
@@ -53,9 +59,12 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** Every topic of a namespace with its cleanup policy (rules and state are tables). */
+/**
+ * Every topic of a namespace with its cleanup policy (rules and state are tables), and the alert fan-out's
+ * delivery journal (one partition, kept 8 days).
+ */
 export function pipelineTopicSpecs(topics: TopicNames, partitions: number): TopicSpec[] {
-  return (Object.keys(topics) as (keyof TopicNames)[]).map((role) => {
+  const specs = (Object.keys(topics) as (keyof TopicNames)[]).map((role): TopicSpec => {
     const compacted = role === 'alertRules' || role === 'processorState';
     // Market data is history: records are stamped with event time, which a time-based retention would
     // delete at once for replayed days; keep it until an operator sets a limit on the broker.
@@ -63,6 +72,7 @@ export function pipelineTopicSpecs(topics: TopicNames, partitions: number): Topi
       ? { name: topics[role], partitions, compacted }
       : { name: topics[role], partitions, compacted, retentionMs: -1 };
   });
+  return [...specs, deliveryJournalTopicSpec(alertDeliveriesTopic(topics))];
 }
 
 /**
@@ -79,6 +89,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
     ...(deps.kafkaConsumer ? { kafkaConsumer: deps.kafkaConsumer } : {}),
   });
   const redis = env.REDIS_URL === undefined ? null : new Redis(env.REDIS_URL, { lazyConnect: true });
+  const journal = createLogDeliveryJournal(log, alertDeliveriesTopic(topics));
   try {
     const serdes = await derivedSerdesFor(env.SCHEMA_REGISTRY_URL)(topics);
     if (redis !== null) {
@@ -89,10 +100,14 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
       });
       await redis.connect();
     }
+    // Deliveries are journaled on the log, so a Redis that restarts empty (or a restarted process, for the
+    // in-process fan-out) gets its history, ids and de-duplication window back.
+    const fanoutOptions = {
+      journal,
+      ...(deps.onWarning ? { onWarning: deps.onWarning } : {}),
+    };
     const fanout =
-      redis === null
-        ? createInProcessFanout()
-        : createRedisFanout(redis, deps.onWarning ? { onWarning: deps.onWarning } : {});
+      redis === null ? createInProcessFanout(fanoutOptions) : createRedisFanout(redis, fanoutOptions);
     const processor = createProcessor({
       log,
       topics,
@@ -125,6 +140,7 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
       async close() {
         await processor.close();
         await fanout.close();
+        await journal.close();
         await redis?.quit().catch(() => {});
         await log.close();
       },
