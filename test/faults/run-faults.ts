@@ -1,13 +1,15 @@
 /**
- * `npm run faults`: the long version of the fault suite, on private Kafka / PostgreSQL instances (the
+ * `npm run faults`: the long version of the fault suite, on private Kafka / PostgreSQL / Redis instances (the
  * shared stack is only read and written, never killed). Prints a table: fault, downtime, recovery time,
  * records compared, verdict. Exit code 1 when a case fails.
  *
  *   npm run faults                 # KAFKA_BROKERS from the environment, else the local stack's 127.0.0.1:39092
+ *   npm run faults -- redis        # only the named cases (broker, postgres, redis)
  */
 import type { FaultReport } from './broker-outage.js';
 import { runBrokerOutage } from './broker-outage.js';
 import { runPostgresOutage } from './postgres-outage.js';
+import { runRedisRestart } from './redis-restart.js';
 
 const say = (line: string) => {
   if (!line.includes('"logger":"kafkajs"'))
@@ -19,6 +21,7 @@ const reports: FaultReport[] = [];
 const cases: [string, () => Promise<FaultReport>][] = [
   ['broker', () => runBrokerOutage({ rounds: 2, partitions: 3, downtimeMs: 20_000, outages: 2, say })],
   ['postgres', () => runPostgresOutage({ brokers, downtimeMs: 20_000, barsPerTick: 40, say })],
+  ['redis', () => runRedisRestart({ rounds: 2, downtimeMs: 10_000, say })],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of cases) {
