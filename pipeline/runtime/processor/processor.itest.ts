@@ -7,7 +7,7 @@ import type { DeadLetter } from '../../../schemas/dead-letter.js';
 import { parseEnv } from '../../../schemas/env.js';
 import type { AlertDelivery } from '../../../schemas/ports/alert-fanout.js';
 import type { LogRecord } from '../../../schemas/ports/stream-log.js';
-import { alertChannels } from '../../../schemas/topics.js';
+import { alertChannels, alertDeliveriesTopic } from '../../../schemas/topics.js';
 import { stackEnv } from '../../../test/stack-env.js';
 import type { RecordSerde } from '../serdes/record-serde.js';
 import { buildPipeline, type Pipeline } from '../wiring/build-pipeline.js';
@@ -63,7 +63,7 @@ describe('stream processor on Kafka, the Schema Registry and Redis', () => {
         brokers: env.KAFKA_BROKERS ?? [],
       });
       await admin.admin.deleteGroups([groupId]).catch(() => {});
-      await admin.admin.deleteTopics(Object.values(names));
+      await admin.admin.deleteTopics([...Object.values(names), alertDeliveriesTopic(names)]);
       await admin.close();
       const registry = SchemaRegistryClient.newClient({ baseURLs: [env.SCHEMA_REGISTRY_URL ?? ''] });
       for (const serde of Object.values(pipeline.serdes)) {
