@@ -53,17 +53,23 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
     if (history.length > historyLength) history.splice(0, history.length - historyLength);
   };
 
-  const restored = (options.journal?.readAll() ?? Promise.resolve([])).then(
-    (deliveries) => {
-      for (const delivery of deliveries) {
-        remember(delivery.event.id);
-        keep(delivery);
-        const [ms = 0, seq = 0] = delivery.id.split('-').map(Number);
-        if (ms > lastMs || (ms === lastMs && seq > lastSeq)) [lastMs, lastSeq] = [ms, seq];
-      }
-    },
-    (error: unknown) => warn(`alert fan-out: delivery journal unreadable, starting empty: ${String(error)}`),
-  );
+  // Read on first use, so a process that never touches the fan-out (a sink) never reads the journal.
+  let restoring: Promise<void> | null = null;
+  const restored = () => {
+    restoring ??= (options.journal?.readAll() ?? Promise.resolve([])).then(
+      (deliveries) => {
+        for (const delivery of deliveries) {
+          remember(delivery.event.id);
+          keep(delivery);
+          const [ms = 0, seq = 0] = delivery.id.split('-').map(Number);
+          if (ms > lastMs || (ms === lastMs && seq > lastSeq)) [lastMs, lastSeq] = [ms, seq];
+        }
+      },
+      (error: unknown) =>
+        warn(`alert fan-out: delivery journal unreadable, starting empty: ${String(error)}`),
+    );
+    return restoring;
+  };
 
   const nextId = () => {
     const ms = now();
@@ -88,7 +94,7 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
 
   return {
     async publish(event: AlertEvent) {
-      await restored;
+      await restored();
       if (seen.has(event.id)) return null;
       remember(event.id);
       const delivery: AlertDelivery = { id: nextId(), event };
@@ -101,12 +107,12 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
     },
 
     async history(filter, afterId, limit) {
-      await restored;
+      await restored();
       return historyAfter(filter, afterId, limit);
     },
 
     async subscribe(filter, listener, subscribeOptions): Promise<AlertSubscription> {
-      await restored;
+      await restored();
       return openResumableSubscription({
         resumeAfter: subscribeOptions?.resumeAfter,
         listener,
