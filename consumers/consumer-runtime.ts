@@ -5,6 +5,7 @@ import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
 import type { EffectLedgerStore } from '../schemas/ports/effect-ledger.js';
 import type { Jobs } from '../schemas/ports/jobs.js';
 import type { RecordDecoder, RecordEncoder } from '../schemas/ports/record-codec.js';
+import { noRoleHealth, type RoleHealthReporter } from '../schemas/ports/role-health.js';
 import type { StoreReader } from '../schemas/ports/store.js';
 import type { LogConsumer, LogRecord, RecordBatch, StreamLog } from '../schemas/ports/stream-log.js';
 import { describeIssues } from '../schemas/validate.js';
@@ -44,6 +45,8 @@ export interface ConsumerRunOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** the consumer stopped on an error it cannot get past (nothing after the last commit is lost) */
   readonly onError?: (error: Error) => void;
+  /** where it reports its health (role `consumer <name>`): up once it is in its group, down after a stop */
+  readonly health?: RoleHealthReporter;
 }
 
 export interface ConsumerRunStats {
@@ -106,6 +109,9 @@ export async function startConsumer(
   const { name } = definition;
   const groupId = options.groupId ?? consumerGroupId(name);
   const clock = ports.clock ?? { now: Date.now };
+  const health = options.health ?? noRoleHealth;
+  const role = `consumer ${name}`;
+  health.report(role, { status: 'starting' });
   const metricSet = consumerMetricSet(ports.metrics);
   const stats: ConsumerRunStats = { handled: 0, deadLettered: 0, lag: new Map() };
   const config = parseConsumerConfig(definition, options.config);
@@ -196,13 +202,16 @@ export async function startConsumer(
       start: options.start ?? 'earliest',
       onAssigned: (partitions, assigned) => {
         if (paused) assigned.pause(partitions);
+        health.report(role, { status: 'up' });
       },
       onError: (error) => {
+        health.report(role, { status: 'down', reason: error.message, since: clock.now() });
         ports.logger.error(`consumer ${name} stopped: ${error.message}`);
         options.onError?.(error);
       },
     });
   } catch (error) {
+    health.report(role, { status: 'down', reason: errorText(error), since: clock.now() });
     await producer.close();
     await instance.close();
     throw error;
@@ -220,6 +229,7 @@ export async function startConsumer(
       consumer.resume(consumer.assignment());
     },
     async close() {
+      health.report(role, { status: 'down', reason: 'closed', since: clock.now() });
       await consumer.close();
       await producer.close();
       await instance.close();

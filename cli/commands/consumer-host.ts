@@ -1,9 +1,14 @@
 import type { Registry } from 'prom-client';
 import { type ConsumerPorts, type RunningConsumer, startConsumer } from '../../consumers/consumer-runtime.js';
-import type { AnyConsumerDefinition, ConsumerLogger } from '../../consumers/define-consumer.js';
+import {
+  type AnyConsumerDefinition,
+  type ConsumerLogger,
+  consumerGroupId,
+} from '../../consumers/define-consumer.js';
 import type { Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { type LedgerQueries, sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import type { Jobs } from '../../schemas/ports/jobs.js';
+import type { RoleHealthReporter } from '../../schemas/ports/role-health.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 
 export interface ConsumerHostDeps {
@@ -32,6 +37,10 @@ export async function startConsumerHost(
   options: {
     readonly configs?: ConsumerConfigs;
     readonly onError?: (name: string, error: Error) => void;
+    /** each consumer reports as role `consumer <name>` */
+    readonly health?: RoleHealthReporter;
+    /** appended to each consumer's group (`nexural.consumer.<name>.<suffix>`): a replay namespace's own offsets */
+    readonly groupSuffix?: string;
   } = {},
 ): Promise<ConsumerHost> {
   const { serdes } = deps.pipeline;
@@ -60,6 +69,10 @@ export async function startConsumerHost(
       running.push(
         await startConsumer(definition, ports, {
           config: options.configs?.[definition.name],
+          ...(options.groupSuffix === undefined
+            ? {}
+            : { groupId: `${consumerGroupId(definition.name)}.${options.groupSuffix}` }),
+          ...(options.health === undefined ? {} : { health: options.health }),
           onError: (error) => options.onError?.(definition.name, error),
         }),
       );

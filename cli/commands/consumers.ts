@@ -9,7 +9,10 @@ import { consumerRegistry, findConsumer } from '../../consumers/index.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
-import { topicNames } from '../../schemas/topics.js';
+import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
+import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
+import { logRoleState } from '../command-logger.js';
+import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
 import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
 import { openDatabase } from './serve.js';
@@ -91,6 +94,13 @@ function serveMetrics(registry: Registry, port: number) {
   );
 }
 
+interface ConsumersRunOptions {
+  readonly config: string[];
+  readonly metricsPort: string;
+  readonly healthPort?: string;
+  readonly namespace: string;
+}
+
 export function registerConsumersCommand(program: Command): void {
   const consumers = program
     .command('consumers')
@@ -110,18 +120,28 @@ export function registerConsumersCommand(program: Command): void {
       [],
     )
     .option('--metrics-port <port>', 'serve /metrics on 127.0.0.1:<port> (0 = off)', '0')
-    .action(async (names: string[], options: { config: string[]; metricsPort: string }) => {
+    .option('--health-port <n>', 'serve GET /health and /ready on this port (0 = any free port)')
+    .option(
+      '--namespace <name>',
+      'namespace of the derived topics (not live: each group gets the namespace as suffix)',
+      LIVE_NAMESPACE,
+    )
+    .action(async (names: string[], options: ConsumersRunOptions) => {
       const env = parseEnv(process.env);
       const definitions = names.map(findConsumer);
       const configs = parseConfigOptions(options.config);
       const logger = pino({ name: 'nexural-consumers' });
+      const roles = createRoleHealthRegistry((role, state) => logRoleState(logger, role, state));
       await untilSignal(async (signal) => {
         // with the embedded log a consumer process reads the log `nexural run --persist` left in the data dir
         const pipeline = await buildPipeline({
           env,
+          namespace: options.namespace,
           processor: { groupId: 'nexural-processor', engine: { bars: { intervals: ['1m'] } } },
           persistEmbeddedLog: true,
         });
+        // every role creates the topics it reads (idempotent), so the roles can start in any order
+        await pipeline.createTopics(env.NEXURAL_PARTITIONS);
         const { store, sql, closeJobsDatabase } = await openDatabase(env);
         const registry = new Registry();
         const metrics =
@@ -143,6 +163,8 @@ export function registerConsumersCommand(program: Command): void {
           },
           {
             configs,
+            health: roles,
+            ...(options.namespace === LIVE_NAMESPACE ? {} : { groupSuffix: options.namespace }),
             onError: (name, error) => {
               logger.error({ consumer: name }, `consumer stopped: ${error.message}`);
               process.exitCode = 1;
@@ -150,15 +172,27 @@ export function registerConsumersCommand(program: Command): void {
             },
           },
         );
+        const health =
+          options.healthPort === undefined
+            ? null
+            : await startRoleHealth({
+                role: 'consumers',
+                host: env.API_HOST,
+                port: Number(options.healthPort),
+                roles,
+                checks: [{ name: 'stream-log', check: () => pipeline.log.admin.listTopics() }],
+              });
         process.stdout.write(
-          `nexural consumers: ${definitions.map((entry) => entry.name).join(', ')} on ${pipeline.adapters.log} · ${store.adapter} store\n`,
+          `nexural consumers: ${definitions.map((entry) => entry.name).join(', ')} on ${pipeline.adapters.log} · ${store.adapter} store${health ? ` · health ${health.url}/ready` : ''}\n`,
         );
         await new Promise<void>((resolve) => {
           signal.addEventListener('abort', () => resolve(), { once: true });
           stopped.signal.addEventListener('abort', () => resolve(), { once: true });
         });
         process.stdout.write('nexural consumers: draining\n');
+        health?.draining();
         await host.close();
+        await health?.close();
         await metrics?.close();
         await store.close();
         await sql.close();

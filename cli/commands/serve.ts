@@ -260,7 +260,7 @@ export async function startServer(
             error: (message) => say(`error: ${message}`),
           },
         },
-        { onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`) },
+        { health, onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`) },
       );
       closers.push(() => host.close());
     }
