@@ -1,21 +1,16 @@
-import { fileURLToPath } from 'node:url';
-import { isDeepStrictEqual } from 'node:util';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
-import { crashInput, crashRules } from '../../pipeline/runtime/processor/crash-harness.js';
 import {
-  caughtUp,
-  derivedOf,
-  readAll,
-  recordImage,
-  testTopics,
-  topicSpecs,
-} from '../../pipeline/runtime/processor/processor-test-kit.js';
+  committedTotal,
+  compareDerived,
+  runToEnd,
+  seedCrashTopics,
+  spawnCrashChild,
+} from '../../pipeline/runtime/processor/crash-harness.js';
+import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processor/processor-test-kit.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
-import { spawnRoleChild } from './child.js';
-import { privateKafka } from './private-services.js';
+import { freePort, privateKafka } from './private-services.js';
+import { pollReady } from './readiness.js';
 
-const childScript = fileURLToPath(new URL('./processor-child.ts', import.meta.url));
-const ROLES = ['bars', 'barsFinal', 'indicators', 'alerts', 'deadLetters'] as const;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface BrokerOutageOptions {
@@ -38,16 +33,11 @@ export interface FaultReport {
   /** per derived topic: equal to the undisturbed run's, record for record, per partition */
   readonly equal: Readonly<Record<string, boolean>>;
   readonly duplicates: number;
-  /** the role reported not-up during every outage */
+  /** its /ready (over HTTP) answered red during every outage */
   readonly redWhileDown: boolean;
   /** the role process exited by itself (it must not) */
   readonly exitedByItself: boolean;
   readonly verdict: 'pass' | 'FAIL';
-}
-
-async function committedTotal(log: StreamLog, groupId: string, topic: string): Promise<number> {
-  const committed = await log.admin.committedOffsets(groupId, topic).catch(() => []);
-  return committed.reduce((sum, entry) => sum + Number(entry.offset ?? 0), 0);
 }
 
 /**
@@ -67,32 +57,17 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
     log = createKafkaLog({ brokers, clientId: 'nexural-fault-harness' });
     const topics = testTopics('brokerfault');
     const clean = derivedOf(topics, 'clean');
-    const specs = [...topicSpecs(topics, options.partitions), ...topicSpecs(clean, options.partitions)];
-    await log.admin.createTopics([...new Map(specs.map((spec) => [spec.name, spec])).values()]);
-    const producer = await log.createProducer();
-    await producer.send(
-      crashRules.map((rule) => ({
-        topic: topics.alertRules,
-        key: rule.id,
-        value: Buffer.from(JSON.stringify(rule)),
-      })),
-    );
-    const input = crashInput(topics.trades, options.rounds);
-    for (let from = 0; from < input.records.length; from += 10_000) {
-      await producer.send(input.records.slice(from, from + 10_000));
-    }
-    await producer.close();
+    const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
     const total = input.records.length;
-    const base = { brokers, snapshotEveryRecords: 10_000 };
+    const base = { brokers, snapshotEveryRecords: 10_000, sessionTimeoutMs: 10_000 };
 
     started = Date.now();
-    const cleanChild = spawnRoleChild(childScript, { ...base, topics: clean, groupId: 'clean' }, say);
-    await cleanChild.ready;
-    await caughtUp(log, 'clean', topics.trades, 600_000);
-    if ((await cleanChild.stop()) !== 0) throw new Error('the undisturbed processor did not stop cleanly');
+    await runToEnd(log, { ...base, topics: clean, groupId: 'clean' }, topics.trades, say);
     say(`undisturbed run over ${total} records: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-    const child = spawnRoleChild(childScript, { ...base, topics, groupId: 'faulted' }, say);
+    const healthPort = await freePort();
+    const child = spawnCrashChild({ ...base, topics, groupId: 'faulted', healthPort }, say);
+    const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
     let exitedByItself = false;
     void child.exited.then(() => {
       exitedByItself = true;
@@ -118,27 +93,22 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
       // the processor notices when a commit fails: with the broker dead that happens during the outage or
       // just after it (kafkajs retries first), and it goes green again once its partitions are rebuilt
       const wentRed = await red.catch(() => null);
-      if (wentRed === null) redWhileDown = false;
-      const up = await child.healthBecomes('up', 120_000).catch(() => null);
-      const recovered = up === null ? Number.POSITIVE_INFINITY : Math.max(0, up.at - backAt);
+      const up = wentRed === null ? null : await child.healthBecomes('up', 120_000).catch(() => null);
+      const greenAt = up === null ? null : await ready.greenFrom(up.at, 10_000);
+      const redSamples = ready.redBetween(killedAt, greenAt ?? Date.now());
+      if (redSamples === 0) redWhileDown = false;
+      say(`outage ${outage}: /ready red ${redSamples} samples (polled over HTTP)`);
+      const recovered = greenAt === null ? Number.POSITIVE_INFINITY : Math.max(0, greenAt - backAt);
       recoveryMs = Math.max(recoveryMs, recovered);
       say(`outage ${outage}: processor up again ${recovered} ms after the broker`);
     }
     await caughtUp(log, 'faulted', topics.trades, 600_000);
     const exitedBeforeStop = exitedByItself;
     const code = await child.stop();
+    await ready.stop();
 
-    const equal: Record<string, boolean> = {};
-    let recordsCompared = 0;
-    let duplicates = 0;
-    for (const role of ROLES) {
-      const expected = (await readAll(log, clean[role], 1500)).map((partition) => partition.map(recordImage));
-      const actual = (await readAll(log, topics[role], 1500)).map((partition) => partition.map(recordImage));
-      recordsCompared += expected.flat().length;
-      equal[role] = isDeepStrictEqual(actual, expected);
-      for (const partition of actual) duplicates += partition.length - new Set(partition).size;
-      say(`${role}: ${expected.flat().length} records, ${equal[role] ? 'equal' : 'DIFFERENT'}`);
-    }
+    const { records, equal, duplicates } = await compareDerived(log, clean, topics, say);
+    const recordsCompared = Object.values(records).reduce((sum, count) => sum + count, 0);
     say(`duplicates: ${duplicates}; exited by itself: ${exitedBeforeStop}; stopped with exit code ${code}`);
     const pass =
       Object.values(equal).every(Boolean) &&

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
 import type { OutgoingRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createKafkaLog } from '../log/kafka-log.js';
+import { spawnRoleChild } from '../testing/role-child.js';
 import {
   caughtUp,
   derivedOf,
@@ -55,6 +55,10 @@ export interface CrashChildConfig {
   readonly topics: TestTopics;
   readonly groupId: string;
   readonly snapshotEveryRecords: number;
+  /** serve GET /health and /ready on 127.0.0.1:<port> (the fault suite polls it over HTTP) */
+  readonly healthPort?: number;
+  /** the consumer session (default 6 s, the broker's minimum) */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface CrashOptions {
@@ -95,7 +99,6 @@ export interface CrashReport {
 
 const ROLES = ['bars', 'barsFinal', 'indicators', 'alerts', 'deadLetters'] as const;
 const childPath = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** mulberry32: a seeded PRNG, so a failing run can be repeated with its seed */
 function random(seed: number): () => number {
@@ -142,44 +145,78 @@ export function crashInput(topic: string, rounds: number): { records: OutgoingRe
   return { records, ticks };
 }
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly ready: Promise<void>;
-  readonly exited: Promise<number | null>;
-}
-
-function spawnChild(config: CrashChildConfig, say: (line: string) => void): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', childPath, JSON.stringify(config)], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    if (chunk.includes('ready\n')) markReady();
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => say(`  child: ${chunk.trimEnd()}`));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, ready: Promise.race([ready, exited.then(() => {})]), exited };
-}
+export const spawnCrashChild = (config: CrashChildConfig, say: (line: string) => void) =>
+  spawnRoleChild(childPath, config, say);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function committedTotal(log: StreamLog, groupId: string, topic: string): Promise<number> {
-  const committed = await log.admin.committedOffsets(groupId, topic);
+export async function committedTotal(log: StreamLog, groupId: string, topic: string): Promise<number> {
+  const committed = await log.admin.committedOffsets(groupId, topic).catch(() => []);
   return committed.reduce((sum, entry) => sum + Number(entry.offset ?? 0), 0);
 }
 
 /** Runs a child to the end of the input, then stops it with SIGTERM. */
-async function runToEnd(log: StreamLog, config: CrashChildConfig, topic: string, say: (l: string) => void) {
-  const child = spawnChild(config, say);
+export async function runToEnd(
+  log: StreamLog,
+  config: CrashChildConfig,
+  topic: string,
+  say: (l: string) => void,
+) {
+  const child = spawnCrashChild(config, say);
   await child.ready;
   await caughtUp(log, config.groupId, topic, 600_000);
-  child.process.kill('SIGTERM');
-  const code = await child.exited;
+  const code = await child.stop();
   if (code !== 0) throw new Error(`the last processor exited with ${code}`);
+}
+
+/**
+ * Creates the input and derived topics of a crash/fault run (`clean`: the undisturbed run's derived topics),
+ * then writes the crash rules and `rounds` of the real trades (crashInput) to the raw topic.
+ */
+export async function seedCrashTopics(
+  log: StreamLog,
+  topics: TestTopics,
+  clean: TestTopics,
+  partitions: number,
+  rounds: number,
+): Promise<{ records: OutgoingRecord[]; ticks: number }> {
+  const specs = [...topicSpecs(topics, partitions), ...topicSpecs(clean, partitions)];
+  await log.admin.createTopics([...new Map(specs.map((spec) => [spec.name, spec])).values()]);
+  const producer = await log.createProducer();
+  await producer.send(
+    crashRules.map((rule) => ({
+      topic: topics.alertRules,
+      key: rule.id,
+      value: Buffer.from(JSON.stringify(rule)),
+    })),
+  );
+  const input = crashInput(topics.trades, rounds);
+  for (let from = 0; from < input.records.length; from += 10_000) {
+    await producer.send(input.records.slice(from, from + 10_000));
+  }
+  await producer.close();
+  return input;
+}
+
+/** The derived topics of a disturbed run against the undisturbed run's: per role, per partition, in order. */
+export async function compareDerived(
+  log: StreamLog,
+  clean: TestTopics,
+  topics: TestTopics,
+  say: (line: string) => void,
+): Promise<{ records: Record<string, number>; equal: Record<string, boolean>; duplicates: number }> {
+  const records: Record<string, number> = {};
+  const equal: Record<string, boolean> = {};
+  let duplicates = 0;
+  for (const role of ROLES) {
+    const expected = (await readAll(log, clean[role], 1500)).map((partition) => partition.map(recordImage));
+    const actual = (await readAll(log, topics[role], 1500)).map((partition) => partition.map(recordImage));
+    records[role] = expected.flat().length;
+    equal[role] = isDeepStrictEqual(actual, expected);
+    for (const partition of actual) duplicates += partition.length - new Set(partition).size;
+    say(`${role}: ${records[role]} records, ${equal[role] ? 'equal' : 'DIFFERENT'}`);
+  }
+  return { records, equal, duplicates };
 }
 
 /**
@@ -197,20 +234,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const groups = { clean: `${topics.trades}.clean`, crashed: `${topics.trades}.crashed` };
   const base = { brokers: options.brokers, snapshotEveryRecords: options.snapshotEveryRecords };
   try {
-    const specs = [...topicSpecs(topics, options.partitions), ...topicSpecs(clean, options.partitions)];
-    await log.admin.createTopics([...new Map(specs.map((spec) => [spec.name, spec])).values()]);
-    const producer = await log.createProducer();
-    await producer.send(
-      crashRules.map((rule) => ({
-        topic: topics.alertRules,
-        key: rule.id,
-        value: Buffer.from(JSON.stringify(rule)),
-      })),
-    );
-    const input = crashInput(topics.trades, options.rounds);
-    for (let from = 0; from < input.records.length; from += 10_000) {
-      await producer.send(input.records.slice(from, from + 10_000));
-    }
+    const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
     const total = input.records.length;
     say(
       `input: ${input.ticks} ticks + ${total - input.ticks} bad records in ${options.partitions} partitions`,
@@ -230,7 +254,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const kills: KillPoint[] = [];
     const crashed = { ...base, topics, groupId: groups.crashed };
     for (const [index, fraction] of targets.entries()) {
-      const child = spawnChild(crashed, say);
+      const child = spawnCrashChild(crashed, say);
       const spawnedAt = Date.now();
       const phase = index % 3 === 2 ? 'while restarting' : 'mid-stream';
       if (phase === 'while restarting') {
@@ -244,8 +268,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
         while ((await committedTotal(log, groups.crashed, topics.trades)) < target) await sleep(20);
         await sleep(rng() * 150);
       }
-      child.process.kill('SIGKILL');
-      await child.exited;
+      await child.kill();
       const committed = await committedTotal(log, groups.crashed, topics.trades);
       kills.push({ phase, committed, afterMs: Date.now() - spawnedAt, midRun: committed < total });
       say(
@@ -256,17 +279,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     const crashedSeconds = (Date.now() - started) / 1000;
     say(`crashed run: ${crashedSeconds.toFixed(1)} s`);
 
-    const records: Record<string, number> = {};
-    const equal: Record<string, boolean> = {};
-    let duplicates = 0;
-    for (const role of ROLES) {
-      const expected = (await readAll(log, clean[role], 1500)).map((partition) => partition.map(recordImage));
-      const actual = (await readAll(log, topics[role], 1500)).map((partition) => partition.map(recordImage));
-      records[role] = expected.flat().length;
-      equal[role] = isDeepStrictEqual(actual, expected);
-      for (const partition of actual) duplicates += partition.length - new Set(partition).size;
-      say(`${role}: ${records[role]} records, ${equal[role] ? 'equal' : 'DIFFERENT'}`);
-    }
+    const { records, equal, duplicates } = await compareDerived(log, clean, topics, say);
     return {
       seed: options.seed,
       ticks: input.ticks,

@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { RoleState } from '../../schemas/ports/role-health.js';
+import type { RoleState } from '../../../schemas/ports/role-health.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export type HealthChange = RoleState & { readonly at: number; readonly role: string };
 
-/** A role in a child process that prints `ready`, `health <json>` lines and stops on SIGTERM. */
+/**
+ * A role in a child process (`node --import tsx <script> '<json config>'`) that prints `ready`, `health <json>`
+ * lines and stops on SIGTERM: the crash test and the fault suite kill it with SIGKILL by its PID.
+ */
 export interface RoleChild {
   readonly process: ChildProcess;
   readonly ready: Promise<void>;
@@ -19,6 +22,8 @@ export interface RoleChild {
   healthBecomes(status: RoleState['status'], timeoutMs: number): Promise<HealthChange>;
   /** SIGTERM, then the exit code */
   stop(): Promise<number | null>;
+  /** SIGKILL by PID, then wait for it to be gone */
+  kill(): Promise<void>;
 }
 
 export function spawnRoleChild(script: string, config: unknown, say: (line: string) => void): RoleChild {
@@ -79,6 +84,10 @@ export function spawnRoleChild(script: string, config: unknown, say: (line: stri
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
     },
   };
 }
