@@ -1,15 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
 import type { Bar } from '../../schemas/bar.js';
 import { topicNames } from '../../schemas/topics.js';
 import type { FaultReport } from './broker-outage.js';
+import { type CliRole, spawnCliRole } from './cli-role.js';
 import { privatePostgres } from './private-services.js';
 
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -60,44 +58,41 @@ export interface PostgresOutageOptions {
   readonly say: (line: string) => void;
 }
 
-interface SinkChild {
-  readonly process: ChildProcess;
-  readonly readyUrl: Promise<string>;
-  readonly exited: Promise<number | null>;
+/** `nexural sink` on a namespace, with its /ready on `healthPort` (0 = any free port). */
+export const spawnSink = (
+  env: NodeJS.ProcessEnv,
+  namespace: string,
+  healthPort: number,
+  say: (line: string) => void,
+): CliRole =>
+  spawnCliRole(
+    ['sink', '--namespace', namespace, '--group', `${namespace}.sink`, '--health-port', String(healthPort)],
+    env,
+    'sink',
+    say,
+  );
+
+/** The stored XRPETH bars, in time order, as `openTime,open,high,low,close,volume` lines. */
+export async function storedBars(client: pg.Client): Promise<string[]> {
+  const { rows } = await client.query<{
+    open_time_ms: string;
+    open: number;
+    high: number;
+    low: number;
+    close: number;
+    volume: number;
+  }>(
+    `SELECT (extract(epoch FROM open_time) * 1000)::bigint AS open_time_ms, open::float8 AS open,
+       high::float8 AS high, low::float8 AS low, close::float8 AS close, volume::float8 AS volume
+     FROM bars WHERE venue = 'binance' AND symbol = 'XRPETH' ORDER BY open_time`,
+  );
+  return rows.map((row) =>
+    [Number(row.open_time_ms), row.open, row.high, row.low, row.close, row.volume].join(','),
+  );
 }
 
-function spawnSink(env: NodeJS.ProcessEnv, namespace: string, say: (line: string) => void): SinkChild {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'cli/main.ts',
-      'sink',
-      '--namespace',
-      namespace,
-      '--group',
-      `${namespace}.sink`,
-      '--health-port',
-      '0',
-    ],
-    { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let found: (url: string) => void = () => {};
-  const readyUrl = new Promise<string>((resolve) => {
-    found = resolve;
-  });
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    for (const line of chunk.trimEnd().split('\n')) {
-      const match = /health (http:\/\/\S+\/ready)/.exec(line);
-      if (match?.[1]) found(match[1]);
-      if (!line.includes('"logger":"kafkajs"')) say(`  sink: ${line}`);
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => say(`  sink! ${chunk.trimEnd()}`));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, readyUrl, exited };
-}
+export const barImage = (bar: Bar) =>
+  [bar.openTime, bar.open, bar.high, bar.low, bar.close, bar.volume].join(',');
 
 /**
  * PostgreSQL kill -9 and restart under `nexural sink` (a private PostgreSQL + TimescaleDB; Kafka is the
@@ -111,7 +106,7 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
   const namespace = `fault${randomUUID().slice(0, 8)}`;
   const topics = topicNames(namespace);
   const log = createKafkaLog({ brokers: options.brokers, clientId: 'nexural-fault-harness' });
-  let child: SinkChild | null = null;
+  let child: CliRole | null = null;
   try {
     await postgres.start();
     say(`private PostgreSQL ${postgres.address} up (pid ${postgres.pid()})`);
@@ -123,13 +118,13 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
       API_HOST: '127.0.0.1',
     };
     delete env.SCHEMA_REGISTRY_URL;
-    child = spawnSink(env, namespace, say);
+    child = spawnSink(env, namespace, 0, say);
     const sink = child;
     let exitedByItself = false;
     void sink.exited.then(() => {
       exitedByItself = true;
     });
-    const readyUrl = await Promise.race([sink.readyUrl, sink.exited.then(() => null)]);
+    const readyUrl = await sink.readyUrl;
     if (readyUrl === null) throw new Error('the sink exited while starting');
     const timeline: { at: number; ok: boolean }[] = [];
     let polling = true;
@@ -175,21 +170,7 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
 
     const client = new pg.Client({ connectionString: postgres.address });
     await client.connect();
-    const stored = async () =>
-      (
-        await client.query<{
-          open_time_ms: string;
-          open: number;
-          high: number;
-          low: number;
-          close: number;
-          volume: number;
-        }>(
-          `SELECT (extract(epoch FROM open_time) * 1000)::bigint AS open_time_ms, open::float8 AS open,
-             high::float8 AS high, low::float8 AS low, close::float8 AS close, volume::float8 AS volume
-           FROM bars WHERE venue = 'binance' AND symbol = 'XRPETH' ORDER BY open_time`,
-        )
-      ).rows;
+    const stored = () => storedBars(client);
     const deadline = Date.now() + 120_000;
     while ((await stored()).length < bars.length && Date.now() < deadline && !exitedByItself)
       await sleep(500);
@@ -199,12 +180,8 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
     polling = false;
     await poll;
 
-    const expected = bars.map((bar) =>
-      [bar.openTime, bar.open, bar.high, bar.low, bar.close, bar.volume].join(','),
-    );
-    const actual = rows.map((row) =>
-      [Number(row.open_time_ms), row.open, row.high, row.low, row.close, row.volume].join(','),
-    );
+    const expected = bars.map(barImage);
+    const actual = rows;
     const equal = actual.length === expected.length && actual.every((row, index) => row === expected[index]);
     say(`bars: ${expected.length} produced, ${actual.length} stored, ${equal ? 'equal' : 'DIFFERENT'}`);
     const red = timeline.filter((sample) => sample.at > downAt && sample.at < backAt && !sample.ok).length;
@@ -214,8 +191,7 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
     say(`/ready: ${red} red samples while the database was down; green ${recoveryMs} ms after it was back`);
     const pass = equal && red > 0 && Number.isFinite(recoveryMs) && lastOk && !exitedByItself;
     const exitedBeforeStop = exitedByItself;
-    const stop = sink.process.kill('SIGTERM');
-    const code = stop ? await sink.exited : null;
+    const code = await sink.stop();
     child = null;
     return {
       fault: 'PostgreSQL kill -9 + restart (sink)',
@@ -229,10 +205,7 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
       verdict: pass && code === 0 ? 'pass' : 'FAIL',
     };
   } finally {
-    if (child !== null) {
-      child.process.kill('SIGKILL');
-      await child.exited;
-    }
+    await child?.kill();
     await log.admin.deleteGroups([`${namespace}.sink`]).catch(() => {});
     await log.admin
       // only this run's derived topics: the raw topics are shared with everyone

@@ -3,25 +3,34 @@
  * shared stack is only read and written, never killed). Prints a table: fault, downtime, recovery time,
  * records compared, verdict. Exit code 1 when a case fails.
  *
- *   npm run faults                 # KAFKA_BROKERS from the environment, else the local stack's 127.0.0.1:39092
- *   npm run faults -- redis        # only the named cases (broker, postgres, redis)
+ *   npm run faults                 # KAFKA_BROKERS / DATABASE_URL from the environment, else the local stack's
+ *   npm run faults -- processor sink  # only these cases (broker, postgres, redis, processor, sink, consumer)
  */
 import type { FaultReport } from './broker-outage.js';
 import { runBrokerOutage } from './broker-outage.js';
+import { runConsumerKill } from './consumer-kill.js';
 import { runPostgresOutage } from './postgres-outage.js';
+import { runProcessorKill } from './processor-kill.js';
 import { runRedisRestart } from './redis-restart.js';
+import { runSinkKill } from './sink-kill.js';
 
 const say = (line: string) => {
   if (!line.includes('"logger":"kafkajs"'))
     process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
 };
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(',').map((broker) => broker.trim());
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:35432/nexural';
+// three kills per role, the supervisor restarting it after 1 s (systemd's RestartSec, compose's restart delay)
+const kill = { brokers, kills: 3, restartDelayMs: 1_000, boundMs: 60_000, say };
 
 const reports: FaultReport[] = [];
 const cases: [string, () => Promise<FaultReport>][] = [
   ['broker', () => runBrokerOutage({ rounds: 2, partitions: 3, downtimeMs: 20_000, outages: 2, say })],
   ['postgres', () => runPostgresOutage({ brokers, downtimeMs: 20_000, barsPerTick: 40, say })],
   ['redis', () => runRedisRestart({ rounds: 2, downtimeMs: 10_000, say })],
+  ['processor', () => runProcessorKill({ ...kill, rounds: 2, partitions: 3 })],
+  ['sink', () => runSinkKill({ ...kill, databaseUrl, barsPerTick: 40 })],
+  ['consumer', () => runConsumerKill({ ...kill, databaseUrl, rounds: 200, alertsPerTick: 40 })],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of cases) {

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { consumerGroupId } from '../../consumers/define-consumer.js';
+import { readRecordedStream } from '../../consumers/testing/recorded-stream.js';
+import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
+import { caughtUp } from '../../pipeline/runtime/processor/processor-test-kit.js';
+import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
+import type { OutgoingRecord } from '../../schemas/ports/stream-log.js';
+import { topicNames } from '../../schemas/topics.js';
+import type { FaultReport } from './broker-outage.js';
+import { type CliRole, scratchDatabase, spawnCliRole } from './cli-role.js';
+import { freePort } from './private-services.js';
+import type { RoleKillOptions } from './processor-kill.js';
+import { type KillOutcome, killAndRestart, pollReady } from './readiness.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The recorded real alert events (22 fired), `rounds` times over, each round with ids of its own. */
+function alertInput(topic: string, rounds: number): OutgoingRecord[] {
+  const alerts = readRecordedStream().filter((record) => record.input === 'alerts');
+  return Array.from({ length: rounds }, (_, round) =>
+    alerts.map((record) => {
+      const event = JSON.parse(record.value) as { id: string };
+      return {
+        topic,
+        key: record.key,
+        value: Buffer.from(JSON.stringify({ ...event, id: `${event.id}:r${round}` })),
+      };
+    }),
+  ).flat();
+}
+
+/** Effect keys by alert key (venue:symbol), in order: what an undisturbed alert-log run appends. */
+function effectsByKey(lines: readonly { effectKey: string; symbol: string }[]): Record<string, string[]> {
+  const byKey: Record<string, string[]> = {};
+  for (const line of lines) byKey[line.symbol] = [...(byKey[line.symbol] ?? []), line.effectKey];
+  return byKey;
+}
+
+/**
+ * `nexural consumers run alert-log` SIGKILL under load, restarted by the harness as a supervisor would (same
+ * command, same health port). The shared Kafka (a namespace of its own) and a scratch database on the shared
+ * TimescaleDB for the effect ledger. The effect log (the alert-log file) must hold every fired alert once,
+ * in the order of its key, as an undisturbed run appends them.
+ */
+export async function runConsumerKill(
+  options: RoleKillOptions & {
+    readonly databaseUrl: string;
+    readonly rounds: number;
+    readonly alertsPerTick: number;
+  },
+): Promise<FaultReport> {
+  const { say } = options;
+  const namespace = `conskill${randomUUID().slice(0, 8)}`;
+  const topics = topicNames(namespace);
+  const groupId = `${consumerGroupId('alert-log')}.${namespace}`;
+  const log = createKafkaLog({ brokers: options.brokers, clientId: 'nexural-fault-harness' });
+  const database = await scratchDatabase(options.databaseUrl, namespace);
+  const folder = mkdtempSync(join(tmpdir(), 'nexural-consumer-kill-'));
+  const effectLog = join(folder, 'alert-log.jsonl');
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: options.brokers.join(','),
+    DATABASE_URL: database.url,
+    NEXURAL_PARTITIONS: '2',
+    API_HOST: '127.0.0.1',
+  };
+  delete env.SCHEMA_REGISTRY_URL;
+  delete env.REDIS_URL;
+  const healthPort = await freePort();
+  const args = [
+    ...['consumers', 'run', 'alert-log', '--namespace', namespace, '--health-port', String(healthPort)],
+    ...['--config', `alert-log=${JSON.stringify({ path: effectLog })}`],
+  ];
+  const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
+  let consumer: CliRole | null = null;
+  try {
+    const store = await openPostgresStore({ connectionString: database.url });
+    await store.migrate();
+    await store.close();
+    let running = spawnCliRole(args, env, 'consumers', say);
+    consumer = running;
+    if ((await running.readyUrl) === null) throw new Error('the consumer exited while starting');
+    let exitedByItself = false;
+    const input = alertInput(topics.alerts, options.rounds);
+    const producer = await log.createProducer();
+    const outcomes: KillOutcome[] = [];
+    let killing: Promise<void> = Promise.resolve();
+    let kills = 0;
+    for (let from = 0; from < input.length; from += options.alertsPerTick) {
+      await producer.send(input.slice(from, from + options.alertsPerTick));
+      if (kills < options.kills && from >= (input.length * (kills + 1)) / (options.kills + 1)) {
+        kills += 1;
+        say(`kill ${kills} after ${from} alerts produced`);
+        await killing;
+        if (running.process.exitCode !== null) exitedByItself = true;
+        const killed = running;
+        // the load goes on while the consumer is dead and while it restarts
+        killing = killAndRestart({
+          kill: () => killed.kill(),
+          restart: () => spawnCliRole(args, env, 'consumers', say),
+          ready,
+          restartDelayMs: options.restartDelayMs,
+          boundMs: options.boundMs,
+          say,
+        }).then(({ outcome, restarted }) => {
+          outcomes.push(outcome);
+          running = restarted;
+          consumer = restarted;
+        });
+      }
+      await sleep(250);
+    }
+    await producer.close();
+    await killing;
+    await caughtUp(log, groupId, topics.alerts, 120_000);
+    await sleep(1_000);
+    const greenAtEnd = ready.samples.at(-1)?.ok === true;
+
+    const lines = readFileSync(effectLog, 'utf8')
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => JSON.parse(line) as { effectKey: string; symbol: string });
+    const expected = effectsByKey(
+      input.map((record) => {
+        const event = JSON.parse(String(record.value)) as { id: string; venue: string; symbol: string };
+        return { effectKey: `alert:${event.id}`, symbol: `${event.venue}:${event.symbol}` };
+      }),
+    );
+    const equal = isDeepStrictEqual(effectsByKey(lines), expected);
+    const duplicates = lines.length - new Set(lines.map((line) => line.effectKey)).size;
+    say(`effect log: ${input.length} alerts, ${lines.length} appended, ${equal ? 'equal' : 'DIFFERENT'}`);
+    if (running.process.exitCode !== null) exitedByItself = true;
+    const code = await running.stop();
+    const recoveryMs = Math.max(0, ...outcomes.map((outcome) => outcome.recoveryMs));
+    const redWhileDown =
+      outcomes.length === options.kills && outcomes.every((outcome) => outcome.redSamples > 0);
+    const pass =
+      equal &&
+      duplicates === 0 &&
+      redWhileDown &&
+      greenAtEnd &&
+      !exitedByItself &&
+      code === 0 &&
+      recoveryMs <= options.boundMs;
+    return {
+      fault: 'consumer SIGKILL + restart (alert-log)',
+      downtimeMs: Math.max(0, ...outcomes.map((outcome) => outcome.downtimeMs)),
+      recoveryMs,
+      recordsCompared: input.length,
+      equal: { effects: equal },
+      duplicates,
+      redWhileDown,
+      exitedByItself,
+      verdict: pass ? 'pass' : 'FAIL',
+    };
+  } finally {
+    await consumer?.kill();
+    await ready.stop();
+    await log.admin.deleteGroups([groupId]).catch(() => {});
+    await log.admin
+      // only this run's derived topics: the raw topics are shared with everyone
+      .deleteTopics(Object.values(topics).filter((name) => name.includes(`.run.${namespace}.`)))
+      .catch(() => {});
+    await log.close();
+    await database.drop();
+    rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,116 @@
+import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
+import {
+  committedTotal,
+  compareDerived,
+  runToEnd,
+  seedCrashTopics,
+  spawnCrashChild,
+} from '../../pipeline/runtime/processor/crash-harness.js';
+import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processor/processor-test-kit.js';
+import type { RoleChild } from '../../pipeline/runtime/testing/role-child.js';
+import type { FaultReport } from './broker-outage.js';
+import { freePort } from './private-services.js';
+import { killAndRestart, pollReady } from './readiness.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RoleKillOptions {
+  readonly brokers: readonly string[];
+  /** how many times the role is killed during the run (at even steps of its progress) */
+  readonly kills: number;
+  /** how long the supervisor waits before starting it again */
+  readonly restartDelayMs: number;
+  /** how long the restarted role may take to answer /ready 200 */
+  readonly boundMs: number;
+  readonly say: (line: string) => void;
+}
+
+/**
+ * Processor SIGKILL under load (the shared broker, only read and written: unique topics and groups, deleted
+ * afterwards). An undisturbed run over the real trades first, then a run whose processor is killed `kills`
+ * times mid-stream and restarted by the harness the way a supervisor would, on the same health port.
+ */
+export async function runProcessorKill(
+  options: RoleKillOptions & { readonly rounds: number; readonly partitions: number },
+): Promise<FaultReport> {
+  const { say } = options;
+  const log = createKafkaLog({ brokers: options.brokers, clientId: 'nexural-fault-harness' });
+  const topics = testTopics('prockill');
+  const clean = derivedOf(topics, 'clean');
+  const groups = { clean: `${topics.trades}.clean`, faulted: `${topics.trades}.faulted` };
+  const base = { brokers: options.brokers, snapshotEveryRecords: 10_000 };
+  const healthPort = await freePort();
+  const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
+  const faulted = { ...base, topics, groupId: groups.faulted, healthPort };
+  let child: RoleChild | null = null;
+  try {
+    const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
+    const total = input.records.length;
+    let started = Date.now();
+    await runToEnd(log, { ...base, topics: clean, groupId: groups.clean }, topics.trades, say);
+    say(`undisturbed run over ${total} records: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    started = Date.now();
+    let running = spawnCrashChild(faulted, say);
+    child = running;
+    await running.ready;
+    let downtimeMs = 0;
+    let recoveryMs = 0;
+    let redWhileDown = true;
+    let exitedByItself = false;
+    for (let kill = 1; kill <= options.kills; kill++) {
+      const target = (total * kill) / (options.kills + 1);
+      while ((await committedTotal(log, groups.faulted, topics.trades)) < target) await sleep(50);
+      say(`kill ${kill}: ${await committedTotal(log, groups.faulted, topics.trades)} of ${total} committed`);
+      if (running.process.exitCode !== null) exitedByItself = true;
+      const killed = running;
+      const { outcome, restarted } = await killAndRestart({
+        kill: () => killed.kill(),
+        restart: () => spawnCrashChild(faulted, say),
+        ready,
+        restartDelayMs: options.restartDelayMs,
+        boundMs: options.boundMs,
+        say,
+      });
+      running = restarted;
+      child = restarted;
+      downtimeMs = Math.max(downtimeMs, outcome.downtimeMs);
+      recoveryMs = Math.max(recoveryMs, outcome.recoveryMs);
+      if (outcome.redSamples === 0) redWhileDown = false;
+    }
+    await caughtUp(log, groups.faulted, topics.trades, 600_000);
+    say(`disturbed run: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const greenAtEnd = ready.samples.at(-1)?.ok === true;
+    if (running.process.exitCode !== null) exitedByItself = true;
+    const code = await running.stop();
+    const { records, equal, duplicates } = await compareDerived(log, clean, topics, say);
+    const recordsCompared = Object.values(records).reduce((sum, count) => sum + count, 0);
+    const pass =
+      Object.values(equal).every(Boolean) &&
+      duplicates === 0 &&
+      redWhileDown &&
+      greenAtEnd &&
+      !exitedByItself &&
+      code === 0 &&
+      recoveryMs <= options.boundMs;
+    return {
+      fault: 'processor SIGKILL + restart',
+      downtimeMs,
+      recoveryMs,
+      recordsCompared,
+      equal,
+      duplicates,
+      redWhileDown,
+      exitedByItself,
+      verdict: pass ? 'pass' : 'FAIL',
+    };
+  } finally {
+    await child?.kill();
+    await ready.stop();
+    await log.admin.deleteGroups(Object.values(groups)).catch(() => {});
+    await log.admin
+      .deleteTopics([...new Set([...Object.values(topics), ...Object.values(clean)])])
+      .catch(() => {});
+    await log.close();
+  }
+}
