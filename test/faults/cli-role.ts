@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
+import type { OutgoingRecord, StreamLog } from '../../schemas/ports/stream-log.js';
+import { topicNames } from '../../schemas/topics.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -61,6 +64,7 @@ export function spawnCliRole(
 export async function scratchDatabase(
   serverUrl: string,
   name: string,
+  options: { readonly migrate?: boolean } = {},
 ): Promise<{ readonly url: string; drop(): Promise<void> }> {
   const admin = async (statement: string) => {
     const client = new pg.Client({ connectionString: serverUrl });
@@ -74,5 +78,56 @@ export async function scratchDatabase(
   await admin(`CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  if (options.migrate) {
+    try {
+      const store = await openPostgresStore({ connectionString: url.toString() });
+      await store.migrate().finally(() => store.close());
+    } catch (error) {
+      await drop();
+      throw error;
+    }
+  }
+  return { url: url.toString(), drop };
+}
+
+/** The environment of a role process on the shared Kafka and a database of the case, JSON serdes, no Redis. */
+export function roleEnv(brokers: readonly string[], databaseUrl: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: brokers.join(','),
+    DATABASE_URL: databaseUrl,
+    NEXURAL_PARTITIONS: '2',
+    API_HOST: '127.0.0.1',
+  };
+  delete env.SCHEMA_REGISTRY_URL;
+  delete env.REDIS_URL;
+  return env;
+}
+
+/** Deletes a case's groups and its namespace's derived topics (the raw topics are shared with everyone). */
+export async function dropNamespace(log: StreamLog, namespace: string, groups: readonly string[]) {
+  await log.admin.deleteGroups([...groups]).catch(() => {});
+  await log.admin
+    .deleteTopics(Object.values(topicNames(namespace)).filter((name) => name.includes(`.run.${namespace}.`)))
+    .catch(() => {});
+}
+
+/** Sends `records` in batches of `perTick` every 250 ms (a steady load), calling `after(sent)` after each. */
+export async function producePaced(
+  log: StreamLog,
+  records: readonly OutgoingRecord[],
+  perTick: number,
+  after: (sent: number) => void,
+): Promise<void> {
+  const producer = await log.createProducer();
+  try {
+    for (let from = 0; from < records.length; from += perTick) {
+      await producer.send(records.slice(from, from + perTick));
+      after(Math.min(records.length, from + perTick));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await producer.close();
+  }
 }

@@ -7,14 +7,13 @@ import { consumerGroupId } from '../../consumers/define-consumer.js';
 import { readRecordedStream } from '../../consumers/testing/recorded-stream.js';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
 import { caughtUp } from '../../pipeline/runtime/processor/processor-test-kit.js';
-import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
 import type { OutgoingRecord } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
 import type { FaultReport } from './broker-outage.js';
-import { type CliRole, scratchDatabase, spawnCliRole } from './cli-role.js';
+import { dropNamespace, producePaced, roleEnv, scratchDatabase, spawnCliRole } from './cli-role.js';
 import { freePort } from './private-services.js';
 import type { RoleKillOptions } from './processor-kill.js';
-import { type KillOutcome, killAndRestart, pollReady } from './readiness.js';
+import { evenKillPoints, killReport, pollReady, supervise } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,64 +57,26 @@ export async function runConsumerKill(
   const topics = topicNames(namespace);
   const groupId = `${consumerGroupId('alert-log')}.${namespace}`;
   const log = createKafkaLog({ brokers: options.brokers, clientId: 'nexural-fault-harness' });
-  const database = await scratchDatabase(options.databaseUrl, namespace);
+  // `consumers run` expects a migrated database (the effect ledger, sql/0007)
+  const database = await scratchDatabase(options.databaseUrl, namespace, { migrate: true });
   const folder = mkdtempSync(join(tmpdir(), 'nexural-consumer-kill-'));
   const effectLog = join(folder, 'alert-log.jsonl');
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    KAFKA_BROKERS: options.brokers.join(','),
-    DATABASE_URL: database.url,
-    NEXURAL_PARTITIONS: '2',
-    API_HOST: '127.0.0.1',
-  };
-  delete env.SCHEMA_REGISTRY_URL;
-  delete env.REDIS_URL;
+  const env = roleEnv(options.brokers, database.url);
   const healthPort = await freePort();
   const args = [
     ...['consumers', 'run', 'alert-log', '--namespace', namespace, '--health-port', String(healthPort)],
     ...['--config', `alert-log=${JSON.stringify({ path: effectLog })}`],
   ];
   const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
-  let consumer: CliRole | null = null;
+  const consumer = supervise({ ...options, ready, start: () => spawnCliRole(args, env, 'consumers', say) });
   try {
-    const store = await openPostgresStore({ connectionString: database.url });
-    await store.migrate();
-    await store.close();
-    let running = spawnCliRole(args, env, 'consumers', say);
-    consumer = running;
-    if ((await running.readyUrl) === null) throw new Error('the consumer exited while starting');
-    let exitedByItself = false;
+    if ((await consumer.current().readyUrl) === null) throw new Error('the consumer exited while starting');
     const input = alertInput(topics.alerts, options.rounds);
-    const producer = await log.createProducer();
-    const outcomes: KillOutcome[] = [];
-    let killing: Promise<void> = Promise.resolve();
-    let kills = 0;
-    for (let from = 0; from < input.length; from += options.alertsPerTick) {
-      await producer.send(input.slice(from, from + options.alertsPerTick));
-      if (kills < options.kills && from >= (input.length * (kills + 1)) / (options.kills + 1)) {
-        kills += 1;
-        say(`kill ${kills} after ${from} alerts produced`);
-        await killing;
-        if (running.process.exitCode !== null) exitedByItself = true;
-        const killed = running;
-        // the load goes on while the consumer is dead and while it restarts
-        killing = killAndRestart({
-          kill: () => killed.kill(),
-          restart: () => spawnCliRole(args, env, 'consumers', say),
-          ready,
-          restartDelayMs: options.restartDelayMs,
-          boundMs: options.boundMs,
-          say,
-        }).then(({ outcome, restarted }) => {
-          outcomes.push(outcome);
-          running = restarted;
-          consumer = restarted;
-        });
-      }
-      await sleep(250);
-    }
-    await producer.close();
-    await killing;
+    const due = evenKillPoints(input.length, options.kills);
+    // the load goes on while the consumer is dead and while it restarts
+    await producePaced(log, input, options.alertsPerTick, (sent) => {
+      if (due(sent)) void consumer.kill();
+    });
     await caughtUp(log, groupId, topics.alerts, 120_000);
     await sleep(1_000);
     const greenAtEnd = ready.samples.at(-1)?.ok === true;
@@ -133,38 +94,19 @@ export async function runConsumerKill(
     const equal = isDeepStrictEqual(effectsByKey(lines), expected);
     const duplicates = lines.length - new Set(lines.map((line) => line.effectKey)).size;
     say(`effect log: ${input.length} alerts, ${lines.length} appended, ${equal ? 'equal' : 'DIFFERENT'}`);
-    if (running.process.exitCode !== null) exitedByItself = true;
-    const code = await running.stop();
-    const recoveryMs = Math.max(0, ...outcomes.map((outcome) => outcome.recoveryMs));
-    const redWhileDown =
-      outcomes.length === options.kills && outcomes.every((outcome) => outcome.redSamples > 0);
-    const pass =
-      equal &&
-      duplicates === 0 &&
-      redWhileDown &&
-      greenAtEnd &&
-      !exitedByItself &&
-      code === 0 &&
-      recoveryMs <= options.boundMs;
-    return {
-      fault: 'consumer SIGKILL + restart (alert-log)',
-      downtimeMs: Math.max(0, ...outcomes.map((outcome) => outcome.downtimeMs)),
-      recoveryMs,
-      recordsCompared: input.length,
+    const code = await consumer.stop();
+    return killReport('consumer SIGKILL + restart (alert-log)', consumer, {
+      ...options,
+      code,
+      greenAtEnd,
       equal: { effects: equal },
       duplicates,
-      redWhileDown,
-      exitedByItself,
-      verdict: pass ? 'pass' : 'FAIL',
-    };
+      recordsCompared: input.length,
+    });
   } finally {
-    await consumer?.kill();
+    await consumer.abort();
     await ready.stop();
-    await log.admin.deleteGroups([groupId]).catch(() => {});
-    await log.admin
-      // only this run's derived topics: the raw topics are shared with everyone
-      .deleteTopics(Object.values(topics).filter((name) => name.includes(`.run.${namespace}.`)))
-      .catch(() => {});
+    await dropNamespace(log, namespace, [groupId]);
     await log.close();
     await database.drop();
     rmSync(folder, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
 import type { Bar } from '../../schemas/bar.js';
 import { topicNames } from '../../schemas/topics.js';
 import type { FaultReport } from './broker-outage.js';
-import { type CliRole, spawnCliRole } from './cli-role.js';
+import { type CliRole, dropNamespace, spawnCliRole } from './cli-role.js';
 import { privatePostgres } from './private-services.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -206,11 +206,7 @@ export async function runPostgresOutage(options: PostgresOutageOptions): Promise
     };
   } finally {
     await child?.kill();
-    await log.admin.deleteGroups([`${namespace}.sink`]).catch(() => {});
-    await log.admin
-      // only this run's derived topics: the raw topics are shared with everyone
-      .deleteTopics(Object.values(topics).filter((name) => name.includes(`.run.${namespace}.`)))
-      .catch(() => {});
+    await dropNamespace(log, namespace, [`${namespace}.sink`]);
     await log.close();
     await postgres.stop();
   }

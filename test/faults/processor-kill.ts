@@ -10,7 +10,7 @@ import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processo
 import type { RoleChild } from '../../pipeline/runtime/testing/role-child.js';
 import type { FaultReport } from './broker-outage.js';
 import { freePort } from './private-services.js';
-import { killAndRestart, pollReady } from './readiness.js';
+import { evenKillPoints, killReport, pollReady, type Supervised, supervise } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -42,7 +42,7 @@ export async function runProcessorKill(
   const healthPort = await freePort();
   const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
   const faulted = { ...base, topics, groupId: groups.faulted, healthPort };
-  let child: RoleChild | null = null;
+  let processor: Supervised<RoleChild> | null = null;
   try {
     const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
     const total = input.records.length;
@@ -51,61 +51,32 @@ export async function runProcessorKill(
     say(`undisturbed run over ${total} records: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     started = Date.now();
-    let running = spawnCrashChild(faulted, say);
-    child = running;
-    await running.ready;
-    let downtimeMs = 0;
-    let recoveryMs = 0;
-    let redWhileDown = true;
-    let exitedByItself = false;
-    for (let kill = 1; kill <= options.kills; kill++) {
-      const target = (total * kill) / (options.kills + 1);
-      while ((await committedTotal(log, groups.faulted, topics.trades)) < target) await sleep(50);
-      say(`kill ${kill}: ${await committedTotal(log, groups.faulted, topics.trades)} of ${total} committed`);
-      if (running.process.exitCode !== null) exitedByItself = true;
-      const killed = running;
-      const { outcome, restarted } = await killAndRestart({
-        kill: () => killed.kill(),
-        restart: () => spawnCrashChild(faulted, say),
-        ready,
-        restartDelayMs: options.restartDelayMs,
-        boundMs: options.boundMs,
-        say,
-      });
-      running = restarted;
-      child = restarted;
-      downtimeMs = Math.max(downtimeMs, outcome.downtimeMs);
-      recoveryMs = Math.max(recoveryMs, outcome.recoveryMs);
-      if (outcome.redSamples === 0) redWhileDown = false;
+    const role = supervise({ ...options, ready, start: () => spawnCrashChild(faulted, say) });
+    processor = role;
+    await role.current().ready;
+    const due = evenKillPoints(total, options.kills);
+    while (!role.exitedByItself() && role.outcomes.length < options.kills) {
+      const committed = await committedTotal(log, groups.faulted, topics.trades);
+      if (due(committed)) {
+        say(`kill ${role.outcomes.length + 1}: ${committed} of ${total} committed`);
+        await role.kill();
+      } else await sleep(50);
     }
     await caughtUp(log, groups.faulted, topics.trades, 600_000);
     say(`disturbed run: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     const greenAtEnd = ready.samples.at(-1)?.ok === true;
-    if (running.process.exitCode !== null) exitedByItself = true;
-    const code = await running.stop();
+    const code = await role.stop();
     const { records, equal, duplicates } = await compareDerived(log, clean, topics, say);
-    const recordsCompared = Object.values(records).reduce((sum, count) => sum + count, 0);
-    const pass =
-      Object.values(equal).every(Boolean) &&
-      duplicates === 0 &&
-      redWhileDown &&
-      greenAtEnd &&
-      !exitedByItself &&
-      code === 0 &&
-      recoveryMs <= options.boundMs;
-    return {
-      fault: 'processor SIGKILL + restart',
-      downtimeMs,
-      recoveryMs,
-      recordsCompared,
+    return killReport('processor SIGKILL + restart', role, {
+      ...options,
+      code,
+      greenAtEnd,
       equal,
       duplicates,
-      redWhileDown,
-      exitedByItself,
-      verdict: pass ? 'pass' : 'FAIL',
-    };
+      recordsCompared: Object.values(records).reduce((sum, count) => sum + count, 0),
+    });
   } finally {
-    await child?.kill();
+    await processor?.abort();
     await ready.stop();
     await log.admin.deleteGroups(Object.values(groups)).catch(() => {});
     await log.admin

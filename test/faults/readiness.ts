@@ -1,3 +1,5 @@
+import type { FaultReport } from './broker-outage.js';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface ReadySample {
@@ -86,4 +88,118 @@ export async function killAndRestart<Role>(options: {
     `restarted; /ready green again ${recoveryMs} ms later (${redSamples} red samples since the kill)`,
   );
   return { outcome: { downtimeMs: restartedAt - killedAt, recoveryMs, redSamples }, restarted };
+}
+
+interface RoleProcess {
+  readonly process: { readonly exitCode: number | null; readonly signalCode: NodeJS.Signals | null };
+  kill(): Promise<void>;
+  stop(): Promise<number | null>;
+}
+
+/** A role a supervisor keeps running: `kill` SIGKILLs the current process and starts the same command again. */
+export interface Supervised<Role extends RoleProcess> {
+  current(): Role;
+  readonly outcomes: readonly KillOutcome[];
+  /** a process of the role exited without being killed or stopped (nobody restarts that one in these cases) */
+  exitedByItself(): boolean;
+  /** kills and restarts, after any kill still in progress; the load may go on meanwhile */
+  kill(): Promise<void>;
+  /** SIGTERM to the current process (after any kill in progress): its exit code */
+  stop(): Promise<number | null>;
+  /** SIGKILL whatever runs (cleanup) */
+  abort(): Promise<void>;
+}
+
+export function supervise<Role extends RoleProcess>(options: {
+  readonly start: () => Role;
+  readonly ready: ReadyPoller;
+  readonly restartDelayMs: number;
+  readonly boundMs: number;
+  readonly say: (line: string) => void;
+}): Supervised<Role> {
+  let role = options.start();
+  let exited = false;
+  let pending: Promise<void> = Promise.resolve();
+  const outcomes: KillOutcome[] = [];
+  const noteExit = () => {
+    if (role.process.exitCode !== null || role.process.signalCode !== null) exited = true;
+  };
+  return {
+    current: () => role,
+    outcomes,
+    exitedByItself: () => exited,
+    kill() {
+      pending = pending.then(async () => {
+        noteExit();
+        const killed = role;
+        const { outcome, restarted } = await killAndRestart({
+          ...options,
+          kill: () => killed.kill(),
+          restart: options.start,
+        });
+        outcomes.push(outcome);
+        role = restarted;
+      });
+      return pending;
+    },
+    async stop() {
+      await pending;
+      noteExit();
+      return role.stop();
+    },
+    async abort() {
+      await pending.catch(() => {});
+      await role.kill();
+    },
+  };
+}
+
+/** True once per kill when `done` passes each of `kills` even steps of `total` (the kill points of a run). */
+export function evenKillPoints(total: number, kills: number): (done: number) => boolean {
+  let killed = 0;
+  return (done) => {
+    if (killed >= kills || done < (total * (killed + 1)) / (kills + 1)) return false;
+    killed += 1;
+    return true;
+  };
+}
+
+/** The row of a SIGKILL case: downtime and recovery are the worst over its kills. */
+export function killReport(
+  fault: string,
+  role: Supervised<RoleProcess>,
+  run: {
+    readonly kills: number;
+    readonly boundMs: number;
+    /** the last process's exit code on SIGTERM */
+    readonly code: number | null;
+    /** /ready's last sample before the comparison */
+    readonly greenAtEnd: boolean;
+    readonly equal: Readonly<Record<string, boolean>>;
+    readonly duplicates: number;
+    readonly recordsCompared: number;
+  },
+): FaultReport {
+  const { outcomes } = role;
+  const recoveryMs = Math.max(0, ...outcomes.map((outcome) => outcome.recoveryMs));
+  const redWhileDown = outcomes.length === run.kills && outcomes.every((outcome) => outcome.redSamples > 0);
+  const pass =
+    Object.values(run.equal).every(Boolean) &&
+    run.duplicates === 0 &&
+    redWhileDown &&
+    run.greenAtEnd &&
+    !role.exitedByItself() &&
+    run.code === 0 &&
+    recoveryMs <= run.boundMs;
+  return {
+    fault,
+    downtimeMs: Math.max(0, ...outcomes.map((outcome) => outcome.downtimeMs)),
+    recoveryMs,
+    recordsCompared: run.recordsCompared,
+    equal: run.equal,
+    duplicates: run.duplicates,
+    redWhileDown,
+    exitedByItself: role.exitedByItself(),
+    verdict: pass ? 'pass' : 'FAIL',
+  };
 }
