@@ -75,8 +75,10 @@ export async function runConsumerKill(
     const due = evenKillPoints(input.length, options.kills);
     // the load goes on while the consumer is dead and while it restarts
     await producePaced(log, input, options.alertsPerTick, (sent) => {
-      if (due(sent)) void consumer.kill();
+      // one kill at a time: the next kill point counts once the restarted consumer is green again
+      if (!consumer.busy() && due(sent)) void consumer.kill();
     });
+    await consumer.settled();
     await caughtUp(log, groupId, topics.alerts, 120_000);
     await sleep(1_000);
     const greenAtEnd = ready.samples.at(-1)?.ok === true;

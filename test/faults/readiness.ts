@@ -104,6 +104,10 @@ export interface Supervised<Role extends RoleProcess> {
   exitedByItself(): boolean;
   /** kills and restarts, after any kill still in progress; the load may go on meanwhile */
   kill(): Promise<void>;
+  /** a kill is in progress (killed, or restarted and not yet green) */
+  busy(): boolean;
+  /** resolves once no kill is in progress */
+  settled(): Promise<void>;
   /** SIGTERM to the current process (after any kill in progress): its exit code */
   stop(): Promise<number | null>;
   /** SIGKILL whatever runs (cleanup) */
@@ -120,6 +124,7 @@ export function supervise<Role extends RoleProcess>(options: {
   let role = options.start();
   let exited = false;
   let pending: Promise<void> = Promise.resolve();
+  let inProgress = 0;
   const outcomes: KillOutcome[] = [];
   const noteExit = () => {
     if (role.process.exitCode !== null || role.process.signalCode !== null) exited = true;
@@ -128,7 +133,10 @@ export function supervise<Role extends RoleProcess>(options: {
     current: () => role,
     outcomes,
     exitedByItself: () => exited,
+    busy: () => inProgress > 0,
+    settled: () => pending,
     kill() {
+      inProgress += 1;
       pending = pending.then(async () => {
         noteExit();
         const killed = role;
@@ -139,6 +147,7 @@ export function supervise<Role extends RoleProcess>(options: {
         });
         outcomes.push(outcome);
         role = restarted;
+        inProgress -= 1;
       });
       return pending;
     },

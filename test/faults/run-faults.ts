@@ -29,8 +29,8 @@ const cases: [string, () => Promise<FaultReport>][] = [
   ['postgres', () => runPostgresOutage({ brokers, downtimeMs: 20_000, barsPerTick: 40, say })],
   ['redis', () => runRedisRestart({ rounds: 2, downtimeMs: 10_000, say })],
   ['processor', () => runProcessorKill({ ...kill, rounds: 2, partitions: 3 })],
-  ['sink', () => runSinkKill({ ...kill, databaseUrl, barsPerTick: 40 })],
-  ['consumer', () => runConsumerKill({ ...kill, databaseUrl, rounds: 200, alertsPerTick: 40 })],
+  ['sink', () => runSinkKill({ ...kill, databaseUrl, barsPerTick: 10 })],
+  ['consumer', () => runConsumerKill({ ...kill, databaseUrl, rounds: 200, alertsPerTick: 15 })],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of cases) {

@@ -39,8 +39,10 @@ export async function runSinkKill(
     const due = evenKillPoints(records.length, options.kills);
     // the load goes on while the sink is dead and while it restarts
     await producePaced(log, records, options.barsPerTick, (sent) => {
-      if (due(sent)) void sink.kill();
+      // one kill at a time: the next kill point counts once the restarted sink is green again
+      if (!sink.busy() && due(sent)) void sink.kill();
     });
+    await sink.settled();
 
     await client.connect();
     const deadline = Date.now() + 120_000;
