@@ -216,6 +216,8 @@ export async function startConsumer(
     await instance.close();
     throw error;
   }
+  // in its group now (consume resolves after the first join), also when the group gave it no partition
+  health.report(role, { status: 'up' });
   return {
     name,
     groupId,
