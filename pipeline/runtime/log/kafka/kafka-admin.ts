@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { StreamLogAdmin, TopicDescription } from '../../../../schemas/ports/stream-log.js';
 import { unknownTopic, validTopicSpecs } from '../topic-spec.js';
@@ -133,7 +134,9 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
     },
     async partitionRanges(topic) {
       const client = await requireTopic(topic);
-      const offsets = await kafkaCall(`reading offsets of "${topic}"`, () => client.fetchTopicOffsets(topic));
+      const offsets = await kafkaCall(`reading offsets of "${topic}"`, () =>
+        offsetsOnceListed(() => client.fetchTopicOffsets(topic)),
+      );
       return offsets
         .map(({ partition, low, high }) => ({ partition, low, high }))
         .sort((a, b) => a.partition - b.partition);
@@ -162,4 +165,21 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
       if (client !== null) await (await client).disconnect();
     },
   };
+}
+
+/**
+ * kafkajs's fetchTopicOffsets throws a bare TypeError ("Cannot destructure property 'partitions' of
+ * 'low.pop(...)'") when a ListOffsets answer comes back without the topic, as it can right after a topic was
+ * created or its leaders moved (tulios/kafkajs#461, open). Asking again shortly after is the cure; other errors
+ * pass through unchanged.
+ */
+async function offsetsOnceListed<T>(read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof TypeError) || attempt >= attempts) throw error;
+      await sleep(100 * attempt);
+    }
+  }
 }
