@@ -1,0 +1,297 @@
+import type { Strategy, StrategyDistance } from '../../schemas/strategy.js';
+import { type BarValues, historyBars, holds } from './conditions.js';
+
+export type Side = 'long' | 'short';
+export type ExitReason = 'signal' | 'stop_loss' | 'take_profit' | 'trailing_stop' | 'end_of_data';
+
+/** One final bar of the strategy's interval with its series values (`bar.close`, `ema(5).value`, …). */
+export interface FinalBar {
+  readonly symbol: string;
+  readonly openTime: number;
+  /** inclusive close time (ms), as bars carry it */
+  readonly closeTime: number;
+  readonly values: BarValues;
+}
+
+export interface TradeEvent {
+  readonly symbol: string;
+  readonly timeUs: number;
+  readonly price: number;
+}
+
+export interface Signal {
+  readonly symbol: string;
+  readonly kind: 'entry' | 'exit';
+  readonly side: Side;
+  /** the signal bar */
+  readonly barOpenTime: number;
+  readonly barCloseTime: number;
+}
+
+/** One closed round trip. `fees` are both fills' fees; `pnl` is net of them. Times in ms. */
+export interface RoundTrip {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly size: number;
+  readonly entryTime: number;
+  readonly exitTime: number;
+  readonly entryPrice: number;
+  readonly exitPrice: number;
+  readonly fees: number;
+  readonly pnl: number;
+  readonly exitReason: ExitReason;
+}
+
+interface Position {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly size: number;
+  readonly entryTime: number;
+  readonly entryPrice: number;
+  readonly entryFee: number;
+  readonly stop: number;
+  readonly target: number;
+  readonly trailDistance: number;
+  best: number;
+}
+
+interface SymbolState {
+  previous: BarValues | undefined;
+  readonly history: Map<string, number[]>;
+  /** orders from the last final bar; they fill at the first trade after its close, never before */
+  pending: { entry: Side | null; exit: Side | null; afterMs: number };
+  barsSinceExit: number;
+  lastPrice: number;
+  lastTimeUs: number;
+  atr: number;
+}
+
+const sign = (side: Side) => (side === 'long' ? 1 : -1);
+
+/**
+ * The strategy engine, pure and deterministic: final bars (with their series values) and trades in, signals,
+ * round trips and equity out. A signal on bar B becomes an order that fills at the price of the first trade
+ * handed in after B — and only if that trade's time is after B's close — moved by the slippage against the
+ * position. No price of B can fill it: look-ahead is impossible by construction. Live and backtests run this.
+ */
+export class StrategyBook {
+  readonly trades: RoundTrip[] = [];
+  readonly signals: Signal[] = [];
+  readonly equity: { time: number; equity: number }[] = [];
+  private readonly open: Position[] = [];
+  private readonly symbols = new Map<string, SymbolState>();
+  private realised = 0;
+  private readonly window: number;
+  private readonly atrSeries: string | null;
+
+  constructor(readonly strategy: Strategy) {
+    this.window = Math.max(
+      historyBars(strategy.entry),
+      historyBars(strategy.exit),
+      historyBars(strategy.shortEntry),
+      historyBars(strategy.shortExit),
+    );
+    const atr = [strategy.stopLoss, strategy.takeProfit, strategy.trailingStop].find((d) => d && 'atr' in d);
+    this.atrSeries = atr && 'atr' in atr ? `atr(${atr.atrPeriod}).value` : null;
+  }
+
+  /** The indicator specs the bars must carry for this strategy's stops (conditions name their own). */
+  get atrSpec(): string | null {
+    return this.atrSeries?.replace(/\.value$/, '') ?? null;
+  }
+
+  private state(symbol: string): SymbolState {
+    let state = this.symbols.get(symbol);
+    if (!state) {
+      state = {
+        previous: undefined,
+        history: new Map(),
+        pending: { entry: null, exit: null, afterMs: 0 },
+        barsSinceExit: Number.POSITIVE_INFINITY,
+        lastPrice: Number.NaN,
+        lastTimeUs: 0,
+        atr: Number.NaN,
+      };
+      this.symbols.set(symbol, state);
+    }
+    return state;
+  }
+
+  /** A final bar: evaluates the conditions, queues orders for the next trade, records equity at its close. */
+  onBar(bar: FinalBar): void {
+    const state = this.state(bar.symbol);
+    const { strategy } = this;
+    const frame = {
+      now: bar.values,
+      previous: state.previous,
+      history: (series: string, bars: number) => (state.history.get(series) ?? []).slice(-bars),
+    };
+    const longs = strategy.direction !== 'short';
+    const primary: Side = longs ? 'long' : 'short';
+    const entryLong = longs && holds(strategy.entry, frame);
+    const exitPrimary = strategy.exit !== undefined && holds(strategy.exit, frame);
+    const entryShort =
+      strategy.direction === 'short'
+        ? holds(strategy.entry, frame)
+        : strategy.direction === 'both' &&
+          strategy.shortEntry !== undefined &&
+          holds(strategy.shortEntry, frame);
+    const exitShort =
+      strategy.direction === 'short'
+        ? exitPrimary
+        : strategy.direction === 'both' &&
+          strategy.shortExit !== undefined &&
+          holds(strategy.shortExit, frame);
+    state.barsSinceExit++;
+    if (this.atrSeries) state.atr = bar.values.get(this.atrSeries) ?? state.atr;
+    const pending = { entry: null as Side | null, exit: null as Side | null, afterMs: bar.closeTime };
+    const holding = (side: Side) => this.open.some((p) => p.symbol === bar.symbol && p.side === side);
+    const exitLong = strategy.direction === 'short' ? false : exitPrimary;
+    if (exitLong && (strategy.signalOnly || holding('long'))) pending.exit = 'long';
+    if (exitShort && (strategy.signalOnly || holding('short'))) pending.exit = 'short';
+    const want: Side | null = primary === 'long' && entryLong ? 'long' : entryShort ? 'short' : null;
+    const cooled = state.barsSinceExit > strategy.cooldownBars;
+    if (want && cooled && (strategy.signalOnly || this.open.length < strategy.maxOpenPositions))
+      pending.entry = want;
+    for (const kind of ['exit', 'entry'] as const) {
+      const side = pending[kind];
+      if (side)
+        this.signals.push({
+          symbol: bar.symbol,
+          kind,
+          side,
+          barOpenTime: bar.openTime,
+          barCloseTime: bar.closeTime,
+        });
+    }
+    state.pending = strategy.signalOnly ? { entry: null, exit: null, afterMs: bar.closeTime } : pending;
+    for (const [series, value] of bar.values) {
+      if (this.window === 0) break;
+      const list = state.history.get(series) ?? [];
+      list.push(value);
+      if (list.length > this.window) list.shift();
+      state.history.set(series, list);
+    }
+    state.previous = bar.values;
+    this.recordEquity(bar.closeTime);
+  }
+
+  /** A trade, in order: fills the orders queued by the last final bar, then checks stops and targets. */
+  onTrade(trade: TradeEvent): void {
+    const state = this.state(trade.symbol);
+    state.lastPrice = trade.price;
+    state.lastTimeUs = trade.timeUs;
+    const ms = Math.floor(trade.timeUs / 1000);
+    const { pending } = state;
+    if ((pending.entry || pending.exit) && ms > pending.afterMs) {
+      state.pending = { entry: null, exit: null, afterMs: pending.afterMs };
+      if (pending.exit) this.closeWhere(trade.symbol, pending.exit, trade, 'signal');
+      if (pending.entry && this.open.length < this.strategy.maxOpenPositions)
+        this.enter(pending.entry, trade, state);
+      return;
+    }
+    for (const position of [...this.open]) {
+      if (position.symbol !== trade.symbol || position.entryTime === ms) continue;
+      const s = sign(position.side);
+      position.best = s > 0 ? Math.max(position.best, trade.price) : Math.min(position.best, trade.price);
+      const reason: ExitReason | null =
+        (trade.price - position.stop) * s <= 0
+          ? 'stop_loss'
+          : (trade.price - position.target) * s >= 0
+            ? 'take_profit'
+            : (trade.price - (position.best - s * position.trailDistance)) * s <= 0
+              ? 'trailing_stop'
+              : null;
+      if (reason) this.close(position, trade, reason);
+    }
+  }
+
+  /** End of data: every open position closes at its symbol's last trade price (no slippage), `end_of_data`. */
+  finish(): void {
+    let last = 0;
+    for (const position of [...this.open]) {
+      const state = this.state(position.symbol);
+      last = Math.max(last, Math.floor(state.lastTimeUs / 1000));
+      this.close(
+        position,
+        { symbol: position.symbol, timeUs: state.lastTimeUs, price: state.lastPrice },
+        'end_of_data',
+        false,
+      );
+    }
+    if (last > 0) this.recordEquity(last);
+  }
+
+  private distance(distance: StrategyDistance | undefined, price: number, atr: number): number {
+    if (!distance) return Number.POSITIVE_INFINITY;
+    if ('percent' in distance) return (price * distance.percent) / 100;
+    return Number.isNaN(atr) ? Number.POSITIVE_INFINITY : distance.atr * atr;
+  }
+
+  private enter(side: Side, trade: TradeEvent, state: SymbolState): void {
+    const { strategy } = this;
+    const s = sign(side);
+    const price = trade.price * (1 + (s * strategy.slippageBps) / 10_000);
+    const size =
+      'quote' in strategy.size
+        ? strategy.size.quote / price
+        : 'base' in strategy.size
+          ? strategy.size.base
+          : ((strategy.startingEquity + this.realised) * strategy.size.percentEquity) / 100 / price;
+    const stop = this.distance(strategy.stopLoss, price, state.atr);
+    const target = this.distance(strategy.takeProfit, price, state.atr);
+    this.open.push({
+      symbol: trade.symbol,
+      side,
+      size,
+      entryTime: Math.floor(trade.timeUs / 1000),
+      entryPrice: price,
+      entryFee: (price * size * strategy.feeBps) / 10_000,
+      stop: price - s * stop,
+      target: price + s * target,
+      trailDistance: this.distance(strategy.trailingStop, price, state.atr),
+      best: price,
+    });
+  }
+
+  private closeWhere(symbol: string, side: Side, trade: TradeEvent, reason: ExitReason): void {
+    for (const position of [...this.open])
+      if (position.symbol === symbol && position.side === side) this.close(position, trade, reason);
+    this.state(symbol).barsSinceExit = 0;
+  }
+
+  private close(position: Position, trade: TradeEvent, reason: ExitReason, slip = true): void {
+    const s = sign(position.side);
+    const price = slip ? trade.price * (1 - (s * this.strategy.slippageBps) / 10_000) : trade.price;
+    const exitFee = (price * position.size * this.strategy.feeBps) / 10_000;
+    const fees = position.entryFee + exitFee;
+    const pnl = (price - position.entryPrice) * position.size * s - fees;
+    this.realised += pnl;
+    this.open.splice(this.open.indexOf(position), 1);
+    this.state(position.symbol).barsSinceExit = 0;
+    this.trades.push({
+      symbol: position.symbol,
+      side: position.side,
+      size: position.size,
+      entryTime: position.entryTime,
+      exitTime: Math.floor(trade.timeUs / 1000),
+      entryPrice: position.entryPrice,
+      exitPrice: price,
+      fees,
+      pnl,
+      exitReason: reason,
+    });
+  }
+
+  /** Equity marked at `time`: starting equity + realised PnL − open entry fees + open PnL at the last closes. */
+  private recordEquity(time: number): void {
+    let equity = this.strategy.startingEquity + this.realised;
+    for (const position of this.open) {
+      const mark = this.state(position.symbol).previous?.get('bar.close') ?? position.entryPrice;
+      equity += (mark - position.entryPrice) * position.size * sign(position.side) - position.entryFee;
+    }
+    const last = this.equity.at(-1);
+    if (last && last.time === time) last.equity = equity;
+    else this.equity.push({ time, equity });
+  }
+}
