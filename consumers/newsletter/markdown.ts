@@ -1,0 +1,58 @@
+import type { Edition } from './edition.js';
+import type { SignalAt } from './sections.js';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}%`;
+const num = (value: number) => Number(value.toPrecision(8)).toString();
+
+function signalText(signal: SignalAt): string {
+  switch (signal.kind) {
+    case 'rsi_overbought':
+      return `${signal.spec} overbought at ${signal.value.toFixed(1)}`;
+    case 'rsi_oversold':
+      return `${signal.spec} oversold at ${signal.value.toFixed(1)}`;
+    case 'macd_cross_up':
+      return `${signal.spec} crossed above its signal`;
+    case 'macd_cross_down':
+      return `${signal.spec} crossed below its signal`;
+    case 'bollinger_break_up':
+      return `close ${num(signal.close)} broke above ${signal.spec} upper band ${num(signal.band)}`;
+    case 'bollinger_break_down':
+      return `close ${num(signal.close)} broke below ${signal.spec} lower band ${num(signal.band)}`;
+  }
+}
+
+export function editionSubject(edition: Edition): string {
+  return `Nexural market letter — ${iso(edition.window.to).slice(0, 10)}`;
+}
+
+/** The edition as Markdown; sections with nothing stored are left out. */
+export function renderMarkdown(edition: Edition, summary: string | null = null): string {
+  const lines = [
+    `# ${editionSubject(edition)}`,
+    '',
+    `Covers ${iso(edition.window.from)} → ${iso(edition.window.to)}.`,
+  ];
+  if (summary) lines.push('', '## Summary', '', summary);
+  if (edition.topMovers.length > 0) {
+    lines.push('', '## Top movers', '', '| Symbol | Open | Close | Change |', '|---|---:|---:|---:|');
+    for (const m of edition.topMovers) {
+      lines.push(`| ${m.venue}:${m.symbol} | ${num(m.open)} | ${num(m.close)} | ${pct(m.changePct)} |`);
+    }
+  }
+  if (edition.volumeLeaders.length > 0) {
+    lines.push('', '## Volume leaders', '', '| Symbol | Quote volume |', '|---|---:|');
+    for (const m of edition.volumeLeaders)
+      lines.push(`| ${m.venue}:${m.symbol} | ${m.quoteVolume.toFixed(0)} |`);
+  }
+  if (edition.alerts.length > 0) {
+    lines.push('', '## Alerts that fired', '');
+    for (const a of edition.alerts) lines.push(`- ${iso(a.time)} ${a.venue}:${a.symbol} — ${a.message}`);
+  }
+  if (edition.signals.length > 0) {
+    lines.push('', `## Indicator signals (${edition.interval})`, '');
+    for (const s of edition.signals)
+      lines.push(`- ${iso(s.openTime)} ${s.venue}:${s.symbol} — ${signalText(s)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
