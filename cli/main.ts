@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAlertsCommand } from './commands/alerts.js';
+import { registerBacktestCommand } from './commands/backtest.js';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
 import { registerConsumersCommand } from './commands/consumers.js';
@@ -36,6 +37,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerServeCommand,
   registerSinkCommand,
   registerConsumersCommand,
+  registerBacktestCommand,
 ];
 for (const register of commands) register(program);
 

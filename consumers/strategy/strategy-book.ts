@@ -78,6 +78,8 @@ export class StrategyBook {
   readonly trades: RoundTrip[] = [];
   readonly signals: Signal[] = [];
   readonly equity: { time: number; equity: number }[] = [];
+  /** each final bar's close (time = its close time), for the report's price chart */
+  readonly closes: { time: number; close: number }[] = [];
   private readonly open: Position[] = [];
   private readonly symbols = new Map<string, SymbolState>();
   private realised = 0;
@@ -173,6 +175,8 @@ export class StrategyBook {
       state.history.set(series, list);
     }
     state.previous = bar.values;
+    const close = bar.values.get('bar.close');
+    if (close !== undefined) this.closes.push({ time: bar.closeTime, close });
     this.recordEquity(bar.closeTime);
   }
 
