@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { type AnyConsumerDefinition, consumerGroupId } from '../../consumers/define-consumer.js';
 import { consumerRegistry, findConsumer } from '../../consumers/index.js';
+import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
@@ -142,7 +143,15 @@ export function registerConsumersCommand(program: Command): void {
         });
         // every role creates the topics it reads (idempotent), so the roles can start in any order
         await pipeline.createTopics(env.NEXURAL_PARTITIONS);
-        const { store, sql, closeJobsDatabase } = await openDatabase(env);
+        const { store, sql, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
+        await store.migrate();
+        // same jobs port as serve: BullMQ when REDIS_URL is set (shared by every process), embedded otherwise
+        const jobs = openJobs({
+          redisUrl: env.REDIS_URL,
+          database: jobsDatabase,
+          onError: (error) => logger.error({ err: error }, `jobs: ${error.message}`),
+        });
+        await jobs.start();
         const registry = new Registry();
         const metrics =
           Number(options.metricsPort) > 0 ? await serveMetrics(registry, Number(options.metricsPort)) : null;
@@ -153,7 +162,7 @@ export function registerConsumersCommand(program: Command): void {
             pipeline,
             store,
             sql,
-            jobs: null,
+            jobs,
             metrics: registry,
             logger: {
               info: (message, fields) => logger.info(fields ?? {}, message),
@@ -183,7 +192,7 @@ export function registerConsumersCommand(program: Command): void {
                 checks: [{ name: 'stream-log', check: () => pipeline.log.admin.listTopics() }],
               });
         process.stdout.write(
-          `nexural consumers: ${definitions.map((entry) => entry.name).join(', ')} on ${pipeline.adapters.log} · ${store.adapter} store${health ? ` · health ${health.url}/ready` : ''}\n`,
+          `nexural consumers: ${definitions.map((entry) => entry.name).join(', ')} on ${pipeline.adapters.log} · ${store.adapter} store · ${jobs.adapter} jobs${health ? ` · health ${health.url}/ready` : ''}\n`,
         );
         await new Promise<void>((resolve) => {
           signal.addEventListener('abort', () => resolve(), { once: true });
@@ -194,6 +203,7 @@ export function registerConsumersCommand(program: Command): void {
         await host.close();
         await health?.close();
         await metrics?.close();
+        await jobs.close();
         await store.close();
         await sql.close();
         await closeJobsDatabase();

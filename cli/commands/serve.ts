@@ -44,6 +44,8 @@ export interface ServeOptions {
    * default: yes with the embedded log and no `builtPipeline`
    */
   readonly pipeline?: boolean;
+  /** run the registered consumers where the pipeline runs (default: yes); no = `nexural consumers run` elsewhere */
+  readonly consumers?: boolean;
   /** feed the bundled real Binance trades (looped) and the demo rules of user `demo` */
   readonly demo?: boolean;
   /** demo pace: 1 = recorded, Infinity = flat out */
@@ -244,7 +246,7 @@ export async function startServer(
     closers.push(() => app.close());
     // the registered consumers (consumers/index.ts) run wherever the pipeline runs; closers run in reverse,
     // so they drain before the app, the store and the log close
-    const consumersHere = runPipeline && consumerRegistry.length > 0;
+    const consumersHere = runPipeline && options.consumers !== false && consumerRegistry.length > 0;
     if (consumersHere) {
       const host = await startConsumerHost(
         consumerRegistry,
@@ -324,28 +326,38 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--speed <n|max>', 'demo pace: 1 = recorded, max = as fast as possible', '20')
     .option('--no-pipeline', 'API only: the processors and the sink run elsewhere (Kafka mode)')
+    .option('--no-consumers', 'leave the registered consumers to `nexural consumers run` processes')
     .option('--issue-key <user>', 'create this user if missing and print a new API key for it')
-    .action(async (options: { demo: boolean; speed: string; pipeline: boolean; issueKey?: string }) => {
-      const env = parseEnv(process.env);
-      const logger = commandLogger('serve', env);
-      const server = await startServer(
-        {
-          logger,
-          demo: options.demo,
-          speed: options.speed === 'max' ? Number.POSITIVE_INFINITY : Number(options.speed),
-          pipeline: options.pipeline || env.KAFKA_BROKERS === undefined,
-          ...(options.issueKey ? { issueKeyFor: options.issueKey } : {}),
-        },
-        env,
-        process.stdout,
-      );
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      process.stdout.write('nexural serve: stopping (draining the pipeline)\n');
-      logger.info('stopping: draining the pipeline');
-      await server.close();
-      logger.info('stopped');
-    });
+    .action(
+      async (options: {
+        demo: boolean;
+        speed: string;
+        pipeline: boolean;
+        consumers: boolean;
+        issueKey?: string;
+      }) => {
+        const env = parseEnv(process.env);
+        const logger = commandLogger('serve', env);
+        const server = await startServer(
+          {
+            logger,
+            demo: options.demo,
+            speed: options.speed === 'max' ? Number.POSITIVE_INFINITY : Number(options.speed),
+            pipeline: options.pipeline || env.KAFKA_BROKERS === undefined,
+            consumers: options.consumers,
+            ...(options.issueKey ? { issueKeyFor: options.issueKey } : {}),
+          },
+          env,
+          process.stdout,
+        );
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        process.stdout.write('nexural serve: stopping (draining the pipeline)\n');
+        logger.info('stopping: draining the pipeline');
+        await server.close();
+        logger.info('stopped');
+      },
+    );
 }
