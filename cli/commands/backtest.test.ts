@@ -72,4 +72,25 @@ describe('nexural backtest', () => {
     expect(html).not.toMatch(/<script|<link|src=/);
     expect(html).toContain('<svg');
   });
+
+  it('a parameter grid runs every combination in one pass; each equals its own single run', async () => {
+    const template = JSON.stringify(strategy).replaceAll('ema(10)', 'ema({{len}})');
+    await writeFile(join(dir, 'grid.json'), template);
+    const result = await runBacktest({
+      strategy: join(dir, 'grid.json'),
+      trades,
+      format: 'binance-aggtrades',
+      out: join(dir, 'grid'),
+      progress: false,
+      param: ['len=5,10,20'],
+    });
+    expect(result.ranking.map((row) => row.label).sort()).toEqual(['len=10', 'len=20', 'len=5']);
+    const returns = result.ranking.map((row) => row.metrics.total_return);
+    expect(returns).toEqual([...returns].sort((a, b) => b - a));
+    expect(await readFile(join(dir, 'grid', 'len=10', 'trades.csv'))).toEqual(
+      await readFile(join(dir, 'a', 'trades.csv')),
+    );
+    const ranking = (await readFile(join(dir, 'grid', 'ranking.csv'), 'utf8')).split('\n');
+    expect(ranking[0]).toMatch(/^rank,params,total_return,/);
+  });
 });

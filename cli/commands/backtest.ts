@@ -2,6 +2,7 @@ import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
+import type { StrategyMetrics } from '../../consumers/strategy/metrics.js';
 import { equityCsv, metricsOf, reportHtml, tradesCsv } from '../../consumers/strategy/run-files.js';
 import { type FinalBar, StrategyBook } from '../../consumers/strategy/strategy-book.js';
 import { MarketEngine } from '../../pipeline/engine/market-engine.js';
@@ -23,7 +24,27 @@ export interface BacktestOptions {
   readonly format: Exclude<(typeof ingestFormats)[number], 'ndjson'>;
   readonly out: string;
   readonly progress?: boolean;
+  /** parameter grid: `fast=5,10,20` → `{{fast}}` in the strategy file takes each value */
+  readonly param?: readonly string[];
 }
+
+/** Every combination of the `--param name=a,b,c` lists, in the order given. */
+export function parameterGrid(params: readonly string[]): Record<string, string>[] {
+  let grid: Record<string, string>[] = [{}];
+  for (const param of params) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(param);
+    if (!match?.[1] || !match[2])
+      throw new NexuralError('NXR_CONFIG_INVALID', `--param ${param}: expected name=v1,v2,…`, { param });
+    const [name, values] = [match[1], match[2].split(',').map((v) => v.trim())];
+    grid = grid.flatMap((row) => values.map((value) => ({ ...row, [name]: value })));
+  }
+  return grid;
+}
+
+const labelOf = (params: Record<string, string>) =>
+  Object.entries(params)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(',');
 
 /** Indicator specs in registry canonical form (`rsi` → `rsi(14)`), so bar values and conditions use one name. */
 function canonical(
@@ -44,10 +65,16 @@ function canonical(
   return out as StrategyCondition;
 }
 
-export async function readStrategy(file: string): Promise<{ strategy: Strategy; indicators: string[] }> {
+export async function readStrategy(
+  file: string,
+  params: Record<string, string> = {},
+): Promise<{ strategy: Strategy; indicators: string[] }> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    const text = await readFile(file, 'utf8');
+    json = JSON.parse(
+      text.replace(/\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}/g, (all, name: string) => params[name] ?? all),
+    );
   } catch (error) {
     throw new NexuralError('NXR_FILE_INVALID', `${file}: ${(error as Error).message}`, { file });
   }
@@ -70,9 +97,22 @@ export async function readStrategy(file: string): Promise<{ strategy: Strategy; 
  * and indicators) and the StrategyBook the live consumer runs. Writes trades.csv, equity.csv, metrics.json,
  * report.html in `out`; the same inputs give byte-identical files.
  */
-export async function runBacktest(options: BacktestOptions): Promise<{ ticks: number; trades: number }> {
-  const { strategy, indicators } = await readStrategy(options.strategy);
-  const book = new StrategyBook(strategy);
+export async function runBacktest(
+  options: BacktestOptions,
+): Promise<{ ticks: number; trades: number; ranking: { label: string; metrics: StrategyMetrics }[] }> {
+  const grid = parameterGrid(options.param ?? []);
+  const runs = await Promise.all(grid.map((params) => readStrategy(options.strategy, params)));
+  const [head] = runs;
+  if (!head) throw new NexuralError('NXR_CONFIG_INVALID', 'no strategy');
+  const strategy = head.strategy;
+  for (const run of runs)
+    if (
+      run.strategy.interval !== strategy.interval ||
+      strategySymbols(run.strategy).join() !== strategySymbols(strategy).join()
+    )
+      throw new NexuralError('NXR_CONFIG_INVALID', 'a parameter grid must keep the interval and symbols');
+  const books = runs.map((run) => new StrategyBook(run.strategy));
+  const indicators = [...new Set(runs.flatMap((run) => run.indicators))].sort();
   const symbols = new Set(strategySymbols(strategy));
   const pending: { bar: FinalBar & { values: Map<string, number> } }[] = [];
   const engine = new MarketEngine(
@@ -113,7 +153,7 @@ export async function runBacktest(options: BacktestOptions): Promise<{ ticks: nu
   let first = Number.NaN;
   let advancedTo = Number.NEGATIVE_INFINITY;
   const drain = () => {
-    for (const { bar } of pending.splice(0)) book.onBar(bar);
+    for (const { bar } of pending.splice(0)) for (const book of books) book.onBar(bar);
   };
   for await (const { tick } of readTradeFileLines(options.trades, {
     format: options.format,
@@ -131,26 +171,52 @@ export async function runBacktest(options: BacktestOptions): Promise<{ ticks: nu
       engine.advanceWatermark(second);
     }
     drain();
-    book.onTrade({ symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price });
+    const trade = { symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price };
+    for (const book of books) book.onTrade(trade);
     if (progress && ticks % 10_000 === 0) progress.update(Math.min(size, ticks * bytesPerTrade));
   }
   engine.flush();
   drain();
-  book.finish();
+  for (const book of books) book.finish();
   progress?.update(size);
   progress?.stop();
   const interval = intervalOf(strategy.interval);
-  const metrics = metricsOf(
-    book,
-    interval.kind === 'time' ? interval.ms : null,
-    Number.isNaN(first) ? 0 : first,
+  const ranking: { label: string; metrics: StrategyMetrics }[] = [];
+  for (const [index, book] of books.entries()) {
+    const metrics = metricsOf(
+      book,
+      interval.kind === 'time' ? interval.ms : null,
+      Number.isNaN(first) ? 0 : first,
+    );
+    const label = labelOf(grid[index] ?? {});
+    const out = grid.length > 1 || label ? join(options.out, label) : options.out;
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'trades.csv'), tradesCsv(book.trades));
+    await writeFile(join(out, 'equity.csv'), equityCsv(book.equity));
+    await writeFile(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    await writeFile(join(out, 'report.html'), reportHtml(book.strategy, book, metrics));
+    ranking.push({ label, metrics });
+  }
+  // best total return first; ties by label, so the order is deterministic
+  ranking.sort((a, b) => b.metrics.total_return - a.metrics.total_return || a.label.localeCompare(b.label));
+  if (grid.length > 1) await writeFile(join(options.out, 'ranking.csv'), rankingCsv(ranking));
+  return { ticks, trades: books.reduce((sum, book) => sum + book.trades.length, 0), ranking };
+}
+
+/** ranking.csv: rank, params, then every metric. */
+export function rankingCsv(
+  ranking: readonly { label: string; metrics: StrategyMetrics }[],
+  separator = ',',
+): string {
+  const keys = Object.keys(ranking[0]?.metrics ?? {}) as (keyof StrategyMetrics)[];
+  const rows = ranking.map((row, index) =>
+    [
+      index + 1,
+      separator === ',' ? `"${row.label}"` : row.label,
+      ...keys.map((key) => row.metrics[key] ?? ''),
+    ].join(separator),
   );
-  await mkdir(options.out, { recursive: true });
-  await writeFile(join(options.out, 'trades.csv'), tradesCsv(book.trades));
-  await writeFile(join(options.out, 'equity.csv'), equityCsv(book.equity));
-  await writeFile(join(options.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  await writeFile(join(options.out, 'report.html'), reportHtml(strategy, book, metrics));
-  return { ticks, trades: book.trades.length };
+  return `${['rank', 'params', ...keys].join(separator)}\n${rows.join('\n')}\n`;
 }
 
 export function registerBacktestCommand(program: Command): void {
@@ -167,9 +233,11 @@ export function registerBacktestCommand(program: Command): void {
     )
     .requiredOption('--out <dir>', 'output directory')
     .option('--no-progress', 'no progress bar')
+    .option('--param <name=values>', 'parameter grid, repeatable: {{name}} in the strategy file', collect, [])
     .action(async (opts: BacktestOptions) => {
       const result = await runBacktest(opts);
       process.stdout.write(`${result.ticks} trades read, ${result.trades} round trips → ${opts.out}\n`);
+      if (result.ranking.length > 1) process.stdout.write(rankingCsv(result.ranking, '\t'));
     });
 }
 
@@ -183,3 +251,5 @@ async function averageLineBytes(file: string): Promise<number> {
   const lines = head.toString('utf8').split('\n').length - 1;
   return lines > 0 ? head.length / lines : 1;
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
