@@ -5,7 +5,7 @@ const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}%`;
 const num = (value: number) => Number(value.toPrecision(8)).toString();
 
-function signalText(signal: SignalAt): string {
+export function signalText(signal: SignalAt): string {
   switch (signal.kind) {
     case 'rsi_overbought':
       return `${signal.spec} overbought at ${signal.value.toFixed(1)}`;
