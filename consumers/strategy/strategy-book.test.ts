@@ -79,6 +79,15 @@ describe('StrategyBook on real trades', () => {
     expect(trade?.pnl).toBeCloseTo((exit - entry) * size - fees, 9);
   });
 
+  it('a short sells lower by the slippage and gains as the price falls', () => {
+    const book = run({ ...base, direction: 'short', size: { base: 0.5 }, slippageBps: 10 });
+    const entry = 61782.25 * 0.999;
+    expect(book.trades).toHaveLength(1);
+    expect(book.trades[0]?.side).toBe('short');
+    expect(book.trades[0]?.entryPrice).toBeCloseTo(entry, 9);
+    expect(book.trades[0]?.pnl).toBeCloseTo((entry - 61602.02) * 0.5, 9);
+  });
+
   it('a stop loss triggers on the first trade through it and fills at that trade', () => {
     const book = run({ ...base, stopLoss: { percent: 0.05 }, cooldownBars: 1000 });
     // entry 61782.25; stop 61782.25 × 0.9995 = 61751.35888…; first trade at or below: 61750.01 at 23:56:37.979

@@ -59,7 +59,7 @@ interface SymbolState {
   previous: BarValues | undefined;
   readonly history: Map<string, number[]>;
   /** orders from the last final bar; they fill at the first trade after its close, never before */
-  pending: { entry: Side | null; exit: Side | null; afterMs: number };
+  pending: { entry: Side | null; exits: Side[]; afterMs: number };
   barsSinceExit: number;
   lastPrice: number;
   lastTimeUs: number;
@@ -108,7 +108,7 @@ export class StrategyBook {
       state = {
         previous: undefined,
         history: new Map(),
-        pending: { entry: null, exit: null, afterMs: 0 },
+        pending: { entry: null, exits: [], afterMs: 0 },
         barsSinceExit: Number.POSITIVE_INFINITY,
         lastPrice: Number.NaN,
         lastTimeUs: 0,
@@ -146,27 +146,29 @@ export class StrategyBook {
           holds(strategy.shortExit, frame);
     state.barsSinceExit++;
     if (this.atrSeries) state.atr = bar.values.get(this.atrSeries) ?? state.atr;
-    const pending = { entry: null as Side | null, exit: null as Side | null, afterMs: bar.closeTime };
+    const pending = { entry: null as Side | null, exits: [] as Side[], afterMs: bar.closeTime };
     const holding = (side: Side) => this.open.some((p) => p.symbol === bar.symbol && p.side === side);
     const exitLong = strategy.direction === 'short' ? false : exitPrimary;
-    if (exitLong && (strategy.signalOnly || holding('long'))) pending.exit = 'long';
-    if (exitShort && (strategy.signalOnly || holding('short'))) pending.exit = 'short';
+    if (exitLong && (strategy.signalOnly || holding('long'))) pending.exits.push('long');
+    if (exitShort && (strategy.signalOnly || holding('short'))) pending.exits.push('short');
     const want: Side | null = primary === 'long' && entryLong ? 'long' : entryShort ? 'short' : null;
     const cooled = state.barsSinceExit > strategy.cooldownBars;
     if (want && cooled && (strategy.signalOnly || this.open.length < strategy.maxOpenPositions))
       pending.entry = want;
-    for (const kind of ['exit', 'entry'] as const) {
-      const side = pending[kind];
-      if (side)
-        this.signals.push({
-          symbol: bar.symbol,
-          kind,
-          side,
-          barOpenTime: bar.openTime,
-          barCloseTime: bar.closeTime,
-        });
+    const signalled = [
+      ...pending.exits.map((side) => ({ kind: 'exit' as const, side })),
+      ...(pending.entry ? [{ kind: 'entry' as const, side: pending.entry }] : []),
+    ];
+    for (const { kind, side } of signalled) {
+      this.signals.push({
+        symbol: bar.symbol,
+        kind,
+        side,
+        barOpenTime: bar.openTime,
+        barCloseTime: bar.closeTime,
+      });
     }
-    state.pending = strategy.signalOnly ? { entry: null, exit: null, afterMs: bar.closeTime } : pending;
+    state.pending = strategy.signalOnly ? { entry: null, exits: [], afterMs: bar.closeTime } : pending;
     for (const [series, value] of bar.values) {
       if (this.window === 0) break;
       const list = state.history.get(series) ?? [];
@@ -187,9 +189,9 @@ export class StrategyBook {
     state.lastTimeUs = trade.timeUs;
     const ms = Math.floor(trade.timeUs / 1000);
     const { pending } = state;
-    if ((pending.entry || pending.exit) && ms > pending.afterMs) {
-      state.pending = { entry: null, exit: null, afterMs: pending.afterMs };
-      if (pending.exit) this.closeWhere(trade.symbol, pending.exit, trade, 'signal');
+    if ((pending.entry || pending.exits.length > 0) && ms > pending.afterMs) {
+      state.pending = { entry: null, exits: [], afterMs: pending.afterMs };
+      for (const side of pending.exits) this.closeWhere(trade.symbol, side, trade, 'signal');
       if (pending.entry && this.open.length < this.strategy.maxOpenPositions)
         this.enter(pending.entry, trade, state);
       return;
