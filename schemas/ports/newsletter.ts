@@ -21,3 +21,21 @@ export interface NewsletterArchive {
   list(limit: number): Promise<readonly StoredEdition[]>;
   markSent(id: string, at: number): Promise<void>;
 }
+
+export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed';
+
+/** Double opt-in subscribers: only confirmed (`active`) addresses receive editions. */
+export interface NewsletterSubscribers {
+  /**
+   * Starts (or restarts) the opt-in: stores the address as pending with the hash of `confirmToken`. An active
+   * address stays active (returns 'active', nothing to mail).
+   */
+  subscribe(email: string, confirmToken: string): Promise<SubscriberStatus>;
+  /** Activates the address whose pending token this is; null if the token is unknown or used. */
+  confirm(confirmToken: string): Promise<string | null>;
+  /** true if the address was pending or active. */
+  unsubscribe(email: string): Promise<boolean>;
+  /** Active addresses in a stable order (the send order). */
+  active(): Promise<readonly string[]>;
+  status(email: string): Promise<SubscriberStatus | null>;
+}

@@ -10,8 +10,13 @@ export interface LoopbackSmtp {
   close(): Promise<void>;
 }
 
+export interface LoopbackSmtpOptions {
+  /** called before a message is accepted; false = refuse it (the sender sees a failure, nothing is kept) */
+  readonly beforeAccept?: (mail: ParsedMail, acceptedSoFar: number) => boolean;
+}
+
 /** A real SMTP server (the smtp-server package) on 127.0.0.1, no auth, no TLS, keeping what arrives. */
-export async function startLoopbackSmtp(): Promise<LoopbackSmtp> {
+export async function startLoopbackSmtp(options: LoopbackSmtpOptions = {}): Promise<LoopbackSmtp> {
   const received: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -20,6 +25,10 @@ export async function startLoopbackSmtp(): Promise<LoopbackSmtp> {
     onData(stream, _session, callback) {
       simpleParser(stream, { keepCidLinks: true })
         .then((mail) => {
+          if (options.beforeAccept && !options.beforeAccept(mail, received.length)) {
+            callback(new Error('refused by the test'));
+            return;
+          }
           received.push(mail);
           callback();
         })
