@@ -9,7 +9,7 @@ import { consumerRegistry, findConsumer } from '../../consumers/index.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { parseEnv } from '../../schemas/env.js';
-import { NexuralError } from '../../schemas/errors.js';
+import { isNexuralError, NexuralError } from '../../schemas/errors.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
 import { logRoleState } from '../command-logger.js';
@@ -95,6 +95,26 @@ function serveMetrics(registry: Registry, port: number) {
   );
 }
 
+/**
+ * On the embedded defaults the log and PGlite in NEXURAL_DATA_DIR belong to one process; a consumers process
+ * beside a running `nexural serve` (which runs the consumers itself) or `nexural run` cannot share them.
+ */
+export function explainEmbeddedConflict(
+  error: unknown,
+  kafkaBrokers: readonly string[] | undefined,
+): unknown {
+  if (kafkaBrokers !== undefined || !isNexuralError(error) || error.details.dataDir === undefined)
+    return error;
+  return new NexuralError(
+    'NXR_CONFIG_INVALID',
+    `${error.message}: on the embedded defaults only one process may use the data folder. ` +
+      '`nexural serve` already runs the registered consumers; to run them as their own processes set ' +
+      'KAFKA_BROKERS and DATABASE_URL (shared by every role), or give this process its own NEXURAL_DATA_DIR',
+    { ...error.details, option: 'NEXURAL_DATA_DIR' },
+    { cause: error },
+  );
+}
+
 interface ConsumersRunOptions {
   readonly config: string[];
   readonly metricsPort: string;
@@ -140,7 +160,7 @@ export function registerConsumersCommand(program: Command): void {
           namespace: options.namespace,
           processor: { groupId: 'nexural-processor', engine: { bars: { intervals: ['1m'] } } },
           persistEmbeddedLog: true,
-        });
+        }).catch((error: unknown) => Promise.reject(explainEmbeddedConflict(error, env.KAFKA_BROKERS)));
         // every role creates the topics it reads (idempotent), so the roles can start in any order
         await pipeline.createTopics(env.NEXURAL_PARTITIONS);
         const { store, sql, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
