@@ -1,0 +1,113 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { EffectLedger } from '../../schemas/ports/effect-ledger.js';
+import type {
+  NewsletterArchive,
+  NewsletterSubscribers,
+  StoredEdition,
+} from '../../schemas/ports/newsletter.js';
+import type { StoreReader } from '../../schemas/ports/store.js';
+import { type DeliveryOutcome, deliverEdition, type MailSender } from './deliver.js';
+import { computeEdition, type Edition } from './edition.js';
+import { nextEditionWindow } from './edition-window.js';
+import { editionSubject, renderMarkdown } from './markdown.js';
+import { editionMessage } from './message.js';
+
+export interface PreparedEdition {
+  readonly stored: StoredEdition;
+  readonly edition: Edition;
+}
+
+/** Edition id from its end: one per instant, sortable. */
+export const editionId = (periodEnd: number) =>
+  `ed-${new Date(periodEnd).toISOString().replace(/[-:.]/g, '')}`;
+
+/**
+ * Computes the edition covering [previous edition's end, now) and archives it as a draft; null when nothing
+ * new can be covered. A draft left by a crash is the latest edition, so the rerun continues with it.
+ */
+export async function prepareEdition(
+  reader: StoreReader,
+  archive: NewsletterArchive,
+  now: number,
+  interval: string,
+): Promise<PreparedEdition | null> {
+  const latest = await archive.latest();
+  if (latest?.status === 'draft') {
+    const window = { from: latest.periodStart, to: latest.periodEnd };
+    return { stored: latest, edition: await computeEdition(reader, window, { interval }) };
+  }
+  const window = nextEditionWindow(latest?.periodEnd ?? null, now);
+  if (!window) return null;
+  const edition = await computeEdition(reader, window, { interval });
+  const stored = await archive.save({
+    id: editionId(window.to),
+    periodStart: window.from,
+    periodEnd: window.to,
+    subject: editionSubject(edition),
+    bodyMarkdown: renderMarkdown(edition),
+    status: 'draft',
+    sentAt: null,
+  });
+  return { stored, edition };
+}
+
+export interface SendSettings {
+  readonly from: string;
+  readonly publicUrl: string;
+  readonly unsubscribeSecret: string;
+}
+
+/** Sends a prepared edition to every active subscriber (resumable, see deliverEdition), then marks it sent. */
+export async function sendPrepared(
+  prepared: PreparedEdition,
+  ports: {
+    readonly archive: NewsletterArchive;
+    readonly subscribers: NewsletterSubscribers;
+    readonly ledger: EffectLedger;
+    readonly sender: MailSender;
+  },
+  settings: SendSettings,
+  now: () => number = Date.now,
+): Promise<DeliveryOutcome[]> {
+  const recipients = await ports.subscribers.active();
+  const outcomes = await deliverEdition(
+    ports.ledger,
+    ports.sender,
+    prepared.stored.id,
+    recipients,
+    (to, messageId) => editionMessage(prepared.edition, { ...settings, to, messageId }),
+  );
+  await ports.archive.markSent(prepared.stored.id, now());
+  return outcomes;
+}
+
+/** Writes the edition as `DIR/<id>.md`, `.html` (charts inline as data: URIs so it opens in a browser) and the charts as PNG. */
+export async function writePreview(
+  prepared: PreparedEdition,
+  dir: string,
+  settings: SendSettings,
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const message = editionMessage(prepared.edition, {
+    ...settings,
+    to: 'preview@localhost',
+    messageId: '<preview@localhost>',
+  });
+  const written: string[] = [];
+  const write = async (name: string, content: string | Buffer) => {
+    const file = join(dir, name);
+    await writeFile(file, content);
+    written.push(file);
+  };
+  let html = String(message.html ?? '');
+  for (const attachment of message.attachments ?? []) {
+    const content = attachment.content;
+    if (!Buffer.isBuffer(content) || !attachment.cid || !attachment.filename) continue;
+    await write(attachment.filename, content);
+    html = html.replaceAll(`cid:${attachment.cid}`, `data:image/png;base64,${content.toString('base64')}`);
+  }
+  await write(`${prepared.stored.id}.md`, renderMarkdown(prepared.edition));
+  await write(`${prepared.stored.id}.html`, html);
+  return written;
+}
