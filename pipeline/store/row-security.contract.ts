@@ -44,7 +44,25 @@ async function seed(harness: RowSecurityHarness): Promise<void> {
        VALUES ($1, $2, 'sma cross', 'sma_cross', '{}', 'binance-um', 'BTCUSDT', '1m')`,
       [`${owner}-strategy`, owner],
     );
+    await admin.query(
+      `INSERT INTO jobs (id, name, owner, state, max_attempts, backoff_ms, jitter, created_at, run_at)
+       VALUES ($1, 'newsletter', $2, 'completed', 1, 0, 0, 0, 0)`,
+      [`${owner}-job`, owner],
+    );
+    await admin.query(
+      `INSERT INTO job_runs (job_id, attempt, started_at, finished_at, outcome) VALUES ($1, 1, 0, 5, 'completed')`,
+      [`${owner}-job`],
+    );
+    await admin.query(
+      `INSERT INTO job_schedules (id, name, owner, schedule, updated_at)
+       VALUES ($1, 'newsletter', $2, '{"kind":"every","everyMs":60000}', 0)`,
+      [`${owner}-schedule`, owner],
+    );
   }
+  await admin.query(
+    `INSERT INTO jobs (id, name, owner, state, max_attempts, backoff_ms, jitter, created_at, run_at)
+     VALUES ('system-job', 'retention', 'system', 'waiting', 1, 0, 0, 0, 0)`,
+  );
 }
 
 /** Proves the analyst role and row-level security with real SQL (sql/0005_roles_and_row_security.sql). */
@@ -71,6 +89,9 @@ export function describeRowSecurity(
         expect((await alice.query('SELECT id FROM alert_rules')).rows).toEqual([{ id: 'alice-rule' }]);
         expect((await alice.query('SELECT id FROM strategies')).rows).toEqual([{ id: 'alice-strategy' }]);
         expect((await alice.query('SELECT id FROM users')).rows).toEqual([{ id: 'alice' }]);
+        expect((await alice.query('SELECT id FROM jobs')).rows).toEqual([{ id: 'alice-job' }]);
+        expect((await alice.query('SELECT job_id FROM job_runs')).rows).toEqual([{ job_id: 'alice-job' }]);
+        expect((await alice.query('SELECT id FROM job_schedules')).rows).toEqual([{ id: 'alice-schedule' }]);
         expect((await alice.query('SELECT id, key_prefix FROM api_keys')).rows).toEqual([
           { id: 'alice-key', key_prefix: 'nxr_ab12' },
         ]);
@@ -113,6 +134,10 @@ export function describeRowSecurity(
         expect((await app.query('SELECT id FROM alert_rules')).rows).toEqual([]);
         await app.query("SELECT set_config('nexural.user_id', 'alice', false)");
         expect((await app.query('SELECT id FROM alert_rules')).rows).toEqual([{ id: 'alice-rule' }]);
+        expect((await app.query('SELECT id FROM jobs')).rows).toEqual([{ id: 'alice-job' }]);
+        expect((await app.query('SELECT job_id FROM job_runs')).rows).toEqual([{ job_id: 'alice-job' }]);
+        expect((await app.query('SELECT id FROM job_schedules')).rows).toEqual([{ id: 'alice-schedule' }]);
+        await expect(app.query("UPDATE jobs SET state = 'dead'")).rejects.toMatchObject(permissionDenied);
         expect((await app.query("UPDATE alert_rules SET enabled = false WHERE owner = 'bob'")).rowCount).toBe(
           0,
         );
