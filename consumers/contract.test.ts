@@ -1,38 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { runConsumerContract } from './contract.js';
-import { consumerRegistry } from './index.js';
-import { finalBarEffectsSubject, registeredSubjects } from './testing/contract-subjects.js';
-
-const seed = Number(process.env.NEXURAL_CONSUMER_SEED ?? Math.floor(Math.random() * 2 ** 31));
+import { describe } from 'vitest';
+import { consumerContractCases } from './testing/contract-cases.js';
 
 describe('consumer contract on the embedded log and PGlite', () => {
-  it('has a contract subject for every registered consumer', () => {
-    expect(Object.keys(registeredSubjects).sort()).toEqual(
-      consumerRegistry.map((entry) => entry.name).sort(),
-    );
-  });
-
-  for (const subject of [finalBarEffectsSubject, ...Object.values(registeredSubjects)]) {
-    it(`${subject.name}: killed with SIGKILL 3 times and restarted, its effects equal a clean run's; poison records reach the DLQ; SIGTERM drains`, async () => {
-      const clean = await runConsumerContract(subject, { log: 'embedded' }, { kills: 0, seed });
-      const killed = await runConsumerContract(subject, { log: 'embedded' }, { kills: 3, seed });
-      console.log(
-        `${subject.name} seed ${seed}: ${clean.effects.length} effects, ${killed.midRunKills} kills mid-run, dead letters ${killed.deadLetters.join(' | ')}`,
-      );
-      expect(clean.effects.length).toBeGreaterThan(0);
-      expect(killed.effects, `seed ${seed}`).toEqual(clean.effects);
-      expect(killed.externalEffects, `seed ${seed}`).toEqual(clean.externalEffects);
-      expect(new Set(killed.externalEffects).size).toBe(killed.externalEffects.length);
-      expect(killed.outOfOrder).toBe(0);
-      expect(killed.deadLetters).toEqual(clean.deadLetters);
-      expect(
-        clean.deadLetters.some(
-          (line) =>
-            line.includes(`NXR_PARSE_FAILED ${subject.name}`) ||
-            line.includes(`NXR_SCHEMA_INVALID ${subject.name}`),
-        ),
-      ).toBe(true);
-      expect(clean.closedCleanly && killed.closedCleanly).toBe(true);
-    }, 600_000);
-  }
+  consumerContractCases(() => ({ log: 'embedded' }));
 });

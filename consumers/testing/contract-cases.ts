@@ -1,0 +1,43 @@
+import { expect, it } from 'vitest';
+import { type ContractBackend, runConsumerContract } from '../contract.js';
+import { consumerRegistry } from '../index.js';
+import { finalBarEffectsSubject, registeredSubjects } from './contract-subjects.js';
+
+/**
+ * The consumer contract's cases, the same on every log adapter: each registered consumer (and the small
+ * final-bar consumer of the test kit) killed with SIGKILL 3 times and restarted makes exactly a clean run's
+ * effects, in per-key order; poison records reach the DLQ with the consumer's name; SIGTERM drains.
+ */
+export function consumerContractCases(backend: () => ContractBackend): void {
+  const seed = Number(process.env.NEXURAL_CONSUMER_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+  it('has a contract subject for every registered consumer', () => {
+    expect(Object.keys(registeredSubjects).sort()).toEqual(
+      consumerRegistry.map((entry) => entry.name).sort(),
+    );
+  });
+
+  for (const subject of [finalBarEffectsSubject, ...Object.values(registeredSubjects)]) {
+    it(`${subject.name}: killed with SIGKILL 3 times and restarted, its effects equal a clean run's; poison records reach the DLQ; SIGTERM drains`, async () => {
+      const clean = await runConsumerContract(subject, backend(), { kills: 0, seed });
+      const killed = await runConsumerContract(subject, backend(), { kills: 3, seed });
+      console.log(
+        `${subject.name} on ${backend().log}, seed ${seed}: ${clean.effects.length} effects, ${killed.midRunKills} kills mid-run, dead letters ${killed.deadLetters.join(' | ')}`,
+      );
+      expect(clean.effects.length).toBeGreaterThan(0);
+      expect(killed.effects, `seed ${seed}`).toEqual(clean.effects);
+      expect(killed.externalEffects, `seed ${seed}`).toEqual(clean.externalEffects);
+      expect(new Set(killed.externalEffects).size).toBe(killed.externalEffects.length);
+      expect(killed.outOfOrder).toBe(0);
+      expect(killed.deadLetters).toEqual(clean.deadLetters);
+      expect(
+        clean.deadLetters.some(
+          (line) =>
+            line.includes(`NXR_PARSE_FAILED ${subject.name}`) ||
+            line.includes(`NXR_SCHEMA_INVALID ${subject.name}`),
+        ),
+      ).toBe(true);
+      expect(clean.closedCleanly && killed.closedCleanly).toBe(true);
+    }, 600_000);
+  }
+}
