@@ -8,6 +8,7 @@ import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
+import { registerNewsletterCommand } from './commands/newsletter.js';
 import { registerReplayCommand } from './commands/replay.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
@@ -28,6 +29,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerBarsCommand,
   registerAlertsCommand,
   registerMigrateCommand,
+  registerNewsletterCommand,
   registerSqlServerCommand,
   registerTopicsCommand,
   registerRunCommand,

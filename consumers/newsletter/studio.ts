@@ -26,6 +26,32 @@ export const editionId = (periodEnd: number) =>
  * Computes the edition covering [previous edition's end, now) and archives it as a draft; null when nothing
  * new can be covered. A draft left by a crash is the latest edition, so the rerun continues with it.
  */
+/** The edition the next send would cover, computed without archiving anything (for previews). */
+export async function draftEdition(
+  reader: StoreReader,
+  archive: NewsletterArchive,
+  now: number,
+  interval: string,
+): Promise<PreparedEdition | null> {
+  const latest = await archive.latest();
+  const window =
+    latest?.status === 'draft'
+      ? { from: latest.periodStart, to: latest.periodEnd }
+      : nextEditionWindow(latest?.periodEnd ?? null, now);
+  if (!window) return null;
+  const edition = await computeEdition(reader, window, { interval });
+  const stored: StoredEdition = {
+    id: editionId(window.to),
+    periodStart: window.from,
+    periodEnd: window.to,
+    subject: editionSubject(edition),
+    bodyMarkdown: renderMarkdown(edition),
+    status: 'draft',
+    sentAt: null,
+  };
+  return { stored, edition };
+}
+
 export async function prepareEdition(
   reader: StoreReader,
   archive: NewsletterArchive,
