@@ -73,7 +73,7 @@ const matchIn = (role: Role, pattern: RegExp) => role.output.match(pattern)?.[1]
 const status = async (url: string) => (await fetch(url).catch(() => null))?.status ?? null;
 
 describe('one process per role on the real stack', () => {
-  it('processor (run), sink and API (serve --no-pipeline) as separate processes: real trades in, the same bars out of the API', async () => {
+  it('processor (run), sink, API (serve --no-pipeline) and consumers (consumers run) as separate processes: real trades in, the same bars out of the API', async () => {
     const stack = stackEnv();
     const suffix = randomBytes(4).toString('hex');
     const venue = `itest-roles-${suffix}`;
@@ -164,6 +164,22 @@ describe('one process per role on the real stack', () => {
     roles.push(sink);
     const api = startRole('api', ['serve', '--no-pipeline', '--issue-key', 'alice'], env);
     roles.push(api);
+    const consumers = startRole(
+      'consumers',
+      [
+        'consumers',
+        'run',
+        'alert-log',
+        '--namespace',
+        namespace,
+        '--health-port',
+        '0',
+        '--config',
+        `alert-log=${JSON.stringify({ path: join(dataDir, 'alert-log.jsonl') })}`,
+      ],
+      env,
+    );
+    roles.push(consumers);
 
     const sinkHealth = await waitFor('the sink', () => matchIn(sink, /health (http:\S+)\/ready/)).catch(
       (error: Error) => Promise.reject(new Error(`${error.message}\n${describeRoles()}`)),
@@ -172,6 +188,13 @@ describe('one process per role on the real stack', () => {
     expect(await status(`${processorHealth}/ready`)).toBe(200);
     expect(await status(`${sinkHealth}/ready`)).toBe(200);
     expect(await status(`http://127.0.0.1:${apiPort}/ready`)).toBe(200);
+    // the consumers role is ready once it is in its group (its alert flow is the consumer fault case's subject)
+    const consumersHealth = await waitFor('the consumers', () =>
+      matchIn(consumers, /health (http:\S+)\/ready/),
+    ).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${describeRoles()}`)));
+    await waitFor('the consumers /ready', async () =>
+      (await status(`${consumersHealth}/ready`)) === 200 ? true : null,
+    ).catch((error: Error) => Promise.reject(new Error(`${error.message}\n${describeRoles()}`)));
 
     const ingest = startRole(
       'ingest',
@@ -241,9 +264,9 @@ describe('one process per role on the real stack', () => {
     expect(bars.every((bar) => expectedByOpenTime.has(bar.openTime))).toBe(true);
 
     // SIGTERM: every role drains and exits 0.
-    for (const role of [processor, sink, api]) role.child.kill('SIGTERM');
-    const codes = await Promise.all([processor, sink, api].map((role) => role.exited));
-    expect(codes, describeRoles()).toEqual([0, 0, 0]);
+    for (const role of [processor, sink, api, consumers]) role.child.kill('SIGTERM');
+    const codes = await Promise.all([processor, sink, api, consumers].map((role) => role.exited));
+    expect(codes, describeRoles()).toEqual([0, 0, 0, 0]);
     expect(sink.output).toContain('nexural sink: stopping');
     expect(api.output).toContain('nexural serve: stopping');
   }, 420_000);
