@@ -1,0 +1,44 @@
+import { PGlite } from '@electric-sql/pglite';
+import { describe, expect, it } from 'vitest';
+import { createEmbeddedJobs } from '../../pipeline/jobs/embedded-jobs.js';
+import { sqlJobRecords } from '../../pipeline/jobs/sql-job-records.js';
+import { ManualClock } from '../../pipeline/jobs/testing/manual-clock.js';
+import { loadMigrations } from '../../pipeline/store/migration-files.js';
+import { migrate } from '../../pipeline/store/migrator.js';
+import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
+import { newsletterSchedule, scheduleNewsletter } from './schedule.js';
+
+describe('newsletter schedule on the jobs port', () => {
+  it('sends Mon/Wed/Fri 07:00 Europe/Berlin, once each, across the end of summer time', async () => {
+    const db = pgliteDatabase(await PGlite.create());
+    await migrate(db, await loadMigrations());
+    // Thursday 2026-10-22 12:00 UTC; summer time ends Sunday 2026-10-25 03:00 CEST.
+    const clock = new ManualClock(Date.UTC(2026, 9, 22, 12));
+    const jobs = createEmbeddedJobs({ records: sqlJobRecords(db), clock });
+    const sends: number[] = [];
+    try {
+      const info = await scheduleNewsletter(jobs, 'Europe/Berlin', async () => {
+        sends.push(clock.now());
+      });
+      expect(info.nextRunAt).toBe(Date.UTC(2026, 9, 23, 5)); // Fri 07:00 CEST
+      await jobs.upsertSchedule(newsletterSchedule('Europe/Berlin')); // as a restart does: never a second schedule
+      expect(await jobs.schedules('system')).toHaveLength(1);
+      await jobs.start();
+      // hour by hour around the morning (07:00 Berlin is 05:00 or 06:00 UTC), so each send runs at the hour it was due
+      for (const day of [23, 24, 25, 26, 27, 28, 29]) {
+        for (const hour of [4, 5, 6, 7, 8]) {
+          clock.advanceTo(Date.UTC(2026, 9, day, hour));
+          await jobs.whenIdle();
+        }
+      }
+      expect(sends.map((at) => new Date(at).toISOString())).toEqual([
+        '2026-10-23T05:00:00.000Z', // Fri 07:00 CEST
+        '2026-10-26T06:00:00.000Z', // Mon 07:00 CET
+        '2026-10-28T06:00:00.000Z', // Wed 07:00 CET
+      ]);
+    } finally {
+      await jobs.close();
+      await db.close();
+    }
+  }, 60_000);
+});
