@@ -46,6 +46,22 @@ export const errorCodes = {
     retryable: false,
     summary: "a consumer's handler kept failing on a record; the record went to the dead-letter topic",
   },
+  NXR_PLAN_REQUIRED: {
+    retryable: false,
+    summary: "the user's plan lacks the feature; details.requiredPlan names the plan that includes it",
+  },
+  NXR_QUOTA_EXCEEDED: {
+    retryable: false,
+    summary: "a quota of the user's plan is used up; details.requiredPlan names the plan that allows more",
+  },
+  NXR_BILLING_NOT_CONFIGURED: {
+    retryable: false,
+    summary: 'billing routes need STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET',
+  },
+  NXR_SIGNATURE_INVALID: {
+    retryable: false,
+    summary: 'a webhook signature is missing, wrong or too old; nothing was changed',
+  },
   NXR_INTERNAL: { retryable: true, summary: 'an unexpected server error (details only in the server log)' },
 } as const;
 
