@@ -42,6 +42,44 @@ export interface RoundTrip {
   readonly exitReason: ExitReason;
 }
 
+/** One paper fill: an entry or an exit of a position. `seq` counts a book's fills from 1 (the live effect key). */
+export interface Fill {
+  readonly seq: number;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  /** the side of the position it opens or closes */
+  readonly position: Side;
+  readonly size: number;
+  readonly price: number;
+  readonly fee: number;
+  /** time (ms) of the trade it filled at */
+  readonly time: number;
+  readonly reason: 'entry' | ExitReason;
+}
+
+/** An open position as the API shows it. */
+export interface OpenPosition {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly size: number;
+  readonly entryTime: number;
+  readonly entryPrice: number;
+  readonly entryFee: number;
+}
+
+/** Everything a book needs to go on where it stopped (JSON with non-finite numbers: see encodeBookState). */
+export interface BookState {
+  readonly open: readonly Position[];
+  readonly symbols: readonly [string, SerialSymbolState][];
+  readonly realised: number;
+  readonly fillSeq: number;
+}
+
+interface SerialSymbolState extends Omit<SymbolState, 'previous' | 'history'> {
+  readonly previous: [string, number][] | null;
+  readonly history: [string, number[]][];
+}
+
 interface Position {
   readonly symbol: string;
   readonly side: Side;
@@ -80,6 +118,8 @@ export class StrategyBook {
   readonly equity: { time: number; equity: number }[] = [];
   /** each final bar's close (time = its close time), for the report's price chart */
   readonly closes: { time: number; close: number }[] = [];
+  readonly fills: Fill[] = [];
+  private fillSeq = 0;
   private readonly open: Position[] = [];
   private readonly symbols = new Map<string, SymbolState>();
   private realised = 0;
@@ -97,12 +137,57 @@ export class StrategyBook {
     this.atrSeries = atr && 'atr' in atr ? `atr(${atr.atrPeriod}).value` : null;
   }
 
+  get positions(): readonly OpenPosition[] {
+    return this.open.map(({ symbol, side, size, entryTime, entryPrice, entryFee }) => ({
+      symbol,
+      side,
+      size,
+      entryTime,
+      entryPrice,
+      entryFee,
+    }));
+  }
+
+  /** The state to go on from (not the output lists: trades, signals, equity, closes, fills). */
+  state(): BookState {
+    return {
+      open: this.open.map((position) => ({ ...position })),
+      symbols: [...this.symbols].map(([symbol, state]) => [
+        symbol,
+        {
+          ...state,
+          pending: { ...state.pending, exits: [...state.pending.exits] },
+          previous: state.previous ? [...state.previous] : null,
+          history: [...state.history].map(([series, values]) => [series, [...values]]),
+        },
+      ]),
+      realised: this.realised,
+      fillSeq: this.fillSeq,
+    };
+  }
+
+  /** A book that goes on from `state` (taken by `state()` of a book of the same strategy). */
+  static restore(strategy: Strategy, state: BookState): StrategyBook {
+    const book = new StrategyBook(strategy);
+    book.open.push(...state.open.map((position) => ({ ...position })));
+    for (const [symbol, serial] of state.symbols)
+      book.symbols.set(symbol, {
+        ...serial,
+        pending: { ...serial.pending, exits: [...serial.pending.exits] },
+        previous: serial.previous ? new Map(serial.previous) : undefined,
+        history: new Map(serial.history.map(([series, values]) => [series, [...values]])),
+      });
+    book.realised = state.realised;
+    book.fillSeq = state.fillSeq;
+    return book;
+  }
+
   /** The indicator specs the bars must carry for this strategy's stops (conditions name their own). */
   get atrSpec(): string | null {
     return this.atrSeries?.replace(/\.value$/, '') ?? null;
   }
 
-  private state(symbol: string): SymbolState {
+  private symbolState(symbol: string): SymbolState {
     let state = this.symbols.get(symbol);
     if (!state) {
       state = {
@@ -121,7 +206,7 @@ export class StrategyBook {
 
   /** A final bar: evaluates the conditions, queues orders for the next trade, records equity at its close. */
   onBar(bar: FinalBar): void {
-    const state = this.state(bar.symbol);
+    const state = this.symbolState(bar.symbol);
     const { strategy } = this;
     const frame = {
       now: bar.values,
@@ -184,7 +269,7 @@ export class StrategyBook {
 
   /** A trade, in order: fills the orders queued by the last final bar, then checks stops and targets. */
   onTrade(trade: TradeEvent): void {
-    const state = this.state(trade.symbol);
+    const state = this.symbolState(trade.symbol);
     state.lastPrice = trade.price;
     state.lastTimeUs = trade.timeUs;
     const ms = Math.floor(trade.timeUs / 1000);
@@ -216,7 +301,7 @@ export class StrategyBook {
   finish(): void {
     let last = 0;
     for (const position of [...this.open]) {
-      const state = this.state(position.symbol);
+      const state = this.symbolState(position.symbol);
       last = Math.max(last, Math.floor(state.lastTimeUs / 1000));
       this.close(
         position,
@@ -244,6 +329,18 @@ export class StrategyBook {
         : 'base' in strategy.size
           ? strategy.size.base
           : ((strategy.startingEquity + this.realised) * strategy.size.percentEquity) / 100 / price;
+    const entryFee = (price * size * strategy.feeBps) / 10_000;
+    this.fills.push({
+      seq: ++this.fillSeq,
+      symbol: trade.symbol,
+      side: side === 'long' ? 'buy' : 'sell',
+      position: side,
+      size,
+      price,
+      fee: entryFee,
+      time: Math.floor(trade.timeUs / 1000),
+      reason: 'entry',
+    });
     const stop = this.distance(strategy.stopLoss, price, state.atr);
     const target = this.distance(strategy.takeProfit, price, state.atr);
     this.open.push({
@@ -252,7 +349,7 @@ export class StrategyBook {
       size,
       entryTime: Math.floor(trade.timeUs / 1000),
       entryPrice: price,
-      entryFee: (price * size * strategy.feeBps) / 10_000,
+      entryFee,
       stop: price - s * stop,
       target: price + s * target,
       trailDistance: this.distance(strategy.trailingStop, price, state.atr),
@@ -263,7 +360,7 @@ export class StrategyBook {
   private closeWhere(symbol: string, side: Side, trade: TradeEvent, reason: ExitReason): void {
     for (const position of [...this.open])
       if (position.symbol === symbol && position.side === side) this.close(position, trade, reason);
-    this.state(symbol).barsSinceExit = 0;
+    this.symbolState(symbol).barsSinceExit = 0;
   }
 
   private close(position: Position, trade: TradeEvent, reason: ExitReason, slip = true): void {
@@ -273,8 +370,19 @@ export class StrategyBook {
     const fees = position.entryFee + exitFee;
     const pnl = (price - position.entryPrice) * position.size * s - fees;
     this.realised += pnl;
+    this.fills.push({
+      seq: ++this.fillSeq,
+      symbol: position.symbol,
+      side: position.side === 'long' ? 'sell' : 'buy',
+      position: position.side,
+      size: position.size,
+      price,
+      fee: exitFee,
+      time: Math.floor(trade.timeUs / 1000),
+      reason,
+    });
     this.open.splice(this.open.indexOf(position), 1);
-    this.state(position.symbol).barsSinceExit = 0;
+    this.symbolState(position.symbol).barsSinceExit = 0;
     this.trades.push({
       symbol: position.symbol,
       side: position.side,
@@ -293,7 +401,7 @@ export class StrategyBook {
   private recordEquity(time: number): void {
     let equity = this.strategy.startingEquity + this.realised;
     for (const position of this.open) {
-      const mark = this.state(position.symbol).previous?.get('bar.close') ?? position.entryPrice;
+      const mark = this.symbolState(position.symbol).previous?.get('bar.close') ?? position.entryPrice;
       equity += (mark - position.entryPrice) * position.size * sign(position.side) - position.entryFee;
     }
     const last = this.equity.at(-1);
