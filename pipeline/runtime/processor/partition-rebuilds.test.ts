@@ -20,7 +20,7 @@ describe('PartitionRebuilds', () => {
       },
     });
     const started = performance.now();
-    rebuilds.start(source, new Error('producing in a transaction: Kafka unreachable'));
+    rebuilds.start(source, 'producing in a transaction: Kafka unreachable');
     expect(rebuilds.reasons).toEqual(new Map([[2, 'producing in a transaction: Kafka unreachable']]));
     while (rebuilds.reasons.size > 0) await sleep(5);
     expect(attemptsAt).toHaveLength(5);
@@ -48,16 +48,37 @@ describe('PartitionRebuilds', () => {
         throw new Error('still down');
       },
     });
-    rebuilds.start(source, new Error('down'));
+    rebuilds.start(source, 'down');
     await sleep(60);
     expect(rebuilds.cancel(2)).toBe(true);
     const afterCancel = attempts;
     await sleep(60);
     expect(attempts).toBe(afterCancel);
-    rebuilds.start(source, new Error('down'));
+    rebuilds.start(source, 'down');
     rebuilds.stop();
     await sleep(40);
     expect(attempts).toBe(afterCancel);
     expect(rebuilds.reasons.size).toBe(0);
+  });
+
+  it('runs the first attempt of an immediate start (a fresh assignment) at once, later ones after backoff', async () => {
+    const attemptsAt: number[] = [];
+    const rebuilds = new PartitionRebuilds({
+      firstDelayMs: 200,
+      maxDelayMs: 200,
+      warn: () => {},
+      onChange: () => {},
+      attempt: async () => {
+        attemptsAt.push(performance.now());
+        if (attemptsAt.length < 2) throw new Error('Kafka unreachable');
+      },
+    });
+    const started = performance.now();
+    rebuilds.start(source, 'waiting for partition 2 restore', true);
+    expect(rebuilds.reasons).toEqual(new Map([[2, 'waiting for partition 2 restore']]));
+    while (rebuilds.reasons.size > 0) await sleep(5);
+    const [first = Number.NaN, second = Number.NaN] = attemptsAt;
+    expect(first - started).toBeLessThan(50);
+    expect(second - first).toBeGreaterThanOrEqual(98);
   });
 });

@@ -14,8 +14,9 @@ export interface RebuildOptions {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /**
- * Rebuilds partitions whose commit failed (an unreachable broker, a lost coordinator) or whose assignment
- * could not be set up: waits with capped exponential backoff and "equal jitter" (half fixed, half random,
+ * Sets up partitions off the consumer's rebalance path (a fresh assignment, whose restore may wait on the
+ * state topic longer than the group's session timeout) and rebuilds those whose commit failed (an
+ * unreachable broker, a lost coordinator): waits with capped exponential backoff and "equal jitter" (half fixed, half random,
  * so several processors do not retry in step), then tries again until it works, the partition is revoked
  * or re-assigned (a newer rebuild or assignment supersedes this one), or `stop()`.
  */
@@ -30,16 +31,17 @@ export class PartitionRebuilds {
     return new Map([...this.current].map(([partition, { reason }]) => [partition, reason]));
   }
 
-  start(source: TopicPartition, reason: Error): void {
+  /** `immediate`: the first attempt runs at once (a fresh assignment), later ones back off as usual. */
+  start(source: TopicPartition, reason: string, immediate = false): void {
     if (this.stopped) return;
     const token = Symbol(`rebuild ${source.partition}`);
-    this.current.set(source.partition, { token, reason: reason.message });
+    this.current.set(source.partition, { token, reason });
     this.options.onChange(this.reasons);
     const isCurrent = () => !this.stopped && this.current.get(source.partition)?.token === token;
     void (async () => {
       for (let attempt = 0; isCurrent(); attempt++) {
         const cap = Math.min(this.options.maxDelayMs, this.options.firstDelayMs * 2 ** attempt);
-        await sleep(cap / 2 + (Math.random() * cap) / 2);
+        if (!immediate || attempt > 0) await sleep(cap / 2 + (Math.random() * cap) / 2);
         if (!isCurrent()) return;
         try {
           await this.options.attempt(source, isCurrent);

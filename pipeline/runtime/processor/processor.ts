@@ -87,10 +87,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const reportRunning = (rebuilding: ReadonlyMap<number, string>) => {
     if (state !== 'running') return;
     if (rebuilding.size === 0) return health.report('processor', { status: 'up' });
-    const which = [...rebuilding].map(([partition, reason]) => `${partition} (${reason})`).join(', ');
     health.report('processor', {
       status: 'waiting',
-      reason: `rebuilding partitions after a failed commit: ${which}`,
+      reason: [...rebuilding.values()].join('; '),
       since: Date.now(),
     });
   };
@@ -200,6 +199,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   };
 
   let active: LogConsumer | null = null;
+  const afterFailedCommit = new Set<number>();
   const samePartition = (a: TopicPartition) => (b: TopicPartition) =>
     a.topic === b.topic && a.partition === b.partition;
   const rebuilds = new PartitionRebuilds({
@@ -218,7 +218,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       }
       install(source, part);
       consumerNow.resume([source]);
-      warn(`${source.topic}/${source.partition}: rebuilt from the last commit; processing again`);
+      if (afterFailedCommit.delete(source.partition)) {
+        warn(`${source.topic}/${source.partition}: rebuilt from the last commit; processing again`);
+      }
     },
   });
 
@@ -233,10 +235,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     owned.delete(source.partition);
     stats.partitions = owned.size;
     stats.rebuilds++;
+    afterFailedCommit.add(source.partition);
     active?.pause([source]);
     void part.close().catch(() => {});
     warn(`${source.topic}/${source.partition}: ${error.message}; rebuilding it from the last commit`);
-    rebuilds.start(source, error);
+    rebuilds.start(
+      source,
+      `rebuilding partition ${source.partition} after a failed commit (${error.message})`,
+    );
   };
 
   return {
@@ -274,22 +280,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           for (const other of owned.values()) lag += other.lag;
           stats.lag = lag;
         },
-        onAssigned: async (partitions, assigned) => {
+        onAssigned: (partitions, assigned) => {
           active = assigned;
-          // a rebuild cut short by the rebalance left its partition paused
-          assigned.resume(partitions);
-          await Promise.all(
-            partitions.map(async (source) => {
-              rebuilds.cancel(source.partition);
-              try {
-                install(source, await open(source, assigned));
-              } catch (error) {
-                // typically the broker went away during the rebalance: set it up once it is back
-                assigned.pause([source]);
-                rebuilds.start(source, error instanceof Error ? error : new Error(String(error)));
-              }
-            }),
-          );
+          // restoring may wait on the state topic longer than the session timeout: it runs off the
+          // rebalance (which holds up heartbeats) with the partition paused, retried while the broker is away
+          assigned.pause(partitions);
+          for (const source of partitions) {
+            rebuilds.start(source, `waiting for partition ${source.partition} restore`, true);
+          }
         },
         onRevoked: async (partitions) => {
           for (const { partition } of partitions) rebuilds.cancel(partition);

@@ -55,8 +55,9 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
   };
   let progress: PartitionProgress | null = null;
   try {
+    // ≥: the group's offsets may trail the state topic by a commit; an exact match could wait forever
     await tables.waitFor(
-      () => progressOf()?.nextOffset === committed,
+      () => BigInt(progressOf()?.nextOffset ?? -1) >= BigInt(committed),
       `the progress record of ${where} at offset ${committed} in "${stateTopic}"`,
       options.stateWaitMs,
     );
@@ -64,8 +65,11 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
   } catch (error) {
     options.warn(`${String(error)}; rebuilding ${where} from the start of the log`);
   }
+  // outputs up to the newer of the two are in the log already: re-processing stays silent until there
+  const silentUntil =
+    progress === null ? BigInt(committed) : maxOf(BigInt(committed), BigInt(progress.nextOffset));
   const checkpointOffset = progress?.checkpointOffset ?? null;
-  if (checkpointOffset === null) return replayFromStart(options, BigInt(committed));
+  if (checkpointOffset === null) return replayFromStart(options, silentUntil);
   const found: { checkpoint: PartitionCheckpoint | null } = { checkpoint: null };
   await tables.waitFor(
     () => {
@@ -76,7 +80,7 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
     options.stateWaitMs,
   );
   const checkpoint = found.checkpoint;
-  if (checkpoint === null) return replayFromStart(options, BigInt(committed));
+  if (checkpoint === null) return replayFromStart(options, silentUntil);
   let task: PartitionTask;
   try {
     task = PartitionTask.restore(options.task, checkpoint);
@@ -86,18 +90,20 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
     options.warn(
       `${where}: checkpoint at offset ${checkpoint.nextOffset} not restorable (${error.message}); rebuilding from the start of the log`,
     );
-    return replayFromStart(options, BigInt(committed));
+    return replayFromStart(options, silentUntil);
   }
   return {
     task,
     resume: {
       nextOffset: BigInt(checkpoint.nextOffset),
-      silentUntil: BigInt(committed),
+      silentUntil,
       checkpointOffset: checkpoint.nextOffset,
     },
     seekTo: checkpoint.nextOffset,
   };
 }
+
+const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 async function replayFromStart(options: RestoreOptions, committed: bigint): Promise<RestoredPartition> {
   const { source } = options;
