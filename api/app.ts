@@ -11,6 +11,7 @@ import { docsPlugin } from './plugins/docs.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { textGuardPlugin } from './plugins/text-guard.js';
+import { accountRoutes } from './routes/accounts.js';
 import { alertRoutes } from './routes/alerts.js';
 import { healthRoutes } from './routes/health.js';
 import { indicatorRoutes } from './routes/indicators.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(authPlugin, {
         accounts: deps.accounts,
+        credentials: deps.credentials ?? null,
         jwtSecret: deps.jwtSecret,
         sessionTtlMs: deps.sessionTtlMs ?? 3_600_000,
         now,
@@ -83,6 +85,14 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(ruleTestRoutes, { tester: deps.ruleTester ?? null });
       await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
       await v1.register(keyRoutes, { accounts: deps.accounts });
+      await v1.register(accountRoutes, {
+        credentials: deps.credentials ?? null,
+        resets: deps.passwordResets ?? null,
+        publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080',
+        signInTtlMs: deps.signInTtlMs ?? 7 * 86_400_000,
+        resetTtlMs: 30 * 60_000,
+        now,
+      });
       await v1.register(replayRoutes, { replays: deps.replays });
       await v1.register(jobRoutes, { jobs: deps.jobs ?? null });
       await v1.register(liveRoutes, {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { AccountRepository } from '../schemas/ports/accounts.js';
 import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { CredentialRepository, PasswordResetSender } from '../schemas/ports/credentials.js';
 import type { JobsReader } from '../schemas/ports/jobs.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
 import type { MarketExtrasReader, ReplayRunReader } from '../schemas/ports/market-extras.js';
@@ -62,6 +63,14 @@ export interface ApiDeps {
   readonly rules: RuleChangePublisher;
   /** runs a rule over stored history (POST /v1/rules/test); absent = that route answers 503 */
   readonly ruleTester?: RuleTester | null;
+  /** e-mail + password accounts and sign-in sessions; absent = /v1/auth/* answer NXR_SERVICE_UNAVAILABLE */
+  readonly credentials?: CredentialRepository | null;
+  /** delivers password-reset links; absent = no link is sent (the request is still answered 202) */
+  readonly passwordResets?: PasswordResetSender | null;
+  /** the dashboard's public base URL (reset links); default http://127.0.0.1:8080 */
+  readonly publicUrl?: string;
+  /** sign-in session lifetime; default 7 days */
+  readonly signInTtlMs?: number;
   /** HMAC secret of session tokens (≥ 32 characters) */
   readonly jwtSecret: string;
   /** session token lifetime; default 1 h */

@@ -59,6 +59,40 @@ export const envSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1').describe('address the API listens on'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('port the API listens on'),
   API_JWT_SECRET: z.string().min(32).optional().describe('session token key; unset = random per process'),
+  NEXURAL_PUBLIC_URL: optionalUrl('https://nexural.example.com').describe(
+    'public base URL of the dashboard (password-reset links, Stripe return URLs); default the listening address',
+  ),
+  SMTP_URL: optionalUrl('smtp(s)://user:pass@host:port').describe(
+    'mail relay for password-reset links; unset = the link is printed by nexural serve',
+  ),
+  MAIL_FROM: z.string().min(3).default('Nexural <no-reply@localhost>').describe('sender of account e-mails'),
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_(test|live)_\w+$/, { error: 'must be a Stripe secret key (sk_test_…, sk_live_…, rk_…)' })
+    .optional()
+    .describe(
+      'Stripe API key; with STRIPE_WEBHOOK_SECRET enables /v1/billing (unset = 503 NXR_BILLING_NOT_CONFIGURED)',
+    ),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_\w+$/, { error: 'must be a webhook signing secret (whsec_…)' })
+    .optional()
+    .describe('signing secret of the Stripe webhook endpoint /v1/billing/stripe/webhook'),
+  STRIPE_API_URL: optionalUrl('http://127.0.0.1:12111').describe(
+    "Stripe API base URL instead of Stripe's servers (a local fake or stripe-mock)",
+  ),
+  NEXURAL_PLANS: z
+    .string()
+    .min(2)
+    .optional()
+    .describe('plan table as JSON (schemas/plans.ts planTableSchema); unset = free + pro'),
+  NEXURAL_DEFAULT_PLAN: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,31}$/, { error: 'must be a plan id' })
+    .optional()
+    .describe(
+      "plan of users without a subscription or grant; default: the table's fallback (free) when Stripe is configured, else its highest plan",
+    ),
   NEXURAL_EXTERNAL_SERVICES: z
     .enum(['0', '1'])
     .default('0')

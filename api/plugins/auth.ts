@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { NexuralError } from '../../schemas/errors.js';
 import type { AccountRepository, ApiKeyRecord, ApiScope } from '../../schemas/ports/accounts.js';
+import type { CredentialRepository } from '../../schemas/ports/credentials.js';
 import { hashApiKey, KEY_PREFIX, looksLikeApiKey } from '../auth/api-keys.js';
 import { KeyLookupCache } from '../auth/principal-cache.js';
 
@@ -27,8 +28,8 @@ declare module 'fastify' {
     tokenInQuery?: boolean;
   }
   interface FastifyInstance {
-    /** a session token (JWT) for the principal */
-    signSession(principal: Principal): { readonly token: string; readonly expiresAt: number };
+    /** a session token (JWT) for the principal (an API key's, or a sign-in session's when keyId is ses_…) */
+    signSession(principal: Principal, ttlMs?: number): { readonly token: string; readonly expiresAt: number };
     /** forgets cached lookups of a revoked key */
     forgetKey(keyId: string): void;
   }
@@ -42,12 +43,19 @@ interface SessionClaims {
 
 export interface AuthOptions {
   readonly accounts: AccountRepository;
+  /** sign-in sessions (ses_…); absent = only sessions made from API keys */
+  readonly credentials?: CredentialRepository | null;
   readonly jwtSecret: string;
   readonly sessionTtlMs: number;
   readonly now: () => number;
 }
 
 const MARK_USED_EVERY_MS = 60_000;
+
+/** Ids of sign-in sessions (e-mail + password) start with this; other session tokens name an API key. */
+export const SIGN_IN_SESSION_PREFIX = 'ses_';
+/** A signed-in user may do what a read-write key may. */
+export const SIGN_IN_SCOPES: readonly ApiScope[] = ['read', 'write'];
 
 /** Where a credential came from: an `X-API-Key` header only ever holds an API key. */
 interface Credential {
@@ -113,16 +121,24 @@ async function auth(app: FastifyInstance, options: AuthOptions): Promise<void> {
     } catch {
       throw unauthenticated('the session token is invalid or expired');
     }
+    // other tokens signed with the same secret (password-reset links) name no key and are no session
+    if (typeof claims.kid !== 'string') throw unauthenticated('the session token is invalid or expired');
+    if (claims.kid.startsWith(SIGN_IN_SESSION_PREFIX)) {
+      const session = await options.credentials?.findActiveSession(claims.kid, options.now());
+      if (!session || session.owner !== claims.sub)
+        throw unauthenticated('the session ended (signed out or expired)');
+      return { owner: session.owner, keyId: session.id, scopes: SIGN_IN_SCOPES, via: 'session' };
+    }
     const key = await cache.get(`id:${claims.kid}`, () => options.accounts.findActiveKeyById(claims.kid));
     if (!key || key.owner !== claims.sub) throw unauthenticated('the key of this session was revoked');
     return { owner: key.owner, keyId: key.id, scopes: key.scopes, via: 'session' };
   };
 
   app.decorateRequest('principal', null);
-  app.decorate('signSession', (principal: Principal) => {
+  app.decorate('signSession', (principal: Principal, ttlMs = options.sessionTtlMs) => {
     const claims: SessionClaims = { sub: principal.owner, kid: principal.keyId, scopes: principal.scopes };
-    const expiresAt = options.now() + options.sessionTtlMs;
-    const token = app.jwt.sign({ ...claims }, { expiresIn: Math.ceil(options.sessionTtlMs / 1000) });
+    const expiresAt = options.now() + ttlMs;
+    const token = app.jwt.sign({ ...claims }, { expiresIn: Math.ceil(ttlMs / 1000) });
     return { token, expiresAt };
   });
   app.decorate('forgetKey', (keyId: string) => cache.forgetKey(keyId));

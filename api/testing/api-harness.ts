@@ -19,6 +19,7 @@ import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
 import { sqlAccountRepository } from '../adapters/sql-accounts.js';
 import { pgliteSqlClient, type SqlClient } from '../adapters/sql-client.js';
+import { sqlCredentialRepository } from '../adapters/sql-credentials.js';
 import { sqlMarketExtras } from '../adapters/sql-market-extras.js';
 import { buildApp } from '../app.js';
 import { mintApiKey } from '../auth/api-keys.js';
@@ -48,6 +49,8 @@ export interface ApiHarness {
   readonly app: FastifyInstance;
   readonly store: Store;
   readonly accounts: AccountRepository;
+  /** the SQL client on the store's database (for adapters a test adds) */
+  readonly sql: SqlClient;
   readonly log: StreamLog;
   readonly fanout: AlertFanout;
   readonly live: LiveMarketFeed;
@@ -60,7 +63,7 @@ export interface ApiHarness {
 
 export async function openApiHarness(
   database: TestDatabaseFactory,
-  overrides: Partial<ApiDeps> = {},
+  overrides: Partial<ApiDeps> | ((sql: SqlClient) => Partial<ApiDeps>) = {},
 ): Promise<ApiHarness> {
   const { store, sql, destroy } = await database();
   const accounts = sqlAccountRepository(sql);
@@ -87,6 +90,7 @@ export async function openApiHarness(
   const deps: ApiDeps = {
     store,
     accounts,
+    credentials: sqlCredentialRepository(sql),
     extras: sqlMarketExtras(sql),
     replays: catalogReplayRuns(log),
     fanout,
@@ -94,7 +98,7 @@ export async function openApiHarness(
     rules,
     ruleTester: createHistoryRuleTester({ store }),
     jwtSecret: 'test-secret-test-secret-test-secret-0123',
-    ...overrides,
+    ...(typeof overrides === 'function' ? overrides(sql) : overrides),
   };
   const app = await buildApp(deps);
   return {
@@ -102,6 +106,7 @@ export async function openApiHarness(
     deps,
     store,
     accounts,
+    sql,
     log,
     fanout,
     live,

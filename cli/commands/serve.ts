@@ -5,8 +5,10 @@ import { PGlite } from '@electric-sql/pglite';
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
+import { printedPasswordResets, smtpPasswordResets } from '../../api/adapters/password-reset-senders.js';
 import { sqlAccountRepository } from '../../api/adapters/sql-accounts.js';
 import { pgliteSqlClient, pgSqlClient, type SqlClient } from '../../api/adapters/sql-client.js';
+import { sqlCredentialRepository } from '../../api/adapters/sql-credentials.js';
 import { sqlMarketExtras } from '../../api/adapters/sql-market-extras.js';
 import { allStoredRules } from '../../api/adapters/sql-rules.js';
 import { buildApp } from '../../api/app.js';
@@ -83,7 +85,8 @@ type ServeEnv = Pick<
   | 'API_HOST'
   | 'API_PORT'
   | 'API_JWT_SECRET'
->;
+> &
+  Partial<Pick<Env, 'NEXURAL_PUBLIC_URL' | 'SMTP_URL' | 'MAIL_FROM'>>;
 
 /**
  * The store, a SQL client and the embedded jobs' database, all on the same database (PGlite allows one
@@ -223,9 +226,20 @@ export async function startServer(
       reportRedisErrors(redis, { name: 'API rate limit', warn: (message) => say(`warning: ${message}`) });
     if (redis) closers.push(() => redis.quit());
     const accounts = sqlAccountRepository(sql);
+    const mailer =
+      env.SMTP_URL === undefined
+        ? null
+        : smtpPasswordResets({
+            smtpUrl: env.SMTP_URL,
+            from: env.MAIL_FROM ?? 'Nexural <no-reply@localhost>',
+          });
+    if (mailer) closers.push(async () => mailer.close());
     const app = await buildApp({
       store,
       accounts,
+      credentials: sqlCredentialRepository(sql),
+      passwordResets: mailer ?? printedPasswordResets(say),
+      publicUrl: env.NEXURAL_PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
       extras: sqlMarketExtras(sql),
       replays: catalogReplayRuns(log),
       jobs,
