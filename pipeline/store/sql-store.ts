@@ -12,6 +12,7 @@ import { loadMigrations } from './migration-files.js';
 import { migrate } from './migrator.js';
 import { storeReader } from './read-queries.js';
 import type { SqlDatabase } from './sql-database.js';
+import { sqlResearchRepository } from './sql-research.js';
 import {
   alertEventWrite,
   barWrite,
@@ -90,6 +91,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     adapter: parts.adapter,
     ...storeReader(db),
     ...alertRuleRepository(db),
+    ...sqlResearchRepository(db),
 
     write: (batch) =>
       isEmpty(batch)

@@ -3,6 +3,7 @@ import type { AlertRule } from '../alert-rule.js';
 import type { Bar } from '../bar.js';
 import type { IndicatorValue } from '../indicator-value.js';
 import type { QuoteTick, TradeTick } from '../tick.js';
+import type { ResearchRepository } from './research.js';
 
 /**
  * The store port: history for the API and consumers, written by the sinks. Two adapters (TimescaleDB/PostgreSQL
@@ -138,7 +139,8 @@ export interface RetentionResult {
 
 export type StoreAdapterKind = 'postgres' | 'pglite';
 
-export interface Store extends StoreWriter, StoreReader, AlertRuleRepository {
+/** The research workspace (watchlists, notes, ideas) is part of the store: see ./research.ts. */
+export interface Store extends StoreWriter, StoreReader, AlertRuleRepository, ResearchRepository {
   readonly adapter: StoreAdapterKind;
   /** Applies pending migrations; refuses (NXR_MIGRATION_MISMATCH) if an applied migration has changed. */
   migrate(): Promise<MigrationReport>;
