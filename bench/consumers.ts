@@ -1,5 +1,6 @@
 /**
- * Consumer throughput: records/s through a consumer's `handle` with one effect-ledger write per record, beside
+ * Consumer throughput: records/s through a consumer's `handle` with one effect-ledger entry per record — per record
+ * (`ledger.perform`: a claim and a `done` write each) and per batch (`ledger.performBatch`: one of each) — beside
  * the raw consume rate of the same records on the same log (a group whose handler only counts). The ratio is
  * the cost of the consumer runtime + ledger. Embedded log + PGlite always; Kafka + TimescaleDB when
  * KAFKA_BROKERS and DATABASE_URL are set (`export $(bash scripts/stack up)`).
@@ -18,7 +19,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { startConsumer } from '../consumers/consumer-runtime.js';
-import { defineConsumer } from '../consumers/define-consumer.js';
+import { type AnyConsumerDefinition, defineConsumer } from '../consumers/define-consumer.js';
 import { contractDecoders, contractTopics } from '../consumers/testing/contract-topics.js';
 import { readRecordedStream } from '../consumers/testing/recorded-stream.js';
 import { createEmbeddedLog } from '../pipeline/runtime/log/embedded-log.js';
@@ -28,6 +29,7 @@ import { pgliteDatabase } from '../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../pipeline/store/pglite-store.js';
 import { openPostgresStore } from '../pipeline/store/postgres-store.js';
 import { sqlEffectLedgerStore } from '../pipeline/store/sql-effect-ledger.js';
+import type { Bar } from '../schemas/bar.js';
 import type { EffectLedgerStore } from '../schemas/ports/effect-ledger.js';
 import { createRoleHealthRegistry } from '../schemas/ports/role-health.js';
 import type { Store } from '../schemas/ports/store.js';
@@ -38,23 +40,41 @@ const total = Number(process.argv[2] ?? 20_000);
 const PARTITIONS = 2;
 const DAY_MS = 86_400_000;
 
-/** One ledger write per final bar, nothing else: what the runtime + ledger cost per record. */
+const barKey = (bar: Bar) => `${bar.venue}:${bar.symbol}:${bar.interval}:${bar.openTime}`;
+
+/** One ledger entry per final bar, each its own claim and `done` write (`ledger.perform`). */
 const ledgerPerBar = defineConsumer({
   name: 'bench-ledger-per-bar',
-  description: 'one effect-ledger entry per final bar (bench)',
+  description: 'one effect-ledger entry per final bar, one perform each (bench)',
   inputs: ['barsFinal'],
   configSchema: z.object({}),
   create({ ledger }) {
     return {
       async handle(batch) {
-        for (const record of batch.records) {
-          const bar = record.value;
-          await ledger.perform(
-            `${bar.venue}:${bar.symbol}:${bar.interval}:${bar.openTime}`,
-            async () => bar.close,
-            record.source,
-          );
-        }
+        for (const record of batch.records)
+          await ledger.perform(barKey(record.value), async () => record.value.close, record.source);
+      },
+      async close() {},
+    };
+  },
+});
+
+/** The same entries, a batch's claimed and recorded together (`ledger.performBatch`). */
+const ledgerPerBatch = defineConsumer({
+  name: 'bench-ledger-per-batch',
+  description: 'one effect-ledger entry per final bar, one performBatch per batch (bench)',
+  inputs: ['barsFinal'],
+  configSchema: z.object({}),
+  create({ ledger }) {
+    return {
+      async handle(batch) {
+        await ledger.performBatch(
+          batch.records.map((record) => ({
+            effectKey: barKey(record.value),
+            effect: async () => record.value.close,
+            source: record.source,
+          })),
+        );
       },
       async close() {},
     };
@@ -152,11 +172,15 @@ async function rawSeconds(log: StreamLog, topic: string): Promise<number> {
 }
 
 /** Through the consumer runtime with one ledger write per record; seconds from `up` (in its group) to the last. */
-async function consumerSeconds(target: Target, topics: ReturnType<typeof contractTopics>): Promise<number> {
+async function consumerSeconds(
+  definition: AnyConsumerDefinition,
+  target: Target,
+  topics: ReturnType<typeof contractTopics>,
+): Promise<number> {
   const { decoders, deadLetters } = contractDecoders(topics);
   const health = createRoleHealthRegistry();
   const running = await startConsumer(
-    ledgerPerBar,
+    definition,
     {
       log: target.log,
       decoders,
@@ -170,7 +194,7 @@ async function consumerSeconds(target: Target, topics: ReturnType<typeof contrac
     },
     { groupId: `bench.consumer.${randomUUID().slice(0, 8)}`, health },
   );
-  while (health.roles().get(`consumer ${ledgerPerBar.name}`)?.status !== 'up') await sleep(1);
+  while (health.roles().get(`consumer ${definition.name}`)?.status !== 'up') await sleep(1);
   const first = performance.now();
   while (running.stats.handled < total) await sleep(1);
   const seconds = (performance.now() - first) / 1000;
@@ -196,17 +220,20 @@ for (const open of targets) {
     await producer.send(barRecords(topics.barsFinal));
     await producer.close();
     const raw = await rawSeconds(target.log, topics.barsFinal);
-    const through = await consumerSeconds(target, topics);
+    const single = await consumerSeconds(ledgerPerBar, target, topics);
+    const batched = await consumerSeconds(ledgerPerBatch, target, topics);
     rows.push({
       log: target.name,
       records: total,
       'raw consume rec/s': Math.round(total / raw),
-      'handle + ledger rec/s': Math.round(total / through),
-      ratio: (raw / through).toPrecision(3),
+      'perform rec/s': Math.round(total / single),
+      'perform ratio': (raw / single).toPrecision(3),
+      'performBatch rec/s': Math.round(total / batched),
+      'performBatch ratio': (raw / batched).toPrecision(3),
     });
   } finally {
     await target.log.admin.deleteTopics(Object.values(topics)).catch(() => {});
     await target.close();
   }
 }
-printTable(`consumer throughput (${PARTITIONS} partitions, one ledger write per record)`, rows);
+printTable(`consumer throughput (${PARTITIONS} partitions, one ledger entry per record)`, rows);

@@ -62,7 +62,7 @@ export interface ConsumerContext<Config> {
   readonly name: string;
   /** the config, parsed and defaulted by the consumer's `configSchema` */
   readonly config: Config;
-  /** this consumer's effect ledger: wrap every side effect in `ledger.perform(effectKey, …)` */
+  /** this consumer's effect ledger: wrap every side effect in `ledger.performBatch(items)` or `ledger.perform(key, …)` */
   readonly ledger: EffectLedger;
   /** history (bars, indicators, alert events), read-only */
   readonly store: StoreReader;

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import type { EffectCall } from '../../schemas/ports/effect-ledger.js';
 import { defineConsumer } from '../define-consumer.js';
 
 const configSchema = z.object({
@@ -25,8 +26,9 @@ async function alreadyAppended(path: string, effectKey: string): Promise<boolean
 
 /**
  * The smallest real consumer: appends every fired alert to a file, once. The alert event id is
- * deterministic, so it is the effect key; a redelivered alert finds its key done in the ledger. If the process
- * died between the append and the ledger write, the next attempt (attempt > 1) looks in the file first.
+ * deterministic, so it is the effect key; the alerts of a batch are claimed and recorded in the ledger together
+ * (`performBatch`), and a redelivered alert finds its key done. If the process died between an append and the
+ * batch's ledger write, the next attempt (attempt > 1) looks in the file first, and says 'appended' either way.
  */
 export const alertLogConsumer = defineConsumer({
   name: 'alert-log',
@@ -37,30 +39,28 @@ export const alertLogConsumer = defineConsumer({
     const wanted = new Set(config.owners);
     return {
       async handle(batch) {
-        for (const record of batch.records) {
+        const items = batch.records.flatMap((record) => {
           const event = record.value;
-          if (event.kind !== 'fired' || (wanted.size > 0 && !wanted.has(event.owner))) continue;
+          if (event.kind !== 'fired' || (wanted.size > 0 && !wanted.has(event.owner))) return [];
           const effectKey = `alert:${event.id}`;
-          const outcome = await ledger.perform(
-            effectKey,
-            async ({ attempt }) => {
-              if (attempt > 1 && (await alreadyAppended(config.path, effectKey))) return 'found';
-              await mkdir(dirname(config.path), { recursive: true });
-              const line = {
-                effectKey,
-                time: event.time,
-                owner: event.owner,
-                ruleId: event.ruleId,
-                symbol: `${event.venue}:${event.symbol}`,
-                message: event.message,
-              };
-              await appendFile(config.path, `${JSON.stringify(line)}\n`);
-              return 'appended';
-            },
-            record.source,
-          );
-          if (outcome.kind === 'performed') metrics.count('alerts_appended');
-        }
+          const effect = async ({ attempt }: EffectCall) => {
+            if (attempt > 1 && (await alreadyAppended(config.path, effectKey))) return 'appended';
+            await mkdir(dirname(config.path), { recursive: true });
+            const line = {
+              effectKey,
+              time: event.time,
+              owner: event.owner,
+              ruleId: event.ruleId,
+              symbol: `${event.venue}:${event.symbol}`,
+              message: event.message,
+            };
+            await appendFile(config.path, `${JSON.stringify(line)}\n`);
+            return 'appended';
+          };
+          return [{ effectKey, effect, source: record.source }];
+        });
+        const outcomes = await ledger.performBatch(items);
+        metrics.count('alerts_appended', outcomes.filter((outcome) => outcome.kind === 'performed').length);
       },
       async close() {},
     };

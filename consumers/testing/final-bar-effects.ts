@@ -1,10 +1,11 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { EffectCall } from '../../schemas/ports/effect-ledger.js';
 import { defineConsumer } from '../define-consumer.js';
 
 /**
  * The contract's own small consumer: one effect per final bar — a ledger entry with the bar's close, and a line
- * in a file (the external effect). Like any real consumer it checks the file when an earlier call's outcome
+ * in a file (the external effect), a batch's effects claimed and recorded together. Like any real consumer it checks the file when an earlier call's outcome
  * was never recorded (attempt > 1), so the file holds each effect once.
  */
 export const finalBarEffectsConsumer = defineConsumer({
@@ -18,23 +19,21 @@ export const finalBarEffectsConsumer = defineConsumer({
   create({ config, ledger }) {
     return {
       async handle(batch) {
-        for (const record of batch.records) {
+        const items = batch.records.map((record) => {
           const bar = record.value;
           if (config.failOnClose !== undefined && bar.close === config.failOnClose) {
             throw new Error(`refusing the bar closing at ${bar.close}`);
           }
           const effectKey = `${bar.venue}:${bar.symbol}:${bar.interval}:${bar.openTime}`;
-          await ledger.perform(
-            effectKey,
-            async ({ attempt }) => {
-              const line = `${effectKey} ${bar.close}\n`;
-              const text = attempt > 1 ? await readFile(config.path, 'utf8').catch(() => '') : '';
-              if (!text.split('\n').includes(line.trimEnd())) await appendFile(config.path, line);
-              return bar.close;
-            },
-            record.source,
-          );
-        }
+          const effect = async ({ attempt }: EffectCall) => {
+            const line = `${effectKey} ${bar.close}\n`;
+            const text = attempt > 1 ? await readFile(config.path, 'utf8').catch(() => '') : '';
+            if (!text.split('\n').includes(line.trimEnd())) await appendFile(config.path, line);
+            return bar.close;
+          };
+          return { effectKey, effect, source: record.source };
+        });
+        await ledger.performBatch(items);
       },
       async close() {},
     };

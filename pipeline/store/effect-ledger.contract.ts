@@ -82,6 +82,84 @@ export function effectLedgerContract(name: string, open: () => Promise<EffectLed
         expect(page.map((entry) => entry.effectKey)).toEqual(['a']);
       }));
 
+    it('performs a batch with one claim: new keys run in order, done keys return their result, a repeated key runs once', () =>
+      withLedgers(async (ledgers) => {
+        const ledger = ledgers.forConsumer('batch');
+        await ledger.perform('b', async () => 'B-before');
+        const calls: string[] = [];
+        const item = (key: string, offset: string) => ({
+          effectKey: key,
+          effect: async ({ attempt }: { attempt: number }) => {
+            calls.push(`${key}#${attempt}`);
+            return key.toUpperCase();
+          },
+          source: { topic: 'nexural.alerts', partition: 0, offset },
+        });
+        const outcomes = await ledger.performBatch([
+          item('c', '1'),
+          item('b', '2'),
+          item('a', '3'),
+          item('c', '4'),
+        ]);
+        expect(outcomes).toEqual([
+          { kind: 'performed', result: 'C', attempt: 1 },
+          { kind: 'already-done', result: 'B-before' },
+          { kind: 'performed', result: 'A', attempt: 1 },
+          { kind: 'already-done', result: 'C' },
+        ]);
+        expect(calls).toEqual(['c#1', 'a#1']);
+        expect((await ledger.list()).map((entry) => [entry.effectKey, entry.result])).toEqual([
+          ['b', 'B-before'],
+          ['c', 'C'],
+          ['a', 'A'],
+        ]);
+        expect(await ledger.get('a')).toMatchObject({
+          state: 'done',
+          attempts: 1,
+          source: { topic: 'nexural.alerts', partition: 0, offset: '3' },
+        });
+        expect(await ledger.performBatch([item('a', '3'), item('c', '1')])).toEqual([
+          { kind: 'already-done', result: 'A' },
+          { kind: 'already-done', result: 'C' },
+        ]);
+        expect(calls).toEqual(['c#1', 'a#1']);
+      }));
+
+    it('on a failing effect in a batch records the ones before it, leaves it started and releases the ones after it uncalled', () =>
+      withLedgers(async (ledgers) => {
+        const ledger = ledgers.forConsumer('batch-fail');
+        await ledger.perform('z', async () => Promise.reject(new Error('down'))).catch(() => null);
+        const calls: string[] = [];
+        const ok = (key: string) => ({
+          effectKey: key,
+          effect: async ({ attempt }: { attempt: number }) => {
+            calls.push(`${key}#${attempt}`);
+            return key;
+          },
+        });
+        const failing = {
+          effectKey: 'y',
+          effect: async ({ attempt }: { attempt: number }) => {
+            calls.push(`y#${attempt}`);
+            throw new Error('HTTP 503');
+          },
+        };
+        await expect(ledger.performBatch([ok('x'), failing, ok('w'), ok('z')])).rejects.toThrow('HTTP 503');
+        expect(calls).toEqual(['x#1', 'y#1']);
+        expect(await ledger.get('x')).toMatchObject({ state: 'done', result: 'x' });
+        expect(await ledger.get('y')).toMatchObject({ state: 'started', attempts: 1 });
+        expect(await ledger.get('w')).toBeNull();
+        expect(await ledger.get('z')).toMatchObject({ state: 'started', attempts: 1 });
+        const outcomes = await ledger.performBatch([ok('x'), ok('y'), ok('w'), ok('z')]);
+        expect(outcomes.map((outcome) => outcome.kind)).toEqual([
+          'already-done',
+          'performed',
+          'performed',
+          'performed',
+        ]);
+        expect(calls.slice(2)).toEqual(['y#2', 'w#1', 'z#2']);
+      }));
+
     it('refuses an empty or over-long effect key naming the consumer', () =>
       withLedgers(async (ledgers) => {
         await expect(ledgers.forConsumer('x').perform('', async () => 1)).rejects.toThrow(

@@ -6,6 +6,7 @@ import type {
   EffectResult,
   EffectSource,
 } from '../../schemas/ports/effect-ledger.js';
+import { performSqlBatch } from './sql-effect-batch.js';
 
 /** The one call the ledger needs: pg pools, PGlite, the store's SqlDatabase and the API's SqlClient all fit. */
 export interface LedgerQueries {
@@ -57,7 +58,8 @@ function checkKey(consumer: string, effectKey: string): void {
 
 /**
  * The effect ledger over the store's database (sql/0007_consumer_effects.sql), for pg and PGlite alike.
- * Each step is its own statement, durable when it resolves: `started` before the call, `done` after it.
+ * Each step is its own statement, durable when it resolves: `started` before the call, `done` after it
+ * (`perform`: one claim and one `done` per effect; `performBatch`: one of each per batch).
  */
 export function sqlEffectLedgerStore(db: LedgerQueries, now: () => number = Date.now): EffectLedgerStore {
   const forConsumer = (consumer: string): EffectLedger => {
@@ -74,10 +76,6 @@ export function sqlEffectLedgerStore(db: LedgerQueries, now: () => number = Date
       get,
       async perform(effectKey, effect, source) {
         checkKey(consumer, effectKey);
-        const known = await get(effectKey);
-        if (known?.state === 'done') {
-          return { kind: 'already-done', result: known.result as never };
-        }
         const { rows } = await db.query<{ attempts: number | string }>(
           `INSERT INTO consumer_effects
              (consumer, effect_key, state, attempts, source_topic, source_partition, source_offset, started_at)
@@ -96,7 +94,7 @@ export function sqlEffectLedgerStore(db: LedgerQueries, now: () => number = Date
         );
         const claimed = rows[0];
         if (claimed === undefined) {
-          // another instance finished it between our read and our claim (a rebalance overlap)
+          // done already (a redelivery, or another instance during a rebalance overlap)
           const done = await get(effectKey);
           return { kind: 'already-done', result: (done?.result ?? null) as never };
         }
@@ -108,6 +106,10 @@ export function sqlEffectLedgerStore(db: LedgerQueries, now: () => number = Date
           [consumer, effectKey, JSON.stringify(result ?? null), now()],
         );
         return { kind: 'performed', result, attempt };
+      },
+      async performBatch(items) {
+        for (const item of items) checkKey(consumer, item.effectKey);
+        return performSqlBatch(db, consumer, items, now);
       },
       async list(options = {}) {
         const limit = Math.min(Math.max(options.limit ?? 1_000, 1), 100_000);

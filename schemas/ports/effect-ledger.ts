@@ -13,6 +13,13 @@
  *   Idempotency-Key, a Discord nonce, a webhook id, an upsert keyed by it); otherwise it is at-least-once,
  *   and `attempt` > 1 tells the effect it may be a repeat (check the service first).
  * - An effect whose only side effect is the ledger row itself (its `result`) is exactly-once, full stop.
+ *
+ * `performBatch(items)` gives the same guarantees for a whole batch in two statements instead of three per
+ * effect: one claims every key (`started`), the effects not yet done run in order, one records all of them
+ * `done` before it resolves. The price: the gap above is the whole batch — a process that dies mid-batch calls
+ * every effect of the batch that ran but was not yet recorded again with `attempt` > 1. So an effect in a batch
+ * must return the same result on a repeat (e.g. 'appended' whether it appended or found its line), and one
+ * whose service cannot deduplicate is better off with `perform` (a gap of one call).
  */
 
 /** JSON that round-trips through the store (jsonb). */
@@ -53,6 +60,13 @@ export interface EffectEntry {
   readonly doneAt: number | null;
 }
 
+/** One effect of a batch: its key, the call, and the record that caused it. */
+export interface EffectItem<Result extends EffectResult = EffectResult> {
+  readonly effectKey: string;
+  readonly effect: (call: EffectCall) => Promise<Result>;
+  readonly source?: EffectSource;
+}
+
 /** The ledger of one consumer (the runtime hands each consumer its own). */
 export interface EffectLedger {
   readonly consumer: string;
@@ -65,6 +79,14 @@ export interface EffectLedger {
     effect: (call: EffectCall) => Promise<Result>,
     source?: EffectSource,
   ): Promise<EffectOutcome<Result>>;
+  /**
+   * `perform` for many effects in one claim and one `done` write: the outcomes in the items' order. A key given
+   * twice runs once (the later item gets `already-done`). If an effect throws, the effects before it are
+   * recorded `done`, the ones after it are released uncalled (as if never claimed), and the error is thrown.
+   */
+  performBatch<Result extends EffectResult>(
+    items: readonly EffectItem<Result>[],
+  ): Promise<readonly EffectOutcome<Result>[]>;
   get(effectKey: string): Promise<EffectEntry | null>;
   /** This consumer's done effects in the order they were first started (the effect log). */
   list(options?: { readonly limit?: number; readonly afterKey?: string }): Promise<readonly EffectEntry[]>;
