@@ -16,6 +16,7 @@ import vm from 'node:vm';
 import { AlertEngine } from '../pipeline/alerts/engine.js';
 import type { SeriesPoint } from '../pipeline/alerts/series-point.js';
 import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../schemas/alert-rule.js';
+import { seededRandom } from '../schemas/seeded-random.js';
 
 const SYMBOLS = 1_000;
 const MINUTE = 60_000;
@@ -39,23 +40,11 @@ const gcTotal = async (): Promise<number> => {
   return gcMs;
 };
 
-/** mulberry32: the same run every time */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const basePrice = (symbol: number): number => 10 + symbol * 7.3;
 
 /** The rule mix: one of 10 condition shapes per rule, or always `only` (an index into that list). */
 function makeRules(count: number, only?: number): AlertRuleInput[] {
-  const next = random(42);
+  const next = seededRandom(42);
   const rules: AlertRuleInput[] = [];
   for (let index = 0; index < count; index++) {
     const symbol = index % SYMBOLS;
@@ -114,7 +103,7 @@ async function run(ruleCount: number, only?: number): Promise<Row> {
   const loadStart = process.hrtime.bigint();
   const engine = new AlertEngine(rules);
   const loadSeconds = Number(process.hrtime.bigint() - loadStart) / 1e9;
-  const next = random(7);
+  const next = seededRandom(7);
   const prices = Array.from({ length: SYMBOLS }, (_, symbol) => basePrice(symbol));
   const bars = prices.map((price) => ({
     openTime: START,
@@ -259,7 +248,7 @@ async function runSeries(ruleCount: number, crossing: boolean) {
   }));
   const engine = new AlertEngine(rules);
   const frames = names.map((name) => engine.frameOf('bench', name, '1m'));
-  const next = random(7);
+  const next = seededRandom(7);
   const prices = names.map((_, symbol) => basePrice(symbol));
   const averages = prices.slice();
   const bar = { openTime: START, final: false, revision: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };

@@ -16,6 +16,7 @@ import { sqlEffectLedgerStore } from '../pipeline/store/sql-effect-ledger.js';
 import { type DeadLetter, deadLetterSchema } from '../schemas/dead-letter.js';
 import type { EffectEntry } from '../schemas/ports/effect-ledger.js';
 import type { OutgoingRecord, StreamLog } from '../schemas/ports/stream-log.js';
+import { seededRandom } from '../schemas/seeded-random.js';
 import type { ConsumerInput } from './define-consumer.js';
 import {
   type ContractChildConfig,
@@ -59,18 +60,6 @@ export interface ContractRun {
 
 const childScript = fileURLToPath(new URL('./testing/contract-child.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A seeded generator (mulberry32), so a failing run can be repeated with its seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** The recorded stream as records of the run's topics, with one undecodable record in each input. */
 function inputRecords(

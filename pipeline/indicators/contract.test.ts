@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../schemas/seeded-random.js';
 import { type BarInput, type IndicatorResult, toOutputs } from './indicator.js';
 import { createIndicator, indicatorNames } from './registry.js';
 import { readRealBars } from './testing/real-bars.js';
@@ -51,17 +52,6 @@ const stressSeries = [
   ...btc.map((bar, i) => ({ ...bar, openTime: bar.openTime + 86_400_000 + i })),
 ];
 
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Another version of the same forming bar: new close/high/low within a plausible move, more volume. */
 function formingVariant(bar: BarInput, next: () => number): BarInput {
   const close = bar.close * (1 + (next() - 0.5) * 0.004);
@@ -89,7 +79,7 @@ describe.each(specs)('%s', (spec) => {
   });
 
   it('gives after replaces exactly what a fresh instance gives on the final bars', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     const streamed = createIndicator(spec);
     const fresh = createIndicator(spec);
     for (const bar of stressSeries) {

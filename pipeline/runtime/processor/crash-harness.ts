@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
 import type { OutgoingRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
+import { seededRandom } from '../../../schemas/seeded-random.js';
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createKafkaLog } from '../log/kafka-log.js';
 import { spawnRoleChild } from '../testing/role-child.js';
@@ -99,18 +100,6 @@ export interface CrashReport {
 
 const ROLES = ['bars', 'barsFinal', 'indicators', 'alerts', 'deadLetters'] as const;
 const childPath = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-
-/** mulberry32: a seeded PRNG, so a failing run can be repeated with its seed */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The real trades of three symbols per round (merged by time), with a bad record every 997th. */
 export function crashInput(topic: string, rounds: number): { records: OutgoingRecord[]; ticks: number } {
@@ -227,7 +216,7 @@ export async function compareDerived(
  */
 export async function runCrashTest(options: CrashOptions): Promise<CrashReport> {
   const { say } = options;
-  const rng = random(options.seed);
+  const rng = seededRandom(options.seed);
   const log = createKafkaLog({ brokers: options.brokers, clientId: 'nexural-crash-harness' });
   const topics = testTopics(`crash${options.seed}`);
   const clean = derivedOf(topics, 'clean');
