@@ -1,0 +1,71 @@
+import { isNexuralError } from '../../../schemas/errors.js';
+import type { BotDeps, BotReply, CommandRequest } from '../bot-types.js';
+import { textReply } from '../bot-types.js';
+import { symbolChoices } from '../market-data.js';
+import { alertsCommand, askCommand, linkCommand, planCommand, whyCommand } from './alerts.js';
+import { barsCommand, chartCommand, indicatorCommand, priceCommand, replayCommand } from './market.js';
+
+type Handler = (request: CommandRequest, deps: BotDeps) => Promise<BotReply>;
+
+const handlers: Readonly<Record<string, Handler>> = {
+  price: priceCommand,
+  bars: barsCommand,
+  indicator: indicatorCommand,
+  chart: chartCommand,
+  alerts: alertsCommand,
+  why: whyCommand,
+  replay: replayCommand,
+  link: linkCommand,
+  plan: planCommand,
+  ask: askCommand,
+};
+
+/** Commands that may take longer than Discord's 3 s: acknowledged (deferred) at once. */
+export const slowCommands: ReadonlySet<string> = new Set(['chart', 'ask']);
+
+/** Runs a command; a refused request (an NXR error) becomes a short reply only the user sees. */
+export async function runCommand(request: CommandRequest, deps: BotDeps): Promise<BotReply> {
+  const handler = handlers[request.name];
+  if (!handler) return textReply(`Unknown command /${request.name}.`, true);
+  try {
+    return await handler(request, deps);
+  } catch (error) {
+    if (isNexuralError(error) && !error.retryable) return textReply(`⚠️ ${error.message}`, true);
+    if (isNexuralError(error)) return textReply(`⚠️ ${error.message} — try again shortly.`, true);
+    throw error;
+  }
+}
+
+const knownSpecs = [
+  'sma(20)',
+  'sma(50)',
+  'ema(9)',
+  'ema(21)',
+  'rsi(14)',
+  'macd(12,26,9)',
+  'bbands(20,2)',
+  'atr(14)',
+  'vwap',
+  'stoch(14,3,3)',
+];
+
+/** Autocomplete choices for the focused option (≤ 25). */
+export async function autocomplete(
+  focused: { readonly name: string; readonly value: string },
+  deps: BotDeps,
+): Promise<{ name: string; value: string }[]> {
+  if (focused.name === 'symbol') return symbolChoices(deps.store, focused.value);
+  if (focused.name === 'spec' || focused.name === 'indicators') {
+    const typed = focused.value.toLowerCase();
+    const head =
+      focused.name === 'indicators' && typed.includes(';')
+        ? `${typed.slice(0, typed.lastIndexOf(';') + 1)}`
+        : '';
+    const tail = typed.slice(head.length);
+    return knownSpecs
+      .filter((spec) => spec.startsWith(tail) || spec.includes(tail))
+      .slice(0, 25)
+      .map((spec) => ({ name: `${head}${spec}`, value: `${head}${spec}` }));
+  }
+  return [];
+}

@@ -1,0 +1,119 @@
+import {
+  type ChatInputCommandInteraction,
+  Client,
+  Events,
+  GatewayIntentBits,
+  type Interaction,
+  MessageFlags,
+  Routes,
+} from 'discord.js';
+import type { BotDeps, CommandRequest, OptionValue } from './bot-types.js';
+import { commandDefinitions } from './commands/definitions.js';
+import { autocomplete, runCommand, slowCommands } from './commands/dispatch.js';
+import { discordMessages } from './discord-payload.js';
+
+export interface DiscordBotOptions {
+  readonly token: string;
+  /** Discord's REST base (`https://discord.com/api` by default; a local fake in tests) */
+  readonly restApi?: string;
+  /** register the commands in these guilds (development); empty = globally (production) */
+  readonly guildIds: readonly string[];
+  /** answer a command still running after this many ms with deferReply (Discord's limit is 3 s) */
+  readonly deferAfterMs?: number;
+  readonly logger?: { error(message: string, fields?: Record<string, unknown>): void };
+}
+
+export interface DiscordBot {
+  readonly client: Client;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function requestOf(interaction: ChatInputCommandInteraction): CommandRequest {
+  const options: Record<string, OptionValue> = {};
+  for (const option of interaction.options.data) {
+    const list = option.options ?? [option];
+    for (const leaf of list) if (leaf.value !== undefined) options[leaf.name] = leaf.value;
+  }
+  return {
+    name: interaction.commandName,
+    subcommand: interaction.options.getSubcommand(false),
+    options,
+    user: { id: interaction.user.id, name: interaction.user.username },
+    guildId: interaction.guildId,
+    channelId: interaction.channelId,
+  };
+}
+
+/** The slash-command bot: the real discord.js Client, its commands registered over REST, each answered in time. */
+export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): DiscordBot {
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    ...(options.restApi ? { rest: { api: options.restApi } } : {}),
+  });
+  const inFlight = new Set<Promise<void>>();
+
+  async function answer(interaction: ChatInputCommandInteraction): Promise<void> {
+    let deferred = false;
+    if (slowCommands.has(interaction.commandName)) {
+      await interaction.deferReply();
+      deferred = true;
+    }
+    const running = runCommand(requestOf(interaction), deps);
+    const deferAfter = deferred ? 0 : (options.deferAfterMs ?? 2_000);
+    const early = await Promise.race([
+      running.then((reply) => ({ reply })),
+      new Promise<null>((resolve) => setTimeout(() => resolve(null), deferAfter)),
+    ]);
+    if (early === null && !deferred) {
+      await interaction.deferReply();
+      deferred = true;
+    }
+    const reply = early?.reply ?? (await running);
+    const [first, ...rest] = discordMessages(reply);
+    const flags = reply.ephemeral ? MessageFlags.Ephemeral : undefined;
+    if (first) {
+      if (deferred) await interaction.editReply(first);
+      else await interaction.reply({ ...first, ...(flags ? { flags } : {}) });
+    }
+    for (const message of rest) await interaction.followUp({ ...message, ...(flags ? { flags } : {}) });
+  }
+
+  async function onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) {
+      const focused = interaction.options.getFocused(true);
+      await interaction.respond(
+        await autocomplete({ name: focused.name, value: String(focused.value) }, deps),
+      );
+      return;
+    }
+    if (interaction.isChatInputCommand()) await answer(interaction);
+  }
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    const task = onInteraction(interaction)
+      .catch((error: Error) => options.logger?.error('discord interaction failed', { error: error.message }))
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+
+  return {
+    client,
+    async start() {
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      await client.login(options.token);
+      await ready;
+      const applicationId = client.application?.id ?? client.user?.id ?? '';
+      const body = commandDefinitions;
+      if (options.guildIds.length === 0)
+        await client.rest.put(Routes.applicationCommands(applicationId), { body });
+      for (const guildId of options.guildIds) {
+        await client.rest.put(Routes.applicationGuildCommands(applicationId, guildId), { body });
+      }
+    },
+    async close() {
+      await Promise.allSettled([...inFlight]);
+      await client.destroy();
+    },
+  };
+}

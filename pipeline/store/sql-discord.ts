@@ -1,0 +1,46 @@
+import type { ConversationStore, ConversationTurn, DiscordLinks } from '../../schemas/ports/discord.js';
+import type { SqlSession } from './sql-database.js';
+
+/** Discord links and analyst conversations over discord_links / discord_conversations (sql/0021). */
+export function sqlDiscordState(db: SqlSession): { links: DiscordLinks; conversations: ConversationStore } {
+  return {
+    links: {
+      async link(user, owner) {
+        await db.query(
+          `INSERT INTO discord_links (discord_user_id, owner) VALUES ($1, $2)
+           ON CONFLICT (discord_user_id) DO UPDATE SET owner = EXCLUDED.owner, linked_at = now()`,
+          [user, owner],
+        );
+      },
+      async ownerOf(user) {
+        const { rows } = await db.query<{ owner: string }>(
+          'SELECT owner FROM discord_links WHERE discord_user_id = $1',
+          [user],
+        );
+        return rows[0]?.owner ?? null;
+      },
+      async unlink(user) {
+        const { rowCount } = await db.query('DELETE FROM discord_links WHERE discord_user_id = $1', [user]);
+        return rowCount > 0;
+      },
+    },
+    conversations: {
+      async turns(conversation) {
+        const { rows } = await db.query<{ turns: ConversationTurn[] | string }>(
+          'SELECT turns FROM discord_conversations WHERE conversation = $1',
+          [conversation],
+        );
+        const turns = rows[0]?.turns;
+        if (turns === undefined) return [];
+        return typeof turns === 'string' ? (JSON.parse(turns) as ConversationTurn[]) : turns;
+      },
+      async save(conversation, turns) {
+        await db.query(
+          `INSERT INTO discord_conversations (conversation, turns) VALUES ($1, $2::jsonb)
+           ON CONFLICT (conversation) DO UPDATE SET turns = EXCLUDED.turns, updated_at = now()`,
+          [conversation, JSON.stringify(turns)],
+        );
+      },
+    },
+  };
+}

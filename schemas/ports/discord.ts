@@ -1,0 +1,48 @@
+/** Discord users linked to Nexural accounts, and the analyst's conversations (sql/0021). */
+export interface DiscordLinks {
+  /** Links (or re-links) a Discord user to an owner. */
+  link(discordUserId: string, owner: string): Promise<void>;
+  ownerOf(discordUserId: string): Promise<string | null>;
+  unlink(discordUserId: string): Promise<boolean>;
+}
+
+export interface ConversationTurn {
+  readonly role: 'user' | 'assistant' | 'summary';
+  readonly content: string;
+  /** ms since epoch */
+  readonly at: number;
+}
+
+/** One conversation's turns (the thread, or channel + user), oldest first. */
+export interface ConversationStore {
+  turns(conversation: string): Promise<readonly ConversationTurn[]>;
+  /** Replaces the conversation's turns (after appending or summarising). */
+  save(conversation: string, turns: readonly ConversationTurn[]): Promise<void>;
+}
+
+/** In-memory links and conversations: for `nexural discord try` without a database, and tests of handlers. */
+export function memoryDiscordState(): { links: DiscordLinks; conversations: ConversationStore } {
+  const links = new Map<string, string>();
+  const conversations = new Map<string, readonly ConversationTurn[]>();
+  return {
+    links: {
+      async link(user, owner) {
+        links.set(user, owner);
+      },
+      async ownerOf(user) {
+        return links.get(user) ?? null;
+      },
+      async unlink(user) {
+        return links.delete(user);
+      },
+    },
+    conversations: {
+      async turns(conversation) {
+        return conversations.get(conversation) ?? [];
+      },
+      async save(conversation, turns) {
+        conversations.set(conversation, [...turns]);
+      },
+    },
+  };
+}
