@@ -19,6 +19,8 @@ import { jobRoutes } from './routes/jobs.js';
 import { keyRoutes } from './routes/keys.js';
 import { liveRoutes } from './routes/live.js';
 import { marketRoutes } from './routes/market.js';
+import { newsletterRoutes } from './routes/newsletter.js';
+import { newsletterPreviewRoutes } from './routes/newsletter-preview.js';
 import { replayRoutes } from './routes/replays.js';
 import { ruleTestRoutes } from './routes/rule-test.js';
 import { ruleRoutes } from './routes/rules.js';
@@ -68,6 +70,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     timeoutMs: 2_000,
   });
   await app.register(dashboardRoutes);
+  // public: the signed token or the opt-in is the credential
+  if (deps.newsletter) await app.register(newsletterRoutes, deps.newsletter);
   await app.register(
     async (v1) => {
       await v1.register(authPlugin, {
@@ -95,6 +99,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       });
       await v1.register(replayRoutes, { replays: deps.replays });
       await v1.register(jobRoutes, { jobs: deps.jobs ?? null });
+      await v1.register(newsletterPreviewRoutes, { studio: deps.newsletter?.studio ?? null });
       await v1.register(liveRoutes, {
         live: deps.live,
         fanout: deps.fanout,

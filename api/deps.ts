@@ -6,6 +6,11 @@ import type { CredentialRepository, PasswordResetSender } from '../schemas/ports
 import type { JobsReader } from '../schemas/ports/jobs.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
 import type { MarketExtrasReader, ReplayRunReader } from '../schemas/ports/market-extras.js';
+import type {
+  NewsletterArchive,
+  NewsletterStudio,
+  NewsletterSubscribers,
+} from '../schemas/ports/newsletter.js';
 import type { RoleHealthReader } from '../schemas/ports/role-health.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
 import type { RuleTester } from '../schemas/ports/rule-tester.js';
@@ -49,6 +54,16 @@ export interface RateLimitOptions {
   readonly redis?: Redis;
 }
 
+/** The newsletter's public routes (sign-up, confirm, unsubscribe, archive) and its preview. */
+export interface ApiNewsletter {
+  readonly subscribers: NewsletterSubscribers;
+  readonly archive: NewsletterArchive;
+  /** HMAC secret the unsubscribe links were signed with */
+  readonly unsubscribeSecret: string;
+  /** previews and sign-ups; null = those routes answer NXR_SERVICE_UNAVAILABLE */
+  readonly studio: NewsletterStudio | null;
+}
+
 /** Everything buildApp needs, as ports: the adapters are chosen by whoever composes the process. */
 export interface ApiDeps {
   readonly store: ApiStore;
@@ -71,6 +86,8 @@ export interface ApiDeps {
   readonly publicUrl?: string;
   /** sign-in session lifetime; default 7 days */
   readonly signInTtlMs?: number;
+  /** absent = no newsletter routes (404) */
+  readonly newsletter?: ApiNewsletter | null;
   /** HMAC secret of session tokens (≥ 32 characters) */
   readonly jwtSecret: string;
   /** session token lifetime; default 1 h */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { NexuralError } from './errors.js';
+import { intervalSchema } from './interval.js';
 
 const optionalUrl = (what: string) =>
   z
@@ -63,7 +64,7 @@ export const envSchema = z.object({
     'public base URL of the dashboard (password-reset links, Stripe return URLs); default the listening address',
   ),
   SMTP_URL: optionalUrl('smtp(s)://user:pass@host:port').describe(
-    'mail relay for password-reset links; unset = the link is printed by nexural serve',
+    'mail relay for password-reset links and the newsletter (editions, opt-in mails); unset = reset links printed by nexural serve, no newsletter e-mail',
   ),
   MAIL_FROM: z.string().min(3).default('Nexural <no-reply@localhost>').describe('sender of account e-mails'),
   STRIPE_SECRET_KEY: z
@@ -93,6 +94,45 @@ export const envSchema = z.object({
     .describe(
       "plan of users without a subscription or grant; default: the table's fallback (free) when Stripe is configured, else its highest plan",
     ),
+  NEWSLETTER_FROM: z
+    .string()
+    .min(3)
+    .default('Nexural <newsletter@localhost>')
+    .describe('newsletter From address'),
+  NEWSLETTER_PUBLIC_URL: z
+    .url()
+    .default('http://127.0.0.1:8080')
+    .describe('public base URL of the newsletter links (unsubscribe, confirm, archive)'),
+  NEWSLETTER_SECRET: z
+    .string()
+    .min(16)
+    .optional()
+    .describe('HMAC secret of the unsubscribe tokens; unset = no scheduled sends, preview only'),
+  NEWSLETTER_INTERVAL: intervalSchema.default('1h').describe('bar interval the newsletter sections use'),
+  NEWSLETTER_TZ: z
+    .string()
+    .min(1)
+    .refine((zone) => Intl.supportedValuesOf('timeZone').includes(zone) || zone === 'UTC', {
+      error: 'must be an IANA time zone, e.g. Europe/Berlin',
+    })
+    .default('UTC')
+    .describe('time zone of the Mon/Wed/Fri 07:00 edition schedule'),
+  NEWSLETTER_WEBHOOK_URL: optionalUrl('https://host/path').describe(
+    'also POST each edition (JSON) here, signed per Standard Webhooks with NEWSLETTER_SECRET',
+  ),
+  NEWSLETTER_DISCORD_CHANNEL: z
+    .string()
+    .regex(/^\d{5,25}$/, { error: 'must be a Discord channel id (digits)' })
+    .optional()
+    .describe('also post each edition to this Discord channel (needs DISCORD_TOKEN)'),
+  DISCORD_TOKEN: z.string().min(10).optional().describe('Discord bot token'),
+  OPENAI_API_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('enables the LLM summary of the newsletter; unset = no summary section'),
+  OPENAI_BASE_URL: optionalUrl('https://api.openai.com/v1').describe('OpenAI-compatible API base URL'),
+  OPENAI_MODEL: z.string().min(1).default('gpt-4o-mini').describe('model of the newsletter summary'),
   NEXURAL_EXTERNAL_SERVICES: z
     .enum(['0', '1'])
     .default('0')

@@ -16,6 +16,7 @@ import { logRoleState } from '../command-logger.js';
 import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
 import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
+import { wireNewsletter } from './newsletter-wiring.js';
 import { openDatabase } from './serve.js';
 
 interface JsonSchemaProperty {
@@ -172,6 +173,9 @@ export function registerConsumersCommand(program: Command): void {
           onError: (error) => logger.error({ err: error }, `jobs: ${error.message}`),
         });
         await jobs.start();
+        // the newsletter's Mon/Wed/Fri edition schedule runs with the consumers (upserted by id: one per deployment)
+        const newsletter = wireNewsletter(env, { reader: store, database: jobsDatabase });
+        await newsletter.schedule(jobs);
         const registry = new Registry();
         const metrics =
           Number(options.metricsPort) > 0 ? await serveMetrics(registry, Number(options.metricsPort)) : null;
@@ -224,6 +228,7 @@ export function registerConsumersCommand(program: Command): void {
         await health?.close();
         await metrics?.close();
         await jobs.close();
+        newsletter.close();
         await store.close();
         await sql.close();
         await closeJobsDatabase();

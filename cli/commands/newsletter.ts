@@ -1,44 +1,26 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import { createTransport } from 'nodemailer';
-import { z } from 'zod';
-import {
-  draftEdition,
-  prepareEdition,
-  sendPrepared,
-  writePreview,
-} from '../../consumers/newsletter/studio.js';
-import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
+import { draftEdition, writePreview } from '../../consumers/newsletter/studio.js';
 import { sqlNewsletterArchive } from '../../pipeline/store/sql-newsletter-archive.js';
-import { sqlNewsletterSubscribers } from '../../pipeline/store/sql-newsletter-subscribers.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
-import { intervalSchema } from '../../schemas/interval.js';
+import { wireNewsletter } from './newsletter-wiring.js';
 import { openDatabase } from './serve.js';
 
-const newsletterEnvSchema = z.object({
-  SMTP_URL: z.url().optional().describe('smtp(s)://user:pass@host:port of the mail relay'),
-  NEWSLETTER_FROM: z.string().min(3).default('Nexural <newsletter@localhost>').describe('From address'),
-  NEWSLETTER_PUBLIC_URL: z
-    .url()
-    .default('http://127.0.0.1:8080')
-    .describe('base URL of the unsubscribe links'),
-  NEWSLETTER_SECRET: z.string().min(16).optional().describe('HMAC secret of the unsubscribe tokens'),
-  NEWSLETTER_INTERVAL: intervalSchema.default('1h').describe('bar interval the sections are computed on'),
-});
-
-function newsletterEnv(source: NodeJS.ProcessEnv) {
-  const parsed = newsletterEnvSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`);
-    throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-  }
-  return parsed.data;
-}
+/** The environment with `overrides` applied (the newsletter variables are validated by schemas/env.ts). */
+const withOverrides = (env: Env, overrides: NodeJS.ProcessEnv): Env =>
+  Object.keys(overrides).length === 0
+    ? env
+    : {
+        ...env,
+        ...parseEnv({ ...overrides }),
+        NEXURAL_DATA_DIR: env.NEXURAL_DATA_DIR,
+        DATABASE_URL: env.DATABASE_URL,
+      };
 
 /** `nexural newsletter preview --out DIR`: writes the next edition (not archived, not sent) as .md/.html/.png. */
 export async function runNewsletterPreview(env: Env, source: NodeJS.ProcessEnv, dir: string, out: Writable) {
-  const settings = newsletterEnv(source);
+  const settings = withOverrides(env, source === process.env ? {} : source);
   const { store, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
   try {
     await store.migrate();
@@ -65,38 +47,25 @@ export async function runNewsletterPreview(env: Env, source: NodeJS.ProcessEnv, 
   }
 }
 
-/** `nexural newsletter send --now`: archives the edition up to now and sends it to every confirmed subscriber. */
+/** `nexural newsletter send --now`: archives the edition up to now and delivers it (e-mail, Discord, webhook). */
 export async function runNewsletterSend(env: Env, source: NodeJS.ProcessEnv, out: Writable): Promise<void> {
-  const settings = newsletterEnv(source);
-  const { SMTP_URL: smtpUrl, NEWSLETTER_SECRET: secret } = settings;
-  if (smtpUrl === undefined || secret === undefined) {
+  const settings = withOverrides(env, source === process.env ? {} : source);
+  if (settings.SMTP_URL === undefined || settings.NEWSLETTER_SECRET === undefined) {
     throw new NexuralError('NXR_CONFIG_INVALID', 'newsletter send needs SMTP_URL and NEWSLETTER_SECRET');
   }
   const { store, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
-  const transport = createTransport(smtpUrl);
+  const newsletter = wireNewsletter(settings, { reader: store, database: jobsDatabase });
   try {
     await store.migrate();
-    const archive = sqlNewsletterArchive(jobsDatabase);
-    const prepared = await prepareEdition(store, archive, Date.now(), settings.NEWSLETTER_INTERVAL);
-    if (!prepared) {
+    const sent = await newsletter.service.send();
+    if (!sent) {
       out.write('nothing new since the last edition\n');
       return;
     }
-    const ports = {
-      archive,
-      subscribers: sqlNewsletterSubscribers(jobsDatabase),
-      ledger: sqlEffectLedgerStore(jobsDatabase).forConsumer('newsletter'),
-      sender: transport,
-    };
-    const outcomes = await sendPrepared(prepared, ports, {
-      from: settings.NEWSLETTER_FROM,
-      publicUrl: settings.NEWSLETTER_PUBLIC_URL,
-      unsubscribeSecret: secret,
-    });
-    const sent = outcomes.filter((outcome) => outcome.kind === 'sent').length;
-    out.write(`${prepared.stored.id}: sent ${sent}, already sent ${outcomes.length - sent}\n`);
+    const fresh = sent.outcomes.filter((outcome) => outcome.kind === 'sent').length;
+    out.write(`${sent.editionId}: sent ${fresh}, already sent ${sent.outcomes.length - fresh}\n`);
   } finally {
-    transport.close();
+    newsletter.close();
     await closeJobsDatabase();
     await store.close();
   }
@@ -116,12 +85,18 @@ export function registerNewsletterCommand(program: Command): void {
   newsletter
     .command('send')
     .description(
-      'archive the edition covering the stream since the last one and mail it to confirmed subscribers',
+      'archive the edition covering the stream since the last one and deliver it (e-mail, Discord, webhook)',
     )
-    .option('--now', 'send now (the Mon/Wed/Fri schedule is not wired yet, so this flag is required)')
+    .option(
+      '--now',
+      'send now; without it the Mon/Wed/Fri schedule sends (run by serve and the consumers role)',
+    )
     .action(async (options: { now?: boolean }) => {
       if (options.now !== true) {
-        throw new NexuralError('NXR_CONFIG_INVALID', 'scheduled sends are not wired yet: use --now');
+        throw new NexuralError(
+          'NXR_CONFIG_INVALID',
+          'scheduled sends run in `nexural serve` / `nexural consumers run` (NEWSLETTER_TZ); use --now to send at once',
+        );
       }
       await runNewsletterSend(parseEnv(process.env), process.env, process.stdout);
     });

@@ -39,6 +39,7 @@ import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas
 import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
 import { startConsumerHost } from './consumer-host.js';
+import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
 
 export interface ServeOptions {
   /**
@@ -73,19 +74,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type ServeEnv = Pick<
-  Env,
-  | 'KAFKA_BROKERS'
-  | 'KAFKA_CLIENT_ID'
-  | 'SCHEMA_REGISTRY_URL'
-  | 'REDIS_URL'
-  | 'DATABASE_URL'
-  | 'NEXURAL_DATA_DIR'
-  | 'NEXURAL_PARTITIONS'
-  | 'API_HOST'
-  | 'API_PORT'
-  | 'API_JWT_SECRET'
-> &
+type ServeEnv = Partial<NewsletterEnv> &
+  Pick<
+    Env,
+    | 'KAFKA_BROKERS'
+    | 'KAFKA_CLIENT_ID'
+    | 'SCHEMA_REGISTRY_URL'
+    | 'REDIS_URL'
+    | 'DATABASE_URL'
+    | 'NEXURAL_DATA_DIR'
+    | 'NEXURAL_PARTITIONS'
+    | 'API_HOST'
+    | 'API_PORT'
+    | 'API_JWT_SECRET'
+  > &
   Partial<Pick<Env, 'NEXURAL_PUBLIC_URL' | 'SMTP_URL' | 'MAIL_FROM'>>;
 
 /**
@@ -234,7 +236,10 @@ export async function startServer(
             from: env.MAIL_FROM ?? 'Nexural <no-reply@localhost>',
           });
     if (mailer) closers.push(async () => mailer.close());
+    const newsletter = wireNewsletter(env, { reader: store, database: jobsDatabase });
+    closers.push(async () => newsletter.close());
     const app = await buildApp({
+      newsletter: newsletter.api,
       store,
       accounts,
       credentials: sqlCredentialRepository(sql),
@@ -279,6 +284,8 @@ export async function startServer(
         { health, onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`) },
       );
       closers.push(() => host.close());
+      // the edition schedule runs where the consumers run (this process, or `nexural consumers run`)
+      await newsletter.schedule(jobs);
     }
     const user = options.issueKeyFor ?? (options.demo ? 'demo' : undefined);
     let apiKey: string | null = null;

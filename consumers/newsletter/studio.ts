@@ -16,6 +16,8 @@ import { editionMessage } from './message.js';
 export interface PreparedEdition {
   readonly stored: StoredEdition;
   readonly edition: Edition;
+  /** the LLM summary it carries, null = none */
+  readonly summary?: string | null;
 }
 
 /** Edition id from its end: one per instant, sortable. */
@@ -57,25 +59,30 @@ export async function prepareEdition(
   archive: NewsletterArchive,
   now: number,
   interval: string,
+  summarize: ((edition: Edition) => Promise<string | null>) | null = null,
 ): Promise<PreparedEdition | null> {
   const latest = await archive.latest();
   if (latest?.status === 'draft') {
     const window = { from: latest.periodStart, to: latest.periodEnd };
-    return { stored: latest, edition: await computeEdition(reader, window, { interval }) };
+    const edition = await computeEdition(reader, window, { interval });
+    // a resumed draft keeps the summary it was archived with (never asks the model for a different one)
+    const summary = /\n## Summary\n\n([^\n]+)/.exec(latest.bodyMarkdown)?.[1] ?? null;
+    return { stored: latest, edition, summary };
   }
   const window = nextEditionWindow(latest?.periodEnd ?? null, now);
   if (!window) return null;
   const edition = await computeEdition(reader, window, { interval });
+  const summary = summarize ? await summarize(edition) : null;
   const stored = await archive.save({
     id: editionId(window.to),
     periodStart: window.from,
     periodEnd: window.to,
     subject: editionSubject(edition),
-    bodyMarkdown: renderMarkdown(edition),
+    bodyMarkdown: renderMarkdown(edition, summary),
     status: 'draft',
     sentAt: null,
   });
-  return { stored, edition };
+  return { stored, edition, summary };
 }
 
 export interface SendSettings {
@@ -95,6 +102,7 @@ export async function sendPrepared(
   },
   settings: SendSettings,
   now: () => number = Date.now,
+  summary: string | null = null,
 ): Promise<DeliveryOutcome[]> {
   const recipients = await ports.subscribers.active();
   const outcomes = await deliverEdition(
@@ -102,7 +110,7 @@ export async function sendPrepared(
     ports.sender,
     prepared.stored.id,
     recipients,
-    (to, messageId) => editionMessage(prepared.edition, { ...settings, to, messageId }),
+    (to, messageId) => editionMessage(prepared.edition, { ...settings, to, messageId, summary }),
   );
   await ports.archive.markSent(prepared.stored.id, now());
   return outcomes;

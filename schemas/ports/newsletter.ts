@@ -39,3 +39,21 @@ export interface NewsletterSubscribers {
   active(): Promise<readonly string[]>;
   status(email: string): Promise<SubscriberStatus | null>;
 }
+
+/** The next edition as it would go out now (nothing archived, nothing sent). */
+export interface EditionPreview {
+  readonly periodStart: number;
+  readonly periodEnd: number;
+  readonly subject: string;
+  readonly markdown: string;
+  /** e-mail HTML with the charts inline as data: URIs, so it shows in a browser */
+  readonly html: string;
+}
+
+/** What the API asks of the newsletter studio (consumers/newsletter/service.ts). */
+export interface NewsletterStudio {
+  /** null when nothing new can be covered since the last edition */
+  preview(): Promise<EditionPreview | null>;
+  /** Starts a double opt-in: stores the address as pending and mails it a confirmation link. */
+  subscribe(email: string): Promise<SubscriberStatus>;
+}
