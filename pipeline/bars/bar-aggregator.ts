@@ -39,13 +39,20 @@ export class BarAggregator {
   private last: SymbolBars | undefined;
   private lastVenueSymbols: Map<string, SymbolBars> | undefined;
   private flushed = false;
+  private readonly sink: BarSink;
+  /** bars handed to the sink so far: how much work a watermark step did */
+  private emitted = 0;
 
-  constructor(
-    options: BarAggregatorOptionsInput,
-    private readonly sink: BarSink,
-  ) {
+  constructor(options: BarAggregatorOptionsInput, sink: BarSink) {
     this.options = parseBarAggregatorOptions(options);
     this.intervals = this.options.intervals.map(intervalOf);
+    this.sink = {
+      bar: (bar) => {
+        this.emitted++;
+        sink.bar(bar);
+      },
+      late: (late) => sink.late(late),
+    };
   }
 
   add(tick: TradeTick): void {
@@ -66,7 +73,27 @@ export class BarAggregator {
    * advancing a replay of old data by the wall clock would emit a flat bar for every interval in between.
    */
   advanceWatermark(timeMs: number): void {
-    for (const bars of this.symbols) bars.advanceTo(timeMs * 1000);
+    const steps = this.advanceWatermarkSteps(timeMs);
+    while (!steps.next().done) {}
+  }
+
+  /**
+   * `advanceWatermark` in steps, the same outputs in the same order: it pauses after a symbol once about
+   * `barsPerStep` bars were emitted since the last pause (a jump in event time across thousands of symbols),
+   * so a runtime can return to the event loop in between. Nothing else may touch the aggregator until the
+   * steps are done.
+   */
+  *advanceWatermarkSteps(timeMs: number, barsPerStep = 1000): Generator<void, void, void> {
+    const timeUs = timeMs * 1000;
+    let since = this.emitted;
+    const count = this.symbols.length;
+    for (let index = 0; index < count; index++) {
+      (this.symbols[index] as SymbolBars).advanceTo(timeUs);
+      if (this.emitted - since >= barsPerStep && index < count - 1) {
+        yield;
+        since = this.emitted;
+      }
+    }
   }
 
   /** The symbol's watermark (ms), or null if the symbol has had no tick. */

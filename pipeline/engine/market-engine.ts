@@ -88,6 +88,18 @@ export class MarketEngine {
     this.aggregator.advanceWatermark(timeMs);
   }
 
+  /**
+   * `advanceWatermark` in steps (see BarAggregator.advanceWatermarkSteps): a caller returns to the event
+   * loop between them; no other call on this engine until they are done.
+   */
+  *advanceWatermarkSteps(
+    timeMs: number,
+    position: SourcePosition | null = null,
+  ): Generator<void, void, void> {
+    this.position = position;
+    yield* this.aggregator.advanceWatermarkSteps(timeMs);
+  }
+
   /** End of input: every remaining bar is emitted final. */
   flush(): void {
     this.position = null;

@@ -72,6 +72,9 @@ export class OwnedPartition {
   private lastCheckpointAt: number;
   private lastInputAt: number;
   private queue: Promise<void> = Promise.resolve();
+  private abandoned = false;
+  /** a catch-up was left unfinished by `abandon()`: the task is mid-record, nothing more is done or committed */
+  private cut = false;
 
   constructor(
     private readonly context: PartitionContext,
@@ -120,6 +123,7 @@ export class OwnedPartition {
       if (
         !this.live ||
         this.fenced ||
+        this.cut ||
         this.committer.failed !== null ||
         this.nextOffset === null ||
         now - this.lastInputAt < idleMs
@@ -130,6 +134,8 @@ export class OwnedPartition {
       const newest = this.task.newestEventMs;
       if (newest === null || now - newest > HISTORY_MS) return;
       this.task.advanceWatermark(now - idleMs);
+      await this.finishCatchUp();
+      if (this.cut) return;
       const outputs = this.task.take();
       if (outputs.bars.length === 0 && outputs.indicators.length === 0 && outputs.alerts.length === 0) return;
       // not a function of the records: checkpoint the state after it, so a restart continues from there
@@ -154,7 +160,7 @@ export class OwnedPartition {
 
   private async handleBatch(batch: RecordBatch): Promise<void> {
     // after a failed commit the processor rebuilds this partition and seeks: this task is done with
-    if (this.committer.failed !== null || this.fenced) return;
+    if (this.committer.failed !== null || this.fenced || this.cut) return;
     this.lastInputAt = this.context.now();
     const records = this.unapplied(batch.records);
     const last = records.at(-1);
@@ -168,6 +174,7 @@ export class OwnedPartition {
     if (split > 0) {
       this.task.silent = true;
       await this.processInSlices(split === records.length ? records : records.slice(0, split));
+      if (this.cut) return;
       // committed before the restart; their alerts may not have reached the fan-out (it drops repeats)
       const republish = this.task.take().alerts;
       if (republish.length > 0) this.context.publish(republish);
@@ -181,6 +188,7 @@ export class OwnedPartition {
     const started = performance.now();
     const checkpoint = this.prepareLive(first.offset);
     const counts = await this.processInSlices(live);
+    if (this.cut) return;
     const outputs = this.task.take();
     stats.processMs += performance.now() - started;
     stats.records += live.length;
@@ -200,16 +208,38 @@ export class OwnedPartition {
 
   /** The same outputs as one `task.process(records)` (split invariance), yielding between slices. */
   private async processInSlices(records: readonly LogRecord[]): Promise<ProcessedCounts> {
-    if (records.length <= RECORDS_PER_SLICE) return this.task.process(records);
     let ticks = 0;
     let refused = 0;
-    for (let from = 0; from < records.length; from += RECORDS_PER_SLICE) {
+    for (let from = 0; from < records.length; ) {
       if (from > 0) await nextTurn();
-      const counts = this.task.process(records.slice(from, from + RECORDS_PER_SLICE));
+      const counts = this.task.processSome(records, from, Math.min(records.length, from + RECORDS_PER_SLICE));
       ticks += counts.ticks;
       refused += counts.refused;
+      from = counts.next;
+      await this.finishCatchUp();
+      if (this.cut) break;
     }
     return { ticks, refused };
+  }
+
+  /**
+   * A jump in event time across many symbols: their catch-up a step at a time, the event loop in between.
+   * After `abandon()` the batch stops here uncommitted (the next owner redoes it from the last commit).
+   */
+  private async finishCatchUp(): Promise<void> {
+    while (this.task.catchUpStep()) {
+      this.context.stats.catchUpSteps++;
+      await nextTurn();
+      if (this.abandoned) {
+        this.cut = true;
+        return;
+      }
+    }
+  }
+
+  /** Closing: a catch-up in progress stops at its next step, its batch is not committed. */
+  abandon(): void {
+    this.abandoned = true;
   }
 
   /** The records not applied yet (a batch re-delivered after a seek may start before them). */

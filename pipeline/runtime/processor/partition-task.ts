@@ -40,6 +40,8 @@ export class PartitionTask {
   private maxEventMs: number | null;
   private advancedToMs: number | null;
   private recordTimestamp = 0;
+  /** the rest of a watermark advance across many symbols, run a step at a time by `catchUpStep()` */
+  private catchUp: Generator<void, void, void> | null = null;
   private readonly maxFutureSkewUs: number;
 
   private constructor(
@@ -101,8 +103,28 @@ export class PartitionTask {
   process(records: readonly LogRecord[]): ProcessedCounts {
     let ticks = 0;
     let refused = 0;
+    for (let from = 0; from < records.length; ) {
+      const done = this.processSome(records, from, records.length);
+      ticks += done.ticks;
+      refused += done.refused;
+      from = done.next;
+      while (this.catchUpStep()) {}
+    }
+    return { ticks, refused };
+  }
+
+  /**
+   * `records[from, end)` until one leaves a catch-up of the watermark unfinished (a jump in event time
+   * across many symbols): `next` is the first record not processed, and `catchUpStep()` must be called
+   * until it returns false before anything else. Same outputs as `process`, however it is cut.
+   */
+  processSome(records: readonly LogRecord[], from: number, end: number): ProcessedCounts & { next: number } {
+    if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
+    let ticks = 0;
+    let refused = 0;
     const { topic, partition } = this.source;
-    for (const record of records) {
+    for (let index = from; index < end; index++) {
+      const record = records[index] as LogRecord;
       const position: SourcePosition = { topic, partition, offset: record.offset };
       this.recordTimestamp = record.timestamp;
       const fast = record.value === null ? undefined : fastRawTrade(record.value);
@@ -138,10 +160,21 @@ export class PartitionTask {
       if (this.advancedToMs === null || second > this.advancedToMs) {
         this.advancedToMs = second;
         this.collector.cause(second, record);
-        this.engine.advanceWatermark(second, position);
+        const steps = this.engine.advanceWatermarkSteps(second, position);
+        if (!steps.next().done) {
+          this.catchUp = steps;
+          return { ticks, refused, next: index + 1 };
+        }
       }
     }
-    return { ticks, refused };
+    return { ticks, refused, next: end };
+  }
+
+  /** Runs one step of an unfinished watermark catch-up; false once none is left. */
+  catchUpStep(): boolean {
+    if (this.catchUp === null) return false;
+    if (this.catchUp.next().done) this.catchUp = null;
+    return this.catchUp !== null;
   }
 
   /** Event time (ms) of the newest tick in the partition, null before the first. */
@@ -151,10 +184,12 @@ export class PartitionTask {
 
   /** Wall-clock finalisation of quiet symbols (live mode option): not a function of the records. */
   advanceWatermark(ms: number): void {
+    if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
     if (this.advancedToMs !== null && ms <= this.advancedToMs) return;
     this.advancedToMs = ms;
     this.collector.cause(ms, null);
-    this.engine.advanceWatermark(ms, null);
+    const steps = this.engine.advanceWatermarkSteps(ms, null);
+    if (!steps.next().done) this.catchUp = steps;
   }
 
   take(): BatchOutputs {
@@ -187,6 +222,7 @@ export class PartitionTask {
 
   /** The state before the record at `nextOffset`, for the state topic; null if the engine has no snapshots. */
   checkpoint(nextOffset: string): PartitionCheckpoint | null {
+    if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
     const engine = this.options.checkpoints.capture(this.engine);
     if (engine === null) return null;
     return {

@@ -18,6 +18,8 @@ export interface ProcessorStats {
   silentRecords: number;
   /** partitions set up again after a failed commit (broker outage) */
   rebuilds: number;
+  /** returns to the event loop inside a watermark catch-up (a jump in event time across many symbols) */
+  catchUpSteps: number;
   /** records behind the end of the assigned partitions, as of their last batches */
   lag: number;
   partitions: number;
@@ -41,6 +43,7 @@ export const newProcessorStats = (): ProcessorStats => ({
   checkpoints: 0,
   silentRecords: 0,
   rebuilds: 0,
+  catchUpSteps: 0,
   lag: 0,
   partitions: 0,
   processMs: 0,

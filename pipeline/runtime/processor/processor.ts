@@ -315,6 +315,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       if (idleTimer !== null) clearInterval(idleTimer);
       // stop intake and commit what was processed while still in the group, then leave it
       consumer?.pause(consumer.assignment());
+      // a long catch-up (a jump in event time across many symbols) is redone by the next owner, not awaited
+      for (const part of owned.values()) part.abandon();
       await Promise.all([...owned.values()].map((part) => part.settle()));
       await consumer?.close();
       await Promise.all([...owned.keys()].map(drop));
