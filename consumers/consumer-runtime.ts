@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { DeadLetter } from '../schemas/dead-letter.js';
 import { NexuralError } from '../schemas/errors.js';
-import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { AlertFanout, AlertFilter } from '../schemas/ports/alert-fanout.js';
 import type { EffectLedgerStore } from '../schemas/ports/effect-ledger.js';
 import type { Jobs } from '../schemas/ports/jobs.js';
 import type { RecordDecoder, RecordEncoder } from '../schemas/ports/record-codec.js';
@@ -9,14 +9,16 @@ import { noRoleHealth, type RoleHealthReporter } from '../schemas/ports/role-hea
 import type { StoreReader } from '../schemas/ports/store.js';
 import type { LogConsumer, LogRecord, RecordBatch, StreamLog } from '../schemas/ports/stream-log.js';
 import { describeIssues } from '../schemas/validate.js';
+import { type ChannelReader, startChannelInput } from './channel-input.js';
 import { consumerMetricSet } from './consumer-metrics.js';
 import {
   type AnyConsumerDefinition,
-  type ConsumerInput,
   type ConsumerInputValues,
   type ConsumerLogger,
   type ConsumerRecord,
+  type ConsumerTopicInput,
   consumerGroupId,
+  isChannelInput,
 } from './define-consumer.js';
 import { handleWithRetries, type RetryPolicy } from './handle-with-retries.js';
 
@@ -24,7 +26,7 @@ import { handleWithRetries, type RetryPolicy } from './handle-with-retries.js';
 export interface ConsumerPorts {
   readonly log: StreamLog;
   /** one decoder per input; each names its topic (the pipeline's serdes fit) */
-  readonly decoders: { readonly [Input in ConsumerInput]: RecordDecoder<ConsumerInputValues[Input]> };
+  readonly decoders: { readonly [Input in ConsumerTopicInput]: RecordDecoder<ConsumerInputValues[Input]> };
   readonly deadLetters: RecordEncoder<DeadLetter>;
   readonly ledgers: EffectLedgerStore;
   readonly store: StoreReader;
@@ -45,6 +47,8 @@ export interface ConsumerRunOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** the consumer stopped on an error it cannot get past (nothing after the last commit is lost) */
   readonly onError?: (error: Error) => void;
+  /** which alerts a fan-out channel input (alertsLive) receives; default all */
+  readonly channelFilter?: AlertFilter;
   /** where it reports its health (role `consumer <name>`): up once it is in its group, down after a stop */
   readonly health?: RoleHealthReporter;
 }
@@ -99,7 +103,8 @@ function deadLetterOf(record: LogRecord, consumer: string, error: unknown, now: 
 /**
  * Runs one consumer in its own group on the stream log: decodes each batch, hands it to `handle`, and lets
  * the log commit the offset after `handle` resolved (so every effect is in the ledger before its offset is
- * committed). Records that cannot be decoded, or that keep failing, go to the dead-letter topic.
+ * committed). Records that cannot be decoded, or that keep failing, go to the dead-letter topic. A fan-out
+ * channel input (alertsLive) is read the same way from the position saved in the ledger (channel-input.ts).
  */
 export async function startConsumer(
   definition: AnyConsumerDefinition,
@@ -115,7 +120,7 @@ export async function startConsumer(
   const metricSet = consumerMetricSet(ports.metrics);
   const stats: ConsumerRunStats = { handled: 0, deadLettered: 0, lag: new Map() };
   const config = parseConsumerConfig(definition, options.config);
-  const instance = await definition.create({
+  const context = {
     name,
     config,
     ledger: ports.ledgers.forConsumer(name),
@@ -123,11 +128,16 @@ export async function startConsumer(
     fanout: ports.fanout,
     jobs: ports.jobs,
     logger: ports.logger,
-    metrics: { count: (event, amount = 1) => metricSet.events.inc({ consumer: name, event }, amount) },
+    metrics: {
+      count: (event: string, amount = 1) => metricSet.events.inc({ consumer: name, event }, amount),
+    },
     clock,
-  });
-  const inputByTopic = new Map<string, ConsumerInput>(
-    definition.inputs.map((input) => [ports.decoders[input].topic, input]),
+  };
+  const instance = await definition.create(context);
+  const inputByTopic = new Map<string, ConsumerTopicInput>(
+    definition.inputs.flatMap((input) =>
+      isChannelInput(input) ? [] : [[ports.decoders[input].topic, input]],
+    ),
   );
   const producer = await ports.log.createProducer();
 
@@ -162,6 +172,28 @@ export async function startConsumer(
     } as ConsumerRecord;
   };
 
+  const handleRecords = async (
+    topic: string,
+    partition: number,
+    pairs: readonly { record: LogRecord; decoded: ConsumerRecord }[],
+  ) => {
+    const started = performance.now();
+    await handleWithRetries({
+      pairs,
+      handle: (decoded) => instance.handle({ topic, partition, records: decoded }),
+      retry: options.retry ?? {},
+      onRetry: () => metricSet.failed.inc({ consumer: name, outcome: 'retried' }),
+      deadLetter: sendToDeadLetters,
+    });
+    metricSet.handleSeconds.observe({ consumer: name }, (performance.now() - started) / 1000);
+    stats.handled += pairs.length;
+    metricSet.handled.inc({ consumer: name }, pairs.length);
+  };
+  const setLag = (topic: string, partition: number, lag: number) => {
+    stats.lag.set(`${topic}/${partition}`, lag);
+    metricSet.lag.set({ consumer: name, topic, partition: String(partition) }, lag);
+  };
+
   const handler = async (batch: RecordBatch) => {
     const pairs: { record: LogRecord; decoded: ConsumerRecord }[] = [];
     for (const record of batch.records) {
@@ -172,49 +204,78 @@ export async function startConsumer(
         await sendToDeadLetters(record, error);
       }
     }
-    const started = performance.now();
-    await handleWithRetries({
-      pairs,
-      handle: (decoded) =>
-        instance.handle({ topic: batch.topic, partition: batch.partition, records: decoded }),
-      retry: options.retry ?? {},
-      onRetry: () => metricSet.failed.inc({ consumer: name, outcome: 'retried' }),
-      deadLetter: sendToDeadLetters,
-    });
-    metricSet.handleSeconds.observe({ consumer: name }, (performance.now() - started) / 1000);
-    stats.handled += pairs.length;
-    metricSet.handled.inc({ consumer: name }, pairs.length);
+    await handleRecords(batch.topic, batch.partition, pairs);
     const last = batch.records.at(-1);
     if (last) {
-      const lag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
-      stats.lag.set(`${batch.topic}/${batch.partition}`, lag);
-      metricSet.lag.set({ consumer: name, topic: batch.topic, partition: String(batch.partition) }, lag);
+      setLag(
+        batch.topic,
+        batch.partition,
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n)),
+      );
     }
   };
 
-  let paused = false;
-  let consumer: LogConsumer;
-  try {
-    consumer = await ports.log.consume({
-      groupId,
-      topics: [...inputByTopic.keys()],
-      handler,
-      start: options.start ?? 'earliest',
-      onAssigned: (partitions, assigned) => {
-        if (paused) assigned.pause(partitions);
-        health.report(role, { status: 'up' });
-      },
-      onError: (error) => {
-        health.report(role, { status: 'down', reason: error.message, since: clock.now() });
-        ports.logger.error(`consumer ${name} stopped: ${error.message}`);
-        options.onError?.(error);
-      },
-    });
-  } catch (error) {
-    health.report(role, { status: 'down', reason: errorText(error), since: clock.now() });
+  const channels: ChannelReader[] = [];
+  const stopAll = async () => {
+    for (const channel of channels) await channel.close();
     await producer.close();
     await instance.close();
+  };
+  const failed = (error: Error) => {
+    health.report(role, { status: 'down', reason: error.message, since: clock.now() });
+    ports.logger.error(`consumer ${name} stopped: ${error.message}`);
+    options.onError?.(error);
+  };
+  try {
+    for (const input of definition.inputs.filter(isChannelInput)) {
+      if (ports.fanout === null) {
+        throw new NexuralError(
+          'NXR_CONFIG_INVALID',
+          `consumer "${name}" reads ${input}, but this process has no alert fan-out`,
+          { consumer: name },
+        );
+      }
+      channels.push(
+        await startChannelInput({
+          input,
+          fanout: ports.fanout,
+          filter: options.channelFilter ?? { kind: 'all' },
+          ledger: context.ledger,
+          start: options.start ?? 'earliest',
+          handle: async (batch) => {
+            await handleRecords(batch.topic, 0, batch.pairs);
+            setLag(batch.topic, 0, batch.backlog);
+          },
+          onError: failed,
+        }),
+      );
+    }
+  } catch (error) {
+    health.report(role, { status: 'down', reason: errorText(error), since: clock.now() });
+    await stopAll();
     throw error;
+  }
+
+  let paused = false;
+  let consumer: LogConsumer | null = null;
+  if (inputByTopic.size > 0) {
+    try {
+      consumer = await ports.log.consume({
+        groupId,
+        topics: [...inputByTopic.keys()],
+        handler,
+        start: options.start ?? 'earliest',
+        onAssigned: (partitions, assigned) => {
+          if (paused) assigned.pause(partitions);
+          health.report(role, { status: 'up' });
+        },
+        onError: failed,
+      });
+    } catch (error) {
+      health.report(role, { status: 'down', reason: errorText(error), since: clock.now() });
+      await stopAll();
+      throw error;
+    }
   }
   // in its group now (consume resolves after the first join), also when the group gave it no partition
   health.report(role, { status: 'up' });
@@ -224,17 +285,18 @@ export async function startConsumer(
     stats,
     pause() {
       paused = true;
-      consumer.pause(consumer.assignment());
+      consumer?.pause(consumer.assignment());
+      for (const channel of channels) channel.pause();
     },
     resume() {
       paused = false;
-      consumer.resume(consumer.assignment());
+      consumer?.resume(consumer.assignment());
+      for (const channel of channels) channel.resume();
     },
     async close() {
       health.report(role, { status: 'down', reason: 'closed', since: clock.now() });
-      await consumer.close();
-      await producer.close();
-      await instance.close();
+      await consumer?.close();
+      await stopAll();
     },
   };
 }

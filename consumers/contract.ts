@@ -17,7 +17,7 @@ import { type DeadLetter, deadLetterSchema } from '../schemas/dead-letter.js';
 import type { EffectEntry } from '../schemas/ports/effect-ledger.js';
 import type { OutgoingRecord, StreamLog } from '../schemas/ports/stream-log.js';
 import { seededRandom } from '../schemas/seeded-random.js';
-import type { ConsumerInput } from './define-consumer.js';
+import { type ConsumerInput, isChannelInput } from './define-consumer.js';
 import {
   type ContractChildConfig,
   type ContractLogTarget,
@@ -69,6 +69,7 @@ function inputRecords(
 ) {
   const records: OutgoingRecord[] = [];
   for (const input of inputs) {
+    if (isChannelInput(input)) continue;
     const own = recorded.filter((record) => record.input === input);
     own.forEach((record, index) => {
       records.push({

@@ -7,7 +7,10 @@ import type { EffectLedger, EffectSource } from '../schemas/ports/effect-ledger.
 import type { Jobs } from '../schemas/ports/jobs.js';
 import type { StoreReader } from '../schemas/ports/store.js';
 
-/** The derived topics a consumer can read, by the name it uses in `inputs` (see schemas/topics.ts). */
+/**
+ * What a consumer can read, by the name it uses in `inputs`: the derived topics (see schemas/topics.ts), read
+ * in the consumer's group, and the fan-out channels, read from the saved position (see consumers/README.md).
+ */
 export interface ConsumerInputValues {
   /** every bar update: forming, final and revisions */
   readonly bars: Bar;
@@ -15,15 +18,21 @@ export interface ConsumerInputValues {
   readonly barsFinal: Bar;
   readonly indicators: IndicatorValue;
   readonly alerts: AlertEvent;
+  /** the live alert fan-out (Redis Streams or in-process): each delivered alert, resumed after a restart */
+  readonly alertsLive: AlertEvent;
 }
 
 export type ConsumerInput = keyof ConsumerInputValues;
+export const consumerTopicInputs = ['bars', 'barsFinal', 'indicators', 'alerts'] as const;
+export type ConsumerTopicInput = (typeof consumerTopicInputs)[number];
+export const consumerChannelInputs = ['alertsLive'] as const;
+export type ConsumerChannelInput = (typeof consumerChannelInputs)[number];
 export const consumerInputs = [
-  'bars',
-  'barsFinal',
-  'indicators',
-  'alerts',
+  ...consumerTopicInputs,
+  ...consumerChannelInputs,
 ] as const satisfies readonly ConsumerInput[];
+export const isChannelInput = (input: ConsumerInput): input is ConsumerChannelInput =>
+  (consumerChannelInputs as readonly string[]).includes(input);
 
 /** One decoded record; `input` tells which topic it came from and so the type of `value`. */
 export type ConsumerRecord<Input extends ConsumerInput = ConsumerInput> = {
@@ -34,7 +43,10 @@ export type ConsumerRecord<Input extends ConsumerInput = ConsumerInput> = {
     readonly key: string | null;
     /** event time (ms) the record carries */
     readonly timestamp: number;
-    /** where it was read: unique per record, stable across redeliveries (a good effect key) */
+    /**
+     * where it was read: unique per record, stable across redeliveries (a good effect key); a channel's records
+     * say `fanout:<input>`, partition 0, and the delivery id `<ms>-<seq>` as offset
+     */
     readonly source: EffectSource;
   };
 }[Input];

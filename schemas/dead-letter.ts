@@ -11,8 +11,10 @@ export const sourcePositionSchema = z
     partition: z.number().int().nonnegative().describe('partition (0 for files)'),
     offset: z
       .string()
-      .regex(/^\d+$/)
-      .describe('offset in the partition (line number for files), as a decimal string'),
+      .regex(/^\d+(-\d+)?$/)
+      .describe(
+        'offset in the partition (line number for files), as a decimal string; for a fan-out channel the delivery id <ms>-<seq>',
+      ),
   })
   .readonly()
   .describe('where a record was read');

@@ -4,7 +4,12 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { type AnyConsumerDefinition, consumerGroupId } from '../../consumers/define-consumer.js';
+import {
+  type AnyConsumerDefinition,
+  type ConsumerInput,
+  consumerGroupId,
+  isChannelInput,
+} from '../../consumers/define-consumer.js';
 import { consumerRegistry, findConsumer } from '../../consumers/index.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
@@ -53,7 +58,9 @@ export function listConsumers(output: Writable, definitions = consumerRegistry):
   if (definitions.length === 0) say('no consumers registered (consumers/index.ts)');
   for (const definition of definitions) {
     say(`${definition.name} — ${definition.description}`);
-    say(`  inputs: ${definition.inputs.map((input) => `${input} (${topics[input]})`).join(', ')}`);
+    const where = (input: ConsumerInput) =>
+      isChannelInput(input) ? 'alert fan-out channel, resumed from its saved position' : topics[input];
+    say(`  inputs: ${definition.inputs.map((input) => `${input} (${where(input)})`).join(', ')}`);
     say(`  group:  ${consumerGroupId(definition.name)}`);
     say('  config:');
     for (const line of describeConfig(definition)) say(line);

@@ -14,7 +14,7 @@ import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
 import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import { startConsumer } from '../consumer-runtime.js';
-import type { AnyConsumerDefinition } from '../define-consumer.js';
+import { type AnyConsumerDefinition, isChannelInput } from '../define-consumer.js';
 import { type ContractChildConfig, contractDecoders } from './contract-topics.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ContractChildConfig;
@@ -83,7 +83,9 @@ const running = await startConsumer(
   },
 );
 say('ready');
-const inputTopics = definition.inputs.map((input) => decoders[input].topic);
+const inputTopics = definition.inputs.flatMap((input) =>
+  isChannelInput(input) ? [] : [decoders[input].topic],
+);
 let reported = false;
 const timer = setInterval(() => {
   say(`progress ${running.stats.handled}`);

@@ -160,6 +160,16 @@ export function effectLedgerContract(name: string, open: () => Promise<EffectLed
         expect(calls.slice(2)).toEqual(['y#2', 'w#1', 'z#2']);
       }));
 
+    it('keeps a resume position per consumer and input, replaced on each save', () =>
+      withLedgers(async (ledgers) => {
+        const ledger = ledgers.forConsumer('channel-reader');
+        expect(await ledger.position('alertsLive')).toBeNull();
+        await ledger.savePosition('alertsLive', '1733300000000-0');
+        await ledger.savePosition('alertsLive', '1733300000000-7');
+        expect(await ledger.position('alertsLive')).toBe('1733300000000-7');
+        expect(await ledgers.forConsumer('other').position('alertsLive')).toBeNull();
+      }));
+
     it('refuses an empty or over-long effect key naming the consumer', () =>
       withLedgers(async (ledgers) => {
         await expect(ledgers.forConsumer('x').perform('', async () => 1)).rejects.toThrow(

@@ -111,6 +111,20 @@ export function sqlEffectLedgerStore(db: LedgerQueries, now: () => number = Date
         for (const item of items) checkKey(consumer, item.effectKey);
         return performSqlBatch(db, consumer, items, now);
       },
+      async position(input) {
+        const { rows } = await db.query<{ position: string }>(
+          'SELECT position FROM consumer_positions WHERE consumer = $1 AND input = $2',
+          [consumer, input],
+        );
+        return rows[0]?.position ?? null;
+      },
+      async savePosition(input, position) {
+        await db.query(
+          `INSERT INTO consumer_positions (consumer, input, position, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (consumer, input) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at`,
+          [consumer, input, position, now()],
+        );
+      },
       async list(options = {}) {
         const limit = Math.min(Math.max(options.limit ?? 1_000, 1), 100_000);
         const { rows } = await db.query<EffectRow>(

@@ -88,6 +88,12 @@ export interface EffectLedger {
     items: readonly EffectItem<Result>[],
   ): Promise<readonly EffectOutcome<Result>[]>;
   get(effectKey: string): Promise<EffectEntry | null>;
+  /**
+   * The saved resume point of an input that is not a log partition (a fan-out channel): null before the first
+   * save. The runtime saves it after `handle` resolved, as a log commits an offset.
+   */
+  position(input: string): Promise<string | null>;
+  savePosition(input: string, position: string): Promise<void>;
   /** This consumer's done effects in the order they were first started (the effect log). */
   list(options?: { readonly limit?: number; readonly afterKey?: string }): Promise<readonly EffectEntry[]>;
 }
