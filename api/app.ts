@@ -13,6 +13,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { textGuardPlugin } from './plugins/text-guard.js';
 import { accountRoutes } from './routes/accounts.js';
 import { alertRoutes } from './routes/alerts.js';
+import { billingRoutes } from './routes/billing.js';
 import { healthRoutes } from './routes/health.js';
 import { indicatorRoutes } from './routes/indicators.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -95,6 +96,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080',
         signInTtlMs: deps.signInTtlMs ?? 7 * 86_400_000,
         resetTtlMs: 30 * 60_000,
+        now,
+      });
+      await v1.register(billingRoutes, {
+        billing: deps.billing ?? null,
+        publicUrl: deps.publicUrl ?? 'http://127.0.0.1:8080',
         now,
       });
       await v1.register(replayRoutes, { replays: deps.replays });

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { PlanTable } from '../schemas/plans.js';
 import type { AccountRepository } from '../schemas/ports/accounts.js';
 import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { EntitlementsReader } from '../schemas/ports/billing.js';
 import type { CredentialRepository, PasswordResetSender } from '../schemas/ports/credentials.js';
 import type { JobsReader } from '../schemas/ports/jobs.js';
 import type { LiveMarketFeed } from '../schemas/ports/live-market.js';
@@ -15,6 +17,7 @@ import type { RoleHealthReader } from '../schemas/ports/role-health.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
 import type { RuleTester } from '../schemas/ports/rule-tester.js';
 import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
+import type { BillingService } from './billing/billing-service.js';
 
 /** The part of the store the API uses: reads, rules by owner, health. */
 export type ApiStore = StoreReader & AlertRuleRepository & { health(): Promise<StoreHealth> };
@@ -64,6 +67,14 @@ export interface ApiNewsletter {
   readonly studio: NewsletterStudio | null;
 }
 
+/** Plans and their enforcement, and Stripe when configured. */
+export interface BillingDeps {
+  readonly plans: PlanTable;
+  readonly entitlements: EntitlementsReader;
+  /** null = Stripe not configured: checkout, portal and the webhook answer 503 NXR_BILLING_NOT_CONFIGURED */
+  readonly service: BillingService | null;
+}
+
 /** Everything buildApp needs, as ports: the adapters are chosen by whoever composes the process. */
 export interface ApiDeps {
   readonly store: ApiStore;
@@ -88,6 +99,8 @@ export interface ApiDeps {
   readonly signInTtlMs?: number;
   /** absent = no newsletter routes (404) */
   readonly newsletter?: ApiNewsletter | null;
+  /** plans, entitlements and Stripe; absent = no plan is enforced (every user may do everything) */
+  readonly billing?: BillingDeps | null;
   /** HMAC secret of session tokens (≥ 32 characters) */
   readonly jwtSecret: string;
   /** session token lifetime; default 1 h */

@@ -45,6 +45,12 @@ export function topicNames(namespace: string = LIVE_NAMESPACE): TopicNames {
   };
 }
 
+/**
+ * Every change of a user's effective plan (schemas/billing.ts planChangeSchema), keyed by user id, kept
+ * forever: folding it rebuilds the entitlements of any user at any past time.
+ */
+export const BILLING_TOPIC = 'nexural.billing';
+
 export const symbolKey = (venue: string, symbol: string): string => `${venue}:${symbol}`;
 
 /** Redis pub/sub channels and the catch-up stream for alerts. */

@@ -63,7 +63,9 @@ export interface ApiHarness {
 
 export async function openApiHarness(
   database: TestDatabaseFactory,
-  overrides: Partial<ApiDeps> | ((sql: SqlClient) => Partial<ApiDeps>) = {},
+  overrides:
+    | Partial<ApiDeps>
+    | ((parts: { readonly sql: SqlClient; readonly log: StreamLog }) => Partial<ApiDeps>) = {},
 ): Promise<ApiHarness> {
   const { store, sql, destroy } = await database();
   const accounts = sqlAccountRepository(sql);
@@ -98,7 +100,7 @@ export async function openApiHarness(
     rules,
     ruleTester: createHistoryRuleTester({ store }),
     jwtSecret: 'test-secret-test-secret-test-secret-0123',
-    ...(typeof overrides === 'function' ? overrides(sql) : overrides),
+    ...(typeof overrides === 'function' ? overrides({ sql, log }) : overrides),
   };
   const app = await buildApp(deps);
   return {

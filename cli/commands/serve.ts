@@ -40,6 +40,7 @@ import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
 import { startConsumerHost } from './consumer-host.js';
 import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
+import { type BillingEnv, openBilling } from './serve-billing.js';
 
 export interface ServeOptions {
   /**
@@ -88,7 +89,8 @@ type ServeEnv = Partial<NewsletterEnv> &
     | 'API_PORT'
     | 'API_JWT_SECRET'
   > &
-  Partial<Pick<Env, 'NEXURAL_PUBLIC_URL' | 'SMTP_URL' | 'MAIL_FROM'>>;
+  Partial<Pick<Env, 'NEXURAL_PUBLIC_URL' | 'SMTP_URL' | 'MAIL_FROM'>> &
+  BillingEnv;
 
 /**
  * The store, a SQL client and the embedded jobs' database, all on the same database (PGlite allows one
@@ -228,6 +230,8 @@ export async function startServer(
       reportRedisErrors(redis, { name: 'API rate limit', warn: (message) => say(`warning: ${message}`) });
     if (redis) closers.push(() => redis.quit());
     const accounts = sqlAccountRepository(sql);
+    const billing = await openBilling({ env, sql, log, jobs, runJobs: runPipeline });
+    closers.push(() => billing.close());
     const mailer =
       env.SMTP_URL === undefined
         ? null
@@ -244,6 +248,7 @@ export async function startServer(
       accounts,
       credentials: sqlCredentialRepository(sql),
       passwordResets: mailer ?? printedPasswordResets(say),
+      billing: billing.billing,
       publicUrl: env.NEXURAL_PUBLIC_URL ?? `http://${env.API_HOST}:${env.API_PORT}`,
       extras: sqlMarketExtras(sql),
       replays: catalogReplayRuns(log),
@@ -325,6 +330,7 @@ export async function startServer(
       `nexural serve: ${adapters.log} · ${adapters.fanout} · ${store.adapter} store${runPipeline ? ' · processor + sink' : ''}${consumersHere ? ` · consumers ${consumerRegistry.map((entry) => entry.name).join(', ')}` : ''}`,
     );
     say(`  API ${url}/v1 · docs ${url}/docs · metrics ${url}/metrics`);
+    say(`  ${billing.summary}`);
     say(`  dashboard ${dashboardUrl ?? `${url}/ (sign in with an API key)`}`);
     if (apiKey) say(`  API key of "${user}" (shown once): ${apiKey}`);
     return { url, dashboardUrl, apiKey, app, pipeline, store, close };

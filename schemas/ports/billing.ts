@@ -41,3 +41,8 @@ export interface BillingRepository extends EntitlementsReader {
   /** The user's plan changes, oldest first. */
   planHistory(owner: string): Promise<readonly PlanChange[]>;
 }
+
+/** Publishes each plan change on the billing topic (keyed by owner, so one user's changes stay in order). */
+export interface PlanChangePublisher {
+  publish(change: PlanChange): Promise<void>;
+}
