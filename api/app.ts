@@ -22,9 +22,11 @@ import { liveRoutes } from './routes/live.js';
 import { marketRoutes } from './routes/market.js';
 import { newsletterRoutes } from './routes/newsletter.js';
 import { newsletterPreviewRoutes } from './routes/newsletter-preview.js';
+import { noteRoutes } from './routes/notes.js';
 import { replayRoutes } from './routes/replays.js';
 import { ruleTestRoutes } from './routes/rule-test.js';
 import { ruleRoutes } from './routes/rules.js';
+import { watchlistRoutes } from './routes/watchlists.js';
 
 const KiB = 1024;
 
@@ -89,6 +91,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(alertRoutes, { store: deps.store });
       await v1.register(ruleTestRoutes, { tester: deps.ruleTester ?? null });
       await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
+      await v1.register(watchlistRoutes, { store: deps.store, rules: deps.rules });
+      await v1.register(noteRoutes, { store: deps.store, now });
       await v1.register(keyRoutes, { accounts: deps.accounts });
       await v1.register(accountRoutes, {
         credentials: deps.credentials ?? null,

@@ -13,14 +13,17 @@ import type {
   NewsletterStudio,
   NewsletterSubscribers,
 } from '../schemas/ports/newsletter.js';
+import type { ResearchRepository } from '../schemas/ports/research.js';
 import type { RoleHealthReader } from '../schemas/ports/role-health.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
 import type { RuleTester } from '../schemas/ports/rule-tester.js';
 import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
 import type { BillingService } from './billing/billing-service.js';
 
-/** The part of the store the API uses: reads, rules by owner, health. */
-export type ApiStore = StoreReader & AlertRuleRepository & { health(): Promise<StoreHealth> };
+/** The part of the store the API uses: reads, rules by owner, the research workspace, health. */
+export type ApiStore = StoreReader &
+  AlertRuleRepository &
+  ResearchRepository & { health(): Promise<StoreHealth> };
 
 /** One dependency /ready checks, e.g. the stream log or Redis; resolves with a reason when not ready. */
 export interface ReadinessCheck {

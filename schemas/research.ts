@@ -200,3 +200,28 @@ export const scorecardSchema = z.object({
   byTag: z.array(scoreStatsSchema.extend({ tag: z.string() })).describe('per tag, by tag'),
 });
 export type Scorecard = z.output<typeof scorecardSchema>;
+
+export const watchlistListSchema = z.object({ items: z.array(watchlistSchema) });
+export const watchlistHistorySchema = z.object({ items: z.array(watchlistChangeSchema) });
+const symbolRefSchema = z.object({ venue: venueSchema, symbol: symbolSchema });
+export const watchlistSavedSchema = z.object({
+  watchlist: watchlistSchema,
+  entered: z.array(symbolRefSchema).describe('symbols this change added'),
+  left: z.array(symbolRefSchema).describe('symbols this change removed'),
+  rules: z.array(z.string()).describe('rules following the watchlist, rewritten to its symbols'),
+});
+export const ruleWatchlistBodySchema = z.object({
+  watchlist: watchlistIdSchema
+    .nullable()
+    .describe('the watchlist whose symbols the rule follows; null: none'),
+});
+export const ruleWatchlistSchema = z.object({
+  rule: z.string(),
+  watchlist: watchlistIdSchema.nullable(),
+  symbols: z
+    .array(z.string())
+    .nullable()
+    .describe('the rule’s symbols now (null when it names one symbol or *)'),
+});
+export const noteListSchema = z.object({ items: z.array(noteSummarySchema) });
+export const noteHitListSchema = z.object({ items: z.array(noteHitSchema) });

@@ -18,6 +18,7 @@ import { consumerRegistry } from '../../consumers/index.js';
 import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
+import { scheduleIdeaScoring } from '../../pipeline/research/idea-scorer.js';
 import { createHistoryRuleTester } from '../../pipeline/runtime/history-rule-tester.js';
 import { openLiveMarketFeed } from '../../pipeline/runtime/live-market-feed.js';
 import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
@@ -203,7 +204,11 @@ export async function startServer(
     });
     closers.push(() => jobs.close());
     // The whole platform in one process runs the jobs here; an API-only process only lists them.
-    if (runPipeline) await jobs.start();
+    if (runPipeline) {
+      // ideas are scored from final bars on the jobs port (pipeline/research/idea-scorer.ts)
+      await scheduleIdeaScoring(jobs, { store, research: store });
+      await jobs.start();
+    }
     const { topics, log, serdes } = pipeline;
     const rules = createRulePublisher({ log, topic: topics.alertRules });
     closers.push(() => rules.close());

@@ -1,5 +1,5 @@
 import { MAX_EVENT_TIME_MS } from '../../schemas/market.js';
-import type { JobScheduleInfo, Jobs } from '../../schemas/ports/jobs.js';
+import type { JobScheduleInfo, JobScheduleRequest, Jobs } from '../../schemas/ports/jobs.js';
 import type { PendingIdea, ResearchRepository } from '../../schemas/ports/research.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { type ScoredIdea, scoreIdea } from './idea-score.js';
@@ -71,11 +71,13 @@ export async function scheduleIdeaScoring(
   jobs.register(scoreIdeasJobName, async () => {
     await scorePendingIdeas(deps);
   });
-  return jobs.upsertSchedule({
-    id: scoreIdeasScheduleId,
-    name: scoreIdeasJobName,
-    owner: 'system',
-    schedule: { kind: 'every', everyMs },
-    retry: { attempts: 3, backoffMs: 5_000 },
-  });
+  return jobs.upsertSchedule(ideaScoringSchedule(everyMs));
 }
+
+export const ideaScoringSchedule = (everyMs: number): JobScheduleRequest => ({
+  id: scoreIdeasScheduleId,
+  name: scoreIdeasJobName,
+  owner: 'system',
+  schedule: { kind: 'every', everyMs },
+  retry: { attempts: 3, backoffMs: 5_000 },
+});
