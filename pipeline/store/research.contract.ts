@@ -9,6 +9,10 @@ import type { SqlSession } from './sql-database.js';
 export interface ResearchHarness {
   readonly store: Store;
   readonly admin: SqlSession;
+  /** a login role name of this suite's own (created by the suite, dropped by destroy) */
+  readonly analystLogin: string;
+  /** Runs `work` in a session logged in as `login` (a real connection on PostgreSQL, SET ROLE on PGlite). */
+  asLogin<Result>(login: string, work: (session: SqlSession) => Promise<Result>): Promise<Result>;
   destroy(): Promise<void>;
 }
 
@@ -237,6 +241,26 @@ export function describeResearchStore(name: string, open: () => Promise<Research
         await admin.query('ROLLBACK');
       }
       expect((await harness.store.getNote('bob', 'n-bob'))?.title).toBe('Breakout');
+    });
+
+    it('shows an analyst login (users.db_login) only its own watchlists and notes, and lets it write nothing', async () => {
+      const { admin, analystLogin } = harness;
+      await admin.query(`CREATE ROLE ${analystLogin} LOGIN IN ROLE nexural_analyst`);
+      await admin.query('UPDATE users SET db_login = $1 WHERE id = $2', [analystLogin, 'bob']);
+      await harness.asLogin(analystLogin, async (bob) => {
+        expect((await bob.query('SELECT id FROM research_notes')).rows).toEqual([{ id: 'n-bob' }]);
+        expect((await bob.query('SELECT id FROM watchlists')).rows).toEqual([{ id: 'bobs' }]);
+        expect((await bob.query('SELECT symbol FROM watchlist_items')).rows).toEqual([{ symbol: 'BTCUSDT' }]);
+        expect((await bob.query(`SELECT count(*)::int AS n FROM watchlist_history`)).rows).toEqual([
+          { n: 1 },
+        ]);
+        await bob.query(`SELECT set_config('nexural.user_id', 'alice', false)`);
+        expect((await bob.query('SELECT id FROM research_notes')).rows).toEqual([{ id: 'n-bob' }]);
+        await expect(bob.query(`UPDATE research_notes SET title = 'x'`)).rejects.toMatchObject({
+          code: '42501',
+        });
+        await expect(bob.query(`DELETE FROM watchlists`)).rejects.toMatchObject({ code: '42501' });
+      });
     });
   });
 }

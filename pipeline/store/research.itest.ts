@@ -14,12 +14,29 @@ describeResearchStore('TimescaleDB', async () => {
   await store.migrate();
   const client = new pg.Client({ connectionString, options: `-c search_path=${schema}` });
   await client.connect();
+  const analystLogin = `${schema}_bob`;
   return {
     store,
     admin: pgSession(client),
+    analystLogin,
+    async asLogin(login, work) {
+      const url = new URL(connectionString);
+      url.username = login;
+      const session = new pg.Client({
+        connectionString: url.toString(),
+        options: `-c search_path=${schema}`,
+      });
+      await session.connect();
+      try {
+        return await work(pgSession(session));
+      } finally {
+        await session.end();
+      }
+    },
     async destroy() {
       await store.close();
       await client.query(`DROP SCHEMA ${schema} CASCADE`);
+      await client.query(`DROP ROLE IF EXISTS ${analystLogin}`);
       await client.end();
     },
   };

@@ -7,5 +7,19 @@ describeResearchStore('PGlite', async () => {
   const pglite = await PGlite.create();
   const store = await openPgliteStore({ db: pglite });
   await store.migrate();
-  return { store, admin: pgliteDatabase(pglite), destroy: () => store.close() };
+  const admin = pgliteDatabase(pglite);
+  return {
+    store,
+    admin,
+    analystLogin: 'research_analyst_bob',
+    async asLogin(login, work) {
+      await admin.exec(`SET ROLE ${login}`);
+      try {
+        return await work(admin);
+      } finally {
+        await admin.exec(`RESET ROLE; SELECT set_config('nexural.user_id', '', false)`);
+      }
+    },
+    destroy: () => store.close(),
+  };
 });
