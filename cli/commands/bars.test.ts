@@ -74,6 +74,7 @@ describe('nexural bars', () => {
         quote_volume: exact(kline?.quote_volume),
         trades: kline?.count,
         taker_buy_volume: exact(kline?.taker_buy_volume),
+        jumped_from: '',
       });
     }
   });
@@ -108,6 +109,7 @@ describe('nexural bars', () => {
         finals.push(
           [bar.interval, bar.openTime, exact.open, exact.high, exact.low, exact.close, exact.volume]
             .concat([exact.quoteVolume, String(bar.trades), exact.takerBuyVolume])
+            .concat(bar.jumpedFrom < 0 ? '' : String(bar.jumpedFrom))
             .join(','),
         );
       },
@@ -150,7 +152,31 @@ describe('nexural bars', () => {
       quote_volume: '0',
       trades: '0',
       taker_buy_volume: '0',
+      jumped_from: '',
     });
+  });
+
+  it('fills at most 1,440 flat bars, as the pipeline does, and names where a longer gap began in jumped_from', async () => {
+    const file = writeScratch(
+      'gap.csv',
+      'time,price,size,side\n2024-08-08T23:54:10Z,1,1,buy\n2024-08-11T23:55:10Z,2,1,sell\n',
+    );
+    const { rows } = await bars({
+      trades: file,
+      format: 'csv',
+      interval: ['1m'],
+      symbol: 'BTCUSDT',
+      firstBar: 'keep',
+    });
+    const first = String(Date.parse('2024-08-08T23:54:00Z'));
+    expect(rows).toHaveLength(1 + 1440 + 1);
+    expect(rows.slice(0, 1441).every((row) => row.jumped_from === '')).toBe(true);
+    expect(rows.at(-1)).toMatchObject({
+      open_time: String(Date.parse('2024-08-11T23:55:00Z')),
+      close: '2',
+      jumped_from: String(Date.parse('2024-08-09T23:54:00Z')),
+    });
+    expect(rows[0]?.open_time).toBe(first);
   });
 
   it('leaves out lines older than --lateness with a warning, and keeps them within it', async () => {

@@ -37,12 +37,13 @@ export interface BarsRun {
   readonly lateTicks: number;
 }
 
-const COLUMNS = 'open_time,open,high,low,close,volume,quote_volume,trades,taker_buy_volume';
+const COLUMNS = 'open_time,open,high,low,close,volume,quote_volume,trades,taker_buy_volume,jumped_from';
 
 /**
  * Reads a trades file and writes its final bars as CSV, exactly the bars the pipeline stores for the same
  * trades: the first (maybe partial) time bar of each interval skipped unless `firstBar: 'keep'`, empty
- * intervals as flat bars, everything finalized at the end.
+ * intervals as flat bars (at most the pipeline's 1440 in a row: the bar after a longer gap names the open
+ * time of the bar before it in `jumped_from`, empty otherwise), everything finalized at the end.
  * Rows come in emission order; with several intervals a leading `interval` column tells them apart.
  */
 export async function runBars(options: BarsOptions, output: Writable, warnings: Writable): Promise<BarsRun> {
@@ -109,7 +110,8 @@ export async function runBars(options: BarsOptions, output: Writable, warnings: 
 
 function csvRow(bar: BarView): string {
   const exact = bar.toDecimals();
-  return `${bar.openTime},${exact.open},${exact.high},${exact.low},${exact.close},${exact.volume},${exact.quoteVolume},${bar.trades},${exact.takerBuyVolume}`;
+  const jumpedFrom = bar.jumpedFrom < 0 ? '' : bar.jumpedFrom;
+  return `${bar.openTime},${exact.open},${exact.high},${exact.low},${exact.close},${exact.volume},${exact.quoteVolume},${bar.trades},${exact.takerBuyVolume},${jumpedFrom}`;
 }
 
 /** Batches lines, waits for the output to drain, and notices when the reader went away (`| head`). */

@@ -32,7 +32,7 @@ const epochMs = (column: string) => `(extract(epoch FROM ${column}) * 1000)::flo
 
 const barColumns = `venue, symbol, bar_interval, ${epochMs('open_time')} AS open_time_ms,
   ${epochMs('close_time')} AS close_time_ms, open, high, low, close, volume, quote_volume,
-  trades::float8 AS trades, taker_buy_volume, final, revision, seq`;
+  trades::float8 AS trades, taker_buy_volume, final, revision, seq, ${epochMs('jumped_from')} AS jumped_from_ms`;
 
 interface BarRow {
   venue: string;
@@ -51,6 +51,7 @@ interface BarRow {
   final: boolean;
   revision: number;
   seq: number;
+  jumped_from_ms: number | null;
 }
 
 // Rows were validated on their way in and the tables' CHECKs hold; only numbers need normalising (pg may
@@ -72,6 +73,7 @@ const toBar = (row: BarRow): Bar => {
     takerBuyVolume: Number(row.taker_buy_volume),
     final: row.final,
     revision: Number(row.revision),
+    ...(row.jumped_from_ms === null ? {} : { jumpedFrom: Number(row.jumped_from_ms) }),
   };
   const seq = Number(row.seq);
   return seq === 0 ? bar : { ...bar, seq };

@@ -27,6 +27,10 @@ const escapeCopy = (text: string): string =>
 
 /** One column's value as a COPY text field. */
 function fieldEncoder<Row>(column: StagedColumn<Row>): (row: Row) => string {
+  if (column.nullable) {
+    const encode = fieldEncoder({ ...column, nullable: undefined });
+    return (row) => (column.value(row) === null ? '\\N' : encode(row));
+  }
   const value = column.value;
   switch (column.type) {
     case 'bool':

@@ -197,6 +197,28 @@ export function describeStoreContract(adapterName: string, createStore: StoreFac
       expect(finalOnly.items).toHaveLength(1);
     });
 
+    it('stores jumpedFrom of a bar after a gap longer than the flat-bar cap, and no jumpedFrom elsewhere', async () => {
+      const key = { ...series, interval: '2m' };
+      const before: Bar = { ...klineAt(0), interval: '2m', closeTime: klineAt(0).openTime + 2 * minute - 1 };
+      const openTime = before.openTime + 3 * 24 * 60 * minute;
+      const after: Bar = {
+        ...klineAt(1),
+        interval: '2m',
+        openTime,
+        closeTime: openTime + 2 * minute - 1,
+        jumpedFrom: before.openTime,
+      };
+      expect(await store.write({ bars: [before, after] })).toMatchObject({ bars: 2 });
+      const read = await store.bars({ ...key, from: before.openTime, to: openTime + 1, limit: 10 });
+      expect(read.items).toEqual([before, after]);
+      expect('jumpedFrom' in (read.items[0] ?? {})).toBe(false);
+      expect(await store.latestBar(key)).toEqual(after);
+      // a later revision of the same bar keeps what it says about the jump
+      const revised: Bar = { ...after, revision: after.revision + 1, final: true };
+      expect(await store.write({ bars: [revised] })).toMatchObject({ bars: 1 });
+      expect((await store.latestBar(key))?.jumpedFrom).toBe(before.openTime);
+    });
+
     it('keeps an indicator value of a final bar over later forming-bar values, and pages by time then spec', async () => {
       const openTime = klineAt(29).openTime;
       await store.write({

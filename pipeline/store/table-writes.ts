@@ -10,7 +10,7 @@ import type { QuoteTick, TradeTick } from '../../schemas/tick.js';
  * writes idempotent. Both adapters use these, so PGlite and PostgreSQL apply exactly the same upserts.
  */
 export type StagedType = 'text' | 'int8' | 'int4' | 'float8' | 'bool' | 'timestamptz' | 'jsonb';
-export type StagedValue = string | number | boolean;
+export type StagedValue = string | number | boolean | null;
 
 export interface StagedColumn<Row> {
   /** the table's column */
@@ -19,6 +19,8 @@ export interface StagedColumn<Row> {
   readonly value: (row: Row) => StagedValue;
   /** a text value that cannot hold a tab, newline or backslash (its schema forbids them): COPY skips escaping */
   readonly plain?: true;
+  /** `value` may be null (SQL NULL); other columns never are */
+  readonly nullable?: true;
 }
 
 export interface TableWrite<Row> {
@@ -96,12 +98,18 @@ export const barWrite: TableWrite<Bar> = {
     { name: 'final', type: 'bool', value: (bar) => bar.final },
     { name: 'revision', type: 'int4', value: (bar) => bar.revision },
     { name: 'seq', type: 'int4', value: (bar) => bar.seq ?? 0 },
+    {
+      name: 'jumped_from',
+      type: 'timestamptz',
+      value: (bar) => (bar.jumpedFrom === undefined ? null : msText(bar.jumpedFrom)),
+      nullable: true,
+    },
   ],
   onConflict: `ON CONFLICT (venue, symbol, bar_interval, open_time, seq) DO UPDATE SET
       close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
       close = EXCLUDED.close, volume = EXCLUDED.volume, quote_volume = EXCLUDED.quote_volume,
       trades = EXCLUDED.trades, taker_buy_volume = EXCLUDED.taker_buy_volume, final = EXCLUDED.final,
-      revision = EXCLUDED.revision
+      revision = EXCLUDED.revision, jumped_from = EXCLUDED.jumped_from
     WHERE EXCLUDED.revision > stored.revision
       OR (EXCLUDED.revision = stored.revision AND EXCLUDED.final AND NOT stored.final)`,
   dedupe: {

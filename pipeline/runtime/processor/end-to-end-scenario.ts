@@ -160,11 +160,12 @@ const csvOf = (bar: Bar, shiftMs: number) =>
     bar.quoteVolume,
     bar.trades,
     bar.takerBuyVolume,
+    bar.jumpedFrom === undefined ? '' : bar.jumpedFrom - shiftMs,
   ].join(',');
 
 /** A CSV row of `nexural bars` with its decimals read as numbers, as a Bar's fields hold them. */
 const numericRow = (row: string) =>
   row
     .split(',')
-    .map((field) => Number(field))
+    .map((field) => (field === '' ? '' : Number(field)))
     .join(',');
