@@ -2,6 +2,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { NexuralError } from '../schemas/errors.js';
+import { createPlanEnforcer } from './billing/plan-enforcer.js';
 import { ResponseCache } from './cache/response-cache.js';
 import type { ApiDeps } from './deps.js';
 import { sendError } from './errors.js';
@@ -59,6 +60,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     ),
   );
 
+  const plans = createPlanEnforcer(deps.billing ?? null, now);
   const cache = new ResponseCache(deps.rangeCacheMs ?? 1_000, 10_000, now);
   // A client message over this size closes its socket (1009).
   await app.register(fastifyWebsocket, { options: { maxPayload: limits.liveMessageBytes ?? 16 * KiB } });
@@ -86,11 +88,17 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       });
       await v1.register(rateLimitPlugin, deps.rateLimit ?? {});
       await v1.register(textGuardPlugin);
-      await v1.register(marketRoutes, { store: deps.store, extras: deps.extras, live: deps.live, cache });
-      await v1.register(indicatorRoutes, { store: deps.store, cache });
+      await v1.register(marketRoutes, {
+        store: deps.store,
+        extras: deps.extras,
+        live: deps.live,
+        cache,
+        plans,
+      });
+      await v1.register(indicatorRoutes, { store: deps.store, cache, plans });
       await v1.register(alertRoutes, { store: deps.store });
       await v1.register(ruleTestRoutes, { tester: deps.ruleTester ?? null });
-      await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules });
+      await v1.register(ruleRoutes, { store: deps.store, rules: deps.rules, plans });
       await v1.register(watchlistRoutes, { store: deps.store, rules: deps.rules });
       await v1.register(noteRoutes, { store: deps.store, now });
       await v1.register(keyRoutes, { accounts: deps.accounts });

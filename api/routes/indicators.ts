@@ -9,16 +9,19 @@ import {
   indicatorsQuerySchema,
   seriesParamsSchema,
 } from '../../schemas/api.js';
+import type { PlanEnforcer } from '../billing/plan-enforcer.js';
 import type { ResponseCache } from '../cache/response-cache.js';
 import type { ApiStore } from '../deps.js';
 import { computeIndicator } from '../indicators/compute-indicator.js';
 import { indicatorCatalog } from '../indicators/indicator-catalog.js';
+import { principalOf } from '../plugins/auth.js';
 import { sendJsonText } from '../plugins/send-json.js';
-import { listRange } from './list-range.js';
+import { delayedRange, listRange } from './list-range.js';
 
 export interface IndicatorRoutesOptions {
   readonly store: ApiStore;
   readonly cache: ResponseCache;
+  readonly plans: PlanEnforcer;
 }
 
 const DEFAULT_WARMUP_BARS = 500;
@@ -57,17 +60,20 @@ export async function indicatorRoutes(app: FastifyInstance, options: IndicatorRo
     },
     async (request, reply) => {
       const { limit, cursor, spec } = request.query;
-      const range = listRange(request.query);
-      const body = await cache.get(`indicators:${request.url}`, async () =>
-        JSON.stringify(
-          await store.indicatorValues({
-            ...request.params,
-            ...range,
-            ...(limit === undefined ? {} : { limit }),
-            ...(spec === undefined ? {} : { spec }),
-            cursor: cursor ?? null,
-          }),
-        ),
+      const cutoff = await options.plans.barCutoff(principalOf(request).owner, request.params.interval);
+      const range = delayedRange(listRange(request.query), cutoff);
+      const body = await cache.get(
+        `indicators:${cutoff === null ? '' : `${cutoff}:`}${request.url}`,
+        async () =>
+          JSON.stringify(
+            await store.indicatorValues({
+              ...request.params,
+              ...range,
+              ...(limit === undefined ? {} : { limit }),
+              ...(spec === undefined ? {} : { spec }),
+              cursor: cursor ?? null,
+            }),
+          ),
       );
       return sendJsonText(reply, body);
     },
@@ -87,8 +93,13 @@ export async function indicatorRoutes(app: FastifyInstance, options: IndicatorRo
       },
     },
     async (request, reply) => {
-      const { from, to, spec, warmup } = request.query;
-      const body = await cache.get(`compute:${request.url}`, async () =>
+      const { from, spec, warmup } = request.query;
+      const cutoff = await options.plans.barCutoff(principalOf(request).owner, request.params.interval);
+      const to =
+        cutoff === null || (request.query.to !== undefined && request.query.to <= cutoff)
+          ? request.query.to
+          : cutoff;
+      const body = await cache.get(`compute:${cutoff === null ? '' : `${cutoff}:`}${request.url}`, async () =>
         JSON.stringify(
           await computeIndicator(store, request.params, {
             from,

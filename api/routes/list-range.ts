@@ -17,3 +17,11 @@ export function listRange(query: ListRangeQuery): { from: number; to: number; or
     order: query.order ?? (query.from === undefined ? 'desc' : 'asc'),
   };
 }
+
+/** A range cut at a delayed plan's cutoff (exclusive bar open time); null = real time, unchanged. */
+export function delayedRange<Range extends { readonly to: number }>(
+  range: Range,
+  cutoff: number | null,
+): Range {
+  return cutoff === null || range.to <= cutoff ? range : { ...range, to: cutoff };
+}

@@ -13,6 +13,7 @@ import {
 import { NexuralError } from '../../schemas/errors.js';
 import type { RuleChangePublisher } from '../../schemas/ports/rule-changes.js';
 import { parseOrThrow } from '../../schemas/validate.js';
+import type { PlanEnforcer } from '../billing/plan-enforcer.js';
 import type { ApiStore } from '../deps.js';
 import { canonicalRule } from '../indicators/canonical-rule.js';
 import { principalOf } from '../plugins/auth.js';
@@ -20,6 +21,7 @@ import { principalOf } from '../plugins/auth.js';
 export interface RuleRoutesOptions {
   readonly store: ApiStore;
   readonly rules: RuleChangePublisher;
+  readonly plans: PlanEnforcer;
 }
 
 const errors = {
@@ -28,6 +30,7 @@ const errors = {
   403: errorEnvelopeSchema,
   404: errorEnvelopeSchema,
   409: errorEnvelopeSchema,
+  429: errorEnvelopeSchema,
 };
 
 const ruleNotFound = (id: string) =>
@@ -40,7 +43,9 @@ const ruleNotFound = (id: string) =>
  * does not know.
  */
 export async function ruleRoutes(app: FastifyInstance, options: RuleRoutesOptions): Promise<void> {
-  const { store, rules } = options;
+  const { store, rules, plans } = options;
+  const assertRoomForOneMore = async (owner: string) =>
+    plans.assertRuleQuota(owner, (await store.listAlertRules(owner)).length);
   const routes = app.withTypeProvider<ZodTypeProvider>();
 
   const save = async (rule: AlertRule): Promise<AlertRule> => {
@@ -100,8 +105,9 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRoutesOption
           },
         );
       }
-      const rule = await save(ruleOf(owner, id, request.body));
-      return reply.code(201).send(rule);
+      const rule = ruleOf(owner, id, request.body);
+      await assertRoomForOneMore(owner);
+      return reply.code(201).send(await save(rule));
     },
   );
 
@@ -128,7 +134,10 @@ export async function ruleRoutes(app: FastifyInstance, options: RuleRoutesOption
           },
         );
       }
-      return save(ruleOf(principalOf(request).owner, id, request.body));
+      const owner = principalOf(request).owner;
+      const rule = ruleOf(owner, id, request.body);
+      if (!(await store.getAlertRule(owner, id))) await assertRoomForOneMore(owner);
+      return save(rule);
     },
   );
 
