@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,6 @@ import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { readAll } from '../pipeline/runtime/processor/processor-test-kit.js';
 import { openPgDatabase } from '../pipeline/store/pg-database.js';
 import { pgliteDatabase } from '../pipeline/store/pglite-database.js';
-import { openPgliteStore } from '../pipeline/store/pglite-store.js';
 import { sqlEffectLedgerStore } from '../pipeline/store/sql-effect-ledger.js';
 import { type DeadLetter, deadLetterSchema } from '../schemas/dead-letter.js';
 import type { EffectEntry } from '../schemas/ports/effect-ledger.js';
@@ -25,6 +23,7 @@ import {
   type ContractTopics,
   contractTopics,
 } from './testing/contract-topics.js';
+import { migratedPgliteTemplate } from './testing/pglite-template.js';
 import { type RecordedRecord, readRecordedStream } from './testing/recorded-stream.js';
 
 /** A consumer the contract runs: where its definition is and how to read its external effects. */
@@ -56,6 +55,21 @@ export interface ContractRun {
   readonly midRunKills: number;
   /** the last child drained on SIGTERM and exited 0 */
   readonly closedCleanly: boolean;
+}
+
+/**
+ * Every run is paced to last at least this long (wall time, whatever the machine's load): the three kills,
+ * each at most KILL_AFTER_MAX_MS after its child is ready, then all land before the child caught up.
+ */
+const PACED_RUN_MS = 6_000;
+const KILL_AFTER_MIN_MS = 150;
+const KILL_AFTER_MAX_MS = 1_650;
+
+/** How the child reads: batches of 50 (of 2 for a short input), with a pause per batch summing to PACED_RUN_MS. */
+export function childPace(records: number): { readonly maxBatchRecords: number; readonly paceMs: number } {
+  const maxBatchRecords = records >= 500 ? 50 : 2;
+  const batches = Math.max(1, Math.ceil(records / maxBatchRecords));
+  return { maxBatchRecords, paceMs: Math.ceil(PACED_RUN_MS / batches) };
 }
 
 const childScript = fileURLToPath(new URL('./testing/contract-child.ts', import.meta.url));
@@ -145,23 +159,6 @@ const kill = async (handle: ChildHandle) => {
   await handle.exited;
 };
 
-let template: Promise<string> | null = null;
-
-/** A migrated PGlite folder, made once per test process: each run copies it (migrating takes seconds). */
-function migratedPgliteTemplate(): Promise<string> {
-  template ??= (async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'nexural-consumer-template-'));
-    const store = await openPgliteStore({ dataDir });
-    await store.migrate();
-    await store.close();
-    process.once('exit', () => {
-      rmSync(dataDir, { recursive: true, force: true });
-    });
-    return dataDir;
-  })();
-  return template;
-}
-
 async function readEffects(store: ContractStoreTarget, consumer: string): Promise<readonly EffectEntry[]> {
   if (store.kind === 'pglite') {
     const pglite = await PGlite.create({ dataDir: store.dataDir });
@@ -220,7 +217,8 @@ export async function runConsumerContract(
   try {
     await log.admin.createTopics(topicNames.map((name) => ({ name, partitions: 2, compacted: false })));
     const producer = await log.createProducer();
-    await producer.send(inputRecords(recorded, topics, subject.inputs));
+    const records = inputRecords(recorded, topics, subject.inputs);
+    await producer.send(records);
     await producer.close();
     // the embedded log has one owner per folder: hand it to the child
     if (logTarget.kind === 'embedded') await log.close();
@@ -236,12 +234,15 @@ export async function runConsumerContract(
       store: storeTarget,
       topics,
       groupId,
+      ...childPace(records.length),
+      // the PGlite template is migrated already; a PostgreSQL schema is made by the first child
+      migrate: storeTarget.kind === 'postgres',
     };
     let midRunKills = 0;
     for (let kill_ = 0; kill_ < options.kills; kill_ += 1) {
       const handle = spawnChild(config);
       await handle.waitFor('ready', 120_000);
-      await sleep(150 + random() * 1_500);
+      await sleep(KILL_AFTER_MIN_MS + random() * (KILL_AFTER_MAX_MS - KILL_AFTER_MIN_MS));
       if (!handle.lines.includes('caught-up')) midRunKills += 1;
       await kill(handle);
     }

@@ -20,13 +20,32 @@ import { type ContractChildConfig, contractDecoders } from './contract-topics.js
 const config = JSON.parse(process.argv[2] ?? '{}') as ContractChildConfig;
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const module = (await import(config.consumer.module)) as Record<string, AnyConsumerDefinition>;
-const definition = module[config.consumer.exportName];
-if (definition === undefined)
+const subject = module[config.consumer.exportName];
+if (subject === undefined)
   throw new Error(`${config.consumer.module} exports no ${config.consumer.exportName}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** The consumer under test, paced: a pause before and after each `handle` (see ContractChildConfig.paceMs). */
+const definition: AnyConsumerDefinition =
+  config.paceMs === 0
+    ? subject
+    : {
+        ...subject,
+        async create(context) {
+          const instance = await subject.create(context);
+          return {
+            async handle(batch) {
+              await sleep(config.paceMs / 2);
+              await instance.handle(batch);
+              await sleep(config.paceMs / 2);
+            },
+            close: () => instance.close(),
+          };
+        },
+      };
 
 const log =
   config.log.kind === 'embedded'
-    ? createEmbeddedLog({ dataDir: config.log.dataDir, maxBatchRecords: 50 })
+    ? createEmbeddedLog({ dataDir: config.log.dataDir, maxBatchRecords: config.maxBatchRecords })
     : createKafkaLog({
         brokers: config.log.brokers,
         clientId: 'nexural-consumer-contract',
@@ -53,7 +72,7 @@ const opened =
           },
         };
       })();
-await opened.store.migrate();
+if (config.migrate) await opened.store.migrate();
 const { decoders, deadLetters } = contractDecoders(config.topics);
 const running = await startConsumer(
   definition,

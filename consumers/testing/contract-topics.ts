@@ -35,6 +35,12 @@ export interface ContractChildConfig {
   readonly store: ContractStoreTarget;
   readonly topics: ContractTopics;
   readonly groupId: string;
+  /** records per batch the child reads (embedded log; Kafka reads what a fetch brings) */
+  readonly maxBatchRecords: number;
+  /** a pause before and after each batch's `handle`, half each (0: full speed), so short runs are killed mid-run */
+  readonly paceMs: number;
+  /** migrate the store at start (false when it is a copy of a migrated template) */
+  readonly migrate: boolean;
 }
 
 /** Plain-JSON decoders of the contract topics (what the embedded log's serdes are). */

@@ -1,0 +1,18 @@
+import { mkdtemp, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { openPgliteStore } from './pipeline/store/pglite-store.js';
+let t = performance.now();
+const lap = (what: string) => { const n = performance.now(); console.log(what, (n - t).toFixed(0), 'ms'); t = n; };
+const dir = await mkdtemp(join(tmpdir(), 'tm-'));
+const s = await openPgliteStore({ dataDir: dir }); lap('open new');
+await s.migrate(); lap('migrate fresh');
+await s.close(); lap('close');
+const dir2 = dir + '-copy'; await cp(dir, dir2, { recursive: true }); lap('cp');
+const pg = await PGlite.create({ dataDir: dir2 }); lap('PGlite.create copy');
+const s2 = await openPgliteStore({ db: pg }); lap('openPgliteStore');
+await s2.migrate(); lap('migrate again (current)');
+const dump = await pg.dumpDataDir('none'); lap(`dumpDataDir ${dump.size}`);
+const pg3 = await PGlite.create({ loadDataDir: dump }); lap('create from dump (memory)');
+await s2.close();
