@@ -7,7 +7,9 @@ import type { Jobs } from '../schemas/ports/jobs.js';
 import type { RecordDecoder, RecordEncoder } from '../schemas/ports/record-codec.js';
 import { noRoleHealth, type RoleHealthReporter } from '../schemas/ports/role-health.js';
 import type { StoreReader } from '../schemas/ports/store.js';
+import type { StrategyStore } from '../schemas/ports/strategies.js';
 import type { LogConsumer, LogRecord, RecordBatch, StreamLog } from '../schemas/ports/stream-log.js';
+import type { StrategySignal } from '../schemas/strategy-signal.js';
 import { describeIssues } from '../schemas/validate.js';
 import { type ChannelReader, startChannelInput } from './channel-input.js';
 import { consumerMetricSet } from './consumer-metrics.js';
@@ -32,6 +34,10 @@ export interface ConsumerPorts {
   readonly store: StoreReader;
   readonly fanout: AlertFanout | null;
   readonly jobs: Jobs | null;
+  /** the strategy tracker's store; absent = null in the context */
+  readonly strategies?: StrategyStore | null;
+  /** the strategy-signals topic's encoder; absent = no signals publisher in the context */
+  readonly strategySignals?: RecordEncoder<StrategySignal> | null;
   readonly metrics: Registry;
   readonly logger: ConsumerLogger;
   readonly clock?: { now(): number };
@@ -120,6 +126,8 @@ export async function startConsumer(
   const metricSet = consumerMetricSet(ports.metrics);
   const stats: ConsumerRunStats = { handled: 0, deadLettered: 0, lag: new Map() };
   const config = parseConsumerConfig(definition, options.config);
+  const producer = await ports.log.createProducer();
+  const signalEncoder = ports.strategySignals ?? null;
   const context = {
     name,
     config,
@@ -127,19 +135,38 @@ export async function startConsumer(
     store: ports.store,
     fanout: ports.fanout,
     jobs: ports.jobs,
+    strategies: ports.strategies ?? null,
+    signals: signalEncoder && {
+      async publish(signals: readonly StrategySignal[]) {
+        if (signals.length === 0) return;
+        const records = await Promise.all(
+          signals.map(async (signal) => ({
+            topic: signalEncoder.topic,
+            key: `${signal.venue}:${signal.symbol}`,
+            value: await signalEncoder.serialize(signal),
+            headers: { 'nexural-signal-id': signal.id },
+          })),
+        );
+        await producer.send(records);
+      },
+    },
     logger: ports.logger,
     metrics: {
       count: (event: string, amount = 1) => metricSet.events.inc({ consumer: name, event }, amount),
     },
     clock,
   };
-  const instance = await definition.create(context);
+  const instance = await Promise.resolve()
+    .then(() => definition.create(context))
+    .catch(async (error: unknown) => {
+      await producer.close();
+      throw error;
+    });
   const inputByTopic = new Map<string, ConsumerTopicInput>(
     definition.inputs.flatMap((input) =>
       isChannelInput(input) ? [] : [[ports.decoders[input].topic, input]],
     ),
   );
-  const producer = await ports.log.createProducer();
 
   const sendToDeadLetters = async (record: LogRecord, error: unknown) => {
     const letter = deadLetterOf(record, name, error, clock.now());

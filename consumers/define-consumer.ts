@@ -6,6 +6,9 @@ import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
 import type { EffectLedger, EffectSource } from '../schemas/ports/effect-ledger.js';
 import type { Jobs } from '../schemas/ports/jobs.js';
 import type { StoreReader } from '../schemas/ports/store.js';
+import type { StrategyStore } from '../schemas/ports/strategies.js';
+import type { StrategySignal } from '../schemas/strategy-signal.js';
+import type { TradeTick } from '../schemas/tick.js';
 
 /**
  * What a consumer can read, by the name it uses in `inputs`: the derived topics (see schemas/topics.ts), read
@@ -20,10 +23,12 @@ export interface ConsumerInputValues {
   readonly alerts: AlertEvent;
   /** the live alert fan-out (Redis Streams or in-process): each delivered alert, resumed after a restart */
   readonly alertsLive: AlertEvent;
+  /** raw trade ticks (the shared raw topic, as the processor reads it) */
+  readonly trades: TradeTick;
 }
 
 export type ConsumerInput = keyof ConsumerInputValues;
-export const consumerTopicInputs = ['bars', 'barsFinal', 'indicators', 'alerts'] as const;
+export const consumerTopicInputs = ['bars', 'barsFinal', 'indicators', 'alerts', 'trades'] as const;
 export type ConsumerTopicInput = (typeof consumerTopicInputs)[number];
 export const consumerChannelInputs = ['alertsLive'] as const;
 export type ConsumerChannelInput = (typeof consumerChannelInputs)[number];
@@ -82,6 +87,10 @@ export interface ConsumerContext<Config> {
   readonly fanout: AlertFanout | null;
   /** delayed, scheduled and retried work; null where the process has no jobs adapter */
   readonly jobs: Jobs | null;
+  /** strategies per user and the strategy tracker's tables; null where the process has none */
+  readonly strategies: StrategyStore | null;
+  /** publishes on the strategy-signals topic (at-least-once); null where the process has none */
+  readonly signals: { publish(signals: readonly StrategySignal[]): Promise<void> } | null;
   readonly logger: ConsumerLogger;
   readonly metrics: ConsumerMetrics;
   readonly clock: { now(): number };

@@ -5,17 +5,24 @@ import {
   type ConsumerLogger,
   consumerGroupId,
 } from '../../consumers/define-consumer.js';
+import { createJsonSerde } from '../../pipeline/runtime/serdes/record-serde.js';
 import type { Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { type LedgerQueries, sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import type { Jobs } from '../../schemas/ports/jobs.js';
 import type { RoleHealthReporter } from '../../schemas/ports/role-health.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
+import { strategySignalSchema, strategySignalsTopic } from '../../schemas/strategy-signal.js';
+import { rawTradeSchema } from '../../schemas/tick.js';
+import { topicNames } from '../../schemas/topics.js';
 
 export interface ConsumerHostDeps {
   readonly pipeline: Pick<Pipeline, 'log' | 'serdes' | 'fanout'>;
   readonly store: StoreReader;
   /** the store's database, where the effect ledger lives (sql/0007) */
   readonly sql: LedgerQueries;
+  /** the namespace whose strategy-signals topic the strategy consumer writes (default live) */
+  readonly namespace?: string;
   readonly jobs: Jobs | null;
   readonly metrics: Registry;
   readonly logger: ConsumerLogger;
@@ -51,7 +58,10 @@ export async function startConsumerHost(
       barsFinal: serdes.barsFinal,
       indicators: serdes.indicators,
       alerts: serdes.alerts,
+      trades: createJsonSerde(topicNames().trades, rawTradeSchema),
     },
+    strategySignals: createJsonSerde(strategySignalsTopic(deps.namespace), strategySignalSchema),
+    strategies: sqlStrategyStore(deps.sql),
     deadLetters: serdes.deadLetters,
     ledgers: sqlEffectLedgerStore(deps.sql),
     store: deps.store,

@@ -55,6 +55,8 @@ export interface Fill {
   /** time (ms) of the trade it filled at */
   readonly time: number;
   readonly reason: 'entry' | ExitReason;
+  /** exit fills: the round trip's PnL net of both fees */
+  readonly pnl?: number;
 }
 
 /** An open position as the API shows it. */
@@ -115,7 +117,8 @@ const sign = (side: Side) => (side === 'long' ? 1 : -1);
 export class StrategyBook {
   readonly trades: RoundTrip[] = [];
   readonly signals: Signal[] = [];
-  readonly equity: { time: number; equity: number }[] = [];
+  /** one point per final bar: equity marked at its close, and the net base position (negative = short) */
+  readonly equity: { time: number; equity: number; position: number }[] = [];
   /** each final bar's close (time = its close time), for the report's price chart */
   readonly closes: { time: number; close: number }[] = [];
   readonly fills: Fill[] = [];
@@ -380,6 +383,7 @@ export class StrategyBook {
       fee: exitFee,
       time: Math.floor(trade.timeUs / 1000),
       reason,
+      pnl,
     });
     this.open.splice(this.open.indexOf(position), 1);
     this.symbolState(position.symbol).barsSinceExit = 0;
@@ -400,12 +404,16 @@ export class StrategyBook {
   /** Equity marked at `time`: starting equity + realised PnL − open entry fees + open PnL at the last closes. */
   private recordEquity(time: number): void {
     let equity = this.strategy.startingEquity + this.realised;
+    let net = 0;
     for (const position of this.open) {
+      net += position.size * sign(position.side);
       const mark = this.symbolState(position.symbol).previous?.get('bar.close') ?? position.entryPrice;
       equity += (mark - position.entryPrice) * position.size * sign(position.side) - position.entryFee;
     }
     const last = this.equity.at(-1);
-    if (last && last.time === time) last.equity = equity;
-    else this.equity.push({ time, equity });
+    if (last && last.time === time) {
+      last.equity = equity;
+      last.position = net;
+    } else this.equity.push({ time, equity, position: net });
   }
 }

@@ -3,6 +3,8 @@ import { alertEventSchema } from '../../schemas/alert-event.js';
 import { barSchema } from '../../schemas/bar.js';
 import { deadLetterSchema } from '../../schemas/dead-letter.js';
 import { indicatorValueSchema } from '../../schemas/indicator-value.js';
+import { strategySignalSchema } from '../../schemas/strategy-signal.js';
+import { rawTradeSchema } from '../../schemas/tick.js';
 
 /** The topics of one contract run (unique names per run). */
 export interface ContractTopics {
@@ -10,6 +12,8 @@ export interface ContractTopics {
   readonly barsFinal: string;
   readonly indicators: string;
   readonly alerts: string;
+  readonly trades: string;
+  readonly strategySignals: string;
   readonly deadLetters: string;
 }
 
@@ -18,6 +22,8 @@ export const contractTopics = (run: string): ContractTopics => ({
   barsFinal: `test.consumers.${run}.bars.final`,
   indicators: `test.consumers.${run}.indicators`,
   alerts: `test.consumers.${run}.alerts`,
+  trades: `test.consumers.${run}.trades`,
+  strategySignals: `test.consumers.${run}.strategy-signals`,
   deadLetters: `test.consumers.${run}.dlq`,
 });
 
@@ -51,7 +57,9 @@ export function contractDecoders(topics: ContractTopics) {
       barsFinal: createJsonSerde(topics.barsFinal, barSchema),
       indicators: createJsonSerde(topics.indicators, indicatorValueSchema),
       alerts: createJsonSerde(topics.alerts, alertEventSchema),
+      trades: createJsonSerde(topics.trades, rawTradeSchema),
     },
+    strategySignals: createJsonSerde(topics.strategySignals, strategySignalSchema),
     deadLetters: createJsonSerde(topics.deadLetters, deadLetterSchema),
   };
 }
