@@ -128,7 +128,7 @@ export function createInProcessFanout(options: InProcessFanoutOptions = {}): Ale
     },
 
     async close() {
-      await journal.flushed();
+      await journal.close(10_000);
       listeners.clear();
     },
   };

@@ -47,8 +47,13 @@ export function createLogDeliveryJournal(
   return {
     async append(deliveries) {
       if (deliveries.length === 0) return;
-      producer ??= log.createProducer();
-      await (await producer).send(
+      // a producer that failed to connect (broker down) is not kept: the next append connects again
+      const opening = (producer ??= log.createProducer());
+      const ready = await opening.catch((error: unknown) => {
+        if (producer === opening) producer = null;
+        throw error;
+      });
+      await ready.send(
         deliveries.map((delivery) => ({
           topic,
           key: delivery.event.id,

@@ -58,6 +58,8 @@ return redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
 type StreamEntry = [string, string[]];
 
 const HISTORY_PAGE = 1000;
+/** how long close() waits for deliveries still on their way to an unreachable journal */
+const JOURNAL_CLOSE_MS = 10_000;
 
 const channelOf = (filter: AlertFilter): string => {
   switch (filter.kind) {
@@ -209,7 +211,7 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
 
     async close() {
       redis.off('ready', onReady);
-      await journal.flushed();
+      await journal.close(JOURNAL_CLOSE_MS);
       listenersByChannel.clear();
       if (subscriber) await subscriber.quit();
       subscriber = null;

@@ -22,6 +22,7 @@ export interface RedisRebuild {
 }
 
 const LOCK_TTL_MS = 60_000;
+const REBUILD_MAX_DELAY_MS = 5_000;
 const CHUNK = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,17 +87,34 @@ export function createRedisRebuild(redis: Redis, options: RedisRebuildOptions): 
   };
 
   const run = async () => {
-    const deadline = options.now() + LOCK_TTL_MS + 5_000;
+    let deadline = options.now() + LOCK_TTL_MS + 5_000;
+    let failures = 0;
     for (;;) {
       if ((await redis.exists(options.readyKey)) === 1) return;
       const token = randomUUID();
       if ((await redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX')) === 'OK') {
+        let failure: unknown = null;
         try {
           await rebuild();
+        } catch (error) {
+          failure = error;
         } finally {
           await redis.eval(releaseScript, 1, lockKey, token);
         }
-        return;
+        if (failure === null) {
+          if (failures > 0) options.warn(`alert fan-out: rebuilt after ${failures + 1} attempts`);
+          return;
+        }
+        // typically the journal's log is unreachable too: publishes and history reads wait, they do not fail
+        failures += 1;
+        if (failures === 1) {
+          options.warn(
+            `alert fan-out: Redis lost the alert history and the delivery journal cannot be read (${String(failure)}); publishes wait and the rebuild retries`,
+          );
+        }
+        await sleep(Math.min(REBUILD_MAX_DELAY_MS, 250 * 2 ** (failures - 1)));
+        deadline = options.now() + LOCK_TTL_MS + 5_000;
+        continue;
       }
       if (options.now() > deadline) {
         throw new NexuralError('NXR_TIMEOUT', 'alert fan-out: another process did not finish the rebuild');
