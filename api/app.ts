@@ -124,6 +124,8 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         store: deps.store,
         maxBufferedBytes: limits.liveBufferBytes ?? 1024 * KiB,
         maxSubscriptions: limits.liveSubscriptions ?? 32,
+        plans,
+        now,
       });
     },
     { prefix: '/v1' },

@@ -59,7 +59,9 @@ describe('research pages end to end (headless Chromium)', () => {
     await page.click('#editor button[type="submit"]');
     await page.waitForSelector('#history li:nth-child(5)');
     expect(
-      await page.$$eval('#history li', (items) => items.map((item) => item.textContent?.replace(/^\S+ /, ''))),
+      await page.$$eval('#history li', (items) =>
+        items.map((item) => item.textContent?.replace(/^\S+ /, '')),
+      ),
     ).toEqual([
       'entered binance BTCUSDT',
       'entered binance ETHUSDT',

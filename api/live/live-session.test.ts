@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createInProcessFanout } from '../../pipeline/fanout/in-process-fanout.js';
 import { binanceKlines } from '../../pipeline/store/market-data-fixtures.js';
 import type { AlertEvent } from '../../schemas/alert-event.js';
@@ -199,5 +199,45 @@ describe('LiveSession', () => {
         .filter((message) => message.type === 'alert')
         .map((message) => (message.event as AlertEvent).id),
     ).toEqual(['alice:BTCUSDT:3', 'alice:BTCUSDT:4']);
+  });
+});
+
+describe('LiveSession on a delayed plan', () => {
+  it('sends only final bars, each the plan delay after its bar closed', async () => {
+    vi.useFakeTimers();
+    try {
+      const first = kline(0);
+      const last = kline(29);
+      // the clock stands 30 s after the last kline closed; the plan delays by 60 s
+      vi.setSystemTime(last.closeTime + 1 + 30_000);
+      const socket = new FakeSocket();
+      const feed = new FakeFeed();
+      const session = new LiveSession({
+        socket,
+        owner: 'alice',
+        live: feed,
+        fanout: createInProcessFanout(),
+        store: noStore,
+        maxBufferedBytes: 1 << 20,
+        maxSubscriptions: 4,
+        delayMs: 60_000,
+      });
+      session.receive(subscribeBars);
+      feed.emit({ ...last, final: false });
+      feed.emit(last);
+      feed.emit(first);
+      const bars = () =>
+        socket.sent
+          .filter((message) => message.type === 'bar')
+          .map((message) => (message.bar as Bar).openTime);
+      expect(bars()).toEqual([first.openTime]);
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(bars()).toEqual([first.openTime]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(bars()).toEqual([first.openTime, last.openTime]);
+      session.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { liveClientMessageSchema } from '../../schemas/api.js';
 import type { Bar } from '../../schemas/bar.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
+import { intervalOf } from '../../schemas/interval.js';
 import { MAX_EVENT_TIME_MS } from '../../schemas/market.js';
 import type { AlertFanout } from '../../schemas/ports/alert-fanout.js';
 import type { LiveMarketFeed } from '../../schemas/ports/live-market.js';
@@ -44,6 +45,12 @@ export interface LiveSessionOptions {
   readonly maxSubscriptions: number;
   /** a dropped or failed session reports why (logs) */
   readonly onDrop?: (reason: string) => void;
+  /**
+   * the plan's data delay (0 = real time): bars and indicator values are then sent only once final, each
+   * `delayMs` after its bar closed, and a resume replays only bars closed by now − delay
+   */
+  readonly delayMs?: number;
+  readonly now?: () => number;
 }
 
 const OPEN = 1;
@@ -64,6 +71,8 @@ interface Closable {
  */
 export class LiveSession {
   private readonly subscriptions = new Map<string, Closable>();
+  /** messages of a delayed plan waiting for their release time */
+  private readonly delayed = new Set<ReturnType<typeof setTimeout>>();
   private closed = false;
 
   constructor(private readonly options: LiveSessionOptions) {}
@@ -98,6 +107,8 @@ export class LiveSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     for (const subscription of this.subscriptions.values()) void subscription.close();
     this.subscriptions.clear();
   }
@@ -126,7 +137,15 @@ export class LiveSession {
       this.subscriptions.set(
         id,
         live.subscribe(series, (update) => {
-          if (update.kind === 'indicator') this.send({ type: 'indicator', id, value: update.value });
+          if (update.kind !== 'indicator') return;
+          if (!this.isDelayed()) {
+            this.send({ type: 'indicator', id, value: update.value });
+            return;
+          }
+          if (!update.value.final) return;
+          const interval = intervalOf(update.value.interval);
+          const closedAt = update.value.openTime + (interval.kind === 'time' ? interval.ms : 0);
+          this.sendAt(closedAt, id, { type: 'indicator', id, value: update.value });
         }),
       );
       this.send({ type: 'subscribed', id, channel: message.channel });
@@ -138,6 +157,11 @@ export class LiveSession {
       id,
       live.subscribe(series, (update) => {
         if (update.kind !== 'bar') return;
+        if (this.isDelayed()) {
+          if (update.bar.final)
+            this.sendAt(update.bar.closeTime + 1, id, { type: 'bar', id, bar: update.bar });
+          return;
+        }
         if (held) held.push(update.bar);
         else this.send({ type: 'bar', id, bar: update.bar });
       }),
@@ -177,7 +201,9 @@ export class LiveSession {
       const page = await this.options.store.bars({
         ...series,
         from,
-        to: MAX_EVENT_TIME_MS,
+        to: this.isDelayed()
+          ? this.now() - (this.options.delayMs ?? 0) - this.barMs(series.interval) + 1
+          : MAX_EVENT_TIME_MS,
         limit: 1_000,
         cursor,
       });
@@ -226,6 +252,33 @@ export class LiveSession {
     this.subscriptions.delete(id);
     await subscription.close();
     this.send({ type: 'unsubscribed', id });
+  }
+
+  private isDelayed(): boolean {
+    return (this.options.delayMs ?? 0) > 0;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private barMs(label: string): number {
+    const interval = intervalOf(label);
+    return interval.kind === 'time' ? interval.ms : 0;
+  }
+
+  /** A delayed plan's message leaves `delayMs` after `closedAt`, if the subscription still exists then. */
+  private sendAt(closedAt: number, id: string, message: LiveServerMessage): void {
+    const wait = closedAt + (this.options.delayMs ?? 0) - this.now();
+    if (wait <= 0) {
+      this.send(message);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.delayed.delete(timer);
+      if (this.subscriptions.has(id)) this.send(message);
+    }, wait);
+    this.delayed.add(timer);
   }
 
   private sendError(id: string | null, error: NexuralError): void {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AlertFanout } from '../../schemas/ports/alert-fanout.js';
 import type { LiveMarketFeed } from '../../schemas/ports/live-market.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
+import type { PlanEnforcer } from '../billing/plan-enforcer.js';
 import { LiveSession } from '../live/live-session.js';
 import { principalOf } from '../plugins/auth.js';
 
@@ -12,6 +13,8 @@ export interface LiveRoutesOptions {
   readonly store: StoreReader;
   readonly maxBufferedBytes: number;
   readonly maxSubscriptions: number;
+  readonly plans: PlanEnforcer;
+  readonly now: () => number;
 }
 
 const HEARTBEAT_MS = 30_000;
@@ -21,11 +24,17 @@ const HEARTBEAT_MS = 30_000;
  * the session token as `?token=`. Messages are JSON: see `liveClientMessageSchema` (schemas/api.ts).
  */
 export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOptions): Promise<void> {
+  // the plan is read before the upgrade, so no message of the socket arrives before its delay is known
+  const delays = new WeakMap<object, number>();
   app.get(
     '/live',
     {
       websocket: true,
       config: { tokenInQuery: true },
+      preHandler: async (request) => {
+        const entitlements = await options.plans.entitlementsOf(principalOf(request).owner);
+        delays.set(request, entitlements?.dataDelayMs ?? 0);
+      },
       schema: {
         tags: ['live'],
         summary: 'WebSocket: live bars, indicator values and your alerts, with resume after reconnect',
@@ -44,6 +53,8 @@ export async function liveRoutes(app: FastifyInstance, options: LiveRoutesOption
         store: options.store,
         maxBufferedBytes: options.maxBufferedBytes,
         maxSubscriptions: options.maxSubscriptions,
+        delayMs: delays.get(request) ?? 0,
+        now: options.now,
         onDrop: (reason) => request.log.warn({ owner: request.principal?.owner }, reason),
       });
       // A peer that vanished without a close frame stops answering pings: end it and its subscriptions.
