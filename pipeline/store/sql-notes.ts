@@ -128,11 +128,14 @@ export function sqlNotes(asUser: AsUser, db: SqlSession): NotePart {
         ? Promise.resolve([])
         : asUser(owner, async (session) => {
             const { rows } = await session.query<NoteRow & { rank: number; headline: string }>(
-              `SELECT ${summaryColumns}, ts_rank(search, q) AS rank,
-                 ts_headline('english', title || ' — ' || body, q, 'MaxWords=30, MinWords=10') AS headline
-               FROM research_notes, websearch_to_tsquery('english', $2) AS q
-               WHERE owner = $1 AND search @@ q AND ($3::text IS NULL OR $3 = ANY (tags))
-               ORDER BY rank DESC, created_at DESC, id LIMIT $4`,
+              // passages (ts_headline, the costly part) only for the page of best matches
+              `WITH best AS (
+                 SELECT ${summaryColumns}, q, ts_rank(search, q) AS rank
+                 FROM research_notes, websearch_to_tsquery('english', $2) AS q
+                 WHERE owner = $1 AND search @@ q AND ($3::text IS NULL OR $3 = ANY (tags))
+                 ORDER BY rank DESC, created_at DESC, id LIMIT $4)
+               SELECT *, ts_headline('english', title || ' — ' || body, q, 'MaxWords=30, MinWords=10') AS headline
+               FROM best ORDER BY rank DESC, created_ms DESC, id`,
               [owner, query, options.tag ?? null, clampLimit(options.limit, 20)],
             );
             return rows.map(
