@@ -14,6 +14,7 @@ import { rateLimitPlugin } from './plugins/rate-limit.js';
 import { textGuardPlugin } from './plugins/text-guard.js';
 import { accountRoutes } from './routes/accounts.js';
 import { alertRoutes } from './routes/alerts.js';
+import { automationRoutes, hookRoutes } from './routes/automations.js';
 import { billingRoutes } from './routes/billing.js';
 import { healthRoutes } from './routes/health.js';
 import { indicatorRoutes } from './routes/indicators.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(dashboardRoutes);
   // public: the signed token or the opt-in is the credential
   if (deps.newsletter) await app.register(newsletterRoutes, deps.newsletter);
+  await app.register(hookRoutes, { automations: deps.automations ?? null });
   await app.register(
     async (v1) => {
       await v1.register(authPlugin, {
@@ -117,6 +119,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       });
       await v1.register(replayRoutes, { replays: deps.replays });
       await v1.register(jobRoutes, { jobs: deps.jobs ?? null });
+      await v1.register(automationRoutes, { automations: deps.automations ?? null, now });
       await v1.register(newsletterPreviewRoutes, { studio: deps.newsletter?.studio ?? null });
       await v1.register(liveRoutes, {
         live: deps.live,

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { PlanTable } from '../schemas/plans.js';
 import type { AccountRepository } from '../schemas/ports/accounts.js';
 import type { AlertFanout } from '../schemas/ports/alert-fanout.js';
+import type { AutomationService } from '../schemas/ports/automations.js';
 import type { EntitlementsReader } from '../schemas/ports/billing.js';
 import type { CredentialRepository, PasswordResetSender } from '../schemas/ports/credentials.js';
 import type { JobsReader } from '../schemas/ports/jobs.js';
@@ -100,6 +101,8 @@ export interface ApiDeps {
   readonly publicUrl?: string;
   /** sign-in session lifetime; default 7 days */
   readonly signInTtlMs?: number;
+  /** workflows, runs, dry-runs and inbound hooks; absent = those routes answer NXR_SERVICE_UNAVAILABLE */
+  readonly automations?: AutomationService | null;
   /** absent = no newsletter routes (404) */
   readonly newsletter?: ApiNewsletter | null;
   /** plans, entitlements and Stripe; absent = no plan is enforced (every user may do everything) */

@@ -62,6 +62,15 @@ export const errorCodes = {
     retryable: false,
     summary: 'a webhook signature is missing, wrong or too old; nothing was changed',
   },
+  NXR_STEP_FAILED: {
+    retryable: true,
+    summary: 'an automation step failed (network error, 5xx, 408 or 429); it is retried with backoff',
+  },
+  NXR_STEP_REJECTED: {
+    retryable: false,
+    summary:
+      'an automation step was refused for good (a 4xx answer, or nothing set up to run it); dead letter at once',
+  },
   NXR_INTERNAL: { retryable: true, summary: 'an unexpected server error (details only in the server log)' },
 } as const;
 

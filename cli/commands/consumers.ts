@@ -20,6 +20,7 @@ import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
 import { logRoleState } from '../command-logger.js';
 import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
+import { wireAutomations } from './automation-wiring.js';
 import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
 import { wireNewsletter } from './newsletter-wiring.js';
 import { openDatabase } from './serve.js';
@@ -183,6 +184,15 @@ export function registerConsumersCommand(program: Command): void {
         // the newsletter's Mon/Wed/Fri edition schedule runs with the consumers (upserted by id: one per deployment)
         const newsletter = wireNewsletter(env, { reader: store, database: jobsDatabase });
         await newsletter.schedule(jobs);
+        // automation step and schedule jobs run here too
+        const automations = wireAutomations(env, {
+          reader: store,
+          database: jobsDatabase,
+          jobs,
+          sendNewsletter: async () => {
+            await newsletter.service.send();
+          },
+        });
         const registry = new Registry();
         const metrics =
           Number(options.metricsPort) > 0 ? await serveMetrics(registry, Number(options.metricsPort)) : null;
@@ -236,6 +246,7 @@ export function registerConsumersCommand(program: Command): void {
         await metrics?.close();
         await jobs.close();
         newsletter.close();
+        automations.close();
         await store.close();
         await sql.close();
         await closeJobsDatabase();

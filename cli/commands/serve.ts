@@ -39,6 +39,7 @@ import { type Env, parseEnv } from '../../schemas/env.js';
 import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
+import { wireAutomations } from './automation-wiring.js';
 import { startConsumerHost } from './consumer-host.js';
 import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
 import { type BillingEnv, openBilling } from './serve-billing.js';
@@ -247,8 +248,19 @@ export async function startServer(
     if (mailer) closers.push(async () => mailer.close());
     const newsletter = wireNewsletter(env, { reader: store, database: jobsDatabase });
     closers.push(async () => newsletter.close());
+    // the step jobs run wherever the jobs port is started (here with the pipeline, else `nexural consumers run`)
+    const automations = wireAutomations(env, {
+      reader: store,
+      database: jobsDatabase,
+      jobs,
+      sendNewsletter: async () => {
+        await newsletter.service.send();
+      },
+    });
+    closers.push(async () => automations.close());
     const app = await buildApp({
       newsletter: newsletter.api,
+      automations: automations.service,
       store,
       accounts,
       credentials: sqlCredentialRepository(sql),

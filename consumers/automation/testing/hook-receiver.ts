@@ -1,0 +1,62 @@
+// Test support: a local HTTP server receiving outbound webhooks, verified with the `standardwebhooks` package.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+export interface ReceivedHook {
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  /** the payload standardwebhooks verified, or null if verification failed */
+  readonly verified: unknown;
+}
+
+export interface HookReceiver {
+  readonly url: string;
+  readonly received: ReceivedHook[];
+  /** status answered to the next requests (default 204) */
+  status: number;
+  close(): Promise<void>;
+}
+
+/** Answers `status` to every request; with a `whsec_` secret, verifies each with standardwebhooks. */
+export async function startHookReceiver(secret: string | null): Promise<HookReceiver> {
+  const received: ReceivedHook[] = [];
+  const state = { status: 204 };
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    request.on('end', () => {
+      const headers = request.headers as Record<string, string>;
+      let verified: unknown = null;
+      if (secret !== null) {
+        try {
+          verified = new Webhook(secret).verify(body, headers);
+        } catch {
+          verified = null;
+        }
+      }
+      received.push({ path: request.url ?? '', headers, body, verified });
+      response.writeHead(state.status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    get status() {
+      return state.status;
+    },
+    set status(value: number) {
+      state.status = value;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
