@@ -180,7 +180,7 @@ describe('newsletter service through the API', () => {
     } finally {
       await studio.close();
     }
-  }, 60_000);
+  }, 240_000);
 
   it('without an OpenAI key the summary section is left out, not invented', async () => {
     const studio = await studioOn({ withSummary: false });
@@ -192,5 +192,5 @@ describe('newsletter service through the API', () => {
     } finally {
       await studio.close();
     }
-  }, 60_000);
+  }, 240_000);
 });
