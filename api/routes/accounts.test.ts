@@ -37,12 +37,27 @@ describe('accounts: e-mail + password', () => {
     const signIn = await post('/v1/auth/sign-in', { email: 'ADA@example.com', password: 'correct horse 1' });
     expect(signIn.statusCode).toBe(200);
     const { token } = signIn.json();
+    // the dashboard keeps the sign-in token like an API key and trades it for short session tokens
+    const short = await post('/v1/session', undefined, bearer(token));
+    expect(short.json().owner).toBe(owner);
+    expect(
+      (await harness.app.inject({ url: '/v1/rules', headers: bearer(short.json().token) })).statusCode,
+    ).toBe(200);
     const me = await harness.app.inject({ url: '/v1/me', headers: bearer(token) });
     expect(me.json().user).toEqual({ id: owner, email: 'ada@example.com', displayName: 'Ada' });
     expect((await post('/v1/auth/sign-out', undefined, bearer(token))).statusCode).toBe(204);
     const after = await harness.app.inject({ url: '/v1/me', headers: bearer(token) });
     expect(after.statusCode).toBe(401);
     expect(after.json().error.message).toMatch(/the session ended/);
+  });
+
+  it('serves the sign-in and reset pages of the dashboard', async () => {
+    const page = await harness.app.inject({ url: '/signin.html' });
+    expect(page.body).toContain('data-route="/v1/auth/sign-up"');
+    expect((await harness.app.inject({ url: '/reset-password.html' })).body).toContain(
+      '/v1/auth/password-reset/confirm',
+    );
+    expect((await harness.app.inject({ url: '/account.js' })).statusCode).toBe(200);
   });
 
   it('refuses a short password and a malformed e-mail, naming the field', async () => {
