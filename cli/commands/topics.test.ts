@@ -25,7 +25,14 @@ describe('nexural topics', () => {
       'nexural.processor-state',
     ]);
     expect(specs.map((spec) => spec.name)).toContain('nexural.trades.raw');
-    expect(new Set(specs.map((spec) => spec.partitions))).toEqual(new Set([6]));
+    // the alert fan-out's delivery journal: one partition whatever the others have
+    expect(specs.find((spec) => spec.name === 'nexural.alerts.deliveries')).toMatchObject({
+      partitions: 1,
+      compacted: false,
+    });
+    expect(
+      new Set(specs.filter((spec) => !spec.name.endsWith('.deliveries')).map((spec) => spec.partitions)),
+    ).toEqual(new Set([6]));
   });
 
   it('puts a replay namespace on derived topics only', () => {

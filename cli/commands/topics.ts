@@ -4,10 +4,11 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { persistedTopics } from '../../pipeline/runtime/log/embedded/log-directory.js';
 import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env.js';
+import { pipelineTopicSpecs } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { StreamLog, TopicDescription, TopicSpec } from '../../schemas/ports/stream-log.js';
-import { LIVE_NAMESPACE, type TopicNames, topicNames } from '../../schemas/topics.js';
+import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
 
 const topicsOptionsSchema = z.object({
   create: z.boolean().default(false).describe('create the topics that are missing'),
@@ -23,17 +24,12 @@ const topicsOptionsSchema = z.object({
 
 export type TopicsOptions = z.input<typeof topicsOptionsSchema>;
 
-/** Tables rather than streams: the log keeps the latest record per key. */
-const compactedTopics: ReadonlySet<keyof TopicNames> = new Set(['alertRules', 'processorState']);
-
-/** Every topic Nexural uses in a namespace, with its partitions and cleanup policy. */
+/**
+ * Every topic Nexural uses in a namespace, exactly as the pipeline creates them: partitions and cleanup
+ * policy, plus the alert fan-out's delivery journal `<alerts>.deliveries` (one partition, kept 8 days).
+ */
 export function nexuralTopicSpecs(partitions: number, namespace: string = LIVE_NAMESPACE): TopicSpec[] {
-  const names = topicNames(namespace);
-  return (Object.keys(names) as (keyof TopicNames)[]).map((role) => ({
-    name: names[role],
-    partitions,
-    compacted: compactedTopics.has(role),
-  }));
+  return pipelineTopicSpecs(topicNames(namespace), partitions);
 }
 
 function parseOptions(options: TopicsOptions) {

@@ -48,7 +48,8 @@ export function createLogDeliveryJournal(
     async append(deliveries) {
       if (deliveries.length === 0) return;
       // a producer that failed to connect (broker down) is not kept: the next append connects again
-      const opening = (producer ??= log.createProducer());
+      producer ??= log.createProducer();
+      const opening = producer;
       const ready = await opening.catch((error: unknown) => {
         if (producer === opening) producer = null;
         throw error;
