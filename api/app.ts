@@ -28,6 +28,7 @@ import { noteRoutes } from './routes/notes.js';
 import { replayRoutes } from './routes/replays.js';
 import { ruleTestRoutes } from './routes/rule-test.js';
 import { ruleRoutes } from './routes/rules.js';
+import { strategyRoutes } from './routes/strategies.js';
 import { watchlistRoutes } from './routes/watchlists.js';
 
 const KiB = 1024;
@@ -120,6 +121,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(replayRoutes, { replays: deps.replays });
       await v1.register(jobRoutes, { jobs: deps.jobs ?? null });
       await v1.register(automationRoutes, { automations: deps.automations ?? null, now });
+      await v1.register(strategyRoutes, { strategies: deps.strategies ?? null });
       await v1.register(newsletterPreviewRoutes, { studio: deps.newsletter?.studio ?? null });
       await v1.register(liveRoutes, {
         live: deps.live,

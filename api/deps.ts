@@ -19,6 +19,7 @@ import type { RoleHealthReader } from '../schemas/ports/role-health.js';
 import type { RuleChangePublisher } from '../schemas/ports/rule-changes.js';
 import type { RuleTester } from '../schemas/ports/rule-tester.js';
 import type { AlertRuleRepository, StoreHealth, StoreReader } from '../schemas/ports/store.js';
+import type { StrategyStore } from '../schemas/ports/strategies.js';
 import type { BillingService } from './billing/billing-service.js';
 
 /** The part of the store the API uses: reads, rules by owner, the research workspace, health. */
@@ -91,6 +92,8 @@ export interface ApiDeps {
   /** live bars and indicators; null = the live channels answer NXR_SERVICE_UNAVAILABLE */
   readonly live: LiveMarketFeed | null;
   readonly rules: RuleChangePublisher;
+  /** the caller's strategies and their paper trades (/v1/strategies); absent = those routes answer 503 */
+  readonly strategies?: StrategyStore | null;
   /** runs a rule over stored history (POST /v1/rules/test); absent = that route answers 503 */
   readonly ruleTester?: RuleTester | null;
   /** e-mail + password accounts and sign-in sessions; absent = /v1/auth/* answer NXR_SERVICE_UNAVAILABLE */

@@ -34,6 +34,7 @@ import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
 import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
 import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas/ports/role-health.js';
@@ -274,6 +275,7 @@ export async function startServer(
       live,
       rules,
       ruleTester: createHistoryRuleTester({ store }),
+      strategies: sqlStrategyStore(sql),
       roles: health,
       jwtSecret: env.API_JWT_SECRET ?? randomBytes(32).toString('base64url'),
       logger: logger.child({ role: 'api' }),

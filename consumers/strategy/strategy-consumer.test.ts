@@ -49,7 +49,7 @@ function roundTrips(fills: readonly StoredFill[]): string[] {
   return rows;
 }
 
-async function until(done: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(done: () => boolean | Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await done())) {
     if (Date.now() > deadline) throw new Error('timed out');
@@ -177,5 +177,5 @@ describe('the strategy consumer on the embedded log and PGlite', () => {
       await log.admin.deleteTopics(Object.values(topics)).catch(() => {});
       await store.close();
     }
-  }, 120_000);
+  }, 600_000);
 });
