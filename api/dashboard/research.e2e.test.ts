@@ -108,6 +108,15 @@ describe('research pages end to end (headless Chromium)', () => {
       await page.$$eval('#scorecard tbody tr', (rows) => rows.map((row) => row.firstChild?.textContent)),
     ).toEqual(['all ideas', '#btc', '#reversal']);
     await page.screenshot({ path: join(ARTIFACTS, 'notes.png') });
+
+    // without an event time a note anchors to the series' newest bar (the data ends 00:09:59.999)
+    await page.fill('#new-note [name="title"]', 'At the newest bar');
+    await page.fill('#new-note [name="eventTime"]', '');
+    await page.selectOption('#new-note [name="direction"]', '');
+    await page.click('#new-note button[type="submit"]');
+    await page.waitForSelector('#note-title:text("At the newest bar")');
+    expect(await page.textContent('#note-meta')).toContain('1m at 2024-08-09T00:09:59.999Z');
+    expect(await page.$$eval('#note-bars tbody tr', (rows) => rows.length)).toBe(30);
     expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -128,12 +128,31 @@ $('#search').addEventListener('submit', (event) => {
 $('#export-md').addEventListener('click', () => download('md'));
 $('#export-json').addEventListener('click', () => download('json'));
 
+/** "Now" in the series' own time: its newest bar (a replay or the demo feed runs in the past), else the clock. */
+async function latestBarTime({ venue, symbol, interval }) {
+  try {
+    const bar = await client.get(
+      `/v1/markets/${encodeURIComponent(venue)}/${encodeURIComponent(symbol)}/bars/${encodeURIComponent(interval)}/latest`,
+    );
+    return bar.closeTime;
+  } catch {
+    return Date.now();
+  }
+}
+
 $('#new-note').addEventListener('submit', async (event) => {
   event.preventDefault();
   const fields = event.target.elements;
   $('#new-note-error').textContent = '';
   try {
-    const eventTime = fields.eventTime.value.trim() ? Date.parse(fields.eventTime.value.trim()) : Date.now();
+    const series = {
+      venue: fields.venue.value,
+      symbol: fields.symbol.value.toUpperCase(),
+      interval: fields.interval.value,
+    };
+    const eventTime = fields.eventTime.value.trim()
+      ? Date.parse(fields.eventTime.value.trim())
+      : await latestBarTime(series);
     const note = await client.request('POST', '/v1/notes', {
       title: fields.title.value,
       body: fields.body.value,
