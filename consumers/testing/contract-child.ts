@@ -24,7 +24,10 @@ const subject = module[config.consumer.exportName];
 if (subject === undefined)
   throw new Error(`${config.consumer.module} exports no ${config.consumer.exportName}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** The consumer under test, paced: a pause before and after each `handle` (see ContractChildConfig.paceMs). */
+/**
+ * The consumer under test, paced (see ContractChildConfig.paceMs): each batch the runtime hands it is passed on
+ * in chunks of `maxBatchRecords` (a Kafka fetch brings more than that), with a pause before and after each.
+ */
 const definition: AnyConsumerDefinition =
   config.paceMs === 0
     ? subject
@@ -34,15 +37,19 @@ const definition: AnyConsumerDefinition =
           const instance = await subject.create(context);
           return {
             async handle(batch) {
-              await sleep(config.paceMs / 2);
-              await instance.handle(batch);
-              await sleep(config.paceMs / 2);
+              for (let at = 0; at < batch.records.length; at += config.maxBatchRecords) {
+                await sleep(config.paceMs / 2);
+                await instance.handle({
+                  ...batch,
+                  records: batch.records.slice(at, at + config.maxBatchRecords),
+                });
+                await sleep(config.paceMs / 2);
+              }
             },
             close: () => instance.close(),
           };
         },
       };
-
 const log =
   config.log.kind === 'embedded'
     ? createEmbeddedLog({ dataDir: config.log.dataDir, maxBatchRecords: config.maxBatchRecords })

@@ -41,7 +41,7 @@ export interface ContractChildConfig {
   readonly store: ContractStoreTarget;
   readonly topics: ContractTopics;
   readonly groupId: string;
-  /** records per batch the child reads (embedded log; Kafka reads what a fetch brings) */
+  /** records per batch the consumer gets (the embedded log reads so many; a Kafka fetch is cut to it) */
   readonly maxBatchRecords: number;
   /** a pause before and after each batch's `handle`, half each (0: full speed), so short runs are killed mid-run */
   readonly paceMs: number;
