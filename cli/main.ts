@@ -6,6 +6,7 @@ import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
 import { registerConsumersCommand } from './commands/consumers.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDiscordCommand } from './commands/discord.js';
 import { registerIngestCommand } from './commands/ingest.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerNewsletterCommand } from './commands/newsletter.js';
@@ -30,6 +31,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerAlertsCommand,
   registerMigrateCommand,
   registerNewsletterCommand,
+  registerDiscordCommand,
   registerSqlServerCommand,
   registerTopicsCommand,
   registerRunCommand,

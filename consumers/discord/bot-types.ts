@@ -1,3 +1,5 @@
+import { type PlanTable, planTable } from '../../schemas/plans.js';
+import type { EntitlementsReader } from '../../schemas/ports/billing.js';
 import type { DiscordLinks } from '../../schemas/ports/discord.js';
 import type { AlertRuleRepository, StoreReader } from '../../schemas/ports/store.js';
 
@@ -73,9 +75,21 @@ export interface BotDeps {
   readonly links: DiscordLinks;
   /** resolves an API key's SHA-256 hash to its owner (for /link); null where the process has no accounts */
   readonly ownerOfKeyHash: ((hash: string) => Promise<string | null>) | null;
-  readonly plans: PlanLookup;
+  /** plans and quotas (the billing repository; `fallbackEntitlements` where the process has none) */
+  readonly entitlements: EntitlementsReader;
+  /** /ask questions asked today, by `owner-or-discord-user:UTC day` (process-local) */
+  readonly askUsage: Map<string, number>;
   readonly analyst: AnalystPort | null;
   readonly clock: { now(): number };
   /** data older than this is called stale */
   readonly staleAfterMs: number;
+}
+
+/** Everyone on the table's fallback plan: for processes without the billing repository. */
+export function fallbackEntitlements(table: PlanTable = planTable()): EntitlementsReader {
+  return {
+    async entitlementsFor() {
+      return { ...table.fallback.entitlements, plan: table.fallback.id, source: 'fallback' };
+    },
+  };
 }

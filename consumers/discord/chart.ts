@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { Bar } from '../../schemas/bar.js';
@@ -89,8 +90,14 @@ export function renderChartSvg(input: ChartInput): string {
   }
 }
 
+const dejaVu = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+/** One font file when the machine has DejaVu Sans (loading every system font costs more than the render). */
+const fontOptions = existsSync(dejaVu)
+  ? { fontFiles: [dejaVu], loadSystemFonts: false, defaultFontFamily: 'DejaVu Sans' }
+  : { loadSystemFonts: true };
+
 /** The chart as PNG bytes (SVG rasterised by resvg). */
 export function renderChartPng(input: ChartInput): Buffer {
   const svg = renderChartSvg(input);
-  return Buffer.from(new Resvg(svg, { font: { loadSystemFonts: true } }).render().asPng());
+  return Buffer.from(new Resvg(svg, { font: fontOptions }).render().asPng());
 }

@@ -51,7 +51,7 @@ export async function alertsCommand(request: CommandRequest, deps: BotDeps): Pro
   }
   const ref = await resolveSymbol(deps.store, option(request, 'symbol'));
   const text = option(request, 'rule');
-  const quota = (await deps.plans.planOf(owner)).alertRules;
+  const quota = (await deps.entitlements.entitlementsFor(owner)).maxAlertRules;
   const existing = await rules.listAlertRules(owner);
   if (existing.length >= quota) {
     throw new NexuralError(
@@ -146,7 +146,7 @@ export async function linkCommand(request: CommandRequest, deps: BotDeps): Promi
 
 export async function planCommand(request: CommandRequest, deps: BotDeps): Promise<BotReply> {
   const owner = await linkedOwner(request, deps);
-  const plan = await deps.plans.planOf(owner);
+  const plan = await deps.entitlements.entitlementsFor(owner);
   return {
     content: '',
     embeds: [
@@ -154,8 +154,15 @@ export async function planCommand(request: CommandRequest, deps: BotDeps): Promi
         title: `Plan: ${plan.plan}`,
         fields: [
           { name: 'account', value: owner, inline: true },
-          { name: 'alert rules', value: String(plan.alertRules), inline: true },
+          { name: 'alert rules', value: String(plan.maxAlertRules), inline: true },
           { name: '/ask per day', value: String(plan.askPerDay), inline: true },
+          {
+            name: 'market data',
+            value:
+              plan.dataDelayMs === 0 ? 'real time' : `delayed ${Math.round(plan.dataDelayMs / 60_000)} min`,
+            inline: true,
+          },
+          { name: 'from', value: plan.source, inline: true },
         ],
       },
     ],
@@ -167,6 +174,19 @@ export async function planCommand(request: CommandRequest, deps: BotDeps): Promi
 export async function askCommand(request: CommandRequest, deps: BotDeps): Promise<BotReply> {
   if (!deps.analyst) return textReply('The analyst is not configured (set OPENAI_API_KEY).', true);
   const owner = await deps.links.ownerOf(request.user.id);
+  const plan = await deps.entitlements.entitlementsFor(owner ?? `discord:${request.user.id}`);
+  const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
+  const usageKey = `${owner ?? `discord:${request.user.id}`}:${day}`;
+  const used = deps.askUsage.get(usageKey) ?? 0;
+  if (used >= plan.askPerDay) {
+    return textReply(
+      plan.askPerDay === 0
+        ? `Your plan (${plan.plan}) has no /ask. ${owner ? 'Upgrade to use the analyst.' : 'Link your account: /link'}`
+        : `You asked ${used} of ${plan.askPerDay} questions today (plan ${plan.plan}); more tomorrow (UTC).`,
+      true,
+    );
+  }
+  deps.askUsage.set(usageKey, used + 1);
   const answer = await deps.analyst.ask({
     conversation: `${request.channelId}:${request.user.id}`,
     owner,

@@ -5,7 +5,7 @@ import { openPgliteStore } from '../../../pipeline/store/pglite-store.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
 import { memoryDiscordState } from '../../../schemas/ports/discord.js';
-import type { BotDeps } from '../bot-types.js';
+import { type BotDeps, fallbackEntitlements } from '../bot-types.js';
 
 /** sma(5) of the closes, computed here by definition (mean of the last 5 closes). */
 export function sma5(bars: readonly Bar[]): IndicatorValue[] {
@@ -41,7 +41,8 @@ export async function botFixture(overrides: Partial<BotDeps> = {}) {
     rules: store,
     links: state.links,
     ownerOfKeyHash: async (hash) => (hash === keyHash ? 'alice' : null),
-    plans: { planOf: async () => ({ plan: 'free', alertRules: 3, askPerDay: 5 }) },
+    entitlements: fallbackEntitlements(),
+    askUsage: new Map(),
     analyst: null,
     clock: { now: () => (last?.closeTime ?? 0) + 60_000 },
     staleAfterMs: 15 * 60_000,

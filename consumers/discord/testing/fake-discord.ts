@@ -72,6 +72,10 @@ export interface FakeDiscord {
   waitForMessages(channelId: string, count: number, timeoutMs?: number): Promise<readonly FakeMessage[]>;
   /** Makes the next `count` REST calls matching the path answer 429 (retry_after `retryAfter` s). */
   rateLimitNext(pathPart: string, count: number, retryAfter?: number): void;
+  /** Alert ids in the embeds' footers (`alert <id> · …`) of the channel's messages, in order. */
+  alertIdsIn(channelId: string): string[];
+  /** Lets the process exit while the fake still listens (a fake shared by a whole test file). */
+  unref(): void;
   close(): Promise<void>;
 }
 
@@ -508,6 +512,17 @@ export async function startFakeDiscord(
     },
     rateLimitNext(pathPart, count, retryAfter = 0.05) {
       rateLimits.push({ pathPart, left: count, retryAfter });
+    },
+    alertIdsIn(channelId) {
+      return (channelMessages.get(channelId) ?? []).flatMap((message) =>
+        message.embeds.map((embed) => {
+          const footer = (embed.footer as { text?: string } | undefined)?.text ?? '';
+          return footer.match(/^alert (\S+)/)?.[1] ?? '';
+        }),
+      );
+    },
+    unref() {
+      server.unref();
     },
     async close() {
       for (const ws of sockets) ws.terminate();
