@@ -10,7 +10,7 @@ export default defineConfig({
           name: 'unit',
           include: ['**/*.test.ts'],
           // Some unit tests run real data through PGlite or child processes; a loaded 2-core machine needs room.
-          testTimeout: 30_000,
+          testTimeout: 60_000,
           exclude: ['node_modules/**', 'dist/**', '.stack/**'],
         },
       },
