@@ -58,6 +58,8 @@ describe('TimescaleDB store', () => {
         { hypertable_name: 'bars', column_name: 'open_time', chunk: '7 days' },
         { hypertable_name: 'indicator_values', column_name: 'open_time', chunk: '7 days' },
         { hypertable_name: 'quotes', column_name: 'time', chunk: '06:00:00' },
+        { hypertable_name: 'strategy_equity', column_name: 'time', chunk: '30 days' },
+        { hypertable_name: 'strategy_trades', column_name: 'time', chunk: '30 days' },
         { hypertable_name: 'trade_ticks', column_name: 'time', chunk: '06:00:00' },
       ]);
       // Hourly rollup of Binance's klines 23:40–23:59 (20 bars) and 00:00–00:09 (10 bars).
