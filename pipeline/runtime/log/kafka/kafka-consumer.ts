@@ -62,8 +62,18 @@ function toRecord(batch: Batch, message: KafkaMessage): LogRecord {
 
 /** Kafka's answers to a member whose generation is over: it must rejoin, nothing is wrong with the data. */
 const REBALANCE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION']);
-const isRebalanceError = (error: unknown): boolean =>
-  error instanceof Error && 'type' in error && REBALANCE_ERRORS.has(String(error.type));
+/** kafkajs wraps protocol errors (a retrier's KafkaJSNonRetriableError keeps the original as `cause`) */
+const isRebalanceError = (error: unknown): boolean => {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth += 1) {
+    if ('type' in current && REBALANCE_ERRORS.has(String(current.type))) return true;
+    current = current.cause;
+  }
+  return false;
+};
+
+/** pause between a crash of kafkajs on a generation that is over and joining the group again */
+const REJOIN_DELAY_MS = 500;
 
 const same = (a: TopicPartition, b: TopicPartition) => a.topic === b.topic && a.partition === b.partition;
 
@@ -163,7 +173,16 @@ export async function startKafkaConsumer(
       .catch(fail);
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart && state === 'running') fail(payload.error);
+    if (payload.restart || state !== 'running') return;
+    // kafkajs gives up (restart: false) when a commit or sync meets a generation that is over, though a
+    // fresh join is all it takes; the next GROUP_JOIN revokes and assigns as after any rebalance
+    if (isRebalanceError(payload.error)) {
+      setTimeout(() => {
+        if (state === 'running') join().catch(fail);
+      }, REJOIN_DELAY_MS);
+      return;
+    }
+    fail(payload.error);
   });
 
   const inFlight = new Set<Promise<void>>();
@@ -208,19 +227,21 @@ export async function startKafkaConsumer(
     }
   };
 
-  await kafkaCall(`joining group "${options.groupId}"`, async () => {
-    await consumer.connect();
-    await consumer.subscribe({
-      topics: [...options.topics],
-      fromBeginning: (options.start ?? 'earliest') === 'earliest',
+  const join = () =>
+    kafkaCall(`joining group "${options.groupId}"`, async () => {
+      await consumer.connect();
+      await consumer.subscribe({
+        topics: [...options.topics],
+        fromBeginning: (options.start ?? 'earliest') === 'earliest',
+      });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
+        eachBatch,
+      });
     });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: tuning.partitionsConsumedConcurrently,
-      eachBatch,
-    });
-  });
+  await join();
   // run() returns once the first join is done; its assignment hook is still running
   await rebalanceWork;
   return api;
