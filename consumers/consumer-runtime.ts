@@ -94,13 +94,17 @@ function deadLetterOf(record: LogRecord, consumer: string, error: unknown, now: 
   const bytes = record.value ?? Buffer.alloc(0);
   const text = bytes.toString('utf8');
   const isText = Buffer.from(text, 'utf8').equals(bytes);
+  // The dead-letter schema is registered as the first release wrote it (a decimal offset): a fan-out
+  // delivery id (<ms>-<seq>) goes into the reason instead, the source being no log position
+  const fromLog = /^\d+$/.test(record.offset);
+  const where = fromLog ? '' : ` (fan-out ${record.topic}, delivery ${record.offset})`;
   return {
     code: error instanceof NexuralError ? error.code : 'NXR_CONSUMER_FAILED',
-    reason: `consumer "${consumer}": ${errorText(error)}`,
+    reason: `consumer "${consumer}": ${errorText(error)}${where}`,
     payload: isText ? text : bytes.toString('base64'),
     payloadEncoding: isText ? 'utf8' : 'base64',
     key: record.key,
-    source: { topic: record.topic, partition: record.partition, offset: record.offset },
+    source: fromLog ? { topic: record.topic, partition: record.partition, offset: record.offset } : null,
     failedAt: now,
     consumer,
   };

@@ -11,10 +11,8 @@ export const sourcePositionSchema = z
     partition: z.number().int().nonnegative().describe('partition (0 for files)'),
     offset: z
       .string()
-      .regex(/^\d+(-\d+)?$/)
-      .describe(
-        'offset in the partition (line number for files), as a decimal string; for a fan-out channel the delivery id <ms>-<seq>',
-      ),
+      .regex(/^\d+$/)
+      .describe('offset in the partition (line number for files), as a decimal string'),
   })
   .readonly()
   .describe('where a record was read');
