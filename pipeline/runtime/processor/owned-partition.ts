@@ -7,6 +7,7 @@ import type {
 } from '../../../schemas/ports/stream-log.js';
 import type { RuleChange } from './alert-rules-table.js';
 import type { DerivedSerdes } from './encode-outputs.js';
+import { emptyOutputs } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
 import { PartitionCommitter } from './partition-committer.js';
 import type { PartitionTask, ProcessedCounts } from './partition-task.js';
@@ -68,6 +69,10 @@ export class OwnedPartition {
   private nextOffset: bigint | null;
   private readonly silentUntil: bigint;
   private checkpointTaken: boolean;
+  /** restored from a checkpoint: its rules were the previous owner's for everything it left uncommitted */
+  private readonly restored: boolean;
+  /** at-once: the checkpoint's rules hold until this offset (the log end seen on going live), then the current ones */
+  private holdRulesUntil: bigint | null = null;
   private recordsSinceCheckpoint = 0;
   private lastCheckpointAt: number;
   private lastInputAt: number;
@@ -86,6 +91,7 @@ export class OwnedPartition {
     this.nextOffset = resume.nextOffset;
     this.silentUntil = resume.silentUntil;
     this.checkpointTaken = resume.checkpointOffset !== null;
+    this.restored = resume.checkpointOffset !== null;
     this.lastCheckpointAt = context.now();
     this.lastInputAt = context.now();
   }
@@ -186,7 +192,8 @@ export class OwnedPartition {
     if (first === undefined) return;
     const stats = this.context.stats;
     const started = performance.now();
-    const checkpoint = this.prepareLive(first.offset);
+    const checkpoint = await this.prepareLive(first, batch.highWatermark);
+    if (this.committer.failed !== null || this.fenced) return;
     const counts = await this.processInSlices(live);
     if (this.cut) return;
     const outputs = this.task.take();
@@ -251,28 +258,70 @@ export class OwnedPartition {
   }
 
   /** Going live (or staying live): apply rule changes, decide whether this batch carries a checkpoint. */
-  private prepareLive(firstOffset: string): PartitionCheckpoint | null {
+  private async prepareLive(first: LogRecord, highWatermark: string): Promise<PartitionCheckpoint | null> {
     this.task.silent = false;
+    const atOnce = !this.context.publishAfterCommit;
     let force = false;
+    let rulesChanged = false;
     if (!this.live) {
       this.live = true;
-      this.task.syncRules(this.context.rules());
       force = true;
+      // at-once: the previous owner may have published alerts of records it never committed, computed with
+      // the checkpoint's rules; recomputing those records with the same rules gives the same alerts (same
+      // ids, dropped by the fan-out) and commits them, so none is published that the alerts topic lacks
+      if (atOnce && this.restored) this.holdRulesUntil = BigInt(highWatermark);
+      else {
+        this.task.syncRules(this.context.rules());
+        rulesChanged = true;
+      }
     }
-    for (const change of this.pendingRules.splice(0)) {
-      if (change.kind === 'upsert') this.task.upsertRule(change.id, change.rule);
-      else this.task.removeRule(change.id);
-      force = true;
+    const holding = this.holdRulesUntil !== null && BigInt(first.offset) < this.holdRulesUntil;
+    if (this.holdRulesUntil !== null && !holding) {
+      this.holdRulesUntil = null;
+      this.pendingRules.length = 0;
+      this.task.syncRules(this.context.rules());
+      rulesChanged = true;
+    }
+    if (!holding) {
+      for (const change of this.pendingRules.splice(0)) {
+        if (change.kind === 'upsert') this.task.upsertRule(change.id, change.rule);
+        else this.task.removeRule(change.id);
+        rulesChanged = true;
+      }
+    }
+    if (rulesChanged && atOnce) {
+      await this.commitRules(first);
+      return null;
     }
     const { snapshotEveryRecords, snapshotEveryMs } = this.context.config;
     const due =
       force ||
+      rulesChanged ||
       !this.checkpointTaken ||
       this.recordsSinceCheckpoint >= snapshotEveryRecords ||
       this.context.now() - this.lastCheckpointAt >= snapshotEveryMs;
     // taken BEFORE the batch: a restart then always re-processes (silently) at least the last committed
     // batch, and re-publishes its alerts to the fan-out in case the crash came between commit and publish
-    return due ? this.takeCheckpoint(firstOffset) : null;
+    return due ? this.takeCheckpoint(first.offset) : null;
+  }
+
+  /**
+   * At-once: a rule set is committed (a checkpoint holding it, with everything processed before it) before
+   * any alert computed with it is published. So the rules of whatever is processed but uncommitted are
+   * always those of the last committed checkpoint, which is what a new owner restores and holds.
+   */
+  private async commitRules(first: LogRecord): Promise<void> {
+    const checkpoint = this.takeCheckpoint(first.offset);
+    const { stats } = this.context;
+    this.committer.enqueue({
+      outputs: emptyOutputs(),
+      checkpoint,
+      nextOffset: first.offset,
+      stateTime: first.timestamp,
+      inputRecords: 0,
+    });
+    await this.committer.settled();
+    stats.ruleCommits++;
   }
 
   private takeCheckpoint(nextOffset: string): PartitionCheckpoint | null {

@@ -20,6 +20,8 @@ export interface ProcessorStats {
   rebuilds: number;
   /** returns to the event loop inside a watermark catch-up (a jump in event time across many symbols) */
   catchUpSteps: number;
+  /** at-once fan-out: transactions that committed a new rule set before alerts computed with it went out */
+  ruleCommits: number;
   /** records behind the end of the assigned partitions, as of their last batches */
   lag: number;
   partitions: number;
@@ -44,6 +46,7 @@ export const newProcessorStats = (): ProcessorStats => ({
   silentRecords: 0,
   rebuilds: 0,
   catchUpSteps: 0,
+  ruleCommits: 0,
   lag: 0,
   partitions: 0,
   processMs: 0,

@@ -208,6 +208,60 @@ describe('stream processor restarts and rebalances', () => {
     expect(byPartition(delivered.map((delivery) => delivery.event))).toEqual(byPartition(alerts));
   }, 60_000);
 
+  it("at once: a restored partition keeps its checkpoint's rules for the records already in the log (what the previous owner may have published), then applies the changes", async () => {
+    const { log, topics } = await setup(1);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const quarter = Math.floor(records.length / 4);
+    const half = Math.floor(records.length / 2);
+    const producer = await log.createProducer();
+    await producer.send(records.slice(0, quarter));
+    const fanout = createInProcessFanout();
+    const delivered: AlertDelivery[] = [];
+    await fanout.subscribe({ kind: 'all' }, (delivery) => delivered.push(delivery));
+    const first = startProcessor(log, topics, { alertsToFanout: 'at-once' }, fanout);
+    await first.started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    await first.processor.close();
+    expect(first.processor.stats.ruleCommits).toBeGreaterThanOrEqual(1);
+    const secondQuarter = await producer.send(records.slice(quarter, half));
+    const added: AlertRuleInput = {
+      id: 'btc-each-minute-above-61500',
+      owner: 'carol',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value: 61_500 },
+      frequency: 'once_per_bar',
+    };
+    await producer.send([
+      { topic: topics.alertRules, key: added.id, value: json(added) },
+      { topic: topics.alertRules, key: 'btc-61700-down', value: null },
+    ]);
+    const second = startProcessor(log, topics, { alertsToFanout: 'at-once' }, fanout);
+    await second.started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    const secondHalfStart = Number(secondQuarter.at(-1)?.offset) + 1;
+    await producer.send(records.slice(half));
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    expect([...first.errors, ...second.errors]).toEqual([]);
+    expect(second.processor.stats.ruleCommits).toBeGreaterThanOrEqual(1);
+
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    const offsetOf = (event: AlertEvent) =>
+      Number(event.kind === 'fired' ? event.sourcePosition?.offset : -1);
+    const newRule = alerts.filter((event) => event.ruleId === added.id);
+    // nearly every trade of the file is above 61,500: the new rule would fire at once in the second quarter
+    expect(umTrades.slice(quarter, half).some((trade) => Number(trade.price) > 61_500)).toBe(true);
+    expect(newRule.length).toBeGreaterThanOrEqual(2);
+    expect(newRule.every((event) => offsetOf(event) >= secondHalfStart)).toBe(true);
+    const removed = alerts.filter((event) => event.ruleId === 'btc-61700-down');
+    expect(removed.every((event) => offsetOf(event) < secondHalfStart)).toBe(true);
+    await until(() => delivered.length >= alerts.length, 'every alert delivered');
+    expect(delivered.map((delivery) => delivery.event.id).sort()).toEqual(
+      alerts.map((event) => event.id).sort(),
+    );
+  }, 120_000);
+
   it("finalises a quiet partition's bars by the wall clock when configured, committed with a checkpoint so a restart does not repeat them", async () => {
     const { log, topics } = await setup(1, []);
     const trades = umTrades.slice(0, 2000);
