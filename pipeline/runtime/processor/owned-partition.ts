@@ -44,6 +44,7 @@ export interface PartitionContext {
   /** a commit failed: the processor rebuilds the partition from the last commit */
   readonly commitFailed: (source: TopicPartition, error: Error) => void;
   readonly publishAfterCommit: boolean;
+  readonly commitIntervalMs: number;
 }
 
 export interface Resume {

@@ -33,12 +33,16 @@ export interface CommitterContext {
   readonly publish: (alerts: readonly AlertEvent[]) => void;
   /** whether alerts go to the fan-out after their commit (else the batch path published them) */
   readonly publishAfterCommit: boolean;
+  /** least ms between the starts of two transactions of the partition */
+  readonly commitIntervalMs: number;
   /**
    * A commit failed (not fenced), e.g. the broker is unreachable: whether it took effect is unknown, so the
    * processor rebuilds the partition from what the log committed; the work after that is redone.
    */
   readonly commitFailed: (source: TopicPartition, error: Error) => void;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 const merge = (into: BatchOutputs, from: BatchOutputs) => {
   for (const bar of from.bars) into.bars.push(bar);
@@ -60,6 +64,7 @@ export class PartitionCommitter {
   private inFlight: Promise<void> | null = null;
   private failure: Error | null = null;
   private fencedOff = false;
+  private lastCommitAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly context: CommitterContext,
@@ -115,6 +120,9 @@ export class PartitionCommitter {
   private async drain(): Promise<void> {
     try {
       while (this.pending !== null && !this.fencedOff && this.failure === null) {
+        const wait = this.lastCommitAt + this.context.commitIntervalMs - performance.now();
+        if (wait > 0) await sleep(wait);
+        this.lastCommitAt = performance.now();
         const work = this.pending;
         this.pending = null;
         await this.commit(work);

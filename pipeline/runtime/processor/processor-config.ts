@@ -61,7 +61,16 @@ export const processorConfigSchema = z
       .enum(['after-commit', 'at-once'])
       .default('after-commit')
       .describe(
-        'after-commit: the fan-out gets an alert once its transaction committed (it is in the alerts topic); at-once: as soon as the engine emits it — lower latency, but a subscriber may see an alert the topic never gets if the processor dies before the commit and a rule changes before the restart re-computes it',
+        'after-commit: the fan-out gets an alert once its transaction committed (it is in the alerts topic); at-once: as soon as the engine emits it — a new owner re-computes uncommitted alerts with the same rules (same ids, dropped by the fan-out); see the processor README for what is not covered',
+      ),
+    commitIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .default(null)
+      .describe(
+        "least time between the starts of a partition's transactions (what is processed meanwhile goes into the next one); null = 0 with after-commit (alerts wait for their commit), 250 with at-once (they do not; fewer transactions leave the CPU and the broker to the ticks)",
       ),
     stateWaitMs: z
       .number()
