@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAlertsCommand } from './commands/alerts.js';
+import { registerAutomationsCommand } from './commands/automations.js';
 import { registerBacktestCommand } from './commands/backtest.js';
 import { registerBarsCommand } from './commands/bars.js';
 import { registerComputeCommand } from './commands/compute.js';
@@ -42,6 +43,7 @@ const commands: ReadonlyArray<(program: Command) => void> = [
   registerSinkCommand,
   registerConsumersCommand,
   registerBacktestCommand,
+  registerAutomationsCommand,
 ];
 for (const register of commands) register(program);
 
