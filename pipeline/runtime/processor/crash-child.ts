@@ -39,6 +39,7 @@ const processor = createProcessor({
     engine: crashEngine,
     snapshotEveryRecords: config.snapshotEveryRecords,
     snapshotEveryMs: 2_000,
+    alertsToFanout: config.alertsToFanout,
   },
   onError: (error) => {
     process.stderr.write(`processor failed: ${error.stack ?? error.message}\n`);

@@ -56,6 +56,8 @@ export interface CrashChildConfig {
   readonly topics: TestTopics;
   readonly groupId: string;
   readonly snapshotEveryRecords: number;
+  /** the processor's alertsToFanout (default after-commit): at-once adds rule commits and a commit interval */
+  readonly alertsToFanout?: 'after-commit' | 'at-once';
   /** serve GET /health and /ready on 127.0.0.1:<port> (the fault suite polls it over HTTP) */
   readonly healthPort?: number;
   /** the consumer session (default 6 s, the broker's minimum) */
@@ -70,6 +72,7 @@ export interface CrashOptions {
   readonly partitions: number;
   readonly seed: number;
   readonly snapshotEveryRecords: number;
+  readonly alertsToFanout?: 'after-commit' | 'at-once';
   readonly say: (line: string) => void;
 }
 
@@ -221,7 +224,11 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
   const topics = testTopics(`crash${options.seed}`);
   const clean = derivedOf(topics, 'clean');
   const groups = { clean: `${topics.trades}.clean`, crashed: `${topics.trades}.crashed` };
-  const base = { brokers: options.brokers, snapshotEveryRecords: options.snapshotEveryRecords };
+  const base = {
+    brokers: options.brokers,
+    snapshotEveryRecords: options.snapshotEveryRecords,
+    alertsToFanout: options.alertsToFanout,
+  };
   try {
     const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
     const total = input.records.length;
