@@ -25,10 +25,19 @@ export interface ConsumerInputValues {
   readonly alertsLive: AlertEvent;
   /** raw trade ticks (the shared raw topic, as the processor reads it) */
   readonly trades: TradeTick;
+  /** strategy entry/exit signals (nexural.strategy-signals, written by the strategy consumer) */
+  readonly strategySignals: StrategySignal;
 }
 
 export type ConsumerInput = keyof ConsumerInputValues;
-export const consumerTopicInputs = ['bars', 'barsFinal', 'indicators', 'alerts', 'trades'] as const;
+export const consumerTopicInputs = [
+  'bars',
+  'barsFinal',
+  'indicators',
+  'alerts',
+  'trades',
+  'strategySignals',
+] as const;
 export type ConsumerTopicInput = (typeof consumerTopicInputs)[number];
 export const consumerChannelInputs = ['alertsLive'] as const;
 export type ConsumerChannelInput = (typeof consumerChannelInputs)[number];

@@ -2,6 +2,15 @@ import { REST, Routes } from 'discord.js';
 import { createTransport } from 'nodemailer';
 import { type AutomationRunner, automationRunner } from '../../consumers/automation/runner.js';
 import { automationService } from '../../consumers/automation/service.js';
+import {
+  automationTriggerConsumer,
+  automationTriggersName,
+} from '../../consumers/automation/trigger-consumer.js';
+
+/** `nexural consumers run automation-triggers` runs the live triggers (serve runs them with the pipeline) */
+export { automationTriggersName };
+
+import type { AnyConsumerDefinition } from '../../consumers/define-consumer.js';
 import { sqlAutomations } from '../../pipeline/store/sql-automations.js';
 import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
@@ -13,6 +22,8 @@ import type { StoreReader } from '../../schemas/ports/store.js';
 export interface AutomationWiring {
   readonly service: AutomationService;
   readonly runner: AutomationRunner;
+  /** the live alert/strategy-signal triggers: a consumer of its own (`automation-triggers`) */
+  readonly triggers: AnyConsumerDefinition;
   close(): void;
 }
 
@@ -53,6 +64,7 @@ export function wireAutomations(
   });
   return {
     runner,
+    triggers: automationTriggerConsumer({ repository, runner }),
     service: automationService({ repository, runner, reader: ports.reader }),
     close: () => transport?.close(),
   };

@@ -51,6 +51,7 @@ export async function startConsumerHost(
   } = {},
 ): Promise<ConsumerHost> {
   const { serdes } = deps.pipeline;
+  const strategySignals = createJsonSerde(strategySignalsTopic(deps.namespace), strategySignalSchema);
   const ports: ConsumerPorts = {
     log: deps.pipeline.log,
     decoders: {
@@ -59,8 +60,9 @@ export async function startConsumerHost(
       indicators: serdes.indicators,
       alerts: serdes.alerts,
       trades: createJsonSerde(topicNames().trades, rawTradeSchema),
+      strategySignals,
     },
-    strategySignals: createJsonSerde(strategySignalsTopic(deps.namespace), strategySignalSchema),
+    strategySignals,
     strategies: sqlStrategyStore(deps.sql),
     deadLetters: serdes.deadLetters,
     ledgers: sqlEffectLedgerStore(deps.sql),
@@ -70,6 +72,15 @@ export async function startConsumerHost(
     metrics: deps.metrics,
     logger: deps.logger,
   };
+  // the strategy-signals topic is written by the strategy consumer, which may not have run yet: a reader
+  // creates it (idempotent) with as many partitions as the alerts topic
+  if (definitions.some((definition) => definition.inputs.includes('strategySignals'))) {
+    const topics = await deps.pipeline.log.admin.listTopics();
+    const alerts = topics.find((topic) => topic.name === serdes.alerts.topic);
+    await deps.pipeline.log.admin.createTopics([
+      { name: strategySignals.topic, partitions: alerts?.partitions ?? 1, compacted: false },
+    ]);
+  }
   const running: RunningConsumer[] = [];
   const close = async () => {
     for (const consumer of [...running].reverse()) await consumer.close();

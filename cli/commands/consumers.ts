@@ -16,11 +16,12 @@ import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { parseEnv } from '../../schemas/env.js';
 import { isNexuralError, NexuralError } from '../../schemas/errors.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
+import { strategySignalsTopic } from '../../schemas/strategy-signal.js';
 import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
 import { logRoleState } from '../command-logger.js';
 import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
-import { wireAutomations } from './automation-wiring.js';
+import { automationTriggersName, wireAutomations } from './automation-wiring.js';
 import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
 import { wireNewsletter } from './newsletter-wiring.js';
 import { openDatabase } from './serve.js';
@@ -60,7 +61,11 @@ export function listConsumers(output: Writable, definitions = consumerRegistry):
   for (const definition of definitions) {
     say(`${definition.name} — ${definition.description}`);
     const where = (input: ConsumerInput) =>
-      isChannelInput(input) ? 'alert fan-out channel, resumed from its saved position' : topics[input];
+      isChannelInput(input)
+        ? 'alert fan-out channel, resumed from its saved position'
+        : input === 'strategySignals'
+          ? strategySignalsTopic()
+          : topics[input];
     say(`  inputs: ${definition.inputs.map((input) => `${input} (${where(input)})`).join(', ')}`);
     say(`  group:  ${consumerGroupId(definition.name)}`);
     say('  config:');
@@ -142,7 +147,10 @@ export function registerConsumersCommand(program: Command): void {
   consumers
     .command('run')
     .description('run one or more consumers; instances of the same consumer share its partitions')
-    .argument('<names...>', 'registered consumer names (see `nexural consumers list`)')
+    .argument(
+      '<names...>',
+      'registered consumer names (see `nexural consumers list`), or automation-triggers (live alert/signal triggers)',
+    )
     .option(
       '--config <name=json>',
       "a consumer's config as JSON (repeatable)",
@@ -158,7 +166,9 @@ export function registerConsumersCommand(program: Command): void {
     )
     .action(async (names: string[], options: ConsumersRunOptions) => {
       const env = parseEnv(process.env);
-      const definitions = names.map(findConsumer);
+      // the automation triggers need the automation wiring (its repository and runner): added below when named
+      const withTriggers = names.includes(automationTriggersName);
+      const registered = names.filter((name) => name !== automationTriggersName).map(findConsumer);
       const configs = parseConfigOptions(options.config);
       const logger = pino({ name: 'nexural-consumers' });
       const roles = createRoleHealthRegistry((role, state) => logRoleState(logger, role, state));
@@ -193,6 +203,7 @@ export function registerConsumersCommand(program: Command): void {
             await newsletter.service.send();
           },
         });
+        const definitions = withTriggers ? [...registered, automations.triggers] : registered;
         const registry = new Registry();
         const metrics =
           Number(options.metricsPort) > 0 ? await serveMetrics(registry, Number(options.metricsPort)) : null;

@@ -106,7 +106,10 @@ export function automationRunner(deps: AutomationRunnerDeps): AutomationRunner {
 
   const trigger = async (workflow: Workflow, event: TriggerEvent) => {
     const { run, created } = await repository.startRun(workflow, event, `run-${randomUUID()}`, now());
-    if (created) await enqueueStep(workflow, run.id, 0);
+    // a repeat of a run whose first step never started (died between startRun and enqueue) enqueues it again;
+    // the job id `<run>.0` makes that a no-op when the job exists
+    if (created || (run.status === 'running' && run.steps[0]?.status === 'pending'))
+      await enqueueStep(workflow, run.id, 0);
     return { run, created };
   };
 

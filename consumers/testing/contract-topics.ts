@@ -58,6 +58,7 @@ export function contractDecoders(topics: ContractTopics) {
       indicators: createJsonSerde(topics.indicators, indicatorValueSchema),
       alerts: createJsonSerde(topics.alerts, alertEventSchema),
       trades: createJsonSerde(topics.trades, rawTradeSchema),
+      strategySignals: createJsonSerde(topics.strategySignals, strategySignalSchema),
     },
     strategySignals: createJsonSerde(topics.strategySignals, strategySignalSchema),
     deadLetters: createJsonSerde(topics.deadLetters, deadLetterSchema),
