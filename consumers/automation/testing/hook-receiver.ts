@@ -20,7 +20,11 @@ export interface HookReceiver {
 }
 
 /** Answers `status` to every request; with a `whsec_` secret, verifies each with standardwebhooks. */
-export async function startHookReceiver(secret: string | null): Promise<HookReceiver> {
+export async function startHookReceiver(
+  secret: string | null,
+  /** false: the request is dropped unanswered and not recorded (e.g. the test kills the sender here) */
+  beforeAnswer: (hook: ReceivedHook) => boolean = () => true,
+): Promise<HookReceiver> {
   const received: ReceivedHook[] = [];
   const state = { status: 204 };
   const server = createServer((request, response) => {
@@ -38,7 +42,12 @@ export async function startHookReceiver(secret: string | null): Promise<HookRece
           verified = null;
         }
       }
-      received.push({ path: request.url ?? '', headers, body, verified });
+      const hook = { path: request.url ?? '', headers, body, verified };
+      if (!beforeAnswer(hook)) {
+        request.socket.destroy();
+        return;
+      }
+      received.push(hook);
       response.writeHead(state.status).end();
     });
   });
