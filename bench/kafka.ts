@@ -10,6 +10,7 @@
  *   npm run bench:kafka -- [--ticks 200000] [--partitions 6] [--concurrency 1] [--rates 10000,50000]
  *                          [--seconds 10] [--skip-raw] [--only throughput|latency]
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
+ *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records are real Binance BTCUSDT trades (../shared/data) over 8 symbols, padded to 200 bytes like
  * bench/kafka-raw.ts, event times moved to yesterday (the broker's retention goes by record timestamps).
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     'skip-raw': { type: 'boolean', default: false },
     only: { type: 'string', default: 'all' },
     modes: { type: 'string', default: 'after-commit,at-once,embedded' },
+    'snapshot-every-ms': { type: 'string' },
   },
 });
 const total = Number(values.ticks);
@@ -246,7 +248,10 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   const owner = `bench-${run}`;
   const probes = Math.ceil(seconds * 100);
   const probeSymbols = Array.from({ length: 10 }, (_, k) => `PROBE${k}`);
-  const { pipeline, topics, groupId } = await open(env, run, { alertsToFanout });
+  const { pipeline, topics, groupId } = await open(env, run, {
+    alertsToFanout,
+    ...(values['snapshot-every-ms'] ? { snapshotEveryMs: Number(values['snapshot-every-ms']) } : {}),
+  });
   const producer = await pipeline.log.createProducer();
   const rules: AlertRuleInput[] = Array.from({ length: probes }, (_, n) => ({
     id: `probe-${run}-${n}`,
