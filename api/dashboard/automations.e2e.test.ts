@@ -2,18 +2,11 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { automationRunner } from '../../consumers/automation/runner.js';
 import { automationService } from '../../consumers/automation/service.js';
+import { openAutomationOnPglite } from '../../consumers/automation/testing/automation-on-pglite.js';
 import { startHookReceiver } from '../../consumers/automation/testing/hook-receiver.js';
-import { createEmbeddedJobs } from '../../pipeline/jobs/embedded-jobs.js';
-import { sqlJobRecords } from '../../pipeline/jobs/sql-job-records.js';
-import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
-import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
-import { sqlAutomations } from '../../pipeline/store/sql-automations.js';
-import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import { pgliteSqlClient } from '../adapters/sql-client.js';
 import { bearer, openApiHarness } from '../testing/api-harness.js';
 
@@ -24,18 +17,7 @@ const ARTIFACTS = fileURLToPath(new URL('../../artifacts/', import.meta.url));
 describe('automations page end to end (headless Chromium)', () => {
   it('lists workflows and runs with step statuses; a dead letter retried from its failed step succeeds', async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-    const pglite = await PGlite.create();
-    const store = await openPgliteStore({ db: pglite });
-    await store.migrate();
-    const db = pgliteDatabase(pglite);
-    const repository = sqlAutomations(db);
-    const jobs = createEmbeddedJobs({ records: sqlJobRecords(db) });
-    const runner = automationRunner({
-      repository,
-      jobs,
-      ledger: sqlEffectLedgerStore(db).forConsumer('automation'),
-      ports: { discord: null, mailer: null, mailFrom: 'auto@nexural.test', newsletter: null, now: Date.now },
-    });
+    const { pglite, store, repository, jobs, runner } = await openAutomationOnPglite();
     await jobs.start();
     const harness = await openApiHarness(
       async () => ({ store, sql: pgliteSqlClient(pglite), destroy: () => store.close() }),

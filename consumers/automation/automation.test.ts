@@ -1,32 +1,14 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { pgliteSqlClient } from '../../api/adapters/sql-client.js';
 import { bearer, openApiHarness } from '../../api/testing/api-harness.js';
-import { createEmbeddedJobs } from '../../pipeline/jobs/embedded-jobs.js';
-import { sqlJobRecords } from '../../pipeline/jobs/sql-job-records.js';
-import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
-import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
-import { sqlAutomations } from '../../pipeline/store/sql-automations.js';
-import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import type { WorkflowRun } from '../../schemas/automation.js';
-import { automationRunner } from './runner.js';
 import { automationService } from './service.js';
+import { openAutomationOnPglite } from './testing/automation-on-pglite.js';
 import { startHookReceiver } from './testing/hook-receiver.js';
 
 async function suite() {
-  const pglite = await PGlite.create();
-  const store = await openPgliteStore({ db: pglite });
-  await store.migrate();
-  const db = pgliteDatabase(pglite);
-  const repository = sqlAutomations(db);
-  const jobs = createEmbeddedJobs({ records: sqlJobRecords(db) });
-  const runner = automationRunner({
-    repository,
-    jobs,
-    ledger: sqlEffectLedgerStore(db).forConsumer('automation'),
-    ports: { discord: null, mailer: null, mailFrom: 'auto@nexural.test', newsletter: null, now: Date.now },
-  });
+  const { pglite, store, repository, jobs, runner } = await openAutomationOnPglite();
   const automations = automationService({ repository, runner, reader: store });
   await jobs.start();
   const harness = await openApiHarness(

@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createInProcessFanout } from '../../pipeline/fanout/in-process-fanout.js';
-import { createEmbeddedJobs } from '../../pipeline/jobs/embedded-jobs.js';
-import { sqlJobRecords } from '../../pipeline/jobs/sql-job-records.js';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
-import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
-import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
-import { sqlAutomations } from '../../pipeline/store/sql-automations.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import { type AlertEvent, alertEventSchema } from '../../schemas/alert-event.js';
 import { automationInputSchema, type Workflow } from '../../schemas/automation.js';
@@ -16,7 +10,7 @@ import { type StrategySignal, strategySignalSchema } from '../../schemas/strateg
 import { type RunningConsumer, startConsumer } from '../consumer-runtime.js';
 import { contractDecoders, contractTopics } from '../testing/contract-topics.js';
 import { readRecordedStream } from '../testing/recorded-stream.js';
-import { automationRunner } from './runner.js';
+import { openAutomationOnPglite } from './testing/automation-on-pglite.js';
 import { startHookReceiver } from './testing/hook-receiver.js';
 import { automationTriggerConsumer } from './trigger-consumer.js';
 
@@ -64,18 +58,7 @@ const workflow = (id: string, owner: string, input: unknown): Workflow => ({
 describe('automation live triggers', () => {
   it('fired alerts (fan-out, resumed) and strategy signals start exactly one run per workflow and event, in their own group', async () => {
     expect(fired.length).toBeGreaterThanOrEqual(3);
-    const pglite = await PGlite.create();
-    const store = await openPgliteStore({ db: pglite });
-    await store.migrate();
-    const db = pgliteDatabase(pglite);
-    const repository = sqlAutomations(db);
-    const jobs = createEmbeddedJobs({ records: sqlJobRecords(db) });
-    const runner = automationRunner({
-      repository,
-      jobs,
-      ledger: sqlEffectLedgerStore(db).forConsumer('automation'),
-      ports: { discord: null, mailer: null, mailFrom: 'auto@nexural.test', newsletter: null, now: Date.now },
-    });
+    const { store, db, repository, jobs, runner } = await openAutomationOnPglite();
     await jobs.start();
     const receiver = await startHookReceiver(null);
     const log = createEmbeddedLog();
