@@ -8,7 +8,59 @@ import { migrate } from '../../pipeline/store/migrator.js';
 import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { newsletterSchedule, scheduleNewsletter } from './schedule.js';
 
+/** Runs the schedule from `start` with the clock stepped hour by hour over `hoursUtc` of each day; the send times. */
+async function sendsOver(
+  timeZone: string,
+  start: number,
+  days: readonly (readonly [month: number, day: number])[],
+  hoursUtc: readonly number[],
+): Promise<string[]> {
+  const db = pgliteDatabase(await PGlite.create());
+  await migrate(db, await loadMigrations());
+  const clock = new ManualClock(start);
+  const jobs = createEmbeddedJobs({ records: sqlJobRecords(db), clock });
+  const sends: number[] = [];
+  try {
+    await scheduleNewsletter(jobs, timeZone, async () => {
+      sends.push(clock.now());
+    });
+    await jobs.start();
+    for (const [month, day] of days) {
+      for (const hour of hoursUtc) {
+        clock.advanceTo(Date.UTC(2027, month, day, hour));
+        await jobs.whenIdle();
+      }
+    }
+    return sends.map((at) => new Date(at).toISOString());
+  } finally {
+    await jobs.close();
+    await db.close();
+  }
+}
+
 describe('newsletter schedule on the jobs port', () => {
+  it('sends Mon/Wed/Fri 07:00 Europe/Berlin, once each, across the start of summer time', async () => {
+    // Thursday 2027-03-25 12:00 UTC; summer time starts Sunday 2027-03-28 02:00 CET (clocks jump to 03:00).
+    const days = [25, 26, 27, 28, 29, 30, 31].map((day) => [2, day] as const);
+    expect(await sendsOver('Europe/Berlin', Date.UTC(2027, 2, 25, 12), days, [4, 5, 6, 7, 8])).toEqual([
+      '2027-03-26T06:00:00.000Z', // Fri 07:00 CET
+      '2027-03-29T05:00:00.000Z', // Mon 07:00 CEST
+      '2027-03-31T05:00:00.000Z', // Wed 07:00 CEST
+    ]);
+  }, 60_000);
+
+  it('sends Mon/Wed/Fri 07:00 America/New_York, once each, across the start of daylight time', async () => {
+    // Thursday 2027-03-11 15:00 UTC; daylight time starts Sunday 2027-03-14 02:00 EST (clocks jump to 03:00).
+    const days = [11, 12, 13, 14, 15, 16, 17].map((day) => [2, day] as const);
+    expect(
+      await sendsOver('America/New_York', Date.UTC(2027, 2, 11, 15), days, [10, 11, 12, 13, 14]),
+    ).toEqual([
+      '2027-03-12T12:00:00.000Z', // Fri 07:00 EST
+      '2027-03-15T11:00:00.000Z', // Mon 07:00 EDT
+      '2027-03-17T11:00:00.000Z', // Wed 07:00 EDT
+    ]);
+  }, 60_000);
+
   it('sends Mon/Wed/Fri 07:00 Europe/Berlin, once each, across the end of summer time', async () => {
     const db = pgliteDatabase(await PGlite.create());
     await migrate(db, await loadMigrations());
