@@ -37,6 +37,10 @@ describe('newsletter routes', () => {
         alerts: [],
         signals: [],
         closes: new Map(),
+        movements: new Map(),
+        notes: [],
+        watchlist: [],
+        strategies: [],
       };
       const message = editionMessage(empty, {
         from: 'letters@nexural.test',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTransport } from 'nodemailer';
+import { sqlBillingRepository } from '../../api/adapters/sql-billing.js';
 import type { ApiNewsletter } from '../../api/deps.js';
 import { scheduleNewsletter } from '../../consumers/newsletter/schedule.js';
 import {
@@ -10,12 +11,15 @@ import {
 import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import { sqlNewsletterArchive } from '../../pipeline/store/sql-newsletter-archive.js';
+import { sqlNewsletterReaders } from '../../pipeline/store/sql-newsletter-readers.js';
 import { sqlNewsletterSubscribers } from '../../pipeline/store/sql-newsletter-subscribers.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { Jobs } from '../../schemas/ports/jobs.js';
+import type { ResearchReader } from '../../schemas/ports/research.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { editionChannelsFromEnv, summarizerFromEnv } from './newsletter-channels.js';
+import { type BillingEnv, planSettings } from './serve-billing.js';
 
 export type NewsletterEnv = Pick<
   Env,
@@ -31,7 +35,8 @@ export type NewsletterEnv = Pick<
   | 'OPENAI_API_KEY'
   | 'OPENAI_BASE_URL'
   | 'OPENAI_MODEL'
->;
+> &
+  BillingEnv;
 
 export interface NewsletterWiring {
   readonly service: NewsletterService;
@@ -50,7 +55,8 @@ export interface NewsletterWiring {
 export function wireNewsletter(
   given: Partial<NewsletterEnv>,
   ports: {
-    readonly reader: StoreReader;
+    /** market data, and the readers' watchlists */
+    readonly reader: StoreReader & ResearchReader;
     readonly database: SqlDatabase;
     readonly channels?: readonly EditionChannel[];
   },
@@ -68,6 +74,12 @@ export function wireNewsletter(
   const transport = env.SMTP_URL === undefined ? null : createTransport(env.SMTP_URL);
   const archive = sqlNewsletterArchive(ports.database);
   const subscribers = sqlNewsletterSubscribers(ports.database);
+  // the same plan table and default plan as the API's billing (serve-billing.ts)
+  const { plans, defaultPlan } = planSettings(env);
+  const readers = sqlNewsletterReaders(ports.database, {
+    entitlements: sqlBillingRepository(ports.database, { plans, defaultPlan }),
+    research: ports.reader,
+  });
   const service = newsletterService({
     reader: ports.reader,
     archive,
@@ -75,6 +87,7 @@ export function wireNewsletter(
     ledger: sqlEffectLedgerStore(ports.database).forConsumer('newsletter'),
     mailer: transport,
     summarize: summarizerFromEnv(env),
+    readers,
     channels: ports.channels ?? editionChannelsFromEnv(env),
     settings: {
       from: env.NEWSLETTER_FROM,

@@ -24,12 +24,9 @@ export async function runNewsletterPreview(env: Env, source: NodeJS.ProcessEnv, 
   const { store, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
   try {
     await store.migrate();
-    const draft = await draftEdition(
-      store,
-      sqlNewsletterArchive(jobsDatabase),
-      Date.now(),
-      settings.NEWSLETTER_INTERVAL,
-    );
+    const draft = await draftEdition(store, sqlNewsletterArchive(jobsDatabase), Date.now(), {
+      interval: settings.NEWSLETTER_INTERVAL,
+    });
     if (!draft) {
       out.write('nothing new since the last edition\n');
       return [];

@@ -7,7 +7,7 @@ import type { BillingDeps } from '../../api/deps.js';
 import { billingTopicSpec, createPlanChangePublisher } from '../../pipeline/runtime/plan-change-publisher.js';
 import type { Env } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
-import { planTableFromJson } from '../../schemas/plans.js';
+import { type PlanId, type PlanTable, planTableFromJson } from '../../schemas/plans.js';
 import type { Jobs } from '../../schemas/ports/jobs.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 
@@ -25,19 +25,14 @@ export type BillingEnv = Partial<
 export const RECONCILE_JOB = 'billing.reconcile';
 
 /**
- * Plans, entitlements and (with STRIPE_SECRET_KEY + STRIPE_WEBHOOK_SECRET) Stripe for `nexural serve`.
- * Users without a subscription or grant get NEXURAL_DEFAULT_PLAN; unset, that is the table's fallback (free)
- * when Stripe is configured, and the highest plan when it is not (nothing can be bought, so nothing is held
- * back: `npm start` behaves as before billing existed).
+ * The plan table and the plan of users without a subscription or grant: NEXURAL_DEFAULT_PLAN; unset, the
+ * table's fallback (free) when Stripe is configured, and the highest plan when it is not.
  */
-export async function openBilling(options: {
-  readonly env: BillingEnv;
-  readonly sql: SqlClient;
-  readonly log: StreamLog;
-  readonly jobs: Jobs;
-  readonly runJobs: boolean;
-}): Promise<{ readonly billing: BillingDeps; readonly summary: string; close(): Promise<void> }> {
-  const { env } = options;
+export function planSettings(env: BillingEnv): {
+  readonly plans: PlanTable;
+  readonly defaultPlan: PlanId;
+  readonly stripeConfigured: boolean;
+} {
   const plans = planTableFromJson(env.NEXURAL_PLANS);
   const stripeConfigured = env.STRIPE_SECRET_KEY !== undefined && env.STRIPE_WEBHOOK_SECRET !== undefined;
   if ((env.STRIPE_SECRET_KEY === undefined) !== (env.STRIPE_WEBHOOK_SECRET === undefined)) {
@@ -54,6 +49,24 @@ export async function openBilling(options: {
       `NEXURAL_DEFAULT_PLAN: no plan "${defaultPlan}" in the plan table`,
     );
   }
+  return { plans, defaultPlan, stripeConfigured };
+}
+
+/**
+ * Plans, entitlements and (with STRIPE_SECRET_KEY + STRIPE_WEBHOOK_SECRET) Stripe for `nexural serve`.
+ * Users without a subscription or grant get NEXURAL_DEFAULT_PLAN; unset, that is the table's fallback (free)
+ * when Stripe is configured, and the highest plan when it is not (nothing can be bought, so nothing is held
+ * back: `npm start` behaves as before billing existed).
+ */
+export async function openBilling(options: {
+  readonly env: BillingEnv;
+  readonly sql: SqlClient;
+  readonly log: StreamLog;
+  readonly jobs: Jobs;
+  readonly runJobs: boolean;
+}): Promise<{ readonly billing: BillingDeps; readonly summary: string; close(): Promise<void> }> {
+  const { env } = options;
+  const { plans, defaultPlan, stripeConfigured } = planSettings(env);
   const repository = sqlBillingRepository(options.sql, { plans, defaultPlan });
   const publisher = createPlanChangePublisher({ log: options.log });
   if (!stripeConfigured || env.STRIPE_SECRET_KEY === undefined || env.STRIPE_WEBHOOK_SECRET === undefined) {

@@ -3,6 +3,7 @@ import OpenAI from 'openai';
 import { signWebhook } from '../automation/webhook-signing.js';
 import type { Edition } from './edition.js';
 import { renderMarkdown } from './markdown.js';
+import { withoutPremium } from './reader-edition.js';
 import type { EditionChannel, EditionSummarizer } from './service.js';
 
 /** Discord's message limit. */
@@ -26,7 +27,7 @@ export function discordEditionChannel(options: {
     name: 'discord',
     async publish(prepared, summary) {
       const link = `${options.publicUrl.replace(/\/$/, '')}/newsletters/${prepared.stored.id}`;
-      const body = renderMarkdown(prepared.edition, summary);
+      const body = renderMarkdown(withoutPremium(prepared.edition), summary);
       const room = discordMax - link.length - 8;
       const content = `${body.length > room ? `${body.slice(0, room)}…` : body}\n\n${link}`;
       await rest.post(Routes.channelMessages(options.channelId), {
@@ -54,7 +55,7 @@ export function webhookEditionChannel(options: {
           periodStart: new Date(prepared.stored.periodStart).toISOString(),
           periodEnd: new Date(prepared.stored.periodEnd).toISOString(),
           subject: prepared.stored.subject,
-          markdown: renderMarkdown(prepared.edition, summary),
+          markdown: renderMarkdown(withoutPremium(prepared.edition), summary),
         },
       });
       const headers = signWebhook(options.secret, prepared.stored.id, Math.floor(now() / 1000), body);

@@ -30,13 +30,13 @@ export async function deliverEdition(
   sender: MailSender,
   editionId: string,
   recipients: readonly string[],
-  message: (to: string, messageId: string) => SendMailOptions,
+  message: (to: string, messageId: string) => SendMailOptions | Promise<SendMailOptions>,
 ): Promise<DeliveryOutcome[]> {
   const outcomes: DeliveryOutcome[] = [];
   for (const to of recipients) {
     const messageId = deliveryMessageId(editionId, to);
     const outcome = await ledger.perform(`newsletter:${editionId}:${to.toLowerCase()}`, async () => {
-      const info = await sender.sendMail(message(to, messageId));
+      const info = await sender.sendMail(await message(to, messageId));
       return info.messageId;
     });
     outcomes.push(

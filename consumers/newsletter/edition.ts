@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { Bar } from '../../schemas/bar.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
+import type { SelectedNote, StrategyResult } from '../../schemas/ports/newsletter.js';
 import type { Page, RangeQuery, StoreReader, SymbolRef } from '../../schemas/ports/store.js';
 import type { EditionWindow } from './edition-window.js';
 import { indicatorSignals, type Mover, moverOf, type SignalAt } from './sections.js';
@@ -17,6 +18,21 @@ export interface Edition {
   readonly signals: readonly SignalAt[];
   /** closes per symbol (`venue:symbol`) in bar order, for charts */
   readonly closes: ReadonlyMap<string, readonly number[]>;
+  /** every symbol's movement over the window (`venue:symbol`), for the watchlists */
+  readonly movements: ReadonlyMap<string, Mover>;
+  /** notes their owners selected for the newsletter, written in the window */
+  readonly notes: readonly SelectedNote[];
+  /** one reader's watchlist (empty in the shared edition, see reader-edition.ts) */
+  readonly watchlist: readonly WatchRow[];
+  /** one reader's strategies (empty in the shared edition) */
+  readonly strategies: readonly StrategyResult[];
+}
+
+/** A watched symbol and its movement over the window; null when it has no bar there. */
+export interface WatchRow {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly mover: Mover | null;
 }
 
 export interface EditionOptions {
@@ -24,6 +40,8 @@ export interface EditionOptions {
   readonly interval: string;
   /** rows per section */
   readonly top?: number;
+  /** the notes selected for the window (none without it) */
+  readonly selectedNotes?: ((window: EditionWindow) => Promise<readonly SelectedNote[]>) | null;
 }
 
 async function readAll<Item>(
@@ -70,9 +88,13 @@ export async function computeEdition(
   const alerts: FiredAlert[] = [];
   const signals: SignalAt[] = [];
   const closes = new Map<string, readonly number[]>();
+  const movements = new Map<string, Mover>();
   for (const ref of await reader.listSymbols()) {
     const sections = await symbolSections(reader, ref, window, options.interval);
-    if (sections.mover) movers.push(sections.mover);
+    if (sections.mover) {
+      movers.push(sections.mover);
+      movements.set(`${ref.venue}:${ref.symbol}`, sections.mover);
+    }
     if (sections.closes.length > 0) closes.set(`${ref.venue}:${ref.symbol}`, sections.closes);
     alerts.push(...sections.alerts);
     signals.push(...sections.signals);
@@ -85,5 +107,9 @@ export async function computeEdition(
     alerts: alerts.sort((a, b) => a.time - b.time),
     signals: signals.sort((a, b) => a.openTime - b.openTime),
     closes,
+    movements,
+    notes: options.selectedNotes ? await options.selectedNotes(window) : [],
+    watchlist: [],
+    strategies: [],
   };
 }

@@ -1,5 +1,12 @@
 import type { Edition } from './edition.js';
-import { editionSubject, signalText } from './markdown.js';
+import {
+  editionSubject,
+  noteExcerpt,
+  noteHeading,
+  signalText,
+  strategyCells,
+  strategyHead,
+} from './markdown.js';
 
 const escapeHtml = (text: string) =>
   text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -50,6 +57,18 @@ export function renderHtml(edition: Edition, unsubscribeUrl: string, summary: st
     const rows = edition.volumeLeaders.map((m) => [`${m.venue}:${m.symbol}`, m.quoteVolume.toFixed(0)]);
     parts.push(section('Volume leaders', table(['Symbol', 'Quote volume'], rows)));
   }
+  if (edition.watchlist.length > 0) {
+    const rows = edition.watchlist.map((w) =>
+      w.mover
+        ? [
+            `${w.venue}:${w.symbol}`,
+            String(w.mover.close),
+            `${w.mover.changePct >= 0 ? '+' : ''}${w.mover.changePct.toFixed(2)}%`,
+          ]
+        : [`${w.venue}:${w.symbol}`, '—', 'no bars in this edition'],
+    );
+    parts.push(section('Your watchlist', table(['Symbol', 'Close', 'Change'], rows)));
+  }
   if (edition.alerts.length > 0) {
     const items = edition.alerts.map(
       (a) => `<li>${escapeHtml(`${iso(a.time)} ${a.venue}:${a.symbol} — ${a.message}`)}</li>`,
@@ -61,6 +80,16 @@ export function renderHtml(edition: Edition, unsubscribeUrl: string, summary: st
       (s) => `<li>${escapeHtml(`${iso(s.openTime)} ${s.venue}:${s.symbol} — ${signalText(s)}`)}</li>`,
     );
     parts.push(section(`Indicator signals (${edition.interval})`, `<ul>${items.join('')}</ul>`));
+  }
+  if (edition.strategies.length > 0) {
+    parts.push(section('Strategy P&L', table(strategyHead, edition.strategies.map(strategyCells))));
+  }
+  if (edition.notes.length > 0) {
+    const notes = edition.notes.map(
+      (note) =>
+        `<h3 style="font-size:15px;margin:12px 0 4px">${escapeHtml(noteHeading(note))}</h3><p style="margin:0">${escapeHtml(noteExcerpt(note))}</p>`,
+    );
+    parts.push(section('Selected notes', notes.join('')));
   }
   const subject = escapeHtml(editionSubject(edition));
   return `<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${subject}</title></head>

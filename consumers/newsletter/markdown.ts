@@ -1,3 +1,4 @@
+import type { SelectedNote, StrategyResult } from '../../schemas/ports/newsletter.js';
 import type { Edition } from './edition.js';
 import type { SignalAt } from './sections.js';
 
@@ -22,6 +23,38 @@ export function signalText(signal: SignalAt): string {
   }
 }
 
+/** A note's body as one line of at most 280 characters (Markdown kept as written). */
+export function noteExcerpt(note: SelectedNote): string {
+  const text = note.body.replace(/\s+/g, ' ').trim();
+  return text.length > 280 ? `${text.slice(0, 279)}…` : text;
+}
+
+export function noteHeading(note: SelectedNote): string {
+  const idea = note.direction ? ` (${note.direction} idea)` : '';
+  const by = note.author ? ` — by ${note.author}` : '';
+  return `${note.title} · ${note.venue}:${note.symbol}${idea}${by}`;
+}
+
+/** Strategy row cells: name, symbols, closed trades, wins, realized P&L, equity start → end (change). */
+export function strategyCells(result: StrategyResult): string[] {
+  const { equityStart: start, equityEnd: end } = result;
+  const equity =
+    start === null || end === null
+      ? 'no equity yet'
+      : `${num(start)} → ${num(end)} (${pct(((end - start) / start) * 100)})`;
+  const signed = `${result.realizedPnl >= 0 ? '+' : ''}${num(result.realizedPnl)}`;
+  return [
+    result.name,
+    `${result.venue}:${result.symbols}`,
+    String(result.closedTrades),
+    String(result.wins),
+    signed,
+    equity,
+  ];
+}
+
+export const strategyHead = ['Strategy', 'Symbols', 'Closed trades', 'Wins', 'Realized P&L', 'Equity'];
+
 export function editionSubject(edition: Edition): string {
   return `Nexural market letter — ${iso(edition.window.to).slice(0, 10)}`;
 }
@@ -45,6 +78,15 @@ export function renderMarkdown(edition: Edition, summary: string | null = null):
     for (const m of edition.volumeLeaders)
       lines.push(`| ${m.venue}:${m.symbol} | ${m.quoteVolume.toFixed(0)} |`);
   }
+  if (edition.watchlist.length > 0) {
+    lines.push('', '## Your watchlist', '', '| Symbol | Close | Change |', '|---|---:|---:|');
+    for (const w of edition.watchlist)
+      lines.push(
+        w.mover
+          ? `| ${w.venue}:${w.symbol} | ${num(w.mover.close)} | ${pct(w.mover.changePct)} |`
+          : `| ${w.venue}:${w.symbol} | — | no bars in this edition |`,
+      );
+  }
   if (edition.alerts.length > 0) {
     lines.push('', '## Alerts that fired', '');
     for (const a of edition.alerts) lines.push(`- ${iso(a.time)} ${a.venue}:${a.symbol} — ${a.message}`);
@@ -53,6 +95,14 @@ export function renderMarkdown(edition: Edition, summary: string | null = null):
     lines.push('', `## Indicator signals (${edition.interval})`, '');
     for (const s of edition.signals)
       lines.push(`- ${iso(s.openTime)} ${s.venue}:${s.symbol} — ${signalText(s)}`);
+  }
+  if (edition.strategies.length > 0) {
+    lines.push('', '## Strategy P&L', '', `| ${strategyHead.join(' | ')} |`, '|---|---|---:|---:|---:|---|');
+    for (const result of edition.strategies) lines.push(`| ${strategyCells(result).join(' | ')} |`);
+  }
+  if (edition.notes.length > 0) {
+    lines.push('', '## Selected notes');
+    for (const note of edition.notes) lines.push('', `### ${noteHeading(note)}`, '', noteExcerpt(note));
   }
   return `${lines.join('\n')}\n`;
 }

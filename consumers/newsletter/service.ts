@@ -4,12 +4,14 @@ import type { EffectLedger } from '../../schemas/ports/effect-ledger.js';
 import type {
   EditionPreview,
   NewsletterArchive,
+  NewsletterReaders,
   NewsletterStudio,
   NewsletterSubscribers,
 } from '../../schemas/ports/newsletter.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import type { DeliveryOutcome, MailSender } from './deliver.js';
 import type { Edition } from './edition.js';
+import type { EditionWindow } from './edition-window.js';
 import { renderMarkdown } from './markdown.js';
 import { editionMessage } from './message.js';
 import { draftEdition, type PreparedEdition, prepareEdition, sendPrepared } from './studio.js';
@@ -31,6 +33,11 @@ export interface NewsletterServiceDeps {
   /** null = no SMTP_URL: no sign-ups and no e-mail delivery */
   readonly mailer: MailSender | null;
   readonly summarize?: EditionSummarizer | null;
+  /**
+   * Who each subscriber is (plan, watchlist, strategies) and the selected notes. Null: no notes, and every
+   * recipient gets the edition without the premium sections (reader-edition.ts).
+   */
+  readonly readers?: NewsletterReaders | null;
   readonly channels?: readonly EditionChannel[];
   readonly settings: {
     readonly from: string;
@@ -55,9 +62,14 @@ export function newsletterService(deps: NewsletterServiceDeps): NewsletterServic
   const now = deps.now ?? Date.now;
   const { settings } = deps;
   const summaryOf = async (edition: Edition) => (deps.summarize ? deps.summarize(edition) : null);
+  const readers = deps.readers ?? null;
+  const editionOptions = {
+    interval: settings.interval,
+    selectedNotes: readers ? (window: EditionWindow) => readers.selectedNotes(window) : null,
+  };
   return {
     async preview(): Promise<EditionPreview | null> {
-      const draft = await draftEdition(deps.reader, deps.archive, now(), settings.interval);
+      const draft = await draftEdition(deps.reader, deps.archive, now(), editionOptions);
       if (!draft) return null;
       const summary = await summaryOf(draft.edition);
       const message = editionMessage(draft.edition, {
@@ -105,7 +117,7 @@ export function newsletterService(deps: NewsletterServiceDeps): NewsletterServic
         deps.reader,
         deps.archive,
         now(),
-        settings.interval,
+        editionOptions,
         deps.summarize ?? null,
       );
       if (!prepared) return null;
@@ -125,6 +137,13 @@ export function newsletterService(deps: NewsletterServiceDeps): NewsletterServic
                 subscribers: deps.subscribers,
                 ledger: deps.ledger,
                 sender: deps.mailer,
+                profile: readers
+                  ? (email: string) =>
+                      readers.profile(email, {
+                        from: prepared.stored.periodStart,
+                        to: prepared.stored.periodEnd,
+                      })
+                  : null,
               },
               { from: settings.from, publicUrl: settings.publicUrl, unsubscribeSecret: settings.secret },
               now,

@@ -32,7 +32,7 @@ describe('newsletter studio', () => {
     const dir = await mkdtemp(join(tmpdir(), 'nexural-newsletter-preview-'));
     try {
       const end = (klines[14]?.openTime ?? 0) + 60_000;
-      const first = await prepareEdition(store, archive, end, '1m');
+      const first = await prepareEdition(store, archive, end, { interval: '1m' });
       expect(first?.stored).toMatchObject({
         periodStart: end - 7 * 86_400_000,
         periodEnd: end,
@@ -40,7 +40,9 @@ describe('newsletter studio', () => {
       });
       expect(first?.edition.topMovers[0]?.close).toBe(klines[14]?.close);
       // An unsent draft is resumed, not replaced by a wider one.
-      expect((await prepareEdition(store, archive, end + 60_000, '1m'))?.stored.id).toBe(first?.stored.id);
+      expect((await prepareEdition(store, archive, end + 60_000, { interval: '1m' }))?.stored.id).toBe(
+        first?.stored.id,
+      );
       if (!first) throw new Error('no edition');
 
       const files = await writePreview(first, dir, settings);
@@ -62,7 +64,7 @@ describe('newsletter studio', () => {
       expect(await archive.get(first.stored.id)).toMatchObject({ status: 'sent', sentAt: end + 5_000 });
 
       const later = (klines[29]?.openTime ?? 0) + 60_000;
-      const second = await prepareEdition(store, archive, later, '1m');
+      const second = await prepareEdition(store, archive, later, { interval: '1m' });
       expect(second?.stored).toMatchObject({ periodStart: end, periodEnd: later });
       expect(second?.edition.topMovers[0]).toMatchObject({
         open: klines[15]?.open,

@@ -4,14 +4,16 @@ import type { EffectLedger } from '../../schemas/ports/effect-ledger.js';
 import type {
   NewsletterArchive,
   NewsletterSubscribers,
+  ReaderProfile,
   StoredEdition,
 } from '../../schemas/ports/newsletter.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { type DeliveryOutcome, deliverEdition, type MailSender } from './deliver.js';
-import { computeEdition, type Edition } from './edition.js';
+import { computeEdition, type Edition, type EditionOptions } from './edition.js';
 import { nextEditionWindow } from './edition-window.js';
 import { editionSubject, renderMarkdown } from './markdown.js';
 import { editionMessage } from './message.js';
+import { editionFor, withoutPremium } from './reader-edition.js';
 
 export interface PreparedEdition {
   readonly stored: StoredEdition;
@@ -33,7 +35,7 @@ export async function draftEdition(
   reader: StoreReader,
   archive: NewsletterArchive,
   now: number,
-  interval: string,
+  options: EditionOptions,
 ): Promise<PreparedEdition | null> {
   const latest = await archive.latest();
   const window =
@@ -41,13 +43,13 @@ export async function draftEdition(
       ? { from: latest.periodStart, to: latest.periodEnd }
       : nextEditionWindow(latest?.periodEnd ?? null, now);
   if (!window) return null;
-  const edition = await computeEdition(reader, window, { interval });
+  const edition = await computeEdition(reader, window, options);
   const stored: StoredEdition = {
     id: editionId(window.to),
     periodStart: window.from,
     periodEnd: window.to,
     subject: editionSubject(edition),
-    bodyMarkdown: renderMarkdown(edition),
+    bodyMarkdown: renderMarkdown(withoutPremium(edition)),
     status: 'draft',
     sentAt: null,
   };
@@ -58,27 +60,28 @@ export async function prepareEdition(
   reader: StoreReader,
   archive: NewsletterArchive,
   now: number,
-  interval: string,
+  options: EditionOptions,
   summarize: ((edition: Edition) => Promise<string | null>) | null = null,
 ): Promise<PreparedEdition | null> {
   const latest = await archive.latest();
   if (latest?.status === 'draft') {
     const window = { from: latest.periodStart, to: latest.periodEnd };
-    const edition = await computeEdition(reader, window, { interval });
+    const edition = await computeEdition(reader, window, options);
     // a resumed draft keeps the summary it was archived with (never asks the model for a different one)
     const summary = /\n## Summary\n\n([^\n]+)/.exec(latest.bodyMarkdown)?.[1] ?? null;
     return { stored: latest, edition, summary };
   }
   const window = nextEditionWindow(latest?.periodEnd ?? null, now);
   if (!window) return null;
-  const edition = await computeEdition(reader, window, { interval });
+  const edition = await computeEdition(reader, window, options);
   const summary = summarize ? await summarize(edition) : null;
   const stored = await archive.save({
     id: editionId(window.to),
     periodStart: window.from,
     periodEnd: window.to,
     subject: editionSubject(edition),
-    bodyMarkdown: renderMarkdown(edition, summary),
+    // the archive is public: it keeps the edition without the premium sections
+    bodyMarkdown: renderMarkdown(withoutPremium(edition), summary),
     status: 'draft',
     sentAt: null,
   });
@@ -91,7 +94,11 @@ export interface SendSettings {
   readonly unsubscribeSecret: string;
 }
 
-/** Sends a prepared edition to every active subscriber (resumable, see deliverEdition), then marks it sent. */
+/**
+ * Sends a prepared edition to every active subscriber (resumable, see deliverEdition), then marks it sent. Each
+ * recipient gets `editionFor` their profile (watchlist, strategies, premium sections by plan); without `profile`
+ * every recipient gets the edition without the premium sections.
+ */
 export async function sendPrepared(
   prepared: PreparedEdition,
   ports: {
@@ -99,6 +106,7 @@ export async function sendPrepared(
     readonly subscribers: NewsletterSubscribers;
     readonly ledger: EffectLedger;
     readonly sender: MailSender;
+    readonly profile?: ((email: string) => Promise<ReaderProfile>) | null;
   },
   settings: SendSettings,
   now: () => number = Date.now,
@@ -110,7 +118,12 @@ export async function sendPrepared(
     ports.sender,
     prepared.stored.id,
     recipients,
-    (to, messageId) => editionMessage(prepared.edition, { ...settings, to, messageId, summary }),
+    async (to, messageId) => {
+      const edition = ports.profile
+        ? editionFor(prepared.edition, await ports.profile(to))
+        : withoutPremium(prepared.edition);
+      return editionMessage(edition, { ...settings, to, messageId, summary });
+    },
   );
   await ports.archive.markSent(prepared.stored.id, now());
   return outcomes;

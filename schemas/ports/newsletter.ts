@@ -57,3 +57,57 @@ export interface NewsletterStudio {
   /** Starts a double opt-in: stores the address as pending and mails it a confirmation link. */
   subscribe(email: string): Promise<SubscriberStatus>;
 }
+
+/** A note its owner selected for the newsletter (tagged `newsletter`), written during the edition's window. */
+export interface SelectedNote {
+  readonly id: string;
+  readonly title: string;
+  /** the author's display name, null when they have none (the address is never shown) */
+  readonly author: string | null;
+  readonly venue: string;
+  readonly symbol: string;
+  /** ideas: long or short; null for a plain note */
+  readonly direction: 'long' | 'short' | null;
+  /** the Markdown body, whole (renderers shorten it) */
+  readonly body: string;
+  /** ms */
+  readonly createdAt: number;
+}
+
+/** One of a reader's strategies over an edition's window, from the strategy tracker's tables. */
+export interface StrategyResult {
+  readonly id: string;
+  readonly name: string;
+  readonly venue: string;
+  /** comma-separated, as stored */
+  readonly symbols: string;
+  /** round trips closed in the window */
+  readonly closedTrades: number;
+  /** of those, the ones with pnl > 0 */
+  readonly wins: number;
+  /** sum of the closed round trips' PnL net of fees, quote currency */
+  readonly realizedPnl: number;
+  /** last equity point before the window (else the first in it); null when it has none up to the window's end */
+  readonly equityStart: number | null;
+  /** last equity point before the window's end */
+  readonly equityEnd: number | null;
+}
+
+/** Who a subscriber is to the newsletter: the user with that address (if any), their plan and their data. */
+export interface ReaderProfile {
+  readonly email: string;
+  /** null: no user has this address (a plain subscriber, the fallback plan) */
+  readonly userId: string | null;
+  /** the plan's `premiumNewsletter` entitlement at the window's end */
+  readonly premium: boolean;
+  /** the symbols of the reader's watchlists, in watchlist then section then item order, each once */
+  readonly watchlist: readonly { readonly venue: string; readonly symbol: string }[];
+  readonly strategies: readonly StrategyResult[];
+}
+
+/** What the newsletter reads beyond market data: per reader, and the notes selected for an edition. */
+export interface NewsletterReaders {
+  profile(email: string, window: { readonly from: number; readonly to: number }): Promise<ReaderProfile>;
+  /** notes tagged `newsletter` created in [from, to), oldest first */
+  selectedNotes(window: { readonly from: number; readonly to: number }): Promise<readonly SelectedNote[]>;
+}
