@@ -16,6 +16,7 @@ import { sqlNewsletterSubscribers } from '../../pipeline/store/sql-newsletter-su
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { Jobs } from '../../schemas/ports/jobs.js';
+import type { NewsletterReaders } from '../../schemas/ports/newsletter.js';
 import type { ResearchReader } from '../../schemas/ports/research.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { editionChannelsFromEnv, summarizerFromEnv } from './newsletter-channels.js';
@@ -40,6 +41,8 @@ export type NewsletterEnv = Pick<
 
 export interface NewsletterWiring {
   readonly service: NewsletterService;
+  /** who each subscriber is, and the notes selected for an edition */
+  readonly readers: NewsletterReaders;
   /** the public routes and the preview, for buildApp */
   readonly api: ApiNewsletter;
   /** Registers the edition job and upserts the Mon/Wed/Fri schedule (the roles that run jobs call this). */
@@ -98,6 +101,7 @@ export function wireNewsletter(
   });
   return {
     service,
+    readers,
     api: {
       subscribers,
       archive,

@@ -18,14 +18,19 @@ const withOverrides = (env: Env, overrides: NodeJS.ProcessEnv): Env =>
         DATABASE_URL: env.DATABASE_URL,
       };
 
-/** `nexural newsletter preview --out DIR`: writes the next edition (not archived, not sent) as .md/.html/.png. */
+/**
+ * `nexural newsletter preview --out DIR`: writes the next edition (not archived, not sent) as .md/.html/.png,
+ * with every shared section, premium ones included (no reader's watchlist or strategies).
+ */
 export async function runNewsletterPreview(env: Env, source: NodeJS.ProcessEnv, dir: string, out: Writable) {
   const settings = withOverrides(env, source === process.env ? {} : source);
   const { store, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
+  const newsletter = wireNewsletter(settings, { reader: store, database: jobsDatabase });
   try {
     await store.migrate();
     const draft = await draftEdition(store, sqlNewsletterArchive(jobsDatabase), Date.now(), {
       interval: settings.NEWSLETTER_INTERVAL,
+      selectedNotes: (window) => newsletter.readers.selectedNotes(window),
     });
     if (!draft) {
       out.write('nothing new since the last edition\n');
@@ -39,6 +44,7 @@ export async function runNewsletterPreview(env: Env, source: NodeJS.ProcessEnv, 
     for (const file of files) out.write(`wrote ${file}\n`);
     return files;
   } finally {
+    newsletter.close();
     await closeJobsDatabase();
     await store.close();
   }
