@@ -6,9 +6,11 @@ import { sqlBillingRepository } from '../../../api/adapters/sql-billing.js';
 import { readStrategy } from '../../../cli/commands/backtest.js';
 import { pgliteDatabase } from '../../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../../pipeline/store/pglite-store.js';
+import type { SqlDatabase } from '../../../pipeline/store/sql-database.js';
 import { sqlNewsletterReaders } from '../../../pipeline/store/sql-newsletter-readers.js';
 import { sqlStrategyStore } from '../../../pipeline/store/sql-strategy-store.js';
 import { planTable } from '../../../schemas/plans.js';
+import type { Store } from '../../../schemas/ports/store.js';
 import type { NoteBody } from '../../../schemas/research.js';
 import { requiredSpecs } from '../../strategy/required-specs.js';
 import { StrategyBook } from '../../strategy/strategy-book.js';
@@ -17,6 +19,19 @@ import { closeEmaStrategy, interleave, xrpethTopics } from '../../strategy/testi
 
 /** The edition window of the fixture: 2019-10-12 00:00 → 2019-10-13 00:00 UTC, inside the XRPETH file. */
 export const fixtureWindow = { from: Date.UTC(2019, 9, 12), to: Date.UTC(2019, 9, 13) } as const;
+
+/** A store and a SQL connection to the same database (migrated by the fixture). */
+export interface OpenedDatabase {
+  readonly store: Store;
+  readonly db: SqlDatabase;
+  close(): Promise<void>;
+}
+
+async function openPglite(): Promise<OpenedDatabase> {
+  const pglite = await PGlite.create();
+  const store = await openPgliteStore({ db: pglite });
+  return { store, db: pgliteDatabase(pglite), close: () => store.close() };
+}
 
 const note = (title: string, tags: string[], body: string, idea: NoteBody['idea'] = null): NoteBody => ({
   title,
@@ -39,11 +54,9 @@ const note = (title: string, tags: string[], body: string, idea: NoteBody['idea'
  * fills and equity written as the strategy consumer writes them); bob (free, the default plan) with a
  * watchlist; notes tagged `newsletter` in and out of the window, and one untagged.
  */
-export async function readersFixture() {
-  const pglite = await PGlite.create();
-  const store = await openPgliteStore({ db: pglite });
+export async function readersFixture(open: () => Promise<OpenedDatabase> = openPglite) {
+  const { store, db, close } = await open();
   await store.migrate();
-  const db = pgliteDatabase(pglite);
   const dir = await mkdtemp(join(tmpdir(), 'nexural-newsletter-readers-'));
   await writeFile(join(dir, 'strategy.json'), JSON.stringify(closeEmaStrategy));
   const { strategy, indicators } = await readStrategy(join(dir, 'strategy.json'));
@@ -135,5 +148,5 @@ export async function readersFixture() {
   }
 
   const readers = sqlNewsletterReaders(db, { entitlements: billing, research: store });
-  return { pglite, store, db, readers, book, close: () => store.close() };
+  return { store, db, readers, book, close };
 }
