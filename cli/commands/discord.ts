@@ -13,6 +13,7 @@ import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { memoryDiscordState } from '../../schemas/ports/discord.js';
+import { registerDiscordRunCommand } from './discord-run.js';
 import { openDatabase } from './serve.js';
 
 const analystEnvSchema = z.object({
@@ -112,4 +113,5 @@ export function registerDiscordCommand(program: Command): void {
     .action(async (line: string, options: TryOptions) => {
       await runDiscordTry(parseEnv(process.env), process.env, line, options, process.stdout);
     });
+  registerDiscordRunCommand(discord);
 }

@@ -14,6 +14,7 @@ import { allStoredRules } from '../../api/adapters/sql-rules.js';
 import { buildApp } from '../../api/app.js';
 import { mintApiKey } from '../../api/auth/api-keys.js';
 import type { PipelineMetric } from '../../api/deps.js';
+import { discordEnv } from '../../consumers/discord/discord-env.js';
 import { consumerRegistry } from '../../consumers/index.js';
 import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
 import { loadDemoTrades } from '../../pipeline/ingest/demo-feed.js';
@@ -42,6 +43,7 @@ import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
 import { wireAutomations } from './automation-wiring.js';
 import { startConsumerHost } from './consumer-host.js';
+import { discordBotFromEnv, discordConsumerConfig, discordSummary } from './discord-wiring.js';
 import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
 import { type BillingEnv, openBilling } from './serve-billing.js';
 
@@ -162,8 +164,11 @@ export async function startServer(
   options: ServeOptions,
   env: ServeEnv,
   output: Writable,
+  /** the raw environment, for the variables read beside `env` (DISCORD_*, OPENAI_*) */
+  source: NodeJS.ProcessEnv = {},
 ): Promise<RunningServer> {
   const say = (line: string) => output.write(`${line}\n`);
+  const discord = discordEnv(source);
   const logger = options.logger ?? silentLogger();
   const closers: (() => Promise<unknown>)[] = [];
   const close = async () => {
@@ -305,11 +310,26 @@ export async function startServer(
             error: (message) => say(`error: ${message}`),
           },
         },
-        { health, onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`) },
+        {
+          health,
+          ...(discord ? { configs: { discord: discordConsumerConfig(discord) } } : {}),
+          onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`),
+        },
       );
       closers.push(() => host.close());
       // the edition schedule runs where the consumers run (this process, or `nexural consumers run`)
       await newsletter.schedule(jobs);
+    }
+    if (discord) {
+      const bot = discordBotFromEnv(discord, source, {
+        store,
+        sql,
+        database: jobsDatabase,
+        entitlements: billing.billing.entitlements,
+        logger: { error: (message, fields) => logger.error(fields ?? {}, message) },
+      });
+      closers.push(() => bot.close());
+      await bot.start();
     }
     const user = options.issueKeyFor ?? (options.demo ? 'demo' : undefined);
     let apiKey: string | null = null;
@@ -350,6 +370,7 @@ export async function startServer(
     );
     say(`  API ${url}/v1 · docs ${url}/docs · metrics ${url}/metrics`);
     say(`  ${billing.summary}`);
+    say(`  ${discord ? discordSummary(discord) : 'discord bot: skipped (no DISCORD_TOKEN)'}`);
     say(`  dashboard ${dashboardUrl ?? `${url}/ (sign in with an API key)`}`);
     if (apiKey) say(`  API key of "${user}" (shown once): ${apiKey}`);
     return { url, dashboardUrl, apiKey, app, pipeline, store, close };
@@ -395,6 +416,7 @@ export function registerServeCommand(program: Command): void {
           },
           env,
           process.stdout,
+          process.env,
         );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);

@@ -18,6 +18,8 @@ export interface DiscordBotOptions {
   readonly restApi?: string;
   /** register the commands in these guilds (development); empty = globally (production) */
   readonly guildIds: readonly string[];
+  /** the application the commands are registered for; default: the one READY names */
+  readonly applicationId?: string;
   /** answer a command still running after this many ms with deferReply (Discord's limit is 3 s) */
   readonly deferAfterMs?: number;
   readonly logger?: { error(message: string, fields?: Record<string, unknown>): void };
@@ -103,7 +105,7 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(options.token);
       await ready;
-      const applicationId = client.application?.id ?? client.user?.id ?? '';
+      const applicationId = options.applicationId ?? client.application?.id ?? client.user?.id ?? '';
       const body = commandDefinitions;
       if (options.guildIds.length === 0)
         await client.rest.put(Routes.applicationCommands(applicationId), { body });
