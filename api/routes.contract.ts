@@ -7,7 +7,7 @@ import {
   runKey,
   writeCatalog,
 } from '../pipeline/ingest/replay/run-catalog.js';
-import { collect, until } from '../pipeline/runtime/log/stream-log-test-kit.js';
+import { collect, until } from '../pipeline/runtime/log/testing/stream-log-test-kit.js';
 import { binanceKlines, binanceQuotes, binanceUsKlines } from '../pipeline/store/market-data-fixtures.js';
 import type { AlertEvent } from '../schemas/alert-event.js';
 import type { IndicatorValue } from '../schemas/indicator-value.js';

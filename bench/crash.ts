@@ -5,7 +5,7 @@
  * Run: `npx tsx bench/crash.ts [rounds=10] [kills=20] [seed=random] [partitions=3]` with the stack up
  * (`bash scripts/stack up`; KAFKA_BROKERS defaults to 127.0.0.1:39092). Each round is 55,732 real trades.
  */
-import { runCrashTest } from '../pipeline/runtime/processor/crash-harness.js';
+import { runCrashTest } from '../pipeline/runtime/processor/testing/crash-harness.js';
 import { printTable } from './bench-table.js';
 
 const rounds = Number(process.argv[2] ?? 10);

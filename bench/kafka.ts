@@ -26,7 +26,7 @@ import {
   type RawTrade,
   readRawTrades,
   UM_TRADES_FILE,
-} from '../pipeline/runtime/processor/processor-test-kit.js';
+} from '../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runtime/wiring/build-pipeline.js';
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import type { OutgoingRecord } from '../schemas/ports/stream-log.js';

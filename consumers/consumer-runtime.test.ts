@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEmbeddedLog } from '../pipeline/runtime/log/embedded-log.js';
-import { readAll } from '../pipeline/runtime/processor/processor-test-kit.js';
+import { readAll } from '../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { deadLetterSchema } from '../schemas/dead-letter.js';
 import { startConsumer } from './consumer-runtime.js';
 import { defineConsumer } from './define-consumer.js';

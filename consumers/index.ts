@@ -5,7 +5,7 @@ import { discordConsumer } from './discord/discord-consumer.js';
 
 /**
  * Every consumer Nexural can run, one line each (no directory scanning). A consumer is listed here only
- * once it passes the consumer contract (consumers/contract.ts): SIGKILL and restart change none of its effects.
+ * once it passes the consumer contract (consumers/testing/contract.ts): SIGKILL and restart change none of its effects.
  */
 export const consumerRegistry: readonly AnyConsumerDefinition[] = [alertLogConsumer, discordConsumer];
 

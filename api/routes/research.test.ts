@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIndicator } from '../../pipeline/indicators/registry.js';
 import { scorePendingIdeas } from '../../pipeline/research/idea-scorer.js';
-import { collect, until } from '../../pipeline/runtime/log/stream-log-test-kit.js';
+import { collect, until } from '../../pipeline/runtime/log/testing/stream-log-test-kit.js';
 import { binanceKlines } from '../../pipeline/store/market-data-fixtures.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import {

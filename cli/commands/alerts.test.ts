@@ -15,7 +15,7 @@ import {
   readAll,
   testTopics,
   topicSpecs,
-} from '../../pipeline/runtime/processor/processor-test-kit.js';
+} from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import { isNexuralError } from '../../schemas/errors.js';

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readStrategy, runBacktest } from '../../cli/commands/backtest.js';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
-import { readAll } from '../../pipeline/runtime/processor/processor-test-kit.js';
+import { readAll } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { type ContractBackend, runConsumerContract } from '../contract.js';
+import { type ContractBackend, runConsumerContract } from './contract.js';
 import { consumerRegistry } from '../index.js';
 import { finalBarEffectsSubject, registeredSubjects } from './contract-subjects.js';
 

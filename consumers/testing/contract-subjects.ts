@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ContractSubject } from '../contract.js';
+import type { ContractSubject } from './contract.js';
 import { nextSnowflake, startFakeDiscord } from '../discord/testing/fake-discord.js';
 
 const lines = async (path: string) =>

@@ -18,7 +18,7 @@ import {
   SPOT_TRADES_FILES,
   testTopics,
   topicSpecs,
-} from '../../pipeline/runtime/processor/processor-test-kit.js';
+} from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { demoRules } from '../../pipeline/runtime/wiring/demo-producer.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import type { RecordedRecord } from './recorded-stream.js';

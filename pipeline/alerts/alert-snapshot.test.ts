@@ -8,7 +8,7 @@ import { isNexuralError } from '../../schemas/errors.js';
 import { type AlertEngineSnapshot, alertEngineSnapshotSchema } from './alert-snapshot.js';
 import { AlertEngine } from './engine.js';
 import { PRICE_SERIES, type SeriesPoint } from './series-point.js';
-import { ALL_FREQUENCIES, BTC_PRICE_CONDITIONS } from './testing.js';
+import { ALL_FREQUENCIES, BTC_PRICE_CONDITIONS } from './testing/alert-fixtures.js';
 
 // Binance USDⓈ-M BTCUSDT trades, 2024-08-08 23:54:16 → 23:59:59, prices 61,590.3 … 61,839.9
 // (see ../shared/data/README.md).

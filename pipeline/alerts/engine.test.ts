@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alertEventSchema } from '../../schemas/alert-event.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { AlertEngine } from './engine.js';
-import { firedIds, PointFeed, T0, testRule } from './testing.js';
+import { firedIds, PointFeed, T0, testRule } from './testing/alert-fixtures.js';
 
 const crossingUp100 = testRule({
   frequency: 'once_per_bar',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AlertEngine } from './engine.js';
-import { firedIds, PointFeed, T0, testRule } from './testing.js';
+import { firedIds, PointFeed, T0, testRule } from './testing/alert-fixtures.js';
 
 const SECOND = 1_000;
 const MINUTE = 60_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertCondition, AlertRuleInput } from '../../schemas/alert-rule.js';
 import { AlertEngine } from './engine.js';
-import { firedIds, PointFeed, testRule } from './testing.js';
+import { firedIds, PointFeed, testRule } from './testing/alert-fixtures.js';
 
 /** 100,000 rules of every operator on BTCUSDT price, none of which a move from 100 to 101 crosses or holds. */
 function uncrossedRules(): AlertRuleInput[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AlertCondition } from '../../schemas/alert-rule.js';
 import { AlertEngine } from './engine.js';
-import { firedIds, PointFeed, T0, testRule } from './testing.js';
+import { firedIds, PointFeed, T0, testRule } from './testing/alert-fixtures.js';
 
 /** Feeds one trade per price, 20 s apart (so the storm guard never trips), and returns the indexes that fired. */
 function firingsOn(condition: AlertCondition, prices: readonly number[]): number[] {

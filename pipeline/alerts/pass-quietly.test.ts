@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import { AlertEngine } from './engine.js';
 import { PRICE_SERIES, type SeriesPoint } from './series-point.js';
-import { T0, testRule } from './testing.js';
+import { T0, testRule } from './testing/alert-fixtures.js';
 
 const tradePoint = (value: number, time: number, tradeId: number): SeriesPoint => ({
   venue: 'binance',

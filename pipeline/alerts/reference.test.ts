@@ -5,7 +5,7 @@ import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import { AlertEngine } from './engine.js';
 import { type ConstantCondition, conditionHolds } from './operators.js';
-import { PointFeed, T0, testRule } from './testing.js';
+import { PointFeed, T0, testRule } from './testing/alert-fixtures.js';
 
 /** Thresholds and prices on one small grid, so touches and equal values happen often. */
 const level = fc.integer({ min: 0, max: 12 });

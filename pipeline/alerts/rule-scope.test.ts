@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { demoRules } from '../runtime/wiring/demo-producer.js';
 import { AlertEngine } from './engine.js';
-import { firedIds, PointFeed, T0, testRule } from './testing.js';
+import { firedIds, PointFeed, T0, testRule } from './testing/alert-fixtures.js';
 
 const SECOND = 1_000;
 

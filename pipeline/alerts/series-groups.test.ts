@@ -3,7 +3,7 @@ import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import { AlertEngine } from './engine.js';
 import type { AlertFrame } from './series-frames.js';
-import { firedIds, T0, testRule } from './testing.js';
+import { firedIds, T0, testRule } from './testing/alert-fixtures.js';
 
 const SMA = { kind: 'indicator', spec: 'sma(20)', output: 'value' } as const;
 const pairRule = (

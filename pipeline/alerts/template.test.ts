@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { SeriesPoint } from './series-point.js';
 import { compileTemplate, TEMPLATE_PLACEHOLDERS } from './template.js';
-import { T0, testRule } from './testing.js';
+import { T0, testRule } from './testing/alert-fixtures.js';
 
 const rule = alertRuleSchema.parse(
   testRule({ id: 'btc-62k', owner: 'alice', condition: { operator: 'crossing_up', value: 62_000 } }),

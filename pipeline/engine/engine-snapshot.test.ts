@@ -5,7 +5,7 @@ import type { AlertRuleInput } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { isNexuralError } from '../../schemas/errors.js';
 import type { TradeTick } from '../../schemas/tick.js';
-import { ALL_FREQUENCIES, BTC_PRICE_CONDITIONS } from '../alerts/testing.js';
+import { ALL_FREQUENCIES, BTC_PRICE_CONDITIONS } from '../alerts/testing/alert-fixtures.js';
 import { indicatorNames } from '../indicators/registry.js';
 import { readTradeFile } from '../readers/read-trades.js';
 import type { EngineConfigInput } from './engine-config.js';

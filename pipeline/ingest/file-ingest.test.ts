@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { rawTradeSchema, type TradeTick } from '../../schemas/tick.js';
 import { readTradeFile } from '../readers/read-trades.js';
-import { capturingProducer } from './feeds/local-exchange-test-kit.js';
+import { capturingProducer } from './feeds/testing/local-exchange-test-kit.js';
 import { type FileSource, publishFile, scanFile } from './file-ingest.js';
 import { RawPublisher } from './raw-publisher.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { rawTradeSchema } from '../../schemas/tick.js';
 import { topicNames } from '../../schemas/topics.js';
 import { createEmbeddedLog } from '../runtime/log/embedded-log.js';
-import { readAll } from '../runtime/processor/processor-test-kit.js';
+import { readAll } from '../runtime/processor/testing/processor-test-kit.js';
 import { runLiveFeed } from './live-feed-runner.js';
 
 describe('runLiveFeed', () => {

@@ -7,7 +7,7 @@ import { kafkaBrokers } from '../../test/stack-env.js';
 import { binanceKlines } from '../store/market-data-fixtures.js';
 import { openLiveMarketFeed } from './live-market-feed.js';
 import { createKafkaLog } from './log/kafka-log.js';
-import { TestResources, until } from './log/stream-log-test-kit.js';
+import { TestResources, until } from './log/testing/stream-log-test-kit.js';
 import { createRulePublisher } from './rule-publisher.js';
 import { createJsonSerde } from './serdes/record-serde.js';
 

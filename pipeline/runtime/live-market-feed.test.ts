@@ -7,7 +7,7 @@ import { topicNames } from '../../schemas/topics.js';
 import { binanceKlines } from '../store/market-data-fixtures.js';
 import { openLiveMarketFeed } from './live-market-feed.js';
 import { createEmbeddedLog } from './log/embedded-log.js';
-import { until } from './log/stream-log-test-kit.js';
+import { until } from './log/testing/stream-log-test-kit.js';
 import { createJsonSerde } from './serdes/record-serde.js';
 
 const topics = topicNames();

@@ -3,7 +3,7 @@ import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { RuleChange } from '../../schemas/ports/rule-changes.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from './log/embedded-log.js';
-import { collect, until } from './log/stream-log-test-kit.js';
+import { collect, until } from './log/testing/stream-log-test-kit.js';
 import { AlertRulesTable } from './processor/alert-rules-table.js';
 import { createRulePublisher } from './rule-publisher.js';
 

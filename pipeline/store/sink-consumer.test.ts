@@ -7,7 +7,7 @@ import type { Store, StoreWriteResult, StoreWriter } from '../../schemas/ports/s
 import type { LogRecord, StreamLog } from '../../schemas/ports/stream-log.js';
 import { symbolKey, topicNames } from '../../schemas/topics.js';
 import { createEmbeddedLog } from '../runtime/log/embedded-log.js';
-import { until } from '../runtime/log/stream-log-test-kit.js';
+import { until } from '../runtime/log/testing/stream-log-test-kit.js';
 import { createJsonSerde } from '../runtime/serdes/record-serde.js';
 import { binanceKlines } from './market-data-fixtures.js';
 import { openPgliteStore } from './pglite-store.js';

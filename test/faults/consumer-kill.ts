@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { consumerGroupId } from '../../consumers/define-consumer.js';
 import { readRecordedStream } from '../../consumers/testing/recorded-stream.js';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
-import { caughtUp } from '../../pipeline/runtime/processor/processor-test-kit.js';
+import { caughtUp } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { OutgoingRecord } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
 import type { FaultReport } from './broker-outage.js';

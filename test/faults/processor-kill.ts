@@ -5,8 +5,8 @@ import {
   runToEnd,
   seedCrashTopics,
   spawnCrashChild,
-} from '../../pipeline/runtime/processor/crash-harness.js';
-import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processor/processor-test-kit.js';
+} from '../../pipeline/runtime/processor/testing/crash-harness.js';
+import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { RoleChild } from '../../pipeline/runtime/testing/role-child.js';
 import type { FaultReport } from './broker-outage.js';
 import { freePort } from './private-services.js';

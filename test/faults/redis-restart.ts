@@ -8,7 +8,7 @@ import {
 import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
 import { createRedisFanout } from '../../pipeline/fanout/redis-fanout.js';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
-import { crashEngine, crashInput, crashRules } from '../../pipeline/runtime/processor/crash-harness.js';
+import { crashEngine, crashInput, crashRules } from '../../pipeline/runtime/processor/testing/crash-harness.js';
 import { createProcessor } from '../../pipeline/runtime/processor/processor.js';
 import {
   caughtUp,
@@ -16,7 +16,7 @@ import {
   readAll,
   testTopics,
   topicSpecs,
-} from '../../pipeline/runtime/processor/processor-test-kit.js';
+} from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertDelivery, AlertFanout } from '../../schemas/ports/alert-fanout.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';

@@ -17,7 +17,7 @@ import {
   startLocalExchange,
   ticksOf,
   waitFor,
-} from './local-exchange-test-kit.js';
+} from './testing/local-exchange-test-kit.js';
 
 // 500 real Binance BTCUSDT @trade messages, 23:54:55.547 → 23:55:05.832 UTC (fixtures/README.md)
 const frames = binanceFixtureFrames();

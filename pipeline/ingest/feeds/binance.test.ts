@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBinanceAdapter } from './binance.js';
-import { binanceFixtureFrames, startLocalExchange } from './local-exchange-test-kit.js';
+import { binanceFixtureFrames, startLocalExchange } from './testing/local-exchange-test-kit.js';
 
 const frames = binanceFixtureFrames();
 const adapter = createBinanceAdapter({ symbols: ['BTCUSDT'], venue: 'binance-um' });

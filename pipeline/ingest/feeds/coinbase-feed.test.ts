@@ -13,7 +13,7 @@ import {
   startLocalExchange,
   ticksOf,
   waitFor,
-} from './local-exchange-test-kit.js';
+} from './testing/local-exchange-test-kit.js';
 
 /**
  * No Coinbase recording exists here: these frames are the real Binance trades of the fixture re-expressed in

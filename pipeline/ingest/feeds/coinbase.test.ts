@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCoinbaseAdapter } from './coinbase.js';
-import { startLocalExchange } from './local-exchange-test-kit.js';
+import { startLocalExchange } from './testing/local-exchange-test-kit.js';
 
 const adapter = createCoinbaseAdapter({ symbols: ['BTC-USD', 'ETH-USD'] });
 

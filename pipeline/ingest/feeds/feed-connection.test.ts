@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConnectionStatus, FeedConnection } from './feed-connection.js';
-import { startLocalExchange, waitFor } from './local-exchange-test-kit.js';
+import { startLocalExchange, waitFor } from './testing/local-exchange-test-kit.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -5,8 +5,8 @@ import type { DeadLetter } from '../../../schemas/dead-letter.js';
 import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../../../schemas/topics.js';
 import { createEmbeddedLog } from '../../runtime/log/embedded-log.js';
-import { endToEndScenario, scenarioEngine } from '../../runtime/processor/end-to-end-scenario.js';
-import { jsonSerdes, readAll, recordImage } from '../../runtime/processor/processor-test-kit.js';
+import { endToEndScenario, scenarioEngine } from '../../runtime/processor/testing/end-to-end-scenario.js';
+import { jsonSerdes, readAll, recordImage } from '../../runtime/processor/testing/processor-test-kit.js';
 import { replay } from './replay.js';
 import { deleteRun, listRuns } from './runs.js';
 

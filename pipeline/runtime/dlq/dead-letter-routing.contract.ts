@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { deadLetterSchema } from '../../../schemas/dead-letter.js';
 import type { OutgoingRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
 import type { TradeTick } from '../../../schemas/tick.js';
-import { type TestResources, until } from '../log/stream-log-test-kit.js';
+import { type TestResources, until } from '../log/testing/stream-log-test-kit.js';
 import { createJsonSerde } from '../serdes/record-serde.js';
 import { deadLetterRecords, routeRawTrades } from './dead-letter-router.js';
 import { DuplicateWindow } from './duplicate-window.js';

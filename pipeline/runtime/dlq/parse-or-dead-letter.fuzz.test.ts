@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TradeTick } from '../../../schemas/tick.js';
 import { DuplicateWindow } from './duplicate-window.js';
-import { type MalformedTrade, malformedTrade } from './malformed-trades.js';
+import { type MalformedTrade, malformedTrade } from './testing/malformed-trades.js';
 import { parseOrDeadLetter, type RawTradeInput } from './parse-or-dead-letter.js';
 
 const tradesFile = new URL(

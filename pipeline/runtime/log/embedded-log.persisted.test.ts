@@ -9,7 +9,7 @@ import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { LogDirectory } from './embedded/log-directory.js';
 import { createEmbeddedLog } from './embedded-log.js';
 import { streamLogContract } from './stream-log.contract.js';
-import { collect, until } from './stream-log-test-kit.js';
+import { collect, until } from './testing/stream-log-test-kit.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'nexural-log-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

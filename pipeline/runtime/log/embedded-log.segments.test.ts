@@ -6,7 +6,7 @@ import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { PartitionLog } from './embedded/partition-log.js';
 import { SegmentStore } from './embedded/segment-store.js';
 import { createEmbeddedLog } from './embedded-log.js';
-import { collect, until } from './stream-log-test-kit.js';
+import { collect, until } from './testing/stream-log-test-kit.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'nexural-segments-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

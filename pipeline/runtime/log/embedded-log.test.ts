@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEmbeddedLog } from './embedded-log.js';
 import { streamLogContract } from './stream-log.contract.js';
-import { collect, until } from './stream-log-test-kit.js';
+import { collect, until } from './testing/stream-log-test-kit.js';
 
 streamLogContract('embedded', async () => createEmbeddedLog(), { timeoutMs: 2000 });
 

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
-import { type TestResources, until } from './stream-log-test-kit.js';
+import { type TestResources, until } from './testing/stream-log-test-kit.js';
 
 const text = (value: string) => Buffer.from(value, 'utf8');
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,7 @@ import type { LogRecord, OutgoingRecord, RecordBatch, StreamLog } from '../../..
 import { deadLetterRoutingContract } from '../dlq/dead-letter-routing.contract.js';
 import { partitionForKey } from './murmur2.js';
 import { streamLogFlowContract } from './stream-log-flow.contract.js';
-import { TestResources, until } from './stream-log-test-kit.js';
+import { TestResources, until } from './testing/stream-log-test-kit.js';
 
 export interface StreamLogContractOptions {
   /** how long to wait for deliveries and rebalances (a real broker needs seconds to rebalance) */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaBrokers } from '../../../test/stack-env.js';
-import { runCrashTest } from './crash-harness.js';
+import { runCrashTest } from './testing/crash-harness.js';
 
 describe('processor crash test on Kafka', () => {
   it('after ≥ 5 SIGKILLs at random points during 222,928 real ticks and a restart after each, the derived topics equal a clean run, record for record, without duplicates', async () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rawTradeSchema } from '../../../schemas/tick.js';
-import { malformedTrade } from '../dlq/malformed-trades.js';
+import { malformedTrade } from '../dlq/testing/malformed-trades.js';
 import { fastRawTrade } from './fast-raw-trade.js';
-import { readRawTrades, UM_TRADES_FILE } from './processor-test-kit.js';
+import { readRawTrades, UM_TRADES_FILE } from './testing/processor-test-kit.js';
 
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
 

@@ -9,7 +9,7 @@ import {
   encodeProgress,
 } from './partition-checkpoint.js';
 import { PartitionTask, type PartitionTaskOptions } from './partition-task.js';
-import { readRawTrades, UM_TRADES_FILE } from './processor-test-kit.js';
+import { readRawTrades, UM_TRADES_FILE } from './testing/processor-test-kit.js';
 
 const options: PartitionTaskOptions = {
   source: { topic: 'nexural.trades.raw', partition: 0 },

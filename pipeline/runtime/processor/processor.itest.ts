@@ -11,8 +11,8 @@ import { alertChannels, alertDeliveriesTopic } from '../../../schemas/topics.js'
 import { stackEnv } from '../../../test/stack-env.js';
 import type { RecordSerde } from '../serdes/record-serde.js';
 import { buildPipeline, type Pipeline } from '../wiring/build-pipeline.js';
-import { endToEndScenario, scenarioEngine } from './end-to-end-scenario.js';
-import { caughtUp, readAll, testTopics } from './processor-test-kit.js';
+import { endToEndScenario, scenarioEngine } from './testing/end-to-end-scenario.js';
+import { caughtUp, readAll, testTopics } from './testing/processor-test-kit.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -8,7 +8,7 @@ import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js'
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
-import { endToEndScenario, scenarioEngine } from './end-to-end-scenario.js';
+import { endToEndScenario, scenarioEngine } from './testing/end-to-end-scenario.js';
 import { createProcessor, type Processor } from './processor.js';
 import {
   caughtUp,
@@ -23,7 +23,7 @@ import {
   testTopics,
   topicSpecs,
   UM_TRADES_FILE,
-} from './processor-test-kit.js';
+} from './testing/processor-test-kit.js';
 
 const engine: EngineConfigInput = {
   bars: { intervals: ['1m', '1s'], firstBar: 'keep' },

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RoleState } from '../../../schemas/ports/role-health.js';
 import { kafkaBrokers } from '../../../test/stack-env.js';
 import { createKafkaLog } from '../log/kafka-log.js';
-import { crashEngine } from './crash-harness.js';
+import { crashEngine } from './testing/crash-harness.js';
 import { createProcessor } from './processor.js';
 import {
   caughtUp,
@@ -14,7 +14,7 @@ import {
   testTopics,
   topicSpecs,
   UM_TRADES_FILE,
-} from './processor-test-kit.js';
+} from './testing/processor-test-kit.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

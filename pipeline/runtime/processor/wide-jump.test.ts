@@ -4,7 +4,7 @@ import { createEmbeddedLog } from '../log/embedded-log.js';
 import { marketEngineCheckpoints } from './engine-checkpoints.js';
 import { PartitionTask, type PartitionTaskOptions } from './partition-task.js';
 import { createProcessor } from './processor.js';
-import { caughtUp, jsonSerdes, testTopics, topicSpecs } from './processor-test-kit.js';
+import { caughtUp, jsonSerdes, testTopics, topicSpecs } from './testing/processor-test-kit.js';
 
 const SYMBOLS = 2_000;
 const MAX_FLAT = 60;

@@ -4,7 +4,7 @@ import type {
   LogConsumer,
   LogRecord,
   StreamLog,
-} from '../../../schemas/ports/stream-log.js';
+} from '../../../../schemas/ports/stream-log.js';
 
 /** Waits until `condition` holds, polling; fails naming what it waited for. */
 export async function until(condition: () => boolean, what: string, timeoutMs: number): Promise<void> {

@@ -5,26 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { createEmbeddedLog } from '../pipeline/runtime/log/embedded-log.js';
-import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
-import { readAll } from '../pipeline/runtime/processor/processor-test-kit.js';
-import { openPgDatabase } from '../pipeline/store/pg-database.js';
-import { pgliteDatabase } from '../pipeline/store/pglite-database.js';
-import { sqlEffectLedgerStore } from '../pipeline/store/sql-effect-ledger.js';
-import { type DeadLetter, deadLetterSchema } from '../schemas/dead-letter.js';
-import type { EffectEntry } from '../schemas/ports/effect-ledger.js';
-import type { OutgoingRecord, StreamLog } from '../schemas/ports/stream-log.js';
-import { seededRandom } from '../schemas/seeded-random.js';
-import { type ConsumerInput, isChannelInput } from './define-consumer.js';
+import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
+import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
+import { readAll } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
+import { openPgDatabase } from '../../pipeline/store/pg-database.js';
+import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
+import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
+import { type DeadLetter, deadLetterSchema } from '../../schemas/dead-letter.js';
+import type { EffectEntry } from '../../schemas/ports/effect-ledger.js';
+import type { OutgoingRecord, StreamLog } from '../../schemas/ports/stream-log.js';
+import { seededRandom } from '../../schemas/seeded-random.js';
+import { type ConsumerInput, isChannelInput } from '../define-consumer.js';
 import {
   type ContractChildConfig,
   type ContractLogTarget,
   type ContractStoreTarget,
   type ContractTopics,
   contractTopics,
-} from './testing/contract-topics.js';
-import { migratedPgliteTemplate } from './testing/pglite-template.js';
-import { type RecordedRecord, readRecordedStream } from './testing/recorded-stream.js';
+} from './contract-topics.js';
+import { migratedPgliteTemplate } from './pglite-template.js';
+import { type RecordedRecord, readRecordedStream } from './recorded-stream.js';
 
 /** A consumer the contract runs: where its definition is and how to read its external effects. */
 export interface ContractSubject {
@@ -74,7 +74,7 @@ export function childPace(records: number): { readonly maxBatchRecords: number; 
   return { maxBatchRecords, paceMs: Math.ceil(PACED_RUN_MS / batches) };
 }
 
-const childScript = fileURLToPath(new URL('./testing/contract-child.ts', import.meta.url));
+const childScript = fileURLToPath(new URL('./contract-child.ts', import.meta.url));
 let topicQueue: Promise<unknown> = Promise.resolve();
 /** Topic creation, one run at a time (Kafka answers concurrent creations with "does not host" while electing). */
 function oneAtATime<T>(work: () => Promise<T>): Promise<T> {

@@ -1,8 +1,8 @@
-import type { AlertEvent } from '../../schemas/alert-event.js';
-import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../../schemas/alert-rule.js';
-import { intervalOf } from '../../schemas/interval.js';
-import type { AlertEngine } from './engine.js';
-import { type PointBar, PRICE_SERIES, type SeriesPoint } from './series-point.js';
+import type { AlertEvent } from '../../../schemas/alert-event.js';
+import type { AlertCondition, AlertFrequency, AlertRuleInput } from '../../../schemas/alert-rule.js';
+import { intervalOf } from '../../../schemas/interval.js';
+import type { AlertEngine } from '../engine.js';
+import { type PointBar, PRICE_SERIES, type SeriesPoint } from '../series-point.js';
 
 /** 2024-08-08T23:55:00Z, a minute of the real Binance trades in ../shared/data. */
 export const T0 = Date.UTC(2024, 7, 8, 23, 55);

@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
-import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
-import type { OutgoingRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
-import { seededRandom } from '../../../schemas/seeded-random.js';
-import type { EngineConfigInput } from '../../engine/engine-config.js';
-import { createKafkaLog } from '../log/kafka-log.js';
-import { spawnRoleChild } from '../testing/role-child.js';
+import type { AlertRuleInput } from '../../../../schemas/alert-rule.js';
+import type { OutgoingRecord, StreamLog } from '../../../../schemas/ports/stream-log.js';
+import { seededRandom } from '../../../../schemas/seeded-random.js';
+import type { EngineConfigInput } from '../../../engine/engine-config.js';
+import { createKafkaLog } from '../../log/kafka-log.js';
+import { spawnRoleChild } from '../../testing/role-child.js';
 import {
   caughtUp,
   derivedOf,

@@ -5,11 +5,11 @@
  * GET /health and /ready on 127.0.0.1:<healthPort> when given, and stops gracefully on SIGTERM. The harnesses
  * kill it with SIGKILL; nothing here prepares for that. If the processor gives up, it prints why and exits 2.
  */
-import { startRoleHealth } from '../../../cli/role-health.js';
-import { createRoleHealthRegistry } from '../../../schemas/ports/role-health.js';
-import { createKafkaLog } from '../log/kafka-log.js';
+import { startRoleHealth } from '../../../../cli/role-health.js';
+import { createRoleHealthRegistry } from '../../../../schemas/ports/role-health.js';
+import { createKafkaLog } from '../../log/kafka-log.js';
 import { type CrashChildConfig, crashEngine } from './crash-harness.js';
-import { createProcessor } from './processor.js';
+import { createProcessor } from '../processor.js';
 import { jsonSerdes } from './processor-test-kit.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { LogProducer, OutgoingRecord, PartitionOffset } from '../../../schemas/ports/stream-log.js';
-import { rawTradeSchema, type TradeTick } from '../../../schemas/tick.js';
+import type { LogProducer, OutgoingRecord, PartitionOffset } from '../../../../schemas/ports/stream-log.js';
+import { rawTradeSchema, type TradeTick } from '../../../../schemas/tick.js';
 
 /** The real Binance @trade frames of the fixture (README.md beside it), JSON part only, in order. */
 export function binanceFixtureFrames(): string[] {
   const text = readFileSync(
-    new URL('./fixtures/binance-um-btcusdt-trade-messages.txt', import.meta.url),
+    new URL('../fixtures/binance-um-btcusdt-trade-messages.txt', import.meta.url),
     'utf8',
   );
   return text

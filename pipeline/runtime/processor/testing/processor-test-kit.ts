@@ -2,19 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { alertEventSchema } from '../../../schemas/alert-event.js';
-import { barSchema } from '../../../schemas/bar.js';
-import { deadLetterSchema } from '../../../schemas/dead-letter.js';
-import { indicatorValueSchema } from '../../../schemas/indicator-value.js';
-import type { LogRecord, OutgoingRecord, StreamLog, TopicSpec } from '../../../schemas/ports/stream-log.js';
-import { createJsonSerde } from '../serdes/record-serde.js';
-import type { DerivedSerdes } from './encode-outputs.js';
-import type { ProcessorTopics } from './processor.js';
+import { alertEventSchema } from '../../../../schemas/alert-event.js';
+import { barSchema } from '../../../../schemas/bar.js';
+import { deadLetterSchema } from '../../../../schemas/dead-letter.js';
+import { indicatorValueSchema } from '../../../../schemas/indicator-value.js';
+import type { LogRecord, OutgoingRecord, StreamLog, TopicSpec } from '../../../../schemas/ports/stream-log.js';
+import { createJsonSerde } from '../../serdes/record-serde.js';
+import type { DerivedSerdes } from '../encode-outputs.js';
+import type { ProcessorTopics } from '../processor.js';
 
 /** Real Binance USDⓈ-M BTCUSDT trades, 2024-08-08 23:54:16 → 23:59:59 UTC (../shared/data/README.md). */
 export const UM_TRADES_FILE = fileURLToPath(
   new URL(
-    '../../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
+    '../../../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
     import.meta.url,
   ),
 );
@@ -24,7 +24,7 @@ export const SPOT_TRADES_FILES = ['BTCUSDT', 'ETHUSDT'].map((symbol) => ({
   symbol,
   file: fileURLToPath(
     new URL(
-      `../../../../shared/data/binance_spot_${symbol}_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv`,
+      `../../../../../shared/data/binance_spot_${symbol}_trades_2024-08-08T235415Z_2024-08-09T000505Z.csv`,
       import.meta.url,
     ),
   ),

@@ -1,16 +1,16 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { expect } from 'vitest';
-import { runBars } from '../../../cli/commands/bars.js';
-import type { AlertEvent } from '../../../schemas/alert-event.js';
-import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
-import type { Bar } from '../../../schemas/bar.js';
-import type { DeadLetter } from '../../../schemas/dead-letter.js';
-import type { OutgoingRecord, PartitionOffset } from '../../../schemas/ports/stream-log.js';
-import { rawTradeSchema } from '../../../schemas/tick.js';
-import type { EngineConfigInput } from '../../engine/engine-config.js';
-import { MarketEngine } from '../../engine/market-engine.js';
-import { type MalformedTrade, malformedTrade } from '../dlq/malformed-trades.js';
+import { runBars } from '../../../../cli/commands/bars.js';
+import type { AlertEvent } from '../../../../schemas/alert-event.js';
+import type { AlertRuleInput } from '../../../../schemas/alert-rule.js';
+import type { Bar } from '../../../../schemas/bar.js';
+import type { DeadLetter } from '../../../../schemas/dead-letter.js';
+import type { OutgoingRecord, PartitionOffset } from '../../../../schemas/ports/stream-log.js';
+import { rawTradeSchema } from '../../../../schemas/tick.js';
+import type { EngineConfigInput } from '../../../engine/engine-config.js';
+import { MarketEngine } from '../../../engine/market-engine.js';
+import { type MalformedTrade, malformedTrade } from '../../dlq/testing/malformed-trades.js';
 import { type RawTrade, rawRecord, readRawTrades, shifted, UM_TRADES_FILE } from './processor-test-kit.js';
 
 export const scenarioEngine: EngineConfigInput = {

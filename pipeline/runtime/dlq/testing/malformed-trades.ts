@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
-import type { ErrorCode } from '../../../schemas/errors.js';
-import type { RawTradeInput } from './parse-or-dead-letter.js';
+import type { ErrorCode } from '../../../../schemas/errors.js';
+import type { RawTradeInput } from '../parse-or-dead-letter.js';
 
 /** A record parseOrDeadLetter must refuse, with the code and a word its reason must hold. */
 export interface MalformedTrade {
