@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { type ContractBackend, runConsumerContract } from './contract.js';
 import { consumerRegistry } from '../index.js';
+import { type ContractBackend, runConsumerContract } from './contract.js';
 import { finalBarEffectsSubject, registeredSubjects } from './contract-subjects.js';
 
 /**

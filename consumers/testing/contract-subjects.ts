@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ContractSubject } from './contract.js';
 import { nextSnowflake, startFakeDiscord } from '../discord/testing/fake-discord.js';
+import type { ContractSubject } from './contract.js';
 
 const lines = async (path: string) =>
   (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((line) => line.length > 0);

@@ -6,7 +6,11 @@ import {
   seedCrashTopics,
   spawnCrashChild,
 } from '../../pipeline/runtime/processor/testing/crash-harness.js';
-import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
+import {
+  caughtUp,
+  derivedOf,
+  testTopics,
+} from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { freePort, privateKafka } from './private-services.js';
 import { pollReady } from './readiness.js';

@@ -6,7 +6,11 @@ import {
   seedCrashTopics,
   spawnCrashChild,
 } from '../../pipeline/runtime/processor/testing/crash-harness.js';
-import { caughtUp, derivedOf, testTopics } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
+import {
+  caughtUp,
+  derivedOf,
+  testTopics,
+} from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { RoleChild } from '../../pipeline/runtime/testing/role-child.js';
 import type { FaultReport } from './broker-outage.js';
 import { freePort } from './private-services.js';

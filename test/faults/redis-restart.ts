@@ -8,8 +8,12 @@ import {
 import { reportRedisErrors } from '../../pipeline/fanout/redis-connection-errors.js';
 import { createRedisFanout } from '../../pipeline/fanout/redis-fanout.js';
 import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
-import { crashEngine, crashInput, crashRules } from '../../pipeline/runtime/processor/testing/crash-harness.js';
 import { createProcessor } from '../../pipeline/runtime/processor/processor.js';
+import {
+  crashEngine,
+  crashInput,
+  crashRules,
+} from '../../pipeline/runtime/processor/testing/crash-harness.js';
 import {
   caughtUp,
   jsonSerdes,

@@ -4,8 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { TradeTick } from '../../../schemas/tick.js';
 import { DuplicateWindow } from './duplicate-window.js';
-import { type MalformedTrade, malformedTrade } from './testing/malformed-trades.js';
 import { parseOrDeadLetter, type RawTradeInput } from './parse-or-dead-letter.js';
+import { type MalformedTrade, malformedTrade } from './testing/malformed-trades.js';
 
 const tradesFile = new URL(
   '../../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',

@@ -8,8 +8,8 @@ import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js'
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
-import { endToEndScenario, scenarioEngine } from './testing/end-to-end-scenario.js';
 import { createProcessor, type Processor } from './processor.js';
+import { endToEndScenario, scenarioEngine } from './testing/end-to-end-scenario.js';
 import {
   caughtUp,
   derivedOf,

@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RoleState } from '../../../schemas/ports/role-health.js';
 import { kafkaBrokers } from '../../../test/stack-env.js';
 import { createKafkaLog } from '../log/kafka-log.js';
-import { crashEngine } from './testing/crash-harness.js';
 import { createProcessor } from './processor.js';
+import { crashEngine } from './testing/crash-harness.js';
 import {
   caughtUp,
   jsonSerdes,

@@ -8,8 +8,8 @@
 import { startRoleHealth } from '../../../../cli/role-health.js';
 import { createRoleHealthRegistry } from '../../../../schemas/ports/role-health.js';
 import { createKafkaLog } from '../../log/kafka-log.js';
-import { type CrashChildConfig, crashEngine } from './crash-harness.js';
 import { createProcessor } from '../processor.js';
+import { type CrashChildConfig, crashEngine } from './crash-harness.js';
 import { jsonSerdes } from './processor-test-kit.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;

@@ -6,7 +6,12 @@ import { alertEventSchema } from '../../../../schemas/alert-event.js';
 import { barSchema } from '../../../../schemas/bar.js';
 import { deadLetterSchema } from '../../../../schemas/dead-letter.js';
 import { indicatorValueSchema } from '../../../../schemas/indicator-value.js';
-import type { LogRecord, OutgoingRecord, StreamLog, TopicSpec } from '../../../../schemas/ports/stream-log.js';
+import type {
+  LogRecord,
+  OutgoingRecord,
+  StreamLog,
+  TopicSpec,
+} from '../../../../schemas/ports/stream-log.js';
 import { createJsonSerde } from '../../serdes/record-serde.js';
 import type { DerivedSerdes } from '../encode-outputs.js';
 import type { ProcessorTopics } from '../processor.js';
