@@ -23,6 +23,7 @@ import { startRoleHealth } from '../role-health.js';
 import { untilSignal } from '../until-signal.js';
 import { automationTriggersName, wireAutomations } from './automation-wiring.js';
 import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
+import { withLinkedDms } from './discord-wiring.js';
 import { wireNewsletter } from './newsletter-wiring.js';
 import { openDatabase } from './serve.js';
 
@@ -203,7 +204,8 @@ export function registerConsumersCommand(program: Command): void {
             await newsletter.service.send();
           },
         });
-        const definitions = withTriggers ? [...registered, automations.triggers] : registered;
+        const withDms = withLinkedDms(registered, jobsDatabase);
+        const definitions = withTriggers ? [...withDms, automations.triggers] : withDms;
         const registry = new Registry();
         const metrics =
           Number(options.metricsPort) > 0 ? await serveMetrics(registry, Number(options.metricsPort)) : null;

@@ -15,7 +15,9 @@ import { readRecordedStream } from '../../consumers/testing/recorded-stream.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { binanceKlines } from '../../pipeline/store/market-data-fixtures.js';
 import { pgliteDataDir } from '../../pipeline/store/open-store.js';
+import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
+import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
 import { type AlertEvent, alertEventSchema } from '../../schemas/alert-event.js';
 import { parseEnv } from '../../schemas/env.js';
 
@@ -29,14 +31,18 @@ const fired = readRecordedStream()
 const guildId = nextSnowflake();
 const channelId = nextSnowflake();
 const alertChannelId = nextSnowflake();
+/** linked to `contract`, the owner of the recorded alerts */
+const linkedUserId = nextSnowflake();
 
-/** The embedded store and log a `nexural serve` would have left: 30 real klines, the 22 recorded alerts. */
+/** The embedded store and log a `nexural serve` would have left: 30 real klines, the 22 recorded alerts, a /link. */
 async function seedDataDir(dataDir: string) {
   const env = parseEnv({ NEXURAL_DATA_DIR: dataDir });
-  const store = await openPgliteStore({ db: await PGlite.create({ dataDir: pgliteDataDir(env) }) });
+  const db = await PGlite.create({ dataDir: pgliteDataDir(env) });
+  const store = await openPgliteStore({ db });
   await store.migrate();
   const klines = binanceKlines();
   await store.write({ bars: klines, indicatorValues: sma5(klines) });
+  await sqlDiscordState(pgliteDatabase(db)).links.link(linkedUserId, 'contract');
   await store.close();
   const pipeline = await buildPipeline({
     env,
@@ -80,7 +86,7 @@ function startBotProcess(env: Record<string, string>): {
   return { child, output: () => text, exited };
 }
 
-async function waitFor(check: () => boolean, what: () => string, timeoutMs = 60_000) {
+async function waitFor(check: () => boolean, what: () => string, timeoutMs = 150_000) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what()}`);
@@ -104,7 +110,7 @@ describe('nexural discord run as a process against the fake Discord', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('registers the commands in DISCORD_GUILD_ID, answers /price, posts the alerts to the route once, drains on SIGTERM', async () => {
+  it('registers the commands in DISCORD_GUILD_ID, answers /price, posts the alerts to the route and the linked user’s DMs once, drains on SIGTERM', async () => {
     const bot = startBotProcess({
       NEXURAL_DATA_DIR: dataDir,
       DISCORD_TOKEN: discord.botToken,
@@ -131,7 +137,11 @@ describe('nexural discord run as a process against the fake Discord', () => {
       expect(embed.title).toBe(`BTCUSDT ${klines.at(-1)?.close}`);
 
       // 22 alerts, at most 10 per message: 3 messages, each alert once, in order
-      await discord.waitForMessages(alertChannelId, 3, 30_000);
+      await discord.waitForMessages(alertChannelId, 3, 60_000);
+      await waitFor(
+        () => [...discord.channelMessages.values()].reduce((sum, list) => sum + list.length, 0) >= 7,
+        () => 'the DM messages',
+      );
       expect(discord.alertIdsIn(alertChannelId)).toEqual(fired.map((event) => event.id));
     } finally {
       bot.child.kill('SIGTERM');
@@ -140,7 +150,20 @@ describe('nexural discord run as a process against the fake Discord', () => {
     expect(bot.output()).toContain('nexural discord: stopping (draining)');
     expect(bot.output()).toContain('nexural discord: stopped');
     expect(discord.channelMessages.get(alertChannelId)?.length).toBe(3);
-  }, 180_000);
+    // the user linked to the alerts' owner got each alert by DM, once, each delivery an effect key in the ledger
+    const dmChannel = [...discord.channelMessages.keys()].find(
+      (id) => id !== alertChannelId && !id.startsWith('interaction:'),
+    );
+    expect(discord.alertIdsIn(dmChannel ?? '')).toEqual(fired.map((event) => event.id));
+    const db = await PGlite.create({ dataDir: pgliteDataDir(parseEnv({ NEXURAL_DATA_DIR: dataDir })) });
+    const { rows } = await db.query<{ effect_key: string }>(
+      "SELECT effect_key FROM consumer_effects WHERE consumer = 'discord' AND effect_key LIKE 'alert:dm:%' ORDER BY effect_key",
+    );
+    await db.close();
+    expect(rows.map((row) => row.effect_key)).toEqual(
+      fired.map((event) => `alert:dm:${linkedUserId}:${event.id}`).sort(),
+    );
+  }, 300_000);
 
   it('stops at once naming a bad variable', async () => {
     const bot = startBotProcess({
@@ -152,5 +175,5 @@ describe('nexural discord run as a process against the fake Discord', () => {
     expect(await bot.exited).toBe(1);
     expect(bot.output()).toContain('NXR_CONFIG_INVALID');
     expect(bot.output()).toContain('DISCORD_APPLICATION_ID: must be a Discord id (17–20 digits)');
-  }, 60_000);
+  }, 180_000);
 });

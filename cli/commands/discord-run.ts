@@ -7,13 +7,15 @@ import { discordEnv } from '../../consumers/discord/discord-env.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
+import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { commandLogger } from '../command-logger.js';
 import { untilSignal } from '../until-signal.js';
 import { startConsumerHost } from './consumer-host.js';
 import { explainEmbeddedConflict } from './consumers.js';
-import { discordBotFromEnv, discordConsumerConfig, discordSummary } from './discord-wiring.js';
+import { startPlanRoles } from './discord-roles.js';
+import { discordBotFromEnv, discordConsumerConfig, discordSummary, withLinkedDms } from './discord-wiring.js';
 import { openDatabase } from './serve.js';
 import { planSettings } from './serve-billing.js';
 
@@ -65,17 +67,30 @@ export async function startDiscordProcess(
     });
     closers.push(() => jobs.close());
     const { plans, defaultPlan } = planSettings(env);
+    const entitlements = sqlBillingRepository(sql, { plans, defaultPlan });
+    const warn = (message: string) => logger.warn(message);
+    const planRoles = await startPlanRoles(settings, {
+      log: pipeline.log,
+      jobs,
+      links: sqlDiscordState(jobsDatabase).links,
+      entitlements,
+      warn,
+      onError: (error) => logger.error({ err: error }, `discord roles stopped: ${error.message}`),
+    });
+    if (planRoles) closers.push(() => planRoles.close());
     const ports = {
       store,
       sql,
       database: jobsDatabase,
-      entitlements: sqlBillingRepository(sql, { plans, defaultPlan }),
+      entitlements,
+      roles: planRoles?.roles ?? null,
       logger: {
         error: (message: string, fields?: Record<string, unknown>) => logger.error(fields ?? {}, message),
+        warn,
       },
     };
     const host = await startConsumerHost(
-      [discordConsumer],
+      withLinkedDms([discordConsumer], jobsDatabase),
       {
         pipeline,
         store,

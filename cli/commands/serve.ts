@@ -35,6 +35,7 @@ import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
 import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
 import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
+import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
 import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import { alertRuleSchema } from '../../schemas/alert-rule.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
@@ -43,7 +44,8 @@ import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
 import { wireAutomations } from './automation-wiring.js';
 import { startConsumerHost } from './consumer-host.js';
-import { discordBotFromEnv, discordConsumerConfig, discordSummary } from './discord-wiring.js';
+import { startPlanRoles } from './discord-roles.js';
+import { discordBotFromEnv, discordConsumerConfig, discordSummary, withLinkedDms } from './discord-wiring.js';
 import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
 import { type BillingEnv, openBilling } from './serve-billing.js';
 
@@ -297,7 +299,7 @@ export async function startServer(
     const consumersHere = runPipeline && options.consumers !== false && consumerRegistry.length > 0;
     if (consumersHere) {
       const host = await startConsumerHost(
-        [...consumerRegistry, automations.triggers],
+        [...withLinkedDms(consumerRegistry, jobsDatabase), automations.triggers],
         {
           pipeline,
           store,
@@ -321,12 +323,25 @@ export async function startServer(
       await newsletter.schedule(jobs);
     }
     if (discord) {
+      const planRoles = await startPlanRoles(discord, {
+        log,
+        jobs,
+        links: sqlDiscordState(jobsDatabase).links,
+        entitlements: billing.billing.entitlements,
+        warn: (message) => say(`warning: ${message}`),
+        onError: (error) => say(`error: discord roles stopped: ${error.message}`),
+      });
+      if (planRoles) closers.push(() => planRoles.close());
       const bot = discordBotFromEnv(discord, source, {
         store,
         sql,
         database: jobsDatabase,
         entitlements: billing.billing.entitlements,
-        logger: { error: (message, fields) => logger.error(fields ?? {}, message) },
+        roles: planRoles?.roles ?? null,
+        logger: {
+          error: (message, fields) => logger.error(fields ?? {}, message),
+          warn: (message) => say(`warning: ${message}`),
+        },
       });
       closers.push(() => bot.close());
       await bot.start();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DiscordLinks } from '../../schemas/ports/discord.js';
 import { defineConsumer } from '../define-consumer.js';
 import { type AlertToDeliver, createAlertDelivery, type DeliveryTarget } from './alert-delivery.js';
 import { discordRestSender } from './discord-sender.js';
@@ -48,8 +49,12 @@ const configSchema = z.object({
 
 export type DiscordConsumerConfig = z.output<typeof configSchema>;
 
-/** The targets of one fired alert under the config. */
-export function targetsOf(config: DiscordConsumerConfig, event: AlertToDeliver['event']): DeliveryTarget[] {
+/** The targets of one fired alert under the config, plus the DMs of the Discord users linked to its owner. */
+export function targetsOf(
+  config: DiscordConsumerConfig,
+  event: AlertToDeliver['event'],
+  linkedUsers: readonly string[] = [],
+): DeliveryTarget[] {
   const targets: DeliveryTarget[] = config.routes
     .filter(
       (route) =>
@@ -57,8 +62,8 @@ export function targetsOf(config: DiscordConsumerConfig, event: AlertToDeliver['
         (route.owners.length === 0 || route.owners.includes(event.owner)),
     )
     .map((route) => ({ kind: 'channel', channelId: route.channelId, route: route.name }));
-  const dmUser = config.dms[event.owner];
-  if (dmUser) targets.push({ kind: 'dm', userId: dmUser });
+  const dmUsers = new Set([...(config.dms[event.owner] ? [config.dms[event.owner]] : []), ...linkedUsers]);
+  for (const userId of dmUsers) if (userId) targets.push({ kind: 'dm', userId });
   return targets;
 }
 
@@ -66,34 +71,45 @@ export function targetsOf(config: DiscordConsumerConfig, event: AlertToDeliver['
  * Alert delivery to Discord: fired alerts to guild channels (per-route filters) and owners' DMs, each alert
  * once per target (effect keys, Discord nonces), bursts to one target batched into one message.
  */
-export const discordConsumer = defineConsumer({
-  name: 'discord',
-  description: 'posts fired alerts to Discord guild channels and DMs, each once per target, bursts batched',
-  inputs: ['alerts'],
-  configSchema,
-  create({ config, ledger, logger, metrics }) {
-    if (config.token === '') {
-      logger.info('discord: no token configured, alert delivery is off');
-      return { async handle() {}, async close() {} };
-    }
-    const delivery = createAlertDelivery(
-      ledger,
-      discordRestSender({ token: config.token, ...(config.restApi ? { restApi: config.restApi } : {}) }),
-      config,
-    );
-    return {
-      async handle(batch) {
-        const alerts: AlertToDeliver[] = [];
-        for (const record of batch.records) {
-          const event = record.value;
-          if (event.kind !== 'fired') continue;
-          const targets = targetsOf(config, event);
-          if (targets.length > 0) alerts.push({ event, targets, source: record.source });
-        }
-        if (alerts.length === 0) return;
-        metrics.count('discord_messages', await delivery.deliver(alerts));
-      },
-      async close() {},
-    };
-  },
-});
+export function createDiscordConsumer(options: {
+  /** the linked accounts (sql/0021 discord_links): each linked user gets their owner's alerts by DM; null = config `dms` only */
+  readonly links: Pick<DiscordLinks, 'discordUsersOf'> | null;
+}) {
+  return defineConsumer({
+    name: 'discord',
+    description: 'posts fired alerts to Discord guild channels and DMs, each once per target, bursts batched',
+    inputs: ['alerts'],
+    configSchema,
+    create({ config, ledger, logger, metrics }) {
+      if (config.token === '') {
+        logger.info('discord: no token configured, alert delivery is off');
+        return { async handle() {}, async close() {} };
+      }
+      const delivery = createAlertDelivery(
+        ledger,
+        discordRestSender({ token: config.token, ...(config.restApi ? { restApi: config.restApi } : {}) }),
+        config,
+      );
+      return {
+        async handle(batch) {
+          const alerts: AlertToDeliver[] = [];
+          const linked = new Map<string, readonly string[]>();
+          for (const record of batch.records) {
+            const event = record.value;
+            if (event.kind !== 'fired') continue;
+            if (options.links && !linked.has(event.owner))
+              linked.set(event.owner, await options.links.discordUsersOf(event.owner));
+            const targets = targetsOf(config, event, linked.get(event.owner));
+            if (targets.length > 0) alerts.push({ event, targets, source: record.source });
+          }
+          if (alerts.length === 0) return;
+          metrics.count('discord_messages', await delivery.deliver(alerts));
+        },
+        async close() {},
+      };
+    },
+  });
+}
+
+/** The registered consumer: DMs from the config's `dms` (processes with a database use `createDiscordConsumer`). */
+export const discordConsumer = createDiscordConsumer({ links: null });

@@ -23,6 +23,19 @@ export function sqlDiscordState(db: SqlSession): { links: DiscordLinks; conversa
         const { rowCount } = await db.query('DELETE FROM discord_links WHERE discord_user_id = $1', [user]);
         return rowCount > 0;
       },
+      async discordUsersOf(owner) {
+        const { rows } = await db.query<{ discord_user_id: string }>(
+          'SELECT discord_user_id FROM discord_links WHERE owner = $1 ORDER BY linked_at, discord_user_id',
+          [owner],
+        );
+        return rows.map((row) => row.discord_user_id);
+      },
+      async all() {
+        const { rows } = await db.query<{ discord_user_id: string; owner: string }>(
+          'SELECT discord_user_id, owner FROM discord_links ORDER BY discord_user_id',
+        );
+        return rows.map((row) => ({ discordUserId: row.discord_user_id, owner: row.owner }));
+      },
     },
     conversations: {
       async turns(conversation) {

@@ -4,6 +4,10 @@ export interface DiscordLinks {
   link(discordUserId: string, owner: string): Promise<void>;
   ownerOf(discordUserId: string): Promise<string | null>;
   unlink(discordUserId: string): Promise<boolean>;
+  /** The Discord users linked to an owner (alert DMs, roles), oldest link first. */
+  discordUsersOf(owner: string): Promise<readonly string[]>;
+  /** Every link (the roles reconcile job). */
+  all(): Promise<readonly { readonly discordUserId: string; readonly owner: string }[]>;
 }
 
 export interface ConversationTurn {
@@ -34,6 +38,12 @@ export function memoryDiscordState(): { links: DiscordLinks; conversations: Conv
       },
       async unlink(user) {
         return links.delete(user);
+      },
+      async discordUsersOf(owner) {
+        return [...links].filter(([, linked]) => linked === owner).map(([user]) => user);
+      },
+      async all() {
+        return [...links].map(([discordUserId, owner]) => ({ discordUserId, owner }));
       },
     },
     conversations: {

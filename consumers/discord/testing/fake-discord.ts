@@ -59,7 +59,7 @@ export interface FakeDiscord {
   /** application commands as registered, by scope (`global` or the guild id) */
   readonly commands: Map<string, readonly Record<string, unknown>[]>;
   readonly channelMessages: Map<string, FakeMessage[]>;
-  /** member roles by `guild/user` */
+  /** member roles by `guild/user` (a key here is a guild member: listed by GET /guilds/:id/members) */
   readonly memberRoles: Map<string, Set<string>>;
   readonly identifies: number;
   readonly heartbeats: number;
@@ -124,7 +124,8 @@ export const nextSnowflake = (): string => String(++snowflake);
 
 /**
  * A local Discord for tests: the REST API discord.js calls (gateway info, commands, interaction callbacks,
- * webhook edits, channel messages with attachments and nonce de-duplication, DMs, member roles) and a gateway
+ * webhook edits, channel messages with attachments and nonce de-duplication, DMs, member roles, the member list
+ * paged by `after`) and a gateway
  * WebSocket (HELLO, IDENTIFY → READY + GUILD_CREATE, heartbeat ACKs, dispatches). The real discord.js Client
  * connects to it with `rest: { api: fake.restApi }`. Binds 127.0.0.1 on a free port.
  */
@@ -349,6 +350,30 @@ export async function startFakeDiscord(
       res.writeHead(204);
       res.end();
       return;
+    }
+    match = path.match(/^\/guilds\/(\d+)\/members$/);
+    if (match && method === 'GET') {
+      const prefix = `${match[1]}/`;
+      const after = BigInt(url.searchParams.get('after') ?? '0');
+      const limit = Number(url.searchParams.get('limit') ?? '1');
+      const members = [...memberRoles.entries()]
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, roles]) => ({ userId: key.slice(prefix.length), roles: [...roles] }))
+        .filter((member) => BigInt(member.userId) > after)
+        .sort((a, b) => (BigInt(a.userId) < BigInt(b.userId) ? -1 : 1))
+        .slice(0, limit);
+      return json(
+        res,
+        200,
+        members.map((member) => ({
+          user: fakeUser(member.userId),
+          roles: member.roles,
+          joined_at: new Date(0).toISOString(),
+          deaf: false,
+          mute: false,
+          flags: 0,
+        })),
+      );
     }
     match = path.match(/^\/guilds\/(\d+)\/members\/(\d+)$/);
     if (match && method === 'GET') {
