@@ -58,7 +58,18 @@ async function seed(harness: RowSecurityHarness): Promise<void> {
        VALUES ($1, 'newsletter', $2, '{"kind":"every","everyMs":60000}', 0)`,
       [`${owner}-schedule`, owner],
     );
+    await admin.query('INSERT INTO discord_links (discord_user_id, owner) VALUES ($1, $2)', [
+      `${owner}-discord`,
+      owner,
+    ]);
+    await admin.query(
+      `INSERT INTO discord_conversations (conversation, turns, owner) VALUES ($1, '[]', $2)`,
+      [`${owner}-conversation`, owner],
+    );
   }
+  await admin.query(
+    `INSERT INTO discord_conversations (conversation, turns, owner) VALUES ('unlinked-conversation', '[]', NULL)`,
+  );
   await admin.query(
     `INSERT INTO jobs (id, name, owner, state, max_attempts, backoff_ms, jitter, created_at, run_at)
      VALUES ('system-job', 'retention', 'system', 'waiting', 1, 0, 0, 0, 0)`,
@@ -95,7 +106,49 @@ export function describeRowSecurity(
         expect((await alice.query('SELECT id, key_prefix FROM api_keys')).rows).toEqual([
           { id: 'alice-key', key_prefix: 'nxr_ab12' },
         ]);
+        expect((await alice.query('SELECT discord_user_id FROM discord_links')).rows).toEqual([
+          { discord_user_id: 'alice-discord' },
+        ]);
+        expect((await alice.query('SELECT conversation FROM discord_conversations')).rows).toEqual([
+          { conversation: 'alice-conversation' },
+        ]);
+        await expect(
+          alice.query("DELETE FROM discord_links WHERE discord_user_id = 'alice-discord'"),
+        ).rejects.toMatchObject(permissionDenied);
       });
+    });
+
+    it('keeps a request to its own Discord links and conversations (sql/0022)', async () => {
+      await harness.session(null, async (app) => {
+        await app.query('SET ROLE nexural_app_user');
+        await app.query("SELECT set_config('nexural.user_id', 'alice', false)");
+        expect((await app.query('SELECT discord_user_id FROM discord_links')).rows).toEqual([
+          { discord_user_id: 'alice-discord' },
+        ]);
+        expect((await app.query('SELECT conversation FROM discord_conversations')).rows).toEqual([
+          { conversation: 'alice-conversation' },
+        ]);
+        await expect(
+          app.query("INSERT INTO discord_links (discord_user_id, owner) VALUES ('evil-discord', 'bob')"),
+        ).rejects.toThrow(/row-level security/);
+        expect(
+          (await app.query("UPDATE discord_links SET owner = 'alice' WHERE discord_user_id = 'bob-discord'"))
+            .rowCount,
+        ).toBe(0);
+        expect((await app.query('DELETE FROM discord_conversations WHERE owner IS NULL')).rowCount).toBe(0);
+        await app.query('RESET ROLE');
+      });
+      const { rows } = await harness.admin.query(
+        'SELECT discord_user_id, owner FROM discord_links ORDER BY discord_user_id',
+      );
+      expect(rows).toEqual([
+        { discord_user_id: 'alice-discord', owner: 'alice' },
+        { discord_user_id: 'bob-discord', owner: 'bob' },
+      ]);
+      const unlinked = await harness.admin.query(
+        'SELECT count(*)::int AS n FROM discord_conversations WHERE owner IS NULL',
+      );
+      expect(unlinked.rows).toEqual([{ n: 1 }]);
     });
 
     it('identifies an analyst by login, so setting nexural.user_id to another user shows nothing more', async () => {

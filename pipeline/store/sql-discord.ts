@@ -1,7 +1,7 @@
 import type { ConversationStore, ConversationTurn, DiscordLinks } from '../../schemas/ports/discord.js';
 import type { SqlSession } from './sql-database.js';
 
-/** Discord links and analyst conversations over discord_links / discord_conversations (sql/0021). */
+/** Discord links and analyst conversations over discord_links / discord_conversations (sql/0021, row-level security sql/0022). */
 export function sqlDiscordState(db: SqlSession): { links: DiscordLinks; conversations: ConversationStore } {
   return {
     links: {
@@ -47,11 +47,12 @@ export function sqlDiscordState(db: SqlSession): { links: DiscordLinks; conversa
         if (turns === undefined) return [];
         return typeof turns === 'string' ? (JSON.parse(turns) as ConversationTurn[]) : turns;
       },
-      async save(conversation, turns) {
+      async save(conversation, turns, owner = null) {
         await db.query(
-          `INSERT INTO discord_conversations (conversation, turns) VALUES ($1, $2::jsonb)
-           ON CONFLICT (conversation) DO UPDATE SET turns = EXCLUDED.turns, updated_at = now()`,
-          [conversation, JSON.stringify(turns)],
+          `INSERT INTO discord_conversations (conversation, turns, owner) VALUES ($1, $2::jsonb, $3)
+           ON CONFLICT (conversation) DO UPDATE
+             SET turns = EXCLUDED.turns, owner = COALESCE(EXCLUDED.owner, discord_conversations.owner), updated_at = now()`,
+          [conversation, JSON.stringify(turns), owner],
         );
       },
     },

@@ -20,8 +20,11 @@ export interface ConversationTurn {
 /** One conversation's turns (the thread, or channel + user), oldest first. */
 export interface ConversationStore {
   turns(conversation: string): Promise<readonly ConversationTurn[]>;
-  /** Replaces the conversation's turns (after appending or summarising). */
-  save(conversation: string, turns: readonly ConversationTurn[]): Promise<void>;
+  /**
+   * Replaces the conversation's turns (after appending or summarising); `owner` is the linked Nexural user who
+   * asked (row-level security, sql/0022), null or absent for an unlinked Discord user.
+   */
+  save(conversation: string, turns: readonly ConversationTurn[], owner?: string | null): Promise<void>;
 }
 
 /** In-memory links and conversations: for `nexural discord try` without a database, and tests of handlers. */

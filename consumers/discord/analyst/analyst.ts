@@ -128,7 +128,7 @@ export function createAnalyst(options: AnalystOptions): AnalystPort {
         budget,
         now,
       );
-      await options.conversations.save(conversation, turns);
+      await options.conversations.save(conversation, turns, owner);
       return reply;
     },
   };
