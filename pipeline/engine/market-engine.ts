@@ -1,6 +1,7 @@
 import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { NexuralError } from '../../schemas/errors.js';
+import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
 import { AlertEngine, type FrameContext, type IntrabarProbe } from '../alerts/engine.js';
@@ -9,6 +10,7 @@ import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
+import type { IndicatorResult } from '../indicators/indicator.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { canonicalRule } from './canonical-rule.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
@@ -240,22 +242,8 @@ export class MarketEngine {
       for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
       return;
     }
-    if (view.final && slot.emitted) {
-      const outputs = typeof result === 'number' ? { value: result } : result;
-      this.output.indicator(
-        {
-          venue: view.venue,
-          symbol: view.symbol,
-          interval: view.interval,
-          openTime: view.openTime,
-          ...(view.seq === 0 ? {} : { seq: view.seq }),
-          spec: slot.spec,
-          outputs,
-          final: true,
-        },
-        this.position,
-      );
-    }
+    if (view.final && slot.emitted)
+      this.output.indicator(indicatorValue(view, slot.spec, result), this.position);
     const watched = slot.watched;
     for (let i = 0; i < watched.length; i++) {
       const { output, series: name, probe, cell } = watched[i] as WatchedOutput;
@@ -333,3 +321,15 @@ const EMPTY_BAR = {
 
 const barTrigger = (view: BarView): AlertTrigger =>
   ({ kind: 'bar', openTime: view.openTime, final: view.final, revision: view.revision }) as const;
+
+/**
+ * A final bar's indicator value, built as one literal of either shape (no spread of a temporary object: one of
+ * these is emitted per indicator per final bar). Keys in schema order, `seq` only when not 0.
+ */
+const indicatorValue = (view: BarView, spec: string, result: IndicatorResult): IndicatorValue => {
+  const outputs = typeof result === 'number' ? { value: result } : result;
+  const { venue, symbol, interval, openTime, seq } = view;
+  return seq === 0
+    ? { venue, symbol, interval, openTime, spec, outputs, final: true }
+    : { venue, symbol, interval, openTime, seq, spec, outputs, final: true };
+};
