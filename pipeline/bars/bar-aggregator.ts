@@ -147,7 +147,7 @@ export class BarAggregator {
     this.lastVenueSymbols = bySymbol;
     let bars = bySymbol.get(tick.symbol);
     if (!bars) {
-      bars = new SymbolBars(tick.venue, tick.symbol, this.intervals, this.options, this.sink, tick);
+      bars = new SymbolBars(tick.venue, tick.symbol, this.intervals, this.options, this.sink);
       bySymbol.set(tick.symbol, bars);
       this.symbols.push(bars);
     }

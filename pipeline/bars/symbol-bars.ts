@@ -3,7 +3,7 @@ import type { BarInterval } from '../../schemas/interval.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { ActivityBarSeries } from './activity-bars.js';
 import type { BarAggregatorOptions, BarSink } from './bar-options.js';
-import type { SymbolBarsSnapshot } from './bar-snapshot.js';
+import { placeholderTick, type SymbolBarsSnapshot } from './bar-snapshot.js';
 import { DecimalScale, fewestDecimals, MAX_DECIMALS } from './decimal-scale.js';
 import { type ExactProduct, exactProduct } from './exact-sum.js';
 import { type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
@@ -22,6 +22,12 @@ export class SymbolBars {
   private readonly latenessUs: number;
   private readonly product: ExactProduct = { hi: 0, lo: 0 };
   private readonly trade: ScaledTrade;
+  /**
+   * What `trade.tick` points to between calls: holding the caller's last tick until the symbol's next one would
+   * let a quiet symbol's tick survive young-generation collections, and V8 then allocates every tick of that
+   * site in old space (measured: all 5M ticks of bench:engine promoted, old space swinging by ~175 MiB).
+   */
+  private readonly idleTick: TradeTick;
   private maxTimeUs = Number.NEGATIVE_INFINITY;
   private watermarkUs = Number.NEGATIVE_INFINITY;
 
@@ -31,7 +37,6 @@ export class SymbolBars {
     intervals: readonly BarInterval[],
     options: BarAggregatorOptions,
     sink: BarSink,
-    firstTick: TradeTick,
   ) {
     const context: SeriesContext = { venue, symbol, scale: this.scale, options, sink };
     this.series = intervals.map((interval) =>
@@ -40,8 +45,9 @@ export class SymbolBars {
         : new ActivityBarSeries(context, interval),
     );
     this.latenessUs = options.allowedLatenessMs * 1000;
+    this.idleTick = placeholderTick(venue, symbol);
     this.trade = {
-      tick: firstTick,
+      tick: this.idleTick,
       watermarkUs: 0,
       timeMs: 0,
       sizeUnits: 0,
@@ -80,6 +86,7 @@ export class SymbolBars {
     if (tick.timeUs > this.maxTimeUs) this.advanceTo(tick);
     trade.watermarkUs = this.watermarkUs;
     for (const series of this.series) series.addTrade(trade);
+    trade.tick = this.idleTick;
   }
 
   /**
