@@ -186,8 +186,12 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
   let copy = { scanned: reusedSlice ? total : 0, copied: catalog.shared.get(slice)?.records ?? 0 };
   const report = () => request.onProgress?.({ total, ...copy, processed: processor.stats.records });
   const ticker = setInterval(report, 200);
+  // A paced replay processes as the copy goes; one at full speed copies first, so the processor reads whole
+  // batches instead of chasing the copy a few records at a time (same outputs: a slice is processed the same
+  // however its records are batched).
+  const paced = Number.isFinite(request.speed);
   try {
-    await processor.start();
+    if (paced || reusedSlice) await processor.start();
     if (!reusedSlice) {
       copy = await copyRange({
         log,
@@ -203,6 +207,7 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
       if (request.signal?.aborted)
         throw new NexuralError('NXR_TIMEOUT', 'replay stopped before its range was copied');
       await writeCatalog(log, sharedKey(slice), { topic: slice, complete: true, records: copy.copied });
+      if (!paced) await processor.start();
     }
     await processedToEnd(
       log,
