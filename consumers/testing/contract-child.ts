@@ -13,6 +13,7 @@ import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../pipeline/store/pglite-store.js';
 import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import { startConsumer } from '../consumer-runtime.js';
 import { type AnyConsumerDefinition, isChannelInput } from '../define-consumer.js';
 import { type ContractChildConfig, contractDecoders } from './contract-topics.js';
@@ -64,7 +65,13 @@ const opened =
     ? await (async () => {
         const pglite = await PGlite.create({ dataDir: storeTarget.dataDir });
         const store = await openPgliteStore({ db: pglite });
-        return { store, ledgers: sqlEffectLedgerStore(pgliteDatabase(pglite)), close: () => store.close() };
+        const db = pgliteDatabase(pglite);
+        return {
+          store,
+          ledgers: sqlEffectLedgerStore(db),
+          strategies: sqlStrategyStore(db),
+          close: () => store.close(),
+        };
       })()
     : await (async () => {
         const target = { connectionString: storeTarget.url, schema: storeTarget.schema };
@@ -73,6 +80,7 @@ const opened =
         return {
           store,
           ledgers: sqlEffectLedgerStore(db),
+          strategies: sqlStrategyStore(db),
           close: async () => {
             await db.close();
             await store.close();
@@ -80,7 +88,7 @@ const opened =
         };
       })();
 if (config.migrate) await opened.store.migrate();
-const { decoders, deadLetters } = contractDecoders(config.topics);
+const { decoders, deadLetters, strategySignals } = contractDecoders(config.topics);
 const running = await startConsumer(
   definition,
   {
@@ -89,6 +97,8 @@ const running = await startConsumer(
     deadLetters,
     ledgers: opened.ledgers,
     store: opened.store,
+    strategies: opened.strategies,
+    strategySignals,
     fanout: null,
     jobs: null,
     metrics: new Registry(),

@@ -10,6 +10,8 @@ import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
 import { readAll } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { openPgDatabase } from '../../pipeline/store/pg-database.js';
 import { pgliteDatabase } from '../../pipeline/store/pglite-database.js';
+import { openPostgresStore } from '../../pipeline/store/postgres-store.js';
+import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
 import { sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
 import { type DeadLetter, deadLetterSchema } from '../../schemas/dead-letter.js';
 import type { EffectEntry } from '../../schemas/ports/effect-ledger.js';
@@ -33,10 +35,22 @@ export interface ContractSubject {
   readonly module: string;
   readonly exportName: string;
   readonly inputs: readonly ConsumerInput[];
+  /** the part of the recorded stream it is given (default: every record of its inputs) */
+  select?(recorded: readonly RecordedRecord[]): readonly RecordedRecord[];
   /** its config for a run whose scratch folder is `workDir` */
   config(workDir: string, recorded: readonly RecordedRecord[]): unknown;
-  /** the effects it made outside the ledger (file lines, rows), each as one string */
-  externalEffects(workDir: string): Promise<readonly string[]>;
+  /** rows it reads from the store (a user's strategies), written into the migrated store before the first child */
+  prepare?(sql: SqlDatabase): Promise<void>;
+  /** the effects it made outside the ledger (file lines, rows, records), each as one string */
+  externalEffects(workDir: string, run: ContractRunView): Promise<readonly string[]>;
+}
+
+/** What a subject may look at after a run: the run's store and topics. */
+export interface ContractRunView {
+  readonly topics: ContractTopics;
+  withSql<T>(work: (sql: SqlDatabase) => Promise<T>): Promise<T>;
+  /** every record of a topic of the run, values as text, partition by partition in offset order */
+  readTopic(topic: string): Promise<readonly string[]>;
 }
 
 export type ContractBackend =
@@ -169,24 +183,28 @@ const kill = async (handle: ChildHandle) => {
   await handle.exited;
 };
 
-async function readEffects(store: ContractStoreTarget, consumer: string): Promise<readonly EffectEntry[]> {
+async function withStoreSql<T>(
+  store: ContractStoreTarget,
+  work: (sql: SqlDatabase) => Promise<T>,
+): Promise<T> {
   if (store.kind === 'pglite') {
     const pglite = await PGlite.create({ dataDir: store.dataDir });
     try {
-      return await sqlEffectLedgerStore(pgliteDatabase(pglite))
-        .forConsumer(consumer)
-        .list({ limit: 100_000 });
+      return await work(pgliteDatabase(pglite));
     } finally {
       await pglite.close();
     }
   }
   const db = await openPgDatabase({ connectionString: store.url, schema: store.schema });
   try {
-    return await sqlEffectLedgerStore(db).forConsumer(consumer).list({ limit: 100_000 });
+    return await work(db);
   } finally {
     await db.close();
   }
 }
+
+const readEffects = (store: ContractStoreTarget, consumer: string): Promise<readonly EffectEntry[]> =>
+  withStoreSql(store, (sql) => sqlEffectLedgerStore(sql).forConsumer(consumer).list({ limit: 100_000 }));
 
 async function readDeadLetters(log: StreamLog, topic: string): Promise<readonly string[]> {
   const letters = (await readAll(log, topic, 500)).flat();
@@ -208,7 +226,7 @@ export async function runConsumerContract(
   const run = randomUUID().slice(0, 8);
   const workDir = await mkdtemp(join(tmpdir(), `nexural-consumer-${subject.name}-`));
   const topics = contractTopics(run);
-  const recorded = readRecordedStream();
+  const recorded = subject.select?.(readRecordedStream()) ?? readRecordedStream();
   const logTarget: ContractLogTarget =
     backend.log === 'embedded'
       ? { kind: 'embedded', dataDir: join(workDir, 'log') }
@@ -236,6 +254,16 @@ export async function runConsumerContract(
     if (logTarget.kind === 'embedded') await log.close();
     if (storeTarget.kind === 'pglite')
       await cp(await migratedPgliteTemplate(), storeTarget.dataDir, { recursive: true });
+    else {
+      const store = await openPostgresStore({
+        connectionString: storeTarget.url,
+        schema: storeTarget.schema,
+      });
+      await store.migrate();
+      await store.close();
+    }
+    const { prepare } = subject;
+    if (prepare) await withStoreSql(storeTarget, (sql) => prepare(sql));
     const config: ContractChildConfig = {
       consumer: {
         module: subject.module,
@@ -248,8 +276,8 @@ export async function runConsumerContract(
       groupId,
       // Kafka: full speed, as before (a paced fetch outlasts the session's heartbeats)
       ...(backend.log === 'embedded' ? childPace(records.length) : { maxBatchRecords: 50, paceMs: 0 }),
-      // the PGlite template is migrated already; a PostgreSQL schema is made by the first child
-      migrate: storeTarget.kind === 'postgres',
+      // the PGlite template is migrated already, a PostgreSQL schema was migrated above
+      migrate: false,
     };
     let midRunKills = 0;
     for (let kill_ = 0; kill_ < options.kills; kill_ += 1) {
@@ -280,7 +308,14 @@ export async function runConsumerContract(
     );
     return {
       effects: entries.map((entry) => `${entry.effectKey}=${JSON.stringify(entry.result)}`).sort(),
-      externalEffects: [...(await subject.externalEffects(workDir))].sort(),
+      externalEffects: [
+        ...(await subject.externalEffects(workDir, {
+          topics,
+          withSql: (work) => withStoreSql(storeTarget, work),
+          readTopic: async (topic) =>
+            (await readAll(log, topic, 500)).flat().map((record) => record.value?.toString('utf8') ?? ''),
+        })),
+      ].sort(),
       deadLetters,
       outOfOrder,
       midRunKills,
@@ -297,6 +332,7 @@ export async function runConsumerContract(
       }
     }
     await log.close();
-    await rm(workDir, { recursive: true, force: true });
+    // a log segment still being flushed as the folder goes: rm retries on ENOTEMPTY
+    await rm(workDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   }
 }

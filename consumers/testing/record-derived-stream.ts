@@ -1,8 +1,9 @@
 /**
  * Records the derived stream the consumer contract replays: the real Binance spot BTCUSDT and ETHUSDT trades of
  * 2024-08-08 23:54:15 → 2024-08-09 00:05:05 UTC (/work/shared/data, see its README) run once through the
- * processor on the embedded log with the demo's alert rules; the final bars (1s, 1m) and the alert events are
- * written as JSON lines to fixtures/derived-stream.jsonl, in offset order per partition.
+ * processor on the embedded log with the demo's alert rules; the final bars (1s, 1m), the indicator values
+ * (sma(5), rsi(14)) and the alert events are written as JSON lines to fixtures/derived-stream.jsonl, in offset
+ * order per partition (the trades themselves are read from ../shared/data by recorded-stream.ts).
  * Run: node --import tsx consumers/testing/record-derived-stream.ts
  */
 import { writeFile } from 'node:fs/promises';
@@ -68,6 +69,7 @@ const lines: string[] = [];
 for (const [role, topic] of [
   ['barsFinal', topics.barsFinal],
   ['alerts', topics.alerts],
+  ['indicators', topics.indicators],
 ] as const) {
   for (const records of await readAll(log, topic, 300)) {
     for (const record of records) {
