@@ -8,7 +8,10 @@ import { type FinalBar, StrategyBook } from '../../consumers/strategy/strategy-b
 import { MarketEngine } from '../../pipeline/engine/market-engine.js';
 import { parseIndicatorSpec } from '../../pipeline/indicators/registry.js';
 import { ingestFormats } from '../../pipeline/ingest/file-ingest.js';
+import { readTradeRange } from '../../pipeline/ingest/replay/read-trade-range.js';
 import { readTradeFileLines, symbolFromFileName } from '../../pipeline/readers/read-trades.js';
+import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env.js';
+import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalOf } from '../../schemas/interval.js';
 import {
@@ -17,15 +20,24 @@ import {
   type StrategyCondition,
   strategySymbols,
 } from '../../schemas/strategy.js';
+import type { TradeTick } from '../../schemas/tick.js';
+import { topicNames } from '../../schemas/topics.js';
 
 export interface BacktestOptions {
   readonly strategy: string;
-  readonly trades: string;
-  readonly format: Exclude<(typeof ingestFormats)[number], 'ndjson'>;
+  /** a recorded trades file (with `format`); without it the raw trades topic is read (`from`/`to`) */
+  readonly trades?: string;
+  readonly format?: Exclude<(typeof ingestFormats)[number], 'ndjson'>;
+  /** raw topic range, as `nexural replay` takes it: ISO time with zone, offset or partition:offset pairs */
+  readonly from?: string;
+  readonly to?: string;
   readonly out: string;
-  readonly progress?: boolean;
+  /** the bar on stderr when it is a terminal (default); false: none; a stream: drawn there, terminal or not */
+  readonly progress?: boolean | NodeJS.WritableStream;
   /** parameter grid: `fast=5,10,20` → `{{fast}}` in the strategy file takes each value */
   readonly param?: readonly string[];
+  /** raw topic runs: what the range held */
+  readonly onRange?: (read: { scanned: number; invalid: number; ticks: number }) => void;
 }
 
 /** Every combination of the `--param name=a,b,c` lists, in the order given. */
@@ -99,6 +111,7 @@ export async function readStrategy(
  */
 export async function runBacktest(
   options: BacktestOptions,
+  env: Pick<Env, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'NEXURAL_DATA_DIR'> = parseEnv(process.env),
 ): Promise<{ ticks: number; trades: number; ranking: { label: string; metrics: StrategyMetrics }[] }> {
   const grid = parameterGrid(options.param ?? []);
   const runs = await Promise.all(grid.map((params) => readStrategy(options.strategy, params)));
@@ -141,25 +154,17 @@ export async function runBacktest(
       late() {},
     },
   );
-  const symbol = strategy.symbol ?? symbolFromFileName(options.trades);
-  const size = (await stat(options.trades)).size;
-  const progress =
-    options.progress !== false && process.stderr.isTTY
-      ? new SingleBar({ format: 'backtest |{bar}| {percentage}% · {value} trades', hideCursor: true })
-      : null;
-  progress?.start(size, 0);
-  const bytesPerTrade = await averageLineBytes(options.trades);
+  const source =
+    options.trades === undefined
+      ? await rangeSource(options, strategy, env)
+      : await fileSource(options.trades, options.format, strategy, options.progress);
   let ticks = 0;
   let first = Number.NaN;
   let advancedTo = Number.NEGATIVE_INFINITY;
   const drain = () => {
     for (const { bar } of pending.splice(0)) for (const book of books) book.onBar(bar);
   };
-  for await (const { tick } of readTradeFileLines(options.trades, {
-    format: options.format,
-    venue: strategy.venue,
-    symbol,
-  })) {
+  for await (const tick of source.ticks) {
     if (!symbols.has(tick.symbol)) continue;
     ticks++;
     const ms = Math.floor(tick.timeUs / 1000);
@@ -173,13 +178,12 @@ export async function runBacktest(
     drain();
     const trade = { symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price };
     for (const book of books) book.onTrade(trade);
-    if (progress && ticks % 10_000 === 0) progress.update(Math.min(size, ticks * bytesPerTrade));
+    if (ticks % 10_000 === 0) source.progressed(ticks);
   }
   engine.flush();
   drain();
   for (const book of books) book.finish();
-  progress?.update(size);
-  progress?.stop();
+  source.done();
   const interval = intervalOf(strategy.interval);
   const ranking: { label: string; metrics: StrategyMetrics }[] = [];
   for (const [index, book] of books.entries()) {
@@ -223,14 +227,13 @@ export function registerBacktestCommand(program: Command): void {
   program
     .command('backtest')
     .description(
-      'run a strategy (JSON, schemas/strategy.ts) over a recorded trades file; writes trades.csv, equity.csv, metrics.json, report.html',
+      'run a strategy (JSON, schemas/strategy.ts) over a recorded trades file or a range of the raw trades topic; writes trades.csv, equity.csv, metrics.json, report.html',
     )
     .requiredOption('--strategy <file>', 'strategy JSON file')
-    .requiredOption('--trades <file>', 'trades file')
-    .requiredOption(
-      '--format <format>',
-      `file format: ${ingestFormats.filter((f) => f !== 'ndjson').join(', ')}`,
-    )
+    .option('--trades <file>', 'trades file (without it: the raw trades topic, --from/--to)')
+    .option('--format <format>', `file format: ${ingestFormats.filter((f) => f !== 'ndjson').join(', ')}`)
+    .option('--from <when>', 'raw topic: ISO time with zone (event time), offset, or partition:offset list')
+    .option('--to <when>', 'raw topic: same forms, exclusive; default: the end as of now')
     .requiredOption('--out <dir>', 'output directory')
     .option('--no-progress', 'no progress bar')
     .option('--param <name=values>', 'parameter grid, repeatable: {{name}} in the strategy file', collect, [])
@@ -239,6 +242,86 @@ export function registerBacktestCommand(program: Command): void {
       process.stdout.write(`${result.ticks} trades read, ${result.trades} round trips → ${opts.out}\n`);
       if (result.ranking.length > 1) process.stdout.write(rankingCsv(result.ranking, '\t'));
     });
+}
+
+interface TickSource {
+  readonly ticks: AsyncIterable<TradeTick> | Iterable<TradeTick>;
+  /** `ticks` of them went into the books */
+  progressed(ticks: number): void;
+  done(): void;
+}
+
+function progressBar(progress: BacktestOptions['progress'], format: string): SingleBar | null {
+  if (typeof progress === 'object')
+    return new SingleBar({ format, stream: progress, noTTYOutput: true, notTTYSchedule: 0 });
+  return progress !== false && process.stderr.isTTY ? new SingleBar({ format, hideCursor: true }) : null;
+}
+
+async function fileSource(
+  file: string,
+  format: BacktestOptions['format'],
+  strategy: Strategy,
+  showProgress: BacktestOptions['progress'],
+): Promise<TickSource> {
+  if (format === undefined)
+    throw new NexuralError('NXR_CONFIG_INVALID', `--trades ${file} needs --format`, { option: '--format' });
+  const size = (await stat(file)).size;
+  const progress = progressBar(showProgress, 'backtest |{bar}| {percentage}% · {value} bytes');
+  progress?.start(size, 0);
+  const bytesPerTrade = await averageLineBytes(file);
+  const lines = readTradeFileLines(file, {
+    format,
+    venue: strategy.venue,
+    symbol: strategy.symbol ?? symbolFromFileName(file),
+  });
+  return {
+    ticks: (async function* () {
+      for await (const { tick } of lines) yield tick;
+    })(),
+    progressed: (ticks) => progress?.update(Math.min(size, Math.round(ticks * bytesPerTrade))),
+    done: () => {
+      progress?.update(size);
+      progress?.stop();
+    },
+  };
+}
+
+/**
+ * The strategy's trades from the raw trades topic of the log the environment selects (Kafka with
+ * KAFKA_BROKERS, else the embedded log in NEXURAL_DATA_DIR, where `npm start` and `nexural ingest` keep it),
+ * in the range `--from`/`--to`, read first (the progress bar counts the range's records), then replayed.
+ */
+async function rangeSource(
+  options: BacktestOptions,
+  strategy: Strategy,
+  env: Pick<Env, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'NEXURAL_DATA_DIR'>,
+): Promise<TickSource> {
+  if (options.format !== undefined)
+    throw new NexuralError('NXR_CONFIG_INVALID', '--format goes with --trades FILE', { option: '--format' });
+  const log = streamLogFromEnv(env);
+  const progress = progressBar(
+    options.progress,
+    'backtest |{bar}| {percentage}% · {value}/{total} records read',
+  );
+  let started = false;
+  try {
+    const range = await readTradeRange({
+      log,
+      topic: topicNames().trades,
+      from: options.from,
+      to: options.to,
+      keys: strategySymbols(strategy).map((symbol) => `${strategy.venue}:${symbol}`),
+      onProgress: (scanned, total) => {
+        if (!started) progress?.start(Math.max(1, total), 0);
+        started = true;
+        progress?.update(scanned);
+      },
+    });
+    options.onRange?.({ scanned: range.scanned, invalid: range.invalid, ticks: range.ticks.length });
+    return { ticks: range.ticks, progressed: () => {}, done: () => progress?.stop() };
+  } finally {
+    await log.close();
+  }
 }
 
 /** Bytes per line over the file's first 64 KiB: how far the progress bar has read. */
