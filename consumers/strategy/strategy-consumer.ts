@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { StoredStrategy, StrategyStore } from '../../schemas/ports/strategies.js';
 import { strategySymbols } from '../../schemas/strategy.js';
 import type { StrategySignal } from '../../schemas/strategy-signal.js';
-import { type ConsumerContext, type ConsumerRecord, defineConsumer } from '../define-consumer.js';
+import {
+  type ConsumerBatch,
+  type ConsumerContext,
+  type ConsumerRecord,
+  defineConsumer,
+} from '../define-consumer.js';
 import { requiredSpecs } from './required-specs.js';
 import { StrategyBook } from './strategy-book.js';
 import { decodeFeedState, encodeFeedState, StrategyFeed } from './strategy-feed.js';
@@ -162,11 +167,11 @@ export const strategyConsumer = defineConsumer({
           );
       }
     };
-    return {
-      async handle(batch) {
-        if (!store) return;
-        if (clock.now() - loadedAt >= config.refreshMs) await refresh(store);
-        const touched = new Set<Runner>();
+    const handleNow = async (batch: ConsumerBatch<Input>) => {
+      if (!store) return;
+      if (clock.now() - loadedAt >= config.refreshMs) await refresh(store);
+      const touched = new Set<Runner>();
+      try {
         for (const record of batch.records) {
           const at = `${record.source.topic}/${record.source.partition}`;
           for (const runner of runners.values()) {
@@ -178,14 +183,21 @@ export const strategyConsumer = defineConsumer({
             touched.add(runner);
           }
         }
-        try {
-          for (const runner of touched) await flush(runner, context, store);
-        } catch (error) {
-          // memory is ahead of the saved state: start again from the saved state on the redelivery
-          runners.clear();
-          loadedAt = Number.NEGATIVE_INFINITY;
-          throw error;
-        }
+        for (const runner of touched) await flush(runner, context, store);
+      } catch (error) {
+        // memory is ahead of the saved state: start again from the saved state on the redelivery
+        runners.clear();
+        loadedAt = Number.NEGATIVE_INFINITY;
+        throw error;
+      }
+    };
+    // one batch at a time: the books and their saved state are shared by every partition's batches
+    let queue: Promise<unknown> = Promise.resolve();
+    return {
+      handle(batch) {
+        const run = queue.then(() => handleNow(batch));
+        queue = run.catch(() => {});
+        return run;
       },
       async close() {},
     };

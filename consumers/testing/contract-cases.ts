@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { consumerRegistry } from '../index.js';
-import { type ContractBackend, runConsumerContract } from './contract.js';
+import { type ContractBackend, type ContractSubject, runConsumerContract } from './contract.js';
 import { finalBarEffectsSubject, registeredSubjects } from './contract-subjects.js';
 
 /**
@@ -11,7 +11,11 @@ import { finalBarEffectsSubject, registeredSubjects } from './contract-subjects.
 export function consumerContractCases(
   backend: () => ContractBackend,
   /** run the subjects at once (the embedded log: each run has its own folder) */
-  options: { readonly concurrent: boolean },
+  options: {
+    readonly concurrent: boolean;
+    /** consumers not registered yet that run the contract too (candidates) */
+    readonly candidates?: readonly ContractSubject[];
+  },
 ): void {
   const seed = Number(process.env.NEXURAL_CONSUMER_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
@@ -21,7 +25,12 @@ export function consumerContractCases(
     );
   });
 
-  for (const subject of [finalBarEffectsSubject, ...Object.values(registeredSubjects)]) {
+  const subjects = [
+    finalBarEffectsSubject,
+    ...Object.values(registeredSubjects),
+    ...(options.candidates ?? []),
+  ];
+  for (const subject of subjects) {
     (options.concurrent ? it.concurrent : it)(
       `${subject.name}: killed with SIGKILL 3 times and restarted, its effects equal a clean run's; poison records reach the DLQ; SIGTERM drains`,
       async () => {

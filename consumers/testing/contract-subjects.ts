@@ -102,6 +102,49 @@ const contractStrategies = [
   },
 ];
 
+/** The strategy consumer's case: the strategies above, the first 3 minutes of the recorded stream. */
+export const strategySubject: ContractSubject = {
+  name: 'strategy',
+  module: fileURLToPath(new URL('../strategy/strategy-consumer.ts', import.meta.url)),
+  exportName: 'strategyConsumer',
+  inputs: ['trades', 'barsFinal', 'indicators'],
+  // the first 3 minutes (~9,000 trades): the topics are read at their own pace, so a book holds many bars
+  // back for the trades (in its saved state), and all 34,419 trades take minutes per run on PGlite
+  select: (recorded) => {
+    const start = Math.min(...recorded.map((record) => record.timestamp));
+    return recorded.filter((record) => record.timestamp < start + 180_000);
+  },
+  config: () => ({}),
+  async prepare(sql) {
+    await sql.query("INSERT INTO users (id) VALUES ('contract-alice'), ('contract-bob')");
+    const store = sqlStrategyStore(sql);
+    for (const { strategy, ...row } of contractStrategies) {
+      await store.putStrategy({ ...row, strategy: parseStrategy(strategy) });
+    }
+  },
+  // the rows it wrote (fills, equity, open positions) and each signal once: the topic is at-least-once
+  // (a signal published just before a kill is published again), readers de-duplicate by id
+  externalEffects: async (_workDir, run) => {
+    const rows = await run.withSql(async (sql) => {
+      const store = sqlStrategyStore(sql);
+      const all = { from: 0, to: Date.UTC(2100, 0), limit: 100_000 };
+      const lines: string[] = [];
+      for (const { id, owner } of contractStrategies) {
+        for (const fill of await store.fills(owner, id, all)) lines.push(`fill ${JSON.stringify(fill)}`);
+        for (const point of await store.equity(owner, id, all))
+          lines.push(`equity ${id} ${JSON.stringify(point)}`);
+        for (const position of await store.positions(owner, id))
+          lines.push(`position ${id} ${JSON.stringify(position)}`);
+      }
+      return lines;
+    });
+    const signals = new Set(
+      (await run.readTopic(run.topics.strategySignals)).map((value) => `signal ${value}`),
+    );
+    return [...rows, ...signals];
+  },
+};
+
 /** Every registered consumer, by name, as the contract runs it. Registering a consumer means adding it here. */
 export const registeredSubjects: Readonly<Record<string, ContractSubject>> = {
   'alert-log': {
@@ -128,45 +171,5 @@ export const registeredSubjects: Readonly<Record<string, ContractSubject>> = {
     }),
     externalEffects: async (workDir) => contractDiscord.alertIdsIn(discordChannelOf(workDir)),
   },
-  strategy: {
-    name: 'strategy',
-    module: fileURLToPath(new URL('../strategy/strategy-consumer.ts', import.meta.url)),
-    exportName: 'strategyConsumer',
-    inputs: ['trades', 'barsFinal', 'indicators'],
-    // the first 3 minutes (~9,000 trades): the topics are read at their own pace, so a book holds many bars
-    // back for the trades (in its saved state), and all 34,419 trades take minutes per run on PGlite
-    select: (recorded) => {
-      const start = Math.min(...recorded.map((record) => record.timestamp));
-      return recorded.filter((record) => record.timestamp < start + 180_000);
-    },
-    config: () => ({}),
-    async prepare(sql) {
-      await sql.query("INSERT INTO users (id) VALUES ('contract-alice'), ('contract-bob')");
-      const store = sqlStrategyStore(sql);
-      for (const { strategy, ...row } of contractStrategies) {
-        await store.putStrategy({ ...row, strategy: parseStrategy(strategy) });
-      }
-    },
-    // the rows it wrote (fills, equity, open positions) and each signal once: the topic is at-least-once
-    // (a signal published just before a kill is published again), readers de-duplicate by id
-    externalEffects: async (_workDir, run) => {
-      const rows = await run.withSql(async (sql) => {
-        const store = sqlStrategyStore(sql);
-        const all = { from: 0, to: Date.UTC(2100, 0), limit: 100_000 };
-        const lines: string[] = [];
-        for (const { id, owner } of contractStrategies) {
-          for (const fill of await store.fills(owner, id, all)) lines.push(`fill ${JSON.stringify(fill)}`);
-          for (const point of await store.equity(owner, id, all))
-            lines.push(`equity ${id} ${JSON.stringify(point)}`);
-          for (const position of await store.positions(owner, id))
-            lines.push(`position ${id} ${JSON.stringify(position)}`);
-        }
-        return lines;
-      });
-      const signals = new Set(
-        (await run.readTopic(run.topics.strategySignals)).map((value) => `signal ${value}`),
-      );
-      return [...rows, ...signals];
-    },
-  },
+  strategy: strategySubject,
 };
