@@ -216,6 +216,8 @@ export function registerConsumersCommand(program: Command): void {
             pipeline,
             store,
             sql,
+            // the strategy consumer writes, and automation-triggers reads, this namespace's strategy-signals topic
+            namespace: options.namespace,
             jobs,
             metrics: registry,
             logger: {
