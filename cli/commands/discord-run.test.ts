@@ -136,8 +136,9 @@ describe('nexural discord run as a process against the fake Discord', () => {
       const embed = reply.message?.embeds[0] as { title: string };
       expect(embed.title).toBe(`BTCUSDT ${klines.at(-1)?.close}`);
 
-      // 22 alerts, at most 10 per message: 3 messages, each alert once, in order
-      await discord.waitForMessages(alertChannelId, 3, 60_000);
+      // 22 alerts, at most 10 per message: 3 messages, each alert once, in order (12 s idle; under the full
+      // suite's load the first delivery once took over 60 s)
+      await discord.waitForMessages(alertChannelId, 3, 240_000);
       await waitFor(
         () => [...discord.channelMessages.values()].reduce((sum, list) => sum + list.length, 0) >= 7,
         () => 'the DM messages',
@@ -163,7 +164,7 @@ describe('nexural discord run as a process against the fake Discord', () => {
     expect(rows.map((row) => row.effect_key)).toEqual(
       fired.map((event) => `alert:dm:${linkedUserId}:${event.id}`).sort(),
     );
-  }, 300_000);
+  }, 600_000);
 
   it('stops at once naming a bad variable', async () => {
     const bot = startBotProcess({
