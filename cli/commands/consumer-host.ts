@@ -5,6 +5,7 @@ import {
   type ConsumerLogger,
   consumerGroupId,
 } from '../../consumers/define-consumer.js';
+import { type RestartPolicy, superviseConsumer } from '../../consumers/supervise-consumer.js';
 import { createJsonSerde } from '../../pipeline/runtime/serdes/record-serde.js';
 import type { Pipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { type LedgerQueries, sqlEffectLedgerStore } from '../../pipeline/store/sql-effect-ledger.js';
@@ -34,6 +35,9 @@ export interface ConsumerHost {
   close(): Promise<void>;
 }
 
+/** How `serve` and `discord run` restart a stopped consumer: 1 s, 2 s, 4 s … up to a minute. */
+export const keepRunning: RestartPolicy = { initialMs: 1_000, maxMs: 60_000 };
+
 /** Per consumer: its config input (from --config or the environment). */
 export type ConsumerConfigs = Readonly<Record<string, unknown>>;
 
@@ -48,6 +52,11 @@ export async function startConsumerHost(
     readonly health?: RoleHealthReporter;
     /** appended to each consumer's group (`nexural.consumer.<name>.<suffix>`): a replay namespace's own offsets */
     readonly groupSuffix?: string;
+    /**
+     * restart a consumer that stopped on an error (instead of `onError`), after a backoff: for processes that
+     * run on (`serve`, `discord run`); `consumers run` exits instead and leaves the restart to its supervisor
+     */
+    readonly restart?: RestartPolicy;
   } = {},
 ): Promise<ConsumerHost> {
   const { serdes } = deps.pipeline;
@@ -87,15 +96,29 @@ export async function startConsumerHost(
   };
   try {
     for (const definition of definitions) {
-      running.push(
-        await startConsumer(definition, ports, {
+      const start = (onError: (error: Error) => void) =>
+        startConsumer(definition, ports, {
           config: options.configs?.[definition.name],
           ...(options.groupSuffix === undefined
             ? {}
             : { groupId: `${consumerGroupId(definition.name)}.${options.groupSuffix}` }),
           ...(options.health === undefined ? {} : { health: options.health }),
-          onError: (error) => options.onError?.(definition.name, error),
-        }),
+          onError,
+        });
+      running.push(
+        options.restart === undefined
+          ? await start((error) => options.onError?.(definition.name, error))
+          : await superviseConsumer(start, options.restart, {
+              onStopped: (error, restartInMs) =>
+                deps.logger.warn(
+                  `consumer ${definition.name} stopped: ${error.message}; restarting in ${restartInMs} ms`,
+                  { consumer: definition.name },
+                ),
+              onRestarted: (attempt) =>
+                deps.logger.info(`consumer ${definition.name} restarted (failure ${attempt} in a row)`, {
+                  consumer: definition.name,
+                }),
+            }),
       );
     }
   } catch (error) {

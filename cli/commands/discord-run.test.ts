@@ -138,7 +138,9 @@ describe('nexural discord run as a process against the fake Discord', () => {
 
       // 22 alerts, at most 10 per message: 3 messages, each alert once, in order (12 s idle; under the full
       // suite's load the first delivery once took over 60 s)
-      await discord.waitForMessages(alertChannelId, 3, 240_000);
+      await discord.waitForMessages(alertChannelId, 3, 240_000).catch((error: Error) => {
+        throw new Error(`${error.message}; the bot printed:\n${bot.output().slice(-4_000)}`);
+      });
       await waitFor(
         () => [...discord.channelMessages.values()].reduce((sum, list) => sum + list.length, 0) >= 7,
         () => 'the DM messages',

@@ -12,7 +12,7 @@ import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { commandLogger } from '../command-logger.js';
 import { untilSignal } from '../until-signal.js';
-import { startConsumerHost } from './consumer-host.js';
+import { keepRunning, startConsumerHost } from './consumer-host.js';
 import { explainEmbeddedConflict } from './consumers.js';
 import { startPlanRoles } from './discord-roles.js';
 import { discordBotFromEnv, discordConsumerConfig, discordSummary, withLinkedDms } from './discord-wiring.js';
@@ -105,7 +105,7 @@ export async function startDiscordProcess(
       },
       {
         configs: { discord: discordConsumerConfig(settings) },
-        onError: (name, error) => logger.error({ consumer: name }, `consumer stopped: ${error.message}`),
+        restart: keepRunning,
       },
     );
     closers.push(() => host.close());

@@ -43,7 +43,7 @@ import { createRoleHealthRegistry, type RoleHealthRegistry } from '../../schemas
 import type { Store } from '../../schemas/ports/store.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
 import { wireAutomations } from './automation-wiring.js';
-import { startConsumerHost } from './consumer-host.js';
+import { keepRunning, startConsumerHost } from './consumer-host.js';
 import { startPlanRoles } from './discord-roles.js';
 import { discordBotFromEnv, discordConsumerConfig, discordSummary, withLinkedDms } from './discord-wiring.js';
 import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
@@ -315,7 +315,7 @@ export async function startServer(
         {
           health,
           ...(discord ? { configs: { discord: discordConsumerConfig(discord) } } : {}),
-          onError: (name, error) => say(`consumer ${name} stopped: ${error.message}`),
+          restart: keepRunning,
         },
       );
       closers.push(() => host.close());
