@@ -73,7 +73,16 @@ function startBotProcess(env: Record<string, string>): {
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'discord', 'run'], {
     cwd: repoRoot,
-    env: { ...process.env, KAFKA_BROKERS: '', DATABASE_URL: '', REDIS_URL: '', ...env },
+    // the embedded defaults whatever the surrounding stack exports (CI sets SCHEMA_REGISTRY_URL: the seeded
+    // records are plain JSON, a registry serde dead-letters them all)
+    env: {
+      ...process.env,
+      KAFKA_BROKERS: '',
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      SCHEMA_REGISTRY_URL: '',
+      ...env,
+    },
   });
   let text = '';
   child.stdout.on('data', (chunk) => {
