@@ -41,7 +41,7 @@ export function discordBotDeps(source: NodeJS.ProcessEnv, ports: DiscordWiringPo
     links: linksWithRoles(state.links, ports.roles ?? null, (message) => ports.logger.warn(message)),
     ownerOfKeyHash: async (hash) => (await accounts.findActiveKeyByHash(hash))?.owner ?? null,
     entitlements: ports.entitlements,
-    askUsage: new Map(),
+    askQuota: state.askQuota,
     analyst: settings.OPENAI_API_KEY
       ? createAnalyst({
           client: new OpenAI({

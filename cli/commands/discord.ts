@@ -69,7 +69,7 @@ export async function runDiscordTry(
       links,
       ownerOfKeyHash: null,
       entitlements: fallbackEntitlements(),
-      askUsage: new Map(),
+      askQuota: sqlDiscordState(jobsDatabase).askQuota,
       analyst: settings.OPENAI_API_KEY
         ? createAnalyst({
             client: new OpenAI({

@@ -1,6 +1,6 @@
 import { type PlanTable, planTable } from '../../schemas/plans.js';
 import type { EntitlementsReader } from '../../schemas/ports/billing.js';
-import type { DiscordLinks } from '../../schemas/ports/discord.js';
+import type { AskQuota, DiscordLinks } from '../../schemas/ports/discord.js';
 import type { AlertRuleRepository, StoreReader } from '../../schemas/ports/store.js';
 
 export type OptionValue = string | number | boolean;
@@ -77,8 +77,8 @@ export interface BotDeps {
   readonly ownerOfKeyHash: ((hash: string) => Promise<string | null>) | null;
   /** plans and quotas (the billing repository; `fallbackEntitlements` where the process has none) */
   readonly entitlements: EntitlementsReader;
-  /** /ask questions asked today, by `owner-or-discord-user:UTC day` (process-local) */
-  readonly askUsage: Map<string, number>;
+  /** the /ask questions taken per account and UTC day (sql/0026) */
+  readonly askQuota: AskQuota;
   readonly analyst: AnalystPort | null;
   readonly clock: { now(): number };
   /** data older than this is called stale */

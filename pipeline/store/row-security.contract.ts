@@ -66,6 +66,10 @@ async function seed(harness: RowSecurityHarness): Promise<void> {
       `INSERT INTO discord_conversations (conversation, turns, owner) VALUES ($1, '[]', $2)`,
       [`${owner}-conversation`, owner],
     );
+    await admin.query(
+      `INSERT INTO discord_ask_usage (account, day, asked, owner) VALUES ($1, '2024-08-09', 3, $1)`,
+      [owner],
+    );
   }
   await admin.query(
     `INSERT INTO discord_conversations (conversation, turns, owner) VALUES ('unlinked-conversation', '[]', NULL)`,
@@ -118,7 +122,7 @@ export function describeRowSecurity(
       });
     });
 
-    it('keeps a request to its own Discord links and conversations (sql/0022)', async () => {
+    it('keeps a request to its own Discord links, conversations (sql/0022) and /ask counts (sql/0026)', async () => {
       await harness.session(null, async (app) => {
         await app.query('SET ROLE nexural_app_user');
         await app.query("SELECT set_config('nexural.user_id', 'alice', false)");
@@ -136,6 +140,13 @@ export function describeRowSecurity(
             .rowCount,
         ).toBe(0);
         expect((await app.query('DELETE FROM discord_conversations WHERE owner IS NULL')).rowCount).toBe(0);
+        // the /ask quota (sql/0026): its own count only, and it cannot reset another account's
+        expect((await app.query('SELECT account, asked FROM discord_ask_usage')).rows).toEqual([
+          { account: 'alice', asked: 3 },
+        ]);
+        expect(
+          (await app.query("UPDATE discord_ask_usage SET asked = 0 WHERE account = 'bob'")).rowCount,
+        ).toBe(0);
         await app.query('RESET ROLE');
       });
       const { rows } = await harness.admin.query(

@@ -1,8 +1,20 @@
-import type { ConversationStore, ConversationTurn, DiscordLinks } from '../../schemas/ports/discord.js';
+import type {
+  AskQuota,
+  ConversationStore,
+  ConversationTurn,
+  DiscordLinks,
+} from '../../schemas/ports/discord.js';
 import type { SqlSession } from './sql-database.js';
 
-/** Discord links and analyst conversations over discord_links / discord_conversations (sql/0021, row-level security sql/0022). */
-export function sqlDiscordState(db: SqlSession): { links: DiscordLinks; conversations: ConversationStore } {
+/**
+ * Discord links, analyst conversations and the /ask quota over discord_links / discord_conversations (sql/0021,
+ * row-level security sql/0022) and discord_ask_usage (sql/0026).
+ */
+export function sqlDiscordState(db: SqlSession): {
+  links: DiscordLinks;
+  conversations: ConversationStore;
+  askQuota: AskQuota;
+} {
   return {
     links: {
       async link(user, owner) {
@@ -54,6 +66,28 @@ export function sqlDiscordState(db: SqlSession): { links: DiscordLinks; conversa
              SET turns = EXCLUDED.turns, owner = COALESCE(EXCLUDED.owner, discord_conversations.owner), updated_at = now()`,
           [conversation, JSON.stringify(turns), owner],
         );
+      },
+    },
+    askQuota: {
+      async take(account, day, limit, owner) {
+        // one statement: two bot processes taking the last question at once cannot both get it
+        const { rows } =
+          limit > 0
+            ? await db.query<{ asked: number }>(
+                `INSERT INTO discord_ask_usage (account, day, asked, owner) VALUES ($1, $2::date, 1, $4)
+                 ON CONFLICT (account, day) DO UPDATE SET asked = discord_ask_usage.asked + 1
+                   WHERE discord_ask_usage.asked < $3
+                 RETURNING asked`,
+                [account, day, limit, owner],
+              )
+            : { rows: [] };
+        const taken = rows[0];
+        if (taken) return { allowed: true, used: Number(taken.asked) };
+        const current = await db.query<{ asked: number }>(
+          'SELECT asked FROM discord_ask_usage WHERE account = $1 AND day = $2::date',
+          [account, day],
+        );
+        return { allowed: false, used: Number(current.rows[0]?.asked ?? 0) };
       },
     },
   };

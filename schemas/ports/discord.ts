@@ -27,6 +27,34 @@ export interface ConversationStore {
   save(conversation: string, turns: readonly ConversationTurn[], owner?: string | null): Promise<void>;
 }
 
+/** The analyst's daily question quota (sql/0026): counted where every bot process of the account sees it. */
+export interface AskQuota {
+  /**
+   * Takes one question of `account` on `day` (UTC, YYYY-MM-DD) if fewer than `limit` were taken: `used` is the
+   * count after taking it, or the count that stopped it. `owner` is the linked Nexural user (null when unlinked).
+   */
+  take(
+    account: string,
+    day: string,
+    limit: number,
+    owner: string | null,
+  ): Promise<{ readonly allowed: boolean; readonly used: number }>;
+}
+
+/** A quota kept in this process only: for tests of handlers that are not about the quota. */
+export function memoryAskQuota(): AskQuota {
+  const used = new Map<string, number>();
+  return {
+    async take(account, day, limit) {
+      const key = `${account}:${day}`;
+      const before = used.get(key) ?? 0;
+      if (before >= limit) return { allowed: false, used: before };
+      used.set(key, before + 1);
+      return { allowed: true, used: before + 1 };
+    },
+  };
+}
+
 /** In-memory links and conversations: for `nexural discord try` without a database, and tests of handlers. */
 export function memoryDiscordState(): { links: DiscordLinks; conversations: ConversationStore } {
   const links = new Map<string, string>();

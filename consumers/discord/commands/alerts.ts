@@ -176,17 +176,16 @@ export async function askCommand(request: CommandRequest, deps: BotDeps): Promis
   const owner = await deps.links.ownerOf(request.user.id);
   const plan = await deps.entitlements.entitlementsFor(owner ?? `discord:${request.user.id}`);
   const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
-  const usageKey = `${owner ?? `discord:${request.user.id}`}:${day}`;
-  const used = deps.askUsage.get(usageKey) ?? 0;
-  if (used >= plan.askPerDay) {
+  const account = owner ?? `discord:${request.user.id}`;
+  const quota = await deps.askQuota.take(account, day, plan.askPerDay, owner);
+  if (!quota.allowed) {
     return textReply(
       plan.askPerDay === 0
         ? `Your plan (${plan.plan}) has no /ask. ${owner ? 'Upgrade to use the analyst.' : 'Link your account: /link'}`
-        : `You asked ${used} of ${plan.askPerDay} questions today (plan ${plan.plan}); more tomorrow (UTC).`,
+        : `You asked ${quota.used} of ${plan.askPerDay} questions today (plan ${plan.plan}); more tomorrow (UTC).`,
       true,
     );
   }
-  deps.askUsage.set(usageKey, used + 1);
   const answer = await deps.analyst.ask({
     conversation: `${request.channelId}:${request.user.id}`,
     owner,

@@ -4,7 +4,7 @@ import { binanceKlines } from '../../../pipeline/store/market-data-fixtures.js';
 import { openPgliteStore } from '../../../pipeline/store/pglite-store.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
-import { memoryDiscordState } from '../../../schemas/ports/discord.js';
+import { memoryAskQuota, memoryDiscordState } from '../../../schemas/ports/discord.js';
 import { type BotDeps, fallbackEntitlements } from '../bot-types.js';
 
 /** sma(5) of the closes, computed here by definition (mean of the last 5 closes). */
@@ -42,7 +42,7 @@ export async function botFixture(overrides: Partial<BotDeps> = {}) {
     links: state.links,
     ownerOfKeyHash: async (hash) => (hash === keyHash ? 'alice' : null),
     entitlements: fallbackEntitlements(),
-    askUsage: new Map(),
+    askQuota: memoryAskQuota(),
     analyst: null,
     clock: { now: () => (last?.closeTime ?? 0) + 60_000 },
     staleAfterMs: 15 * 60_000,
