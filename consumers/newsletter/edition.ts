@@ -1,10 +1,11 @@
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { Bar } from '../../schemas/bar.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
+import { type Mover, moverOf } from '../../schemas/movers.js';
 import type { SelectedNote, StrategyResult } from '../../schemas/ports/newsletter.js';
 import type { Page, RangeQuery, StoreReader, SymbolRef } from '../../schemas/ports/store.js';
 import type { EditionWindow } from './edition-window.js';
-import { indicatorSignals, type Mover, moverOf, type SignalAt } from './sections.js';
+import { indicatorSignals, type SignalAt } from './sections.js';
 
 type FiredAlert = Extract<AlertEvent, { kind: 'fired' }>;
 

@@ -1,16 +1,4 @@
-import type { Bar } from '../../schemas/bar.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
-
-export interface Mover {
-  readonly venue: string;
-  readonly symbol: string;
-  readonly open: number;
-  readonly close: number;
-  /** percent change from the first bar's open to the last bar's close */
-  readonly changePct: number;
-  /** sum of quote volume over the window */
-  readonly quoteVolume: number;
-}
 
 export type IndicatorSignal =
   | { readonly kind: 'rsi_overbought' | 'rsi_oversold'; readonly spec: string; readonly value: number }
@@ -28,21 +16,6 @@ export type SignalAt = IndicatorSignal & {
   readonly interval: string;
   readonly openTime: number;
 };
-
-/** Movement of one series over the window; null when it has no bar there. */
-export function moverOf(bars: readonly Bar[]): Mover | null {
-  const first = bars[0];
-  const last = bars.at(-1);
-  if (!first || !last) return null;
-  return {
-    venue: first.venue,
-    symbol: first.symbol,
-    open: first.open,
-    close: last.close,
-    changePct: ((last.close - first.open) / first.open) * 100,
-    quoteVolume: bars.reduce((sum, bar) => sum + bar.quoteVolume, 0),
-  };
-}
 
 export const rsiOverbought = 70;
 export const rsiOversold = 30;

@@ -53,6 +53,7 @@ describe('the grounded analyst on the real openai SDK against a scripted local m
       'get_bars',
       'get_indicator',
       'get_alerts',
+      'get_market_movers',
     ]);
     expect(model.toolResults(1)).toEqual([
       expect.objectContaining({
@@ -63,6 +64,48 @@ describe('the grounded analyst on the real openai SDK against a scripted local m
         stale: false,
       }),
     ]);
+  });
+
+  it('ranks the market movers over a window from stored final bars, each figure with its as-of time', async () => {
+    const { answer, model } = await ask((request) => {
+      const tool = request.messages.findLast((message) => message.role === 'tool');
+      if (!tool)
+        return {
+          toolCalls: [{ name: 'get_market_movers', arguments: { interval: '1m', hours: 1, count: 3 } }],
+        };
+      const result = JSON.parse(tool.content ?? '{}') as {
+        topMovers: { symbol: string; changePct: number }[];
+      };
+      const top = result.topMovers[0];
+      return { content: `${top?.symbol} moved ${top?.changePct.toFixed(2)}% in the last hour.` };
+    }, 'what moved?');
+    // by definition over the 30 klines in the window: first open → last close, quote volume summed
+    const first = fixture.klines[0];
+    const lastBar = fixture.klines.at(-1);
+    const changePct = (((lastBar?.close ?? 0) - (first?.open ?? 1)) / (first?.open ?? 1)) * 100;
+    const quoteVolume = fixture.klines.reduce((sum, bar) => sum + bar.quoteVolume, 0);
+    expect(model.toolResults(1)).toEqual([
+      {
+        interval: '1m',
+        hours: 1,
+        symbols: 1,
+        topMovers: [
+          {
+            symbol: 'BTCUSDT',
+            venue: 'binance-um',
+            open: first?.open,
+            close: lastBar?.close,
+            changePct: Number(changePct.toFixed(4)),
+            quoteVolume,
+          },
+        ],
+        volumeLeaders: [expect.objectContaining({ symbol: 'BTCUSDT', quoteVolume })],
+        asOf: '2024-08-09T00:09:59.999Z',
+        ageMinutes: 1,
+        stale: false,
+      },
+    ]);
+    expect(answer).toBe(`BTCUSDT moved ${changePct.toFixed(2)}% in the last hour.`);
   });
 
   it('rejects an invented price, asks once more, and sends the corrected answer', async () => {

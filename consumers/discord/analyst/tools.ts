@@ -1,5 +1,6 @@
 import { zodFunction } from 'openai/helpers/zod';
 import { z } from 'zod';
+import { type Mover, moverOf } from '../../../schemas/movers.js';
 import type { StoreReader } from '../../../schemas/ports/store.js';
 import { isoTime, recentBars, resolveSymbol } from '../market-data.js';
 
@@ -126,6 +127,61 @@ export const analystTools = {
       };
     },
   },
+  get_market_movers: {
+    tool: zodFunction({
+      name: 'get_market_movers',
+      description:
+        'every stored symbol ranked by its % change (first open to last close) over the last `hours`, and by quote volume',
+      parameters: z.object({
+        interval,
+        hours: z.number().int().min(1).max(168).describe('look-back window in hours, ending now'),
+        count: z.number().int().min(1).max(10),
+      }),
+    }),
+    async run(args: { interval: string; hours: number; count: number }, context: ToolContext) {
+      const from = context.now - args.hours * 3_600_000;
+      const movers: Mover[] = [];
+      let newest = Number.NEGATIVE_INFINITY;
+      for (const ref of await context.store.listSymbols()) {
+        const page = await context.store.bars({
+          ...ref,
+          interval: args.interval,
+          from,
+          to: context.now,
+          limit: 10_000,
+          finalOnly: true,
+        });
+        const mover = moverOf(page.items);
+        if (!mover) continue;
+        movers.push(mover);
+        newest = Math.max(newest, page.items.at(-1)?.closeTime ?? newest);
+      }
+      if (movers.length === 0)
+        return { interval: args.interval, hours: args.hours, error: 'no final bars stored in this window' };
+      const row = (mover: Mover) => ({
+        symbol: mover.symbol,
+        venue: mover.venue,
+        open: mover.open,
+        close: mover.close,
+        changePct: Number(mover.changePct.toFixed(4)),
+        quoteVolume: mover.quoteVolume,
+      });
+      return {
+        interval: args.interval,
+        hours: args.hours,
+        symbols: movers.length,
+        topMovers: [...movers]
+          .sort((a, b) => Math.abs(b.changePct) - Math.abs(a.changePct))
+          .slice(0, args.count)
+          .map(row),
+        volumeLeaders: [...movers]
+          .sort((a, b) => b.quoteVolume - a.quoteVolume)
+          .slice(0, args.count)
+          .map(row),
+        ...freshness(newest, context),
+      };
+    },
+  },
 } as const;
 
 export type AnalystToolName = keyof typeof analystTools;
@@ -153,6 +209,11 @@ export async function runTool(
         );
       case 'get_alerts':
         return await analystTools.get_alerts.run(args as { limit: number }, context);
+      case 'get_market_movers':
+        return await analystTools.get_market_movers.run(
+          args as { interval: string; hours: number; count: number },
+          context,
+        );
       default:
         return { error: `unknown tool ${name}` };
     }
