@@ -13,6 +13,8 @@ export interface CommandRequest {
   readonly user: { readonly id: string; readonly name: string };
   readonly guildId: string | null;
   readonly channelId: string;
+  /** the analyst conversation this request continues (an /ask thread's id); default channel + user */
+  readonly conversation?: string;
 }
 
 export interface EmbedField {

@@ -1,9 +1,11 @@
 import {
+  ChannelType,
   type ChatInputCommandInteraction,
   Client,
   Events,
   GatewayIntentBits,
   type Interaction,
+  type Message,
   MessageFlags,
   Routes,
 } from 'discord.js';
@@ -50,7 +52,9 @@ function requestOf(interaction: ChatInputCommandInteraction): CommandRequest {
 /** The slash-command bot: the real discord.js Client, its commands registered over REST, each answered in time. */
 export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): DiscordBot {
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds],
+    // guild messages with their content: follow-ups in the bot's /ask threads (MessageContent is privileged:
+    // enable it for the application in the developer portal)
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
     ...(options.restApi ? { rest: { api: options.restApi } } : {}),
   });
   const inFlight = new Set<Promise<void>>();
@@ -61,7 +65,12 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
       await interaction.deferReply();
       deferred = true;
     }
-    const running = runCommand(requestOf(interaction), deps);
+    const thread = interaction.commandName === 'ask' && deps.analyst ? await askThread(interaction) : null;
+    const request = requestOf(interaction);
+    const running = runCommand(thread ? { ...request, conversation: thread.id } : request, deps).then(
+      (reply) =>
+        thread ? { ...reply, content: `${reply.content}\n\n↪ Follow up in <#${thread.id}>` } : reply,
+    );
     const deferAfter = deferred ? 0 : (options.deferAfterMs ?? 2_000);
     const early = await Promise.race([
       running.then((reply) => ({ reply })),
@@ -81,6 +90,52 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
     for (const message of rest) await interaction.followUp({ ...message, ...(flags ? { flags } : {}) });
   }
 
+  /**
+   * A public thread for an /ask in a guild text channel: the conversation's id, where the asker's follow-ups
+   * continue it. Null in DMs, other channel kinds, or without the permission (the answer still comes).
+   */
+  async function askThread(interaction: ChatInputCommandInteraction) {
+    const channel = interaction.channel;
+    if (channel?.type !== ChannelType.GuildText) return null;
+    const question = String(interaction.options.get('question')?.value ?? 'question');
+    try {
+      const thread = await channel.threads.create({
+        name: `ask: ${question}`.slice(0, 100),
+        autoArchiveDuration: 1440,
+        type: ChannelType.PublicThread,
+        reason: `/ask by ${interaction.user.id}`,
+      });
+      await thread.send(
+        `<@${interaction.user.id}> asked: ${question.slice(0, 1_800)}\nReply here to follow up.`,
+      );
+      return thread;
+    } catch (error) {
+      options.logger?.error('discord: no /ask thread', { error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /** A message in one of the bot's /ask threads continues that conversation (quota and grounding as /ask). */
+  async function onMessage(message: Message): Promise<void> {
+    const channel = message.channel;
+    if (message.author.bot || !channel.isThread() || channel.ownerId !== client.user?.id) return;
+    if (message.content.trim() === '') return;
+    await channel.sendTyping().catch(() => undefined);
+    const reply = await runCommand(
+      {
+        name: 'ask',
+        subcommand: null,
+        options: { question: message.content },
+        user: { id: message.author.id, name: message.author.username },
+        guildId: message.guildId,
+        channelId: channel.id,
+        conversation: channel.id,
+      },
+      deps,
+    );
+    for (const part of discordMessages(reply)) await channel.send(part);
+  }
+
   async function onInteraction(interaction: Interaction): Promise<void> {
     if (interaction.isAutocomplete()) {
       const focused = interaction.options.getFocused(true);
@@ -95,6 +150,13 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
   client.on(Events.InteractionCreate, (interaction) => {
     const task = onInteraction(interaction)
       .catch((error: Error) => options.logger?.error('discord interaction failed', { error: error.message }))
+      .finally(() => inFlight.delete(task));
+    inFlight.add(task);
+  });
+
+  client.on(Events.MessageCreate, (message) => {
+    const task = onMessage(message)
+      .catch((error: Error) => options.logger?.error('discord message failed', { error: error.message }))
       .finally(() => inFlight.delete(task));
     inFlight.add(task);
   });

@@ -187,7 +187,7 @@ export async function askCommand(request: CommandRequest, deps: BotDeps): Promis
     );
   }
   const answer = await deps.analyst.ask({
-    conversation: `${request.channelId}:${request.user.id}`,
+    conversation: request.conversation ?? `${request.channelId}:${request.user.id}`,
     owner,
     text: option(request, 'question'),
   });

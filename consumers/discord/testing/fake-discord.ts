@@ -59,6 +59,8 @@ export interface FakeDiscord {
   /** application commands as registered, by scope (`global` or the guild id) */
   readonly commands: Map<string, readonly Record<string, unknown>[]>;
   readonly channelMessages: Map<string, FakeMessage[]>;
+  /** threads the bot created (POST /channels/:id/threads), by id: their channel JSON (name, parent_id, owner_id) */
+  readonly threads: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
   /** member roles by `guild/user` (a key here is a guild member: listed by GET /guilds/:id/members) */
   readonly memberRoles: Map<string, Set<string>>;
   readonly identifies: number;
@@ -141,6 +143,8 @@ export async function startFakeDiscord(
   const memberRoles = new Map<string, Set<string>>();
   const interactions = new Map<string, InteractionState>();
   const dmChannels = new Map<string, string>();
+  /** threads created over REST: id → channel JSON */
+  const threads = new Map<string, Record<string, unknown>>();
   const messageWaiters: (() => void)[] = [];
   const rateLimits: { pathPart: string; left: number; retryAfter: number }[] = [];
   const sockets = new Set<WebSocket>();
@@ -315,9 +319,39 @@ export async function startFakeDiscord(
     if (match && method === 'POST') {
       return json(res, 200, messageJson(storeMessage(match[1] ?? '', body, files)));
     }
+    match = path.match(/^\/channels\/(\d+)\/threads$/);
+    if (match && method === 'POST') {
+      const parentId = match[1] ?? '';
+      const guild = [...guilds.values()].find((entry) => entry.channelIds.includes(parentId));
+      if (!guild) return json(res, 404, { message: 'Unknown Channel', code: 10003 });
+      const thread = {
+        id: nextSnowflake(),
+        type: Number(body.type ?? 11),
+        guild_id: guild.id,
+        parent_id: parentId,
+        owner_id: botUserId,
+        name: String(body.name ?? ''),
+        last_message_id: null,
+        rate_limit_per_user: 0,
+        message_count: 0,
+        member_count: 1,
+        flags: 0,
+        thread_metadata: {
+          archived: false,
+          auto_archive_duration: Number(body.auto_archive_duration ?? 1440),
+          archive_timestamp: new Date().toISOString(),
+          locked: false,
+        },
+      };
+      threads.set(thread.id, thread);
+      dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+      return json(res, 201, thread);
+    }
     match = path.match(/^\/channels\/(\d+)$/);
     if (match && method === 'GET') {
       const channelId = match[1] ?? '';
+      const thread = threads.get(channelId);
+      if (thread) return json(res, 200, thread);
       const guild = [...guilds.values()].find((entry) => entry.channelIds.includes(channelId));
       const dmUser = [...dmChannels.entries()].find(([, channel]) => channel === channelId)?.[0];
       if (guild)
@@ -455,6 +489,7 @@ export async function startFakeDiscord(
     botToken,
     commands,
     channelMessages,
+    threads,
     memberRoles,
     get identifies() {
       return identifies;
