@@ -38,6 +38,7 @@ export function discordBotDeps(source: NodeJS.ProcessEnv, ports: DiscordWiringPo
   return {
     store: ports.store,
     rules: ports.store,
+    research: ports.store,
     links: linksWithRoles(state.links, ports.roles ?? null, (message) => ports.logger.warn(message)),
     ownerOfKeyHash: async (hash) => (await accounts.findActiveKeyByHash(hash))?.owner ?? null,
     entitlements: ports.entitlements,

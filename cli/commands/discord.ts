@@ -66,6 +66,7 @@ export async function runDiscordTry(
     const deps: BotDeps = {
       store,
       rules: store,
+      research: store,
       links,
       ownerOfKeyHash: null,
       entitlements: fallbackEntitlements(),

@@ -1,6 +1,7 @@
 import { type PlanTable, planTable } from '../../schemas/plans.js';
 import type { EntitlementsReader } from '../../schemas/ports/billing.js';
 import type { AskQuota, DiscordLinks } from '../../schemas/ports/discord.js';
+import type { ResearchRepository } from '../../schemas/ports/research.js';
 import type { AlertRuleRepository, StoreReader } from '../../schemas/ports/store.js';
 
 export type OptionValue = string | number | boolean;
@@ -74,6 +75,8 @@ export interface PlanLookup {
 export interface BotDeps {
   readonly store: StoreReader;
   readonly rules: AlertRuleRepository | null;
+  /** watchlists and notes (sql/0016) for /watchlist and /note; null where the process has none */
+  readonly research: ResearchRepository | null;
   readonly links: DiscordLinks;
   /** resolves an API key's SHA-256 hash to its owner (for /link); null where the process has no accounts */
   readonly ownerOfKeyHash: ((hash: string) => Promise<string | null>) | null;

@@ -49,6 +49,7 @@ describe('the Discord bot on the real discord.js client against the local fake D
       'link',
       'plan',
       'ask',
+      'watchlist',
     ]);
     expect(discord.commands.get('global')).toBeUndefined();
   });

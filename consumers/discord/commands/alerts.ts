@@ -22,7 +22,7 @@ const rulesOf = (deps: BotDeps) => {
   throw new NexuralError('NXR_SERVICE_UNAVAILABLE', 'alert rules are not available in this process');
 };
 
-const option = (request: CommandRequest, name: string): string => {
+export const option = (request: CommandRequest, name: string): string => {
   const value = request.options[name];
   if (typeof value === 'string' && value.trim().length > 0) return value.trim();
   throw new NexuralError('NXR_BAD_VALUE', `option "${name}" is required`);

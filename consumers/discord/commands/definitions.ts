@@ -8,6 +8,8 @@ const symbol =
       .setDescription('symbol, e.g. BTCUSDT or binance:BTCUSDT')
       .setRequired(required)
       .setAutocomplete(true);
+const watchlist = (option: import('discord.js').SlashCommandStringOption) =>
+  option.setName('watchlist').setDescription('watchlist id (default: your first)').setRequired(false);
 const interval = (option: import('discord.js').SlashCommandStringOption) =>
   option.setName('interval').setDescription('bar interval (default 1m)').setRequired(false);
 
@@ -83,4 +85,22 @@ export const commandDefinitions: readonly RESTPostAPIChatInputApplicationCommand
     .setName('ask')
     .setDescription('ask the market analyst (answers from Nexural data only)')
     .addStringOption((o) => o.setName('question').setDescription('your question').setRequired(true)),
+  new SlashCommandBuilder()
+    .setName('watchlist')
+    .setDescription('your watchlists')
+    .addSubcommand((s) => s.setName('show').setDescription('show your watchlists').addStringOption(watchlist))
+    .addSubcommand((s) =>
+      s
+        .setName('add')
+        .setDescription('add a symbol to a watchlist')
+        .addStringOption(symbol())
+        .addStringOption(watchlist),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('remove')
+        .setDescription('remove a symbol from a watchlist')
+        .addStringOption(symbol())
+        .addStringOption(watchlist),
+    ),
 ].map((builder) => builder.toJSON());

@@ -25,12 +25,13 @@ export function sma5(bars: readonly Bar[]): IndicatorValue[] {
 
 /**
  * The bot's ports on a migrated in-memory PGlite store holding Binance's 30 real BTCUSDT 1m klines and their
- * sma(5); the API key `nxr_test_alice` belongs to `alice`. `now` defaults to one minute after the last bar.
+ * sma(5); the API key `nxr_test_alice` belongs to `alice` (users `alice` and `bob` exist). `now` defaults to one minute after the last bar.
  */
 export async function botFixture(overrides: Partial<BotDeps> = {}) {
   const pglite = await PGlite.create();
   const store = await openPgliteStore({ db: pglite });
   await store.migrate();
+  await pglite.query("INSERT INTO users (id) VALUES ('alice'), ('bob')");
   const klines = binanceKlines();
   await store.write({ bars: klines, indicatorValues: sma5(klines) });
   const last = klines.at(-1);
@@ -39,6 +40,7 @@ export async function botFixture(overrides: Partial<BotDeps> = {}) {
   const deps: BotDeps = {
     store,
     rules: store,
+    research: store,
     links: state.links,
     ownerOfKeyHash: async (hash) => (hash === keyHash ? 'alice' : null),
     entitlements: fallbackEntitlements(),
