@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorEnvelopeSchema } from '../../schemas/api.js';
 import { NexuralError } from '../../schemas/errors.js';
+import { takeSnapshot } from '../../schemas/note-snapshot.js';
 import {
   type Note,
   noteBodySchema,
@@ -17,7 +18,6 @@ import {
 import type { ApiStore } from '../deps.js';
 import { principalOf } from '../plugins/auth.js';
 import { notesAsJson, notesAsMarkdown } from '../research/note-export.js';
-import { takeSnapshot } from '../research/snapshot.js';
 
 export interface NoteRoutesOptions {
   readonly store: ApiStore;

@@ -19,6 +19,11 @@ describe('parseCommandLine', () => {
       symbol: 'ETHUSDT',
       indicators: 'sma(20);rsi(14)',
     });
+    expect(parseCommandLine('/note add symbol:BTCUSDT holds 61k #support', user).options).toEqual({
+      symbol: 'BTCUSDT',
+      text: 'holds 61k #support',
+    });
+    expect(parseCommandLine('/watchlist remove ETHUSDT', user).options).toEqual({ symbol: 'ETHUSDT' });
   });
 
   it('names the problem: unknown command, missing option, a word where a number goes', () => {

@@ -50,6 +50,7 @@ describe('the Discord bot on the real discord.js client against the local fake D
       'plan',
       'ask',
       'watchlist',
+      'note',
     ]);
     expect(discord.commands.get('global')).toBeUndefined();
   });

@@ -103,4 +103,28 @@ export const commandDefinitions: readonly RESTPostAPIChatInputApplicationCommand
         .addStringOption(symbol())
         .addStringOption(watchlist),
     ),
+  new SlashCommandBuilder()
+    .setName('note')
+    .setDescription('your research notes')
+    .addSubcommand((s) =>
+      s
+        .setName('add')
+        .setDescription('save a note with a snapshot of the market (#tags become tags)')
+        .addStringOption((o) =>
+          o
+            .setName('text')
+            .setDescription('the note (first line = title)')
+            .setRequired(true)
+            .setMaxLength(4000),
+        )
+        .addStringOption(symbol(false)),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('search')
+        .setDescription('full-text search over your notes')
+        .addStringOption((o) =>
+          o.setName('query').setDescription('words, "a phrase", -excluded, or').setRequired(true),
+        ),
+    ),
 ].map((builder) => builder.toJSON());

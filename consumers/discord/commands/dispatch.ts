@@ -4,6 +4,7 @@ import { textReply } from '../bot-types.js';
 import { symbolChoices } from '../market-data.js';
 import { alertsCommand, askCommand, linkCommand, planCommand, whyCommand } from './alerts.js';
 import { barsCommand, chartCommand, indicatorCommand, priceCommand, replayCommand } from './market.js';
+import { noteCommand } from './note.js';
 import { watchlistCommand } from './watchlist.js';
 
 type Handler = (request: CommandRequest, deps: BotDeps) => Promise<BotReply>;
@@ -20,6 +21,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   plan: planCommand,
   ask: askCommand,
   watchlist: watchlistCommand,
+  note: noteCommand,
 };
 
 /** Commands that may take longer than Discord's 3 s: acknowledged (deferred) at once. */

@@ -1,5 +1,5 @@
-import type { StoreReader } from '../../schemas/ports/store.js';
-import type { NoteAnchor, NoteSnapshot } from '../../schemas/research.js';
+import type { StoreReader } from './ports/store.js';
+import type { NoteAnchor, NoteSnapshot } from './research.js';
 
 /** Bars a note keeps by default: enough to redraw the chart and the indicators' recent past. */
 export const SNAPSHOT_BARS = 50;
