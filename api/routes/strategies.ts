@@ -2,13 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { strategyMetrics } from '../../consumers/strategy/metrics.js';
-import type { RoundTrip } from '../../consumers/strategy/strategy-book.js';
+import { storedStrategyMetrics } from '../../consumers/strategy/round-trips.js';
 import { errorEnvelopeSchema } from '../../schemas/api.js';
 import { NexuralError } from '../../schemas/errors.js';
-import { intervalOf } from '../../schemas/interval.js';
 import { MAX_EVENT_TIME_MS } from '../../schemas/market.js';
-import type { StoredFill, StoredStrategy, StrategyStore } from '../../schemas/ports/strategies.js';
+import type { StoredStrategy, StrategyStore } from '../../schemas/ports/strategies.js';
 import {
   storedStrategySchema,
   strategyBodySchema,
@@ -47,36 +45,6 @@ const view = ({ id, enabled, strategy, createdAt, updatedAt }: StoredStrategy) =
   createdAt,
   updatedAt,
 });
-
-/** Round trips of stored fills: each exit closes the oldest open entry of its symbol and side. */
-export function roundTripsOf(fills: readonly StoredFill[]): RoundTrip[] {
-  const open = new Map<string, StoredFill[]>();
-  const trips: RoundTrip[] = [];
-  for (const fill of fills) {
-    const key = `${fill.symbol}:${fill.positionSide}`;
-    const queue = open.get(key) ?? [];
-    open.set(key, queue);
-    if (fill.reason === 'entry') {
-      queue.push(fill);
-      continue;
-    }
-    const entry = queue.shift();
-    if (!entry) continue;
-    trips.push({
-      symbol: fill.symbol,
-      side: fill.positionSide,
-      size: entry.quantity,
-      entryTime: entry.time,
-      exitTime: fill.time,
-      entryPrice: entry.price,
-      exitPrice: fill.price,
-      fees: entry.fee + fill.fee,
-      pnl: fill.pnl ?? 0,
-      exitReason: fill.reason as RoundTrip['exitReason'],
-    });
-  }
-  return trips;
-}
 
 /**
  * The caller's strategies (paper trading by the live `strategy` consumer) and what they did: fills, open
@@ -269,24 +237,7 @@ export async function strategyRoutes(app: FastifyInstance, options: StrategyRout
     async (request) => {
       const owner = principalOf(request).owner;
       const { strategy } = await own(owner, request.params.id);
-      const all = { from: 0, to: MAX_EVENT_TIME_MS, limit: 1_000_000 };
-      const [fills, equity] = await Promise.all([
-        store().fills(owner, request.params.id, all),
-        store().equity(owner, request.params.id, all),
-      ]);
-      const interval = intervalOf(strategy.interval);
-      const barMs = interval.kind === 'time' ? interval.ms : null;
-      const first = Math.min(
-        (equity[0]?.time ?? Number.POSITIVE_INFINITY) - (barMs ?? 0),
-        fills[0]?.time ?? Number.POSITIVE_INFINITY,
-      );
-      return strategyMetrics({
-        startingEquity: strategy.startingEquity,
-        equity,
-        trades: roundTripsOf(fills),
-        barMs,
-        startTime: Number.isFinite(first) ? first : 0,
-      });
+      return (await storedStrategyMetrics(store(), owner, request.params.id, strategy)).metrics;
     },
   );
 }

@@ -10,6 +10,7 @@ import type { DiscordEnv } from '../../consumers/discord/discord-env.js';
 import type { PlanRoles } from '../../consumers/discord/plan-roles.js';
 import type { SqlDatabase } from '../../pipeline/store/sql-database.js';
 import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import type { EntitlementsReader } from '../../schemas/ports/billing.js';
 import type { Store } from '../../schemas/ports/store.js';
 import { analystEnv } from './discord.js';
@@ -52,6 +53,8 @@ export function discordBotDeps(source: NodeJS.ProcessEnv, ports: DiscordWiringPo
           model: settings.OPENAI_MODEL,
           store: ports.store,
           conversations: state.conversations,
+          research: ports.store,
+          strategies: sqlStrategyStore(ports.database),
           clock,
           staleAfterMs: settings.DISCORD_STALE_AFTER_MS,
         })

@@ -10,6 +10,7 @@ import { parseCommandLine } from '../../consumers/discord/command-line.js';
 import { runCommand } from '../../consumers/discord/commands/dispatch.js';
 import { renderReply } from '../../consumers/discord/render-reply.js';
 import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { memoryDiscordState } from '../../schemas/ports/discord.js';
@@ -80,6 +81,8 @@ export async function runDiscordTry(
             model: settings.OPENAI_MODEL,
             store,
             conversations: sqlDiscordState(jobsDatabase).conversations,
+            research: store,
+            strategies: sqlStrategyStore(jobsDatabase),
             clock,
             staleAfterMs: settings.DISCORD_STALE_AFTER_MS,
           })

@@ -54,6 +54,8 @@ describe('the grounded analyst on the real openai SDK against a scripted local m
       'get_indicator',
       'get_alerts',
       'get_market_movers',
+      'get_strategy_performance',
+      'search_notes',
     ]);
     expect(model.toolResults(1)).toEqual([
       expect.objectContaining({

@@ -1,7 +1,9 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ConversationStore, ConversationTurn } from '../../../schemas/ports/discord.js';
+import type { ResearchReader } from '../../../schemas/ports/research.js';
 import type { StoreReader } from '../../../schemas/ports/store.js';
+import type { StrategyStore } from '../../../schemas/ports/strategies.js';
 import type { AnalystPort } from '../bot-types.js';
 import { numbersIn, ungroundedNumbers } from './grounding.js';
 import { runTool, type ToolContext, toolList } from './tools.js';
@@ -11,6 +13,10 @@ export interface AnalystOptions {
   readonly model: string;
   readonly store: StoreReader;
   readonly conversations: ConversationStore;
+  /** the linked user's notes for search_notes (the store's research part); absent = the tool says so */
+  readonly research?: ResearchReader | null;
+  /** the linked user's strategies for get_strategy_performance; absent = the tool says so */
+  readonly strategies?: StrategyStore | null;
   readonly clock: { now(): number };
   readonly staleAfterMs: number;
   /** conversation context kept, in approximate tokens (4 characters each); older turns are summarised */
@@ -21,7 +27,7 @@ export interface AnalystOptions {
 export const REFUSAL = "I can't answer that from Nexural's data without guessing a number, so I won't.";
 
 const systemPrompt = `You are Nexural's market analyst in a Discord server.
-Answer ONLY from the results of your tools (quote, bars, indicators, alerts). Never state a number that no tool returned.
+Answer ONLY from the results of your tools (quote, bars, indicators, alerts, market movers, the user's strategy performance and notes). Never state a number that no tool returned.
 Give every figure with its as-of time. If a tool result says "stale": true, say the data is stale and how old it is instead of presenting it as current.
 If the tools cannot answer, say so. No investment advice. Be brief.`;
 
@@ -65,7 +71,14 @@ export function createAnalyst(options: AnalystOptions): AnalystPort {
   return {
     async ask({ conversation, owner, text }) {
       const now = options.clock.now();
-      const context: ToolContext = { store: options.store, owner, now, staleAfterMs: options.staleAfterMs };
+      const context: ToolContext = {
+        store: options.store,
+        owner,
+        now,
+        staleAfterMs: options.staleAfterMs,
+        research: options.research ?? null,
+        strategies: options.strategies ?? null,
+      };
       const history = await options.conversations.turns(conversation);
       const messages: ChatCompletionMessageParam[] = [
         { role: 'system', content: systemPrompt },

@@ -1,7 +1,10 @@
 import { zodFunction } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { type Mover, moverOf } from '../../../schemas/movers.js';
+import type { ResearchReader } from '../../../schemas/ports/research.js';
 import type { StoreReader } from '../../../schemas/ports/store.js';
+import type { StrategyStore } from '../../../schemas/ports/strategies.js';
+import { storedStrategyMetrics } from '../../strategy/round-trips.js';
 import { isoTime, recentBars, resolveSymbol } from '../market-data.js';
 
 export interface ToolContext {
@@ -9,7 +12,14 @@ export interface ToolContext {
   readonly owner: string | null;
   readonly now: number;
   readonly staleAfterMs: number;
+  /** the linked account's notes (sql/0016); null where the process has none */
+  readonly research: ResearchReader | null;
+  /** the linked account's strategies (sql/0013); null where the process has none */
+  readonly strategies: StrategyStore | null;
 }
+
+const notLinked = { error: 'the user has not linked a Nexural account (/link)' } as const;
+const percent = (ratio: number | null) => (ratio === null ? null : Number((ratio * 100).toFixed(4)));
 
 const symbol = z.string().describe('symbol, e.g. BTCUSDT or binance:BTCUSDT');
 const interval = z.string().describe('bar interval, e.g. 1m, 5m, 1h');
@@ -106,7 +116,7 @@ export const analystTools = {
       parameters: z.object({ limit: z.number().int().min(1).max(20) }),
     }),
     async run(args: { limit: number }, context: ToolContext) {
-      if (!context.owner) return { error: 'the user has not linked a Nexural account (/link)' };
+      if (!context.owner) return notLinked;
       const page = await context.store.alertEvents({
         owner: context.owner,
         from: 0,
@@ -182,6 +192,96 @@ export const analystTools = {
       };
     },
   },
+  get_strategy_performance: {
+    tool: zodFunction({
+      name: 'get_strategy_performance',
+      description:
+        "the linked user's paper-trading strategies with their metrics over the whole run (returns and drawdown also in %), as of the newest equity point",
+      parameters: z.object({
+        strategyId: z
+          .string()
+          .nullable()
+          .describe("one strategy id, or null for all of the user's strategies"),
+      }),
+    }),
+    async run(args: { strategyId: string | null }, context: ToolContext) {
+      if (!context.owner) return notLinked;
+      if (!context.strategies) return { error: 'strategies are not available in this process' };
+      const owner = context.owner;
+      const strategies = context.strategies;
+      const all = await strategies.listStrategies(owner);
+      const chosen = args.strategyId === null ? all : all.filter((entry) => entry.id === args.strategyId);
+      if (chosen.length === 0)
+        return {
+          error: args.strategyId === null ? 'the user has no strategies' : `no strategy "${args.strategyId}"`,
+          known: all.map((entry) => entry.id),
+        };
+      const rows = [];
+      for (const stored of chosen) {
+        const run = await storedStrategyMetrics(strategies, owner, stored.id, stored.strategy);
+        const { metrics } = run;
+        rows.push({
+          id: stored.id,
+          enabled: stored.enabled,
+          interval: stored.strategy.interval,
+          startingEquity: stored.strategy.startingEquity,
+          fills: run.fills,
+          ...metrics,
+          total_return_pct: percent(metrics.total_return),
+          cagr_pct: percent(metrics.cagr),
+          max_drawdown_pct: percent(metrics.max_drawdown),
+          win_rate_pct: percent(metrics.win_rate),
+          exposure_pct: percent(metrics.exposure),
+          ...(run.asOf === null
+            ? { asOf: null, note: 'no fills or equity yet' }
+            : freshness(run.asOf, context)),
+        });
+      }
+      return { strategies: rows };
+    },
+  },
+  search_notes: {
+    tool: zodFunction({
+      name: 'search_notes',
+      description:
+        'the linked user\'s own research notes matching a query (words, "a phrase", -excluded, or), best first',
+      parameters: z.object({
+        query: z.string().min(1),
+        tag: z.string().nullable().describe('only notes with this tag, or null'),
+        limit: z.number().int().min(1).max(10),
+      }),
+    }),
+    async run(args: { query: string; tag: string | null; limit: number }, context: ToolContext) {
+      if (!context.owner) return notLinked;
+      if (!context.research) return { error: 'notes are not available in this process' };
+      const hits = await context.research.searchNotes(context.owner, args.query, {
+        limit: args.limit,
+        ...(args.tag === null ? {} : { tag: args.tag }),
+      });
+      return {
+        query: args.query,
+        notes: hits.map((hit) => ({
+          id: hit.id,
+          title: hit.title,
+          passage: hit.headline.replaceAll(/<\/?b>/g, ''),
+          tags: hit.tags,
+          anchor: `${hit.anchor.venue}:${hit.anchor.symbol} ${hit.anchor.interval} at ${isoTime(hit.anchor.eventTime)}`,
+          idea: hit.idea,
+          score:
+            hit.score === null || hit.score.status === 'pending'
+              ? hit.score
+              : {
+                  ...hit.score,
+                  entryTime: isoTime(hit.score.entryTime),
+                  exitTime: isoTime(hit.score.exitTime),
+                  return_pct: percent(hit.score.return),
+                },
+          writtenAt: isoTime(hit.createdAt),
+          updatedAt: isoTime(hit.updatedAt),
+        })),
+      };
+    },
+  },
 } as const;
 
 export type AnalystToolName = keyof typeof analystTools;
@@ -212,6 +312,16 @@ export async function runTool(
       case 'get_market_movers':
         return await analystTools.get_market_movers.run(
           args as { interval: string; hours: number; count: number },
+          context,
+        );
+      case 'get_strategy_performance':
+        return await analystTools.get_strategy_performance.run(
+          args as { strategyId: string | null },
+          context,
+        );
+      case 'search_notes':
+        return await analystTools.search_notes.run(
+          args as { query: string; tag: string | null; limit: number },
           context,
         );
       default:

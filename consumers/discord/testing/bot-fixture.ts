@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { binanceKlines } from '../../../pipeline/store/market-data-fixtures.js';
+import { pgliteDatabase } from '../../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../../pipeline/store/pglite-store.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
@@ -25,7 +26,8 @@ export function sma5(bars: readonly Bar[]): IndicatorValue[] {
 
 /**
  * The bot's ports on a migrated in-memory PGlite store holding Binance's 30 real BTCUSDT 1m klines and their
- * sma(5); the API key `nxr_test_alice` belongs to `alice` (users `alice` and `bob` exist). `now` defaults to one minute after the last bar.
+ * sma(5) (`db` is a SQL session on the same database); the API key `nxr_test_alice` belongs to `alice` (users
+ * `alice` and `bob` exist). `now` defaults to one minute after the last bar.
  */
 export async function botFixture(overrides: Partial<BotDeps> = {}) {
   const pglite = await PGlite.create();
@@ -50,5 +52,5 @@ export async function botFixture(overrides: Partial<BotDeps> = {}) {
     staleAfterMs: 15 * 60_000,
     ...overrides,
   };
-  return { deps, store, klines, state, close: () => store.close() };
+  return { deps, store, db: pgliteDatabase(pglite), klines, state, close: () => store.close() };
 }
