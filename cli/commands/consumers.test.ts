@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { consumerRegistry } from '../../consumers/index.js';
 import { lockDataDir } from '../../pipeline/runtime/log/embedded/data-dir-lock.js';
 import { NexuralError } from '../../schemas/errors.js';
-import { explainEmbeddedConflict } from './consumers.js';
+import { automationTriggersListing, explainEmbeddedConflict, listConsumers } from './consumers.js';
 
 /** The error a second user of an embedded log's folder gets (here: the same folder locked twice). */
 async function heldFolderError(): Promise<unknown> {
@@ -42,5 +44,25 @@ describe('nexural consumers run on the embedded defaults', () => {
     expect(explainEmbeddedConflict(other, undefined)).toBe(other);
     const held = await heldFolderError();
     expect(explainEmbeddedConflict(held, ['127.0.0.1:39092'])).toBe(held);
+  });
+});
+
+describe('nexural consumers list', () => {
+  it('lists automation-triggers with its inputs (alert fan-out, nexural.strategy-signals) and group', () => {
+    let text = '';
+    const output = new Writable({
+      write(chunk, _encoding, done) {
+        text += String(chunk);
+        done();
+      },
+    });
+    listConsumers(output, [...consumerRegistry, automationTriggersListing()]);
+    expect(text).toContain(
+      'automation-triggers — starts automation runs on fired alerts (live fan-out) and strategy signals',
+    );
+    expect(text).toContain(
+      '  inputs: alertsLive (alert fan-out channel, resumed from its saved position), strategySignals (nexural.strategy-signals)',
+    );
+    expect(text).toContain('  group:  nexural.consumer.automation-triggers');
   });
 });

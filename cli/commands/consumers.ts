@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
+import { automationTriggerConsumer } from '../../consumers/automation/trigger-consumer.js';
 import {
   type AnyConsumerDefinition,
   type ConsumerInput,
@@ -74,6 +75,18 @@ export function listConsumers(output: Writable, definitions = consumerRegistry):
   }
 }
 
+const notWired = () =>
+  Promise.reject(
+    new NexuralError('NXR_CONFIG_INVALID', 'automation-triggers runs only with wireAutomations'),
+  );
+
+/**
+ * automation-triggers as `nexural consumers list` shows it (inputs, group, config): it is not in the registry
+ * because it runs only with the automation wiring (its repository and runner), which `consumers run` adds.
+ */
+export const automationTriggersListing = (): AnyConsumerDefinition =>
+  automationTriggerConsumer({ repository: { withTrigger: notWired }, runner: { trigger: notWired } });
+
 /** `--config NAME=JSON`, repeatable: each consumer's config input. */
 export function parseConfigOptions(values: readonly string[]): ConsumerConfigs {
   const configs: Record<string, unknown> = {};
@@ -143,8 +156,8 @@ export function registerConsumersCommand(program: Command): void {
     .description('consumer workers that read the derived streams, each in its own consumer group');
   consumers
     .command('list')
-    .description('the registered consumers: inputs, group and config settings')
-    .action(() => listConsumers(process.stdout));
+    .description('the registered consumers and automation-triggers: inputs, group and config settings')
+    .action(() => listConsumers(process.stdout, [...consumerRegistry, automationTriggersListing()]));
   consumers
     .command('run')
     .description('run one or more consumers; instances of the same consumer share its partitions')
