@@ -16,6 +16,11 @@ export interface CommandRequest {
   readonly channelId: string;
   /** the analyst conversation this request continues (an /ask thread's id); default channel + user */
   readonly conversation?: string;
+  /**
+   * Opens a thread for an /ask once the question is allowed (quota taken), returning its id, which becomes the
+   * conversation; null where none can be opened (DMs, other channel kinds, no permission)
+   */
+  readonly openThread?: () => Promise<string | null>;
 }
 
 export interface EmbedField {

@@ -65,11 +65,13 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
       await interaction.deferReply();
       deferred = true;
     }
-    const thread = interaction.commandName === 'ask' && deps.analyst ? await askThread(interaction) : null;
     const request = requestOf(interaction);
-    const running = runCommand(thread ? { ...request, conversation: thread.id } : request, deps).then(
-      (reply) =>
-        thread ? { ...reply, content: `${reply.content}\n\n↪ Follow up in <#${thread.id}>` } : reply,
+    // the thread is opened by /ask itself once the quota allowed the question: a refused one opens none
+    const running = runCommand(
+      interaction.commandName === 'ask' && deps.analyst
+        ? { ...request, openThread: async () => (await askThread(interaction))?.id ?? null }
+        : request,
+      deps,
     );
     const deferAfter = deferred ? 0 : (options.deferAfterMs ?? 2_000);
     const early = await Promise.race([

@@ -31,6 +31,8 @@ Answer ONLY from the results of your tools (quote, bars, indicators, alerts, mar
 Give every figure with its as-of time. If a tool result says "stale": true, say the data is stale and how old it is instead of presenting it as current.
 If the tools cannot answer, say so. No investment advice. Be brief.`;
 
+const SUMMARY_PREFIX = 'Earlier in this conversation the user asked: ';
+
 const tokens = (text: string) => Math.ceil(text.length / 4);
 
 /** Keeps the newest turns within the budget; the older ones become one short summary turn. */
@@ -48,11 +50,19 @@ export function fitToBudget(
   }
   const dropped = turns.slice(0, turns.length - kept.length);
   if (dropped.length === 0) return kept;
-  const gist = dropped
-    .filter((turn) => turn.role !== 'assistant')
-    .map((turn) => turn.content.split(/(?<=[.?!])\s/)[0] ?? '')
-    .join(' | ');
-  const summary = `Earlier in this conversation the user asked: ${gist}`.slice(0, budget);
+  // a summary dropped again is carried whole (its questions), not cut to its first sentence
+  const asked = dropped.flatMap((turn) =>
+    turn.role === 'summary'
+      ? turn.content.replace(SUMMARY_PREFIX, '').split(' | ')
+      : turn.role === 'user'
+        ? [turn.content.split(/(?<=[.?!])\s/)[0] ?? '']
+        : [],
+  );
+  // the rest of the budget (a quarter, in characters ≈ tokens × 4 / 4), at least room for a few questions;
+  // when the questions do not fit, the newest are kept
+  const room = Math.max(budget, 160) - SUMMARY_PREFIX.length;
+  const gist = asked.join(' | ');
+  const summary = `${SUMMARY_PREFIX}${gist.length > room ? `…${gist.slice(gist.length - room + 1)}` : gist}`;
   return [{ role: 'summary', content: summary, at: now }, ...kept];
 }
 

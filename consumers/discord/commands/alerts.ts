@@ -186,10 +186,12 @@ export async function askCommand(request: CommandRequest, deps: BotDeps): Promis
       true,
     );
   }
+  const question = option(request, 'question');
+  const thread = request.conversation === undefined && request.openThread ? await request.openThread() : null;
   const answer = await deps.analyst.ask({
-    conversation: request.conversation ?? `${request.channelId}:${request.user.id}`,
+    conversation: request.conversation ?? thread ?? `${request.channelId}:${request.user.id}`,
     owner,
-    text: option(request, 'question'),
+    text: question,
   });
-  return textReply(answer);
+  return textReply(thread ? `${answer}\n\n↪ Follow up in <#${thread}>` : answer);
 }

@@ -474,7 +474,12 @@ export async function startFakeDiscord(
         });
         for (const guild of guilds.values()) {
           sequence += 1;
-          send(ws, { op: 0, t: 'GUILD_CREATE', s: sequence, d: gatewayGuild(guild, botUserId) });
+          send(ws, {
+            op: 0,
+            t: 'GUILD_CREATE',
+            s: sequence,
+            d: gatewayGuild(guild, botUserId, [...threads.values()]),
+          });
         }
       }
     });

@@ -71,7 +71,12 @@ export function interactionPayload(
 }
 
 /** GUILD_CREATE for a guild with its text channels and roles. */
-export function gatewayGuild(guild: FakeGuild, botUserId: string): Record<string, unknown> {
+/** A guild's GUILD_CREATE; `threads` are its active threads (Discord sends them so a reconnecting bot knows them). */
+export function gatewayGuild(
+  guild: FakeGuild,
+  botUserId: string,
+  threads: readonly Readonly<Record<string, unknown>>[] = [],
+): Record<string, unknown> {
   return {
     id: guild.id,
     name: guild.name,
@@ -123,7 +128,7 @@ export function gatewayGuild(guild: FakeGuild, botUserId: string): Record<string
       position,
       permission_overwrites: [],
     })),
-    threads: [],
+    threads: threads.filter((thread) => thread.guild_id === guild.id),
     members: [],
     voice_states: [],
     presences: [],
