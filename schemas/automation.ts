@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { symbolSchema, venueSchema } from './market.js';
+import { strategySchema } from './strategy.js';
 
 /** `{{trigger.symbol}}`-style fields are filled from the trigger event when a step runs. */
 const template = z.string().min(1).max(4000);
@@ -72,6 +73,22 @@ export const automationStepSchema = z.discriminatedUnion('kind', [
     headers: z.record(z.string().regex(/^[\w-]+$/), z.string().max(2000)).default({}),
     body: template.optional(),
   }),
+  z.object({
+    kind: z.literal('backtest'),
+    ...stepCommon,
+    /** the strategy (schemas/strategy.ts) run over [from, to) of the raw trades topic */
+    strategy: strategySchema,
+    /** ISO time with zone, offset or partition:offset pairs, as `nexural backtest --from`; templated */
+    from: template,
+    to: template.optional(),
+  }),
+  z.object({
+    kind: z.literal('replay'),
+    ...stepCommon,
+    from: template,
+    to: template.optional(),
+    symbols: z.array(symbolSchema).max(50).default([]),
+  }),
 ]);
 
 export const automationRetrySchema = z
@@ -124,6 +141,8 @@ export interface StepRun {
   readonly attempts: number;
   readonly durationMs: number | null;
   readonly responseCode: number | null;
+  /** what the step answered beyond a status (a backtest's run id and output dir), null if nothing */
+  readonly response: Readonly<Record<string, string | number | null>> | null;
   readonly error: string | null;
 }
 

@@ -87,6 +87,18 @@ function plan(workflow: Workflow, event: TriggerEvent): PlannedRun {
             target: `mail to ${step.to}: ${renderTemplate(step.subject, event)}`,
             content: renderTemplate(step.text, event),
           };
+        case 'backtest':
+          return {
+            ...base,
+            target: `backtest ${step.strategy.name}`,
+            content: `${renderTemplate(step.from, event)} → ${step.to === undefined ? 'now' : renderTemplate(step.to, event)}`,
+          };
+        case 'replay':
+          return {
+            ...base,
+            target: `replay${step.symbols.length > 0 ? ` of ${step.symbols.join(', ')}` : ''}`,
+            content: `${renderTemplate(step.from, event)} → ${step.to === undefined ? 'now' : renderTemplate(step.to, event)}`,
+          };
         default:
           return { ...base, target: 'newsletter send', content: null };
       }

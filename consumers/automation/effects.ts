@@ -1,6 +1,7 @@
 import type { AutomationStep, TriggerEvent, Workflow } from '../../schemas/automation.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { EffectCall } from '../../schemas/ports/effect-ledger.js';
+import type { ResearchRunner } from '../../schemas/ports/research-runner.js';
 import type { MailSender } from '../newsletter/deliver.js';
 import { renderTemplate } from './template.js';
 import { signWebhook } from './webhook-signing.js';
@@ -12,6 +13,8 @@ export interface StepPorts {
   readonly mailer: MailSender | null;
   readonly mailFrom: string;
   readonly newsletter: (() => Promise<void>) | null;
+  /** backtest and replay steps */
+  readonly research?: ResearchRunner | null;
   readonly now: () => number;
   readonly timeoutMs?: number;
 }
@@ -23,8 +26,11 @@ export interface StepContext {
   readonly call: EffectCall;
 }
 
-/** The HTTP status of the call, null for steps that are not HTTP. */
-export type StepResult = { readonly code: number | null };
+/** The HTTP status of the call, null for steps that are not HTTP; `response`: where a run's output went. */
+export type StepResult = {
+  readonly code: number | null;
+  readonly response?: Readonly<Record<string, string | number | null>>;
+};
 
 const unavailable = (kind: string) =>
   new NexuralError('NXR_STEP_REJECTED', `${kind} steps are not set up in this process`, { kind });
@@ -116,6 +122,28 @@ export async function runStep(
       if (!ports.newsletter) throw unavailable('newsletter');
       await ports.newsletter();
       return { code: null };
+    }
+    case 'backtest': {
+      if (!ports.research) throw unavailable('backtest');
+      const to = step.to === undefined ? undefined : renderTemplate(step.to, event);
+      const response = await ports.research.backtest({
+        key: call.idempotencyKey,
+        strategy: step.strategy,
+        from: renderTemplate(step.from, event),
+        ...(to === undefined ? {} : { to }),
+      });
+      return { code: null, response };
+    }
+    case 'replay': {
+      if (!ports.research) throw unavailable('replay');
+      const to = step.to === undefined ? undefined : renderTemplate(step.to, event);
+      const response = await ports.research.replay({
+        key: call.idempotencyKey,
+        from: renderTemplate(step.from, event),
+        ...(to === undefined ? {} : { to }),
+        symbols: step.symbols,
+      });
+      return { code: null, response };
     }
   }
 }

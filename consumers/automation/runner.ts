@@ -83,6 +83,7 @@ export function automationRunner(deps: AutomationRunnerDeps): AutomationRunner {
         attempts: record.attempts + (outcome.kind === 'performed' ? 1 : 0),
         durationMs: now() - started,
         responseCode: outcome.result.code,
+        response: outcome.result.response ?? null,
         error: null,
       });
     } catch (error) {

@@ -30,6 +30,7 @@ interface StepRow {
   attempts: number;
   duration_ms: number | null;
   response_code: number | null;
+  response: StepRun['response'];
   error: string | null;
 }
 
@@ -52,7 +53,7 @@ export function sqlAutomations(db: SqlDatabase): AutomationRepository {
   const stepsOf = async (runIds: readonly string[]) => {
     if (runIds.length === 0) return new Map<string, StepRun[]>();
     const { rows } = await db.query<StepRow>(
-      `SELECT run_id, step_index, name, status, attempts, duration_ms, response_code, error
+      `SELECT run_id, step_index, name, status, attempts, duration_ms, response_code, response, error
        FROM automation_workflow_steps WHERE run_id = ANY($1) ORDER BY run_id, step_index`,
       [runIds],
     );
@@ -66,6 +67,7 @@ export function sqlAutomations(db: SqlDatabase): AutomationRepository {
         attempts: row.attempts,
         durationMs: row.duration_ms,
         responseCode: row.response_code,
+        response: row.response,
         error: row.error,
       });
       byRun.set(row.run_id, list);
@@ -161,6 +163,7 @@ export function sqlAutomations(db: SqlDatabase): AutomationRepository {
               attempts: 0,
               durationMs: null,
               responseCode: null,
+              response: null,
               error: null,
             }))
           : [];
@@ -199,8 +202,19 @@ export function sqlAutomations(db: SqlDatabase): AutomationRepository {
     async updateStep(runId, index, update) {
       await db.query(
         `UPDATE automation_workflow_steps SET status = $3, attempts = $4, duration_ms = $5, response_code = $6,
-           error = $7, updated_at = now() WHERE run_id = $1 AND step_index = $2`,
-        [runId, index, update.status, update.attempts, update.durationMs, update.responseCode, update.error],
+           error = $7, response = CASE WHEN $8 THEN $9::jsonb ELSE response END, updated_at = now()
+         WHERE run_id = $1 AND step_index = $2`,
+        [
+          runId,
+          index,
+          update.status,
+          update.attempts,
+          update.durationMs,
+          update.responseCode,
+          update.error,
+          update.response !== undefined,
+          update.response == null ? null : JSON.stringify(update.response),
+        ],
       );
     },
     async finishRun(runId, status, now) {

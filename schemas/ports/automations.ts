@@ -5,6 +5,8 @@ export interface StepUpdate {
   readonly attempts: number;
   readonly durationMs: number | null;
   readonly responseCode: number | null;
+  /** kept as it was when absent */
+  readonly response?: Readonly<Record<string, string | number | null>> | null;
   readonly error: string | null;
 }
 

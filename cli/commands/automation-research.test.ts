@@ -1,0 +1,132 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openAutomationOnPglite } from '../../consumers/automation/testing/automation-on-pglite.js';
+import { XRPETH_TRADES } from '../../consumers/strategy/testing/xrpeth.js';
+import { readTradeFileLines } from '../../pipeline/readers/read-trades.js';
+import { createEmbeddedLog } from '../../pipeline/runtime/log/embedded-log.js';
+import { automationInputSchema, type Workflow, type WorkflowRun } from '../../schemas/automation.js';
+import { topicNames } from '../../schemas/topics.js';
+import { researchRunner } from './automation-wiring.js';
+import { runBacktest } from './backtest.js';
+
+const strategy = {
+  name: 'close-ema',
+  venue: 'binance',
+  symbol: 'XRPETH',
+  interval: '5m',
+  entry: {
+    source: { kind: 'bar', field: 'close' },
+    operator: 'crossing_up',
+    value: { kind: 'indicator', spec: 'ema(10)', output: 'value' },
+  },
+  exit: {
+    source: { kind: 'bar', field: 'close' },
+    operator: 'crossing_down',
+    value: { kind: 'indicator', spec: 'ema(10)', output: 'value' },
+  },
+  stopLoss: { atr: 2 },
+  size: { percentEquity: 50 },
+  feeBps: 10,
+  slippageBps: 2,
+};
+const dir = await mkdtemp(join(tmpdir(), 'nexural-automation-research-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+const env = {
+  KAFKA_BROKERS: undefined,
+  KAFKA_CLIENT_ID: 'nexural',
+  NEXURAL_DATA_DIR: join(dir, 'data'),
+  SCHEMA_REGISTRY_URL: undefined,
+};
+
+/** The real XRPETH aggTrades on the raw trades topic of the embedded log, as `nexural ingest` leaves them. */
+async function recordRawTopic(): Promise<void> {
+  const log = createEmbeddedLog({ dataDir: join(env.NEXURAL_DATA_DIR, 'log') });
+  const topic = topicNames().trades;
+  await log.admin.createTopics([{ name: topic, partitions: 2, compacted: false }]);
+  const producer = await log.createProducer();
+  const records = [];
+  for await (const { tick } of readTradeFileLines(XRPETH_TRADES, {
+    format: 'binance-aggtrades',
+    venue: 'binance',
+    symbol: 'XRPETH',
+  }))
+    records.push({
+      topic,
+      key: 'binance:XRPETH',
+      value: Buffer.from(
+        JSON.stringify({
+          venue: tick.venue,
+          symbol: tick.symbol,
+          tradeId: tick.tradeId,
+          timeUs: tick.timeUs,
+          price: tick.price,
+          size: tick.size,
+          side: tick.aggressor,
+        }),
+      ),
+    });
+  await producer.send(records);
+  await producer.close();
+  await log.close();
+}
+
+describe('automation backtest step', () => {
+  it('runs the strategy over the templated range of the raw topic: the same trades as `nexural backtest --from/--to`, its run id and output dir in the run history, once per event', async () => {
+    await recordRawTopic();
+    const [from, to] = ['2019-10-12T00:00:00Z', '2019-10-12T12:00:00Z'];
+    await writeFile(join(dir, 'strategy.json'), JSON.stringify(strategy));
+    const cli = await runBacktest(
+      { strategy: join(dir, 'strategy.json'), from, to, out: join(dir, 'cli'), progress: false },
+      env,
+    );
+    expect(cli.trades).toBeGreaterThan(0);
+
+    const { repository, jobs, runner } = await openAutomationOnPglite({ research: researchRunner(env) });
+    await jobs.start();
+    try {
+      const workflow: Workflow = {
+        ...automationInputSchema.parse({
+          name: 'backtest on signal',
+          trigger: { kind: 'webhook', auth: 'token' },
+          steps: [{ kind: 'backtest', name: 'bt', strategy, from: '{{trigger.from}}', to: '{{trigger.to}}' }],
+          retry: { attempts: 2, backoffMs: 10 },
+        }),
+        id: 'wf-backtest',
+        owner: 'alice',
+        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+        createdAt: Date.now(),
+      };
+      await repository.create(workflow);
+      const event = { id: 'hook.1', time: Date.now(), fields: { from, to } };
+      const { run } = await runner.trigger(workflow, event);
+      let settled: WorkflowRun | null = null;
+      for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
+        settled = await repository.run(run.id);
+        if (settled && settled.status !== 'running') break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(settled?.status, `run ${JSON.stringify(settled)}`).toBe('succeeded');
+      const step = settled?.steps[0];
+      expect(step?.status).toBe('succeeded');
+      const response = step?.response ?? {};
+      expect(response.runId).toBe(`auto-automation-${run.id}-0`);
+      expect(response.trades).toBe(cli.trades);
+      expect(response.ticks).toBe(cli.ticks);
+      const outDir = String(response.outDir);
+      expect(outDir).toBe(join(env.NEXURAL_DATA_DIR, 'automation', 'backtests', String(response.runId)));
+      for (const name of ['trades.csv', 'equity.csv', 'metrics.json'])
+        expect(await readFile(join(outDir, name), 'utf8'), name).toBe(
+          await readFile(join(dir, 'cli', name), 'utf8'),
+        );
+
+      // the same trigger event again: no second run, the first one's response
+      const again = await runner.trigger(workflow, event);
+      expect(again.created).toBe(false);
+      expect(again.run.id).toBe(run.id);
+    } finally {
+      await jobs.close();
+    }
+  }, 300_000);
+});
