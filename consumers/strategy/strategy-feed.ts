@@ -1,4 +1,4 @@
-import type { Strategy } from '../../schemas/strategy.js';
+import { type Strategy, strategySymbols } from '../../schemas/strategy.js';
 import { type BookState, StrategyBook, type TradeEvent } from './strategy-book.js';
 
 /** A final bar of the strategy's interval as the bars topic carries it. */
@@ -21,6 +21,14 @@ export interface FeedIndicator {
   readonly outputs: Readonly<Record<string, number>>;
 }
 
+/**
+ * A record in its symbol's order, waiting for the other symbols of the strategy: a trade's key is its time (ms), a
+ * bar's its close + 0.5 (after the trades up to its close, before the first one after it).
+ */
+type FeedEvent =
+  | { readonly key: number; readonly trade: TradeEvent }
+  | { readonly key: number; readonly bar: FeedBar; readonly values: readonly [string, number][] };
+
 interface SymbolFeed {
   /** trades not yet handed to the book, in arrival (= per-symbol) order */
   trades: TradeEvent[];
@@ -35,6 +43,10 @@ interface SymbolFeed {
   appliedThrough: number;
   maxBarOpen: number;
   maxIndicatorOpen: number;
+  /** in this symbol's order, not yet handed to the book (the other symbols may still have earlier records) */
+  out: FeedEvent[];
+  /** the largest key put in `out`: this symbol's later records never come before it */
+  lastKey: number;
 }
 
 export interface FeedState {
@@ -55,6 +67,11 @@ const minus = Number.NEGATIVE_INFINITY;
  * - A trade is handed in once every bar closing before it is in: the bar just before its window was handed
  *   in, a bar of its window or later arrived (the ones before it were never made), or it shares the window of
  *   the previous trade. Only time bars; the delay is latency, never a different fill.
+ * - The symbols of one strategy share its equity, realised PnL and open positions, so their records are merged
+ *   by event time before the book gets them (a trade at its time, a bar at its close, after the trades up to
+ *   it; equal times by symbol): a record goes in once every other symbol of the strategy has one at or after
+ *   it. The book's input, fills and equity points do not depend on the order the topics or symbols are read in.
+ *   A symbol that does not trade holds the others back (latency) until it does.
  */
 export class StrategyFeed {
   private readonly symbols = new Map<string, SymbolFeed>();
@@ -70,7 +87,11 @@ export class StrategyFeed {
 
   static restore(strategy: Strategy, intervalMs: number, required: readonly string[], state: FeedState) {
     const feed = new StrategyFeed(StrategyBook.restore(strategy, state.book), intervalMs, required);
-    for (const [symbol, serial] of state.symbols) feed.symbols.set(symbol, structuredClone(serial));
+    for (const [symbol, serial] of state.symbols) {
+      // states saved before the merge across symbols lack `out` and `lastKey`
+      const saved: Omit<SymbolFeed, 'out' | 'lastKey'> & Partial<SymbolFeed> = structuredClone(serial);
+      feed.symbols.set(symbol, { ...saved, out: saved.out ?? [], lastKey: saved.lastKey ?? minus });
+    }
     return feed;
   }
 
@@ -90,6 +111,8 @@ export class StrategyFeed {
         appliedThrough: minus,
         maxBarOpen: minus,
         maxIndicatorOpen: minus,
+        out: [],
+        lastKey: minus,
       };
       this.symbols.set(symbol, feed);
     }
@@ -136,6 +159,9 @@ export class StrategyFeed {
     for (const feed of this.symbols.values()) {
       trades += feed.trades.length;
       bars += feed.bars.length;
+      for (const event of feed.out)
+        if ('bar' in event) bars++;
+        else trades++;
     }
     return { trades, bars };
   }
@@ -151,6 +177,7 @@ export class StrategyFeed {
       }
       this.symbols.set(symbol, feed);
     }
+    this.merge(true);
     this.book.finish();
   }
 
@@ -161,6 +188,12 @@ export class StrategyFeed {
   }
 
   private pump(_symbol: string, feed: SymbolFeed): void {
+    this.order(feed);
+    this.merge(false);
+  }
+
+  /** This symbol's records, in the backtest's order, into its `out`. */
+  private order(feed: SymbolFeed): void {
     for (;;) {
       const bar = feed.bars[0]?.[1];
       const trade = feed.trades[0];
@@ -191,14 +224,53 @@ export class StrategyFeed {
       ['bar.volume', bar.volume],
       ...indicators,
     ]);
-    this.book.onBar({ symbol: bar.symbol, openTime: bar.openTime, closeTime: bar.closeTime, values });
+    this.put(feed, { key: bar.closeTime + 0.5, bar, values: [...values] });
   }
 
   private applyTrade(feed: SymbolFeed, trade: TradeEvent): void {
     feed.trades.shift();
     const ms = Math.floor(trade.timeUs / 1000);
     feed.window = ms - (ms % this.intervalMs);
-    this.book.onTrade(trade);
+    this.put(feed, { key: ms, trade });
+  }
+
+  private put(feed: SymbolFeed, event: FeedEvent): void {
+    feed.out.push(event);
+    feed.lastKey = Math.max(feed.lastKey, event.key);
+  }
+
+  /**
+   * Hands the earliest waiting record of any symbol to the book (equal keys by symbol) while no other symbol of
+   * the strategy can still send an earlier one; at the end of data (`final`) all of them.
+   */
+  private merge(final: boolean): void {
+    const members = [...new Set([...strategySymbols(this.book.strategy), ...this.symbols.keys()])];
+    for (;;) {
+      let next: { symbol: string; feed: SymbolFeed; event: FeedEvent } | null = null;
+      for (const [symbol, feed] of this.symbols) {
+        const event = feed.out[0];
+        if (
+          event &&
+          (!next || event.key < next.event.key || (event.key === next.event.key && symbol < next.symbol))
+        )
+          next = { symbol, feed, event };
+      }
+      if (!next) return;
+      const { symbol, event } = next;
+      for (const other of final ? [] : members) {
+        const feed = this.symbols.get(other);
+        if (other === symbol || (feed && feed.out.length > 0)) continue;
+        const last = feed?.lastKey ?? minus;
+        if (last < event.key || (last === event.key && other < symbol)) return;
+      }
+      next.feed.out.shift();
+      if ('trade' in event) this.book.onTrade(event.trade);
+      else {
+        const { bar } = event;
+        const values = new Map(event.values);
+        this.book.onBar({ symbol: bar.symbol, openTime: bar.openTime, closeTime: bar.closeTime, values });
+      }
+    }
   }
 }
 

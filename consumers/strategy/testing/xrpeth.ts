@@ -79,14 +79,14 @@ export async function xrpethTopics(indicators: readonly string[]): Promise<Topic
 }
 
 /** Per-topic order kept, topics interleaved in chunks chosen by a seeded generator (as a consumer reads them). */
-export function interleave(queues: readonly TopicRecord[][], seed: number): TopicRecord[] {
+export function interleave<T = TopicRecord>(queues: readonly T[][], seed: number): T[] {
   let state = seed;
   const next = () => {
     state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
     return state / 2 ** 31;
   };
   const heads = queues.map(() => 0);
-  const out: TopicRecord[] = [];
+  const out: T[] = [];
   while (heads.some((head, i) => head < (queues[i]?.length ?? 0))) {
     const i = Math.floor(next() * queues.length);
     const queue = queues[i] ?? [];
