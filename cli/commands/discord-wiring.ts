@@ -40,6 +40,7 @@ export function discordBotDeps(source: NodeJS.ProcessEnv, ports: DiscordWiringPo
     store: ports.store,
     rules: ports.store,
     research: ports.store,
+    strategies: sqlStrategyStore(ports.sql),
     links: linksWithRoles(state.links, ports.roles ?? null, (message) => ports.logger.warn(message)),
     ownerOfKeyHash: async (hash) => (await accounts.findActiveKeyByHash(hash))?.owner ?? null,
     entitlements: ports.entitlements,

@@ -68,6 +68,7 @@ export async function runDiscordTry(
       store,
       rules: store,
       research: store,
+      strategies: sqlStrategyStore(jobsDatabase),
       links,
       ownerOfKeyHash: null,
       entitlements: fallbackEntitlements(),

@@ -3,6 +3,7 @@ import type { EntitlementsReader } from '../../schemas/ports/billing.js';
 import type { AskQuota, DiscordLinks } from '../../schemas/ports/discord.js';
 import type { ResearchRepository } from '../../schemas/ports/research.js';
 import type { AlertRuleRepository, StoreReader } from '../../schemas/ports/store.js';
+import type { StrategyStore } from '../../schemas/ports/strategies.js';
 
 export type OptionValue = string | number | boolean;
 
@@ -82,6 +83,8 @@ export interface BotDeps {
   readonly rules: AlertRuleRepository | null;
   /** watchlists and notes (sql/0016) for /watchlist and /note; null where the process has none */
   readonly research: ResearchRepository | null;
+  /** the linked account's strategies (the API's strategy store) for /strategy; null where the process has none */
+  readonly strategies: StrategyStore | null;
   readonly links: DiscordLinks;
   /** resolves an API key's SHA-256 hash to its owner (for /link); null where the process has no accounts */
   readonly ownerOfKeyHash: ((hash: string) => Promise<string | null>) | null;

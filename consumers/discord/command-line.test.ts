@@ -24,6 +24,10 @@ describe('parseCommandLine', () => {
       text: 'holds 61k #support',
     });
     expect(parseCommandLine('/watchlist remove ETHUSDT', user).options).toEqual({ symbol: 'ETHUSDT' });
+    expect(parseCommandLine('/strategy performance alice-btc', user)).toMatchObject({
+      subcommand: 'performance',
+      options: { name: 'alice-btc' },
+    });
   });
 
   it('names the problem: unknown command, missing option, a word where a number goes', () => {

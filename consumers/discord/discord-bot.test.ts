@@ -51,6 +51,7 @@ describe('the Discord bot on the real discord.js client against the local fake D
       'ask',
       'watchlist',
       'note',
+      'strategy',
     ]);
     expect(discord.commands.get('global')).toBeUndefined();
   });

@@ -142,7 +142,7 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
     if (interaction.isAutocomplete()) {
       const focused = interaction.options.getFocused(true);
       await interaction.respond(
-        await autocomplete({ name: focused.name, value: String(focused.value) }, deps),
+        await autocomplete({ name: focused.name, value: String(focused.value) }, deps, interaction.user.id),
       );
       return;
     }

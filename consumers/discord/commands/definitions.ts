@@ -12,6 +12,8 @@ const watchlist = (option: import('discord.js').SlashCommandStringOption) =>
   option.setName('watchlist').setDescription('watchlist id (default: your first)').setRequired(false);
 const interval = (option: import('discord.js').SlashCommandStringOption) =>
   option.setName('interval').setDescription('bar interval (default 1m)').setRequired(false);
+const strategyName = (option: import('discord.js').SlashCommandStringOption) =>
+  option.setName('name').setDescription('strategy id or name').setRequired(true).setAutocomplete(true);
 
 /** Every slash command the bot registers, as Discord's JSON (positional order = `nexural discord try` order). */
 export const commandDefinitions: readonly RESTPostAPIChatInputApplicationCommandsJSONBody[] = [
@@ -126,5 +128,17 @@ export const commandDefinitions: readonly RESTPostAPIChatInputApplicationCommand
         .addStringOption((o) =>
           o.setName('query').setDescription('words, "a phrase", -excluded, or').setRequired(true),
         ),
+    ),
+  new SlashCommandBuilder()
+    .setName('strategy')
+    .setDescription('your paper-trading strategies')
+    .addSubcommand((s) =>
+      s.setName('status').setDescription('open positions and the last signal').addStringOption(strategyName),
+    )
+    .addSubcommand((s) =>
+      s
+        .setName('performance')
+        .setDescription('total return, drawdown, win rate, trades… with their as-of time')
+        .addStringOption(strategyName),
     ),
 ].map((builder) => builder.toJSON());

@@ -5,6 +5,7 @@ import { symbolChoices } from '../market-data.js';
 import { alertsCommand, askCommand, linkCommand, planCommand, whyCommand } from './alerts.js';
 import { barsCommand, chartCommand, indicatorCommand, priceCommand, replayCommand } from './market.js';
 import { noteCommand } from './note.js';
+import { strategyChoices, strategyCommand } from './strategy.js';
 import { watchlistCommand } from './watchlist.js';
 
 type Handler = (request: CommandRequest, deps: BotDeps) => Promise<BotReply>;
@@ -22,6 +23,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   ask: askCommand,
   watchlist: watchlistCommand,
   note: noteCommand,
+  strategy: strategyCommand,
 };
 
 /** Commands that may take longer than Discord's 3 s: acknowledged (deferred) at once. */
@@ -53,12 +55,14 @@ const knownSpecs = [
   'stoch(14,3,3)',
 ];
 
-/** Autocomplete choices for the focused option (≤ 25). */
+/** Autocomplete choices for the focused option (≤ 25); `userId` = the Discord user typing (for their own data). */
 export async function autocomplete(
   focused: { readonly name: string; readonly value: string },
   deps: BotDeps,
+  userId: string | null = null,
 ): Promise<{ name: string; value: string }[]> {
   if (focused.name === 'symbol') return symbolChoices(deps.store, focused.value);
+  if (focused.name === 'name') return strategyChoices(deps, userId, focused.value);
   if (focused.name === 'spec' || focused.name === 'indicators') {
     const typed = focused.value.toLowerCase();
     const head =

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { binanceKlines } from '../../../pipeline/store/market-data-fixtures.js';
 import { pgliteDatabase } from '../../../pipeline/store/pglite-database.js';
 import { openPgliteStore } from '../../../pipeline/store/pglite-store.js';
+import { sqlStrategyStore } from '../../../pipeline/store/sql-strategy-store.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
 import { memoryAskQuota, memoryDiscordState } from '../../../schemas/ports/discord.js';
@@ -43,6 +44,7 @@ export async function botFixture(overrides: Partial<BotDeps> = {}) {
     store,
     rules: store,
     research: store,
+    strategies: sqlStrategyStore(pglite),
     links: state.links,
     ownerOfKeyHash: async (hash) => (hash === keyHash ? 'alice' : null),
     entitlements: fallbackEntitlements(),
