@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAutomationOnPglite } from '../../consumers/automation/testing/automation-on-pglite.js';
 import { XRPETH_TRADES } from '../../consumers/strategy/testing/xrpeth.js';
@@ -10,6 +11,7 @@ import { automationInputSchema, type Workflow, type WorkflowRun } from '../../sc
 import { topicNames } from '../../schemas/topics.js';
 import { researchRunner } from './automation-wiring.js';
 import { runBacktest } from './backtest.js';
+import { runReplay } from './replay.js';
 
 const strategy = {
   name: 'close-ema',
@@ -72,10 +74,35 @@ async function recordRawTopic(): Promise<void> {
   await log.close();
 }
 
-describe('automation backtest step', () => {
+const recorded = recordRawTopic();
+const [from, to] = ['2019-10-12T00:00:00Z', '2019-10-12T12:00:00Z'];
+
+async function settle(repository: { run(id: string): Promise<WorkflowRun | null> }, runId: string) {
+  let settled: WorkflowRun | null = null;
+  for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
+    settled = await repository.run(runId);
+    if (settled && settled.status !== 'running') return settled;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`run ${runId} did not settle: ${JSON.stringify(settled)}`);
+}
+
+const workflowOf = (steps: unknown[], id: string): Workflow => ({
+  ...automationInputSchema.parse({
+    name: id,
+    trigger: { kind: 'webhook', auth: 'token' },
+    steps,
+    retry: { attempts: 2, backoffMs: 10 },
+  }),
+  id,
+  owner: 'alice',
+  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  createdAt: Date.now(),
+});
+
+describe('automation backtest and replay steps', () => {
   it('runs the strategy over the templated range of the raw topic: the same trades as `nexural backtest --from/--to`, its run id and output dir in the run history, once per event', async () => {
-    await recordRawTopic();
-    const [from, to] = ['2019-10-12T00:00:00Z', '2019-10-12T12:00:00Z'];
+    await recorded;
     await writeFile(join(dir, 'strategy.json'), JSON.stringify(strategy));
     const cli = await runBacktest(
       { strategy: join(dir, 'strategy.json'), from, to, out: join(dir, 'cli'), progress: false },
@@ -86,29 +113,16 @@ describe('automation backtest step', () => {
     const { repository, jobs, runner } = await openAutomationOnPglite({ research: researchRunner(env) });
     await jobs.start();
     try {
-      const workflow: Workflow = {
-        ...automationInputSchema.parse({
-          name: 'backtest on signal',
-          trigger: { kind: 'webhook', auth: 'token' },
-          steps: [{ kind: 'backtest', name: 'bt', strategy, from: '{{trigger.from}}', to: '{{trigger.to}}' }],
-          retry: { attempts: 2, backoffMs: 10 },
-        }),
-        id: 'wf-backtest',
-        owner: 'alice',
-        secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-        createdAt: Date.now(),
-      };
+      const workflow = workflowOf(
+        [{ kind: 'backtest', name: 'bt', strategy, from: '{{trigger.from}}', to: '{{trigger.to}}' }],
+        'wf-backtest',
+      );
       await repository.create(workflow);
       const event = { id: 'hook.1', time: Date.now(), fields: { from, to } };
       const { run } = await runner.trigger(workflow, event);
-      let settled: WorkflowRun | null = null;
-      for (const deadline = Date.now() + 240_000; Date.now() < deadline; ) {
-        settled = await repository.run(run.id);
-        if (settled && settled.status !== 'running') break;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(settled?.status, `run ${JSON.stringify(settled)}`).toBe('succeeded');
-      const step = settled?.steps[0];
+      const settled = await settle(repository, run.id);
+      expect(settled.status, `run ${JSON.stringify(settled)}`).toBe('succeeded');
+      const step = settled.steps[0];
       expect(step?.status).toBe('succeeded');
       const response = step?.response ?? {};
       expect(response.runId).toBe(`auto-automation-${run.id}-0`);
@@ -125,6 +139,43 @@ describe('automation backtest step', () => {
       const again = await runner.trigger(workflow, event);
       expect(again.created).toBe(false);
       expect(again.run.id).toBe(run.id);
+    } finally {
+      await jobs.close();
+    }
+  }, 300_000);
+
+  it('a replay step replays the range into its own run topics: the same ticks and final bars as `nexural replay`', async () => {
+    await recorded;
+    const cli = await runReplay(
+      { run: 'cli-replay', from, to, symbols: 'XRPETH', progress: false },
+      env,
+      new PassThrough(),
+      new AbortController().signal,
+    );
+    expect(cli.counts.ticks).toBeGreaterThan(0);
+
+    const { repository, jobs, runner } = await openAutomationOnPglite({ research: researchRunner(env) });
+    await jobs.start();
+    try {
+      const workflow = workflowOf(
+        [{ kind: 'replay', name: 'rp', from: '{{trigger.from}}', to: '{{trigger.to}}', symbols: ['XRPETH'] }],
+        'wf-replay',
+      );
+      await repository.create(workflow);
+      const { run } = await runner.trigger(workflow, {
+        id: 'hook.2',
+        time: Date.now(),
+        fields: { from, to },
+      });
+      const settled = await settle(repository, run.id);
+      expect(settled.status, `run ${JSON.stringify(settled)}`).toBe('succeeded');
+      const response = settled.steps[0]?.response ?? {};
+      expect(response).toEqual({
+        runId: `auto-automation-${run.id}-0`,
+        barsTopic: cli.topics.barsFinal.replace('cli-replay', `auto-automation-${run.id}-0`),
+        ticks: cli.counts.ticks,
+        finalBars: cli.counts.finalBars,
+      });
     } finally {
       await jobs.close();
     }
