@@ -67,17 +67,19 @@ describe('/ask opens a thread where follow-ups continue the conversation (real d
       name: 'ask',
       options: { question: 'where is BTC?' },
     });
-    const [threadId, thread] = [...discord.threads.entries()][0] ?? [];
-    expect(thread).toMatchObject({ name: 'ask: where is BTC?', parent_id: channelId, type: 11 });
-    expect(reply.message?.content).toBe(
-      `BTCUSDT is at ${last()}. You said: where is BTC?\n\n↪ Follow up in <#${threadId}>`,
-    );
-    const opening = await discord.waitForMessages(threadId ?? '', 1);
-    expect(opening[0]?.content).toBe(`<@${askerId}> asked: where is BTC?\nReply here to follow up.`);
+    // the thread hangs on the reply message: same id (as on Discord), opened once the answer is posted
+    const threadId = reply.message?.id ?? '';
+    await discord.waitFor(() => discord.threads.has(threadId), `a thread on the reply ${threadId}`);
+    expect(discord.threads.get(threadId)).toMatchObject({
+      name: 'ask: where is BTC?',
+      parent_id: channelId,
+      type: 11,
+    });
+    expect(reply.message?.content).toBe(`BTCUSDT is at ${last()}. You said: where is BTC?`);
 
-    discord.message(threadId ?? '', guildId, 'and now?', askerId);
-    const messages = await discord.waitForMessages(threadId ?? '', 2, 30_000);
-    expect(messages[1]?.content).toBe(`BTCUSDT is at ${last()}. You said: and now?`);
+    discord.message(threadId, guildId, 'and now?', askerId);
+    const messages = await discord.waitForMessages(threadId, 1, 30_000);
+    expect(messages[0]?.content).toBe(`BTCUSDT is at ${last()}. You said: and now?`);
     // the follow-up's first model request carries the /ask turn before it (same conversation: the thread)
     const followUp = model.requests.find((request) =>
       request.messages.some((message) => message.role === 'user' && message.content === 'and now?'),

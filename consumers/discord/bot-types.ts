@@ -15,13 +15,8 @@ export interface CommandRequest {
   readonly user: { readonly id: string; readonly name: string };
   readonly guildId: string | null;
   readonly channelId: string;
-  /** the analyst conversation this request continues (an /ask thread's id); default channel + user */
+  /** the analyst conversation this request continues (an /ask thread's id, = its reply message's); default channel + user */
   readonly conversation?: string;
-  /**
-   * Opens a thread for an /ask once the question is allowed (quota taken), returning its id, which becomes the
-   * conversation; null where none can be opened (DMs, other channel kinds, no permission)
-   */
-  readonly openThread?: () => Promise<string | null>;
 }
 
 export interface EmbedField {

@@ -65,14 +65,16 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
       await interaction.deferReply();
       deferred = true;
     }
+    // /ask in a guild text channel: the thread will hang on the reply message, and a thread started on a message
+    // has the message's id, so the reply's id (it exists once deferred) is the conversation from the start
+    const threaded =
+      interaction.commandName === 'ask' &&
+      deps.analyst !== null &&
+      deferred &&
+      interaction.channel?.type === ChannelType.GuildText;
+    const original = threaded ? await interaction.fetchReply().catch(() => null) : null;
     const request = requestOf(interaction);
-    // the thread is opened by /ask itself once the quota allowed the question: a refused one opens none
-    const running = runCommand(
-      interaction.commandName === 'ask' && deps.analyst
-        ? { ...request, openThread: async () => (await askThread(interaction))?.id ?? null }
-        : request,
-      deps,
-    );
+    const running = runCommand(original ? { ...request, conversation: original.id } : request, deps);
     const deferAfter = deferred ? 0 : (options.deferAfterMs ?? 2_000);
     const early = await Promise.race([
       running.then((reply) => ({ reply })),
@@ -86,34 +88,24 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
     const [first, ...rest] = discordMessages(reply);
     const flags = reply.ephemeral ? MessageFlags.Ephemeral : undefined;
     if (first) {
-      if (deferred) await interaction.editReply(first);
-      else await interaction.reply({ ...first, ...(flags ? { flags } : {}) });
+      if (deferred) {
+        const posted = await interaction.editReply(first);
+        // a refusal (quota) is ephemeral: no thread for it
+        if (original && !reply.ephemeral) await askThread(posted, String(request.options.question ?? ''));
+      } else await interaction.reply({ ...first, ...(flags ? { flags } : {}) });
     }
     for (const message of rest) await interaction.followUp({ ...message, ...(flags ? { flags } : {}) });
   }
 
   /**
-   * A public thread for an /ask in a guild text channel: the conversation's id, where the asker's follow-ups
-   * continue it. Null in DMs, other channel kinds, or without the permission (the answer still comes).
+   * A public thread on the /ask reply (POST /channels/:id/messages/:id/threads): its id is the reply's, the
+   * conversation's, so the asker's follow-ups there continue it. Without the permission the answer stands alone.
    */
-  async function askThread(interaction: ChatInputCommandInteraction) {
-    const channel = interaction.channel;
-    if (channel?.type !== ChannelType.GuildText) return null;
-    const question = String(interaction.options.get('question')?.value ?? 'question');
+  async function askThread(reply: Message, question: string): Promise<void> {
     try {
-      const thread = await channel.threads.create({
-        name: `ask: ${question}`.slice(0, 100),
-        autoArchiveDuration: 1440,
-        type: ChannelType.PublicThread,
-        reason: `/ask by ${interaction.user.id}`,
-      });
-      await thread.send(
-        `<@${interaction.user.id}> asked: ${question.slice(0, 1_800)}\nReply here to follow up.`,
-      );
-      return thread;
+      await reply.startThread({ name: `ask: ${question}`.slice(0, 100), autoArchiveDuration: 1440 });
     } catch (error) {
       options.logger?.error('discord: no /ask thread', { error: (error as Error).message });
-      return null;
     }
   }
 

@@ -187,11 +187,10 @@ export async function askCommand(request: CommandRequest, deps: BotDeps): Promis
     );
   }
   const question = option(request, 'question');
-  const thread = request.conversation === undefined && request.openThread ? await request.openThread() : null;
   const answer = await deps.analyst.ask({
-    conversation: request.conversation ?? thread ?? `${request.channelId}:${request.user.id}`,
+    conversation: request.conversation ?? `${request.channelId}:${request.user.id}`,
     owner,
     text: question,
   });
-  return textReply(thread ? `${answer}\n\n↪ Follow up in <#${thread}>` : answer);
+  return textReply(answer);
 }

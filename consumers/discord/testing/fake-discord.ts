@@ -20,6 +20,8 @@ export interface FakeMessage {
   readonly attachments: readonly FakeAttachment[];
   readonly nonce: string | null;
   readonly flags: number;
+  /** the channel Discord shows it in (an interaction's reply: the channel the command was used in) */
+  readonly postedIn?: string;
 }
 
 /** What the bot answered an interaction with: the callback type and the final message (after edits). */
@@ -42,6 +44,9 @@ export interface FakeGuild {
 interface InteractionState {
   readonly token: string;
   readonly sentAt: number;
+  /** the id of the original response (the same through defer and edits, as on Discord) */
+  readonly originalId: string;
+  readonly channelId: string;
   callbackType: number | null;
   deferredAfterMs: number;
   message: FakeMessage | null;
@@ -59,7 +64,7 @@ export interface FakeDiscord {
   /** application commands as registered, by scope (`global` or the guild id) */
   readonly commands: Map<string, readonly Record<string, unknown>[]>;
   readonly channelMessages: Map<string, FakeMessage[]>;
-  /** threads the bot created (POST /channels/:id/threads), by id: their channel JSON (name, parent_id, owner_id) */
+  /** threads the bot created (POST /channels/:id/threads, or on a message: …/messages/:id/threads, id = the message's), by id: their channel JSON (name, parent_id, owner_id) */
   readonly threads: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
   /** member roles by `guild/user` (a key here is a guild member: listed by GET /guilds/:id/members) */
   readonly memberRoles: Map<string, Set<string>>;
@@ -72,6 +77,8 @@ export interface FakeDiscord {
   message(channelId: string, guildId: string | null, content: string, userId: string): void;
   /** Resolves once `count` messages were posted to the channel. */
   waitForMessages(channelId: string, count: number, timeoutMs?: number): Promise<readonly FakeMessage[]>;
+  /** Polls `condition` until it holds; fails naming `what` after `timeoutMs` (default 30 s). */
+  waitFor(condition: () => boolean, what: string, timeoutMs?: number): Promise<void>;
   /** Makes the next `count` REST calls matching the path answer 429 (retry_after `retryAfter` s). */
   rateLimitNext(pathPart: string, count: number, retryAfter?: number): void;
   /** Alert ids in the embeds' footers (`alert <id> · …`) of the channel's messages, in order. */
@@ -160,6 +167,7 @@ export async function startFakeDiscord(
     channelId: string,
     body: Record<string, unknown>,
     files: FakeAttachment[],
+    fixed: { readonly id?: string; readonly postedIn?: string } = {},
   ): FakeMessage => {
     const list = channelMessages.get(channelId) ?? [];
     const nonce = body.nonce === undefined ? null : String(body.nonce);
@@ -168,8 +176,9 @@ export async function startFakeDiscord(
       if (earlier) return earlier;
     }
     const message: FakeMessage = {
-      id: nextSnowflake(),
+      id: fixed.id ?? nextSnowflake(),
       channelId,
+      ...(fixed.postedIn ? { postedIn: fixed.postedIn } : {}),
       content: typeof body.content === 'string' ? body.content : '',
       embeds: Array.isArray(body.embeds) ? (body.embeds as Record<string, unknown>[]) : [],
       attachments: files,
@@ -183,7 +192,7 @@ export async function startFakeDiscord(
   };
   const messageJson = (message: FakeMessage) => ({
     id: message.id,
-    channel_id: message.channelId,
+    channel_id: message.postedIn ?? message.channelId,
     content: message.content,
     embeds: message.embeds,
     nonce: message.nonce,
@@ -276,7 +285,10 @@ export async function startFakeDiscord(
       state.callbackType = type;
       state.deferredAfterMs = Date.now() - state.sentAt;
       if (type === 4) {
-        state.message = storeMessage(`interaction:${match[1]}`, data, files);
+        state.message = storeMessage(`interaction:${match[1]}`, data, files, {
+          id: state.originalId,
+          postedIn: state.channelId,
+        });
         settle(state);
       } else if (type === 8) {
         state.choices = (data.choices ?? []) as { name: string; value: string | number }[];
@@ -304,6 +316,7 @@ export async function startFakeDiscord(
           `interaction:${id}`,
           merged,
           files.length > 0 ? files : [...(previous?.attachments ?? [])],
+          { id: entry.originalId, postedIn: entry.channelId },
         );
         settle(entry);
         return json(res, 200, messageJson(entry.message));
@@ -314,18 +327,40 @@ export async function startFakeDiscord(
         return json(res, 200, messageJson(message));
       }
       if (method === 'GET' && entry.message) return json(res, 200, messageJson(entry.message));
+      // a deferred reply exists (the "thinking…" message) before its first edit
+      if (method === 'GET' && entry.callbackType === 5)
+        return json(
+          res,
+          200,
+          messageJson({
+            id: entry.originalId,
+            channelId: `interaction:${id}`,
+            postedIn: entry.channelId,
+            content: '',
+            embeds: [],
+            attachments: [],
+            nonce: null,
+            flags: 128,
+          }),
+        );
     }
     match = path.match(/^\/channels\/(\d+)\/messages$/);
     if (match && method === 'POST') {
       return json(res, 200, messageJson(storeMessage(match[1] ?? '', body, files)));
     }
-    match = path.match(/^\/channels\/(\d+)\/threads$/);
+    match = path.match(/^\/channels\/(\d+)(?:\/messages\/(\d+))?\/threads$/);
     if (match && method === 'POST') {
       const parentId = match[1] ?? '';
+      const starterId = match[2];
       const guild = [...guilds.values()].find((entry) => entry.channelIds.includes(parentId));
       if (!guild) return json(res, 404, { message: 'Unknown Channel', code: 10003 });
+      if (starterId !== undefined && threads.has(starterId))
+        return json(res, 400, {
+          message: 'A thread has already been created for this message',
+          code: 160004,
+        });
       const thread = {
-        id: nextSnowflake(),
+        id: starterId ?? nextSnowflake(),
         type: Number(body.type ?? 11),
         guild_id: guild.id,
         parent_id: parentId,
@@ -510,6 +545,8 @@ export async function startFakeDiscord(
       const token = `itok-${randomUUID()}`;
       const state: InteractionState = {
         token,
+        originalId: nextSnowflake(),
+        channelId: input.channelId,
         sentAt: Date.now(),
         callbackType: null,
         deferredAfterMs: -1,
@@ -559,6 +596,13 @@ export async function startFakeDiscord(
         pinned: false,
         type: 0,
       });
+    },
+    async waitFor(condition, what, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!condition()) {
+        if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async waitForMessages(channelId, count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
