@@ -12,14 +12,22 @@ import { parseEnv } from '../../schemas/env.js';
 import { runDiscordTry } from './discord.js';
 
 describe('nexural discord try', () => {
-  it('runs /price and /chart on the embedded store and prints them as Discord shows them, the PNG written to --out', async () => {
+  it("runs /price and /chart on the embedded store and prints them as Discord shows them, the PNG written to --out; --user reads the Discord user's link from the store's discord_links", async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'nexural-discord-try-'));
     try {
       const env = parseEnv({ NEXURAL_DATA_DIR: dataDir });
-      const store = await openPgliteStore({ db: await PGlite.create({ dataDir: pgliteDataDir(env) }) });
+      const db = await PGlite.create({ dataDir: pgliteDataDir(env) });
+      const store = await openPgliteStore({ db });
       await store.migrate();
       const klines = binanceKlines();
       await store.write({ bars: klines, indicatorValues: sma5(klines) });
+      await db.query("INSERT INTO users (id) VALUES ('alice')");
+      await db.query("INSERT INTO discord_links (discord_user_id, owner) VALUES ('4242', 'alice')");
+      await store.putWatchlist('alice', 'majors', {
+        name: 'Majors',
+        position: 0,
+        sections: [{ name: '', items: [{ venue: 'binance-um', symbol: 'BTCUSDT', note: '' }] }],
+      });
       await store.close();
       const last = klines.at(-1);
 
@@ -41,6 +49,18 @@ describe('nexural discord try', () => {
       expect(chart).toContain(`wrote ${join(outDir, 'BTCUSDT-1m.png')}`);
       const png = await readFile(join(outDir, 'BTCUSDT-1m.png'));
       expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+
+      const asUser = async (options: { user?: string; as?: string }) => {
+        const replyOut = new PassThrough();
+        await runDiscordTry(env, {}, '/watchlist show', options, replyOut);
+        return String(replyOut.read());
+      };
+      const linked = await asUser({ user: '4242' });
+      expect(linked).toContain('**Majors** (`majors`)');
+      expect(linked).toContain('  • binance-um:BTCUSDT');
+      expect(await asUser({ user: '4243' })).toContain('link your Nexural account first');
+      expect(await asUser({})).toContain('link your Nexural account first');
+      expect(await asUser({ as: 'alice' })).toContain('**Majors** (`majors`)');
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

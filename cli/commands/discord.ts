@@ -13,7 +13,7 @@ import { sqlDiscordState } from '../../pipeline/store/sql-discord.js';
 import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
-import { memoryDiscordState } from '../../schemas/ports/discord.js';
+import type { DiscordLinks } from '../../schemas/ports/discord.js';
 import { registerDiscordRunCommand } from './discord-run.js';
 import { openDatabase } from './serve.js';
 
@@ -44,8 +44,16 @@ export function analystEnv(source: NodeJS.ProcessEnv) {
 
 export interface TryOptions {
   readonly out?: string;
-  /** act as this Nexural owner (as if the Discord user had run /link) */
+  /** act as this Nexural owner (as if the Discord user had run /link; nothing is written) */
   readonly as?: string;
+  /** act as this Discord user, linked as the store's discord_links say (default `0`) */
+  readonly user?: string;
+}
+
+/** The store's links (as the running bot reads them), with `--as` standing in for the trying user's link. */
+function linksFor(stored: DiscordLinks, userId: string, as: string | null): DiscordLinks {
+  if (as === null) return stored;
+  return { ...stored, ownerOf: async (id) => (id === userId ? as : stored.ownerOf(id)) };
 }
 
 /** `nexural discord try "/price BTCUSDT"`: one command through the real handlers on the configured adapters. */
@@ -60,9 +68,8 @@ export async function runDiscordTry(
   const { store, jobsDatabase, closeJobsDatabase } = await openDatabase(env);
   try {
     await store.migrate();
-    const links = memoryDiscordState().links;
-    const user = { id: '0', name: 'you' };
-    if (options.as) await links.link(user.id, options.as);
+    const user = { id: options.user ?? '0', name: 'you' };
+    const links = linksFor(sqlDiscordState(jobsDatabase).links, user.id, options.as ?? null);
     const clock = { now: () => Date.now() };
     const deps: BotDeps = {
       store,
@@ -114,7 +121,8 @@ export function registerDiscordCommand(program: Command): void {
     .description('run one slash command through the bot’s handlers and print the reply as Discord shows it')
     .argument('<command>', 'e.g. "/price BTCUSDT", "/chart BTCUSDT 1m indicators:sma(20)"')
     .option('--out <dir>', 'write attachments (e.g. the /chart PNG) to this folder')
-    .option('--as <owner>', 'act as this Nexural user (as if linked with /link)')
+    .option('--as <owner>', 'act as this Nexural user (as if linked with /link; writes no link)')
+    .option('--user <discordUserId>', "act as this Discord user, linked as the store's discord_links say")
     .action(async (line: string, options: TryOptions) => {
       await runDiscordTry(parseEnv(process.env), process.env, line, options, process.stdout);
     });

@@ -55,7 +55,7 @@ export function memoryAskQuota(): AskQuota {
   };
 }
 
-/** In-memory links and conversations: for `nexural discord try` without a database, and tests of handlers. */
+/** In-memory links and conversations: for tests of handlers. */
 export function memoryDiscordState(): { links: DiscordLinks; conversations: ConversationStore } {
   const links = new Map<string, string>();
   const conversations = new Map<string, readonly ConversationTurn[]>();
