@@ -102,10 +102,7 @@ const contractStrategies = [
   },
 ];
 
-/**
- * The strategy consumer's case, a candidate (not registered: consumers/strategy/README.md): the strategies above
- * on the first 3 minutes of the recorded stream. Run on the embedded log only (consumers/contract.test.ts).
- */
+/** The strategy consumer's case: the strategies above on the first 3 minutes of the recorded stream. */
 export const strategySubject: ContractSubject = {
   name: 'strategy',
   module: fileURLToPath(new URL('../strategy/strategy-consumer.ts', import.meta.url)),
@@ -174,4 +171,5 @@ export const registeredSubjects: Readonly<Record<string, ContractSubject>> = {
     }),
     externalEffects: async (workDir) => contractDiscord.alertIdsIn(discordChannelOf(workDir)),
   },
+  strategy: strategySubject,
 };
