@@ -105,6 +105,37 @@ describe('nexural automations', () => {
       expect(out.text()).toMatch(
         /run-1\s+dead\s+2024-08-05 07:00:00\s+schedule\.1\s+ping=dead\(503\)×5\s+HTTP 503/,
       );
+      // a backtest/replay step's output (sql/0023 response) follows its status; an update without it keeps it
+      const second = await f.repository.startRun(
+        f.workflow,
+        { id: 'schedule.2', time: Date.UTC(2024, 7, 6, 7), fields: {} },
+        'run-2',
+        Date.UTC(2024, 7, 6, 7),
+      );
+      const outDir = '/data/automation/backtests/auto-x';
+      await f.repository.updateStep(second.run.id, 0, {
+        status: 'succeeded',
+        attempts: 1,
+        durationMs: 40,
+        responseCode: null,
+        response: { runId: 'auto-x', outDir, trades: 3 },
+        error: null,
+      });
+      await f.repository.updateStep(second.run.id, 0, {
+        status: 'succeeded',
+        attempts: 1,
+        durationMs: 40,
+        responseCode: null,
+        error: null,
+      });
+      expect((await f.repository.run('run-2'))?.steps[0]?.response).toEqual({
+        runId: 'auto-x',
+        outDir,
+        trades: 3,
+      });
+      const again = sink();
+      await printRuns(f.deps, { owner: 'alice' }, 'wf-open', '20', again.out);
+      expect(again.text()).toContain(`ping=succeeded → ${outDir}`);
 
       await expect(printRuns(f.deps, { owner: 'bob' }, 'wf-open', '20', sink().out)).rejects.toMatchObject({
         code: 'NXR_NOT_FOUND',

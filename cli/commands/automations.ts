@@ -109,11 +109,18 @@ async function ownedWorkflow(deps: AutomationsCliDeps, owner: string, id: string
 
 const limitSchema = z.coerce.number().int().min(1).max(1000);
 
+/** where a backtest/replay step's output went: ` → <output dir>` or ` → run <id>` */
+const outputOf = (step: WorkflowRun['steps'][number]) => {
+  const response = step.response ?? {};
+  if (typeof response.outDir === 'string') return ` → ${response.outDir}`;
+  return typeof response.runId === 'string' ? ` → run ${response.runId}` : '';
+};
+
 const stepText = (run: WorkflowRun) =>
   run.steps
     .map(
       (step) =>
-        `${step.name}=${step.status}${step.responseCode === null ? '' : `(${step.responseCode})`}${step.attempts > 1 ? `×${step.attempts}` : ''}`,
+        `${step.name}=${step.status}${step.responseCode === null ? '' : `(${step.responseCode})`}${step.attempts > 1 ? `×${step.attempts}` : ''}${outputOf(step)}`,
     )
     .join(' ');
 
