@@ -83,7 +83,7 @@ export function automationService(deps: {
     },
     async receiveHook(workflowId, headers, rawBody) {
       const workflow = await repository.get(workflowId);
-      if (!workflow || workflow.trigger.kind !== 'webhook' || !workflow.enabled) return { kind: 'unknown' };
+      if (workflow?.trigger.kind !== 'webhook' || !workflow.enabled) return { kind: 'unknown' };
       const body = parseJson(rawBody);
       let eventId: string;
       if (workflow.trigger.auth === 'signature') {
