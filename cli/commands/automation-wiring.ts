@@ -21,6 +21,7 @@ import type { Env } from '../../schemas/env.js';
 import type { AutomationService } from '../../schemas/ports/automations.js';
 import type { Jobs } from '../../schemas/ports/jobs.js';
 import { type ResearchRunner, researchRunIdOf } from '../../schemas/ports/research-runner.js';
+import type { SignalHistory } from '../../schemas/ports/signal-history.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { runBacktest } from './backtest.js';
 import { runReplay } from './replay.js';
@@ -106,6 +107,8 @@ export function wireAutomations(
     readonly sendNewsletter: (() => Promise<void>) | null;
     /** backtest/replay steps; default: `researchRunner(env)` */
     readonly research?: ResearchRunner;
+    /** the dry-run of signal triggers (backtestSignalHistory); without it they are unsupported */
+    readonly signals?: SignalHistory;
   },
 ): AutomationWiring {
   const transport = env.SMTP_URL === undefined ? null : createTransport(env.SMTP_URL);
@@ -134,7 +137,12 @@ export function wireAutomations(
   return {
     runner,
     triggers: automationTriggerConsumer({ repository, runner }),
-    service: automationService({ repository, runner, reader: ports.reader }),
+    service: automationService({
+      repository,
+      runner,
+      reader: ports.reader,
+      ...(ports.signals ? { signals: ports.signals } : {}),
+    }),
     close: () => transport?.close(),
   };
 }

@@ -5,18 +5,23 @@ import { sqlAccountRepository } from '../../api/adapters/sql-accounts.js';
 import { hashApiKey } from '../../api/auth/api-keys.js';
 import { dryRun } from '../../consumers/automation/dry-run.js';
 import { sqlAutomations } from '../../pipeline/store/sql-automations.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import type { Workflow, WorkflowRun } from '../../schemas/automation.js';
 import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { AccountRepository } from '../../schemas/ports/accounts.js';
 import type { AutomationRepository } from '../../schemas/ports/automations.js';
+import type { SignalHistory } from '../../schemas/ports/signal-history.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { openDatabase } from './serve.js';
+import { envSignalHistory } from './signal-history.js';
 
 export interface AutomationsCliDeps {
   readonly repository: AutomationRepository;
   readonly reader: StoreReader;
   readonly accounts: AccountRepository;
+  /** the dry-run of signal triggers; without it they are unsupported */
+  readonly signals?: SignalHistory;
 }
 
 /** Who the command acts as: `--owner <user>` or the owner of `--api-key <key>` (a revoked key is refused). */
@@ -180,7 +185,13 @@ export async function printDryRun(
       `--from ${range.from} is not before --to ${range.to ?? 'now'}`,
     );
   const owner = await resolveOwner(deps.accounts, identity);
-  const result = await dryRun(await ownedWorkflow(deps, owner, workflowId), deps.reader, { from, to });
+  const result = await dryRun(
+    await ownedWorkflow(deps, owner, workflowId),
+    deps.reader,
+    { from, to },
+    500,
+    deps.signals ?? null,
+  );
   if (result.kind === 'unsupported') {
     out.write(`dry-run not possible: ${result.reason}\n`);
     return result;
@@ -211,6 +222,7 @@ async function withDeps<T>(work: (deps: AutomationsCliDeps) => Promise<T>): Prom
       repository: sqlAutomations(jobsDatabase),
       reader: store,
       accounts: sqlAccountRepository(sql),
+      signals: envSignalHistory(sqlStrategyStore(sql), env),
     });
   } finally {
     await closeJobsDatabase();

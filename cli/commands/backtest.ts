@@ -90,7 +90,11 @@ export async function readStrategy(
   } catch (error) {
     throw new NexuralError('NXR_FILE_INVALID', `${file}: ${(error as Error).message}`, { file });
   }
-  const parsed = parseStrategy(json, file);
+  return prepareStrategy(parseStrategy(json, file));
+}
+
+/** A parsed strategy with its indicator specs in canonical form, and the specs its books need. */
+export function prepareStrategy(parsed: Strategy): { strategy: Strategy; indicators: string[] } {
   const specs = new Set<string>();
   const strategy: Strategy = {
     ...parsed,
@@ -124,6 +128,45 @@ export async function runBacktest(
       strategySymbols(run.strategy).join() !== strategySymbols(strategy).join()
     )
       throw new NexuralError('NXR_CONFIG_INVALID', 'a parameter grid must keep the interval and symbols');
+  const source =
+    options.trades === undefined
+      ? await rangeSource(options, strategy, env)
+      : await fileSource(options.trades, options.format, strategy, options.progress);
+  const { books, ticks, first } = await runBooks(runs, source);
+  const interval = intervalOf(strategy.interval);
+  const ranking: { label: string; metrics: StrategyMetrics }[] = [];
+  for (const [index, book] of books.entries()) {
+    const metrics = metricsOf(
+      book,
+      interval.kind === 'time' ? interval.ms : null,
+      Number.isNaN(first) ? 0 : first,
+    );
+    const label = labelOf(grid[index] ?? {});
+    const out = grid.length > 1 || label ? join(options.out, label) : options.out;
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'trades.csv'), tradesCsv(book.trades));
+    await writeFile(join(out, 'equity.csv'), equityCsv(book.equity));
+    await writeFile(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    await writeFile(join(out, 'report.html'), reportHtml(book.strategy, book, metrics));
+    ranking.push({ label, metrics });
+  }
+  // best total return first; ties by label, so the order is deterministic
+  ranking.sort((a, b) => b.metrics.total_return - a.metrics.total_return || a.label.localeCompare(b.label));
+  if (grid.length > 1) await writeFile(join(options.out, 'ranking.csv'), rankingCsv(ranking));
+  return { ticks, trades: books.reduce((sum, book) => sum + book.trades.length, 0), ranking };
+}
+
+/**
+ * The books of `runs` (one strategy, or a parameter grid keeping its interval and symbols) over the ticks:
+ * MarketEngine's final bars and indicators, as the live pipeline makes them, into each StrategyBook.
+ */
+export async function runBooks(
+  runs: readonly { strategy: Strategy; indicators: readonly string[] }[],
+  source: TickSource,
+): Promise<{ books: StrategyBook[]; ticks: number; first: number }> {
+  const [head] = runs;
+  if (!head) throw new NexuralError('NXR_CONFIG_INVALID', 'no strategy');
+  const strategy = head.strategy;
   const books = runs.map((run) => new StrategyBook(run.strategy));
   const indicators = [...new Set(runs.flatMap((run) => run.indicators))].sort();
   const symbols = new Set(strategySymbols(strategy));
@@ -154,10 +197,6 @@ export async function runBacktest(
       late() {},
     },
   );
-  const source =
-    options.trades === undefined
-      ? await rangeSource(options, strategy, env)
-      : await fileSource(options.trades, options.format, strategy, options.progress);
   let ticks = 0;
   let first = Number.NaN;
   let advancedTo = Number.NEGATIVE_INFINITY;
@@ -184,27 +223,7 @@ export async function runBacktest(
   drain();
   for (const book of books) book.finish();
   source.done();
-  const interval = intervalOf(strategy.interval);
-  const ranking: { label: string; metrics: StrategyMetrics }[] = [];
-  for (const [index, book] of books.entries()) {
-    const metrics = metricsOf(
-      book,
-      interval.kind === 'time' ? interval.ms : null,
-      Number.isNaN(first) ? 0 : first,
-    );
-    const label = labelOf(grid[index] ?? {});
-    const out = grid.length > 1 || label ? join(options.out, label) : options.out;
-    await mkdir(out, { recursive: true });
-    await writeFile(join(out, 'trades.csv'), tradesCsv(book.trades));
-    await writeFile(join(out, 'equity.csv'), equityCsv(book.equity));
-    await writeFile(join(out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    await writeFile(join(out, 'report.html'), reportHtml(book.strategy, book, metrics));
-    ranking.push({ label, metrics });
-  }
-  // best total return first; ties by label, so the order is deterministic
-  ranking.sort((a, b) => b.metrics.total_return - a.metrics.total_return || a.label.localeCompare(b.label));
-  if (grid.length > 1) await writeFile(join(options.out, 'ranking.csv'), rankingCsv(ranking));
-  return { ticks, trades: books.reduce((sum, book) => sum + book.trades.length, 0), ranking };
+  return { books, ticks, first };
 }
 
 /** ranking.csv: rank, params, then every metric. */
@@ -244,7 +263,7 @@ export function registerBacktestCommand(program: Command): void {
     });
 }
 
-interface TickSource {
+export interface TickSource {
   readonly ticks: AsyncIterable<TradeTick> | Iterable<TradeTick>;
   /** `ticks` of them went into the books */
   progressed(ticks: number): void;

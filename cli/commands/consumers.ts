@@ -14,6 +14,7 @@ import {
 import { consumerRegistry, findConsumer } from '../../consumers/index.js';
 import { openJobs } from '../../pipeline/jobs/open-jobs.js';
 import { buildPipeline } from '../../pipeline/runtime/wiring/build-pipeline.js';
+import { sqlStrategyStore } from '../../pipeline/store/sql-strategy-store.js';
 import { parseEnv } from '../../schemas/env.js';
 import { isNexuralError, NexuralError } from '../../schemas/errors.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
@@ -27,6 +28,7 @@ import { type ConsumerConfigs, startConsumerHost } from './consumer-host.js';
 import { withLinkedDms } from './discord-wiring.js';
 import { wireNewsletter } from './newsletter-wiring.js';
 import { openDatabase } from './serve.js';
+import { backtestSignalHistory } from './signal-history.js';
 
 interface JsonSchemaProperty {
   readonly type?: string;
@@ -216,6 +218,7 @@ export function registerConsumersCommand(program: Command): void {
           sendNewsletter: async () => {
             await newsletter.service.send();
           },
+          signals: backtestSignalHistory({ strategies: sqlStrategyStore(sql), log: pipeline.log }),
         });
         const withDms = withLinkedDms(registered, jobsDatabase);
         const definitions = withTriggers ? [...withDms, automations.triggers] : withDms;

@@ -48,6 +48,7 @@ import { startPlanRoles } from './discord-roles.js';
 import { discordBotFromEnv, discordConsumerConfig, discordSummary, withLinkedDms } from './discord-wiring.js';
 import { type NewsletterEnv, wireNewsletter } from './newsletter-wiring.js';
 import { type BillingEnv, openBilling } from './serve-billing.js';
+import { backtestSignalHistory } from './signal-history.js';
 
 export interface ServeOptions {
   /**
@@ -264,6 +265,7 @@ export async function startServer(
       sendNewsletter: async () => {
         await newsletter.service.send();
       },
+      signals: backtestSignalHistory({ strategies: sqlStrategyStore(sql), log }),
     });
     closers.push(async () => automations.close());
     const app = await buildApp({

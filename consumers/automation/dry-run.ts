@@ -1,7 +1,9 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AutomationStep, TriggerEvent, Workflow } from '../../schemas/automation.js';
+import type { SignalHistory } from '../../schemas/ports/signal-history.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
+import { signalMatches, signalTriggerEvent } from './signal-trigger.js';
 import { renderTemplate, stepApplies } from './template.js';
 
 export interface PlannedStep {
@@ -108,13 +110,15 @@ function plan(workflow: Workflow, event: TriggerEvent): PlannedRun {
 
 /**
  * Every run the workflow would have made over [from, to) of the stored history, with what each step would
- * have sent — nothing is sent, enqueued or recorded. Alerts come from the store; a schedule from its cron.
+ * have sent — nothing is sent, enqueued or recorded. Alerts come from the store; a schedule from its cron;
+ * strategy signals (not stored) from `signals`, the owner's strategy run again over the recorded trades.
  */
 export async function dryRun(
   workflow: Workflow,
   reader: StoreReader,
   range: { readonly from: number; readonly to: number },
   limit = 500,
+  signals: SignalHistory | null = null,
 ): Promise<DryRunResult> {
   const { trigger } = workflow;
   const runs: PlannedRun[] = [];
@@ -145,13 +149,19 @@ export async function dryRun(
         }),
       );
     }
+  } else if (trigger.kind === 'signal' && signals !== null) {
+    for (const signal of await signals.signals(workflow.owner, trigger.strategy, range)) {
+      if (signal.barCloseTime < range.from || signal.barCloseTime >= range.to) continue;
+      if (signalMatches(workflow, signal)) runs.push(plan(workflow, signalTriggerEvent(signal)));
+      if (runs.length > limit) break;
+    }
   } else {
     return {
       kind: 'unsupported',
       reason:
         trigger.kind === 'webhook'
           ? 'inbound webhooks are not in the stored streams: nothing to replay'
-          : 'strategy signals are not stored yet: no history to replay',
+          : 'strategy signals are not stored and no signal history is set up in this process',
     };
   }
   return { kind: 'planned', ...range, runs: runs.slice(0, limit), truncated: runs.length > limit };

@@ -2,6 +2,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { automationInputSchema, type TriggerEvent, type Workflow } from '../../schemas/automation.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { AutomationRepository, AutomationService } from '../../schemas/ports/automations.js';
+import type { SignalHistory } from '../../schemas/ports/signal-history.js';
 import type { StoreReader } from '../../schemas/ports/store.js';
 import { dryRun } from './dry-run.js';
 import type { AutomationRunner } from './runner.js';
@@ -36,6 +37,8 @@ export function automationService(deps: {
   readonly repository: AutomationRepository;
   readonly runner: AutomationRunner;
   readonly reader: StoreReader;
+  /** strategy signals over a past range for the dry-run of signal triggers; without it those are unsupported */
+  readonly signals?: SignalHistory;
   readonly now?: () => number;
 }): AutomationService {
   const { repository, runner } = deps;
@@ -79,7 +82,7 @@ export function automationService(deps: {
     deadLetters: (owner, limit) => repository.deadRuns(owner, limit),
     retry: (owner, runId) => runner.retry(owner, runId),
     async dryRun(owner, workflowId, range) {
-      return dryRun(await owned(owner, workflowId), deps.reader, range);
+      return dryRun(await owned(owner, workflowId), deps.reader, range, 500, deps.signals ?? null);
     },
     async receiveHook(workflowId, headers, rawBody) {
       const workflow = await repository.get(workflowId);

@@ -9,7 +9,7 @@ import {
   defineConsumer,
 } from '../define-consumer.js';
 import { requiredSpecs } from './required-specs.js';
-import { StrategyBook } from './strategy-book.js';
+import { type Signal, StrategyBook } from './strategy-book.js';
 import { decodeFeedState, encodeFeedState, StrategyFeed } from './strategy-feed.js';
 
 const configSchema = z.object({
@@ -72,6 +72,24 @@ function take(runner: Runner, record: ConsumerRecord<Input>): void {
   else runner.feed.addIndicator(record.value);
 }
 
+/** A book's signal as the strategy-signals topic carries it; its id is the same live and in a dry-run. */
+export function strategySignalOf(stored: StoredStrategy, signal: Signal): StrategySignal {
+  return {
+    id: `${stored.id}:${signal.symbol}:${signal.barOpenTime}:${signal.kind}:${signal.side}`,
+    strategyId: stored.id,
+    owner: stored.owner,
+    name: stored.strategy.name,
+    venue: stored.strategy.venue,
+    symbol: signal.symbol,
+    interval: stored.strategy.interval,
+    kind: signal.kind,
+    side: signal.side,
+    barOpenTime: signal.barOpenTime,
+    barCloseTime: signal.barCloseTime,
+    signalOnly: stored.strategy.signalOnly,
+  };
+}
+
 /** Writes what the book made since the last flush — fills and signals each once (effect keys) — then the state. */
 async function flush(runner: Runner, context: ConsumerContext<unknown>, store: StrategyStore) {
   const { stored, feed } = runner;
@@ -99,20 +117,7 @@ async function flush(runner: Runner, context: ConsumerContext<unknown>, store: S
     context.metrics.count('fills');
   }
   for (const signal of book.signals.splice(0)) {
-    const event: StrategySignal = {
-      id: `${stored.id}:${signal.symbol}:${signal.barOpenTime}:${signal.kind}:${signal.side}`,
-      strategyId: stored.id,
-      owner: stored.owner,
-      name: stored.strategy.name,
-      venue: stored.strategy.venue,
-      symbol: signal.symbol,
-      interval: stored.strategy.interval,
-      kind: signal.kind,
-      side: signal.side,
-      barOpenTime: signal.barOpenTime,
-      barCloseTime: signal.barCloseTime,
-      signalOnly: stored.strategy.signalOnly,
-    };
+    const event = strategySignalOf(stored, signal);
     await context.ledger.perform(`signal:${event.id}`, async () => {
       await context.signals?.publish([event]);
       return event.id;
