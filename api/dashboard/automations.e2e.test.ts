@@ -104,6 +104,28 @@ describe('automations page end to end (headless Chromium)', () => {
       ).toEqual(['first: succeeded 204', 'second: succeeded 204 ×2']);
       // retried from the failed step: the first step reached the receiver once
       expect(receiver.received.map((received) => received.path)).toEqual(['/first', '/second', '/second']);
+      // a step that reports where its output went (a backtest step's run id and folder, sql/0023) shows it
+      const recorded = await repository.startRun(
+        workflow,
+        { id: 'hook.recorded', time: Date.UTC(2024, 7, 6, 7), fields: {} },
+        'run-with-output',
+        Date.UTC(2024, 7, 6, 7),
+      );
+      await repository.updateStep(recorded.run.id, 0, {
+        status: 'succeeded',
+        attempts: 1,
+        durationMs: 40,
+        responseCode: null,
+        response: { runId: 'auto-x', outDir: '/data/automation/backtests/auto-x', trades: 3 },
+        error: null,
+      });
+      await page.reload();
+      await page.waitForSelector('#status:text("1 workflow(s), 0 dead letter(s)")');
+      await page.click(`#workflows tr[data-id="${workflow.id}"] button.show-runs`);
+      const chip = `#runs tr[data-run="run-with-output"] .step[data-step="first"]`;
+      await page.waitForSelector(chip);
+      expect(await page.textContent(chip)).toBe('first: succeeded → auto-x');
+      expect(await page.getAttribute(chip, 'title')).toBe('output: /data/automation/backtests/auto-x');
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'automations.png') });
       expect(problems).toEqual([]);

@@ -19,7 +19,14 @@ const triggerText = (trigger) => {
   }
 };
 
-/** one chip per step: name, status, response code, attempts; the error as its title */
+/** where a backtest/replay step's output went (its run id; the output folder in the title) */
+const outputOf = (step) => (typeof step.response?.runId === 'string' ? ` → ${step.response.runId}` : '');
+const stepTitle = (step) =>
+  [step.error, typeof step.response?.outDir === 'string' ? `output: ${step.response.outDir}` : null]
+    .filter(Boolean)
+    .join('\n');
+
+/** one chip per step: name, status, response code, attempts, output run; the error and output folder as its title */
 const stepChips = (run) =>
   el(
     'span',
@@ -27,8 +34,8 @@ const stepChips = (run) =>
     ...run.steps.map((step) =>
       el(
         'span',
-        { class: `step ${step.status}`, title: step.error ?? '', 'data-step': step.name },
-        `${step.name}: ${step.status}${step.responseCode === null ? '' : ` ${step.responseCode}`}${step.attempts > 1 ? ` ×${step.attempts}` : ''}`,
+        { class: `step ${step.status}`, title: stepTitle(step), 'data-step': step.name },
+        `${step.name}: ${step.status}${step.responseCode === null ? '' : ` ${step.responseCode}`}${step.attempts > 1 ? ` ×${step.attempts}` : ''}${outputOf(step)}`,
       ),
     ),
   );
