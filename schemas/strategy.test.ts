@@ -39,7 +39,12 @@ describe('strategySchema', () => {
     const strategy = parseStrategy(issueExample);
     expect(strategy.entry).toEqual(issueExample.entry);
     expect(strategy.size).toEqual({ quote: 1000 });
-    expect(strategy).toMatchObject({ cooldownBars: 0, maxOpenPositions: 1, signalOnly: false });
+    expect(strategy).toMatchObject({
+      cooldownBars: 0,
+      maxOpenPositions: 1,
+      signalOnly: false,
+      evaluate: 'bar_close',
+    });
   });
 
   it('accepts all/any groups, ATR stops, trailing stops and both directions', () => {

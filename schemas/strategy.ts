@@ -158,6 +158,12 @@ export const strategyFieldsSchema = z.object({
     .describe('each fill is this far from the trade price, in the adverse direction'),
   startingEquity: positive.default(10_000).describe('quote currency'),
   signalOnly: z.boolean().default(false).describe('emit entry/exit signals only, open no positions'),
+  evaluate: z
+    .enum(['bar_close', 'intrabar'])
+    .default('bar_close')
+    .describe(
+      'bar_close: conditions on final bars; intrabar: also at each trade on the forming bar (its open/high/low/close so far, the other series as of the last final bar); the fill is the first trade after the signal trade',
+    ),
 });
 
 export const strategySchema = strategyFieldsSchema

@@ -104,7 +104,15 @@ interface SymbolState {
   lastPrice: number;
   lastTimeUs: number;
   atr: number;
+  /** intrabar: the forming bar (open time, open, high, low, close so far) and whether it signalled already */
+  forming?: { openTime: number; open: number; high: number; low: number; close: number; signalled: boolean };
 }
+
+const unitMs: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const timeIntervalMs = (label: string): number | null => {
+  const match = /^(\d+)([smhd])$/.exec(label);
+  return match?.[1] && match[2] ? Number(match[1]) * (unitMs[match[2]] ?? 0) : null;
+};
 
 const sign = (side: Side) => (side === 'long' ? 1 : -1);
 
@@ -128,8 +136,11 @@ export class StrategyBook {
   private realised = 0;
   private readonly window: number;
   private readonly atrSeries: string | null;
+  /** intrabar evaluation: the interval in ms (time intervals only), else null */
+  private readonly intrabarMs: number | null;
 
   constructor(readonly strategy: Strategy) {
+    this.intrabarMs = strategy.evaluate === 'intrabar' ? timeIntervalMs(strategy.interval) : null;
     this.window = Math.max(
       historyBars(strategy.entry),
       historyBars(strategy.exit),
@@ -210,9 +221,42 @@ export class StrategyBook {
   /** A final bar: evaluates the conditions, queues orders for the next trade, records equity at its close. */
   onBar(bar: FinalBar): void {
     const state = this.symbolState(bar.symbol);
+    state.barsSinceExit++;
+    if (this.atrSeries) state.atr = bar.values.get(this.atrSeries) ?? state.atr;
+    // intrabar: the conditions were evaluated at the bar's trades; its orders stay queued
+    if (this.intrabarMs === null) this.decide(bar, bar.values, bar.closeTime);
+    this.remember(state, bar);
+  }
+
+  /** Intrabar: the conditions on the forming bar after `trade`; orders fill at the next trade handed in. */
+  private evaluateIntrabar(trade: TradeEvent, intervalMs: number): void {
+    const state = this.symbolState(trade.symbol);
+    const ms = Math.floor(trade.timeUs / 1000);
+    const openTime = ms - (ms % intervalMs);
+    const { price } = trade;
+    const forming = state.forming;
+    if (!forming || forming.openTime !== openTime)
+      state.forming = { openTime, open: price, high: price, low: price, close: price, signalled: false };
+    else {
+      forming.high = Math.max(forming.high, price);
+      forming.low = Math.min(forming.low, price);
+      forming.close = price;
+    }
+    const now = state.forming;
+    if (!now || now.signalled || !state.previous) return;
+    const values = new Map(state.previous);
+    for (const field of ['open', 'high', 'low', 'close'] as const) values.set(`bar.${field}`, now[field]);
+    const bar = { symbol: trade.symbol, openTime, closeTime: openTime + intervalMs - 1, values };
+    // fills at the first trade handed in after this one (the same millisecond counts: it comes later)
+    if (this.decide(bar, values, ms - 1) > 0) now.signalled = true;
+  }
+
+  /** Evaluates the conditions on `now` against the last final bar, queues the orders and signals; how many. */
+  private decide(bar: FinalBar, now: BarValues, afterMs: number): number {
+    const state = this.symbolState(bar.symbol);
     const { strategy } = this;
     const frame = {
-      now: bar.values,
+      now,
       previous: state.previous,
       history: (series: string, bars: number) => (state.history.get(series) ?? []).slice(-bars),
     };
@@ -232,9 +276,7 @@ export class StrategyBook {
         : strategy.direction === 'both' &&
           strategy.shortExit !== undefined &&
           holds(strategy.shortExit, frame);
-    state.barsSinceExit++;
-    if (this.atrSeries) state.atr = bar.values.get(this.atrSeries) ?? state.atr;
-    const pending = { entry: null as Side | null, exits: [] as Side[], afterMs: bar.closeTime };
+    const pending = { entry: null as Side | null, exits: [] as Side[], afterMs };
     const holding = (side: Side) => this.open.some((p) => p.symbol === bar.symbol && p.side === side);
     const exitLong = strategy.direction === 'short' ? false : exitPrimary;
     if (exitLong && (strategy.signalOnly || holding('long'))) pending.exits.push('long');
@@ -256,7 +298,12 @@ export class StrategyBook {
         barCloseTime: bar.closeTime,
       });
     }
-    state.pending = strategy.signalOnly ? { entry: null, exits: [], afterMs: bar.closeTime } : pending;
+    state.pending = strategy.signalOnly ? { entry: null, exits: [], afterMs } : pending;
+    return signalled.length;
+  }
+
+  /** The final bar becomes the previous bar of the next evaluation; equity is marked at its close. */
+  private remember(state: SymbolState, bar: FinalBar): void {
     for (const [series, value] of bar.values) {
       if (this.window === 0) break;
       const list = state.history.get(series) ?? [];
@@ -270,8 +317,16 @@ export class StrategyBook {
     this.recordEquity(bar.closeTime);
   }
 
-  /** A trade, in order: fills the orders queued by the last final bar, then checks stops and targets. */
+  /**
+   * A trade, in order: fills the orders queued by the last final bar (intrabar: by an earlier trade), then checks
+   * stops and targets; intrabar, then evaluates the conditions on the forming bar.
+   */
   onTrade(trade: TradeEvent): void {
+    this.fillOrStop(trade);
+    if (this.intrabarMs !== null) this.evaluateIntrabar(trade, this.intrabarMs);
+  }
+
+  private fillOrStop(trade: TradeEvent): void {
     const state = this.symbolState(trade.symbol);
     state.lastPrice = trade.price;
     state.lastTimeUs = trade.timeUs;
