@@ -10,7 +10,7 @@ import {
 } from '../define-consumer.js';
 import { requiredSpecs } from './required-specs.js';
 import { type Signal, StrategyBook } from './strategy-book.js';
-import { decodeFeedState, encodeFeedState, StrategyFeed } from './strategy-feed.js';
+import { decodeFeedState, encodeFeedState, type FeedOptions, StrategyFeed } from './strategy-feed.js';
 
 const configSchema = z.object({
   refreshMs: z
@@ -19,6 +19,14 @@ const configSchema = z.object({
     .min(0)
     .default(10_000)
     .describe('how often the list of enabled strategies is read again, ms (default 10000)'),
+  idleSymbolMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe(
+      "a multi-symbol strategy's symbol silent this long (wall clock, ms) stops holding the others back (default 60000)",
+    ),
 });
 
 interface Runner {
@@ -31,15 +39,19 @@ interface Runner {
 
 type Input = 'trades' | 'barsFinal' | 'indicators';
 
-async function openRunner(store: StrategyStore, stored: StoredStrategy): Promise<Runner | null> {
+async function openRunner(
+  store: StrategyStore,
+  stored: StoredStrategy,
+  options: FeedOptions,
+): Promise<Runner | null> {
   const { strategy } = stored;
   const ms = intervalMs(strategy.interval);
   if (ms === null) return null;
   const required = requiredSpecs(strategy);
   const checkpoint = await store.loadCheckpoint(stored.id);
   const feed = checkpoint
-    ? StrategyFeed.restore(strategy, ms, required, decodeFeedState(checkpoint.state))
-    : new StrategyFeed(new StrategyBook(strategy), ms, required);
+    ? StrategyFeed.restore(strategy, ms, required, decodeFeedState(checkpoint.state), options)
+    : new StrategyFeed(new StrategyBook(strategy), ms, required, options);
   return {
     stored,
     symbols: new Set(strategySymbols(strategy)),
@@ -164,7 +176,7 @@ export const strategyConsumer = defineConsumer({
       for (const stored of enabled) {
         const running = runners.get(stored.id);
         if (running && running.stored.updatedAt === stored.updatedAt) continue;
-        const runner = await openRunner(active, stored);
+        const runner = await openRunner(active, stored, { idleAfterMs: config.idleSymbolMs, clock });
         if (runner) runners.set(stored.id, runner);
         else
           logger.warn(

@@ -56,6 +56,15 @@ export interface FeedState {
 
 const minus = Number.NEGATIVE_INFINITY;
 
+export interface FeedOptions {
+  /**
+   * Live only: a symbol of the strategy from which nothing arrived for this many wall-clock ms stops holding the
+   * others back (a quiet or halted market must not freeze the others' stops). Default never (backtests, tests).
+   */
+  readonly idleAfterMs?: number;
+  readonly clock?: { now(): number };
+}
+
 /**
  * Puts the three topics a live strategy reads — raw trades, final bars, final indicator values, each in
  * per-symbol order but in any order against each other — back into the one order a backtest feeds its book:
@@ -71,22 +80,35 @@ const minus = Number.NEGATIVE_INFINITY;
  *   by event time before the book gets them (a trade at its time, a bar at its close, after the trades up to
  *   it; equal times by symbol): a record goes in once every other symbol of the strategy has one at or after
  *   it. The book's input, fills and equity points do not depend on the order the topics or symbols are read in.
- *   A symbol that does not trade holds the others back (latency) until it does.
+ *   A symbol that does not trade holds the others back (latency) until it does — live, at most `idleAfterMs` of
+ *   wall-clock time: then the others go on without it, and its records that come later go in late (the one case
+ *   where the order the topics are read in shows in the book).
  */
 export class StrategyFeed {
   private readonly symbols = new Map<string, SymbolFeed>();
   private readonly required: readonly string[];
+  /** wall-clock ms of the last record per symbol (not saved: a restored feed starts every symbol's wait anew) */
+  private readonly arrivals = new Map<string, number>();
+  private readonly createdAt: number;
 
   constructor(
     readonly book: StrategyBook,
     private readonly intervalMs: number,
     required: readonly string[],
+    private readonly options: FeedOptions = {},
   ) {
     this.required = [...new Set(required)];
+    this.createdAt = options.clock?.now() ?? 0;
   }
 
-  static restore(strategy: Strategy, intervalMs: number, required: readonly string[], state: FeedState) {
-    const feed = new StrategyFeed(StrategyBook.restore(strategy, state.book), intervalMs, required);
+  static restore(
+    strategy: Strategy,
+    intervalMs: number,
+    required: readonly string[],
+    state: FeedState,
+    options: FeedOptions = {},
+  ) {
+    const feed = new StrategyFeed(StrategyBook.restore(strategy, state.book), intervalMs, required, options);
     for (const [symbol, serial] of state.symbols) {
       // states saved before the merge across symbols lack `out` and `lastKey`
       const saved: Omit<SymbolFeed, 'out' | 'lastKey'> & Partial<SymbolFeed> = structuredClone(serial);
@@ -187,7 +209,8 @@ export class StrategyFeed {
     return this.required.every((spec) => values.some(([series]) => series.startsWith(`${spec}.`)));
   }
 
-  private pump(_symbol: string, feed: SymbolFeed): void {
+  private pump(symbol: string, feed: SymbolFeed): void {
+    if (this.options.clock) this.arrivals.set(symbol, this.options.clock.now());
     this.order(feed);
     this.merge(false);
   }
@@ -239,6 +262,12 @@ export class StrategyFeed {
     feed.lastKey = Math.max(feed.lastKey, event.key);
   }
 
+  private idle(symbol: string): boolean {
+    const { idleAfterMs, clock } = this.options;
+    if (idleAfterMs === undefined || !clock) return false;
+    return clock.now() - (this.arrivals.get(symbol) ?? this.createdAt) >= idleAfterMs;
+  }
+
   /**
    * Hands the earliest waiting record of any symbol to the book (equal keys by symbol) while no other symbol of
    * the strategy can still send an earlier one; at the end of data (`final`) all of them.
@@ -259,7 +288,7 @@ export class StrategyFeed {
       const { symbol, event } = next;
       for (const other of final ? [] : members) {
         const feed = this.symbols.get(other);
-        if (other === symbol || (feed && feed.out.length > 0)) continue;
+        if (other === symbol || (feed && feed.out.length > 0) || this.idle(other)) continue;
         const last = feed?.lastKey ?? minus;
         if (last < event.key || (last === event.key && other < symbol)) return;
       }

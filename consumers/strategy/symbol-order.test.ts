@@ -118,3 +118,33 @@ describe('a strategy on two symbols', () => {
     expect(restarted.fills.map((fill) => fill.seq)).toEqual(restarted.fills.map((_, i) => i + 1));
   });
 });
+
+describe('a strategy on two symbols, live, one of them silent', () => {
+  it('holds the other back until the silent one has sent nothing for idleAfterMs of wall clock, then goes on', () => {
+    let now = 1_000_000;
+    const feed = new StrategyFeed(new StrategyBook(strategy), 1000, required, {
+      idleAfterMs: 60_000,
+      clock: { now: () => now },
+    });
+    // BTCUSDT's records up to its 30th final bar; ETHUSDT never sends anything
+    const btc = interleave(bySymbol('BTCUSDT'), 5);
+    let bars = 0;
+    const cut = btc.findIndex((item) => item.kind === 'bar' && ++bars === 30);
+    for (const item of btc.slice(0, cut + 1)) feedOne(feed, item);
+    /** BTCUSDT's records in order, waiting only for the other symbol */
+    const merged = () => feed.state().symbols.find(([symbol]) => symbol === 'BTCUSDT')?.[1].out.length;
+    const waiting = merged() ?? 0;
+    expect(waiting).toBeGreaterThan(100);
+    expect(feed.book.equity).toEqual([]);
+
+    now += 59_999;
+    feedOne(feed, btc[cut + 1] as Item);
+    expect(merged()).toBeGreaterThanOrEqual(waiting);
+    expect(feed.book.equity).toEqual([]);
+
+    now += 1;
+    feedOne(feed, btc[cut + 2] as Item);
+    expect(merged()).toBe(0);
+    expect(feed.book.equity.length).toBeGreaterThan(0);
+  });
+});
