@@ -14,7 +14,12 @@ async function load() {
   try {
     const preview = await client.request('GET', '/v1/newsletters/preview');
     $('#subject').textContent = preview.subject;
-    $('#preview').srcdoc = preview.html;
+    // the period is shown once the edition is: the frame has loaded the new document
+    const frame = $('#preview');
+    await new Promise((resolve) => {
+      frame.addEventListener('load', resolve, { once: true });
+      frame.srcdoc = preview.html;
+    });
     const from = new Date(preview.periodStart).toISOString();
     const to = new Date(preview.periodEnd).toISOString();
     $('#status').textContent = `Covers ${from} → ${to} (nothing is archived or sent by this preview).`;
