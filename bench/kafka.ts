@@ -17,6 +17,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
@@ -44,6 +45,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'all' },
     modes: { type: 'string', default: 'after-commit,at-once,embedded' },
     'snapshot-every-ms': { type: 'string' },
+    timeline: { type: 'boolean', default: false },
   },
 });
 const total = Number(values.ticks);
@@ -273,15 +275,26 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   const latencies: number[] = [];
   /** probes sent after the first WARM_UP_MS (going live, first transactions, JIT) */
   const warmLatencies: number[] = [];
+  /** --timeline: when each probe was sent (ms after start) and its latency, and when checkpoints committed */
+  const timeline: { at: number; ms: number }[] = [];
+  const checkpointsAt: number[] = [];
   let start = Number.POSITIVE_INFINITY;
   const subscription = await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
     const sent = sentAt.get(event.ruleId);
     if (event.kind !== 'fired' || sent === undefined) return;
     latencies.push(performance.now() - sent);
     if (sent - start >= WARM_UP_MS) warmLatencies.push(performance.now() - sent);
+    timeline.push({ at: sent - start, ms: performance.now() - sent });
   });
   await pipeline.processor.start();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   let maxLag = 0;
+  let checkpointsSeen = pipeline.processor.stats.checkpoints;
+  const checkpointTimer = setInterval(() => {
+    const now = pipeline.processor.stats.checkpoints;
+    for (; checkpointsSeen < now; checkpointsSeen++) checkpointsAt.push(performance.now() - start);
+  }, 10);
   const lagTimer = setInterval(() => {
     void lagOf(pipeline, groupId, topics.trades).then(
       (lag) => {
@@ -328,6 +341,28 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   const deadline = performance.now() + 30_000;
   while (latencies.length < probe && performance.now() < deadline) await sleep(20);
   clearInterval(lagTimer);
+  clearInterval(checkpointTimer);
+  loopDelay.disable();
+  if (values.timeline) {
+    const slowest = [...timeline].sort((a, b) => b.ms - a.ms).slice(0, 15);
+    const at = (ms: number) => (ms / 1000).toFixed(2);
+    console.log(
+      `slowest probes (sent at s: ms): ${slowest.map((p) => `${at(p.at)}: ${p.ms.toFixed(0)}`).join(', ')}`,
+    );
+    const bySecond = new Map<number, number[]>();
+    for (const p of timeline) {
+      const second = Math.floor(p.at / 1000);
+      bySecond.set(second, [...(bySecond.get(second) ?? []), p.ms]);
+    }
+    const perSecond = [...bySecond]
+      .sort(([a], [b]) => a - b)
+      .map(([second, ms]) => {
+        const sorted = ms.sort((a, b) => a - b);
+        return `${second}: ${quantile(sorted, 0.5).toFixed(0)}/${(sorted.at(-1) ?? 0).toFixed(0)}`;
+      });
+    console.log(`per second sent (s: p50/max ms): ${perSecond.join(', ')}`);
+    console.log(`checkpoints committed at s: ${checkpointsAt.map(at).join(', ')}`);
+  }
   const stats = { ...pipeline.processor.stats };
   await subscription.close();
   await cleanup(pipeline, topics, groupId);
@@ -342,6 +377,8 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
     p999: quantile(sorted, 0.999),
     maxLag,
     stats,
+    loopP99: loopDelay.percentile(99) / 1e6,
+    loopMax: loopDelay.max / 1e6,
   };
 }
 
@@ -414,6 +451,11 @@ if (values.only !== 'throughput') {
         'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
         'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
         'rule txns': result.stats.ruleCommits,
+        'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
+        checkpoints: result.stats.checkpoints,
+        'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(0),
+        'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
+        'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
       });
     }
   }

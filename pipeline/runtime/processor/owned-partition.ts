@@ -326,7 +326,9 @@ export class OwnedPartition {
   }
 
   private takeCheckpoint(nextOffset: string): PartitionCheckpoint | null {
+    const started = performance.now();
     const checkpoint = this.task.checkpoint(nextOffset);
+    this.context.stats.checkpointMs += performance.now() - started;
     if (checkpoint === null) return null;
     this.checkpointTaken = true;
     this.recordsSinceCheckpoint = 0;

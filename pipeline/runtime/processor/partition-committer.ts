@@ -147,7 +147,13 @@ export class PartitionCommitter {
     const { outputs, checkpoint, nextOffset, stateTime } = work;
     const encoding = performance.now();
     const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
-    if (checkpoint !== null) records.push(...checkpointRecords(stateTopic, checkpoint, stateTime));
+    if (checkpoint !== null) {
+      const serialising = performance.now();
+      const chunks = checkpointRecords(stateTopic, checkpoint, stateTime);
+      for (const chunk of chunks) stats.checkpointBytes += chunk.value?.length ?? 0;
+      stats.checkpointMs += performance.now() - serialising;
+      records.push(...chunks);
+    }
     const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
     records.push({
       topic: stateTopic,
@@ -169,7 +175,10 @@ export class PartitionCommitter {
     }
     stats.commitMs += performance.now() - committing;
     this.checkpointOffset = checkpointOffset;
-    if (checkpoint !== null) stats.checkpoints++;
+    if (checkpoint !== null) {
+      stats.checkpoints++;
+      stats.checkpointCommitMs += performance.now() - committing;
+    }
     stats.transactions++;
     stats.bars += outputs.bars.length;
     for (const bar of outputs.bars) if (bar.value.final) stats.finalBars++;

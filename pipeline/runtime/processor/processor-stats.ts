@@ -14,6 +14,12 @@ export interface ProcessorStats {
   fanoutFailures: number;
   transactions: number;
   checkpoints: number;
+  /** bytes of the checkpoints written (chunks, before Kafka's framing) */
+  checkpointBytes: number;
+  /** wall time spent on the event loop taking checkpoints (capture) and serialising them, ms */
+  checkpointMs: number;
+  /** of commitMs, the transactions that carried a checkpoint */
+  checkpointCommitMs: number;
   /** records re-processed without output after a restart or rebalance */
   silentRecords: number;
   /** partitions set up again after a failed commit (broker outage) */
@@ -43,6 +49,9 @@ export const newProcessorStats = (): ProcessorStats => ({
   fanoutFailures: 0,
   transactions: 0,
   checkpoints: 0,
+  checkpointBytes: 0,
+  checkpointMs: 0,
+  checkpointCommitMs: 0,
   silentRecords: 0,
   rebuilds: 0,
   catchUpSteps: 0,

@@ -1,0 +1,143 @@
+/**
+ * npm run bench:checkpoint — what one partition checkpoint costs in bench:kafka's latency setup (issue 17):
+ * the bench's engine (1m/5m/1h bars, 6 indicators), its 1,000 probe rules (10 s × 100/s, each partition's
+ * engine holds all of them), 10k ticks/s over 8 symbols + 10 probe symbols in 6 partitions, each partition
+ * fed `--seconds` of its share. Per partition: checkpoint bytes, the share of each part (v8-serialised on its
+ * own), and the ms of capture (PartitionTask.checkpoint) and encode (chunked records). Printed, never asserted.
+ *
+ *   npm run bench:checkpoint -- [--seconds 10] [--rate 10000] [--rules 1000] [--partitions 6] [--repeat 5]
+ */
+import { parseArgs } from 'node:util';
+import { serialize } from 'node:v8';
+import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
+import { checkpointRecords } from '../pipeline/runtime/processor/checkpoint-chunks.js';
+import { marketEngineCheckpoints } from '../pipeline/runtime/processor/engine-checkpoints.js';
+import { PartitionTask } from '../pipeline/runtime/processor/partition-task.js';
+import { readRawTrades, UM_TRADES_FILE } from '../pipeline/runtime/processor/testing/processor-test-kit.js';
+import type { AlertRuleInput } from '../schemas/alert-rule.js';
+import type { LogRecord } from '../schemas/ports/stream-log.js';
+import { printTable } from './bench-table.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '10000' },
+    rules: { type: 'string', default: '1000' },
+    partitions: { type: 'string', default: '6' },
+    repeat: { type: 'string', default: '5' },
+  },
+});
+const seconds = Number(values.seconds);
+const rate = Number(values.rate);
+const ruleCount = Number(values.rules);
+const partitions = Number(values.partitions);
+const repeat = Number(values.repeat);
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'BNBUSDT', 'DOGEUSDT', 'ADAUSDT', 'AVAXUSDT'];
+const ENGINE = {
+  bars: { intervals: ['1m', '5m', '1h'], firstBar: 'keep' as const },
+  indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
+  liveBarThrottleMs: 1000,
+};
+const trades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
+const probeSymbols = Array.from({ length: 10 }, (_, k) => `PROBE${k}`);
+const rules: AlertRuleInput[] = Array.from({ length: ruleCount }, (_, n) => ({
+  id: `probe-run-${n}`,
+  owner: 'bench-run',
+  symbol: probeSymbols[n % 10] ?? 'PROBE0',
+  interval: '1m',
+  source: { kind: 'price' },
+  condition: { operator: 'greater_than', value: Math.floor(n / 10) },
+  frequency: 'once',
+}));
+
+/** The bench's records: ticks round-robin over 8 symbols, a probe every 10 ms (10 per probe symbol per s). */
+function records(): Map<number, LogRecord[]> {
+  const byPartition = new Map<number, LogRecord[]>();
+  const push = (key: string, value: object, timestamp: number) => {
+    const partition = partitionForKey(key, partitions);
+    const list = byPartition.get(partition) ?? [];
+    byPartition.set(partition, list);
+    list.push({
+      topic: 'raw',
+      partition,
+      offset: String(list.length),
+      key,
+      value: Buffer.from(JSON.stringify(value)),
+      timestamp,
+      headers: {},
+    });
+  };
+  const total = rate * seconds;
+  const first = trades[0]?.time ?? 0;
+  let probe = 0;
+  for (let i = 0; i < total; i++) {
+    const trade = trades[i % trades.length];
+    if (!trade) continue;
+    const symbol = SYMBOLS[i % SYMBOLS.length] ?? 'BTCUSDT';
+    const time = first + Math.floor((i * 1000) / rate);
+    const tick = { ...trade, symbol, tradeId: `${trade.tradeId}-${i}`, time };
+    push(`binance-um:${symbol}`, tick, time + 1000);
+    while (probe < Math.min(ruleCount, Math.floor((i * 100) / rate))) {
+      const probeSymbol = probeSymbols[probe % 10] ?? 'PROBE0';
+      const price = String(Math.floor(probe / 10) + 1);
+      const value = { ...tick, symbol: probeSymbol, tradeId: `probe-${probe}`, price };
+      push(`binance-um:${probeSymbol}`, value, time + 1000);
+      probe++;
+    }
+  }
+  return byPartition;
+}
+
+const bytesOf = (value: unknown) => serialize(value).length;
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+const share = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)}%`;
+
+function timed<T>(run: () => T): { result: T; ms: number } {
+  let result = run();
+  const started = performance.now();
+  for (let i = 0; i < repeat; i++) result = run();
+  return { result, ms: (performance.now() - started) / repeat };
+}
+
+const rows: Record<string, string | number>[] = [];
+for (const [partition, list] of [...records()].sort(([a], [b]) => a - b)) {
+  const task = PartitionTask.create({
+    source: { topic: 'raw', partition },
+    engine: ENGINE,
+    checkpoints: marketEngineCheckpoints,
+    duplicatesPerSymbol: 10_000,
+  });
+  task.syncRules(new Map(rules.map((rule) => [String(rule.id), rule])));
+  task.process(list);
+  task.take();
+  const capture = timed(() => task.checkpoint(String(list.length)));
+  const checkpoint = capture.result;
+  if (checkpoint === null) throw new Error('no checkpoint');
+  const encode = timed(() => checkpointRecords('state', checkpoint, 0));
+  const total = encode.result.reduce((sum, record) => sum + (record.value?.length ?? 0), 0);
+  const engine = checkpoint.engine as {
+    alerts: { rules: { rule: { id: string } }[]; series: unknown };
+    series: unknown;
+    bars: unknown;
+  };
+  const ruleStates = bytesOf(engine.alerts.rules.map((saved) => ({ ...saved, rule: saved.rule.id })));
+  const ruleBytes = bytesOf(engine.alerts.rules) - ruleStates;
+  rows.push({
+    partition,
+    records: list.length,
+    'checkpoint bytes': kib(total),
+    chunks: encode.result.length - 1,
+    'rule definitions': share(ruleBytes, total),
+    'rule firing states': share(ruleStates, total),
+    'alert series': share(bytesOf(engine.alerts.series), total),
+    'engine series (indicators)': share(bytesOf(engine.series), total),
+    bars: share(bytesOf(engine.bars), total),
+    'duplicate ids': share(bytesOf(checkpoint.duplicates), total),
+    'capture ms': capture.ms.toFixed(2),
+    'serialise + chunk ms': encode.ms.toFixed(2),
+  });
+}
+printTable(
+  `one checkpoint per partition after ${seconds} s at ${rate.toLocaleString('en')} ticks/s, ${ruleCount} rules (mean of ${repeat})`,
+  rows,
+);
