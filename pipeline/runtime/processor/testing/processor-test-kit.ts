@@ -161,12 +161,24 @@ export async function caughtUp(log: StreamLog, groupId: string, topic: string, t
 
 /**
  * Every committed record of `topic` (read_committed), per partition in offset order: reads with a fresh
- * group until nothing new came for `quietMs` after it was assigned the partitions.
+ * group until nothing new came for `quietMs` after it was assigned the partitions and every partition that
+ * held records delivered its first batch (a cold broker's first fetch can take longer than `quietMs`). A
+ * partition whose records are all aborted delivers nothing: after `firstBatchWaitMs` it no longer holds
+ * the read open.
  */
-export async function readAll(log: StreamLog, topic: string, quietMs = 1000): Promise<LogRecord[][]> {
+export async function readAll(
+  log: StreamLog,
+  topic: string,
+  quietMs = 1000,
+  firstBatchWaitMs = 15_000,
+): Promise<LogRecord[][]> {
   const ranges = await log.admin.partitionRanges(topic);
   const byPartition: LogRecord[][] = ranges.map(() => []);
+  const awaitingFirstBatch = new Set(
+    ranges.filter(({ low, high }) => low !== high).map(({ partition }) => partition),
+  );
   let lastArrival = Number.POSITIVE_INFINITY;
+  let assignedAt = Number.POSITIVE_INFINITY;
   const groupId = `test.read.${randomUUID().slice(0, 8)}`;
   const consumer = await log.consume({
     groupId,
@@ -175,14 +187,17 @@ export async function readAll(log: StreamLog, topic: string, quietMs = 1000): Pr
     start: 'earliest',
     handler: async (batch) => {
       byPartition[batch.partition]?.push(...batch.records);
+      awaitingFirstBatch.delete(batch.partition);
       lastArrival = Date.now();
     },
     // the quiet period counts from the assignment: joining a Kafka group takes a while
     onAssigned: () => {
       lastArrival = Date.now();
+      assignedAt = lastArrival;
     },
   });
-  while (Date.now() - lastArrival < quietMs) await sleep(50);
+  const settled = () => awaitingFirstBatch.size === 0 || Date.now() - assignedAt > firstBatchWaitMs;
+  while (!settled() || Date.now() - lastArrival < quietMs) await sleep(50);
   await consumer.close();
   await log.admin.deleteGroups([groupId]).catch(() => {});
   return byPartition;
