@@ -57,6 +57,12 @@ export const envSchema = z.object({
     .describe(
       "processor: a trade more than this many ms ahead of its record's log time goes to the DLQ (NXR_FUTURE_TICK)",
     ),
+  NEXURAL_ALERTS_TO_FANOUT: z
+    .enum(['at-once', 'after-commit'])
+    .default('at-once')
+    .describe(
+      'processor: at-once hands an alert to the fan-out as soon as its tick is processed (milliseconds; a new owner re-computes uncommitted alerts with the same ids, dropped by the fan-out); after-commit waits until its transaction committed',
+    ),
   API_HOST: z.string().min(1).default('127.0.0.1').describe('address the API listens on'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('port the API listens on'),
   API_JWT_SECRET: z.string().min(32).optional().describe('session token key; unset = random per process'),

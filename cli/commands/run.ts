@@ -42,10 +42,10 @@ const runOptionsSchema = z.object({
   group: z.string().min(1).default('nexural-processor').describe('consumer group of the processors'),
   statusEvery: z.coerce.number().positive().default(5).describe('seconds between status lines'),
   persist: z.boolean().default(true).describe('embedded log: keep state in NEXURAL_DATA_DIR across runs'),
-  alertsAtOnce: z
-    .boolean()
-    .default(false)
-    .describe('alerts to the fan-out before their commit (lower latency)'),
+  alerts: z
+    .enum(['at-once', 'after-commit'])
+    .optional()
+    .describe('when alerts reach the fan-out (default NEXURAL_ALERTS_TO_FANOUT, at-once)'),
   healthPort: z.coerce
     .number()
     .int()
@@ -96,7 +96,7 @@ export async function runPipeline(
     processor: {
       groupId: opts.group,
       engine: { bars: { intervals: opts.intervals }, indicators: opts.indicators, liveBarThrottleMs: 1000 },
-      alertsToFanout: opts.alertsAtOnce ? 'at-once' : 'after-commit',
+      ...(opts.alerts === undefined ? {} : { alertsToFanout: opts.alerts }),
       wallClockIdleMs: opts.idleFinalizeMs ?? null,
     },
     onError: (error) => {
@@ -212,7 +212,10 @@ export function registerRunCommand(program: Command): void {
     .option('--group <id>', 'consumer group shared by the processor instances', 'nexural-processor')
     .option('--status-every <s>', 'seconds between status lines', '5')
     .option('--no-persist', 'embedded log: in memory only (default: kept in NEXURAL_DATA_DIR/log)')
-    .option('--alerts-at-once', 'publish alerts to the fan-out before their transaction commits', false)
+    .option(
+      '--alerts <at-once|after-commit>',
+      'when alerts reach the fan-out: as soon as processed, or once their transaction committed (default NEXURAL_ALERTS_TO_FANOUT, at-once)',
+    )
     .option('--health-port <n>', 'serve GET /health and /ready on this port (0 = any free port)')
     .option(
       '--idle-finalize-ms <ms>',

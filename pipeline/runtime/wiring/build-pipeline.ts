@@ -25,7 +25,7 @@ export type PipelineEnv = Pick<
   Env,
   'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'SCHEMA_REGISTRY_URL' | 'REDIS_URL' | 'NEXURAL_DATA_DIR'
 > &
-  Partial<Pick<Env, 'NEXURAL_MAX_FUTURE_SKEW_MS'>>;
+  Partial<Pick<Env, 'NEXURAL_MAX_FUTURE_SKEW_MS' | 'NEXURAL_ALERTS_TO_FANOUT'>>;
 
 export interface PipelineDeps {
   readonly env: PipelineEnv;
@@ -117,6 +117,9 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
         ...(env.NEXURAL_MAX_FUTURE_SKEW_MS === undefined
           ? {}
           : { maxFutureSkewMs: env.NEXURAL_MAX_FUTURE_SKEW_MS }),
+        ...(env.NEXURAL_ALERTS_TO_FANOUT === undefined
+          ? {}
+          : { alertsToFanout: env.NEXURAL_ALERTS_TO_FANOUT }),
         ...deps.processor,
       },
       ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),
