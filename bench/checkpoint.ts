@@ -3,19 +3,22 @@
  * the bench's engine (1m/5m/1h bars, 6 indicators), its 1,000 probe rules (10 s × 100/s, each partition's
  * engine holds all of them), 10k ticks/s over 8 symbols + 10 probe symbols in 6 partitions, each partition
  * fed `--seconds` of its share. Per partition: checkpoint bytes, the share of each part (v8-serialised on its
- * own), and the ms of capture (PartitionTask.checkpoint) and encode (chunked records). Printed, never asserted.
+ * own), and the ms of capture (PartitionTask.checkpoint) and encode (chunked records): version 1 (the rule
+ * definitions inside every checkpoint) against version 2 (a rule set record written when the rules change;
+ * periodic checkpoints refer to it). Printed, never asserted.
  *
  *   npm run bench:checkpoint -- [--seconds 10] [--rate 10000] [--rules 1000] [--partitions 6] [--repeat 5]
  */
 import { parseArgs } from 'node:util';
 import { serialize } from 'node:v8';
+import { attachRules } from '../pipeline/engine/detached-rules.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import { checkpointRecords } from '../pipeline/runtime/processor/checkpoint-chunks.js';
 import { marketEngineCheckpoints } from '../pipeline/runtime/processor/engine-checkpoints.js';
 import { PartitionTask } from '../pipeline/runtime/processor/partition-task.js';
 import { readRawTrades, UM_TRADES_FILE } from '../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
-import type { LogRecord } from '../schemas/ports/stream-log.js';
+import type { LogRecord, OutgoingRecord } from '../schemas/ports/stream-log.js';
 import { printTable } from './bench-table.js';
 
 const { values } = parseArgs({
@@ -112,10 +115,17 @@ for (const [partition, list] of [...records()].sort(([a], [b]) => a - b)) {
   task.take();
   const capture = timed(() => task.checkpoint(String(list.length)));
   const checkpoint = capture.result;
-  if (checkpoint === null) throw new Error('no checkpoint');
-  const encode = timed(() => checkpointRecords('state', checkpoint, 0));
-  const total = encode.result.reduce((sum, record) => sum + (record.value?.length ?? 0), 0);
-  const engine = checkpoint.engine as {
+  if (checkpoint === null || checkpoint.rules === null) throw new Error('no checkpoint');
+  // before (version 1): the rule definitions inside the engine snapshot of every checkpoint
+  const full = { ...checkpoint, engine: attachRules(checkpoint.engine, checkpoint.rules), rules: null };
+  const before = timed(() => checkpointRecords('state', full, 0));
+  // after (version 2): the first checkpoint writes the rule set, periodic ones with the same rules refer to it
+  const first = checkpointRecords('state', checkpoint, 0);
+  const periodic = timed(() => checkpointRecords('state', checkpoint, 0, first.ruleSet));
+  const bytes = (records: readonly OutgoingRecord[]) =>
+    records.reduce((sum, record) => sum + (record.value?.length ?? 0), 0);
+  const total = bytes(before.result.records);
+  const engine = full.engine as {
     alerts: { rules: { rule: { id: string } }[]; series: unknown };
     series: unknown;
     bars: unknown;
@@ -125,16 +135,18 @@ for (const [partition, list] of [...records()].sort(([a], [b]) => a - b)) {
   rows.push({
     partition,
     records: list.length,
-    'checkpoint bytes': kib(total),
-    chunks: encode.result.length - 1,
+    'v1 checkpoint': kib(total),
     'rule definitions': share(ruleBytes, total),
     'rule firing states': share(ruleStates, total),
     'alert series': share(bytesOf(engine.alerts.series), total),
     'engine series (indicators)': share(bytesOf(engine.series), total),
     bars: share(bytesOf(engine.bars), total),
     'duplicate ids': share(bytesOf(checkpoint.duplicates), total),
+    'v2 periodic': kib(bytes(periodic.result.records)),
+    'v2 rule set': kib(bytes(first.records) - bytes(periodic.result.records)),
     'capture ms': capture.ms.toFixed(2),
-    'serialise + chunk ms': encode.ms.toFixed(2),
+    'v1 serialise ms': before.ms.toFixed(2),
+    'v2 periodic serialise ms': periodic.ms.toFixed(2),
   });
 }
 printTable(

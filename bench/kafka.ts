@@ -453,6 +453,7 @@ if (values.only !== 'throughput') {
         'rule txns': result.stats.ruleCommits,
         'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
         checkpoints: result.stats.checkpoints,
+        'rule sets': result.stats.ruleSets ?? '-',
         'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(0),
         'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
         'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(1),

@@ -1,10 +1,14 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OutgoingRecord, TopicPartition } from '../../../schemas/ports/stream-log.js';
 import {
   checkpointKey,
   decodeCheckpoint,
+  decodeRuleSet,
   encodeCheckpoint,
+  encodeRuleSet,
   type PartitionCheckpoint,
+  ruleSetKey,
 } from './partition-checkpoint.js';
 
 /**
@@ -12,28 +16,55 @@ import {
  * with many symbols, indicators and rules snapshots to megabytes. So a checkpoint is a manifest under the
  * checkpoint key plus its bytes in chunks under `<key>#<i>`, all in one transaction. Each chunk starts with
  * the checkpoint's offset: compaction may keep chunks of an older, longer checkpoint, which never match.
+ *
+ * The engine's rule definitions (version-2 checkpoints) are a rule set record of their own, chunked the
+ * same way under `<key>:rules`, with its id (a hash of its bytes) in place of the offset. It is written in
+ * the transaction of the first checkpoint that holds it, before that checkpoint; later checkpoints with the
+ * same rules only refer to it. So the state topic's latest rule set is always the latest checkpoint's.
  */
 export const CHECKPOINT_CHUNK_BYTES = 256 * 1024;
 
 const manifestSchema = z.object({
   version: z.literal(1),
-  nextOffset: z.string().regex(/^\d+$/),
+  /** a checkpoint's: its offset */
+  nextOffset: z.string().regex(/^\d+$/).optional(),
+  /** a rule set's: its id */
+  ruleSet: z.string().min(1).optional(),
   chunks: z.number().int().min(1),
   bytes: z.number().int().min(0),
 });
 
-const chunkKey = (source: TopicPartition, index: number) => `${checkpointKey(source)}#${index}`;
+type Manifest = z.output<typeof manifestSchema>;
 
+/** A rule set in the state topic: the definitions written (compared by reference) and the id they have there. */
+export interface WrittenRuleSet {
+  readonly rules: readonly unknown[];
+  readonly id: string;
+}
+
+export interface CheckpointRecords {
+  readonly records: OutgoingRecord[];
+  /** the checkpoint's rule set as the state topic holds it once these records commit (null: version 1) */
+  readonly ruleSet: WrittenRuleSet | null;
+  /** whether `records` write the rule set (it differs from `written`) */
+  readonly writesRuleSet: boolean;
+}
+
+const sameRules = (a: readonly unknown[], b: readonly unknown[]) =>
+  a.length === b.length && a.every((rule, index) => rule === b[index]);
+
+/**
+ * The records of `checkpoint`, preceded by its rule set's unless that is `written` (the rule set the state
+ * topic already holds for the partition, as far as its writer knows).
+ */
 export function checkpointRecords(
   stateTopic: string,
   checkpoint: PartitionCheckpoint,
   timestamp: number,
+  written: WrittenRuleSet | null = null,
   chunkBytes = CHECKPOINT_CHUNK_BYTES,
-): OutgoingRecord[] {
+): CheckpointRecords {
   const source = { topic: checkpoint.topic, partition: checkpoint.partition };
-  const bytes = encodeCheckpoint(checkpoint);
-  const chunks = Math.max(1, Math.ceil(bytes.length / chunkBytes));
-  const prefix = Buffer.from(`${checkpoint.nextOffset}\n`, 'utf8');
   const record = (key: string, value: Buffer): OutgoingRecord => ({
     topic: stateTopic,
     key,
@@ -41,47 +72,94 @@ export function checkpointRecords(
     partition: checkpoint.partition,
     timestamp,
   });
-  const manifest = { version: 1, nextOffset: checkpoint.nextOffset, chunks, bytes: bytes.length };
+  const records: OutgoingRecord[] = [];
+  let ruleSet: WrittenRuleSet | null = null;
+  let writesRuleSet = false;
+  if (checkpoint.rules !== null) {
+    if (written !== null && sameRules(written.rules, checkpoint.rules)) ruleSet = written;
+    else {
+      const bytes = encodeRuleSet(checkpoint.rules);
+      const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+      records.push(...chunked(record, ruleSetKey(source), id, { ruleSet: id }, bytes, chunkBytes));
+      ruleSet = { rules: checkpoint.rules, id };
+      writesRuleSet = true;
+    }
+  }
+  const { rules: _apart, ...fields } = checkpoint;
+  const bytes = encodeCheckpoint({ ...fields, ruleSetId: ruleSet?.id ?? null });
+  const { nextOffset } = checkpoint;
+  records.push(...chunked(record, checkpointKey(source), nextOffset, { nextOffset }, bytes, chunkBytes));
+  return { records, ruleSet, writesRuleSet };
+}
+
+/** `bytes` in chunks under `<key>#<i>`, each prefixed with `tag`, then the manifest under `key`. */
+function chunked(
+  record: (key: string, value: Buffer) => OutgoingRecord,
+  key: string,
+  tag: string,
+  names: Pick<Manifest, 'nextOffset' | 'ruleSet'>,
+  bytes: Buffer,
+  chunkBytes: number,
+): OutgoingRecord[] {
+  const chunks = Math.max(1, Math.ceil(bytes.length / chunkBytes));
+  const prefix = Buffer.from(`${tag}\n`, 'utf8');
+  const manifest: Manifest = { version: 1, ...names, chunks, bytes: bytes.length };
   return [
     ...Array.from({ length: chunks }, (_, index) =>
       record(
-        chunkKey(source, index),
+        `${key}#${index}`,
         Buffer.concat([prefix, bytes.subarray(index * chunkBytes, (index + 1) * chunkBytes)]),
       ),
     ),
     // the manifest last: a reader that sees it has seen every chunk before it (same partition, in order)
-    record(checkpointKey(source), Buffer.from(JSON.stringify(manifest), 'utf8')),
+    record(key, Buffer.from(JSON.stringify(manifest), 'utf8')),
   ];
 }
 
+/** The bytes under `key` tagged `tag`, or null while its manifest or a chunk of it is not there (yet). */
+function readChunked(
+  get: (key: string) => Buffer | null | undefined,
+  key: string,
+  tag: string,
+  tagOf: (manifest: Manifest) => string | undefined,
+): Buffer | null {
+  const manifestBytes = get(key);
+  if (!manifestBytes) return null;
+  let manifest: Manifest;
+  try {
+    manifest = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
+  } catch {
+    return null;
+  }
+  if (tagOf(manifest) !== tag) return null;
+  const prefix = `${tag}\n`;
+  const parts: Buffer[] = [];
+  for (let index = 0; index < manifest.chunks; index++) {
+    const chunk = get(`${key}#${index}`);
+    if (!chunk || chunk.toString('utf8', 0, prefix.length) !== prefix) return null;
+    parts.push(chunk.subarray(prefix.length));
+  }
+  const bytes = Buffer.concat(parts);
+  return bytes.length === manifest.bytes ? bytes : null;
+}
+
 /**
- * The checkpoint of `source` at `nextOffset` from a table of the state topic, or null while its manifest
- * or a chunk of it is not there (yet).
+ * The checkpoint of `source` at `nextOffset` from a table of the state topic, with its rule set, or null
+ * while its manifest, its rule set or a chunk of either is not there (yet).
  */
 export function readCheckpoint(
   get: (key: string) => Buffer | null | undefined,
   source: TopicPartition,
   nextOffset: string,
 ): PartitionCheckpoint | null {
-  const manifestBytes = get(checkpointKey(source));
-  if (!manifestBytes) return null;
-  let manifest: z.output<typeof manifestSchema>;
-  try {
-    manifest = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
-  } catch {
-    return null;
-  }
-  if (manifest.nextOffset !== nextOffset) return null;
-  const prefix = `${nextOffset}\n`;
-  const parts: Buffer[] = [];
-  for (let index = 0; index < manifest.chunks; index++) {
-    const chunk = get(chunkKey(source, index));
-    if (!chunk || chunk.toString('utf8', 0, prefix.length) !== prefix) return null;
-    parts.push(chunk.subarray(prefix.length));
-  }
-  const bytes = Buffer.concat(parts);
-  if (bytes.length !== manifest.bytes) return null;
-  return decodeCheckpoint(bytes, `${source.topic}/${source.partition} at ${nextOffset}`);
+  const bytes = readChunked(get, checkpointKey(source), nextOffset, (manifest) => manifest.nextOffset);
+  if (bytes === null) return null;
+  const where = `${source.topic}/${source.partition} at ${nextOffset}`;
+  const { ruleSetId, ...stored } = decodeCheckpoint(bytes, where);
+  if (ruleSetId === null) return { ...stored, rules: null };
+  const ruleBytes = readChunked(get, ruleSetKey(source), ruleSetId, (manifest) => manifest.ruleSet);
+  if (ruleBytes === null) return null;
+  return { ...stored, rules: decodeRuleSet(ruleBytes, `${ruleSetId} of ${where}`) };
 }
 
 /** Splits records into sends of at most `maxBytes` of values each (Kafka bounds a record batch's size). */

@@ -17,19 +17,27 @@ export interface PartitionClock {
  * Everything that decides a partition's future outputs, as of input offset `nextOffset` (the first record
  * NOT yet applied). Written to the compacted state topic; a restarted processor restores it and
  * re-processes silently from `nextOffset` up to the group's committed offset.
+ *
+ * Version 2 stores the engine's rule definitions apart, in a rule set record written only when they change
+ * (checkpoint-chunks.ts), and refers to it by id; version 1 (still restored) held them in the engine snapshot.
  */
 export interface PartitionCheckpoint {
-  readonly version: 1;
+  readonly version: 1 | 2;
   readonly topic: string;
   readonly partition: number;
   readonly nextOffset: string;
-  /** MarketEngine snapshot (opaque here), or null when the engine cannot be snapshotted */
+  /** the engine's state (opaque here) without its rule definitions; in version 1 a full MarketEngine snapshot */
   readonly engine: unknown;
+  /** the engine's rule definitions in its order (opaque here); null in version 1 (the engine snapshot holds them) */
+  readonly rules: readonly unknown[] | null;
   readonly duplicates: DuplicateWindowSnapshot;
   readonly clock: PartitionClock;
   /** ids of the rules the engine holds, so rules deleted while the processor was down are removed */
   readonly ruleIds: readonly string[];
 }
+
+/** A checkpoint as stored: version 2 refers to its rule set record by id (null in version 1). */
+export type StoredCheckpoint = Omit<PartitionCheckpoint, 'rules'> & { readonly ruleSetId: string | null };
 
 /**
  * Written in every transaction: the group's committed offset after it, and where the latest checkpoint
@@ -45,8 +53,7 @@ export interface PartitionProgress {
 
 const offset = z.string().regex(/^\d+$/);
 
-const checkpointSchema = z.object({
-  version: z.literal(1),
+const checkpointFields = {
   topic: z.string().min(1),
   partition: z.number().int().nonnegative(),
   nextOffset: offset,
@@ -57,7 +64,14 @@ const checkpointSchema = z.object({
   }),
   clock: z.object({ maxEventMs: z.number().nullable(), advancedToMs: z.number().nullable() }),
   ruleIds: z.array(z.string()),
-});
+};
+
+const checkpointSchema = z.discriminatedUnion('version', [
+  z.object({ version: z.literal(1), ...checkpointFields }),
+  z.object({ version: z.literal(2), ...checkpointFields, ruleSet: z.string().min(1) }),
+]);
+
+const ruleSetSchema = z.object({ version: z.literal(1), rules: z.array(z.unknown()) });
 
 const progressSchema = z.object({
   version: z.literal(1),
@@ -66,11 +80,19 @@ const progressSchema = z.object({
 });
 
 export const checkpointKey = ({ topic, partition }: TopicPartition): string => `${topic}:${partition}`;
+export const ruleSetKey = ({ topic, partition }: TopicPartition): string => `${topic}:${partition}:rules`;
 export const progressKey = ({ topic, partition }: TopicPartition): string => `${topic}:${partition}:progress`;
 
 // v8's structured serialisation: typed arrays and -0/NaN survive, and it is several times faster than
 // JSON for the large number arrays an engine snapshot holds.
-export const encodeCheckpoint = (checkpoint: PartitionCheckpoint): Buffer => serialize(checkpoint);
+export function encodeCheckpoint(checkpoint: StoredCheckpoint): Buffer {
+  const { ruleSetId, ...fields } = checkpoint;
+  return serialize(
+    ruleSetId === null ? { ...fields, version: 1 } : { ...fields, version: 2, ruleSet: ruleSetId },
+  );
+}
+
+export const encodeRuleSet = (rules: readonly unknown[]): Buffer => serialize({ version: 1, rules });
 export const encodeProgress = (progress: PartitionProgress): Buffer =>
   Buffer.from(JSON.stringify(progress), 'utf8');
 
@@ -80,14 +102,30 @@ function decoded<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   throw new NexuralError('NXR_SCHEMA_INVALID', `${what}: ${describeIssues(result.error)}`);
 }
 
-export function decodeCheckpoint(bytes: Buffer, where: string): PartitionCheckpoint {
+export function decodeCheckpoint(bytes: Buffer, where: string): StoredCheckpoint {
   let value: unknown;
   try {
     value = deserialize(bytes);
   } catch (error) {
     throw new NexuralError('NXR_PARSE_FAILED', `checkpoint ${where} is not v8-serialised: ${String(error)}`);
   }
-  return decoded(checkpointSchema, value, `checkpoint ${where}`) as PartitionCheckpoint;
+  const stored = decoded(checkpointSchema, value, `checkpoint ${where}`) as z.output<
+    typeof checkpointSchema
+  > &
+    Pick<PartitionCheckpoint, 'duplicates'>;
+  if (stored.version === 1) return { ...stored, ruleSetId: null };
+  const { ruleSet, ...fields } = stored;
+  return { ...fields, ruleSetId: ruleSet };
+}
+
+export function decodeRuleSet(bytes: Buffer, where: string): readonly unknown[] {
+  let value: unknown;
+  try {
+    value = deserialize(bytes);
+  } catch (error) {
+    throw new NexuralError('NXR_PARSE_FAILED', `rule set ${where} is not v8-serialised: ${String(error)}`);
+  }
+  return decoded(ruleSetSchema, value, `rule set ${where}`).rules;
 }
 
 export function decodeProgress(bytes: Buffer, where: string): PartitionProgress {

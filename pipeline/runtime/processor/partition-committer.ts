@@ -5,7 +5,7 @@ import type {
   TopicPartition,
   TransactionalProducer,
 } from '../../../schemas/ports/stream-log.js';
-import { checkpointRecords, inSends } from './checkpoint-chunks.js';
+import { checkpointRecords, inSends, type WrittenRuleSet } from './checkpoint-chunks.js';
 import { type DerivedSerdes, encodeOutputs } from './encode-outputs.js';
 import type { BatchOutputs } from './output-collector.js';
 import { encodeProgress, type PartitionCheckpoint, progressKey } from './partition-checkpoint.js';
@@ -65,6 +65,12 @@ export class PartitionCommitter {
   private failure: Error | null = null;
   private fencedOff = false;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
+  /**
+   * The rule set this committer last committed with a checkpoint: the state topic's latest for the
+   * partition (one writer), so checkpoints with the same rules only refer to it. Null at first: a new
+   * owner writes its rule set again with its first checkpoint.
+   */
+  private writtenRules: WrittenRuleSet | null = null;
 
   constructor(
     private readonly context: CommitterContext,
@@ -147,12 +153,15 @@ export class PartitionCommitter {
     const { outputs, checkpoint, nextOffset, stateTime } = work;
     const encoding = performance.now();
     const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
+    let ruleSet: WrittenRuleSet | null = null;
     if (checkpoint !== null) {
       const serialising = performance.now();
-      const chunks = checkpointRecords(stateTopic, checkpoint, stateTime);
-      for (const chunk of chunks) stats.checkpointBytes += chunk.value?.length ?? 0;
+      const encoded = checkpointRecords(stateTopic, checkpoint, stateTime, this.writtenRules);
+      for (const chunk of encoded.records) stats.checkpointBytes += chunk.value?.length ?? 0;
+      if (encoded.writesRuleSet) stats.ruleSets++;
       stats.checkpointMs += performance.now() - serialising;
-      records.push(...chunks);
+      records.push(...encoded.records);
+      ruleSet = encoded.ruleSet;
     }
     const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
     records.push({
@@ -176,6 +185,7 @@ export class PartitionCommitter {
     stats.commitMs += performance.now() - committing;
     this.checkpointOffset = checkpointOffset;
     if (checkpoint !== null) {
+      this.writtenRules = ruleSet;
       stats.checkpoints++;
       stats.checkpointCommitMs += performance.now() - committing;
     }

@@ -1,13 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../../schemas/ports/stream-log.js';
+import type { LogRecord, OutgoingRecord } from '../../../schemas/ports/stream-log.js';
+import { checkpointRecords, readCheckpoint } from './checkpoint-chunks.js';
 import { marketEngineCheckpoints } from './engine-checkpoints.js';
 import type { BatchOutputs } from './output-collector.js';
-import {
-  decodeCheckpoint,
-  decodeProgress,
-  encodeCheckpoint,
-  encodeProgress,
-} from './partition-checkpoint.js';
+import { decodeCheckpoint, decodeProgress, encodeProgress } from './partition-checkpoint.js';
 import { PartitionTask, type PartitionTaskOptions } from './partition-task.js';
 import { readRawTrades, UM_TRADES_FILE } from './testing/processor-test-kit.js';
 
@@ -41,7 +38,24 @@ const rule = {
   frequency: 'every_time',
 };
 
+/** fires once, early: its firing state (stopped) goes into the checkpoint */
+const priceAbove = {
+  id: 'price-above',
+  owner: 'bob',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  source: { kind: 'price' },
+  condition: { operator: 'greater_than', value: 61_700 },
+  frequency: 'once',
+};
+
 const image = (outputs: BatchOutputs) => JSON.stringify(outputs);
+
+/** The state topic as a table (latest value per key). */
+const table = (records: readonly Pick<OutgoingRecord, 'key' | 'value'>[]) => {
+  const latest = new Map(records.map((record) => [record.key ?? '', record.value]));
+  return (key: string) => latest.get(key);
+};
 
 describe('PartitionTask', () => {
   it('writes the same outputs however the records are split into batches', () => {
@@ -62,18 +76,51 @@ describe('PartitionTask', () => {
     expect(parts.flatMap((part) => part.alerts)).toEqual(expected.alerts);
   });
 
-  it('continues from a v8 round trip of its checkpoint exactly as the original continues', () => {
+  it('continues from its checkpoint, read back from the state topic with its rule set, exactly as the original continues', () => {
     const original = PartitionTask.create(options);
-    original.syncRules(new Map([[rule.id, rule]]));
+    original.syncRules(new Map([rule, priceAbove].map((saved) => [saved.id, saved])));
     original.process(records.slice(0, 2500));
-    original.take();
+    expect(original.take().alerts.map((alert) => alert.ruleId)).toContain(priceAbove.id);
     const checkpoint = original.checkpoint('2500');
     if (checkpoint === null) throw new Error('MarketEngine snapshots are expected');
-    const restored = PartitionTask.restore(options, decodeCheckpoint(encodeCheckpoint(checkpoint), 'test'));
+    const written = checkpointRecords('state', checkpoint, 1);
+    expect(written.writesRuleSet).toBe(true);
+    const read = readCheckpoint(table(written.records), options.source, '2500');
+    if (read === null) throw new Error('the checkpoint is expected back');
+    const restored = PartitionTask.restore(options, read);
     original.process(records.slice(2500));
     restored.process(records.slice(2500));
     expect(image(restored.take())).toBe(image(original.take()));
-    expect(checkpoint.ruleIds).toEqual([rule.id]);
+    expect(checkpoint.ruleIds).toEqual([rule.id, priceAbove.id].sort());
+  });
+
+  it('restores a version-1 checkpoint (rules inside the engine snapshot, as a6e75cd wrote it) and continues as an uninterrupted task', () => {
+    // testing/fixtures/checkpoint-v1.json: the state-topic records (8 KiB chunks + manifest) of
+    // PartitionTask.checkpoint('2500') → checkpointRecords, written by a6e75cd's code with these options,
+    // these two rules and the first 2,500 records below
+    const fixture: { alertsBefore: number; records: { key: string; value: string }[] } = JSON.parse(
+      readFileSync(new URL('./testing/fixtures/checkpoint-v1.json', import.meta.url), 'utf8'),
+    );
+    const rules = new Map<string, unknown>([rule, priceAbove].map((saved) => [saved.id, saved]));
+    const stored = fixture.records.map(({ key, value }) => ({ key, value: Buffer.from(value, 'base64') }));
+    const checkpoint = readCheckpoint(table(stored), options.source, '2500');
+    expect(checkpoint?.version).toBe(1);
+    expect(checkpoint?.rules).toBeNull();
+    if (!checkpoint) throw new Error('the version-1 checkpoint is expected back');
+    const uninterrupted = PartitionTask.create(options);
+    uninterrupted.syncRules(rules);
+    uninterrupted.process(records.slice(0, 2500));
+    expect(uninterrupted.take().alerts).toHaveLength(fixture.alertsBefore);
+    const restored = PartitionTask.restore(options, checkpoint);
+    uninterrupted.process(records.slice(2500));
+    restored.process(records.slice(2500));
+    const expected = uninterrupted.take();
+    expect(expected.alerts.length).toBeGreaterThan(0);
+    expect(image(restored.take())).toBe(image(expected));
+    // its next checkpoint is a version 2 one with the same rules, stored apart
+    const next = restored.checkpoint(String(records.length));
+    expect(next?.version).toBe(2);
+    expect(next?.rules?.map((saved) => (saved as { id: string }).id)).toEqual([...rules.keys()]);
   });
 
   it('refuses a repeated trade id that the checkpointed de-dup window remembers', () => {

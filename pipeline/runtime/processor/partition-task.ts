@@ -85,7 +85,12 @@ export class PartitionTask {
   /** The partition as it was at `checkpoint.nextOffset`. */
   static restore(options: PartitionTaskOptions, checkpoint: PartitionCheckpoint): PartitionTask {
     const collector = new OutputCollector();
-    const engine = options.checkpoints.restore(options.engine, collector, checkpoint.engine);
+    const engine = options.checkpoints.restore(
+      options.engine,
+      collector,
+      checkpoint.engine,
+      checkpoint.rules,
+    );
     const duplicates = DuplicateWindow.restore(checkpoint.duplicates);
     return new PartitionTask(options, collector, engine, duplicates, checkpoint);
   }
@@ -223,14 +228,15 @@ export class PartitionTask {
   /** The state before the record at `nextOffset`, for the state topic; null if the engine has no snapshots. */
   checkpoint(nextOffset: string): PartitionCheckpoint | null {
     if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
-    const engine = this.options.checkpoints.capture(this.engine);
-    if (engine === null) return null;
+    const captured = this.options.checkpoints.capture(this.engine);
+    if (captured === null) return null;
     return {
-      version: 1,
+      version: 2,
       topic: this.source.topic,
       partition: this.source.partition,
       nextOffset,
-      engine,
+      engine: captured.state,
+      rules: captured.rules,
       duplicates: this.duplicates.snapshot(),
       clock: { maxEventMs: this.maxEventMs, advancedToMs: this.advancedToMs },
       ruleIds: [...this.ruleIds].sort(),

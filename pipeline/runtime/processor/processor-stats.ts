@@ -18,6 +18,8 @@ export interface ProcessorStats {
   checkpointBytes: number;
   /** wall time spent on the event loop taking checkpoints (capture) and serialising them, ms */
   checkpointMs: number;
+  /** checkpoints that wrote their rule set (it changed since the partition's previous checkpoint) */
+  ruleSets: number;
   /** of commitMs, the transactions that carried a checkpoint */
   checkpointCommitMs: number;
   /** records re-processed without output after a restart or rebalance */
@@ -52,6 +54,7 @@ export const newProcessorStats = (): ProcessorStats => ({
   checkpointBytes: 0,
   checkpointMs: 0,
   checkpointCommitMs: 0,
+  ruleSets: 0,
   silentRecords: 0,
   rebuilds: 0,
   catchUpSteps: 0,

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { NexuralError } from '../../schemas/errors.js';
+import { describeIssues } from '../../schemas/validate.js';
+import type { RuleSnapshot } from '../alerts/alert-snapshot.js';
+import type { EngineSnapshot } from './engine-snapshot.js';
+
+/*
+ * An engine snapshot with its rule definitions taken out. Rules change rarely and an engine may hold
+ * thousands of them (the bulk of a checkpoint: ~400 B each), so a processor stores the definitions only
+ * when they change and each checkpoint refers to them. What the snapshot keeps per rule is its firing
+ * state, and only for rules that have one: a rule that is active and never fired is left out. The
+ * definitions come back as the same objects the engine holds, in its order, so whoever stores them can
+ * tell an unchanged rule set by reference.
+ *
+ * Use: `const { state, rules } = detachRules(engine.snapshot())`, later
+ * `MarketEngine.restore(config, output, parseEngineSnapshot(attachRules(state, rules)))`.
+ */
+
+/** A rule's firing state without its definition, at its position in the rule definitions. */
+type RuleStateAt = Omit<RuleSnapshot, 'rule'> & { readonly at: number };
+
+export type DetachedEngineSnapshot = Omit<EngineSnapshot, 'alerts'> & {
+  readonly alerts: Omit<EngineSnapshot['alerts'], 'rules'> & { readonly ruleStates: readonly RuleStateAt[] };
+};
+
+export interface DetachedRules {
+  readonly state: DetachedEngineSnapshot;
+  /** the rule definitions, in the engine's order (the engine's own objects, not copies) */
+  readonly rules: readonly unknown[];
+}
+
+const pristine = {
+  status: 'active',
+  stopReason: null,
+  instances: [],
+  firingTimes: null,
+  firings: 0,
+} as const satisfies Omit<RuleSnapshot, 'rule'>;
+
+const isPristine = (saved: RuleSnapshot) =>
+  saved.status === 'active' &&
+  saved.stopReason === null &&
+  saved.instances.length === 0 &&
+  saved.firingTimes === null &&
+  saved.firings === 0;
+
+export function detachRules(snapshot: EngineSnapshot): DetachedRules {
+  const rules: unknown[] = [];
+  const ruleStates: RuleStateAt[] = [];
+  for (const [at, saved] of snapshot.alerts.rules.entries()) {
+    const { rule, ...firing } = saved;
+    rules.push(rule);
+    if (!isPristine(saved)) ruleStates.push({ at, ...firing });
+  }
+  const { rules: _inline, ...alerts } = snapshot.alerts;
+  return { state: { ...snapshot, alerts: { ...alerts, ruleStates } }, rules };
+}
+
+const detachedAlertsSchema = z.looseObject({
+  alerts: z.looseObject({
+    ruleStates: z.array(z.looseObject({ at: z.number().int().min(0) })),
+  }),
+});
+
+/** The full snapshot again (unvalidated: `parseEngineSnapshot` checks it, rules included). */
+export function attachRules(state: unknown, rules: readonly unknown[]): unknown {
+  const parsed = detachedAlertsSchema.safeParse(state);
+  if (!parsed.success) {
+    throw new NexuralError(
+      'NXR_SCHEMA_INVALID',
+      `engine snapshot without rules: ${describeIssues(parsed.error)}`,
+    );
+  }
+  const { ruleStates, ...alerts } = parsed.data.alerts;
+  const firing = new Map<number, Record<string, unknown>>();
+  for (const [index, { at, ...saved }] of ruleStates.entries()) {
+    if (at >= rules.length || firing.has(at)) {
+      throw new NexuralError(
+        'NXR_SCHEMA_INVALID',
+        `engine snapshot without rules: a firing state for rule ${at} of ${rules.length}${firing.has(at) ? ', twice' : ''}`,
+        { path: ['alerts', 'ruleStates', index, 'at'] },
+      );
+    }
+    firing.set(at, saved);
+  }
+  return {
+    ...parsed.data,
+    alerts: { ...alerts, rules: rules.map((rule, at) => ({ rule, ...(firing.get(at) ?? pristine) })) },
+  };
+}
