@@ -28,3 +28,25 @@ export async function measureGc<T>(run: () => T | Promise<T>): Promise<{ result:
 }
 
 export const mib = (bytes: number): number => bytes / 1024 / 1024;
+
+/**
+ * The process's CPU seconds (all threads: GC and libuv included), GC pause ms and peak RSS (sampled every
+ * 100 ms) while `run` executes: figures for comparing launch flags on a noisy machine.
+ */
+export async function measureProcess<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; cpuS: number; gcMs: number; peakRssMiB: number }> {
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 100);
+  const cpuBefore = process.cpuUsage();
+  try {
+    const { result, gcMs } = await measureGc(run);
+    const cpu = process.cpuUsage(cpuBefore);
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+    return { result, cpuS: (cpu.user + cpu.system) / 1e6, gcMs, peakRssMiB: mib(peakRss) };
+  } finally {
+    clearInterval(sampler);
+  }
+}

@@ -32,7 +32,7 @@ import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runt
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import type { OutgoingRecord } from '../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../schemas/topics.js';
-import { printTable } from './bench-table.js';
+import { measureProcess, printTable } from './bench-table.js';
 
 const { values } = parseArgs({
   options: {
@@ -382,11 +382,21 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   };
 }
 
+/** This process's share of a row: the producer, the processor and (embedded) the log, all on one event loop. */
+const processColumns = (figures: { cpuS: number; gcMs: number; peakRssMiB: number }) => ({
+  'CPU s': figures.cpuS.toFixed(1),
+  'GC ms': Math.round(figures.gcMs),
+  'peak RSS MiB': Math.round(figures.peakRssMiB),
+});
+
 console.log(
   `bench:kafka — ${total.toLocaleString('en')} ticks × ${RECORD_BYTES} B, ${partitions} partitions, ${concurrency} partition(s) handled at once, ${kafkaEnv.KAFKA_BROKERS?.join(',')}`,
 );
 console.log(
   `engine: ${ENGINE.bars.intervals.join(' ')} bars, ${ENGINE.indicators.join(' ')} on each, 8 symbols`,
+);
+console.log(
+  `node ${process.version} ${process.execArgv.join(' ')} NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ''}`,
 );
 if (values.only !== 'latency') {
   const runs = [
@@ -397,12 +407,15 @@ if (values.only !== 'latency') {
     { label, mode: 'backlog' as const, engine },
   ]);
   const results = [];
-  for (const run of runs) results.push({ ...run, result: await throughput(run.mode, run.engine) });
+  for (const run of runs) {
+    const { result, ...usage } = await measureProcess(() => throughput(run.mode, run.engine));
+    results.push({ ...run, result, usage });
+  }
   const raw = values['skip-raw'] ? new Map<string, number>() : rawCeiling();
   const rate = (elapsed: number) => Math.round(total / elapsed);
   printTable(
     'throughput through Kafka (Schema Registry serdes, Redis fan-out)',
-    results.map(({ label, mode, result }) => {
+    results.map(({ label, mode, result, usage }) => {
       // live: producer and processor side by side, against raw produce → consume; backlog: against raw consume
       const ceiling = raw.get(mode === 'live' ? 'raw end to end' : 'raw consume');
       const { stats } = result;
@@ -417,6 +430,7 @@ if (values.only !== 'latency') {
         txns: stats.transactions,
         'engine s': (stats.processMs / 1000).toFixed(1),
         'encode s': (stats.encodeMs / 1000).toFixed(1),
+        ...processColumns(usage),
       };
     }),
   );
@@ -436,7 +450,7 @@ if (values.only !== 'throughput') {
   ] as const) {
     if (!modes.includes(env === embeddedEnv ? 'embedded' : mode)) continue;
     for (const target of rates) {
-      const result = await latency(env, target, mode);
+      const { result, ...usage } = await measureProcess(() => latency(env, target, mode));
       latencyRows.push({
         adapters: name,
         'alerts to fan-out': mode,
@@ -457,6 +471,7 @@ if (values.only !== 'throughput') {
         'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(0),
         'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
         'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
+        ...processColumns(usage),
       });
     }
   }
