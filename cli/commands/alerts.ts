@@ -16,6 +16,7 @@ import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import { isNexuralError, NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { symbolSchema, venueSchema } from '../../schemas/market.js';
+import { parseCommandOptions } from '../option-problems.js';
 
 const alertsOptionsSchema = z.object({
   trades: z.string().min(1).describe('trades file'),
@@ -122,14 +123,10 @@ const ignoreOutput = { bar() {}, indicator() {}, alert() {}, late() {} };
  * rules see the last bar too. `sourcePosition` names the file and the trade's line (`offset`).
  */
 export async function runAlerts(options: AlertsOptions, output: Writable): Promise<AlertsRun> {
-  const parsed = alertsOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`);
-    throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-  }
-  const { trades: file, format, venue, interval: extra } = parsed.data;
-  const rules = await readRulesFile(parsed.data.rules);
-  const config = alertsEngineConfig(rules, extra, parsed.data.firstBar);
+  const valid = parseCommandOptions(alertsOptionsSchema, options);
+  const { trades: file, format, venue, interval: extra } = valid;
+  const rules = await readRulesFile(valid.rules);
+  const config = alertsEngineConfig(rules, extra, valid.firstBar);
   let fired = 0;
   let stopped = 0;
   let pending: string[] = [];
@@ -154,7 +151,7 @@ export async function runAlerts(options: AlertsOptions, output: Writable): Promi
   let ticks = 0;
   let advancedToMs = Number.NEGATIVE_INFINITY;
   const symbol =
-    parsed.data.symbol ?? (format === 'csv' || format === 'ndjson' ? undefined : symbolFromFileName(file));
+    valid.symbol ?? (format === 'csv' || format === 'ndjson' ? undefined : symbolFromFileName(file));
   for await (const { tick, line } of tradesOf(file, format, venue, symbol)) {
     ticks++;
     // provenance as the schema defines it for files: the file as topic, partition 0, the line as offset

@@ -226,7 +226,7 @@ describe('nexural bars', () => {
       bars({ trades: UM_TRADES, format: 'binance-trades', interval: ['2w'] }),
     ).rejects.toMatchObject({
       code: 'NXR_CONFIG_INVALID',
-      message: expect.stringMatching(/^--interval: interval "2w"/),
+      message: expect.stringMatching(/^--interval \["2w"\]: interval "2w"/),
     });
   });
 

@@ -8,6 +8,7 @@ import { tradeFileFormats } from '../../pipeline/readers/trade-formats.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { symbolSchema, venueSchema } from '../../schemas/market.js';
+import { parseCommandOptions } from '../option-problems.js';
 
 const barsOptionsSchema = z.object({
   trades: z.string().min(1).describe('trades file'),
@@ -47,16 +48,9 @@ const COLUMNS = 'open_time,open,high,low,close,volume,quote_volume,trades,taker_
  * Rows come in emission order; with several intervals a leading `interval` column tells them apart.
  */
 export async function runBars(options: BarsOptions, output: Writable, warnings: Writable): Promise<BarsRun> {
-  const parsed = barsOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) =>
-        `--${String(issue.path[0]).replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}: ${issue.message}`,
-    );
-    throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-  }
-  const { trades: file, format, interval: intervals, venue, lateness, firstBar } = parsed.data;
-  const symbol = parsed.data.symbol ?? (format === 'csv' ? undefined : symbolFromFileName(file));
+  const valid = parseCommandOptions(barsOptionsSchema, options);
+  const { trades: file, format, interval: intervals, venue, lateness, firstBar } = valid;
+  const symbol = valid.symbol ?? (format === 'csv' ? undefined : symbolFromFileName(file));
   const withInterval = intervals.length > 1;
   const writer = new LineWriter(output);
   writer.push(withInterval ? `interval,${COLUMNS}` : COLUMNS);

@@ -22,6 +22,7 @@ import { symbolSchema, venueSchema } from '../../schemas/market.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
 import { commandLogger } from '../command-logger.js';
+import { parseCommandOptions } from '../option-problems.js';
 import { untilSignal } from '../until-signal.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
@@ -59,12 +60,7 @@ export type IngestOptions = z.input<typeof ingestOptionsSchema>;
 type Parsed = z.output<typeof ingestOptionsSchema>;
 
 function parseOptions(options: IngestOptions): Parsed {
-  const parsed = ingestOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`);
-    throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-  }
-  const opts = parsed.data;
+  const opts = parseCommandOptions(ingestOptionsSchema, options);
   if ((opts.file === undefined) === (opts.feed === undefined)) {
     throw new NexuralError(
       'NXR_CONFIG_INVALID',
@@ -197,6 +193,8 @@ export async function runFileIngest(
     if (target.processor === null) return { ticks, processed: null };
     const stats = target.processor.stats;
     while (stats.records < ticks && !signal.aborted) await new Promise((resolve) => setTimeout(resolve, 50));
+    // with alerts at once, outputs commit at most every commitIntervalMs: drain before counting them
+    await target.processor.close();
     const processed = { ...stats };
     say(`  processed: ${summary(processed)}`);
     return { ticks, processed };

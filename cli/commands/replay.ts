@@ -10,6 +10,7 @@ import { type Env, parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { commandLogger } from '../command-logger.js';
+import { parseCommandOptions } from '../option-problems.js';
 import { untilSignal } from '../until-signal.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
@@ -66,12 +67,7 @@ export async function runReplay(
   signal: AbortSignal,
   logger: Logger = silentLogger(),
 ): Promise<ReplaySummary> {
-  const parsed = replayOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`);
-    throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-  }
-  const opts = parsed.data;
+  const opts = parseCommandOptions(replayOptionsSchema, options);
   const say = (line: string) => output.write(`${line}\n`);
   const log = streamLogFromEnv(env);
   const where =

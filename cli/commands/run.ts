@@ -13,6 +13,7 @@ import { intervalSchema } from '../../schemas/interval.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';
 import { commandLogger, logRoleState } from '../command-logger.js';
+import { parseCommandOptions } from '../option-problems.js';
 import { type RoleHealth, startRoleHealth } from '../role-health.js';
 
 /** Comma-separated items; commas inside parentheses belong to the item: `sma(20),macd(12,26,9)`. */
@@ -76,12 +77,7 @@ export async function runPipeline(
   signal: AbortSignal,
   logger: Logger = silentLogger(),
 ): Promise<ProcessorStats> {
-  const parsed = runOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`);
-    throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-  }
-  const opts = parsed.data;
+  const opts = parseCommandOptions(runOptionsSchema, options);
   const say = (line: string) => output.write(`${line}\n`);
   const stop = new AbortController();
   const stopOn = () => stop.abort();

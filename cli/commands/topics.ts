@@ -9,6 +9,7 @@ import { parseEnv } from '../../schemas/env.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type { StreamLog, TopicDescription, TopicSpec } from '../../schemas/ports/stream-log.js';
 import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
+import { parseCommandOptions } from '../option-problems.js';
 
 const topicsOptionsSchema = z.object({
   create: z.boolean().default(false).describe('create the topics that are missing'),
@@ -32,12 +33,7 @@ export function nexuralTopicSpecs(partitions: number, namespace: string = LIVE_N
   return pipelineTopicSpecs(topicNames(namespace), partitions);
 }
 
-function parseOptions(options: TopicsOptions) {
-  const parsed = topicsOptionsSchema.safeParse(options);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `--${String(issue.path[0])}: ${issue.message}`);
-  throw new NexuralError('NXR_CONFIG_INVALID', problems.join('; '), { problems });
-}
+const parseTopicsOptions = (options: TopicsOptions) => parseCommandOptions(topicsOptionsSchema, options);
 
 /** One line per topic: what exists, what was just created, what is missing, and how an existing one differs. */
 export function printTopics(
@@ -117,7 +113,7 @@ export async function topicsCommand(
   source: Record<string, string | undefined>,
   output: Writable,
 ): Promise<void> {
-  const options = parseOptions(raw);
+  const options = parseTopicsOptions(raw);
   const env = parseEnv(source);
   const specs = nexuralTopicSpecs(options.partitions ?? env.NEXURAL_PARTITIONS, options.namespace);
   if (env.KAFKA_BROKERS === undefined) {
