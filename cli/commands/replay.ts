@@ -7,7 +7,6 @@ import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env
 import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
 import { derivedSerdesFor } from '../../pipeline/runtime/serdes/derived-serdes.js';
 import { type Env, parseEnv } from '../../schemas/env.js';
-import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { commandLogger } from '../command-logger.js';
 import { parseCommandOptions } from '../option-problems.js';

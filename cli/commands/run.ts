@@ -8,7 +8,6 @@ import { buildPipeline, type PipelineEnv } from '../../pipeline/runtime/wiring/b
 import { demoRules, produceDemoTrades } from '../../pipeline/runtime/wiring/demo-producer.js';
 import { statusLine } from '../../pipeline/runtime/wiring/status-line.js';
 import { parseEnv } from '../../schemas/env.js';
-import { NexuralError } from '../../schemas/errors.js';
 import { intervalSchema } from '../../schemas/interval.js';
 import { createRoleHealthRegistry } from '../../schemas/ports/role-health.js';
 import { LIVE_NAMESPACE } from '../../schemas/topics.js';

@@ -6,7 +6,6 @@ import { persistedTopics } from '../../pipeline/runtime/log/embedded/log-directo
 import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env.js';
 import { pipelineTopicSpecs } from '../../pipeline/runtime/wiring/build-pipeline.js';
 import { parseEnv } from '../../schemas/env.js';
-import { NexuralError } from '../../schemas/errors.js';
 import type { StreamLog, TopicDescription, TopicSpec } from '../../schemas/ports/stream-log.js';
 import { LIVE_NAMESPACE, topicNames } from '../../schemas/topics.js';
 import { parseCommandOptions } from '../option-problems.js';
