@@ -1,11 +1,11 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryDiscordState } from '../../schemas/ports/discord.js';
 import { createAnalyst } from './analyst/analyst.js';
 import { createDiscordBot, type DiscordBot } from './discord-bot.js';
 import { botFixture } from './testing/bot-fixture.js';
 import { type FakeDiscord, nextSnowflake, startFakeDiscord } from './testing/fake-discord.js';
 import { startFakeOpenAI } from './testing/fake-openai.js';
+import { memoryDiscordState } from './testing/memory-discord-state.js';
 
 const guildId = nextSnowflake();
 const channelId = nextSnowflake();

@@ -1,12 +1,12 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlStrategyStore } from '../../../pipeline/store/sql-strategy-store.js';
-import { memoryDiscordState } from '../../../schemas/ports/discord.js';
 import { noteBodySchema } from '../../../schemas/research.js';
 import { parseStrategy } from '../../../schemas/strategy.js';
 import { closeEmaStrategy } from '../../strategy/testing/xrpeth.js';
 import { botFixture } from '../testing/bot-fixture.js';
 import { type ModelScript, startFakeOpenAI } from '../testing/fake-openai.js';
+import { memoryDiscordState } from '../testing/memory-discord-state.js';
 import { createAnalyst } from './analyst.js';
 
 const t0 = Date.parse('2024-08-09T00:00:00Z');

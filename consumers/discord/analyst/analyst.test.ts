@@ -1,8 +1,8 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { memoryDiscordState } from '../../../schemas/ports/discord.js';
 import { botFixture } from '../testing/bot-fixture.js';
 import { type ModelScript, startFakeOpenAI } from '../testing/fake-openai.js';
+import { memoryDiscordState } from '../testing/memory-discord-state.js';
 import { createAnalyst, REFUSAL } from './analyst.js';
 
 describe('the grounded analyst on the real openai SDK against a scripted local model', () => {

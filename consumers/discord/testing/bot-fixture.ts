@@ -6,8 +6,8 @@ import { openPgliteStore } from '../../../pipeline/store/pglite-store.js';
 import { sqlStrategyStore } from '../../../pipeline/store/sql-strategy-store.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
-import { memoryAskQuota, memoryDiscordState } from '../../../schemas/ports/discord.js';
 import { type BotDeps, fallbackEntitlements } from '../bot-types.js';
+import { memoryAskQuota, memoryDiscordState } from './memory-discord-state.js';
 
 /** sma(5) of the closes, computed here by definition (mean of the last 5 closes). */
 export function sma5(bars: readonly Bar[]): IndicatorValue[] {
