@@ -7,13 +7,17 @@
  * definitions inside every checkpoint) against version 2 (a rule set record written when the rules change;
  * periodic checkpoints refer to it). Printed, never asserted.
  *
- *   npm run bench:checkpoint -- [--seconds 10] [--rate 10000] [--rules 1000] [--partitions 6] [--repeat 5]
+ * With --kafka, each partition's checkpoint records also go through a transaction on the broker (a scratch
+ * compacted topic, KAFKA_BROKERS or the stack's): wall ms and event-loop busy ms per transaction, v1 vs v2.
+ *
+ *   npm run bench:checkpoint -- [--seconds 10] [--rate 10000] [--rules 1000] [--partitions 6] [--repeat 5] [--kafka]
  */
 import { parseArgs } from 'node:util';
 import { serialize } from 'node:v8';
 import { attachRules } from '../pipeline/engine/detached-rules.js';
+import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
-import { checkpointRecords } from '../pipeline/runtime/processor/checkpoint-chunks.js';
+import { checkpointRecords, inSends } from '../pipeline/runtime/processor/checkpoint-chunks.js';
 import { marketEngineCheckpoints } from '../pipeline/runtime/processor/engine-checkpoints.js';
 import { PartitionTask } from '../pipeline/runtime/processor/partition-task.js';
 import { readRawTrades, UM_TRADES_FILE } from '../pipeline/runtime/processor/testing/processor-test-kit.js';
@@ -28,6 +32,7 @@ const { values } = parseArgs({
     rules: { type: 'string', default: '1000' },
     partitions: { type: 'string', default: '6' },
     repeat: { type: 'string', default: '5' },
+    kafka: { type: 'boolean', default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -103,6 +108,8 @@ function timed<T>(run: () => T): { result: T; ms: number } {
 }
 
 const rows: Record<string, string | number>[] = [];
+/** per partition: the records of a version-1 checkpoint and of a version-2 periodic one, for --kafka */
+const sends: { partition: number; v1: OutgoingRecord[]; v2: OutgoingRecord[] }[] = [];
 for (const [partition, list] of [...records()].sort(([a], [b]) => a - b)) {
   const task = PartitionTask.create({
     source: { topic: 'raw', partition },
@@ -125,6 +132,7 @@ for (const [partition, list] of [...records()].sort(([a], [b]) => a - b)) {
   const bytes = (records: readonly OutgoingRecord[]) =>
     records.reduce((sum, record) => sum + (record.value?.length ?? 0), 0);
   const total = bytes(before.result.records);
+  sends.push({ partition, v1: before.result.records, v2: periodic.result.records });
   const engine = full.engine as {
     alerts: { rules: { rule: { id: string } }[]; series: unknown };
     series: unknown;
@@ -153,3 +161,44 @@ printTable(
   `one checkpoint per partition after ${seconds} s at ${rate.toLocaleString('en')} ticks/s, ${ruleCount} rules (mean of ${repeat})`,
   rows,
 );
+
+if (values.kafka) {
+  const log = createKafkaLog({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(',') });
+  const topic = `bench.checkpoint-${process.pid}.state`;
+  await log.admin.createTopics([{ name: topic, partitions, compacted: true }]);
+  const kafkaRows: Record<string, string | number>[] = [];
+  for (const { partition, v1, v2 } of sends) {
+    const producer = await log.createTransactionalProducer(`${topic}.${partition}`);
+    const row: Record<string, string | number> = { partition };
+    for (const [name, records] of [
+      ['v1', v1],
+      ['v2', v2],
+    ] as const) {
+      let wall = 0;
+      let busy = 0;
+      for (let i = 0; i <= repeat; i++) {
+        const elu = performance.eventLoopUtilization();
+        const started = performance.now();
+        const transaction = await producer.transaction();
+        for (const send of inSends(
+          records.map((record) => ({ ...record, topic })),
+          512 * 1024,
+        )) {
+          await transaction.send(send);
+        }
+        await transaction.commit();
+        // the first transaction of each kind warms the connection up: not counted
+        if (i === 0) continue;
+        wall += performance.now() - started;
+        busy += performance.eventLoopUtilization(elu).active;
+      }
+      row[`${name} txn ms`] = (wall / repeat).toFixed(1);
+      row[`${name} event loop ms`] = (busy / repeat).toFixed(1);
+    }
+    await producer.close();
+    kafkaRows.push(row);
+  }
+  await log.admin.deleteTopics([topic]);
+  await log.close();
+  printTable(`one transaction of a checkpoint's records on the broker (mean of ${repeat})`, kafkaRows);
+}
