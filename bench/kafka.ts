@@ -5,15 +5,19 @@
  *  2. the raw kafkajs produce+consume ceiling for the same record count and size (bench/kafka-raw.ts),
  *     and the ratio;
  *  3. tick → alert latency (tick handed to the producer → alert received on Redis pub/sub) at paced rates,
- *     and the same through the embedded log and the in-process fan-out.
+ *     and the same through the embedded log and the in-process fan-out. The Kafka rows' producer runs in
+ *     a child process of its own by default (`--producer child`, bench/kafka-producer.ts), so this process
+ *     holds only the processor (its CPU s, GC ms and peak RSS); `--producer inline` sends from this process
+ *     as before, `inline,child` runs both. Send and arrival times are both epochMs (performance.timeOrigin
+ *     + performance.now(), the machine's clock); the embedded rows always send inline (their log is here).
  *
  *   npm run bench:kafka -- [--ticks 200000] [--partitions 6] [--concurrency 1] [--rates 10000,50000]
  *                          [--seconds 10] [--skip-raw] [--only throughput|latency]
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
+ *                          [--producer child|inline|inline,child]  (where the Kafka latency rows' producer runs)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
- * Records are real Binance BTCUSDT trades (../shared/data) over 8 symbols, padded to 200 bytes like
- * bench/kafka-raw.ts, event times moved to yesterday (the broker's retention goes by record timestamps).
+ * Records: bench/kafka-ticks.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -26,16 +30,21 @@ import { parseArgs } from 'node:util';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import type { ProcessorConfigInput } from '../pipeline/runtime/processor/processor-config.js';
-import {
-  type RawTrade,
-  readRawTrades,
-  UM_TRADES_FILE,
-} from '../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runtime/wiring/build-pipeline.js';
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
-import type { OutgoingRecord } from '../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../schemas/topics.js';
 import { measureProcess, printTable } from './bench-table.js';
+import {
+  type ChildPacedResult,
+  epochMs,
+  forkProducer,
+  type PacedResult,
+  type Probe,
+  RECORD_BYTES,
+  rawTrade,
+  SYMBOLS,
+  sendPaced,
+} from './kafka-ticks.js';
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +58,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'after-commit,at-once,embedded' },
     'snapshot-every-ms': { type: 'string' },
     timeline: { type: 'boolean', default: false },
+    producer: { type: 'string', default: 'child' },
   },
 });
 const total = Number(values.ticks);
@@ -56,9 +66,11 @@ const partitions = Number(values.partitions);
 const concurrency = Number(values.concurrency);
 const rates = values.rates.split(',').map(Number);
 const seconds = Number(values.seconds);
-const RECORD_BYTES = 200;
 const WARM_UP_MS = 2000;
-const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'XRPUSDT', 'BNBUSDT', 'DOGEUSDT', 'ADAUSDT', 'AVAXUSDT'];
+const producerModes = values.producer.split(',') as ('inline' | 'child')[];
+if (producerModes.some((mode) => mode !== 'inline' && mode !== 'child')) {
+  throw new Error(`--producer: inline, child or inline,child, not ${values.producer}`);
+}
 const kafkaEnv: PipelineEnv = {
   KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(','),
   KAFKA_CLIENT_ID: 'nexural-bench',
@@ -84,36 +96,6 @@ const ENGINE = {
 };
 /** The same bars and indicators, without forming-bar updates: what it costs to publish them. */
 const FINAL_ONLY = { ...ENGINE, liveBarThrottleMs: -1 };
-
-const trades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
-const first = trades[0];
-const last = trades.at(-1);
-if (!first || !last) throw new Error('no trades');
-const firstTrade: RawTrade = first;
-const spanMs = last.time - first.time + 1000;
-const dayMs = 86_400_000;
-const shiftMs = (Math.floor((Date.now() - first.time) / dayMs) - 1) * dayMs;
-
-/** Trade i: the file's trades round-robin over 8 symbols, looped with later times; ~200 bytes. */
-function rawTrade(
-  i: number,
-  probe?: { readonly symbol: string; readonly price: number; readonly id: string },
-) {
-  const trade = trades[i % trades.length] ?? firstTrade;
-  const round = Math.floor(i / trades.length);
-  const json = JSON.stringify({
-    venue: 'binance-um',
-    symbol: probe?.symbol ?? SYMBOLS[i % SYMBOLS.length],
-    tradeId: probe?.id ?? `${trade.tradeId}-${i}`,
-    time: trade.time + shiftMs + round * spanMs,
-    price: probe?.price ?? trade.price,
-    size: trade.size,
-    side: trade.side,
-  });
-  return Buffer.from(
-    `${json.slice(0, -1)},"pad":"${'.'.repeat(Math.max(0, RECORD_BYTES - json.length - 10))}"}`,
-  );
-}
 
 function benchTopics(run: string): TopicNames {
   const names = topicNames(`bench-${run}`);
@@ -250,9 +232,14 @@ const quantile = (sorted: readonly number[], q: number) =>
  * Paced ticks at `rate`/s for `seconds`, 100 probes a second among them, over 10 probe symbols whose price
  * climbs by 1 per probe: probe n of a symbol fires exactly its rule `greater_than n − 1` (once), so every
  * probe is one alert and the engine's state stays small. Latency = alert delivered to a fan-out subscriber
- * − probe handed to the producer.
+ * − probe handed to the producer (in this process, or in the producer child: epochMs in both).
  */
-async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-commit' | 'at-once') {
+async function latency(
+  env: PipelineEnv,
+  rate: number,
+  alertsToFanout: 'after-commit' | 'at-once',
+  producerMode: 'inline' | 'child',
+) {
   const run = randomUUID().slice(0, 8);
   const owner = `bench-${run}`;
   const probes = Math.ceil(seconds * 100);
@@ -278,21 +265,24 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
       value: Buffer.from(JSON.stringify(rule)),
     })),
   );
+  const probeSpecs: Probe[] = rules.map((rule) => ({ ruleId: rule.id, symbol: String(rule.symbol) }));
+  /** epochMs each probe was handed to the producer, and its alert's first arrival here */
   const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  /** probes sent after the first WARM_UP_MS (going live, first transactions, JIT) */
-  const warmLatencies: number[] = [];
-  /** --timeline: when each probe was sent (ms after start) and its latency, and when checkpoints committed */
-  const timeline: { at: number; ms: number }[] = [];
+  const arrivedAt = new Map<string, number>();
+  const onProbesSent = (ruleIds: readonly string[], at: number) => {
+    for (const id of ruleIds) sentAt.set(id, at);
+  };
   const checkpointsAt: number[] = [];
-  let start = Number.POSITIVE_INFINITY;
   const subscription = await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
-    const sent = sentAt.get(event.ruleId);
-    if (event.kind !== 'fired' || sent === undefined) return;
-    latencies.push(performance.now() - sent);
-    if (sent - start >= WARM_UP_MS) warmLatencies.push(performance.now() - sent);
-    timeline.push({ at: sent - start, ms: performance.now() - sent });
+    if (event.kind === 'fired' && !arrivedAt.has(event.ruleId)) arrivedAt.set(event.ruleId, epochMs());
   });
+  const child =
+    producerMode === 'child'
+      ? await forkProducer(
+          { brokers: env.KAFKA_BROKERS ?? [], topic: topics.trades, rate, seconds, probes: probeSpecs },
+          onProbesSent,
+        )
+      : undefined;
   await pipeline.processor.start();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
@@ -300,7 +290,7 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   let checkpointsSeen = pipeline.processor.stats.checkpoints;
   const checkpointTimer = setInterval(() => {
     const now = pipeline.processor.stats.checkpoints;
-    for (; checkpointsSeen < now; checkpointsSeen++) checkpointsAt.push(performance.now() - start);
+    for (; checkpointsSeen < now; checkpointsSeen++) checkpointsAt.push(epochMs());
   }, 10);
   const lagTimer = setInterval(() => {
     void lagOf(pipeline, groupId, topics.trades).then(
@@ -310,43 +300,27 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
       () => {},
     );
   }, 250);
-  start = performance.now();
-  let sent = 0;
-  let probe = 0;
-  while (performance.now() - start < seconds * 1000) {
-    const elapsed = performance.now() - start;
-    const due = Math.floor((rate * elapsed) / 1000) - sent;
-    const batch: OutgoingRecord[] = [];
-    for (let i = 0; i < due; i++) {
-      batch.push({
-        topic: topics.trades,
-        key: `binance-um:${SYMBOLS[(sent + i) % 8]}`,
-        value: rawTrade(sent + i),
-      });
-    }
-    const probesDue = Math.min(probes, Math.floor(elapsed / 10)) - probe;
-    const stamped: string[] = [];
-    for (let i = 0; i < probesDue; i++, probe++) {
-      const rule = rules[probe];
-      if (!rule) break;
-      const price = Math.floor(probe / 10) + 1;
-      // the event time of the newest tick in this send: an older one could be late for its partition's clock
-      const value = rawTrade(sent + due, { symbol: String(rule.symbol), price, id: `probe-${probe}` });
-      batch.push({ topic: topics.trades, key: `binance-um:${rule.symbol}`, value });
-      stamped.push(rule.id);
-    }
-    if (batch.length > 0) {
-      const now = performance.now();
-      for (const id of stamped) sentAt.set(id, now);
-      await producer.send(batch);
-      sent += due;
-    }
-    // a timer turn per round: the embedded log's consumer shares this event loop
-    await sleep(1);
-  }
-  const achieved = (sent * 1000) / (performance.now() - start);
+  const paced: PacedResult | ChildPacedResult = child
+    ? await child.go()
+    : await sendPaced({ producer, topic: topics.trades, rate, seconds, probes: probeSpecs, onProbesSent });
+  const { sent, startedAt: start } = paced;
+  const probe = paced.probesSent;
+  const achieved = (sent * 1000) / (paced.endedAt - start);
+  const arrived = () => [...sentAt.keys()].filter((id) => arrivedAt.has(id)).length;
   const deadline = performance.now() + 30_000;
-  while (latencies.length < probe && performance.now() < deadline) await sleep(20);
+  while (arrived() < probe && performance.now() < deadline) await sleep(20);
+  const latencies: number[] = [];
+  /** probes sent after the first WARM_UP_MS (going live, first transactions, JIT) */
+  const warmLatencies: number[] = [];
+  /** --timeline: when each probe was sent (ms after start) and its latency */
+  const timeline: { at: number; ms: number }[] = [];
+  for (const [id, sent] of sentAt) {
+    const arrival = arrivedAt.get(id);
+    if (arrival === undefined) continue;
+    latencies.push(arrival - sent);
+    if (sent - start >= WARM_UP_MS) warmLatencies.push(arrival - sent);
+    timeline.push({ at: sent - start, ms: arrival - sent });
+  }
   clearInterval(lagTimer);
   clearInterval(checkpointTimer);
   loopDelay.disable();
@@ -368,7 +342,7 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
         return `${second}: ${quantile(sorted, 0.5).toFixed(0)}/${(sorted.at(-1) ?? 0).toFixed(0)}`;
       });
     console.log(`per second sent (s: p50/max ms): ${perSecond.join(', ')}`);
-    console.log(`checkpoints committed at s: ${checkpointsAt.map(at).join(', ')}`);
+    console.log(`checkpoints committed at s: ${checkpointsAt.map((t) => at(t - start)).join(', ')}`);
   }
   const stats = { ...pipeline.processor.stats };
   await subscription.close();
@@ -378,6 +352,8 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   return {
     warmP99: quantile(warm, 0.99),
     achieved,
+    producerCpuS: child ? (paced as ChildPacedResult).cpuS : undefined,
+    clockCheckMs: child?.clockCheckMs,
     alerts: `${latencies.length}/${probe}`,
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
@@ -389,7 +365,7 @@ async function latency(env: PipelineEnv, rate: number, alertsToFanout: 'after-co
   };
 }
 
-/** This process's share of a row: the producer, the processor and (embedded) the log, all on one event loop. */
+/** This process's share of a row: the processor, and the producer (inline) and the log (embedded) if here. */
 const processColumns = (figures: { cpuS: number; gcMs: number; peakRssMiB: number }) => ({
   'CPU s': figures.cpuS.toFixed(1),
   'GC ms': Math.round(figures.gcMs),
@@ -456,30 +432,43 @@ if (values.only !== 'throughput') {
     ['embedded log + in-process', embeddedEnv, 'after-commit'],
   ] as const) {
     if (!modes.includes(env === embeddedEnv ? 'embedded' : mode)) continue;
+    // the embedded log lives in this process: its producer cannot leave it
+    const producers = env === embeddedEnv ? (['inline'] as const) : producerModes;
     for (const target of rates) {
-      const { result, ...usage } = await measureProcess(() => latency(env, target, mode));
-      latencyRows.push({
-        adapters: name,
-        'alerts to fan-out': mode,
-        'target ticks/s': target,
-        'achieved ticks/s': Math.round(result.achieved),
-        alerts: result.alerts,
-        'p50 ms': result.p50.toFixed(2),
-        'p99 ms': result.p99.toFixed(2),
-        'p99.9 ms': result.p999.toFixed(2),
-        [`p99 after ${WARM_UP_MS / 1000} s`]: result.warmP99.toFixed(2),
-        'max lag': result.maxLag,
-        'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
-        'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
-        'rule txns': result.stats.ruleCommits,
-        'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
-        checkpoints: result.stats.checkpoints,
-        'rule sets': result.stats.ruleSets ?? '-',
-        'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(0),
-        'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
-        'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
-        ...processColumns(usage),
-      });
+      for (const producerMode of producers) {
+        const { result, ...usage } = await measureProcess(() => latency(env, target, mode, producerMode));
+        if (result.clockCheckMs !== undefined) {
+          console.log(
+            `(${mode} ${target}: the producer child's ready message arrived ${result.clockCheckMs.toFixed(2)} ms after it was sent, by the two processes' epochMs)`,
+          );
+        }
+        latencyRows.push({
+          adapters: name,
+          'alerts to fan-out': mode,
+          'target ticks/s': target,
+          producer: producerMode,
+          'achieved ticks/s': Math.round(result.achieved),
+          'producer CPU s': result.producerCpuS?.toFixed(1) ?? '(in CPU s)',
+          alerts: result.alerts,
+          'p50 ms': result.p50.toFixed(2),
+          'p99 ms': result.p99.toFixed(2),
+          'p99.9 ms': result.p999.toFixed(2),
+          [`p99 after ${WARM_UP_MS / 1000} s`]: result.warmP99.toFixed(2),
+          'max lag': result.maxLag,
+          'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
+          'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
+          'rule txns': result.stats.ruleCommits,
+          'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
+          checkpoints: result.stats.checkpoints,
+          'rule sets': result.stats.ruleSets ?? '-',
+          'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(
+            0,
+          ),
+          'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
+          'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
+          ...processColumns(usage),
+        });
+      }
     }
   }
   printTable(`tick → alert latency (${seconds} s per rate, 100 probe alerts/s)`, latencyRows);

@@ -1,0 +1,66 @@
+/**
+ * bench:kafka's producer in a process of its own (`--producer child`), so the bench's process holds only
+ * the processor: started by bench/kafka.ts with an IPC channel, it connects, says `ready`, sends paced
+ * ticks on `go` and reports each send's probes with their send time (epochMs: the same machine clock as
+ * the parent's), then `done` with its rate and CPU seconds.
+ */
+import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
+import { epochMs, type Probe, sendPaced } from './kafka-ticks.js';
+
+export interface ProducerChildStart {
+  readonly kind: 'start';
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly rate: number;
+  readonly seconds: number;
+  readonly probes: readonly Probe[];
+}
+export type ProducerChildMessage =
+  | { readonly kind: 'ready'; readonly at: number }
+  | { readonly kind: 'probes'; readonly ruleIds: readonly string[]; readonly at: number }
+  | {
+      readonly kind: 'done';
+      readonly sent: number;
+      readonly probesSent: number;
+      readonly startedAt: number;
+      readonly endedAt: number;
+      readonly cpuS: number;
+    };
+
+const reply = (message: ProducerChildMessage) =>
+  new Promise<void>((resolve, reject) =>
+    process.send?.(message, undefined, {}, (error) => (error ? reject(error) : resolve())),
+  );
+
+async function run(start: ProducerChildStart): Promise<void> {
+  const log = createKafkaLog({ brokers: start.brokers, clientId: 'nexural-bench-producer' });
+  const producer = await log.createProducer();
+  const go = new Promise<void>((resolve) =>
+    process.on('message', (message: { kind?: string }) => {
+      if (message.kind === 'go') resolve();
+    }),
+  );
+  await reply({ kind: 'ready', at: epochMs() });
+  await go;
+  const cpuBefore = process.cpuUsage();
+  const result = await sendPaced({
+    producer,
+    topic: start.topic,
+    rate: start.rate,
+    seconds: start.seconds,
+    probes: start.probes,
+    onProbesSent: (ruleIds, at) => void reply({ kind: 'probes', ruleIds, at }),
+  });
+  const cpu = process.cpuUsage(cpuBefore);
+  await reply({ kind: 'done', ...result, cpuS: (cpu.user + cpu.system) / 1e6 });
+  await log.close();
+  process.disconnect();
+}
+
+if (!process.send) throw new Error('bench/kafka-producer.ts runs as bench:kafka`s child (an IPC channel)');
+process.once('message', (message: ProducerChildStart) => {
+  run(message).catch((error: unknown) => {
+    console.error(`bench producer failed: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exit(1);
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * bench:kafka's ticks and its paced sender, shared by the bench's process and its producer child
+ * (bench/kafka-producer.ts): real Binance BTCUSDT trades (../shared/data) over 8 symbols, padded to 200
+ * bytes like bench/kafka-raw.ts, event times moved to yesterday (the broker's retention goes by record
+ * timestamps), and probe ticks among them.
+ */
+import {
+  type RawTrade,
+  readRawTrades,
+  UM_TRADES_FILE,
+} from '../pipeline/runtime/processor/testing/processor-test-kit.js';
+import type { LogProducer, OutgoingRecord } from '../schemas/ports/stream-log.js';
+
+export const RECORD_BYTES = 200;
+export const SYMBOLS = [
+  'BTCUSDT',
+  'ETHUSDT',
+  'SOLUSDT',
+  'XRPUSDT',
+  'BNBUSDT',
+  'DOGEUSDT',
+  'ADAUSDT',
+  'AVAXUSDT',
+];
+
+/** Milliseconds since the epoch with performance.now()'s resolution: comparable between processes. */
+export const epochMs = (): number => performance.timeOrigin + performance.now();
+
+let source: { trades: RawTrade[]; first: RawTrade; spanMs: number; shiftMs: number } | undefined;
+function tickSource() {
+  if (source) return source;
+  const trades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
+  const first = trades[0];
+  const last = trades.at(-1);
+  if (!first || !last) throw new Error('no trades');
+  const dayMs = 86_400_000;
+  source = {
+    trades,
+    first,
+    spanMs: last.time - first.time + 1000,
+    shiftMs: (Math.floor((Date.now() - first.time) / dayMs) - 1) * dayMs,
+  };
+  return source;
+}
+
+/** Trade i: the file's trades round-robin over 8 symbols, looped with later times; ~200 bytes. */
+export function rawTrade(
+  i: number,
+  probe?: { readonly symbol: string; readonly price: number; readonly id: string },
+): Buffer {
+  const { trades, first, spanMs, shiftMs } = tickSource();
+  const trade = trades[i % trades.length] ?? first;
+  const round = Math.floor(i / trades.length);
+  const json = JSON.stringify({
+    venue: 'binance-um',
+    symbol: probe?.symbol ?? SYMBOLS[i % SYMBOLS.length],
+    tradeId: probe?.id ?? `${trade.tradeId}-${i}`,
+    time: trade.time + shiftMs + round * spanMs,
+    price: probe?.price ?? trade.price,
+    size: trade.size,
+    side: trade.side,
+  });
+  return Buffer.from(
+    `${json.slice(0, -1)},"pad":"${'.'.repeat(Math.max(0, RECORD_BYTES - json.length - 10))}"}`,
+  );
+}
+
+/** Probe n is rule `ruleId`'s tick on `symbol` at price floor(n / 10) + 1 (see bench/kafka.ts). */
+export interface Probe {
+  readonly ruleId: string;
+  readonly symbol: string;
+}
+
+export interface PacedOptions {
+  readonly producer: LogProducer;
+  readonly topic: string;
+  /** ticks per second */
+  readonly rate: number;
+  readonly seconds: number;
+  /** sent 100 a second among the ticks, in order */
+  readonly probes: readonly Probe[];
+  /** the probes of one send, and when it was handed to the producer (epochMs) */
+  readonly onProbesSent: (ruleIds: readonly string[], at: number) => void;
+}
+
+export interface PacedResult {
+  /** ticks sent, probes apart */
+  readonly sent: number;
+  readonly probesSent: number;
+  /** epochMs of the first and after the last send */
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+/** Paced ticks at `rate`/s for `seconds`, with the probes among them; each send waits for the broker. */
+export async function sendPaced(options: PacedOptions): Promise<PacedResult> {
+  const { producer, topic, rate, seconds, probes } = options;
+  const start = performance.now();
+  const startedAt = performance.timeOrigin + start;
+  let sent = 0;
+  let probe = 0;
+  while (performance.now() - start < seconds * 1000) {
+    const elapsed = performance.now() - start;
+    const due = Math.floor((rate * elapsed) / 1000) - sent;
+    const batch: OutgoingRecord[] = [];
+    for (let i = 0; i < due; i++) {
+      batch.push({ topic, key: `binance-um:${SYMBOLS[(sent + i) % 8]}`, value: rawTrade(sent + i) });
+    }
+    const probesDue = Math.min(probes.length, Math.floor(elapsed / 10)) - probe;
+    const stamped: string[] = [];
+    for (let i = 0; i < probesDue; i++, probe++) {
+      const spec = probes[probe];
+      if (!spec) break;
+      const price = Math.floor(probe / 10) + 1;
+      // the event time of the newest tick in this send: an older one could be late for its partition's clock
+      const value = rawTrade(sent + due, { symbol: spec.symbol, price, id: `probe-${probe}` });
+      batch.push({ topic, key: `binance-um:${spec.symbol}`, value });
+      stamped.push(spec.ruleId);
+    }
+    if (batch.length > 0) {
+      if (stamped.length > 0) options.onProbesSent(stamped, epochMs());
+      await producer.send(batch);
+      sent += due;
+    }
+    // a timer turn per round: the embedded log's consumer shares this event loop
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return { sent, probesSent: probe, startedAt, endedAt: epochMs() };
+}
+
+/** A producer child's report (bench/kafka-producer.ts): the paced run and its CPU seconds. */
+export interface ChildPacedResult extends PacedResult {
+  readonly cpuS: number;
+}
+
+/**
+ * Forks bench/kafka-producer.ts and waits until its producer is connected; `go()` starts the paced run
+ * and resolves with the child's report. `clockCheckMs`: this process's epochMs on receiving `ready` minus
+ * the child's when sending it (IPC delay; a negative value would mean the clocks disagree).
+ */
+export async function forkProducer(
+  start: Omit<import('./kafka-producer.js').ProducerChildStart, 'kind'>,
+  onProbesSent: (ruleIds: readonly string[], at: number) => void,
+): Promise<{ clockCheckMs: number; go: () => Promise<ChildPacedResult> }> {
+  const { fork } = await import('node:child_process');
+  const script = new URL('./kafka-producer.ts', import.meta.url);
+  const child = fork(script, [], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  let done: ((result: ChildPacedResult) => void) | undefined;
+  let failed: ((error: Error) => void) | undefined;
+  const finished = new Promise<ChildPacedResult>((resolve, reject) => {
+    done = resolve;
+    failed = reject;
+  });
+  const ready = new Promise<number>((resolve, reject) => {
+    child.on('message', (message: import('./kafka-producer.js').ProducerChildMessage) => {
+      if (message.kind === 'ready') resolve(epochMs() - message.at);
+      else if (message.kind === 'probes') onProbesSent(message.ruleIds, message.at);
+      else if (message.kind === 'done') {
+        const { kind: _, ...result } = message;
+        done?.(result);
+      }
+    });
+    child.on('exit', (code) => {
+      const error = new Error(`bench producer child exited with ${code}`);
+      reject(error);
+      failed?.(error);
+    });
+  });
+  child.send({ kind: 'start', ...start });
+  const clockCheckMs = await ready;
+  return {
+    clockCheckMs,
+    go: async () => {
+      child.send({ kind: 'go' });
+      const result = await finished;
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(0)));
+      return result;
+    },
+  };
+}
