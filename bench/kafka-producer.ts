@@ -7,8 +7,8 @@
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
-import type { LogProducer } from '../schemas/ports/stream-log.js';
-import { epochMs, type Probe, sendPaced } from './kafka-ticks.js';
+import type { LogProducer, OutgoingRecord } from '../schemas/ports/stream-log.js';
+import { epochMs, type PacedResult, type Probe, rawTrade, SYMBOLS, sendPaced } from './kafka-ticks.js';
 
 export interface ProducerChildStart {
   readonly kind: 'start';
@@ -24,6 +24,11 @@ export interface ProducerChildStart {
    */
   readonly client: 'adapter' | 'kafkajs';
   readonly partitions: number;
+  /**
+   * the throughput rows: ticks 0 … bulk − 1, built before `ready` and sent on `go` as fast as the client
+   * goes (10,000 a send, as inline), instead of paced ticks (rate, seconds and probes unused)
+   */
+  readonly bulk?: number;
 }
 export type ProducerChildMessage =
   | { readonly kind: 'ready'; readonly at: number }
@@ -50,22 +55,37 @@ async function run(start: ProducerChildStart): Promise<void> {
       if (message.kind === 'go') resolve();
     }),
   );
+  const bulk = Array.from({ length: start.bulk ?? 0 }, (_, i) => {
+    const key = `binance-um:${SYMBOLS[i % SYMBOLS.length]}`;
+    return { topic: start.topic, key, value: rawTrade(i), partition: partitionForKey(key, start.partitions) };
+  });
   await reply({ kind: 'ready', at: epochMs() });
   await go;
   const cpuBefore = process.cpuUsage();
-  const result = await sendPaced({
-    producer,
-    topic: start.topic,
-    rate: start.rate,
-    seconds: start.seconds,
-    probes: start.probes,
-    onProbesSent: (ruleIds, at) => void reply({ kind: 'probes', ruleIds, at }),
-  });
+  const result: PacedResult =
+    start.bulk === undefined
+      ? await sendPaced({
+          producer,
+          topic: start.topic,
+          rate: start.rate,
+          seconds: start.seconds,
+          probes: start.probes,
+          onProbesSent: (ruleIds, at) => void reply({ kind: 'probes', ruleIds, at }),
+        })
+      : await sendBulk(producer, bulk);
   const cpu = process.cpuUsage(cpuBefore);
   await reply({ kind: 'done', ...result, cpuS: (cpu.user + cpu.system) / 1e6 });
   await producer.close();
   await log.close();
   process.disconnect();
+}
+
+async function sendBulk(producer: LogProducer, records: readonly OutgoingRecord[]): Promise<PacedResult> {
+  const startedAt = epochMs();
+  for (let from = 0; from < records.length; from += 10_000) {
+    await producer.send(records.slice(from, from + 10_000));
+  }
+  return { sent: records.length, probesSent: 0, startedAt, endedAt: epochMs() };
 }
 
 async function kafkajsProducer(start: ProducerChildStart): Promise<LogProducer> {
@@ -88,10 +108,10 @@ async function kafkajsProducer(start: ProducerChildStart): Promise<LogProducer> 
       for (let from = 0; from < records.length; from += 10_000) {
         await producer.send({
           topic: start.topic,
-          messages: records.slice(from, from + 10_000).map(({ key, value }) => ({
+          messages: records.slice(from, from + 10_000).map(({ key, value, partition }) => ({
             key,
             value,
-            partition: partitionForKey(key ?? '', start.partitions),
+            partition: partition ?? partitionForKey(key ?? '', start.partitions),
           })),
           acks: -1,
           compression: CompressionTypes.None,

@@ -5,18 +5,20 @@
  *  2. the raw kafkajs produce+consume ceiling for the same record count and size (bench/kafka-raw.ts),
  *     and the ratio;
  *  3. tick → alert latency (tick handed to the producer → alert received on Redis pub/sub) at paced rates,
- *     and the same through the embedded log and the in-process fan-out. The Kafka rows' producer runs in
- *     a child process of its own by default (`--producer child`, bench/kafka-producer.ts), so this process
- *     holds only the processor (its CPU s, GC ms and peak RSS); `--producer inline` sends from this process
- *     as before; `child-kafkajs` sends from the child with the throughput rows' kafkajs producer (10,000
- *     records a request instead of the adapter's 1,000: fewer round trips); a list runs each. Send and arrival times are both epochMs (performance.timeOrigin
- *     + performance.now(), the machine's clock); the embedded rows always send inline (their log is here).
+ *     and the same through the embedded log and the in-process fan-out.
+ * The Kafka rows' producer (throughput and latency) runs in a child process of its own by default
+ * (`--producer child`, bench/kafka-producer.ts), so this process holds only the processor (its CPU s, GC ms
+ * and peak RSS); `--producer inline` sends from this process as before; `child-kafkajs` sends the latency
+ * rows' ticks from the child with the throughput rows' kafkajs producer (10,000 records a request instead
+ * of the adapter's 1,000: fewer round trips); a list runs each, row by row. Send and arrival times are both
+ * epochMs (performance.timeOrigin + performance.now(), the machine's clock); the embedded rows always send
+ * inline (their log is here).
  *
  *   npm run bench:kafka -- [--ticks 200000] [--partitions 6] [--concurrency 1] [--rates 10000,50000]
  *                          [--seconds 10] [--skip-raw] [--only throughput|latency]
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
- *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka latency rows' producer)
+ *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka rows' producer)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records: bench/kafka-ticks.ts.
  */
@@ -160,11 +162,34 @@ async function cleanup(pipeline: Pipeline, topics: TopicNames, groupId: string) 
   await log.close();
 }
 
-/** Producer and processor side by side: ticks/s from the first send to the processor's last commit. */
-async function throughput(mode: 'live' | 'backlog', engine: typeof ENGINE) {
+/**
+ * Producer and processor side by side: ticks/s from the first send to the processor's last commit. The
+ * producer is kafka-raw's (kafkajs, idempotent, acks=all, 10k per send: the ceiling compares like with
+ * like), here (inline) or in the producer child (its ticks built there before the clock starts).
+ */
+async function throughput(mode: 'live' | 'backlog', engine: typeof ENGINE, producerMode: ProducerMode) {
   const run = randomUUID().slice(0, 8);
   const { pipeline, topics, groupId } = await open(kafkaEnv, run, { engine });
-  // the producer is kafka-raw's (kafkajs, idempotent, acks=all, 10k per send): the ceiling compares like with like
+  const send = producerMode === 'inline' ? await inlineBulk(topics.trades) : await childBulk(topics.trades);
+  let maxLag = 0;
+  const onLag = (lag: number) => {
+    maxLag = Math.max(maxLag, lag);
+  };
+  let producerCpuS: number | undefined;
+  if (mode === 'backlog') producerCpuS = (await send.go())?.cpuS;
+  await pipeline.processor.start();
+  const start = performance.now();
+  if (mode === 'live') producerCpuS = (await send.go())?.cpuS;
+  const producedIn = (performance.now() - start) / 1000;
+  await drained(pipeline, groupId, topics.trades, onLag);
+  const elapsed = (performance.now() - start) / 1000;
+  const stats = { ...pipeline.processor.stats };
+  await send.close();
+  await cleanup(pipeline, topics, groupId);
+  return { elapsed, producedIn, maxLag, stats, producerCpuS };
+}
+
+async function inlineBulk(topic: string) {
   const kafka = new Kafka({
     clientId: 'bench-kafka',
     brokers: kafkaEnv.KAFKA_BROKERS ?? [],
@@ -183,32 +208,33 @@ async function throughput(mode: 'live' | 'backlog', engine: typeof ENGINE) {
     const key = `binance-um:${SYMBOLS[i % SYMBOLS.length]}`;
     return { key, value: rawTrade(i), partition: partitionForKey(key, partitions) };
   });
-  let maxLag = 0;
-  const onLag = (lag: number) => {
-    maxLag = Math.max(maxLag, lag);
+  return {
+    go: async (): Promise<ChildPacedResult | undefined> => {
+      for (let from = 0; from < total; from += 10_000) {
+        const batch = messages.slice(from, from + 10_000);
+        await producer.send({ topic, messages: batch, acks: -1, compression: CompressionTypes.None });
+      }
+      return undefined;
+    },
+    close: () => producer.disconnect(),
   };
-  const send = async () => {
-    for (let from = 0; from < total; from += 10_000) {
-      const batch = messages.slice(from, from + 10_000);
-      await producer.send({
-        topic: topics.trades,
-        messages: batch,
-        acks: -1,
-        compression: CompressionTypes.None,
-      });
-    }
-  };
-  if (mode === 'backlog') await send();
-  await pipeline.processor.start();
-  const start = performance.now();
-  if (mode === 'live') await send();
-  const producedIn = (performance.now() - start) / 1000;
-  await drained(pipeline, groupId, topics.trades, onLag);
-  const elapsed = (performance.now() - start) / 1000;
-  const stats = { ...pipeline.processor.stats };
-  await producer.disconnect();
-  await cleanup(pipeline, topics, groupId);
-  return { elapsed, producedIn, maxLag, stats };
+}
+
+async function childBulk(topic: string) {
+  const child = await forkProducer(
+    {
+      brokers: kafkaEnv.KAFKA_BROKERS ?? [],
+      topic,
+      rate: 0,
+      seconds: 0,
+      probes: [],
+      client: 'kafkajs',
+      partitions,
+      bulk: total,
+    },
+    () => {},
+  );
+  return { go: (): Promise<ChildPacedResult | undefined> => child.go(), close: async () => {} };
 }
 
 /** kafka-raw's ceiling for the same count, size and partitions: records/s by phase. */
@@ -401,21 +427,28 @@ if (values.only !== 'latency') {
     { label, mode: 'backlog' as const, engine },
   ]);
   const results = [];
+  // child and child-kafkajs alike: the throughput rows' producer is kafkajs either way
+  const throughputProducers = [
+    ...new Set(producerModes.map((mode) => (mode === 'inline' ? 'inline' : 'child'))),
+  ] as ProducerMode[];
   for (const run of runs) {
-    const { result, ...usage } = await measureProcess(() => throughput(run.mode, run.engine));
-    results.push({ ...run, result, usage });
+    for (const producerMode of throughputProducers) {
+      const { result, ...usage } = await measureProcess(() => throughput(run.mode, run.engine, producerMode));
+      results.push({ ...run, producerMode, result, usage });
+    }
   }
   const raw = values['skip-raw'] ? new Map<string, number>() : rawCeiling();
   const rate = (elapsed: number) => Math.round(total / elapsed);
   printTable(
     'throughput through Kafka (Schema Registry serdes, Redis fan-out)',
-    results.map(({ label, mode, result, usage }) => {
+    results.map(({ label, mode, producerMode, result, usage }) => {
       // live: producer and processor side by side, against raw produce → consume; backlog: against raw consume
       const ceiling = raw.get(mode === 'live' ? 'raw end to end' : 'raw consume');
       const { stats } = result;
       return {
         engine: label,
         run: mode === 'live' ? 'producer → processor' : 'processor on a backlog',
+        producer: producerMode,
         'ticks/s': rate(result.elapsed),
         'raw kafkajs/s': ceiling ?? '-',
         ratio: ceiling ? (rate(result.elapsed) / ceiling).toFixed(2) : '-',
@@ -425,6 +458,7 @@ if (values.only !== 'latency') {
         'engine s': (stats.processMs / 1000).toFixed(1),
         'encode s': (stats.encodeMs / 1000).toFixed(1),
         ...processColumns(usage),
+        'producer CPU s': result.producerCpuS?.toFixed(1) ?? '(in CPU s)',
       };
     }),
   );
