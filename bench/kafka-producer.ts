@@ -8,7 +8,15 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import type { LogProducer, OutgoingRecord } from '../schemas/ports/stream-log.js';
-import { epochMs, type PacedResult, type Probe, rawTrade, SYMBOLS, sendPaced } from './kafka-ticks.js';
+import {
+  epochMs,
+  explicitPartitionProducer,
+  type PacedResult,
+  type Probe,
+  rawTrade,
+  SYMBOLS,
+  sendPaced,
+} from './kafka-ticks.js';
 
 export interface ProducerChildStart {
   readonly kind: 'start';
@@ -94,14 +102,7 @@ async function kafkajsProducer(start: ProducerChildStart): Promise<LogProducer> 
     brokers: [...start.brokers],
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner:
-      () =>
-      ({ message }) =>
-        message.partition ?? 0,
-  });
+  const producer = explicitPartitionProducer(kafka);
   await producer.connect();
   return {
     async send(records) {

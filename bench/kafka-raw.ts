@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
+import { explicitPartitionProducer } from './kafka-ticks.js';
 
 const total = Number(process.argv[2] ?? 200_000);
 const partitions = Number(process.argv[3] ?? 6);
@@ -58,14 +59,7 @@ const freshTopic = async () => {
 const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
 
 async function produceRaw(topic: string, batchSize: number): Promise<number> {
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner:
-      () =>
-      ({ message }) =>
-        message.partition ?? 0,
-  });
+  const producer = explicitPartitionProducer(kafka);
   await producer.connect();
   const start = process.hrtime.bigint();
   for (let from = 0; from < total; from += batchSize) {

@@ -4,6 +4,8 @@
  * bytes like bench/kafka-raw.ts, event times moved to yesterday (the broker's retention goes by record
  * timestamps), and probe ticks among them.
  */
+
+import type { Kafka, Producer } from 'kafkajs';
 import {
   type RawTrade,
   readRawTrades,
@@ -24,6 +26,17 @@ export const SYMBOLS = [
 ];
 
 /** Milliseconds since the epoch with performance.now()'s resolution: comparable between processes. */
+/** A plain kafkajs producer that writes each message to the partition it names (raw-client baselines). */
+export const explicitPartitionProducer = (kafka: Kafka): Producer =>
+  kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner:
+      () =>
+      ({ message }) =>
+        message.partition ?? 0,
+  });
+
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
 let source: { trades: RawTrade[]; first: RawTrade; spanMs: number; shiftMs: number } | undefined;

@@ -40,6 +40,7 @@ import { measureProcess, printTable } from './bench-table.js';
 import {
   type ChildPacedResult,
   epochMs,
+  explicitPartitionProducer,
   forkProducer,
   type PacedResult,
   type Probe,
@@ -195,14 +196,7 @@ async function inlineBulk(topic: string) {
     brokers: kafkaEnv.KAFKA_BROKERS ?? [],
     logLevel: logLevel.NOTHING,
   });
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner:
-      () =>
-      ({ message }) =>
-        message.partition ?? 0,
-  });
+  const producer = explicitPartitionProducer(kafka);
   await producer.connect();
   const messages: Message[] = Array.from({ length: total }, (_, i) => {
     const key = `binance-um:${SYMBOLS[i % SYMBOLS.length]}`;
