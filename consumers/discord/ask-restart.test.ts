@@ -120,9 +120,13 @@ describe('a restarted bot on the same store: the thread conversation and the /as
       name: 'ask',
       options: { question: 'one more?' },
     });
-    expect(refused.message?.content).toBe(
-      'You asked 3 of 3 questions today (plan free); more tomorrow (UTC).',
-    );
+    // deferred publicly (an /ask may take a while), the refusal replaces the public reply with a private one
+    expect(refused.callbackType).toBe(5);
+    expect(refused.deleted).toBe(true);
+    expect(refused.message).toBeNull();
+    expect(refused.followUps.map(({ content, flags }) => ({ content, flags }))).toEqual([
+      { content: 'You asked 3 of 3 questions today (plan free); more tomorrow (UTC).', flags: 64 },
+    ]);
     expect(discord.threads.size).toBe(1); // a refused /ask opens no thread
     const { rows } = await fixture.db.query<{ asked: number }>(
       'SELECT asked FROM discord_ask_usage WHERE account = $1',

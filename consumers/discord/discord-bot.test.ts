@@ -160,6 +160,10 @@ describe('the Discord bot on the real discord.js client against the local fake D
 
   it('says the analyst is not configured when no model key is set', async () => {
     const reply = await discord.interact({ ...user, name: 'ask', options: { question: 'where is BTC?' } });
-    expect(reply.message?.content).toBe('The analyst is not configured (set OPENAI_API_KEY).');
+    // only the asker sees it: the deferred public reply is replaced by an ephemeral follow-up
+    expect(reply.deleted).toBe(true);
+    expect(reply.followUps.map(({ content, flags }) => ({ content, flags }))).toEqual([
+      { content: 'The analyst is not configured (set OPENAI_API_KEY).', flags: 64 },
+    ]);
   });
 });

@@ -88,10 +88,13 @@ export function createDiscordBot(options: DiscordBotOptions, deps: BotDeps): Dis
     const [first, ...rest] = discordMessages(reply);
     const flags = reply.ephemeral ? MessageFlags.Ephemeral : undefined;
     if (first) {
-      if (deferred) {
+      if (deferred && reply.ephemeral) {
+        // a deferred reply is public: a private answer (a quota refusal) replaces it with an ephemeral follow-up
+        await interaction.deleteReply();
+        await interaction.followUp({ ...first, flags: MessageFlags.Ephemeral });
+      } else if (deferred) {
         const posted = await interaction.editReply(first);
-        // a refusal (quota) is ephemeral: no thread for it
-        if (original && !reply.ephemeral) await askThread(posted, String(request.options.question ?? ''));
+        if (original) await askThread(posted, String(request.options.question ?? ''));
       } else await interaction.reply({ ...first, ...(flags ? { flags } : {}) });
     }
     for (const message of rest) await interaction.followUp({ ...message, ...(flags ? { flags } : {}) });

@@ -30,6 +30,8 @@ export interface FakeInteractionReply {
   readonly callbackType: number;
   readonly deferredAfterMs: number;
   readonly message: FakeMessage | null;
+  /** the bot deleted its original response (DELETE …/messages/@original), e.g. to answer privately instead */
+  readonly deleted: boolean;
   readonly followUps: readonly FakeMessage[];
   readonly choices: readonly { name: string; value: string | number }[];
 }
@@ -50,6 +52,7 @@ interface InteractionState {
   callbackType: number | null;
   deferredAfterMs: number;
   message: FakeMessage | null;
+  deleted: boolean;
   followUps: FakeMessage[];
   choices: { name: string; value: string | number }[];
   done: boolean;
@@ -321,9 +324,18 @@ export async function startFakeDiscord(
         settle(entry);
         return json(res, 200, messageJson(entry.message));
       }
+      if (method === 'DELETE' && match[3] === '@original') {
+        entry.message = null;
+        entry.deleted = true;
+        res.writeHead(204);
+        res.end();
+        return;
+      }
       if (method === 'POST' && match[3] === undefined) {
         const message = storeMessage(`interaction:${id}`, body, files);
         entry.followUps.push(message);
+        // a deleted original: the follow-up is the whole answer
+        if (entry.deleted) settle(entry);
         return json(res, 200, messageJson(message));
       }
       if (method === 'GET' && entry.message) return json(res, 200, messageJson(entry.message));
@@ -551,6 +563,7 @@ export async function startFakeDiscord(
         callbackType: null,
         deferredAfterMs: -1,
         message: null,
+        deleted: false,
         followUps: [],
         choices: [],
         done: false,
@@ -574,6 +587,7 @@ export async function startFakeDiscord(
         callbackType: state.callbackType ?? 0,
         deferredAfterMs: state.deferredAfterMs,
         message: state.message,
+        deleted: state.deleted,
         followUps: state.followUps,
         choices: state.choices,
       };
