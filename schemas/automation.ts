@@ -46,6 +46,14 @@ const stepCommon = {
     .optional(),
 };
 
+/** how long a backtest or replay step may run before it fails with NXR_TIMEOUT (and is retried like any failure) */
+const researchTimeout = z
+  .number()
+  .int()
+  .min(1_000)
+  .max(6 * 3_600_000)
+  .default(600_000);
+
 export const automationStepSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('webhook'),
@@ -81,6 +89,7 @@ export const automationStepSchema = z.discriminatedUnion('kind', [
     /** ISO time with zone, offset or partition:offset pairs, as `nexural backtest --from`; templated */
     from: template,
     to: template.optional(),
+    timeoutMs: researchTimeout,
   }),
   z.object({
     kind: z.literal('replay'),
@@ -88,6 +97,7 @@ export const automationStepSchema = z.discriminatedUnion('kind', [
     from: template,
     to: template.optional(),
     symbols: z.array(symbolSchema).max(50).default([]),
+    timeoutMs: researchTimeout,
   }),
 ]);
 

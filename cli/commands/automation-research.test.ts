@@ -180,4 +180,52 @@ describe('automation backtest and replay steps', () => {
       await jobs.close();
     }
   }, 300_000);
+  it('a step over its timeoutMs stops its run and fails with NXR_TIMEOUT naming the limit; retried, then dead', async () => {
+    await recorded;
+    const real = researchRunner(env);
+    const started: AbortSignal[] = [];
+    // the real adapter, started only once the step's limit is up: its signal is then aborted
+    const late = {
+      ...real,
+      replay: async (request: Parameters<typeof real.replay>[0]) => {
+        started.push(request.signal);
+        await new Promise((resolve) => request.signal.addEventListener('abort', resolve, { once: true }));
+        return real.replay(request);
+      },
+    };
+    const { repository, jobs, runner } = await openAutomationOnPglite({ research: late });
+    await jobs.start();
+    try {
+      const workflow = workflowOf(
+        [{ kind: 'replay', name: 'rp', from, to, symbols: ['XRPETH'], timeoutMs: 1_000 }],
+        'wf-replay-timeout',
+      );
+      await repository.create(workflow);
+      const { run } = await runner.trigger(workflow, { id: 'hook.3', time: Date.now(), fields: {} });
+      const settled = await settle(repository, run.id);
+      expect(settled.status).toBe('dead');
+      expect(settled.steps[0]).toMatchObject({
+        status: 'dead',
+        attempts: 2,
+        error: 'replay step did not finish within its timeoutMs (1000 ms)',
+      });
+      expect(started).toHaveLength(2);
+      expect(started.every((signal) => signal.aborted)).toBe(true);
+    } finally {
+      await jobs.close();
+    }
+  }, 60_000);
+
+  it('a backtest stopped by its signal rejects and writes no files', async () => {
+    await recorded;
+    await writeFile(join(dir, 'strategy.json'), JSON.stringify(strategy));
+    const out = join(dir, 'stopped');
+    await expect(
+      runBacktest(
+        { strategy: join(dir, 'strategy.json'), from, to, out, progress: false, signal: AbortSignal.abort() },
+        env,
+      ),
+    ).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(readFile(join(out, 'trades.csv'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 60_000);
 });

@@ -38,7 +38,7 @@ type ResearchEnv = Pick<
  */
 export function researchRunner(env: ResearchEnv): ResearchRunner {
   return {
-    async backtest({ key, strategy, from, to }) {
+    async backtest({ key, strategy, from, to, signal }) {
       const runId = researchRunIdOf(key);
       const out = join(env.NEXURAL_DATA_DIR, 'automation', 'backtests', runId);
       await mkdir(out, { recursive: true });
@@ -55,12 +55,13 @@ export function researchRunner(env: ResearchEnv): ResearchRunner {
           onRange: (range) => {
             read = range;
           },
+          signal,
         },
         env,
       );
       return { runId, outDir: out, ticks: result.ticks, trades: result.trades, scanned: read.scanned };
     },
-    async replay({ key, from, to, symbols }) {
+    async replay({ key, from, to, symbols, signal }) {
       const runId = researchRunIdOf(key);
       const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
       const summary = await runReplay(
@@ -73,7 +74,7 @@ export function researchRunner(env: ResearchEnv): ResearchRunner {
         },
         env,
         quiet,
-        new AbortController().signal,
+        signal,
       );
       return {
         runId,

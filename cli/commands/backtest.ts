@@ -38,6 +38,8 @@ export interface BacktestOptions {
   readonly param?: readonly string[];
   /** raw topic runs: what the range held */
   readonly onRange?: (read: { scanned: number; invalid: number; ticks: number }) => void;
+  /** stops the run between ticks (an automation step's time limit); no file is written then */
+  readonly signal?: AbortSignal;
 }
 
 /** Every combination of the `--param name=a,b,c` lists, in the order given. */
@@ -132,7 +134,8 @@ export async function runBacktest(
     options.trades === undefined
       ? await rangeSource(options, strategy, env)
       : await fileSource(options.trades, options.format, strategy, options.progress);
-  const { books, ticks, first } = await runBooks(runs, source);
+  const { books, ticks, first } = await runBooks(runs, source, options.signal);
+  options.signal?.throwIfAborted();
   const interval = intervalOf(strategy.interval);
   const ranking: { label: string; metrics: StrategyMetrics }[] = [];
   for (const [index, book] of books.entries()) {
@@ -163,6 +166,7 @@ export async function runBacktest(
 export async function runBooks(
   runs: readonly { strategy: Strategy; indicators: readonly string[] }[],
   source: TickSource,
+  signal?: AbortSignal,
 ): Promise<{ books: StrategyBook[]; ticks: number; first: number }> {
   const [head] = runs;
   if (!head) throw new NexuralError('NXR_CONFIG_INVALID', 'no strategy');
@@ -217,7 +221,10 @@ export async function runBooks(
     drain();
     const trade = { symbol: tick.symbol, timeUs: tick.timeUs, price: tick.price };
     for (const book of books) book.onTrade(trade);
-    if (ticks % 10_000 === 0) source.progressed(ticks);
+    if (ticks % 10_000 === 0) {
+      signal?.throwIfAborted();
+      source.progressed(ticks);
+    }
   }
   engine.flush();
   drain();

@@ -56,6 +56,25 @@ async function send(url: string, init: RequestInit, timeoutMs: number): Promise<
   return response.status;
 }
 
+/**
+ * A research run under the step's time limit: at `timeoutMs` its signal aborts (the run stops between ticks)
+ * and the step fails with NXR_TIMEOUT, retried by the workflow's retry policy like any retryable failure.
+ */
+async function withTimeLimit<T>(kind: string, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>) {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await run(signal);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    throw new NexuralError(
+      'NXR_TIMEOUT',
+      `${kind} step did not finish within its timeoutMs (${timeoutMs} ms)`,
+      { kind, timeoutMs },
+      { cause: error },
+    );
+  }
+}
+
 /** Runs one step once. The idempotency key is the webhook-id / nonce / Message-ID, so a repeat can be deduped. */
 export async function runStep(
   step: AutomationStep,
@@ -124,25 +143,33 @@ export async function runStep(
       return { code: null };
     }
     case 'backtest': {
-      if (!ports.research) throw unavailable('backtest');
+      const research = ports.research;
+      if (!research) throw unavailable('backtest');
       const to = step.to === undefined ? undefined : renderTemplate(step.to, event);
-      const response = await ports.research.backtest({
-        key: call.idempotencyKey,
-        strategy: step.strategy,
-        from: renderTemplate(step.from, event),
-        ...(to === undefined ? {} : { to }),
-      });
+      const response = await withTimeLimit('backtest', step.timeoutMs, (signal) =>
+        research.backtest({
+          key: call.idempotencyKey,
+          strategy: step.strategy,
+          from: renderTemplate(step.from, event),
+          ...(to === undefined ? {} : { to }),
+          signal,
+        }),
+      );
       return { code: null, response };
     }
     case 'replay': {
-      if (!ports.research) throw unavailable('replay');
+      const research = ports.research;
+      if (!research) throw unavailable('replay');
       const to = step.to === undefined ? undefined : renderTemplate(step.to, event);
-      const response = await ports.research.replay({
-        key: call.idempotencyKey,
-        from: renderTemplate(step.from, event),
-        ...(to === undefined ? {} : { to }),
-        symbols: step.symbols,
-      });
+      const response = await withTimeLimit('replay', step.timeoutMs, (signal) =>
+        research.replay({
+          key: call.idempotencyKey,
+          from: renderTemplate(step.from, event),
+          ...(to === undefined ? {} : { to }),
+          symbols: step.symbols,
+          signal,
+        }),
+      );
       return { code: null, response };
     }
   }

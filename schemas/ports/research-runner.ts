@@ -15,6 +15,8 @@ export interface ResearchRunner {
     readonly strategy: Strategy;
     readonly from: string;
     readonly to?: string;
+    /** aborted when the step's time limit is up: the run stops and rejects */
+    readonly signal: AbortSignal;
   }): Promise<ResearchRunResponse>;
   /** the live processor over [from, to) of the raw trades topic into the run's own topics (`nexural replay`) */
   replay(request: {
@@ -22,6 +24,7 @@ export interface ResearchRunner {
     readonly from: string;
     readonly to?: string;
     readonly symbols: readonly string[];
+    readonly signal: AbortSignal;
   }): Promise<ResearchRunResponse>;
 }
 
