@@ -19,6 +19,8 @@
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
  *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka rows' producer)
+ *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
+ *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records: bench/kafka-ticks.ts.
  */
@@ -49,6 +51,7 @@ import {
   SYMBOLS,
   sendPaced,
 } from './kafka-ticks.js';
+import { describeStalls, profileStalls, type StallReport } from './loop-stalls.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +65,7 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'after-commit,at-once,embedded' },
     'snapshot-every-ms': { type: 'string' },
     timeline: { type: 'boolean', default: false },
+    stalls: { type: 'boolean', default: false },
     producer: { type: 'string', default: 'child' },
   },
 });
@@ -314,6 +318,7 @@ async function latency(
           onProbesSent,
         )
       : undefined;
+  const profiling = values.stalls ? await profileStalls() : undefined;
   await pipeline.processor.start();
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
@@ -355,6 +360,8 @@ async function latency(
   clearInterval(lagTimer);
   clearInterval(checkpointTimer);
   loopDelay.disable();
+  const stalls: StallReport | undefined = await profiling?.stop();
+  if (stalls) console.log(describeStalls(stalls, start));
   if (values.timeline) {
     const slowest = [...timeline].sort((a, b) => b.ms - a.ms).slice(0, 15);
     const at = (ms: number) => (ms / 1000).toFixed(2);
@@ -391,6 +398,7 @@ async function latency(
     p999: quantile(sorted, 0.999),
     maxLag,
     stats,
+    stalls,
     loopP99: loopDelay.percentile(99) / 1e6,
     loopMax: loopDelay.max / 1e6,
   };
@@ -498,6 +506,12 @@ if (values.only !== 'throughput') {
           'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
           'rule txns': result.stats.ruleCommits,
           'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
+          ...(result.stalls
+            ? {
+                'stalls > 10 ms': result.stalls.stalls.length,
+                'stall ms': Math.round(result.stalls.stalls.reduce((sum, stall) => sum + stall.ms, 0)),
+              }
+            : {}),
           checkpoints: result.stats.checkpoints,
           'rule sets': result.stats.ruleSets ?? '-',
           'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(
