@@ -6,7 +6,13 @@ import { BarCloseHistory } from './bar-close-history.js';
 import { type Hit, HitCollector, type IndexStats } from './condition-index.js';
 import { firedEvent, stoppedEvent } from './events.js';
 import { RuleBook } from './rule-book.js';
-import { parseAlertRule, RuleRuntime, type RuleStatus, type StopReason } from './rule-runtime.js';
+import {
+  ParsedAlertRule,
+  parseAlertRule,
+  RuleRuntime,
+  type RuleStatus,
+  type StopReason,
+} from './rule-runtime.js';
 import { type AlertFrame, type FrameContext, SeriesRuleBooks } from './series-frames.js';
 import { type IntrabarValue, PRICE_SERIES, type SeriesPoint } from './series-point.js';
 
@@ -113,10 +119,11 @@ export class AlertEngine {
   /**
    * Adds or replaces a rule (validated; throws NXR_RULE_INVALID). An identical rule is a no-op: its firing
    * state (once-per-bar marks, cooldown, storm guard count, stopped status) is kept. A changed rule starts
-   * afresh; other rules are untouched. Returns the parsed rule (defaults applied).
+   * afresh; other rules are untouched. Returns the parsed rule (defaults applied). A ParsedAlertRule is
+   * taken as it is (checked when it was made).
    */
   upsertRule(input: unknown): AlertRule {
-    const { rule, template } = parseAlertRule(input);
+    const { rule, template } = input instanceof ParsedAlertRule ? input : parseAlertRule(input);
     const existing = this.#runtimes.get(rule.id);
     const runtime = new RuleRuntime(rule, template);
     if (existing?.canonical === runtime.canonical) return existing.rule;

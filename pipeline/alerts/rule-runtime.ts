@@ -39,6 +39,20 @@ export function parseAlertRule(input: unknown): { rule: AlertRule; template: Com
   return { rule, template: compileTemplate(rule) };
 }
 
+/**
+ * A rule checked and compiled once (`MarketEngine.prepareRule`), to be upserted into any number of engines
+ * without parsing it again — a processor's partitions each hold every rule. Frozen, so engines may share it.
+ */
+export class ParsedAlertRule {
+  readonly rule: AlertRule;
+  readonly template: CompiledTemplate;
+  constructor(parsed: { rule: AlertRule; template: CompiledTemplate }) {
+    this.rule = parsed.rule;
+    this.template = parsed.template;
+    Object.freeze(this);
+  }
+}
+
 /** Events share the rule's source and condition objects, so the rule is frozen all the way down. */
 function deepFreeze<Value>(value: Value): Value {
   if (typeof value === 'object' && value !== null) {

@@ -5,6 +5,7 @@ import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { describeIssues } from '../../schemas/validate.js';
 import { AlertEngine, type FrameContext, type IntrabarProbe } from '../alerts/engine.js';
+import { ParsedAlertRule, parseAlertRule } from '../alerts/rule-runtime.js';
 import type { AlertFrame } from '../alerts/series-frames.js';
 import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
@@ -110,14 +111,24 @@ export class MarketEngine {
 
   /**
    * Adds or replaces a rule while running; indicator specs of its source and series thresholds are
-   * canonicalised (`rsi` → `rsi(14)`) and their outputs checked.
+   * canonicalised (`rsi` → `rsi(14)`) and their outputs checked. A rule from `MarketEngine.prepareRule`
+   * was checked then and goes in as it is.
    */
   upsertRule(input: unknown): AlertRule {
+    return this.alerts.upsertRule(input instanceof ParsedAlertRule ? input : MarketEngine.prepareRule(input));
+  }
+
+  /**
+   * A rule checked (schema, canonical indicator specs, template) once, for upserting into many engines:
+   * a processor's partitions each hold every rule, and parsing it once per engine was most of what going
+   * live cost. Throws NXR_RULE_INVALID as `upsertRule` does.
+   */
+  static prepareRule(input: unknown): ParsedAlertRule {
     const parsed = alertRuleSchema.safeParse(input);
     if (!parsed.success) {
       throw new NexuralError('NXR_RULE_INVALID', `invalid alert rule: ${describeIssues(parsed.error)}`);
     }
-    return this.alerts.upsertRule(canonicalRule(parsed.data));
+    return new ParsedAlertRule(parseAlertRule(canonicalRule(parsed.data)));
   }
 
   removeRule(id: string): boolean {

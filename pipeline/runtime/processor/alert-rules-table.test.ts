@@ -29,7 +29,11 @@ describe('AlertRulesTable', () => {
     const table = new AlertRulesTable(engine);
     const added = table.apply(record(rule.id, json(rule)));
     expect(added.deadLetter).toBeNull();
-    expect(added.change).toMatchObject({ kind: 'upsert', id: rule.id, rule: { frequency: 'once_per_bar' } });
+    expect(added.change).toMatchObject({
+      kind: 'upsert',
+      id: rule.id,
+      rule: { rule: { frequency: 'once_per_bar' } },
+    });
     expect([...table.current.keys()]).toEqual([rule.id]);
     expect(table.apply(record(rule.id, null))).toEqual({
       change: { kind: 'remove', id: rule.id },

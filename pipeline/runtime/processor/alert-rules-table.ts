@@ -1,13 +1,14 @@
 import { isUtf8 } from 'node:buffer';
-import type { AlertRule } from '../../../schemas/alert-rule.js';
 import type { DeadLetter } from '../../../schemas/dead-letter.js';
 import { isNexuralError } from '../../../schemas/errors.js';
 import type { LogRecord } from '../../../schemas/ports/stream-log.js';
+import type { ParsedAlertRule } from '../../alerts/rule-runtime.js';
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { MarketEngine } from '../../engine/market-engine.js';
 
+/** An upsert carries the rule checked once, for every partition's engine to take as it is. */
 export type RuleChange =
-  | { readonly kind: 'upsert'; readonly id: string; readonly rule: AlertRule }
+  | { readonly kind: 'upsert'; readonly id: string; readonly rule: ParsedAlertRule }
   | { readonly kind: 'remove'; readonly id: string };
 
 export interface RuleRecordOutcome {
@@ -30,7 +31,7 @@ function jsonOf(value: Buffer): unknown {
  * a rule whose latest version is invalid is removed rather than left running in an older version.
  */
 export class AlertRulesTable {
-  private readonly rules = new Map<string, AlertRule>();
+  private readonly rules = new Map<string, ParsedAlertRule>();
   private readonly validator: MarketEngine;
 
   constructor(engine: EngineConfigInput) {
@@ -38,7 +39,7 @@ export class AlertRulesTable {
   }
 
   /** The valid rules by id, in the order they were first read. */
-  get current(): ReadonlyMap<string, AlertRule> {
+  get current(): ReadonlyMap<string, ParsedAlertRule> {
     return this.rules;
   }
 
@@ -47,12 +48,13 @@ export class AlertRulesTable {
     if (id === null)
       return { change: null, deadLetter: this.refuse(record, 'a rule record needs its id as key') };
     if (record.value === null) return { change: this.remove(id), deadLetter: null };
-    let rule: AlertRule;
+    let rule: ParsedAlertRule;
     try {
-      const input = jsonOf(record.value);
-      rule = this.validator.upsertRule(input);
-      this.validator.removeRule(rule.id);
-      if (rule.id !== id) throw new Error(`rule id "${rule.id}" differs from its record key "${id}"`);
+      rule = MarketEngine.prepareRule(jsonOf(record.value));
+      this.validator.upsertRule(rule);
+      this.validator.removeRule(rule.rule.id);
+      if (rule.rule.id !== id)
+        throw new Error(`rule id "${rule.rule.id}" differs from its record key "${id}"`);
     } catch (error) {
       const reason = isNexuralError(error) || error instanceof Error ? error.message : String(error);
       return { change: this.remove(id), deadLetter: this.refuse(record, reason) };

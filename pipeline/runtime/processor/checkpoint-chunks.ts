@@ -54,6 +54,22 @@ const sameRules = (a: readonly unknown[], b: readonly unknown[]) =>
   a.length === b.length && a.every((rule, index) => rule === b[index]);
 
 /**
+ * The rule set encoded last, by its rule objects. A processor's partitions hold the same (frozen, shared)
+ * rule objects, so going live and a rule change encode and hash the same rule set once, not once per
+ * partition (263 KiB for 1,000 rules, 6 partitions).
+ */
+let lastEncoded: { readonly rules: readonly unknown[]; readonly bytes: Buffer; readonly id: string } | null =
+  null;
+
+function encodedRuleSet(rules: readonly unknown[]): { bytes: Buffer; id: string } {
+  if (lastEncoded !== null && sameRules(lastEncoded.rules, rules)) return lastEncoded;
+  const bytes = encodeRuleSet(rules);
+  const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  lastEncoded = { rules, bytes, id };
+  return lastEncoded;
+}
+
+/**
  * The records of `checkpoint`, preceded by its rule set's unless that is `written` (the rule set the state
  * topic already holds for the partition, as far as its writer knows).
  */
@@ -78,8 +94,7 @@ export function checkpointRecords(
   if (checkpoint.rules !== null) {
     if (written !== null && sameRules(written.rules, checkpoint.rules)) ruleSet = written;
     else {
-      const bytes = encodeRuleSet(checkpoint.rules);
-      const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+      const { bytes, id } = encodedRuleSet(checkpoint.rules);
       records.push(...chunked(record, ruleSetKey(source), id, { ruleSet: id }, bytes, chunkBytes));
       ruleSet = { rules: checkpoint.rules, id };
       writesRuleSet = true;
