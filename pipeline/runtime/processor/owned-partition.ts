@@ -81,6 +81,13 @@ export class OwnedPartition {
   private abandoned = false;
   /** a catch-up was left unfinished by `abandon()`: the task is mid-record, nothing more is done or committed */
   private cut = false;
+  /**
+   * At-once: alerts computed with a rule set whose transaction has not committed yet, published (in order,
+   * before any later ones) once it has; null when no rule commit is in flight.
+   */
+  private heldAlerts: AlertEvent[] | null = null;
+  /** the rule commits enqueued so far: only the latest one's commit releases the held alerts */
+  private ruleCommitsEnqueued = 0;
 
   constructor(
     private readonly context: PartitionContext,
@@ -148,7 +155,7 @@ export class OwnedPartition {
       // not a function of the records: checkpoint the state after it, so a restart continues from there
       const offset = String(this.nextOffset);
       const checkpoint = this.takeCheckpoint(offset);
-      if (!this.context.publishAfterCommit && outputs.alerts.length > 0) this.context.publish(outputs.alerts);
+      this.publishAtOnce(outputs.alerts);
       this.committer.enqueue({ outputs, checkpoint, nextOffset: offset, stateTime: now, inputRecords: 0 });
     });
   }
@@ -203,7 +210,7 @@ export class OwnedPartition {
     stats.ticks += counts.ticks;
     this.recordsSinceCheckpoint += live.length;
     this.nextOffset = BigInt(last.offset) + 1n;
-    if (!this.context.publishAfterCommit && outputs.alerts.length > 0) this.context.publish(outputs.alerts);
+    this.publishAtOnce(outputs.alerts);
     this.committer.enqueue({
       outputs,
       checkpoint,
@@ -291,7 +298,7 @@ export class OwnedPartition {
       }
     }
     if (rulesChanged && atOnce) {
-      await this.commitRules(first);
+      this.commitRules(first);
       return null;
     }
     const { snapshotEveryRecords, snapshotEveryMs } = this.context.config;
@@ -308,21 +315,39 @@ export class OwnedPartition {
 
   /**
    * At-once: a rule set is committed (a checkpoint holding it, with everything processed before it) before
-   * any alert computed with it is published. So the rules of whatever is processed but uncommitted are
-   * always those of the last committed checkpoint, which is what a new owner restores and holds.
+   * any alert computed with it is published. So whatever a new owner restores (the last committed
+   * checkpoint, whose rules it holds over the records it finds) computes every alert already published with
+   * the rules that published it. The batch goes on meanwhile: its alerts, and those of the batches after
+   * it, wait in `heldAlerts` until the rule set's transaction commits. Awaiting that commit here held the
+   * consumer (one batch at a time across partitions) for a transaction per partition when going live.
    */
-  private async commitRules(first: LogRecord): Promise<void> {
+  private commitRules(first: LogRecord): void {
     const checkpoint = this.takeCheckpoint(first.offset);
     const { stats } = this.context;
+    const commit = ++this.ruleCommitsEnqueued;
+    this.heldAlerts ??= [];
     this.committer.enqueue({
       outputs: emptyOutputs(),
       checkpoint,
       nextOffset: first.offset,
       stateTime: first.timestamp,
       inputRecords: 0,
+      onCommitted: () => {
+        stats.ruleCommits++;
+        // a later rule change is still on its way: its alerts (held too) wait for it
+        if (commit !== this.ruleCommitsEnqueued) return;
+        const held = this.heldAlerts ?? [];
+        this.heldAlerts = null;
+        if (held.length > 0) this.context.publish(held);
+      },
     });
-    await this.committer.settled();
-    stats.ruleCommits++;
+  }
+
+  /** At-once: alerts go to the fan-out now, or after the rule commit in flight (after-commit: the committer's). */
+  private publishAtOnce(alerts: readonly AlertEvent[]): void {
+    if (this.context.publishAfterCommit || alerts.length === 0) return;
+    if (this.heldAlerts === null) this.context.publish(alerts);
+    else for (const alert of alerts) this.heldAlerts.push(alert);
   }
 
   private takeCheckpoint(nextOffset: string): PartitionCheckpoint | null {

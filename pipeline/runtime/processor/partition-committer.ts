@@ -23,6 +23,8 @@ export interface PendingWork {
   /** timestamp of the state records (the last input record's, so nothing is dated in the future) */
   readonly stateTime: number;
   readonly inputRecords: number;
+  /** called once this work's transaction has committed (not if committing stops first) */
+  readonly onCommitted?: (() => void) | undefined;
 }
 
 export interface CommitterContext {
@@ -100,7 +102,16 @@ export class PartitionCommitter {
       this.pending = { ...work, outputs: { ...work.outputs } };
     } else {
       merge(pending.outputs, work.outputs);
+      const before = pending.onCommitted;
+      const after = work.onCommitted;
       this.pending = {
+        onCommitted:
+          before && after
+            ? () => {
+                before();
+                after();
+              }
+            : (before ?? after),
         outputs: pending.outputs,
         // the later checkpoint is as valid (its outputs before it commit in this same transaction) and
         // leaves less to re-process after a restart
@@ -132,6 +143,7 @@ export class PartitionCommitter {
         const work = this.pending;
         this.pending = null;
         await this.commit(work);
+        work.onCommitted?.();
         if (this.context.publishAfterCommit && work.outputs.alerts.length > 0) {
           this.context.publish(work.outputs.alerts);
         }

@@ -134,6 +134,34 @@ async function images(log: StreamLog, topics: TestTopics) {
   return result;
 }
 
+/** The same log, but every transaction waits `ms` before it commits: a slow broker. */
+const slowCommits = (log: StreamLog, ms: number): StreamLog => ({
+  kind: log.kind,
+  admin: log.admin,
+  createProducer: () => log.createProducer(),
+  consume: (options) => log.consume(options),
+  close: () => log.close(),
+  createTransactionalProducer: async (transactionalId) => {
+    const producer = await log.createTransactionalProducer(transactionalId);
+    return {
+      transactionalId,
+      close: () => producer.close(),
+      transaction: async () => {
+        const transaction = await producer.transaction();
+        return {
+          send: (records) => transaction.send(records),
+          sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
+          abort: () => transaction.abort(),
+          commit: async () => {
+            await new Promise((resolve) => setTimeout(resolve, ms));
+            await transaction.commit();
+          },
+        };
+      },
+    };
+  },
+});
+
 const until = async (condition: () => boolean, what: string) => {
   const deadline = Date.now() + 60_000;
   while (!condition()) {
@@ -206,6 +234,61 @@ describe('stream processor restarts and rebalances', () => {
         events.filter((event) => event.kind === 'fired' && event.sourcePosition?.partition === partition),
       );
     expect(byPartition(delivered.map((delivery) => delivery.event))).toEqual(byPartition(alerts));
+  }, 60_000);
+
+  it('at once: a partition goes on processing while its rule set commits, and no alert computed with a rule set reaches the fan-out before that rule set committed', async () => {
+    const { log, topics } = await setup(1);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const half = Math.floor(records.length / 2);
+    const producer = await log.createProducer();
+    await producer.send(records.slice(0, half));
+    const fanout = createInProcessFanout();
+    // every transaction takes 300 ms to commit (a slow broker): long enough to see what runs meanwhile
+    const slow = slowCommits(log, 300);
+    const { processor, errors, started } = startProcessor(
+      slow,
+      topics,
+      { alertsToFanout: 'at-once' },
+      fanout,
+    );
+    // the rule commits counted (after their transaction) when each alert reached the fan-out
+    const seen: { ruleId: string; ruleCommits: number }[] = [];
+    await fanout.subscribe({ kind: 'all' }, ({ event }) =>
+      seen.push({ ruleId: event.ruleId, ruleCommits: processor.stats.ruleCommits }),
+    );
+    let processedBeforeRulesCommitted = 0;
+    const watch = setInterval(() => {
+      const { ruleCommits, records: processed } = processor.stats;
+      if (ruleCommits === 0) processedBeforeRulesCommitted = processed;
+    }, 5);
+    await started;
+    await caughtUp(slow, `${topics.trades}.group`, topics.trades, 60_000);
+    clearInterval(watch);
+    // the going-live batch was processed while its rule set was committing, not after
+    expect(processedBeforeRulesCommitted).toBeGreaterThan(0);
+    const added: AlertRuleInput = {
+      id: 'btc-each-minute-above-61500',
+      owner: 'carol',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value: 61_500 },
+      frequency: 'once_per_bar',
+    };
+    await producer.send([{ topic: topics.alertRules, key: added.id, value: json(added) }]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await producer.send(records.slice(half));
+    await caughtUp(slow, `${topics.trades}.group`, topics.trades, 60_000);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    await until(() => seen.length >= alerts.length, 'every alert delivered');
+    expect(errors).toEqual([]);
+    expect(processor.stats.ruleCommits).toBe(2);
+    expect(seen.filter((alert) => alert.ruleId !== added.id).length).toBeGreaterThan(0);
+    expect(seen.every((alert) => alert.ruleCommits >= 1)).toBe(true);
+    const ofAdded = seen.filter((alert) => alert.ruleId === added.id);
+    expect(ofAdded.length).toBeGreaterThanOrEqual(2);
+    expect(ofAdded.every((alert) => alert.ruleCommits === 2)).toBe(true);
+    expect(seen.length).toBe(alerts.length);
   }, 60_000);
 
   it("at once: a restored partition keeps its checkpoint's rules for the records already in the log (what the previous owner may have published), then applies the changes", async () => {
