@@ -123,10 +123,11 @@ export class AlertEngine {
    * taken as it is (checked when it was made).
    */
   upsertRule(input: unknown): AlertRule {
-    const { rule, template } = input instanceof ParsedAlertRule ? input : parseAlertRule(input);
+    const parsed = input instanceof ParsedAlertRule ? input : new ParsedAlertRule(parseAlertRule(input));
+    const { rule, template, canonical } = parsed;
     const existing = this.#runtimes.get(rule.id);
-    const runtime = new RuleRuntime(rule, template);
-    if (existing?.canonical === runtime.canonical) return existing.rule;
+    if (existing?.canonical === canonical) return existing.rule;
+    const runtime = new RuleRuntime(rule, template, canonical);
     if (existing) this.#retire(existing);
     this.#runtimes.set(rule.id, runtime);
     if (runtime.status === 'active') this.#attach(runtime);

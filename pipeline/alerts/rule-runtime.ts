@@ -46,9 +46,12 @@ export function parseAlertRule(input: unknown): { rule: AlertRule; template: Com
 export class ParsedAlertRule {
   readonly rule: AlertRule;
   readonly template: CompiledTemplate;
+  /** RuleRuntime.canonical, made once */
+  readonly canonical: string;
   constructor(parsed: { rule: AlertRule; template: CompiledTemplate }) {
     this.rule = parsed.rule;
     this.template = parsed.template;
+    this.canonical = JSON.stringify(parsed.rule);
     Object.freeze(this);
   }
 }
@@ -97,7 +100,7 @@ export class RuleRuntime {
   #firingTimes: Float64Array | null = null;
   #firings = 0;
 
-  constructor(rule: AlertRule, template: CompiledTemplate) {
+  constructor(rule: AlertRule, template: CompiledTemplate, canonical = JSON.stringify(rule)) {
     this.status = rule.enabled ? 'active' : 'disabled';
     this.id = rule.id;
     // once_per_bar_close needs no mark: a bar closes once (evaluate and evaluateFrame see each final bar
@@ -109,7 +112,7 @@ export class RuleRuntime {
     this.symbols = ruleSymbols(rule);
     this.rule = rule;
     this.template = template;
-    this.canonical = JSON.stringify(rule);
+    this.canonical = canonical;
     this.series = seriesOf(rule.source);
     this.mode = rule.frequency === 'once_per_bar_close' ? 'close' : 'intrabar';
   }
