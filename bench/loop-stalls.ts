@@ -141,7 +141,7 @@ export async function profileStalls(
   };
 }
 
-function analyse(profile: Profile, thresholdMs: number, startedAt: number): Omit<StallReport, 'gc'> {
+export function analyse(profile: Profile, thresholdMs: number, startedAt: number): Omit<StallReport, 'gc'> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);

@@ -26,6 +26,14 @@ const RECORDS_PER_SLICE = 1000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * How far into its checkpoint interval a partition starts once live, as a fraction: partitions go live
+ * together, and with the same interval all their periodic checkpoints then fell due in the same second
+ * (6 × capture, serialise and transaction back to back). Spread by partition number (golden-ratio steps,
+ * even for any partition count); when a checkpoint is taken changes no output.
+ */
+const checkpointPhase = (partition: number): number => (partition * 0.618_033_988_75) % 1;
+
 /** Processed-but-uncommitted input records at which a batch waits for the transaction in flight. */
 const MAX_UNCOMMITTED_RECORDS = 200_000;
 
@@ -76,6 +84,8 @@ export class OwnedPartition {
   private holdRulesUntil: bigint | null = null;
   private recordsSinceCheckpoint = 0;
   private lastCheckpointAt: number;
+  /** the next checkpoint is the one of going live: the interval after it starts at the partition's phase */
+  private goingLive = true;
   private lastInputAt: number;
   private queue: Promise<void> = Promise.resolve();
   private abandoned = false;
@@ -356,8 +366,11 @@ export class OwnedPartition {
     this.context.stats.checkpointMs += performance.now() - started;
     if (checkpoint === null) return null;
     this.checkpointTaken = true;
-    this.recordsSinceCheckpoint = 0;
-    this.lastCheckpointAt = this.context.now();
+    const phase = this.goingLive ? checkpointPhase(this.task.source.partition) : 0;
+    this.goingLive = false;
+    const { snapshotEveryRecords, snapshotEveryMs } = this.context.config;
+    this.recordsSinceCheckpoint = Math.floor(phase * snapshotEveryRecords);
+    this.lastCheckpointAt = this.context.now() - phase * snapshotEveryMs;
     return checkpoint;
   }
 }
