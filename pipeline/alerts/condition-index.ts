@@ -2,7 +2,7 @@ import type { BarCloseHistory } from './bar-close-history.js';
 import { IntervalIndex } from './interval-index.js';
 import { crosses, type MovingOperator, movement, movementReference } from './operators.js';
 import type { RuleRuntime } from './rule-runtime.js';
-import { SortedEntries } from './sorted-entries.js';
+import { type Gap, SortedEntries } from './sorted-entries.js';
 import type { ThresholdValues } from './template.js';
 
 /** A rule that holds on a point, and the value its event reports as `previous`. */
@@ -249,6 +249,17 @@ export class ConditionIndex {
     if (present !== EDGES) return true;
     if (!(previous < current || previous > current)) return false;
     return this.#edges.hasKeyBetween(Math.min(previous, current), Math.max(previous, current));
+  }
+
+  /**
+   * Narrows `gap` (see SortedEntries.narrowGap) to an open interval around `value` within which no value
+   * makes `mayHold(value, ·)` true: the keys around it when only crossing/channel-edge rules are present.
+   * False when there is none (other operators, or `value` on a key).
+   */
+  narrowQuietGap(value: number, gap: Gap): boolean {
+    const present = this.#present;
+    if (present === 0) return true;
+    return present === EDGES && this.#edges.narrowGap(value, gap);
   }
 
   /**

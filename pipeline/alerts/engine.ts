@@ -15,6 +15,7 @@ import {
 } from './rule-runtime.js';
 import { type AlertFrame, type FrameContext, SeriesRuleBooks } from './series-frames.js';
 import { type IntrabarValue, PRICE_SERIES, type SeriesPoint } from './series-point.js';
+import type { Gap } from './sorted-entries.js';
 
 /** A series some active rule watches: compute it for `symbol` (or for every symbol when `*`). */
 export interface Subscription {
@@ -75,6 +76,15 @@ class LinkedProbe implements IntrabarProbe {
   group: SeriesGroup | undefined = undefined;
   own: RuleBook | undefined = undefined;
   state: SeriesState | undefined = undefined;
+  /**
+   * While the books are those of `gapEpoch` and the series' last value is still `gapFor`: no intrabar rule can
+   * hold on a move from `gapFor` to any value strictly between `gapLow` and `gapHigh` (the thresholds around
+   * it), so such a point passes quietly without searching the books.
+   */
+  gapEpoch = -1;
+  gapFor = Number.NaN;
+  gapLow = Number.NaN;
+  gapHigh = Number.NaN;
 
   constructor(
     readonly venue: string,
@@ -111,6 +121,10 @@ export class AlertEngine {
   /** scratch for the rules expiring on one point */
   readonly #expired: RuleRuntime[] = [];
   #subscriptionVersion = 0;
+  /** bumped whenever a rule enters or leaves a book (see LinkedProbe's gap) */
+  #bookEpoch = 0;
+  /** scratch for a probe's quiet gap */
+  readonly #gap: Gap = { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY };
 
   constructor(rules: Iterable<unknown> = []) {
     for (const rule of rules) this.upsertRule(rule);
@@ -328,6 +342,24 @@ export class AlertEngine {
    */
   passQuietly(point: IntrabarValue): boolean {
     const linked = point instanceof LinkedProbe ? point : null;
+    if (linked && linked.gapEpoch === this.#bookEpoch && linked.version === this.#subscriptionVersion) {
+      // The common case: a trade inside the gap between the thresholds around the series' last value.
+      const state = linked.state;
+      const value = linked.value;
+      if (
+        state !== undefined &&
+        state.last === linked.gapFor &&
+        value > linked.gapLow &&
+        value < linked.gapHigh &&
+        !linked.own?.expiresBefore(linked.time) &&
+        !linked.group?.wildcard?.expiresBefore(linked.time)
+      ) {
+        this.stats.points++;
+        state.last = value;
+        linked.gapFor = value;
+        return true;
+      }
+    }
     if (linked && linked.version !== this.#subscriptionVersion) {
       // Books, groups and states are only created or dropped along with a version bump.
       linked.group = this.#groups.get(linked.series)?.get(linked.interval);
@@ -353,7 +385,24 @@ export class AlertEngine {
     if (own?.intrabar.mayHold(last, value) || wildcard?.intrabar.mayHold(last, value)) return false;
     this.stats.points++;
     state.last = value;
+    if (linked) this.#findGap(linked, own, wildcard, value);
     return true;
+  }
+
+  /** Sets the probe's quiet gap around `value`, the series' last value (see LinkedProbe). */
+  #findGap(linked: LinkedProbe, own: RuleBook | undefined, wildcard: RuleBook | null, value: number): void {
+    const gap = this.#gap;
+    gap.low = Number.NEGATIVE_INFINITY;
+    gap.high = Number.POSITIVE_INFINITY;
+    if (
+      (own === undefined || own.intrabar.narrowQuietGap(value, gap)) &&
+      (wildcard === null || wildcard.intrabar.narrowQuietGap(value, gap))
+    ) {
+      linked.gapEpoch = this.#bookEpoch;
+      linked.gapFor = value;
+      linked.gapLow = gap.low;
+      linked.gapHigh = gap.high;
+    } else linked.gapEpoch = -1;
   }
 
   /**
@@ -433,6 +482,7 @@ export class AlertEngine {
   }
 
   #attach(runtime: RuleRuntime): void {
+    this.#bookEpoch++;
     const interval = runtime.rule.interval;
     let byInterval = this.#groups.get(runtime.series);
     if (!byInterval) {
@@ -459,6 +509,7 @@ export class AlertEngine {
 
   /** Takes the rule out of its books; drops a book when empty (series states are pruned separately). */
   #detach(runtime: RuleRuntime): void {
+    this.#bookEpoch++;
     if (!runtime.condition && this.#seriesRules.detach(runtime)) this.#subscriptionVersion++;
     const group = this.#groups.get(runtime.series)?.get(runtime.rule.interval);
     if (!group) return;

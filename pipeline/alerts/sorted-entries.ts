@@ -11,6 +11,12 @@ export interface KeyedEntry {
  */
 const MAX_CHUNK = 512;
 
+/** An open interval of keys: see SortedEntries.narrowGap. */
+export interface Gap {
+  low: number;
+  high: number;
+}
+
 const precedes = (a: KeyedEntry, key: number, id: string): boolean =>
   a.key < key || (a.key === key && a.id < id);
 
@@ -99,6 +105,30 @@ export class SortedEntries<Entry extends KeyedEntry> {
     if (!chunk) return false;
     const entry = chunk[firstReaching(chunk, low, true)];
     return entry !== undefined && entry.key <= high;
+  }
+
+  /**
+   * Narrows `gap` to the keys around `value`: `gap.low` to at least the largest key below it, `gap.high` to at
+   * most the smallest key above it. False when `value` is itself a key (no open gap holds it).
+   */
+  narrowGap(value: number, gap: Gap): boolean {
+    const chunks = this.#chunks;
+    const chunkIndex = this.#firstChunkReaching(value, true);
+    const chunk = chunks[chunkIndex];
+    let position = chunk ? firstReaching(chunk, value, true) : 0;
+    const above = chunk?.[position];
+    if (above !== undefined) {
+      if (above.key === value) return false;
+      if (above.key < gap.high) gap.high = above.key;
+    }
+    // the entry before `position`, in this chunk or at the end of the previous one
+    let before = chunk?.[--position];
+    if (before === undefined) {
+      const previous = chunks[chunkIndex - 1];
+      before = previous?.[previous.length - 1];
+    }
+    if (before !== undefined && before.key > gap.low) gap.low = before.key;
+    return true;
   }
 
   *[Symbol.iterator](): IterableIterator<Entry> {
