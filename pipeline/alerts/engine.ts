@@ -169,7 +169,10 @@ export class AlertEngine {
     return this.#runtimes.size;
   }
 
-  /** Bumped whenever the set of subscriptions changes, so the composition can cache what it computes. */
+  /**
+   * Bumped whenever the set of subscriptions changes (or a series stops being closeOnly), so the composition
+   * can cache what it computes.
+   */
   get subscriptionVersion(): number {
     return this.#subscriptionVersion;
   }
@@ -179,6 +182,19 @@ export class AlertEngine {
     const group = this.#groups.get(series)?.get(interval);
     if (group !== undefined && (group.wildcard !== null || group.books.has(symbol))) return true;
     return this.#seriesRules.reads(symbol, interval, series);
+  }
+
+  /**
+   * Whether a forming bar's value of this series can only set its last value: every active rule watching it
+   * for `symbol` (directly or through `*`) is a bar-close rule with no expiry, and no series-threshold rule
+   * reads it. `subscriptionVersion` changes when this turns false.
+   */
+  closeOnly(symbol: string, interval: string, series: string): boolean {
+    if (this.#seriesRules.reads(symbol, interval, series)) return false;
+    const group = this.#groups.get(series)?.get(interval);
+    if (!group) return true;
+    const own = group.books.get(symbol);
+    return (own === undefined || own.closeOnly) && (group.wildcard === null || group.wildcard.closeOnly);
   }
 
   /** Every (symbol or *, interval, series) some active rule watches, sorted. */
@@ -502,7 +518,9 @@ export class AlertEngine {
         else group.books.set(symbol, book);
         this.#subscriptionVersion++;
       }
+      const closeOnly = book.closeOnly;
       book.add(runtime);
+      if (closeOnly && !book.closeOnly) this.#subscriptionVersion++; // see closeOnly()
     }
     if (!runtime.condition && this.#seriesRules.attach(runtime)) this.#subscriptionVersion++;
   }

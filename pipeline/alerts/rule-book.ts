@@ -97,6 +97,11 @@ export class RuleBook {
     if (runtime.condition) (runtime.mode === 'close' ? this.close : this.intrabar).remove(runtime);
   }
 
+  /** No intrabar rule and no expiry: a forming bar's point can change nothing here but the last value. */
+  get closeOnly(): boolean {
+    return this.intrabar.size === 0 && this.#nextExpiry === Number.POSITIVE_INFINITY;
+  }
+
   /** Whether some rule's expiry (event time) is before `time`, as far as collectExpired is concerned. */
   expiresBefore(time: number): boolean {
     return time > this.#nextExpiry;

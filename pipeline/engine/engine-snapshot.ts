@@ -182,6 +182,8 @@ function restoreSeries(
       seq: slot.seq,
       emitted: slot.emitted,
       watched: [],
+      warm: false,
+      coldSeq: -1,
     }),
   );
   return state;

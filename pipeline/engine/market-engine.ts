@@ -26,8 +26,9 @@ import { SubscriptionLookup } from './subscription-lookup.js';
  * function of its config, its rules and the ticks in order.
  *
  * Indicators in `config.indicators` are computed for every symbol and interval on final bars and emitted.
- * Indicator series that an alert rule watches are also computed on every forming-bar update, so intrabar
- * rules see them live; nothing else is computed on forming bars.
+ * Indicator series that an intrabar alert rule watches are also computed on every forming-bar update, so
+ * those rules see them live; nothing else is computed on forming bars. (Series only bar-close rules watch are
+ * computed on a forming bar only until warm, and when a snapshot or a rule change needs them: see catchUp.)
  */
 export class MarketEngine {
   readonly config: EngineConfig;
@@ -45,6 +46,8 @@ export class MarketEngine {
   private tick: TradeTick | null = null;
   private tickMs = 0;
   private position: SourcePosition | null = null;
+  /** series whose `pending` is set (see catchUp) */
+  private pendingCount = 0;
   /** reused for every frame evaluation (the alert engine reads it during the call only) */
   private readonly frameContext: { -readonly [K in keyof FrameContext]: FrameContext[K] } = {
     bar: EMPTY_BAR,
@@ -115,7 +118,9 @@ export class MarketEngine {
    * was checked then and goes in as it is.
    */
   upsertRule(input: unknown): AlertRule {
-    return this.alerts.upsertRule(input instanceof ParsedAlertRule ? input : MarketEngine.prepareRule(input));
+    const rule = input instanceof ParsedAlertRule ? input : MarketEngine.prepareRule(input);
+    this.catchUp();
+    return this.alerts.upsertRule(rule);
   }
 
   /**
@@ -132,6 +137,7 @@ export class MarketEngine {
   }
 
   removeRule(id: string): boolean {
+    this.catchUp();
     return this.alerts.removeRule(id);
   }
 
@@ -144,7 +150,40 @@ export class MarketEngine {
    * Take it between calls, not from inside an output callback.
    */
   snapshot(): EngineSnapshot {
+    this.catchUp();
     return snapshotEngine(this.parts());
+  }
+
+  /**
+   * Computes the forming-bar values that bar-close-only indicator slots skipped (SeriesState.closeSlots), as
+   * every forming update would have: the indicators and the alert series' last values are then what they
+   * would be without the skip, for a snapshot or a rule change (a new intrabar rule starts from them).
+   */
+  private catchUp(): void {
+    if (this.pendingCount === 0) return;
+    const tick = this.tick;
+    this.tick = null;
+    for (const bySymbol of this.series.values()) {
+      for (const list of bySymbol.values()) {
+        for (const series of list) {
+          const view = series.pending;
+          if (view === null) continue;
+          series.pending = null;
+          this.pendingCount--;
+          // the same bar, unchanged since the update skipped (it always is: a trade emits the bar it changes)
+          if (
+            view.final ||
+            view.revision !== series.pendingRevision ||
+            view.openTime !== series.currentOpenTime
+          )
+            continue;
+          const slots = series.closeSlots;
+          for (let i = 0; i < slots.length; i++)
+            this.updateIndicator(series, slots[i] as IndicatorSlot, view);
+        }
+      }
+    }
+    this.tick = tick;
   }
 
   /**
@@ -190,11 +229,28 @@ export class MarketEngine {
         price: tick.price,
       });
     }
-    // Forming bars update only the indicators rules watch; a final bar updates every one, in slot order.
+    // Forming bars update only the indicators intrabar rules watch; a final bar updates every one, in slot order.
+    if (view.final) {
+      if (series.pending !== null) {
+        series.pending = null;
+        this.pendingCount--;
+      }
+    } else if (series.closeSlots.length > 0) {
+      if (series.pending === null) this.pendingCount++;
+      series.pending = view;
+      series.pendingRevision = view.revision;
+    }
     const slots = view.final ? series.slots : series.watchedSlots;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i];
       if (slot) this.updateIndicator(series, slot, view);
+    }
+    if (!view.final) {
+      const closeSlots = series.closeSlots;
+      for (let i = 0; i < closeSlots.length; i++) {
+        const slot = closeSlots[i] as IndicatorSlot;
+        if (!slot.warm && slot.coldSeq !== series.seq) this.warmUp(series, slot, view);
+      }
     }
     const barProbes = series.barProbes;
     for (let i = 0; i < barProbes.length; i++) {
@@ -241,6 +297,22 @@ export class MarketEngine {
     this.output.bar(view, this.position);
   }
 
+  /**
+   * A bar-close-only slot on a bar's first forming update until each watched output had a value
+   * (IndicatorSlot.warm, coldSeq).
+   */
+  private warmUp(series: SeriesState, slot: IndicatorSlot, view: BarView): void {
+    this.updateIndicator(series, slot, view);
+    const watched = slot.watched;
+    for (let i = 0; i < watched.length; i++) {
+      if (!(watched[i] as WatchedOutput).seen) {
+        slot.coldSeq = series.seq;
+        return;
+      }
+    }
+    slot.warm = true;
+  }
+
   private updateIndicator(series: SeriesState, slot: IndicatorSlot, view: BarView): void {
     let result: ReturnType<IndicatorSlot['indicator']['add']>;
     if (slot.seq === series.seq) {
@@ -257,13 +329,14 @@ export class MarketEngine {
       this.output.indicator(indicatorValue(view, slot.spec, result), this.position);
     const watched = slot.watched;
     for (let i = 0; i < watched.length; i++) {
-      const { output, series: name, probe, cell } = watched[i] as WatchedOutput;
+      const entry = watched[i] as WatchedOutput;
+      const { output, series: name, probe, cell } = entry;
       // A single-output result is read as its `value` output without building the object on forming bars.
       const value = typeof result === 'number' ? (output === 'value' ? result : undefined) : result[output];
       if (cell) cell.value = value ?? Number.NaN;
-      if (value !== undefined && !this.passesQuietly(view, probe, value)) {
-        this.evaluate(view, name, value, barTrigger(view));
-      }
+      if (value === undefined) continue;
+      entry.seen = true;
+      if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
     }
   }
 
@@ -314,6 +387,7 @@ export class MarketEngine {
       this.lookup.wanted(symbol, interval),
       (name) => this.alerts.intrabarProbe(venue, symbol, interval, name),
       this.alerts.frameOf(venue, symbol, interval),
+      (name) => this.alerts.closeOnly(symbol, interval, name),
     );
     series.version = this.alerts.subscriptionVersion;
   }

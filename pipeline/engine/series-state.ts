@@ -3,6 +3,7 @@ import type { IntrabarProbe } from '../alerts/engine.js';
 import type { AlertFrame } from '../alerts/series-frames.js';
 import { PRICE_SERIES } from '../alerts/series-point.js';
 import type { FrameCell } from '../alerts/series-rules.js';
+import type { BarView } from '../bars/bar-state.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { WantedSeries } from './subscription-lookup.js';
@@ -17,6 +18,18 @@ export interface IndicatorSlot {
   readonly emitted: boolean;
   /** outputs some alert rule watches, with their series names; non-empty = also computed on forming bars */
   watched: readonly WatchedOutput[];
+  /**
+   * Every watched output has had a value (so the alert series has its state): from then on a slot of
+   * closeSlots skips forming bars. Before, it is computed on them as any watched slot, so the alert states are
+   * created at the same points, in the same order, as without the skip.
+   */
+  warm: boolean;
+  /**
+   * Series sequence number of a bar on whose first forming update a slot of closeSlots was not warm: it skips
+   * that bar's other forming updates too (warm-up counts bars, not values: the outputs it lacked then, it lacks
+   * until the next bar).
+   */
+  coldSeq: number;
 }
 
 /** An indicator output some alert rule watches, with the probe its forming-bar values go through. */
@@ -26,6 +39,8 @@ export interface WatchedOutput {
   readonly probe: IntrabarProbe;
   /** where a series-threshold rule reads it, if one does */
   readonly cell: FrameCell | null;
+  /** a value went through `probe` */
+  seen: boolean;
 }
 
 /** A bar field some alert rule watches (`bar.close`), with its probe. */
@@ -38,6 +53,9 @@ export interface WatchedBarField {
 
 /** Makes the alert probe of one series of this venue:symbol and interval (AlertEngine.intrabarProbe). */
 export type ProbeFactory = (series: string) => IntrabarProbe;
+
+/** Whether only bar-close rules read this series of this venue:symbol and interval (AlertEngine.closeOnly). */
+export type CloseOnlyTest = (series: string) => boolean;
 
 /** The engine's state for one venue:symbol at one interval. */
 export class SeriesState {
@@ -57,8 +75,17 @@ export class SeriesState {
   /** where the frame reads the price, if it does */
   priceCell: FrameCell | null = null;
   slots: IndicatorSlot[];
-  /** the slots some rule watches, in slot order: the only ones forming bars update */
+  /** the slots some rule watches on forming bars, in slot order: the only ones forming bars update */
   watchedSlots: IndicatorSlot[] = [];
+  /**
+   * The slots only bar-close rules watch (no series-threshold rule, no expiry): on a forming bar their values
+   * can fire nothing, so they are computed on the final bar only, plus once for the forming bar `pending`
+   * when the engine's state is read or its rules change (MarketEngine.catchUp).
+   */
+  closeSlots: IndicatorSlot[] = [];
+  /** the forming bar closeSlots skipped, with its revision then; null when none */
+  pending: BarView | null = null;
+  pendingRevision = -1;
 
   constructor(
     readonly venue: string,
@@ -72,11 +99,18 @@ export class SeriesState {
       seq: 0,
       emitted: true,
       watched: [],
+      warm: false,
+      coldSeq: -1,
     }));
   }
 
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
-  applyWanted(wanted: WantedSeries, probeOf: ProbeFactory, frame: AlertFrame | null): void {
+  applyWanted(
+    wanted: WantedSeries,
+    probeOf: ProbeFactory,
+    frame: AlertFrame | null,
+    closeOnly: CloseOnlyTest,
+  ): void {
     this.frame = frame;
     const cellOf = (series: string): FrameCell | null => frame?.cellOf(series) ?? null;
     this.priceWanted = wanted.price;
@@ -91,19 +125,32 @@ export class SeriesState {
     const bySpec = new Map<string, WatchedOutput[]>();
     for (const { spec, output, series } of wanted.indicators) {
       const list = bySpec.get(spec) ?? [];
-      list.push({ output, series, probe: probeOf(series), cell: cellOf(series) });
+      list.push({ output, series, probe: probeOf(series), cell: cellOf(series), seen: false });
       bySpec.set(spec, list);
     }
     const kept: IndicatorSlot[] = [];
     for (const slot of this.slots) {
       slot.watched = bySpec.get(slot.spec) ?? [];
+      slot.warm = false;
+      slot.coldSeq = -1;
       bySpec.delete(slot.spec);
       if (slot.emitted || slot.watched.length > 0) kept.push(slot);
     }
     for (const [spec, watched] of bySpec) {
-      kept.push({ spec, indicator: createIndicator(spec), seq: 0, emitted: false, watched });
+      kept.push({
+        spec,
+        indicator: createIndicator(spec),
+        seq: 0,
+        emitted: false,
+        watched,
+        warm: false,
+        coldSeq: -1,
+      });
     }
     this.slots = kept;
-    this.watchedSlots = kept.filter((slot) => slot.watched.length > 0);
+    const closeOnlySlot = (slot: IndicatorSlot) =>
+      slot.watched.every(({ series, cell }) => cell === null && closeOnly(series));
+    this.watchedSlots = kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot));
+    this.closeSlots = kept.filter((slot) => slot.watched.length > 0 && closeOnlySlot(slot));
   }
 }
