@@ -9,20 +9,19 @@ export interface TransactionMark {
   state: 'open' | 'committed' | 'aborted';
 }
 
-interface DataEntry {
-  readonly kind: 'data';
-  readonly record: LogRecord;
-  readonly transaction: TransactionMark | null;
-  readonly bytes: number;
-  readonly appendedAt: number;
-}
-
 /** Commit/abort markers take an offset each, as Kafka's control records do, so offsets match the broker's. */
-interface ControlEntry {
-  readonly kind: 'control';
-}
+const CONTROL = Object.freeze({ kind: 'control' as const });
 
-type Entry = DataEntry | ControlEntry | null;
+/**
+ * A cached entry: the record itself (no wrapper object: with the whole log in memory, a replay holds millions
+ * of them and every old-space GC marks each object), a control marker, or a hole (compacted away). What a
+ * record needs besides itself lives beside the array: its transaction in `transactionOf` (only while that
+ * transaction is open, or forever once aborted) and its write time in `appendedAt`.
+ */
+type Entry = LogRecord | typeof CONTROL | null;
+
+const isData = (entry: Entry | undefined): entry is LogRecord =>
+  entry !== null && entry !== undefined && entry !== CONTROL;
 
 export interface AppendInput {
   readonly key: string | null;
@@ -52,6 +51,15 @@ const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 /** rough per-record overhead of the in-memory objects, so tiny records still count */
 const ENTRY_OVERHEAD = 160;
 
+/** No own key (without the array `Object.keys` makes: one per record appended). */
+function isEmpty(headers: Readonly<Record<string, string>>): boolean {
+  for (const key in headers) if (Object.hasOwn(headers, key)) return false;
+  return true;
+}
+
+const bytesOf = (record: LogRecord) =>
+  ENTRY_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+
 /**
  * One partition of the in-process log. Offsets are dense; compaction leaves holes rather than renumbering,
  * and retention moves the start, like Kafka. Recent entries are cached in memory (bounded by bytes when the
@@ -60,6 +68,10 @@ const ENTRY_OVERHEAD = 160;
  */
 export class PartitionLog {
   private entries: Entry[] = [];
+  /** wall-clock write time of entries[i] (retention.ms), kept in step with `entries` */
+  private appendedAt: number[] = [];
+  /** offset → transaction of a record until that transaction ends committed here (aborted: kept, invisible) */
+  private readonly transactionOf = new Map<number, TransactionMark>();
   /** offset of entries[0] */
   private cacheStart = 0;
   private cachedBytes = 0;
@@ -101,7 +113,7 @@ export class PartitionLog {
   }
 
   append(input: AppendInput, transaction: TransactionMark | null, at = this.end): number {
-    while (this.end < at) this.entries.push(null);
+    this.fillTo(at);
     const offset = this.end;
     const record: LogRecord = {
       topic: this.topic,
@@ -110,12 +122,14 @@ export class PartitionLog {
       key: input.key,
       value: input.value,
       timestamp: input.timestamp,
-      headers: Object.keys(input.headers).length === 0 ? noHeaders : input.headers,
+      headers: isEmpty(input.headers) ? noHeaders : input.headers,
     };
-    const bytes = ENTRY_OVERHEAD + (input.key?.length ?? 0) + (input.value?.length ?? 0);
-    this.entries.push({ kind: 'data', record, transaction, bytes, appendedAt: this.limits.now() });
-    this.cachedBytes += bytes;
-    this.write({ kind: 'data', offset, transactionId: transaction?.id ?? null, input });
+    this.entries.push(record);
+    this.appendedAt.push(this.limits.now());
+    if (transaction !== null) this.transactionOf.set(offset, transaction);
+    this.cachedBytes += bytesOf(record);
+    if (this.store !== null)
+      this.write({ kind: 'data', offset, transactionId: transaction?.id ?? null, input });
     if (transaction === null) this.compactBefore(offset, input.key);
     else if (!this.openTransactions.has(transaction)) this.openTransactions.set(transaction, offset);
     return offset;
@@ -129,17 +143,18 @@ export class PartitionLog {
     if (transaction.state === 'committed') {
       // entries of open transactions are never evicted (trim stops at lastStable), so they are all here
       for (let offset = Math.max(first, this.cacheStart); offset < this.end; offset += 1) {
+        if (this.transactionOf.get(offset) !== transaction) continue;
+        this.transactionOf.delete(offset);
         const entry = this.entries[offset - this.cacheStart];
-        if (entry?.kind === 'data' && entry.transaction === transaction) {
-          this.compactBefore(offset, entry.record.key);
-        }
+        if (isData(entry)) this.compactBefore(offset, entry.key);
       }
     } else {
       this.aborted.add(transaction.id);
     }
-    while (this.end < at) this.entries.push(null);
+    this.fillTo(at);
     const offset = this.end;
-    this.entries.push({ kind: 'control' });
+    this.entries.push(CONTROL);
+    this.appendedAt.push(this.limits.now());
     this.write({
       kind: 'control',
       offset,
@@ -166,9 +181,9 @@ export class PartitionLog {
     while (position < stable && records.length < maxRecords) {
       const entry = this.entries[position - this.cacheStart];
       position += 1;
-      if (entry?.kind !== 'data') continue;
-      if (entry.transaction !== null && entry.transaction.state !== 'committed') continue;
-      records.push(entry.record);
+      if (!isData(entry)) continue;
+      if (this.transactionOf.size > 0 && this.invisible(position - 1)) continue;
+      records.push(entry);
     }
     return { records, next: position };
   }
@@ -186,8 +201,8 @@ export class PartitionLog {
     }
     for (let offset = Math.max(this.cacheStart, this.startOffset); offset < stable; offset += 1) {
       const entry = this.entries[offset - this.cacheStart];
-      if (entry?.kind !== 'data' || entry.record.timestamp < timestamp) continue;
-      if (entry.transaction === null || entry.transaction.state === 'committed') return offset;
+      if (!isData(entry) || entry.timestamp < timestamp) continue;
+      if (!this.invisible(offset)) return offset;
     }
     return stable;
   }
@@ -208,8 +223,8 @@ export class PartitionLog {
       let total = this.cachedBytes;
       while (this.cacheStart + count < stable) {
         const entry = this.entries[count] ?? null;
-        const bytes = entry?.kind === 'data' ? entry.bytes : 0;
-        if (!expired(bytes, entry?.kind === 'data' ? entry.appendedAt : now(), total)) break;
+        const bytes = isData(entry) ? bytesOf(entry) : 0;
+        if (!expired(bytes, isData(entry) ? (this.appendedAt[count] as number) : now(), total)) break;
         total -= bytes;
         count += 1;
       }
@@ -228,7 +243,7 @@ export class PartitionLog {
       (cached > cacheBytes || this.cacheStart + count < this.startOffset)
     ) {
       const entry = this.entries[count];
-      if (entry?.kind === 'data') cached -= entry.bytes;
+      if (isData(entry)) cached -= bytesOf(entry);
       count += 1;
     }
     this.evict(count);
@@ -258,9 +273,28 @@ export class PartitionLog {
   private evict(count: number): void {
     if (count <= 0) return;
     for (const entry of this.entries.splice(0, count)) {
-      if (entry?.kind === 'data') this.cachedBytes -= entry.bytes;
+      if (isData(entry)) this.cachedBytes -= bytesOf(entry);
+    }
+    this.appendedAt.splice(0, count);
+    // an evicted record of an aborted transaction is read from disk (skipped there by `aborted`) or gone
+    for (const offset of this.transactionOf.keys()) {
+      if (offset < this.cacheStart + count) this.transactionOf.delete(offset);
     }
     this.cacheStart += count;
+  }
+
+  /** Pads with holes up to offset `at` (a restore after compaction, or a control record's place). */
+  private fillTo(at: number): void {
+    while (this.end < at) {
+      this.entries.push(null);
+      this.appendedAt.push(0);
+    }
+  }
+
+  /** A record of an open or aborted transaction: not for a read-committed reader. */
+  private invisible(offset: number): boolean {
+    const transaction = this.transactionOf.get(offset);
+    return transaction !== undefined && transaction.state !== 'committed';
   }
 
   private write(frame: Frame): void {
@@ -311,7 +345,7 @@ export class PartitionLog {
     const index = offset - this.cacheStart;
     const entry = this.entries[index];
     if (index < 0 || entry === undefined) return;
-    if (entry?.kind === 'data') this.cachedBytes -= entry.bytes;
+    if (isData(entry)) this.cachedBytes -= bytesOf(entry);
     this.entries[index] = null;
   }
 }
