@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../../schemas/alert-event.js';
 import { type AlertRule, alertRuleSchema } from '../../schemas/alert-rule.js';
 import type { SourcePosition } from '../../schemas/dead-letter.js';
 import { NexuralError } from '../../schemas/errors.js';
@@ -272,7 +273,7 @@ export class MarketEngine {
     context.time = this.tick ? this.tickMs : view.closeTime;
     context.barSeq = series.seq;
     const events = this.alerts.evaluateFrame(frame, context);
-    for (const event of events) this.output.alert(event);
+    for (let i = 0; i < events.length; i++) this.output.alert(events[i] as AlertEvent);
   }
 
   /**
@@ -353,7 +354,7 @@ export class MarketEngine {
       sourcePosition: this.position,
       time: this.tick ? this.tickMs : view.closeTime,
     });
-    for (const event of events) this.output.alert(event);
+    for (let i = 0; i < events.length; i++) this.output.alert(events[i] as AlertEvent);
   }
 
   private seriesOf(view: BarView): SeriesState {
