@@ -21,6 +21,7 @@
  *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka rows' producer)
  *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
  *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts)
+ *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records: bench/kafka-ticks.ts.
  */
@@ -67,12 +68,15 @@ const { values } = parseArgs({
     timeline: { type: 'boolean', default: false },
     stalls: { type: 'boolean', default: false },
     producer: { type: 'string', default: 'child' },
+    burst: { type: 'string', default: '1' },
   },
 });
 const total = Number(values.ticks);
 const partitions = Number(values.partitions);
 const concurrency = Number(values.concurrency);
 const rates = values.rates.split(',').map(Number);
+const burst = Number(values.burst);
+if (!Number.isInteger(burst) || burst < 1) throw new Error(`--burst ${values.burst}: a whole number ≥ 1`);
 const seconds = Number(values.seconds);
 const WARM_UP_MS = 2000;
 const PRODUCER_MODES = ['inline', 'child', 'child-kafkajs'] as const;
@@ -258,8 +262,9 @@ const quantile = (sorted: readonly number[], q: number) =>
 /**
  * Paced ticks at `rate`/s for `seconds`, 100 probes a second among them, over 10 probe symbols whose price
  * climbs by 1 per probe: probe n of a symbol fires exactly its rule `greater_than n − 1` (once), so every
- * probe is one alert and the engine's state stays small. Latency = alert delivered to a fan-out subscriber
- * − probe handed to the producer (in this process, or in the producer child: epochMs in both).
+ * probe is one alert (`--burst N`: N alerts, from N rules with the same threshold) and the engine's state
+ * stays small. Latency = alert delivered to a fan-out subscriber − probe handed to the producer (in this
+ * process, or in the producer child: epochMs in both), for every alert.
  */
 async function latency(
   env: PipelineEnv,
@@ -276,7 +281,7 @@ async function latency(
     ...(values['snapshot-every-ms'] ? { snapshotEveryMs: Number(values['snapshot-every-ms']) } : {}),
   });
   const producer = await pipeline.log.createProducer();
-  const rules: AlertRuleInput[] = Array.from({ length: probes }, (_, n) => ({
+  const probeRules: AlertRuleInput[] = Array.from({ length: probes }, (_, n) => ({
     id: `probe-${run}-${n}`,
     owner,
     symbol: probeSymbols[n % 10] ?? 'PROBE0',
@@ -285,6 +290,15 @@ async function latency(
     condition: { operator: 'greater_than', value: Math.floor(n / 10) },
     frequency: 'once',
   }));
+  /** the rules a probe tick fires: its own and, with --burst, copies of it */
+  const probeOf = new Map<string, string>();
+  const rules = probeRules.flatMap((rule) =>
+    Array.from({ length: burst }, (_, k) => {
+      const id = k === 0 ? rule.id : `${rule.id}-b${k}`;
+      probeOf.set(id, rule.id);
+      return { ...rule, id };
+    }),
+  );
   await producer.send(
     rules.map((rule) => ({
       topic: topics.alertRules,
@@ -292,7 +306,7 @@ async function latency(
       value: Buffer.from(JSON.stringify(rule)),
     })),
   );
-  const probeSpecs: Probe[] = rules.map((rule) => ({ ruleId: rule.id, symbol: String(rule.symbol) }));
+  const probeSpecs: Probe[] = probeRules.map((rule) => ({ ruleId: rule.id, symbol: String(rule.symbol) }));
   /** epochMs each probe was handed to the producer, and its alert's first arrival here */
   const sentAt = new Map<string, number>();
   const arrivedAt = new Map<string, number>();
@@ -342,17 +356,18 @@ async function latency(
   const { sent, startedAt: start } = paced;
   const probe = paced.probesSent;
   const achieved = (sent * 1000) / (paced.endedAt - start);
-  const arrived = () => [...sentAt.keys()].filter((id) => arrivedAt.has(id)).length;
+  const expected = probe * burst;
+  const arrived = () => [...arrivedAt.keys()].filter((id) => sentAt.has(probeOf.get(id) ?? '')).length;
   const deadline = performance.now() + 30_000;
-  while (arrived() < probe && performance.now() < deadline) await sleep(20);
+  while (arrived() < expected && performance.now() < deadline) await sleep(20);
   const latencies: number[] = [];
   /** probes sent after the first WARM_UP_MS (going live, first transactions, JIT) */
   const warmLatencies: number[] = [];
   /** --timeline: when each probe was sent (ms after start) and its latency */
   const timeline: { at: number; ms: number }[] = [];
-  for (const [id, sent] of sentAt) {
-    const arrival = arrivedAt.get(id);
-    if (arrival === undefined) continue;
+  for (const [id, arrival] of arrivedAt) {
+    const sent = sentAt.get(probeOf.get(id) ?? '');
+    if (sent === undefined) continue;
     latencies.push(arrival - sent);
     if (sent - start >= WARM_UP_MS) warmLatencies.push(arrival - sent);
     timeline.push({ at: sent - start, ms: arrival - sent });
@@ -392,7 +407,7 @@ async function latency(
     achieved,
     producerCpuS: child ? (paced as ChildPacedResult).cpuS : undefined,
     clockCheckMs: child?.clockCheckMs,
-    alerts: `${latencies.length}/${probe}`,
+    alerts: `${latencies.length}/${expected}`,
     p50: quantile(sorted, 0.5),
     p99: quantile(sorted, 0.99),
     p999: quantile(sorted, 0.999),
@@ -524,6 +539,9 @@ if (values.only !== 'throughput') {
       }
     }
   }
-  printTable(`tick → alert latency (${seconds} s per rate, 100 probe alerts/s)`, latencyRows);
+  printTable(
+    `tick → alert latency (${seconds} s per rate, 100 probe ticks/s × ${burst} alert(s) each)`,
+    latencyRows,
+  );
 }
 process.exit(0);
