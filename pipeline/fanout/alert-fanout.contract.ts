@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertDelivery, AlertFanout } from '../../schemas/ports/alert-fanout.js';
+import { compareDeliveryIds } from './delivery-id.js';
 
 export interface FanoutHarness {
   readonly fanout: AlertFanout;
@@ -75,6 +76,22 @@ export function alertFanoutContract(name: string, open: () => Promise<FanoutHarn
       expect(await fanout.publish(firedEvent(owner, symbol, 1))).toMatch(/^\d+-\d+$/);
       expect(await fanout.publish(firedEvent(owner, symbol, 1))).toBeNull();
       expect(await fanout.history({ kind: 'owner', owner }, null, 10)).toHaveLength(1);
+    });
+
+    it('keeps the order of overlapping publishes: live deliveries, ids and history', async () => {
+      const { fanout, owner, symbol } = harness;
+      const live: AlertDelivery[] = [];
+      await fanout.subscribe({ kind: 'owner', owner }, (delivery) => live.push(delivery));
+      const numbers = Array.from({ length: 200 }, (_, n) => n + 1);
+      const ids = await Promise.all(numbers.map((n) => fanout.publish(firedEvent(owner, symbol, n))));
+      await until(() => live.length === numbers.length, 'live deliveries');
+      expect(live.map((delivery) => delivery.event.time - 1723161300000)).toEqual(numbers);
+      expect(live.map((delivery) => delivery.id)).toEqual(ids);
+      const kept = await fanout.history({ kind: 'owner', owner }, null, 500);
+      expect(kept.map((delivery) => delivery.id)).toEqual(ids);
+      const published = ids.filter((id) => id !== null);
+      expect(published).toHaveLength(numbers.length);
+      expect([...published].sort(compareDeliveryIds)).toEqual(published);
     });
 
     it('lets a subscriber that was away resume after its last id, without gap or duplicate', async () => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Redis, Result } from 'ioredis';
 import { type AlertEvent, alertEventSchema } from '../../schemas/alert-event.js';
 import { NexuralError } from '../../schemas/errors.js';
 import type {
@@ -50,6 +50,15 @@ redis.call('PUBLISH', ARGV[6], message)
 return {'new', id}
 `;
 
+/** The publish script as a command of its own: ioredis sends it by SHA (EVALSHA), loading it on NOSCRIPT. */
+const PUBLISH_COMMAND = 'nexuralPublishAlert';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    nexuralPublishAlert(...keysThenArgs: (string | number)[]): Result<[string, string?], Context>;
+  }
+}
+
 const historyScript = `
 if redis.call('EXISTS', KEYS[2]) == 0 then return false end
 return redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2])
@@ -96,6 +105,8 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
   const listenersByChannel = new Map<string, Set<(delivery: AlertDelivery) => void>>();
   const warn = options.onWarning ?? (() => {});
   const readyKey = options.readyKey ?? alertChannels.ready;
+  // the script text (~700 bytes) no longer goes with every alert: Redis hashed it on every EVAL
+  redis.defineCommand(PUBLISH_COMMAND, { lua: publishScript, numberOfKeys: 5 });
   const journal = createJournalWriter(options.journal, warn);
   const rebuild = createRedisRebuild(redis, {
     journal: options.journal,
@@ -157,9 +168,7 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
     async publish(event) {
       const json = JSON.stringify(event);
       const [outcome, id] = await whenReady(async () => {
-        const reply = (await redis.eval(
-          publishScript,
-          5,
+        const reply = await redis.nexuralPublishAlert(
           alertChannels.seen(event.id),
           alertChannels.stream,
           alertChannels.ownerStream(event.owner),
@@ -171,7 +180,7 @@ export function createRedisFanout(redis: Redis, options: RedisFanoutOptions = {}
           alertChannels.byOwner(event.owner),
           alertChannels.bySymbol(event.venue, event.symbol),
           alertChannels.all,
-        )) as [string, string?];
+        );
         return reply[0] === 'unready' ? 'unready' : reply;
       });
       // A re-publish (the processor's catch-up after a crash) records the delivery again: the first

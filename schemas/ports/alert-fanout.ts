@@ -38,7 +38,10 @@ export interface AlertDeliveryJournal {
  * With an `AlertDeliveryJournal`, ids, history and idempotence survive the loss of the fan-out's own store.
  */
 export interface AlertFanout {
-  /** Returns the delivery id, or null when this event id was already published. */
+  /**
+   * Returns the delivery id, or null when this event id was already published. Calls may overlap without
+   * awaiting each other: deliveries, ids and history keep the order of the calls.
+   */
   publish(event: AlertEvent): Promise<string | null>;
   /** Deliveries after `afterId` (exclusive; null = from the oldest kept), oldest first. */
   history(filter: AlertFilter, afterId: string | null, limit: number): Promise<readonly AlertDelivery[]>;

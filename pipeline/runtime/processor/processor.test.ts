@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../../schemas/alert-event.js';
 import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
@@ -7,6 +8,7 @@ import type { AlertDelivery, AlertFanout } from '../../../schemas/ports/alert-fa
 import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
 import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
+import { createRedisFanout } from '../../fanout/redis-fanout.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
 import { createProcessor, type Processor } from './processor.js';
 import { endToEndScenario, scenarioEngine } from './testing/end-to-end-scenario.js';
@@ -234,6 +236,33 @@ describe('stream processor restarts and rebalances', () => {
         events.filter((event) => event.kind === 'fired' && event.sourcePosition?.partition === partition),
       );
     expect(byPartition(delivered.map((delivery) => delivery.event))).toEqual(byPartition(alerts));
+  }, 60_000);
+
+  it('at once: alerts the fan-out refuses (its Redis unreachable) are counted and warned about; the alerts topic has them all', async () => {
+    const { log, topics } = await setup(1);
+    await (await log.createProducer()).send(umTrades.map((trade) => rawRecord(topics.trades, trade)));
+    // nothing listens on port 1: every publish is refused at once instead of queued for a reconnect
+    const redis = new Redis({ host: '127.0.0.1', port: 1, enableOfflineQueue: false, lazyConnect: true });
+    redis.on('error', () => {});
+    cleanups.push(async () => redis.disconnect());
+    const warnings: string[] = [];
+    const processor = createProcessor({
+      log,
+      topics,
+      serdes: jsonSerdes(topics),
+      fanout: createRedisFanout(redis),
+      config: { groupId: `${topics.trades}.group`, engine, alertsToFanout: 'at-once' },
+      onWarning: (message) => warnings.push(message),
+    });
+    cleanups.push(() => processor.close());
+    await processor.start();
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    expect(alerts.length).toBeGreaterThan(1);
+    await until(() => processor.stats.fanoutFailures === alerts.length, 'every alert tried');
+    expect(processor.stats.published).toBe(0);
+    const refused = warnings.filter((message) => message.includes('not published to the fan-out'));
+    expect(refused.map((message) => message.split(' ')[1])).toEqual(alerts.map((event) => event.id));
   }, 60_000);
 
   it('at once: a partition goes on processing while its rule set commits, and no alert computed with a rule set reaches the fan-out before that rule set committed', async () => {
