@@ -55,7 +55,7 @@ describe('DuplicateWindow', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed / 2 ** 31;
     };
-    for (const capacity of [1, 3, 50]) {
+    for (const capacity of [1, 3, 50, 200]) {
       const window = new DuplicateWindow(capacity);
       const expected = reference(capacity);
       let next = 1000;

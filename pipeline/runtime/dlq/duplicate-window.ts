@@ -29,33 +29,55 @@ export class DuplicateWindow {
   remember(symbolKey: string, tradeId: string): boolean {
     let ids = this.bySymbol.get(symbolKey);
     if (ids === undefined) {
-      ids = { seen: null, order: [], next: 0, maxNumeric: -1, fastInARow: 0 };
+      const room = Math.min(this.capacityPerSymbol, FIRST_ROOM);
+      ids = {
+        seen: null,
+        numbers: new Float64Array(room),
+        others: null,
+        size: 0,
+        next: 0,
+        maxNumeric: -1,
+        fastInARow: 0,
+      };
       this.bySymbol.set(symbolKey, ids);
     }
     const numeric = canonicalNumber(tradeId);
+    // a canonical id is kept as its number (one string per number): same verdicts as the string
+    const entry = numeric >= 0 ? numeric : tradeId;
     if (numeric > ids.maxNumeric) {
       // Venues number trades in increasing order: an id above every numeric id this symbol ever had cannot be
       // in the window (an equal id would be the same canonical number), so no set is asked. The set is
       // dropped after a whole window of such ids (rebuilding it later costs one window, paid for by them).
       ids.maxNumeric = numeric;
       if (ids.seen !== null && ++ids.fastInARow >= this.capacityPerSymbol) ids.seen = null;
-      ids.seen?.add(tradeId);
+      ids.seen?.add(entry);
     } else {
       ids.fastInARow = 0;
-      ids.seen ??= new Set(ids.order);
+      ids.seen ??= new Set(entries(ids));
       const size = ids.seen.size;
-      ids.seen.add(tradeId);
+      ids.seen.add(entry);
       if (ids.seen.size === size) return true;
     }
     // A ring of ids in arrival order finds the oldest in O(1); asking the Set for its first entry walks
     // over every entry deleted before it, which made eviction the processor's hottest line.
-    if (ids.order.length < this.capacityPerSymbol) {
-      ids.order.push(tradeId);
+    let place: number;
+    if (ids.size < this.capacityPerSymbol) {
+      place = ids.size++;
+      if (place === ids.numbers.length) {
+        const grown = new Float64Array(Math.min(this.capacityPerSymbol, place * 2));
+        grown.set(ids.numbers);
+        ids.numbers = grown;
+      }
     } else {
-      const oldest = ids.order[ids.next];
-      if (oldest !== undefined) ids.seen?.delete(oldest);
-      ids.order[ids.next] = tradeId;
-      ids.next = ids.next + 1 === this.capacityPerSymbol ? 0 : ids.next + 1;
+      place = ids.next;
+      if (ids.seen !== null) ids.seen.delete(entryAt(ids, place));
+      ids.others?.delete(place);
+      ids.next = place + 1 === this.capacityPerSymbol ? 0 : place + 1;
+    }
+    ids.numbers[place] = numeric;
+    if (numeric < 0) {
+      ids.others ??= new Map();
+      ids.others.set(place, tradeId);
     }
     return false;
   }
@@ -63,22 +85,49 @@ export class DuplicateWindow {
   snapshot(): DuplicateWindowSnapshot {
     const symbols: Record<string, readonly string[]> = {};
     for (const [symbolKey, ids] of this.bySymbol) {
-      symbols[symbolKey] = [...ids.order.slice(ids.next), ...ids.order.slice(0, ids.next)];
+      const oldestFirst: string[] = [];
+      for (let index = 0; index < ids.size; index++) {
+        const place = (ids.next + index) % ids.size;
+        const number = ids.numbers[place] as number;
+        oldestFirst.push(number >= 0 ? String(number) : (ids.others?.get(place) ?? ''));
+      }
+      symbols[symbolKey] = oldestFirst;
     }
     return { capacityPerSymbol: this.capacityPerSymbol, symbols };
   }
 }
 
-/** The ids of one venue:symbol: `order` is a ring whose oldest entry sits at `next` once it is full. */
+/** Ring places a symbol starts with; the ring doubles up to the capacity (most symbols trade little). */
+const FIRST_ROOM = 64;
+
+/**
+ * The ids of one venue:symbol: a ring whose oldest entry sits at `next` once it is full. Canonical numeric
+ * ids are held as numbers in a typed array, not as strings: a replay remembers every trade id, and strings
+ * held for a window's length outlived the young generation, so each one was copied into the old space.
+ */
 interface SymbolIds {
-  /** the ids of `order` as a set; null while every id came in increasing numeric order (built on demand) */
-  seen: Set<string> | null;
-  readonly order: string[];
+  /** the ids of the ring as a set (canonical ids as numbers); null while every id came in increasing numeric order (built on demand) */
+  seen: Set<number | string> | null;
+  /** the ring: a canonical id's number, −1 where the id is not one (then it is in `others`) */
+  numbers: Float64Array;
+  /** the ids that are not canonical numbers, by ring place (null until the first) */
+  others: Map<number, string> | null;
+  /** places used: the ring is full at the capacity */
+  size: number;
   next: number;
   /** the largest canonical numeric id ever remembered for the symbol (−1: none) */
   maxNumeric: number;
   /** ids in a row that were above `maxNumeric` while `seen` was kept */
   fastInARow: number;
+}
+
+const entryAt = (ids: SymbolIds, place: number): number | string => {
+  const number = ids.numbers[place] as number;
+  return number >= 0 ? number : (ids.others?.get(place) ?? '');
+};
+
+function* entries(ids: SymbolIds): Generator<number | string> {
+  for (let place = 0; place < ids.size; place++) yield entryAt(ids, place);
 }
 
 /**
