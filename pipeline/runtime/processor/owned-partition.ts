@@ -289,6 +289,8 @@ export class OwnedPartition {
       // ids, dropped by the fan-out) and commits them, so none is published that the alerts topic lacks
       if (atOnce && this.restored) this.holdRulesUntil = BigInt(highWatermark);
       else {
+        // not restored from a checkpoint: none committed holds these rules (a new owner would start from
+        // nothing, with the rules of its day), so they are committed first, even if the restore synced them
         this.task.syncRules(this.context.rules());
         rulesChanged = true;
       }
@@ -297,14 +299,16 @@ export class OwnedPartition {
     if (this.holdRulesUntil !== null && !holding) {
       this.holdRulesUntil = null;
       this.pendingRules.length = 0;
-      this.task.syncRules(this.context.rules());
-      rulesChanged = true;
+      // the checkpoint's rules unchanged (the usual restart): nothing to commit, no alert to hold back
+      rulesChanged = this.task.syncRules(this.context.rules()) || rulesChanged;
     }
     if (!holding) {
       for (const change of this.pendingRules.splice(0)) {
-        if (change.kind === 'upsert') this.task.upsertRule(change.id, change.rule);
-        else this.task.removeRule(change.id);
-        rulesChanged = true;
+        const changed =
+          change.kind === 'upsert'
+            ? this.task.upsertRule(change.id, change.rule)
+            : this.task.removeRule(change.id);
+        rulesChanged = changed || rulesChanged;
       }
     }
     if (rulesChanged && atOnce) {

@@ -202,27 +202,31 @@ export class PartitionTask {
   }
 
   /** Makes the engine hold exactly the rules of `rules` (by id); identical rules keep their firing state. */
-  syncRules(rules: ReadonlyMap<string, unknown>): void {
+  /**
+   * Makes the engine's rules these; returns whether any changed. An identical rule keeps its state and
+   * counts as unchanged, so a restart with its checkpoint's rules has no rule set to commit.
+   */
+  syncRules(rules: ReadonlyMap<string, unknown>): boolean {
+    let changed = false;
     for (const id of [...this.ruleIds]) {
-      if (!rules.has(id)) {
-        this.engine.removeRule(id);
-        this.ruleIds.delete(id);
-      }
+      if (!rules.has(id)) changed = this.removeRule(id) || changed;
     }
-    for (const [id, rule] of rules) {
-      this.engine.upsertRule(rule);
-      this.ruleIds.add(id);
-    }
+    for (const [id, rule] of rules) changed = this.upsertRule(id, rule) || changed;
+    return changed;
   }
 
-  upsertRule(id: string, rule: unknown): void {
-    this.engine.upsertRule(rule);
+  /** Adds or replaces a rule; returns whether it changed (an identical rule is a no-op in the engine). */
+  upsertRule(id: string, rule: unknown): boolean {
+    const before = this.engine.alertEngine.ruleState(id)?.rule;
+    const after = this.engine.upsertRule(rule);
     this.ruleIds.add(id);
+    return after !== before;
   }
 
-  removeRule(id: string): void {
-    this.engine.removeRule(id);
+  /** Removes a rule; returns whether the engine had it. */
+  removeRule(id: string): boolean {
     this.ruleIds.delete(id);
+    return this.engine.removeRule(id);
   }
 
   /** The state before the record at `nextOffset`, for the state topic; null if the engine has no snapshots. */

@@ -265,6 +265,37 @@ describe('stream processor restarts and rebalances', () => {
     expect(refused.map((message) => message.split(' ')[1])).toEqual(alerts.map((event) => event.id));
   }, 60_000);
 
+  it("at once: a restart with its checkpoint's rules unchanged commits no rule set and holds no alert back; the fan-out gets every alert once", async () => {
+    const { log, topics } = await setup(1);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const third = Math.floor(records.length / 3);
+    const producer = await log.createProducer();
+    await producer.send(records.slice(0, third));
+    const fanout = createInProcessFanout();
+    const delivered: AlertDelivery[] = [];
+    await fanout.subscribe({ kind: 'all' }, (delivery) => delivered.push(delivery));
+    const first = startProcessor(log, topics, { alertsToFanout: 'at-once' }, fanout);
+    await first.started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    await first.processor.close();
+    expect(first.processor.stats.ruleCommits).toBe(1);
+    // what the first left for the second holds the checkpoint's rules; the records after it, the current ones
+    await producer.send(records.slice(third, 2 * third));
+    const second = startProcessor(log, topics, { alertsToFanout: 'at-once' }, fanout);
+    await second.started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    await producer.send(records.slice(2 * third));
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    expect([...first.errors, ...second.errors]).toEqual([]);
+    expect(second.processor.stats.ruleCommits).toBe(0);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    const offsetOf = (event: AlertEvent) =>
+      Number(event.kind === 'fired' ? event.sourcePosition?.offset : -1);
+    expect(alerts.filter((event) => offsetOf(event) >= 2 * third).length).toBeGreaterThan(0);
+    await until(() => delivered.length >= alerts.length, 'every alert delivered');
+    expect(delivered.map((delivery) => delivery.event.id)).toEqual(alerts.map((event) => event.id));
+  }, 120_000);
+
   it('at once: a partition goes on processing while its rule set commits, and no alert computed with a rule set reaches the fan-out before that rule set committed', async () => {
     const { log, topics } = await setup(1);
     const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
