@@ -28,6 +28,12 @@ export const envSchema = z.object({
     .optional()
     .describe('comma-separated Kafka bootstrap brokers (host:port); unset = embedded log'),
   KAFKA_CLIENT_ID: z.string().min(1).default('nexural').describe('Kafka client id'),
+  NEXURAL_KAFKA_CLIENT: z
+    .enum(['kafkajs', 'librdkafka'])
+    .default('kafkajs')
+    .describe(
+      'Kafka client behind the stream log: kafkajs, or librdkafka (optional native dependency @confluentinc/kafka-javascript)',
+    ),
   SCHEMA_REGISTRY_URL: optionalUrl('Confluent-compatible Schema Registry base URL').describe(
     'Schema Registry base URL (Confluent API; Apicurio: http://host:port/apis/ccompat/v7)',
   ),

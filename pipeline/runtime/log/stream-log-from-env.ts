@@ -4,6 +4,7 @@ import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from './embedded-log.js';
 import type { KafkaConsumerTuning } from './kafka/kafka-consumer.js';
 import { createKafkaLog } from './kafka-log.js';
+import { createRdkafkaLog } from './rdkafka-log.js';
 
 export interface StreamLogChoice {
   /** embedded log only: false keeps it in memory (nothing kept across runs); default true */
@@ -13,16 +14,19 @@ export interface StreamLogChoice {
 }
 
 /**
- * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka; unset → the embedded log, stored
+ * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka (through kafkajs, or librdkafka
+ * with NEXURAL_KAFKA_CLIENT=librdkafka: fails at once with NXR_CONFIG_INVALID where it is not installed); unset → the embedded log, stored
  * in segments under NEXURAL_DATA_DIR/log so `serve`, `run` and `ingest` write what `replay`, `runs` and
  * `topics` read, and a restart resumes where it stopped.
  */
 export function streamLogFromEnv(
-  env: Pick<Env, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'NEXURAL_DATA_DIR'>,
+  env: Pick<Env, 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'NEXURAL_DATA_DIR'> &
+    Partial<Pick<Env, 'NEXURAL_KAFKA_CLIENT'>>,
   choice: StreamLogChoice = {},
 ): StreamLog {
   if (env.KAFKA_BROKERS !== undefined) {
-    return createKafkaLog({
+    const create = env.NEXURAL_KAFKA_CLIENT === 'librdkafka' ? createRdkafkaLog : createKafkaLog;
+    return create({
       brokers: env.KAFKA_BROKERS,
       clientId: env.KAFKA_CLIENT_ID,
       ...(choice.kafkaConsumer ? { consumer: choice.kafkaConsumer } : {}),

@@ -25,7 +25,7 @@ export type PipelineEnv = Pick<
   Env,
   'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'SCHEMA_REGISTRY_URL' | 'REDIS_URL' | 'NEXURAL_DATA_DIR'
 > &
-  Partial<Pick<Env, 'NEXURAL_MAX_FUTURE_SKEW_MS' | 'NEXURAL_ALERTS_TO_FANOUT'>>;
+  Partial<Pick<Env, 'NEXURAL_MAX_FUTURE_SKEW_MS' | 'NEXURAL_ALERTS_TO_FANOUT' | 'NEXURAL_KAFKA_CLIENT'>>;
 
 export interface PipelineDeps {
   readonly env: PipelineEnv;

@@ -51,18 +51,18 @@ const REQUEST_RECORDS = 1000;
  */
 const TRANSACTION_REQUEST_RECORDS = 250;
 
-function* chunks<T>(items: readonly T[], size = REQUEST_RECORDS): Generator<readonly T[]> {
+export function* chunks<T>(items: readonly T[], size = REQUEST_RECORDS): Generator<readonly T[]> {
   for (let from = 0; from < items.length; from += size) yield items.slice(from, from + size);
 }
 
-interface Placed {
+export interface Placed {
   readonly topicMessages: TopicMessages[];
   /** per input record: topic, partition and its index among that partition's records in this request */
   readonly slots: readonly { readonly topic: string; readonly partition: number; readonly index: number }[];
 }
 
 /** Chooses partitions (murmur2 like the Java client) and groups records per topic, order kept. */
-async function place(
+export async function place(
   records: readonly OutgoingRecord[],
   partitionCount: (topic: string) => Promise<number>,
 ): Promise<Placed> {
@@ -99,7 +99,10 @@ async function place(
   return { topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })), slots };
 }
 
-function positionsOf(placed: Placed, metadata: readonly RecordMetadata[]): PartitionOffset[] {
+export function positionsOf(
+  placed: Placed,
+  metadata: readonly Pick<RecordMetadata, 'topicName' | 'partition' | 'baseOffset'>[],
+): PartitionOffset[] {
   const base = new Map(
     metadata.map((entry) => [`${entry.topicName}\u0000${entry.partition}`, entry.baseOffset]),
   );
