@@ -22,6 +22,8 @@
  *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
  *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts)
  *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
+ *                          [--clients kafkajs,librdkafka]  (the processor's Kafka client, NEXURAL_KAFKA_CLIENT;
+ *                          each row runs once per client, alternately; the bench's producer stays kafkajs)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records: bench/kafka-ticks.ts.
  */
@@ -69,6 +71,7 @@ const { values } = parseArgs({
     stalls: { type: 'boolean', default: false },
     producer: { type: 'string', default: 'child' },
     burst: { type: 'string', default: '1' },
+    clients: { type: 'string', default: 'kafkajs' },
   },
 });
 const total = Number(values.ticks);
@@ -84,6 +87,12 @@ type ProducerMode = (typeof PRODUCER_MODES)[number];
 const producerModes = values.producer.split(',') as ProducerMode[];
 if (producerModes.some((mode) => !PRODUCER_MODES.includes(mode))) {
   throw new Error(`--producer: a list of ${PRODUCER_MODES.join(', ')}, not ${values.producer}`);
+}
+const CLIENTS = ['kafkajs', 'librdkafka'] as const;
+type Client = (typeof CLIENTS)[number];
+const clients = values.clients.split(',') as Client[];
+if (clients.some((client) => !CLIENTS.includes(client))) {
+  throw new Error(`--clients: a list of ${CLIENTS.join(', ')}, not ${values.clients}`);
 }
 const kafkaEnv: PipelineEnv = {
   KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(','),
@@ -176,9 +185,15 @@ async function cleanup(pipeline: Pipeline, topics: TopicNames, groupId: string) 
  * producer is kafka-raw's (kafkajs, idempotent, acks=all, 10k per send: the ceiling compares like with
  * like), here (inline) or in the producer child (its ticks built there before the clock starts).
  */
-async function throughput(mode: 'live' | 'backlog', engine: typeof ENGINE, producerMode: ProducerMode) {
+async function throughput(
+  mode: 'live' | 'backlog',
+  engine: typeof ENGINE,
+  producerMode: ProducerMode,
+  client: Client,
+) {
   const run = randomUUID().slice(0, 8);
-  const { pipeline, topics, groupId } = await open(kafkaEnv, run, { engine });
+  const env = { ...kafkaEnv, NEXURAL_KAFKA_CLIENT: client };
+  const { pipeline, topics, groupId } = await open(env, run, { engine });
   const send = producerMode === 'inline' ? await inlineBulk(topics.trades) : await childBulk(topics.trades);
   let maxLag = 0;
   const onLag = (lag: number) => {
@@ -450,20 +465,25 @@ if (values.only !== 'latency') {
   ] as ProducerMode[];
   for (const run of runs) {
     for (const producerMode of throughputProducers) {
-      const { result, ...usage } = await measureProcess(() => throughput(run.mode, run.engine, producerMode));
-      results.push({ ...run, producerMode, result, usage });
+      for (const client of clients) {
+        const { result, ...usage } = await measureProcess(() =>
+          throughput(run.mode, run.engine, producerMode, client),
+        );
+        results.push({ ...run, producerMode, client, result, usage });
+      }
     }
   }
   const raw = values['skip-raw'] ? new Map<string, number>() : rawCeiling();
   const rate = (elapsed: number) => Math.round(total / elapsed);
   printTable(
     'throughput through Kafka (Schema Registry serdes, Redis fan-out)',
-    results.map(({ label, mode, producerMode, result, usage }) => {
+    results.map(({ label, mode, producerMode, client, result, usage }) => {
       // live: producer and processor side by side, against raw produce → consume; backlog: against raw consume
       const ceiling = raw.get(mode === 'live' ? 'raw end to end' : 'raw consume');
       const { stats } = result;
       return {
         engine: label,
+        client,
         run: mode === 'live' ? 'producer → processor' : 'processor on a backlog',
         producer: producerMode,
         'ticks/s': rate(result.elapsed),
@@ -496,46 +516,55 @@ if (values.only !== 'throughput') {
     if (!modes.includes(env === embeddedEnv ? 'embedded' : mode)) continue;
     // the embedded log lives in this process: its producer cannot leave it
     const producers = env === embeddedEnv ? (['inline'] as const) : producerModes;
+    const rowClients = env === embeddedEnv ? (['-'] as const) : clients;
     for (const target of rates) {
       for (const producerMode of producers) {
-        const { result, ...usage } = await measureProcess(() => latency(env, target, mode, producerMode));
-        if (result.clockCheckMs !== undefined) {
-          console.log(
-            `(${mode} ${target}: the producer child's ready message arrived ${result.clockCheckMs.toFixed(2)} ms after it was sent, by the two processes' epochMs)`,
+        for (const client of rowClients) {
+          const rowEnv = client === '-' ? env : { ...env, NEXURAL_KAFKA_CLIENT: client };
+          const { result, ...usage } = await measureProcess(() =>
+            latency(rowEnv, target, mode, producerMode),
           );
+          if (result.clockCheckMs !== undefined) {
+            console.log(
+              `(${mode} ${target}: the producer child's ready message arrived ${result.clockCheckMs.toFixed(2)} ms after it was sent, by the two processes' epochMs)`,
+            );
+          }
+          latencyRows.push({
+            adapters: name,
+            client,
+            'alerts to fan-out': mode,
+            'target ticks/s': target,
+            producer: producerMode,
+            'achieved ticks/s': Math.round(result.achieved),
+            'producer CPU s': result.producerCpuS?.toFixed(1) ?? '(in CPU s)',
+            alerts: result.alerts,
+            'p50 ms': result.p50.toFixed(2),
+            'p99 ms': result.p99.toFixed(2),
+            'p99.9 ms': result.p999.toFixed(2),
+            [`p99 after ${WARM_UP_MS / 1000} s`]: result.warmP99.toFixed(2),
+            'max lag': result.maxLag,
+            'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
+            'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
+            'rule txns': result.stats.ruleCommits,
+            'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
+            ...(result.stalls
+              ? {
+                  'stalls > 10 ms': result.stalls.stalls.length,
+                  'stall ms': Math.round(result.stalls.stalls.reduce((sum, stall) => sum + stall.ms, 0)),
+                }
+              : {}),
+            checkpoints: result.stats.checkpoints,
+            'rule sets': result.stats.ruleSets ?? '-',
+            'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(
+              0,
+            ),
+            'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
+            'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(
+              1,
+            ),
+            ...processColumns(usage),
+          });
         }
-        latencyRows.push({
-          adapters: name,
-          'alerts to fan-out': mode,
-          'target ticks/s': target,
-          producer: producerMode,
-          'achieved ticks/s': Math.round(result.achieved),
-          'producer CPU s': result.producerCpuS?.toFixed(1) ?? '(in CPU s)',
-          alerts: result.alerts,
-          'p50 ms': result.p50.toFixed(2),
-          'p99 ms': result.p99.toFixed(2),
-          'p99.9 ms': result.p999.toFixed(2),
-          [`p99 after ${WARM_UP_MS / 1000} s`]: result.warmP99.toFixed(2),
-          'max lag': result.maxLag,
-          'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
-          'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
-          'rule txns': result.stats.ruleCommits,
-          'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
-          ...(result.stalls
-            ? {
-                'stalls > 10 ms': result.stalls.stalls.length,
-                'stall ms': Math.round(result.stalls.stalls.reduce((sum, stall) => sum + stall.ms, 0)),
-              }
-            : {}),
-          checkpoints: result.stats.checkpoints,
-          'rule sets': result.stats.ruleSets ?? '-',
-          'KiB/ckpt': (result.stats.checkpointBytes / 1024 / Math.max(1, result.stats.checkpoints)).toFixed(
-            0,
-          ),
-          'ms/ckpt (loop)': (result.stats.checkpointMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
-          'ms/ckpt txn': (result.stats.checkpointCommitMs / Math.max(1, result.stats.checkpoints)).toFixed(1),
-          ...processColumns(usage),
-        });
       }
     }
   }

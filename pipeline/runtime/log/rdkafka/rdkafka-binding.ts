@@ -45,6 +45,14 @@ export interface RdConsumer {
   seek(position: { topic: string; partition: number; offset: string }): void;
   pause(partitions: readonly RdTopicPartitions[]): void;
   resume(partitions: readonly RdTopicPartitions[]): void;
+  /** the node-rdkafka consumer underneath (the compatible API's own sendOffsets passes it on too) */
+  _getInternalClient(): {
+    seek(
+      position: { topic: string; partition: number; offset: number },
+      timeoutMs: number,
+      done: (error?: { readonly code: number; readonly message: string }) => void,
+    ): void;
+  };
 }
 
 export interface RdRecordMetadata {

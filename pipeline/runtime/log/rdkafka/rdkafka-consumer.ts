@@ -16,6 +16,8 @@ import { rdkafkaCall } from './rdkafka-errors.js';
  * 32 records). librdkafka prefetches in its own thread; this only bounds what one handler call gets.
  */
 const MAX_BATCH_RECORDS = 4096;
+/** how long a paused partition's seek is retried while librdkafka still starts its fetcher */
+const SEEK_RETRY_MS = 30_000;
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -48,6 +50,8 @@ export async function startRdkafkaConsumer(
   let rebalanceWork: Promise<void> = Promise.resolve();
   let stopping: Promise<void> | null = null;
   const paused = new Set<string>();
+  /** seeks of paused partitions, made sure of before they resume (see `seekSurely`) */
+  const seeksBeforeResume = new Map<string, PartitionOffset>();
   const inFlight = new Set<Promise<void>>();
 
   const fail = (thrown: unknown) => {
@@ -122,6 +126,30 @@ export async function startRdkafkaConsumer(
     } catch {}
   };
 
+  /**
+   * librdkafka refuses a seek (ERR__STATE) until the partition's fetcher has started, which waits for the
+   * group's committed offset: a partition paused on assignment and seeked once restored meets that window,
+   * and the compatible API only logs the refusal. So a paused partition's seek is done again here, on the
+   * consumer underneath, retried until librdkafka takes it, and only then is the partition resumed.
+   */
+  const seekSurely = async (position: PartitionOffset) => {
+    const deadline = Date.now() + SEEK_RETRY_MS;
+    for (;;) {
+      const refused = await new Promise<{ code: number; message: string } | undefined>((resolve) =>
+        consumer._getInternalClient().seek({ ...position, offset: Number(position.offset) }, 1000, resolve),
+      );
+      if (refused === undefined) return;
+      // revoked meanwhile or closing: its next owner starts from the group's commit
+      if (!assignment.some((tp) => same(tp, position)) || state !== 'running') return;
+      if (refused.code !== codes.ERR__STATE || Date.now() > deadline) {
+        throw new Error(
+          `seeking ${position.topic}/${position.partition} to ${position.offset}: ${refused.message}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+
   const stop = (error?: Error): Promise<void> => {
     stopping ??= (async () => {
       await Promise.allSettled(inFlight);
@@ -145,16 +173,34 @@ export async function startRdkafkaConsumer(
       pauseInRdkafka(partitions);
     },
     resume: (partitions) => {
-      for (const tp of partitions) paused.delete(keyOf(tp));
-      try {
-        consumer.resume(byTopic(partitions));
-      } catch {}
+      const seeks: PartitionOffset[] = [];
+      for (const tp of partitions) {
+        paused.delete(keyOf(tp));
+        const seek = seeksBeforeResume.get(keyOf(tp));
+        seeksBeforeResume.delete(keyOf(tp));
+        if (seek !== undefined) seeks.push(seek);
+      }
+      const resumeInRdkafka = () => {
+        try {
+          consumer.resume(byTopic(partitions));
+        } catch {}
+      };
+      if (seeks.length === 0) resumeInRdkafka();
+      else
+        Promise.all(seeks.map(seekSurely))
+          .then(resumeInRdkafka)
+          .catch((error: unknown) => (state === 'running' ? fail(error) : undefined));
     },
     seek: (position: PartitionOffset) => {
       const [valid] = validOffsets([position]);
       if (valid === undefined) return;
-      if (seeksOnAssign !== null) seeksOnAssign.set(keyOf(valid), Number(valid.offset));
-      else consumer.seek(valid);
+      if (seeksOnAssign !== null) {
+        seeksOnAssign.set(keyOf(valid), Number(valid.offset));
+        return;
+      }
+      // the compatible API's seek keeps its own bookkeeping (position, prefetched records) right
+      consumer.seek(valid);
+      if (paused.has(keyOf(valid))) seeksBeforeResume.set(keyOf(valid), valid);
     },
     close: () => {
       if (state === 'running') state = 'closing';

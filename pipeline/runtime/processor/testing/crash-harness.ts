@@ -62,6 +62,8 @@ export interface CrashChildConfig {
   readonly healthPort?: number;
   /** the consumer session (default 6 s, the broker's minimum) */
   readonly sessionTimeoutMs?: number;
+  /** the child's Kafka client (NEXURAL_KAFKA_CLIENT; default kafkajs); the harness reads through kafkajs */
+  readonly client?: 'kafkajs' | 'librdkafka';
 }
 
 export interface CrashOptions {
@@ -73,6 +75,8 @@ export interface CrashOptions {
   readonly seed: number;
   readonly snapshotEveryRecords: number;
   readonly alertsToFanout?: 'after-commit' | 'at-once';
+  /** the processor children's Kafka client (both runs) */
+  readonly client?: 'kafkajs' | 'librdkafka';
   readonly say: (line: string) => void;
 }
 
@@ -228,6 +232,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     brokers: options.brokers,
     snapshotEveryRecords: options.snapshotEveryRecords,
     alertsToFanout: options.alertsToFanout,
+    client: options.client,
   };
   try {
     const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
