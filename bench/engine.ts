@@ -7,20 +7,27 @@
  * zipfFeed); `--feed uniform` spreads ticks evenly over symbols, the worst case for caches.
  *
  *   npm run bench:engine -- [--ticks 5000000] [--symbols 1000] [--feed zipf|uniform] [--rate 1388.9]
- *                           [--book both|constant|mixed]
+ *                           [--book both|constant|mixed] [--digest [--digest-restore]]
+ *
+ * `--digest` prints SHA-256s of every output (bars, indicator values, alerts, late ticks, in order) and of 4
+ * engine snapshots taken at fixed ticks, to compare two versions of the engine by one line (its timings
+ * include the hashing); `--digest-restore` also continues each run on an engine restored from each snapshot.
  */
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { ATR, BollingerBands, EMA, MACD, RSI, SMA } from 'trading-signals';
 import type { BarView } from '../pipeline/bars/bar-state.js';
+import type { EngineConfigInput } from '../pipeline/engine/engine-config.js';
 import type { EngineOutput } from '../pipeline/engine/engine-output.js';
+import { decodeEngineSnapshot, encodeEngineSnapshot } from '../pipeline/engine/engine-snapshot.js';
 import { MarketEngine } from '../pipeline/engine/market-engine.js';
 import type { BarInput, Indicator } from '../pipeline/indicators/indicator.js';
 import { createIndicator } from '../pipeline/indicators/registry.js';
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import type { TradeTick } from '../schemas/tick.js';
 import { measureGc, mib, printTable } from './bench-table.js';
+import { EngineDigest } from './engine-digest.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +37,8 @@ const { values } = parseArgs({
     rate: { type: 'string', default: String(5_000_000 / 3600) },
     'engine-only': { type: 'boolean', default: false },
     book: { type: 'string', default: 'both' },
+    digest: { type: 'boolean', default: false },
+    'digest-restore': { type: 'boolean', default: false },
   },
 });
 /** constant: 10k numeric-threshold rules; mixed: 10k rules, 40% comparing two series; both: one run each */
@@ -275,9 +284,14 @@ let seriesCount = 0;
 /** the indicator workload replays the final bars of the first engine run only */
 const keepFinals = { on: !values['engine-only'] };
 const counts = { bars: 0, finalBars: 0, indicators: 0, alerts: 0, late: 0 };
+const digestRestore = values['digest-restore'];
+const digesting = values.digest || digestRestore;
+/** the current book's digest with --digest */
+let digest: EngineDigest | null = null;
 const output: EngineOutput = {
   bar(bar) {
     counts.bars++;
+    digest?.bar(bar);
     if (!bar.final) return;
     counts.finalBars++;
     if (!keepFinals.on) return;
@@ -293,14 +307,17 @@ const output: EngineOutput = {
     }
     keepFinal(id, bar);
   },
-  indicator() {
+  indicator(value) {
     counts.indicators++;
+    digest?.indicator(value);
   },
-  alert() {
+  alert(event) {
     counts.alerts++;
+    digest?.alert(event);
   },
-  late() {
+  late(late) {
     counts.late++;
+    digest?.lateTick(late);
   },
 };
 
@@ -311,15 +328,16 @@ for (const book of books) {
   counts.bars = counts.finalBars = counts.indicators = counts.alerts = counts.late = 0;
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
-  const engine = new MarketEngine(
-    {
-      bars: { intervals: ['1s', '1m', '1h'], emptyIntervals: 'skip' },
-      indicators: INDICATORS,
-      liveBarThrottleMs: 0,
-    },
-    output,
-    rules,
-  );
+  const config: EngineConfigInput = {
+    bars: { intervals: ['1s', '1m', '1h'], emptyIntervals: 'skip' },
+    indicators: INDICATORS,
+    liveBarThrottleMs: 0,
+  };
+  let engine = new MarketEngine(config, output, rules);
+  digest = digesting ? new EngineDigest() : null;
+  /** --digest: snapshots before ticks 1/5, 2/5, 3/5 and 4/5 of the feed */
+  const snapshotEvery = Math.max(1, Math.floor(tickCount / 5));
+  let nextSnapshotAt = digest ? snapshotEvery : Number.POSITIVE_INFINITY;
 
   gc();
   const before = process.memoryUsage();
@@ -328,6 +346,15 @@ for (const book of books) {
   const { result: engineSeconds, gcMs } = await measureGc(async () => {
     const started = process.hrtime.bigint();
     for (let i = 0; i < tickCount; i++) {
+      if (i === nextSnapshotAt && digest) {
+        const snapshot = engine.snapshot();
+        digest.snapshot(snapshot);
+        if (digestRestore) {
+          const bytes = encodeEngineSnapshot(snapshot);
+          engine = MarketEngine.restore(config, output, decodeEngineSnapshot(bytes));
+        }
+        nextSnapshotAt += snapshotEvery;
+      }
       const s = tickSymbol[i] ?? 0;
       const tick: TradeTick = {
         kind: 'trade',
@@ -371,6 +398,10 @@ for (const book of books) {
     'RSS before MiB': Math.round(mib(before.rss)),
     'RSS MiB': Math.round(mib(after.rss)),
   });
+  if (digest) {
+    const name = `${book} ${feed} ${tickCount} rate ${ratePerSecond}${digestRestore ? ' restored' : ''}`;
+    for (const line of digest.lines()) process.stdout.write(`digest ${name}: ${line}\n`);
+  }
 }
 
 printTable(
