@@ -9,7 +9,7 @@ import { barAggregatorSnapshotSchema } from '../bars/bar-snapshot.js';
 import { captureState, type IndicatorState, restoreState } from '../indicators/indicator-state.js';
 import { createIndicator } from '../indicators/registry.js';
 import { type EngineConfig, engineConfigSchema } from './engine-config.js';
-import { type IndicatorSlot, SeriesState } from './series-state.js';
+import { type IndicatorSlot, indicatorSlot, SeriesState } from './series-state.js';
 
 /*
  * A MarketEngine's whole state as one plain value: bars (bar-snapshot.ts), alert rules with their firing
@@ -176,15 +176,13 @@ function restoreSeries(
   // `watched` and `version` stay unset: the series' next bar re-reads what the rules watch, as the
   // original's would after any rule change, and with the same rules that is what the original had.
   state.slots = saved.slots.map(
-    (slot): IndicatorSlot => ({
-      spec: slot.spec,
-      indicator: restoreIndicator(slot.spec, slot.state, `${where} ${interval}`),
-      seq: slot.seq,
-      emitted: slot.emitted,
-      watched: [],
-      warm: false,
-      coldSeq: -1,
-    }),
+    (slot): IndicatorSlot =>
+      indicatorSlot(
+        slot.spec,
+        restoreIndicator(slot.spec, slot.state, `${where} ${interval}`),
+        slot.emitted,
+        slot.seq,
+      ),
   );
   return state;
 }

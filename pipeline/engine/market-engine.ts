@@ -12,6 +12,7 @@ import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
+import { feedIndicator } from '../indicators/dispatch.js';
 import type { IndicatorResult } from '../indicators/indicator.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { canonicalRule } from './canonical-rule.js';
@@ -315,13 +316,9 @@ export class MarketEngine {
   }
 
   private updateIndicator(series: SeriesState, slot: IndicatorSlot, view: BarView): void {
-    let result: ReturnType<IndicatorSlot['indicator']['add']>;
-    if (slot.seq === series.seq) {
-      result = slot.indicator.replace(view);
-    } else {
-      slot.seq = series.seq;
-      result = slot.indicator.add(view);
-    }
+    const replacing = slot.seq === series.seq;
+    slot.seq = series.seq;
+    const result = feedIndicator(slot.indicator, slot.kind, view, replacing);
     if (result === null) {
       for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
       return;

@@ -4,6 +4,7 @@ import type { AlertFrame } from '../alerts/series-frames.js';
 import { PRICE_SERIES } from '../alerts/series-point.js';
 import type { FrameCell } from '../alerts/series-rules.js';
 import type { BarView } from '../bars/bar-state.js';
+import { type IndicatorKind, indicatorKind } from '../indicators/dispatch.js';
 import type { Indicator } from '../indicators/indicator.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { WantedSeries } from './subscription-lookup.js';
@@ -12,6 +13,8 @@ import type { WantedSeries } from './subscription-lookup.js';
 export interface IndicatorSlot {
   readonly spec: string;
   readonly indicator: Indicator;
+  /** the indicator's call site in dispatch.feedIndicator */
+  readonly kind: IndicatorKind;
   /** series sequence number of the last bar fed to it (same = replace, newer = add) */
   seq: number;
   /** configured: emitted on every final bar */
@@ -31,6 +34,23 @@ export interface IndicatorSlot {
    */
   coldSeq: number;
 }
+
+/** A slot for an indicator no rule watches yet (SeriesState.applyWanted fills `watched`). */
+export const indicatorSlot = (
+  spec: string,
+  indicator: Indicator,
+  emitted: boolean,
+  seq: number,
+): IndicatorSlot => ({
+  spec,
+  indicator,
+  kind: indicatorKind(indicator),
+  seq,
+  emitted,
+  watched: [],
+  warm: false,
+  coldSeq: -1,
+});
 
 /** An indicator output some alert rule watches, with the probe its forming-bar values go through. */
 export interface WatchedOutput {
@@ -93,15 +113,7 @@ export class SeriesState {
     readonly interval: string,
     configured: readonly { readonly spec: string }[],
   ) {
-    this.slots = configured.map(({ spec }) => ({
-      spec,
-      indicator: createIndicator(spec),
-      seq: 0,
-      emitted: true,
-      watched: [],
-      warm: false,
-      coldSeq: -1,
-    }));
+    this.slots = configured.map(({ spec }) => indicatorSlot(spec, createIndicator(spec), true, 0));
   }
 
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
@@ -137,15 +149,9 @@ export class SeriesState {
       if (slot.emitted || slot.watched.length > 0) kept.push(slot);
     }
     for (const [spec, watched] of bySpec) {
-      kept.push({
-        spec,
-        indicator: createIndicator(spec),
-        seq: 0,
-        emitted: false,
-        watched,
-        warm: false,
-        coldSeq: -1,
-      });
+      const slot = indicatorSlot(spec, createIndicator(spec), false, 0);
+      slot.watched = watched;
+      kept.push(slot);
     }
     this.slots = kept;
     const closeOnlySlot = (slot: IndicatorSlot) =>
