@@ -93,7 +93,9 @@ export class BarState implements BarView {
     this.seq = 0;
     this.partial = false;
     this.jumpedFrom = -1;
-    this.sums.fill(0);
+    // three exact sums of two numbers each, written out: `fill` is a call into the runtime
+    const sums = this.sums;
+    sums[0] = sums[1] = sums[2] = sums[3] = sums[4] = sums[5] = 0;
   }
 
   /** Adds one trade; open/close follow event time, not arrival. Sizes and values come in scale units. */

@@ -160,7 +160,8 @@ export class TimeBarSeries implements BarSeries {
    * advance() has work (a bar to finalize, a flat bar due, a bar to evict).
    */
   private noteChanges(): void {
-    this.newest = this.bars[this.bars.length - 1];
+    // (never bars[-1]: a negative index turns V8's element load at that site megamorphic for good)
+    this.newest = this.bars.length > 0 ? this.bars[this.bars.length - 1] : undefined;
     const ms = this.ms;
     let deadline = Number.POSITIVE_INFINITY;
     const oldest = this.bars[0];
@@ -177,7 +178,7 @@ export class TimeBarSeries implements BarSeries {
   }
 
   private lastClose(): number {
-    const newest = this.bars[this.bars.length - 1];
+    const newest = this.bars.length > 0 ? this.bars[this.bars.length - 1] : undefined;
     return newest ? newest.close : this.evictedClose;
   }
 
@@ -195,15 +196,15 @@ export class TimeBarSeries implements BarSeries {
   private indexFor(openTime: number, watermarkUs: number): number {
     const bars = this.bars;
     let index = bars.length - 1;
-    for (let bar = bars[index]; bar && bar.openTime > openTime; bar = bars[index]) index--;
-    if (bars[index]?.openTime === openTime) return index;
+    while (index >= 0 && (bars[index] as BarState).openTime > openTime) index--;
+    if (index >= 0 && (bars[index] as BarState).openTime === openTime) return index;
     const bar = this.pool.take(openTime, openTime + this.ms - 1);
     bar.partial = this.skipFirst && openTime === this.firstOpenTime;
     // A bar first seen within its grace is born final: its first emission is its final one.
     bar.final = watermarkUs >= (openTime + this.ms) * 1000;
     if (index < bars.length - 1) {
       // inside a jump's empty span (a late tick within grace): the gap before it stays a jump
-      const before = bars[index];
+      const before = index >= 0 ? bars[index] : undefined;
       if (this.flat && before && before.openTime + this.ms < openTime) bar.jumpedFrom = before.openTime;
       bars.splice(index + 1, 0, bar);
       return index + 1;
