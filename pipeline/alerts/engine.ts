@@ -85,6 +85,11 @@ class LinkedProbe implements IntrabarProbe {
   gapFor = Number.NaN;
   gapLow = Number.NaN;
   gapHigh = Number.NaN;
+  /**
+   * The books' earliest expiry when the gap was found: a point up to it expires nothing without reading the
+   * books (within one book epoch their earliest expiry only moves later).
+   */
+  gapUntil = Number.NaN;
 
   constructor(
     readonly venue: string,
@@ -367,8 +372,7 @@ export class AlertEngine {
         state.last === linked.gapFor &&
         value > linked.gapLow &&
         value < linked.gapHigh &&
-        !linked.own?.expiresBefore(linked.time) &&
-        !linked.group?.wildcard?.expiresBefore(linked.time)
+        linked.time <= linked.gapUntil
       ) {
         this.stats.points++;
         state.last = value;
@@ -418,6 +422,10 @@ export class AlertEngine {
       linked.gapFor = value;
       linked.gapLow = gap.low;
       linked.gapHigh = gap.high;
+      linked.gapUntil = Math.min(
+        own === undefined ? Number.POSITIVE_INFINITY : own.nextExpiry,
+        wildcard === null ? Number.POSITIVE_INFINITY : wildcard.nextExpiry,
+      );
     } else linked.gapEpoch = -1;
   }
 

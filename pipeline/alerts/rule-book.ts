@@ -102,6 +102,11 @@ export class RuleBook {
     return this.intrabar.size === 0 && this.#nextExpiry === Number.POSITIVE_INFINITY;
   }
 
+  /** The earliest expiry (event time) collectExpired knows of; +Infinity when none. */
+  get nextExpiry(): number {
+    return this.#nextExpiry;
+  }
+
   /** Whether some rule's expiry (event time) is before `time`, as far as collectExpired is concerned. */
   expiresBefore(time: number): boolean {
     return time > this.#nextExpiry;
