@@ -49,6 +49,11 @@ export interface BarView {
   readonly jumpedFrom: number;
   /** activity bars: 0, or 1, 2, … for further bars of the series opening in the same ms (see schemas/bar.ts) */
   readonly seq: number;
+  /**
+   * The sink's own: what it keeps for this bar's venue:symbol and interval, found again on the series' later
+   * bars without a lookup (a bar state stays with its series; a new one starts with null). Bars never read it.
+   */
+  sinkState: object | null;
   toBar(): Bar;
   toDecimals(): BarDecimals;
 }
@@ -72,6 +77,7 @@ export class BarState implements BarView {
   /** the first, partial bar under the `firstBar: 'skip'` policy: built but never emitted */
   partial = false;
   jumpedFrom = -1;
+  sinkState: object | null = null;
   /** exact sums in the symbol's units: volume, quote volume, taker-buy volume */
   readonly sums = exactSums(3);
 

@@ -209,7 +209,8 @@ export class MarketEngine {
   }
 
   private onBar(view: BarView): void {
-    const series = this.seriesOf(view);
+    const known = view.sinkState;
+    const series = known instanceof SeriesState ? known : this.seriesOf(view);
     if (series.version !== this.alerts.subscriptionVersion) this.refresh(series);
     if (view.revision === 0 && view.openTime >= series.currentOpenTime) {
       series.seq++;
@@ -354,6 +355,7 @@ export class MarketEngine {
     for (let i = 0; i < events.length; i++) this.output.alert(events[i] as AlertEvent);
   }
 
+  /** The series of a bar state met for the first time; the bar state then carries it (BarView.sinkState). */
   private seriesOf(view: BarView): SeriesState {
     if (view.symbol !== this.lastSymbol || view.venue !== this.lastVenue) {
       let bySymbol = this.series.get(view.venue);
@@ -374,6 +376,7 @@ export class MarketEngine {
     }
     const series = this.lastSeries[this.intervals.indexOf(view.interval)];
     if (!series) throw new Error(`MarketEngine: bar of unconfigured interval ${view.interval}`);
+    view.sinkState = series;
     return series;
   }
 
