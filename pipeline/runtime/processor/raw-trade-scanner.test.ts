@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { rawTradeSchema } from '../../../schemas/tick.js';
+import { scanRawTrade } from './raw-trade-scanner.js';
+import { readRawTrades, UM_TRADES_FILE } from './testing/processor-test-kit.js';
+
+/** What the schema makes of the same bytes (undefined = refused). */
+function viaSchema(value: Buffer) {
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const result = rawTradeSchema.safeParse(json);
+  return result.success ? result.data : undefined;
+}
+
+/** The scanner may pass on a record, but when it answers, it answers exactly as the schema does. */
+function agrees(value: Buffer): boolean {
+  const scanned = scanRawTrade(value);
+  if (scanned === undefined) return false;
+  expect(viaSchema(value), value.toString('latin1')).toEqual(scanned);
+  expect(Object.isFrozen(scanned)).toBe(true);
+  return true;
+}
+
+const real = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT').slice(0, 2000);
+/** Our feeds' spellings: Binance (ms, decimal strings) and the bench's and Coinbase's (µs, numbers). */
+const ours = real.flatMap((trade) => [
+  JSON.stringify(trade),
+  JSON.stringify({
+    venue: trade.venue,
+    symbol: trade.symbol,
+    tradeId: trade.tradeId,
+    timeUs: trade.time * 1000,
+    price: Number(trade.price),
+    size: Number(trade.size),
+    side: trade.side,
+  }),
+]);
+
+const canonical = (fields: Record<string, string>) =>
+  `{"venue":${fields.venue ?? '"binance"'},"symbol":${fields.symbol ?? '"BTCUSDT"'},"tradeId":${fields.tradeId ?? '"3735683259"'},${fields.time ?? '"timeUs":1723161255342000'},"price":${fields.price ?? '61837.63'},"size":${fields.size ?? '0.02'},"side":${fields.side ?? '"sell"'}}`;
+
+describe('scanRawTrade', () => {
+  it("reads our feeds' spellings of 2,000 real trades as the schema does", () => {
+    for (const text of ours) expect(agrees(Buffer.from(text)), text).toBe(true);
+  });
+
+  it('leaves every other spelling to JSON.parse', () => {
+    const others = [
+      ' {"venue":"binance"}',
+      canonical({ price: '1e3' }),
+      canonical({ price: '061837.63' }),
+      canonical({ price: '-1' }),
+      canonical({ price: '1234567890123456' }),
+      canonical({ price: '"1234567890.123456"' }),
+      canonical({ price: '"61837.63 "' }),
+      canonical({ price: '"5."' }),
+      canonical({ size: '0.' }),
+      canonical({ tradeId: '3735683259' }),
+      canonical({ tradeId: '"37\\u0035"' }),
+      canonical({ tradeId: '""' }),
+      canonical({ tradeId: '"é"' }),
+      canonical({ time: '"timeUs":01723161255342000' }),
+      canonical({ time: '"timeUs":17231612553420001' }),
+      canonical({ time: '"timeUs":1723161255342000.0' }),
+      canonical({ time: '"time": 1723161255342' }),
+      canonical({ side: '"BUY"' }),
+      canonical({ venue: '"Binance"' }),
+      canonical({ symbol: '"BTC USDT"' }),
+      `${canonical({})} `,
+      canonical({}).replace(',"side":"sell"', ''),
+      canonical({}).replace('"venue":"binance","symbol":"BTCUSDT"', '"symbol":"BTCUSDT","venue":"binance"'),
+    ];
+    for (const text of others) expect(scanRawTrade(Buffer.from(text)), text).toBeUndefined();
+  });
+
+  it('rounds decimals of up to 15 digits, numbers and strings, as JSON.parse and Number do', () => {
+    const digits = (max: number) => fc.stringMatching(new RegExp(`^[0-9]{1,${max}}$`));
+    fc.assert(
+      fc.property(
+        digits(9),
+        fc.option(digits(12), { nil: undefined }),
+        fc.boolean(),
+        (whole, fraction, quoted) => {
+          const text = fraction === undefined ? whole : `${whole}.${fraction}`;
+          const number = quoted ? `"${text}"` : text;
+          const value = Buffer.from(canonical({ price: number, size: number }));
+          const scanned = scanRawTrade(value);
+          if (scanned === undefined) return;
+          expect(scanned.price).toBe(Number(text));
+          expect(scanned.size).toBe(Number(text));
+          agrees(value);
+        },
+      ),
+      { seed: 17, numRuns: 20_000 },
+    );
+  });
+
+  it('never reads a record differently from the schema when any of its bytes changes', () => {
+    const records = ours.slice(0, 200).map((text) => Buffer.from(text));
+    let accepted = 0;
+    fc.assert(
+      fc.property(
+        fc.nat(records.length - 1),
+        fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 3 }),
+        (index, changes) => {
+          const value = Buffer.from(records[index] as Buffer);
+          for (const [at, byte] of changes) if (at < value.length) value[at] = byte;
+          if (agrees(value)) accepted++;
+        },
+      ),
+      { seed: 8, numRuns: 30_000 },
+    );
+    expect(accepted).toBeGreaterThan(1000);
+  });
+
+  it('gives the same strings for a venue and symbol read again, and tells similar names apart', () => {
+    const first = scanRawTrade(Buffer.from(canonical({})));
+    const again = scanRawTrade(Buffer.from(canonical({ price: '1' })));
+    const longer = scanRawTrade(Buffer.from(canonical({ symbol: '"BTCUSDTX"' })));
+    const other = scanRawTrade(Buffer.from(canonical({ venue: '"binance-um"' })));
+    expect(again?.venue).toBe(first?.venue);
+    expect(longer?.symbol).toBe('BTCUSDTX');
+    expect(other?.venue).toBe('binance-um');
+    expect(other?.symbol).toBe('BTCUSDT');
+  });
+});

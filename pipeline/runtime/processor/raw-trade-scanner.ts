@@ -1,0 +1,200 @@
+import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from '../../../schemas/market.js';
+import type { TradeTick } from '../../../schemas/tick.js';
+
+/**
+ * Reads the raw trade as our own feeds and `JSON.stringify` write it — `{"venue":"…","symbol":"…",
+ * "tradeId":"…","time":N|"timeUs":N,"price":N|"D","size":N|"D","side":"…"}`, printable ASCII, no escapes,
+ * no spaces — straight from its bytes, without a string or `JSON.parse` (most of a replay's parsing time).
+ * It answers only for records of exactly that spelling and leaves anything else (another key order, an
+ * exponent, more than 15 digits, an escape, …) to `JSON.parse`; what it accepts is valid JSON that
+ * `fastRawTrade`'s checks accept, and it returns the same tick: decimals with at most 15 digits are exact
+ * integers over an exact power of ten, so one division rounds them as `JSON.parse` and `Number` do.
+ */
+export function scanRawTrade(value: Buffer): TradeTick | undefined {
+  const end = value.length;
+  if (!matches(value, 0, VENUE_KEY)) return undefined;
+  const pair = names(value, VENUE_KEY.length, end);
+  if (pair === null) return undefined;
+  let at = VENUE_KEY.length + pair.bytes.length;
+  if (!matches(value, at, TRADE_ID_KEY)) return undefined;
+  at += TRADE_ID_KEY.length;
+  const idStart = at;
+  while (at < end && (CLASS[value[at] as number] as number) & ID) at++;
+  const idLength = at - idStart;
+  if (idLength < 1 || idLength > 128 || value[at] !== QUOTE) return undefined;
+  const tradeId = latin1(value, idStart, at);
+  let timeUs: number;
+  if (matches(value, at, TIME_US_KEY)) {
+    at = integer(value, at + TIME_US_KEY.length, end);
+    if (at < 0 || !(scanned >= MIN_EVENT_TIME_MS * 1000 && scanned <= MAX_EVENT_TIME_MS * 1000))
+      return undefined;
+    timeUs = scanned;
+  } else if (matches(value, at, TIME_KEY)) {
+    at = integer(value, at + TIME_KEY.length, end);
+    if (at < 0 || !(scanned >= MIN_EVENT_TIME_MS && scanned <= MAX_EVENT_TIME_MS)) return undefined;
+    timeUs = scanned * 1000;
+  } else return undefined;
+  if (!matches(value, at, PRICE_KEY)) return undefined;
+  at = decimal(value, at + PRICE_KEY.length, end);
+  if (at < 0 || !(scanned > 0)) return undefined;
+  const price = scanned;
+  if (!matches(value, at, SIZE_KEY)) return undefined;
+  at = decimal(value, at + SIZE_KEY.length, end);
+  if (at < 0) return undefined;
+  const size = scanned;
+  if (!matches(value, at, SIDE_KEY)) return undefined;
+  at += SIDE_KEY.length;
+  let aggressor: TradeTick['aggressor'];
+  if (at + BUY.length === end && matches(value, at, BUY)) aggressor = 'buy';
+  else if (at + SELL.length === end && matches(value, at, SELL)) aggressor = 'sell';
+  else if (at + UNKNOWN.length === end && matches(value, at, UNKNOWN)) aggressor = 'unknown';
+  else return undefined;
+  return Object.freeze({
+    kind: 'trade',
+    venue: pair.venue,
+    symbol: pair.symbol,
+    tradeId,
+    timeUs,
+    price,
+    size,
+    aggressor,
+  });
+}
+
+const bytesOf = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+const VENUE_KEY = bytesOf('{"venue":"');
+const SYMBOL_KEY = bytesOf('","symbol":"');
+const TRADE_ID_KEY = bytesOf('","tradeId":"');
+const TIME_KEY = bytesOf('","time":');
+const TIME_US_KEY = bytesOf('","timeUs":');
+const PRICE_KEY = bytesOf(',"price":');
+const SIZE_KEY = bytesOf(',"size":');
+const SIDE_KEY = bytesOf(',"side":"');
+const BUY = bytesOf('buy"}');
+const SELL = bytesOf('sell"}');
+const UNKNOWN = bytesOf('unknown"}');
+const QUOTE = 0x22;
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+/** Byte classes: what `fastRawTrade`'s venue and symbol patterns allow, and an id's plain JSON string bytes. */
+const VENUE = 1;
+const SYMBOL = 2;
+const ID = 4;
+const DIGIT = 8;
+const CLASS = Uint8Array.from({ length: 256 }, (_, byte) => {
+  const char = String.fromCharCode(byte);
+  let classes = byte >= 0x20 && byte < 0x7f && byte !== QUOTE && byte !== 0x5c ? ID : 0;
+  if (/[a-z0-9._-]/.test(char)) classes |= VENUE | SYMBOL;
+  if (/[A-Z:/]/.test(char)) classes |= SYMBOL;
+  if (/[0-9]/.test(char)) classes |= DIGIT;
+  return classes;
+});
+
+/** 10^0 … 10^15, each exact in a double. */
+const POWERS = Array.from({ length: 16 }, (_, power) => 10 ** power);
+
+/** The number the last `integer` or `decimal` read (a module field: no object per number). */
+let scanned = 0;
+
+function matches(value: Uint8Array, at: number, literal: Uint8Array): boolean {
+  if (at + literal.length > value.length) return false;
+  for (let index = 0; index < literal.length; index++) {
+    if (value[at + index] !== literal[index]) return false;
+  }
+  return true;
+}
+
+const latin1 = (value: Buffer, start: number, end: number): string => value.toString('latin1', start, end);
+
+/**
+ * A JSON integer (no sign, no leading zero, at most 16 digits, a safe integer) into `scanned`; returns the
+ * position after it, or −1. Below 2^53 every partial sum is exact.
+ */
+function integer(value: Uint8Array, start: number, end: number): number {
+  let at = start;
+  let number = 0;
+  while (at < end && (CLASS[value[at] as number] as number) & DIGIT) {
+    number = number * 10 + ((value[at] as number) - ZERO);
+    at++;
+  }
+  const digits = at - start;
+  if (digits < 1 || digits > 16 || (digits > 1 && value[start] === ZERO)) return -1;
+  if (!Number.isSafeInteger(number)) return -1;
+  scanned = number;
+  return at;
+}
+
+/**
+ * A JSON number without sign or exponent (`12`, `0.5`), or a string of one (`"61234.10"`, leading zeros
+ * allowed as `Number` allows them), with at most 15 digits in all, into `scanned`; returns the position
+ * after it, or −1. The digits form an exact integer and 10^fraction digits is exact: their quotient is the
+ * correctly rounded value, which is what `JSON.parse` and `Number` return.
+ */
+function decimal(value: Uint8Array, start: number, end: number): number {
+  const quoted = value[start] === QUOTE;
+  let at = quoted ? start + 1 : start;
+  const first = at;
+  let mantissa = 0;
+  while (at < end && (CLASS[value[at] as number] as number) & DIGIT) {
+    mantissa = mantissa * 10 + ((value[at] as number) - ZERO);
+    at++;
+  }
+  const integerDigits = at - first;
+  if (integerDigits < 1 || (!quoted && integerDigits > 1 && value[first] === ZERO)) return -1;
+  let fraction = 0;
+  if (value[at] === DOT) {
+    at++;
+    const fractionStart = at;
+    while (at < end && (CLASS[value[at] as number] as number) & DIGIT) {
+      mantissa = mantissa * 10 + ((value[at] as number) - ZERO);
+      at++;
+    }
+    fraction = at - fractionStart;
+    if (fraction < 1) return -1;
+  }
+  if (integerDigits + fraction > 15) return -1;
+  if (quoted) {
+    if (value[at] !== QUOTE) return -1;
+    at++;
+  }
+  scanned = fraction === 0 ? mantissa : mantissa / (POWERS[fraction] as number);
+  return at;
+}
+
+/** A venue and symbol as read once: the same strings for every record that spells them the same. */
+interface Names {
+  readonly venue: string;
+  readonly symbol: string;
+  /** `venue","symbol":"symbol` as in the record */
+  readonly bytes: Uint8Array;
+}
+
+/** Recently read names, most recent first (a partition mostly cycles through a few symbols). */
+const recent: Names[] = [];
+const RECENT = 16;
+
+/** The venue and symbol starting at `start` (followed by a quote), from `recent` when seen before. */
+function names(value: Buffer, start: number, end: number): Names | null {
+  for (let index = 0; index < recent.length; index++) {
+    const known = recent[index] as Names;
+    if (value[start + known.bytes.length] === QUOTE && matches(value, start, known.bytes)) return known;
+  }
+  let at = start;
+  while (at < end && (CLASS[value[at] as number] as number) & VENUE) at++;
+  const venueLength = at - start;
+  if (venueLength < 1 || venueLength > 32 || !matches(value, at, SYMBOL_KEY)) return null;
+  const symbolStart = at + SYMBOL_KEY.length;
+  at = symbolStart;
+  while (at < end && (CLASS[value[at] as number] as number) & SYMBOL) at++;
+  const symbolLength = at - symbolStart;
+  if (symbolLength < 1 || symbolLength > 64 || value[at] !== QUOTE) return null;
+  const read: Names = {
+    venue: latin1(value, start, start + venueLength),
+    symbol: latin1(value, symbolStart, at),
+    bytes: new Uint8Array(value.subarray(start, at)),
+  };
+  if (recent.length === RECENT) recent.pop();
+  recent.unshift(read);
+  return read;
+}
