@@ -41,21 +41,21 @@ export class DuplicateWindow {
       };
       this.bySymbol.set(symbolKey, ids);
     }
+    // a canonical id is kept as its number (one string per number): same verdicts as the string; the set's
+    // entry is made only where a set is asked (a number in a variable that may hold a string is boxed)
     const numeric = canonicalNumber(tradeId);
-    // a canonical id is kept as its number (one string per number): same verdicts as the string
-    const entry = numeric >= 0 ? numeric : tradeId;
     if (numeric > ids.maxNumeric) {
       // Venues number trades in increasing order: an id above every numeric id this symbol ever had cannot be
       // in the window (an equal id would be the same canonical number), so no set is asked. The set is
       // dropped after a whole window of such ids (rebuilding it later costs one window, paid for by them).
       ids.maxNumeric = numeric;
       if (ids.seen !== null && ++ids.fastInARow >= this.capacityPerSymbol) ids.seen = null;
-      ids.seen?.add(entry);
+      ids.seen?.add(numeric >= 0 ? numeric : tradeId);
     } else {
       ids.fastInARow = 0;
       ids.seen ??= new Set(entries(ids));
       const size = ids.seen.size;
-      ids.seen.add(entry);
+      ids.seen.add(numeric >= 0 ? numeric : tradeId);
       if (ids.seen.size === size) return true;
     }
     // A ring of ids in arrival order finds the oldest in O(1); asking the Set for its first entry walks

@@ -37,8 +37,13 @@ export class PartitionTask {
   private readonly duplicates: DuplicateWindow;
   private readonly parseOptions: ParseOptions;
   private readonly ruleIds: Set<string>;
-  private maxEventMs: number | null;
+  /** largest tick event time (ms), −∞ before the first (a number field: stored in place, not boxed per tick) */
+  private maxEventMs: number;
   private advancedToMs: number | null;
+  /** the record key the last venue and symbol make (a partition's records mostly repeat a few symbols) */
+  private keyVenue = '';
+  private keySymbol = '';
+  private key = ':';
   private recordTimestamp = 0;
   /** the rest of a watermark advance across many symbols, run a step at a time by `catchUpStep()` */
   private catchUp: Generator<void, void, void> | null = null;
@@ -65,7 +70,7 @@ export class PartitionTask {
     };
     this.maxFutureSkewUs = (options.maxFutureSkewMs ?? Number.POSITIVE_INFINITY) * 1000;
     this.ruleIds = new Set(checkpoint?.ruleIds ?? []);
-    this.maxEventMs = checkpoint?.clock.maxEventMs ?? null;
+    this.maxEventMs = checkpoint?.clock.maxEventMs ?? Number.NEGATIVE_INFINITY;
     this.advancedToMs = checkpoint?.clock.advancedToMs ?? null;
   }
 
@@ -136,7 +141,7 @@ export class PartitionTask {
       let tick: TradeTick;
       if (
         fast !== undefined &&
-        record.key === symbolKey(fast.venue, fast.symbol) &&
+        record.key === this.keyOf(fast.venue, fast.symbol) &&
         fast.timeUs - record.timestamp * 1000 <= this.maxFutureSkewUs &&
         !this.duplicates.remember(record.key, fast.tradeId)
       ) {
@@ -158,7 +163,7 @@ export class PartitionTask {
       const ms = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
       this.collector.cause(ms, record);
       this.engine.add(tick, position);
-      if (this.maxEventMs === null || ms > this.maxEventMs) this.maxEventMs = ms;
+      if (ms > this.maxEventMs) this.maxEventMs = ms;
       // The partition's event time finalises quiet symbols' bars, a whole second at a time: a function of
       // the records alone, so replays and restarts finalise at the same tick.
       const second = ms - (ms % 1000);
@@ -175,6 +180,15 @@ export class PartitionTask {
     return { ticks, refused, next: end };
   }
 
+  private keyOf(venue: string, symbol: string): string {
+    if (venue !== this.keyVenue || symbol !== this.keySymbol) {
+      this.keyVenue = venue;
+      this.keySymbol = symbol;
+      this.key = symbolKey(venue, symbol);
+    }
+    return this.key;
+  }
+
   /** Runs one step of an unfinished watermark catch-up; false once none is left. */
   catchUpStep(): boolean {
     if (this.catchUp === null) return false;
@@ -184,7 +198,7 @@ export class PartitionTask {
 
   /** Event time (ms) of the newest tick in the partition, null before the first. */
   get newestEventMs(): number | null {
-    return this.maxEventMs;
+    return this.maxEventMs === Number.NEGATIVE_INFINITY ? null : this.maxEventMs;
   }
 
   /** Wall-clock finalisation of quiet symbols (live mode option): not a function of the records. */
@@ -242,7 +256,7 @@ export class PartitionTask {
       engine: captured.state,
       rules: captured.rules,
       duplicates: this.duplicates.snapshot(),
-      clock: { maxEventMs: this.maxEventMs, advancedToMs: this.advancedToMs },
+      clock: { maxEventMs: this.newestEventMs, advancedToMs: this.advancedToMs },
       ruleIds: [...this.ruleIds].sort(),
     };
   }

@@ -26,22 +26,23 @@ export function scanRawTrade(value: Buffer): TradeTick | undefined {
   let timeUs: number;
   if (matches(value, at, TIME_US_KEY)) {
     at = integer(value, at + TIME_US_KEY.length, end);
-    if (at < 0 || !(scanned >= MIN_EVENT_TIME_MS * 1000 && scanned <= MAX_EVENT_TIME_MS * 1000))
+    timeUs = SCANNED[0] as number;
+    if (at < 0 || !(timeUs >= MIN_EVENT_TIME_MS * 1000 && timeUs <= MAX_EVENT_TIME_MS * 1000))
       return undefined;
-    timeUs = scanned;
   } else if (matches(value, at, TIME_KEY)) {
     at = integer(value, at + TIME_KEY.length, end);
-    if (at < 0 || !(scanned >= MIN_EVENT_TIME_MS && scanned <= MAX_EVENT_TIME_MS)) return undefined;
-    timeUs = scanned * 1000;
+    const ms = SCANNED[0] as number;
+    if (at < 0 || !(ms >= MIN_EVENT_TIME_MS && ms <= MAX_EVENT_TIME_MS)) return undefined;
+    timeUs = ms * 1000;
   } else return undefined;
   if (!matches(value, at, PRICE_KEY)) return undefined;
   at = decimal(value, at + PRICE_KEY.length, end);
-  if (at < 0 || !(scanned > 0)) return undefined;
-  const price = scanned;
+  const price = SCANNED[0] as number;
+  if (at < 0 || !(price > 0)) return undefined;
   if (!matches(value, at, SIZE_KEY)) return undefined;
   at = decimal(value, at + SIZE_KEY.length, end);
   if (at < 0) return undefined;
-  const size = scanned;
+  const size = SCANNED[0] as number;
   if (!matches(value, at, SIDE_KEY)) return undefined;
   at += SIDE_KEY.length;
   let aggressor: TradeTick['aggressor'];
@@ -94,8 +95,8 @@ const CLASS = Uint8Array.from({ length: 256 }, (_, byte) => {
 /** 10^0 … 10^15, each exact in a double. */
 const POWERS = Array.from({ length: 16 }, (_, power) => 10 ** power);
 
-/** The number the last `integer` or `decimal` read (a module field: no object per number). */
-let scanned = 0;
+/** The number the last `integer` or `decimal` read: a typed-array cell holds it unboxed (a `let` boxed each one). */
+const SCANNED = new Float64Array(1);
 
 function matches(value: Uint8Array, at: number, literal: Uint8Array): boolean {
   if (at + literal.length > value.length) return false;
@@ -108,7 +109,7 @@ function matches(value: Uint8Array, at: number, literal: Uint8Array): boolean {
 const latin1 = (value: Buffer, start: number, end: number): string => value.toString('latin1', start, end);
 
 /**
- * A JSON integer (no sign, no leading zero, at most 16 digits, a safe integer) into `scanned`; returns the
+ * A JSON integer (no sign, no leading zero, at most 16 digits, a safe integer) into `SCANNED`; returns the
  * position after it, or −1. Below 2^53 every partial sum is exact.
  */
 function integer(value: Uint8Array, start: number, end: number): number {
@@ -121,13 +122,13 @@ function integer(value: Uint8Array, start: number, end: number): number {
   const digits = at - start;
   if (digits < 1 || digits > 16 || (digits > 1 && value[start] === ZERO)) return -1;
   if (!Number.isSafeInteger(number)) return -1;
-  scanned = number;
+  SCANNED[0] = number;
   return at;
 }
 
 /**
  * A JSON number without sign or exponent (`12`, `0.5`), or a string of one (`"61234.10"`, leading zeros
- * allowed as `Number` allows them), with at most 15 digits in all, into `scanned`; returns the position
+ * allowed as `Number` allows them), with at most 15 digits in all, into `SCANNED`; returns the position
  * after it, or −1. The digits form an exact integer and 10^fraction digits is exact: their quotient is the
  * correctly rounded value, which is what `JSON.parse` and `Number` return.
  */
@@ -158,7 +159,7 @@ function decimal(value: Uint8Array, start: number, end: number): number {
     if (value[at] !== QUOTE) return -1;
     at++;
   }
-  scanned = fraction === 0 ? mantissa : mantissa / (POWERS[fraction] as number);
+  SCANNED[0] = fraction === 0 ? mantissa : mantissa / (POWERS[fraction] as number);
   return at;
 }
 
