@@ -22,6 +22,8 @@
  *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
  *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts)
  *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
+ *                          [--rule-edits N]  (N edits a second of another owner's rules while the probes run:
+ *                          each one a rule set every partition commits)
  *                          [--clients kafkajs,librdkafka]  (the processor's Kafka client, NEXURAL_KAFKA_CLIENT;
  *                          each row runs once per client, alternately; the bench's producer stays kafkajs)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
@@ -40,6 +42,7 @@ import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import type { ProcessorConfigInput } from '../pipeline/runtime/processor/processor-config.js';
 import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runtime/wiring/build-pipeline.js';
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
+import type { LogProducer } from '../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../schemas/topics.js';
 import { measureProcess, printTable } from './bench-table.js';
 import {
@@ -71,6 +74,7 @@ const { values } = parseArgs({
     stalls: { type: 'boolean', default: false },
     producer: { type: 'string', default: 'child' },
     burst: { type: 'string', default: '1' },
+    'rule-edits': { type: 'string', default: '0' },
     clients: { type: 'string', default: 'kafkajs' },
   },
 });
@@ -80,6 +84,10 @@ const concurrency = Number(values.concurrency);
 const rates = values.rates.split(',').map(Number);
 const burst = Number(values.burst);
 if (!Number.isInteger(burst) || burst < 1) throw new Error(`--burst ${values.burst}: a whole number ≥ 1`);
+const ruleEdits = Number(values['rule-edits']);
+if (!Number.isFinite(ruleEdits) || ruleEdits < 0 || ruleEdits > 1000) {
+  throw new Error(`--rule-edits ${values['rule-edits']}: edits a second, 0 to 1,000`);
+}
 const seconds = Number(values.seconds);
 const WARM_UP_MS = 2000;
 const PRODUCER_MODES = ['inline', 'child', 'child-kafkajs'] as const;
@@ -275,6 +283,36 @@ const quantile = (sorted: readonly number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 
 /**
+ * --rule-edits: another owner edits its rules (one of 20, its threshold) `ruleEdits` times a second, so every
+ * partition commits rule sets while the probes run; the probes' own rules stay as they were.
+ */
+function editRules(producer: LogProducer, topic: string, run: string): { stop(): Promise<number> } {
+  if (ruleEdits === 0) return { stop: async () => 0 };
+  let edits = 0;
+  const sends: Promise<unknown>[] = [];
+  const timer = setInterval(() => {
+    const rule: AlertRuleInput = {
+      id: `edited-${run}-${edits % 20}`,
+      owner: `editor-${run}`,
+      symbol: SYMBOLS[edits % SYMBOLS.length] ?? 'BTCUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value: 1_000_000 + edits },
+      frequency: 'once',
+    };
+    edits++;
+    sends.push(producer.send([{ topic, key: rule.id, value: Buffer.from(JSON.stringify(rule)) }]));
+  }, 1000 / ruleEdits);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await Promise.all(sends);
+      return edits;
+    },
+  };
+}
+
+/**
  * Paced ticks at `rate`/s for `seconds`, 100 probes a second among them, over 10 probe symbols whose price
  * climbs by 1 per probe: probe n of a symbol fires exactly its rule `greater_than n − 1` (once), so every
  * probe is one alert (`--burst N`: N alerts, from N rules with the same threshold) and the engine's state
@@ -365,9 +403,11 @@ async function latency(
       () => {},
     );
   }, 250);
+  const editing = editRules(producer, topics.alertRules, run);
   const paced: PacedResult | ChildPacedResult = child
     ? await child.go()
     : await sendPaced({ producer, topic: topics.trades, rate, seconds, probes: probeSpecs, onProbesSent });
+  const edits = await editing.stop();
   const { sent, startedAt: start } = paced;
   const probe = paced.probesSent;
   const achieved = (sent * 1000) / (paced.endedAt - start);
@@ -427,6 +467,7 @@ async function latency(
     p99: quantile(sorted, 0.99),
     p999: quantile(sorted, 0.999),
     maxLag,
+    edits,
     stats,
     stalls,
     loopP99: loopDelay.percentile(99) / 1e6,
@@ -545,6 +586,7 @@ if (values.only !== 'throughput') {
             'max lag': result.maxLag,
             'records/txn': Math.round(result.stats.records / Math.max(1, result.stats.transactions)),
             'ms/txn': (result.stats.commitMs / Math.max(1, result.stats.transactions)).toFixed(1),
+            ...(ruleEdits > 0 ? { 'rule edits': result.edits } : {}),
             'rule txns': result.stats.ruleCommits,
             'loop delay p99/max ms': `${result.loopP99.toFixed(0)}/${result.loopMax.toFixed(0)}`,
             ...(result.stalls

@@ -10,7 +10,7 @@ import type { DerivedSerdes } from './encode-outputs.js';
 import { emptyOutputs } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
 import { PartitionCommitter } from './partition-committer.js';
-import type { PartitionTask, ProcessedCounts } from './partition-task.js';
+import type { PartitionTask, ProcessedCounts, RuleSync } from './partition-task.js';
 import type { ProcessorConfig } from './processor-config.js';
 import type { ProcessorStats } from './processor-stats.js';
 
@@ -92,10 +92,12 @@ export class OwnedPartition {
   /** a catch-up was left unfinished by `abandon()`: the task is mid-record, nothing more is done or committed */
   private cut = false;
   /**
-   * At-once: alerts computed with a rule set whose transaction has not committed yet, published (in order,
-   * before any later ones) once it has; null when no rule commit is in flight.
+   * At-once: alerts of rules added or replaced by a rule set whose transaction has not committed yet,
+   * published (in order) once it has; null when no rule commit is in flight.
    */
   private heldAlerts: AlertEvent[] | null = null;
+  /** the rules whose alerts are held: added or replaced since the last committed rule set */
+  private readonly heldRules = new Set<string>();
   /** the rule commits enqueued so far: only the latest one's commit releases the held alerts */
   private ruleCommitsEnqueued = 0;
 
@@ -281,6 +283,11 @@ export class OwnedPartition {
     const atOnce = !this.context.publishAfterCommit;
     let force = false;
     let rulesChanged = false;
+    const upserted: string[] = [];
+    const apply = (sync: RuleSync) => {
+      for (const id of sync.upserted) upserted.push(id);
+      rulesChanged = sync.removed || sync.upserted.length > 0 || rulesChanged;
+    };
     if (!this.live) {
       this.live = true;
       force = true;
@@ -291,7 +298,9 @@ export class OwnedPartition {
       else {
         // not restored from a checkpoint: none committed holds these rules (a new owner would start from
         // nothing, with the rules of its day), so they are committed first, even if the restore synced them
-        this.task.syncRules(this.context.rules());
+        const rules = this.context.rules();
+        this.task.syncRules(rules);
+        for (const id of rules.keys()) upserted.push(id);
         rulesChanged = true;
       }
     }
@@ -300,19 +309,17 @@ export class OwnedPartition {
       this.holdRulesUntil = null;
       this.pendingRules.length = 0;
       // the checkpoint's rules unchanged (the usual restart): nothing to commit, no alert to hold back
-      rulesChanged = this.task.syncRules(this.context.rules()) || rulesChanged;
+      apply(this.task.syncRules(this.context.rules()));
     }
     if (!holding) {
       for (const change of this.pendingRules.splice(0)) {
-        const changed =
-          change.kind === 'upsert'
-            ? this.task.upsertRule(change.id, change.rule)
-            : this.task.removeRule(change.id);
-        rulesChanged = changed || rulesChanged;
+        if (change.kind === 'upsert') {
+          if (this.task.upsertRule(change.id, change.rule)) apply({ upserted: [change.id], removed: false });
+        } else if (this.task.removeRule(change.id)) apply({ upserted: [], removed: true });
       }
     }
     if (rulesChanged && atOnce) {
-      this.commitRules(first);
+      this.commitRules(first, upserted);
       return null;
     }
     const { snapshotEveryRecords, snapshotEveryMs } = this.context.config;
@@ -329,17 +336,21 @@ export class OwnedPartition {
 
   /**
    * At-once: a rule set is committed (a checkpoint holding it, with everything processed before it) before
-   * any alert computed with it is published. So whatever a new owner restores (the last committed
+   * any alert that depends on it is published. So whatever a new owner restores (the last committed
    * checkpoint, whose rules it holds over the records it finds) computes every alert already published with
-   * the rules that published it. The batch goes on meanwhile: its alerts, and those of the batches after
-   * it, wait in `heldAlerts` until the rule set's transaction commits. Awaiting that commit here held the
-   * consumer (one batch at a time across partitions) for a transaction per partition when going live.
+   * the rules that published it. The batch goes on meanwhile: the alerts of the rules added or replaced, in
+   * it and the batches after it, wait in `heldAlerts` until the rule set's transaction commits. A rule's
+   * alerts depend on its own definition and state only, so an unchanged rule's alerts go out at once: the
+   * new owner computes them alike with either rule set (one user's rule edit does not delay another's
+   * alerts). Awaiting that commit here held the consumer (one batch at a time across partitions) for a
+   * transaction per partition when going live.
    */
-  private commitRules(first: LogRecord): void {
+  private commitRules(first: LogRecord, upserted: readonly string[]): void {
     const checkpoint = this.takeCheckpoint(first.offset);
     const { stats } = this.context;
     const commit = ++this.ruleCommitsEnqueued;
     this.heldAlerts ??= [];
+    for (const id of upserted) this.heldRules.add(id);
     this.committer.enqueue({
       outputs: emptyOutputs(),
       checkpoint,
@@ -352,6 +363,7 @@ export class OwnedPartition {
         if (commit !== this.ruleCommitsEnqueued) return;
         const held = this.heldAlerts ?? [];
         this.heldAlerts = null;
+        this.heldRules.clear();
         if (held.length > 0) this.context.publish(held);
       },
     });
@@ -360,8 +372,14 @@ export class OwnedPartition {
   /** At-once: alerts go to the fan-out now, or after the rule commit in flight (after-commit: the committer's). */
   private publishAtOnce(alerts: readonly AlertEvent[]): void {
     if (this.context.publishAfterCommit || alerts.length === 0) return;
-    if (this.heldAlerts === null) this.context.publish(alerts);
-    else for (const alert of alerts) this.heldAlerts.push(alert);
+    const held = this.heldAlerts;
+    if (held === null) {
+      this.context.publish(alerts);
+      return;
+    }
+    const now: AlertEvent[] = [];
+    for (const alert of alerts) (this.heldRules.has(alert.ruleId) ? held : now).push(alert);
+    if (now.length > 0) this.context.publish(now);
   }
 
   private takeCheckpoint(nextOffset: string): PartitionCheckpoint | null {

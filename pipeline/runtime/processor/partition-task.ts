@@ -25,6 +25,12 @@ export interface ProcessedCounts {
   readonly refused: number;
 }
 
+/** What a rule sync changed: the rules added or replaced (whose alerts are new), and whether any was removed. */
+export interface RuleSync {
+  readonly upserted: readonly string[];
+  readonly removed: boolean;
+}
+
 /**
  * One input partition's whole processing state, pure (no I/O): raw records → ticks or dead letters →
  * the engine, driven by the partition's own event-time clock. Given the same checkpoint and the same
@@ -215,18 +221,18 @@ export class PartitionTask {
     return this.collector.take();
   }
 
-  /** Makes the engine hold exactly the rules of `rules` (by id); identical rules keep their firing state. */
   /**
-   * Makes the engine's rules these; returns whether any changed. An identical rule keeps its state and
-   * counts as unchanged, so a restart with its checkpoint's rules has no rule set to commit.
+   * Makes the engine hold exactly the rules of `rules` (by id); returns what changed. An identical rule keeps
+   * its firing state and counts as unchanged, so a restart with its checkpoint's rules has no rule set to commit.
    */
-  syncRules(rules: ReadonlyMap<string, unknown>): boolean {
-    let changed = false;
+  syncRules(rules: ReadonlyMap<string, unknown>): RuleSync {
+    let removed = false;
     for (const id of [...this.ruleIds]) {
-      if (!rules.has(id)) changed = this.removeRule(id) || changed;
+      if (!rules.has(id)) removed = this.removeRule(id) || removed;
     }
-    for (const [id, rule] of rules) changed = this.upsertRule(id, rule) || changed;
-    return changed;
+    const upserted: string[] = [];
+    for (const [id, rule] of rules) if (this.upsertRule(id, rule)) upserted.push(id);
+    return { upserted, removed };
   }
 
   /** Adds or replaces a rule; returns whether it changed (an identical rule is a no-op in the engine). */
