@@ -1,10 +1,5 @@
 import { Kafka, type logCreator, logLevel } from 'kafkajs';
-import type {
-  LogConsumer,
-  LogProducer,
-  StreamLog,
-  TransactionalProducer,
-} from '../../../schemas/ports/stream-log.js';
+import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createKafkaAdmin } from './kafka/kafka-admin.js';
 import {
   defaultConsumerTuning,
@@ -12,6 +7,7 @@ import {
   startKafkaConsumer,
 } from './kafka/kafka-consumer.js';
 import { createKafkaProducer, createKafkaTransactionalProducer } from './kafka/kafka-producers.js';
+import { openClients } from './open-clients.js';
 
 export interface KafkaLogOptions {
   readonly brokers: readonly string[];
@@ -53,41 +49,22 @@ export function createKafkaLog(options: KafkaLogOptions): StreamLog {
   });
   const tuning: KafkaConsumerTuning = { ...defaultConsumerTuning, ...options.consumer };
   const admin = createKafkaAdmin(kafka);
-  const consumers = new Set<LogConsumer>();
-  const producers = new Set<LogProducer | TransactionalProducer>();
-
-  const track = <T extends LogProducer | TransactionalProducer>(producer: T): T => {
-    producers.add(producer);
-    const close = producer.close.bind(producer);
-    return Object.assign(producer, {
-      close: async () => {
-        producers.delete(producer);
-        await close();
-      },
-    });
-  };
+  const consumers = openClients();
+  const producers = openClients();
 
   return {
     kind: 'kafka',
     admin,
-    createProducer: async () => track(await createKafkaProducer(kafka, admin.partitionCount)),
+    createProducer: async () => producers.track(await createKafkaProducer(kafka, admin.partitionCount)),
     createTransactionalProducer: async (transactionalId) =>
-      track(await createKafkaTransactionalProducer(kafka, transactionalId, admin.partitionCount)),
+      producers.track(await createKafkaTransactionalProducer(kafka, transactionalId, admin.partitionCount)),
     async consume(consumerOptions) {
       for (const topic of consumerOptions.topics) await admin.partitionCount(topic);
-      const consumer = await startKafkaConsumer(kafka, consumerOptions, tuning);
-      consumers.add(consumer);
-      const close = consumer.close;
-      return Object.assign(consumer, {
-        close: async () => {
-          consumers.delete(consumer);
-          await close();
-        },
-      });
+      return consumers.track(await startKafkaConsumer(kafka, consumerOptions, tuning));
     },
     async close() {
-      await Promise.all([...consumers].map((consumer) => consumer.close()));
-      await Promise.all([...producers].map((producer) => producer.close()));
+      await consumers.closeAll();
+      await producers.closeAll();
       await admin.disconnect();
     },
   };

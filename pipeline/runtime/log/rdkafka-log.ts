@@ -1,13 +1,9 @@
 import { Kafka, logLevel } from 'kafkajs';
-import type {
-  LogConsumer,
-  LogProducer,
-  StreamLog,
-  TransactionalProducer,
-} from '../../../schemas/ports/stream-log.js';
+import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createKafkaAdmin } from './kafka/kafka-admin.js';
 import { defaultConsumerTuning, type KafkaConsumerTuning } from './kafka/kafka-consumer.js';
 import type { KafkaLogOptions } from './kafka-log.js';
+import { openClients } from './open-clients.js';
 import { loadRdkafka, type RdConsumer } from './rdkafka/rdkafka-binding.js';
 import { startRdkafkaConsumer } from './rdkafka/rdkafka-consumer.js';
 import { rdkafkaCall } from './rdkafka/rdkafka-errors.js';
@@ -39,8 +35,8 @@ export function createRdkafkaLog(options: KafkaLogOptions): StreamLog {
   const kafkajs = new Kafka({ clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
   const tuning: KafkaConsumerTuning = { ...defaultConsumerTuning, ...options.consumer };
   const admin = createKafkaAdmin(kafkajs);
-  const consumers = new Set<LogConsumer>();
-  const producers = new Set<LogProducer | TransactionalProducer>();
+  const consumers = openClients();
+  const producers = openClients();
   // librdkafka commits a transaction's offsets for the group a consumer handle names; one idle, unsubscribed
   // handle per group (it never joins): generation -1, as kafkajs's TxnOffsetCommit without a member
   const groupHandles = new Map<string, Promise<RdConsumer>>();
@@ -55,40 +51,21 @@ export function createRdkafkaLog(options: KafkaLogOptions): StreamLog {
     return handle;
   };
 
-  const track = <T extends LogProducer | TransactionalProducer>(producer: T): T => {
-    producers.add(producer);
-    const close = producer.close.bind(producer);
-    return Object.assign(producer, {
-      close: async () => {
-        producers.delete(producer);
-        await close();
-      },
-    });
-  };
-
   return {
     kind: 'kafka',
     admin,
-    createProducer: async () => track(await createRdkafkaProducer(rdkafka, admin.partitionCount)),
+    createProducer: async () => producers.track(await createRdkafkaProducer(rdkafka, admin.partitionCount)),
     createTransactionalProducer: async (transactionalId) =>
-      track(
+      producers.track(
         await createRdkafkaTransactionalProducer(rdkafka, transactionalId, admin.partitionCount, groupHandle),
       ),
     async consume(consumerOptions) {
       for (const topic of consumerOptions.topics) await admin.partitionCount(topic);
-      const consumer = await startRdkafkaConsumer(rdkafka, consumerOptions, tuning);
-      consumers.add(consumer);
-      const close = consumer.close;
-      return Object.assign(consumer, {
-        close: async () => {
-          consumers.delete(consumer);
-          await close();
-        },
-      });
+      return consumers.track(await startRdkafkaConsumer(rdkafka, consumerOptions, tuning));
     },
     async close() {
-      await Promise.all([...consumers].map((consumer) => consumer.close()));
-      await Promise.all([...producers].map((producer) => producer.close()));
+      await consumers.closeAll();
+      await producers.closeAll();
       const handles = [...groupHandles.values()];
       groupHandles.clear();
       await Promise.allSettled(handles.map(async (handle) => (await handle).disconnect()));
