@@ -26,6 +26,8 @@
  *                          each one a rule set every partition commits)
  *                          [--clients kafkajs,librdkafka]  (the processor's Kafka client, NEXURAL_KAFKA_CLIENT;
  *                          each row runs once per client, alternately; the bench's producer stays kafkajs)
+ *                          [--requests]  (the processor's kafkajs requests by API while the ticks are sent,
+ *                          lag probes included: kafka-requests.ts)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records: bench/kafka-ticks.ts.
  */
@@ -45,6 +47,7 @@ import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import type { LogProducer } from '../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../schemas/topics.js';
 import { measureProcess, printTable } from './bench-table.js';
+import { countKafkaRequests } from './kafka-requests.js';
 import {
   type ChildPacedResult,
   epochMs,
@@ -76,6 +79,7 @@ const { values } = parseArgs({
     burst: { type: 'string', default: '1' },
     'rule-edits': { type: 'string', default: '0' },
     clients: { type: 'string', default: 'kafkajs' },
+    requests: { type: 'boolean', default: false },
   },
 });
 const total = Number(values.ticks);
@@ -387,6 +391,10 @@ async function latency(
       : undefined;
   const profiling = values.stalls ? await profileStalls() : undefined;
   await pipeline.processor.start();
+  const brokerPorts = (env.KAFKA_BROKERS ?? []).map((broker) => Number(broker.split(':').at(-1)));
+  const requests = values.requests ? countKafkaRequests(brokerPorts) : undefined;
+  const transactionsBefore = pipeline.processor.stats.transactions;
+  let lagProbes = 0;
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
   let maxLag = 0;
@@ -396,6 +404,7 @@ async function latency(
     for (; checkpointsSeen < now; checkpointsSeen++) checkpointsAt.push(epochMs());
   }, 10);
   const lagTimer = setInterval(() => {
+    lagProbes++;
     void lagOf(pipeline, groupId, topics.trades).then(
       (lag) => {
         maxLag = Math.max(maxLag, lag);
@@ -409,6 +418,22 @@ async function latency(
     : await sendPaced({ producer, topic: topics.trades, rate, seconds, probes: probeSpecs, onProbesSent });
   const edits = await editing.stop();
   const { sent, startedAt: start } = paced;
+  requests?.stop();
+  const requestCounts = requests?.counts();
+  const pacedTransactions = pipeline.processor.stats.transactions - transactionsBefore;
+  if (requestCounts) {
+    const perTxn = (count: number) => (count / Math.max(1, pacedTransactions)).toFixed(2);
+    const listed = [...requestCounts].sort(([, a], [, b]) => b.count - a.count);
+    const all = listed.reduce((sum, [, { count }]) => sum + count, 0);
+    console.log(
+      `kafkajs requests while paced (${pacedTransactions} transactions, ${lagProbes} lag probes; count (per transaction), KiB, ms in socket.write): ${all} (${perTxn(all)}); ${listed
+        .map(
+          ([name, { count, bytes, writeMs }]) =>
+            `${name} ${count} (${perTxn(count)}), ${Math.round(bytes / 1024)} KiB, ${Math.round(writeMs)} ms`,
+        )
+        .join('; ')}`,
+    );
+  }
   const probe = paced.probesSent;
   const achieved = (sent * 1000) / (paced.endedAt - start);
   const expected = probe * burst;
