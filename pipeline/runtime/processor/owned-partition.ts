@@ -100,6 +100,8 @@ export class OwnedPartition {
   private readonly heldRules = new Set<string>();
   /** the rule commits enqueued so far: only the latest one's commit releases the held alerts */
   private ruleCommitsEnqueued = 0;
+  /** when rule changes last took effect here (context.now()) */
+  private rulesChangedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly context: PartitionContext,
@@ -311,7 +313,8 @@ export class OwnedPartition {
       // the checkpoint's rules unchanged (the usual restart): nothing to commit, no alert to hold back
       apply(this.task.syncRules(this.context.rules()));
     }
-    if (!holding) {
+    if (!holding && this.pendingRules.length > 0 && this.ruleChangesDue(atOnce)) {
+      this.rulesChangedAt = this.context.now();
       for (const change of this.pendingRules.splice(0)) {
         if (change.kind === 'upsert') {
           if (this.task.upsertRule(change.id, change.rule)) apply({ upserted: [change.id], removed: false });
@@ -332,6 +335,16 @@ export class OwnedPartition {
     // taken BEFORE the batch: a restart then always re-processes (silently) at least the last committed
     // batch, and re-publishes its alerts to the fan-out in case the crash came between commit and publish
     return due ? this.takeCheckpoint(first.offset) : null;
+  }
+
+  /**
+   * Rule changes take effect at most every `ruleChangeIntervalMs` (each one costs a checkpoint with the
+   * partition's rule set, megabytes with thousands of rules), and at once not while a rule set is still
+   * committing: a burst of edits becomes one rule set.
+   */
+  private ruleChangesDue(atOnce: boolean): boolean {
+    if (atOnce && this.heldAlerts !== null) return false;
+    return this.context.now() - this.rulesChangedAt >= this.context.config.ruleChangeIntervalMs;
   }
 
   /**

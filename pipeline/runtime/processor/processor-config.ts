@@ -72,6 +72,14 @@ export const processorConfigSchema = z
       .describe(
         "least time between the starts of a partition's transactions (what is processed meanwhile goes into the next one); null = 0 with after-commit (alerts wait for their commit), 250 with at-once (they do not; fewer transactions leave the CPU and the broker to the ticks)",
       ),
+    ruleChangeIntervalMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(1_000)
+      .describe(
+        "least time between a partition's rule changes taking effect: changes arriving meanwhile wait and take effect together (each change commits a checkpoint with the partition's rule set; with at-once, also while a rule set is still committing); 0 = at the next batch",
+      ),
     stateWaitMs: z
       .number()
       .int()

@@ -83,6 +83,7 @@ function startProcessor(
   topics: TestTopics,
   overrides: Record<string, unknown> = {},
   fanout: AlertFanout | null = null,
+  now?: () => number,
 ) {
   const errors: Error[] = [];
   const processor: Processor = createProcessor({
@@ -90,6 +91,7 @@ function startProcessor(
     topics,
     serdes: jsonSerdes(topics),
     fanout,
+    ...(now ? { now } : {}),
     config: { groupId: `${topics.trades}.group`, engine, ...overrides },
     onError: (error) => errors.push(error),
   });
@@ -359,6 +361,58 @@ describe('stream processor restarts and rebalances', () => {
     );
     expect(othersMeanwhile.length).toBeGreaterThan(0);
     expect(seen.length).toBe(alerts.length);
+  }, 60_000);
+
+  it('a burst of rule edits takes effect together: at most one rule set per ruleChangeIntervalMs, none while one is committing', async () => {
+    const { log, topics } = await setup(1);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const third = Math.floor(records.length / 3);
+    const producer = await log.createProducer();
+    await producer.send(records.slice(0, third));
+    let clock = 1_000_000;
+    const config = { alertsToFanout: 'at-once', ruleChangeIntervalMs: 60_000 };
+    const { processor, errors, started } = startProcessor(log, topics, config, null, () => clock);
+    await started;
+    const group = `${topics.trades}.group`;
+    await caughtUp(log, group, topics.trades, 60_000);
+    expect(processor.stats.ruleCommits).toBe(1);
+    const edit = (id: string): AlertRuleInput => ({
+      id,
+      owner: 'dave',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value: 61_500 },
+      frequency: 'once_per_bar',
+    });
+    // three edits, each followed by records (a batch boundary), within one interval
+    let next = third;
+    for (const id of ['edit-a', 'edit-b', 'edit-c']) {
+      await producer.send([{ topic: topics.alertRules, key: id, value: json(edit(id)) }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await producer.send(records.slice(next, next + 50));
+      next += 50;
+      await caughtUp(log, group, topics.trades, 60_000);
+    }
+    expect(processor.stats.ruleCommits).toBe(2);
+    clock += 60_000;
+    const rest = await producer.send(records.slice(next));
+    await caughtUp(log, group, topics.trades, 60_000);
+    expect(errors).toEqual([]);
+    expect(processor.stats.ruleCommits).toBe(3);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    const offsetsOf = (ruleId: string) =>
+      alerts
+        .filter((event) => event.ruleId === ruleId)
+        .map((event) => Number(event.kind === 'fired' ? event.sourcePosition?.offset : -1));
+    const restStart = Number(rest[0]?.offset);
+    // b and c took effect together, with the records after the interval; a with the first edit's records
+    expect(offsetsOf('edit-a').length).toBeGreaterThan(0);
+    expect(offsetsOf('edit-a')[0]).toBeLessThan(restStart);
+    for (const id of ['edit-b', 'edit-c']) {
+      expect(offsetsOf(id).length).toBeGreaterThan(0);
+      expect(offsetsOf(id).every((offset) => offset >= restStart)).toBe(true);
+    }
   }, 60_000);
 
   it("at once: a restored partition keeps its checkpoint's rules for the records already in the log (what the previous owner may have published), then applies the changes", async () => {

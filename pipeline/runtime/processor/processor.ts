@@ -46,7 +46,7 @@ export interface ProcessorDeps {
   readonly config: ProcessorConfigInput;
   /** how engines are saved and rebuilt; default: MarketEngine snapshots */
   readonly checkpoints?: EngineCheckpoints;
-  /** wall clock: checkpoint timing and the optional idle finalisation, never outputs */
+  /** wall clock: checkpoint timing, when rule changes take effect (ruleChangeIntervalMs) and the optional idle finalisation */
   readonly now?: () => number;
   /** where the processor reports its health (role `processor`): waiting while a partition is rebuilt */
   readonly health?: RoleHealthReporter;
