@@ -100,6 +100,66 @@ describe('checkpoint chunks', () => {
     expect(readCheckpoint(all, source, '4000')?.rules).toEqual(rules.slice(1));
   });
 
+  it("write a rule edit as the changes since the rule set, read back as the engine's rules in its order; a new rule set when they grow or the order moved", () => {
+    type TestRule = Readonly<{ id: string; symbol?: string; value: number; edited?: boolean }>;
+    const many: TestRule[] = Array.from({ length: 200 }, (_, i) =>
+      Object.freeze({ id: `rule-${i}`, symbol: 'BTCUSDT', value: i }),
+    );
+    const first = checkpointRecords('state', checkpoint('1000', 10, many), 1);
+    const edited = many.filter((saved) => saved.id !== 'rule-10');
+    edited[49] = Object.freeze({ id: 'rule-50', symbol: 'ETHUSDT', value: 50 });
+    edited.push(Object.freeze({ id: 'new-1', symbol: 'SOLUSDT', value: 1 }));
+    const second = checkpointRecords('state', checkpoint('2000', 10, edited), 2, first.ruleSet);
+    expect(second.writesRuleSet).toBe(true);
+    expect(second.records.map((record) => record.key)).toEqual([
+      'nexural.trades.raw:2:rule-changes#0',
+      'nexural.trades.raw:2:rule-changes',
+      'nexural.trades.raw:2#0',
+      'nexural.trades.raw:2',
+    ]);
+    const changesBytes = second.records[0]?.value?.length ?? 0;
+    const baseBytes = first.records[0]?.value?.length ?? 0;
+    expect(changesBytes).toBeLessThan(baseBytes / 20);
+    expect(readCheckpoint(table(first.records, second.records), source, '2000')?.rules).toEqual(edited);
+    // cumulative: the next edit's changes hold both edits, against the same base
+    const again = [...edited];
+    again[61] = Object.freeze({ id: 'rule-62', symbol: 'ETHUSDT', value: 62 });
+    const third = checkpointRecords('state', checkpoint('3000', 10, again), 3, second.ruleSet);
+    expect(third.ruleSet?.id).toBe(first.ruleSet?.id);
+    expect(
+      readCheckpoint(table(first.records, second.records, third.records), source, '3000')?.rules,
+    ).toEqual(again);
+    // unchanged rules: only a reference, as with a base
+    const fourth = checkpointRecords('state', checkpoint('4000', 10, again), 4, third.ruleSet);
+    expect(fourth.writesRuleSet).toBe(false);
+    expect(
+      readCheckpoint(table(first.records, third.records, fourth.records), source, '4000')?.rules,
+    ).toEqual(again);
+    // a rule removed and added again moves to the end (a Map's order): changes cannot say that, a new base
+    const moved: TestRule[] = [
+      ...again.filter((saved) => saved.id !== 'rule-5'),
+      Object.freeze({ id: 'rule-5', value: -5 }),
+    ];
+    const fifth = checkpointRecords('state', checkpoint('5000', 10, moved), 5, fourth.ruleSet);
+    expect(fifth.records[0]?.key).toBe('nexural.trades.raw:2:rules#0');
+    expect(readCheckpoint(table(first.records, third.records, fifth.records), source, '5000')?.rules).toEqual(
+      moved,
+    );
+    // changes above a quarter of the base's bytes: a new base
+    const most = moved.map((saved, i) => (i < 100 ? Object.freeze({ ...saved, edited: true }) : saved));
+    const sixth = checkpointRecords('state', checkpoint('6000', 10, most), 6, fifth.ruleSet);
+    expect(sixth.records[0]?.key).toBe('nexural.trades.raw:2:rules#0');
+    // while its changes are missing, or are other ones, it is not a checkpoint (yet)
+    expect(readCheckpoint(table(first.records, third.records.slice(2)), source, '3000')).toBeNull();
+    expect(
+      readCheckpoint(
+        table(first.records, third.records.slice(2), second.records.slice(0, 2)),
+        source,
+        '3000',
+      ),
+    ).toBeNull();
+  });
+
   it('are not a checkpoint while its rule set is missing or another one', () => {
     const first = checkpointRecords('state', checkpoint('1000', 10), 1);
     const second = checkpointRecords('state', checkpoint('2000', 10), 2, first.ruleSet);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { NexuralError } from '../../../schemas/errors.js';
 import type { OutgoingRecord, TopicPartition } from '../../../schemas/ports/stream-log.js';
 import {
   checkpointKey,
@@ -10,6 +11,13 @@ import {
   type PartitionCheckpoint,
   ruleSetKey,
 } from './partition-checkpoint.js';
+import {
+  applyRuleChanges,
+  decodeRuleChanges,
+  diffRules,
+  encodeRuleChanges,
+  ruleChangesKey,
+} from './rule-set-changes.js';
 
 /**
  * Kafka refuses records (and record batches) above `message.max.bytes`, 1 MiB by default, and a partition
@@ -21,6 +29,9 @@ import {
  * same way under `<key>:rules`, with its id (a hash of its bytes) in place of the offset. It is written in
  * the transaction of the first checkpoint that holds it, before that checkpoint; later checkpoints with the
  * same rules only refer to it. So the state topic's latest rule set is always the latest checkpoint's.
+ * After a rule change, a checkpoint refers to that rule set (its base) and to the changes since it, written
+ * the same way under `<key>:rule-changes` (rule-set-changes.ts), as long as the changes are at most a
+ * quarter of the base's bytes; beyond that, or when they cannot say the engine's order, a new base.
  */
 export const CHECKPOINT_CHUNK_BYTES = 256 * 1024;
 
@@ -30,17 +41,27 @@ const manifestSchema = z.object({
   nextOffset: z.string().regex(/^\d+$/).optional(),
   /** a rule set's: its id */
   ruleSet: z.string().min(1).optional(),
+  /** a rule changes record's: its id */
+  ruleChanges: z.string().min(1).optional(),
   chunks: z.number().int().min(1),
   bytes: z.number().int().min(0),
 });
 
 type Manifest = z.output<typeof manifestSchema>;
 
-/** A rule set in the state topic: the definitions written (compared by reference) and the id they have there. */
+/**
+ * A rule set in the state topic: the definitions it stands for (compared by reference), the id of its base
+ * record and of the changes applied to it (null: the base alone), and the base itself.
+ */
 export interface WrittenRuleSet {
   readonly rules: readonly unknown[];
   readonly id: string;
+  readonly changesId: string | null;
+  readonly base: { readonly rules: readonly unknown[]; readonly bytes: number };
 }
+
+/** Rule changes are written while at most this share of their base's bytes; then a new base. */
+const MAX_CHANGES_SHARE = 0.25;
 
 export interface CheckpointRecords {
   readonly records: OutgoingRecord[];
@@ -61,12 +82,39 @@ const sameRules = (a: readonly unknown[], b: readonly unknown[]) =>
 let lastEncoded: { readonly rules: readonly unknown[]; readonly bytes: Buffer; readonly id: string } | null =
   null;
 
+const idOfBytes = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+
 function encodedRuleSet(rules: readonly unknown[]): { bytes: Buffer; id: string } {
   if (lastEncoded !== null && sameRules(lastEncoded.rules, rules)) return lastEncoded;
   const bytes = encodeRuleSet(rules);
-  const id = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-  lastEncoded = { rules, bytes, id };
+  lastEncoded = { rules, bytes, id: idOfBytes(bytes) };
   return lastEncoded;
+}
+
+/** The changes encoded last, by their base and rule objects (shared by the partitions, as above). */
+let lastChanges: {
+  readonly base: readonly unknown[];
+  readonly rules: readonly unknown[];
+  readonly encoded: { readonly bytes: Buffer; readonly id: string } | null;
+} | null = null;
+
+/** `rules` as changes to `written`'s base, or null when a new base is due (too many, or no order). */
+function encodedChanges(
+  written: WrittenRuleSet,
+  rules: readonly unknown[],
+): { readonly bytes: Buffer; readonly id: string } | null {
+  const { base } = written;
+  if (lastChanges !== null && lastChanges.base === base.rules && sameRules(lastChanges.rules, rules)) {
+    return lastChanges.encoded;
+  }
+  const diff = diffRules(base.rules, rules);
+  let encoded: { bytes: Buffer; id: string } | null = null;
+  if (diff !== null) {
+    const bytes = encodeRuleChanges({ base: written.id, ...diff });
+    if (bytes.length <= base.bytes * MAX_CHANGES_SHARE) encoded = { bytes, id: idOfBytes(bytes) };
+  }
+  lastChanges = { base: base.rules, rules, encoded };
+  return encoded;
 }
 
 /**
@@ -94,14 +142,28 @@ export function checkpointRecords(
   if (checkpoint.rules !== null) {
     if (written !== null && sameRules(written.rules, checkpoint.rules)) ruleSet = written;
     else {
-      const { bytes, id } = encodedRuleSet(checkpoint.rules);
-      records.push(...chunked(record, ruleSetKey(source), id, { ruleSet: id }, bytes, chunkBytes));
-      ruleSet = { rules: checkpoint.rules, id };
+      const changes = written === null ? null : encodedChanges(written, checkpoint.rules);
+      if (written !== null && changes !== null) {
+        const tagged = { ruleChanges: changes.id };
+        records.push(
+          ...chunked(record, ruleChangesKey(source), changes.id, tagged, changes.bytes, chunkBytes),
+        );
+        ruleSet = { rules: checkpoint.rules, id: written.id, changesId: changes.id, base: written.base };
+      } else {
+        const { bytes, id } = encodedRuleSet(checkpoint.rules);
+        records.push(...chunked(record, ruleSetKey(source), id, { ruleSet: id }, bytes, chunkBytes));
+        const base = { rules: checkpoint.rules, bytes: bytes.length };
+        ruleSet = { rules: checkpoint.rules, id, changesId: null, base };
+      }
       writesRuleSet = true;
     }
   }
   const { rules: _apart, ...fields } = checkpoint;
-  const bytes = encodeCheckpoint({ ...fields, ruleSetId: ruleSet?.id ?? null });
+  const bytes = encodeCheckpoint({
+    ...fields,
+    ruleSetId: ruleSet?.id ?? null,
+    ruleChangesId: ruleSet?.changesId ?? null,
+  });
   const { nextOffset } = checkpoint;
   records.push(...chunked(record, checkpointKey(source), nextOffset, { nextOffset }, bytes, chunkBytes));
   return { records, ruleSet, writesRuleSet };
@@ -112,7 +174,7 @@ function chunked(
   record: (key: string, value: Buffer) => OutgoingRecord,
   key: string,
   tag: string,
-  names: Pick<Manifest, 'nextOffset' | 'ruleSet'>,
+  names: Pick<Manifest, 'nextOffset' | 'ruleSet' | 'ruleChanges'>,
   bytes: Buffer,
   chunkBytes: number,
 ): OutgoingRecord[] {
@@ -170,11 +232,27 @@ export function readCheckpoint(
   const bytes = readChunked(get, checkpointKey(source), nextOffset, (manifest) => manifest.nextOffset);
   if (bytes === null) return null;
   const where = `${source.topic}/${source.partition} at ${nextOffset}`;
-  const { ruleSetId, ...stored } = decodeCheckpoint(bytes, where);
+  const { ruleSetId, ruleChangesId, ...stored } = decodeCheckpoint(bytes, where);
   if (ruleSetId === null) return { ...stored, rules: null };
   const ruleBytes = readChunked(get, ruleSetKey(source), ruleSetId, (manifest) => manifest.ruleSet);
   if (ruleBytes === null) return null;
-  return { ...stored, rules: decodeRuleSet(ruleBytes, `${ruleSetId} of ${where}`) };
+  const base = decodeRuleSet(ruleBytes, `${ruleSetId} of ${where}`);
+  if (ruleChangesId === null) return { ...stored, rules: base };
+  const changesBytes = readChunked(
+    get,
+    ruleChangesKey(source),
+    ruleChangesId,
+    (manifest) => manifest.ruleChanges,
+  );
+  if (changesBytes === null) return null;
+  const changes = decodeRuleChanges(changesBytes, `${ruleChangesId} of ${where}`);
+  if (changes.base !== ruleSetId) {
+    throw new NexuralError(
+      'NXR_SCHEMA_INVALID',
+      `rule changes ${ruleChangesId} of ${where} apply to rule set ${changes.base}, not ${ruleSetId}`,
+    );
+  }
+  return { ...stored, rules: applyRuleChanges(base, changes) };
 }
 
 /** Splits records into sends of at most `maxBytes` of values each (Kafka bounds a record batch's size). */

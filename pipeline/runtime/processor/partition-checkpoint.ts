@@ -19,7 +19,8 @@ export interface PartitionClock {
  * re-processes silently from `nextOffset` up to the group's committed offset.
  *
  * Version 2 stores the engine's rule definitions apart, in a rule set record written only when they change
- * (checkpoint-chunks.ts), and refers to it by id; version 1 (still restored) held them in the engine snapshot.
+ * (checkpoint-chunks.ts), and refers to it by id; version 3 refers to a rule set and the changes since it
+ * (rule-set-changes.ts); version 1 (still restored) held them in the engine snapshot.
  */
 export interface PartitionCheckpoint {
   readonly version: 1 | 2;
@@ -36,8 +37,14 @@ export interface PartitionCheckpoint {
   readonly ruleIds: readonly string[];
 }
 
-/** A checkpoint as stored: version 2 refers to its rule set record by id (null in version 1). */
-export type StoredCheckpoint = Omit<PartitionCheckpoint, 'rules'> & { readonly ruleSetId: string | null };
+/**
+ * A checkpoint as stored: versions 2 and 3 refer to their rule set record by id (null in version 1), version 3
+ * also to a rule changes record (null in versions 1 and 2).
+ */
+export type StoredCheckpoint = Omit<PartitionCheckpoint, 'rules'> & {
+  readonly ruleSetId: string | null;
+  readonly ruleChangesId: string | null;
+};
 
 /**
  * Written in every transaction: the group's committed offset after it, and where the latest checkpoint
@@ -69,6 +76,12 @@ const checkpointFields = {
 const checkpointSchema = z.discriminatedUnion('version', [
   z.object({ version: z.literal(1), ...checkpointFields }),
   z.object({ version: z.literal(2), ...checkpointFields, ruleSet: z.string().min(1) }),
+  z.object({
+    version: z.literal(3),
+    ...checkpointFields,
+    ruleSet: z.string().min(1),
+    ruleChanges: z.string().min(1),
+  }),
 ]);
 
 const ruleSetSchema = z.object({ version: z.literal(1), rules: z.array(z.unknown()) });
@@ -86,10 +99,10 @@ export const progressKey = ({ topic, partition }: TopicPartition): string => `${
 // v8's structured serialisation: typed arrays and -0/NaN survive, and it is several times faster than
 // JSON for the large number arrays an engine snapshot holds.
 export function encodeCheckpoint(checkpoint: StoredCheckpoint): Buffer {
-  const { ruleSetId, ...fields } = checkpoint;
-  return serialize(
-    ruleSetId === null ? { ...fields, version: 1 } : { ...fields, version: 2, ruleSet: ruleSetId },
-  );
+  const { ruleSetId, ruleChangesId, ...fields } = checkpoint;
+  if (ruleSetId === null) return serialize({ ...fields, version: 1 });
+  if (ruleChangesId === null) return serialize({ ...fields, version: 2, ruleSet: ruleSetId });
+  return serialize({ ...fields, version: 3, ruleSet: ruleSetId, ruleChanges: ruleChangesId });
 }
 
 export const encodeRuleSet = (rules: readonly unknown[]): Buffer => serialize({ version: 1, rules });
@@ -113,9 +126,13 @@ export function decodeCheckpoint(bytes: Buffer, where: string): StoredCheckpoint
     typeof checkpointSchema
   > &
     Pick<PartitionCheckpoint, 'duplicates'>;
-  if (stored.version === 1) return { ...stored, ruleSetId: null };
-  const { ruleSet, ...fields } = stored;
-  return { ...fields, ruleSetId: ruleSet };
+  if (stored.version === 1) return { ...stored, ruleSetId: null, ruleChangesId: null };
+  if (stored.version === 2) {
+    const { ruleSet, ...fields } = stored;
+    return { ...fields, version: 2, ruleSetId: ruleSet, ruleChangesId: null };
+  }
+  const { ruleSet, ruleChanges, ...fields } = stored;
+  return { ...fields, version: 2, ruleSetId: ruleSet, ruleChangesId: ruleChanges };
 }
 
 export function decodeRuleSet(bytes: Buffer, where: string): readonly unknown[] {

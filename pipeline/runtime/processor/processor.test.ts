@@ -363,6 +363,67 @@ describe('stream processor restarts and rebalances', () => {
     expect(seen.length).toBe(alerts.length);
   }, 60_000);
 
+  it('restores rule sets written as changes since their base: a restart after rule edits holds exactly the edited rules, commits none', async () => {
+    const filler = (i: number, value: number): AlertRuleInput => ({
+      id: `filler-${i}`,
+      owner: 'erin',
+      symbol: 'ETHUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value },
+      frequency: 'once',
+    });
+    const fillers = Array.from({ length: 40 }, (_, i) => filler(i, 1_000_000 + i));
+    const { log, topics } = await setup(1, [...rules, ...fillers]);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const third = Math.floor(records.length / 3);
+    const producer = await log.createProducer();
+    await producer.send(records.slice(0, third));
+    const config = { alertsToFanout: 'at-once', ruleChangeIntervalMs: 0 };
+    const group = `${topics.trades}.group`;
+    const first = startProcessor(log, topics, config);
+    await first.started;
+    await caughtUp(log, group, topics.trades, 60_000);
+    // an edit in the middle of the rule set, a removal and a new rule that fires in the last third
+    const edited = filler(20, 61_500);
+    const added: AlertRuleInput = {
+      ...edited,
+      id: 'btc-above',
+      symbol: 'BTCUSDT',
+      frequency: 'once_per_bar',
+    };
+    await producer.send([
+      { topic: topics.alertRules, key: edited.id, value: json(edited) },
+      { topic: topics.alertRules, key: 'filler-3', value: null },
+      { topic: topics.alertRules, key: added.id, value: json(added) },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await producer.send(records.slice(third, third + 100));
+    await caughtUp(log, group, topics.trades, 60_000);
+    await first.processor.close();
+    expect(first.processor.stats.ruleCommits).toBe(2);
+    const state = (await readAll(log, topics.processorState, 300)).flat();
+    const changes = state.filter((record) => record.key?.toString().endsWith(':rule-changes'));
+    expect(changes).toHaveLength(1);
+    const second = startProcessor(log, topics, config);
+    await second.started;
+    const rest = await producer.send(records.slice(third + 100));
+    await caughtUp(log, group, topics.trades, 60_000);
+    expect([...first.errors, ...second.errors]).toEqual([]);
+    expect(second.processor.stats.ruleCommits).toBe(0);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    const restStart = Number(rest[0]?.offset);
+    const fired = (ruleId: string) =>
+      alerts.filter(
+        (event) =>
+          event.ruleId === ruleId &&
+          event.kind === 'fired' &&
+          Number(event.sourcePosition?.offset) >= restStart,
+      );
+    expect(fired('btc-above').length).toBeGreaterThan(0);
+    expect(alerts.some((event) => event.ruleId === 'filler-3')).toBe(false);
+  }, 60_000);
+
   it('a burst of rule edits takes effect together: at most one rule set per ruleChangeIntervalMs, none while one is committing', async () => {
     const { log, topics } = await setup(1);
     const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
