@@ -16,20 +16,36 @@ export interface DerivedSerdes {
   readonly deadLetters: RecordSerde<DeadLetter>;
 }
 
+/**
+ * Appends `items` as records of the serde's topic to `into`: at once where the serde can (no promise per
+ * value), else awaiting every value's bytes together.
+ */
 async function encode<T>(
   serde: RecordSerde<T>,
   items: readonly Timed<T>[],
   keyOf: (value: T) => string | null,
   partition: number,
-): Promise<OutgoingRecord[]> {
+  into: OutgoingRecord[],
+): Promise<void> {
+  const topic = serde.topic;
+  const now = serde.serializeNow;
+  if (now !== undefined) {
+    for (const item of items) {
+      const value = item.value;
+      into.push({ topic, key: keyOf(value), value: now(value), partition, timestamp: item.at });
+    }
+    return;
+  }
   const values = await Promise.all(items.map((item) => serde.serialize(item.value)));
-  return items.map((item, index) => ({
-    topic: serde.topic,
-    key: keyOf(item.value),
-    value: values[index] ?? null,
-    partition,
-    timestamp: item.at,
-  }));
+  items.forEach((item, index) => {
+    into.push({
+      topic,
+      key: keyOf(item.value),
+      value: values[index] ?? null,
+      partition,
+      timestamp: item.at,
+    });
+  });
 }
 
 const marketKey = (value: { readonly venue: string; readonly symbol: string }) =>
@@ -46,14 +62,13 @@ export async function encodeOutputs(
   serdes: DerivedSerdes,
   partition: number,
 ): Promise<OutgoingRecord[]> {
+  const records: OutgoingRecord[] = [];
   const finals = outputs.bars.filter((bar) => bar.value.final);
   const alerts = outputs.alerts.map((event) => ({ value: event, at: event.time }));
-  const parts = await Promise.all([
-    encode(serdes.bars, outputs.bars, marketKey, partition),
-    encode(serdes.barsFinal, finals, marketKey, partition),
-    encode(serdes.indicators, outputs.indicators, marketKey, partition),
-    encode(serdes.alerts, alerts, marketKey, partition),
-    encode(serdes.deadLetters, outputs.deadLetters, (letter) => letter.key, partition),
-  ]);
-  return parts.flat();
+  await encode(serdes.bars, outputs.bars, marketKey, partition, records);
+  await encode(serdes.barsFinal, finals, marketKey, partition, records);
+  await encode(serdes.indicators, outputs.indicators, marketKey, partition, records);
+  await encode(serdes.alerts, alerts, marketKey, partition, records);
+  await encode(serdes.deadLetters, outputs.deadLetters, (letter) => letter.key, partition, records);
+  return records;
 }

@@ -62,7 +62,10 @@ describe('registry serde (mock registry)', () => {
     });
     const reference = await confluent.serialize('nexural.bars', bar);
     expect(await fast.serialize(bar)).toEqual(reference);
+    expect(fast.serializeNow?.(bar)).toEqual(reference);
     expect(await checked.serialize(bar)).toEqual(reference);
+    // the JSON Schema check is the library's, asynchronous: no bytes at once
+    expect(checked.serializeNow).toBeUndefined();
     await expect(checked.serialize({ ...bar, trades: -1 })).rejects.toThrow(/Invalid message/);
   });
 
@@ -76,6 +79,7 @@ describe('registry serde (mock registry)', () => {
     const error = await serde.serialize({ ...bar, high: -1 }).catch((caught: unknown) => caught);
     expect(isNexuralError(error) && error.code).toBe('NXR_SCHEMA_INVALID');
     expect(String(error)).toContain('high');
+    expect(() => serde.serializeNow?.({ ...bar, high: -1 })).toThrow(/high/);
   });
 
   it('checks what it reads: bytes that are not registry JSON fail with NXR_PARSE_FAILED', async () => {
@@ -93,6 +97,7 @@ describe('JSON serde (embedded log)', () => {
   it('round-trips a bar as plain JSON and refuses a record that breaks the schema on read', async () => {
     const serde = createJsonSerde('nexural.bars', barSchema);
     expect(await serde.deserialize(await serde.serialize(bar))).toEqual(bar);
+    expect(serde.serializeNow?.(bar)).toEqual(Buffer.from(JSON.stringify(bar)));
     const error = await serde
       .deserialize(Buffer.from(JSON.stringify({ ...bar, low: 70000 })))
       .catch((caught: unknown) => caught);

@@ -101,42 +101,50 @@ export async function createRegistrySerde<Name extends RegisteredSchemaName>(
   const id = await registerBackward(client, subject, JSON.stringify(jsonSchemaOf(schemaName, 'draft-7')));
   const common = { subjectNameStrategyType: SubjectNameStrategyType.TOPIC };
   const deserializer = new JsonDeserializer(client, SerdeType.VALUE, { ...common, validate: false });
+  const deserialize = async (bytes: Buffer): Promise<RegisteredValue<Name>> => {
+    let decoded: unknown;
+    try {
+      decoded = await deserializer.deserialize(topic, bytes);
+    } catch (error) {
+      throw new NexuralError(
+        'NXR_PARSE_FAILED',
+        `record of "${topic}" is not registry JSON: ${String(error)}`,
+        {
+          topic,
+        },
+      );
+    }
+    return checkValue(schema, decoded, topic) as RegisteredValue<Name>;
+  };
   // The Confluent serializer looks the schema up per record, keyed by a deterministic stringify of the
   // whole schema: ~50 µs a record. The id is fixed once registered, so the fast path prepends the header
   // the library builds for that id (magic byte + id): the bytes JsonSerializer would write.
   const header = new SchemaId('JSON', id).idToBytes();
-  const write: (value: unknown) => Promise<Buffer> = options.registryValidation
-    ? (() => {
-        const serializer = new JsonSerializer(client, SerdeType.VALUE, {
-          ...common,
-          autoRegisterSchemas: false,
-          useSchemaId: id,
-          validate: true,
-        });
-        return (value: unknown) => serializer.serialize(topic, value);
-      })()
-    : async (value) => Buffer.concat([header, Buffer.from(JSON.stringify(value), 'utf8')]);
+  const checked = (value: RegisteredValue<Name>) => {
+    if (options.validateOnWrite) checkValue(schema, value, topic);
+    return value;
+  };
+  const withHeader = (value: RegisteredValue<Name>): Buffer =>
+    Buffer.concat([header, Buffer.from(JSON.stringify(checked(value)), 'utf8')]);
+  if (options.registryValidation) {
+    const serializer = new JsonSerializer(client, SerdeType.VALUE, {
+      ...common,
+      autoRegisterSchemas: false,
+      useSchemaId: id,
+      validate: true,
+    });
+    return {
+      topic,
+      subject,
+      serialize: async (value) => serializer.serialize(topic, checked(value)),
+      deserialize,
+    };
+  }
   return {
     topic,
     subject,
-    async serialize(value) {
-      if (options.validateOnWrite) checkValue(schema, value, topic);
-      return write(value);
-    },
-    async deserialize(bytes) {
-      let decoded: unknown;
-      try {
-        decoded = await deserializer.deserialize(topic, bytes);
-      } catch (error) {
-        throw new NexuralError(
-          'NXR_PARSE_FAILED',
-          `record of "${topic}" is not registry JSON: ${String(error)}`,
-          {
-            topic,
-          },
-        );
-      }
-      return checkValue(schema, decoded, topic) as RegisteredValue<Name>;
-    },
+    serializeNow: withHeader,
+    serialize: async (value) => withHeader(value),
+    deserialize,
   };
 }
