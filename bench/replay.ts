@@ -6,7 +6,9 @@
  * replay of the same range reuses the slice: the processor alone. Printed, never asserted.
  *
  *   npm run bench:replay -- [--ticks 2000000] [--partitions 6] [--batch 5000 (records per handler call)]
+ *     [--digest: hashes of both replays' outputs (replay-digest.ts), with the wall clock frozen]
  */
+import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -20,12 +22,14 @@ import type { OutgoingRecord } from '../schemas/ports/stream-log.js';
 import type { TradeTick } from '../schemas/tick.js';
 import { symbolKey, topicNames } from '../schemas/topics.js';
 import { measureGc, mib, printTable } from './bench-table.js';
+import { derivedDigest, stateCapture } from './replay-digest.js';
 
 const { values } = parseArgs({
   options: {
     ticks: { type: 'string', default: '2000000' },
     partitions: { type: 'string', default: '6' },
     batch: { type: 'string', default: '5000' },
+    digest: { type: 'boolean', default: false },
   },
 });
 const target = Number(values.ticks);
@@ -61,6 +65,10 @@ const rounds = Math.ceil(target / sample.length);
 const roundUs = 15 * 60 * 1_000_000;
 const idSpan = 10_000_000_000n;
 
+// --digest: state records carry the raw records' log times (the wall clock at ingest) and checkpoints fall due
+// by wall clock too; frozen, two runs of the same code send the same state records
+const wallClock = Date.now;
+if (values.digest) Date.now = () => 1_800_000_000_000;
 const live = topicNames();
 const log = createEmbeddedLog({ maxBatchRecords: Number(values.batch) });
 await log.admin.createTopics([
@@ -81,11 +89,20 @@ const cpuSeconds = (start: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1e6;
 };
 
+/** CPU s of the main thread (the rest of the process's is GC and compiler threads), from /proc. */
+const mainThreadSeconds = () => {
+  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+
 async function timed<T>(run: () => Promise<T>) {
   const cpu = cpuUsage();
+  const main = mainThreadSeconds();
   const startedAt = performance.now();
   const { result, gcMs } = await measureGc(run);
-  return { result, seconds: (performance.now() - startedAt) / 1000, cpu: cpuSeconds(cpu), gcMs };
+  const seconds = (performance.now() - startedAt) / 1000;
+  return { result, seconds, cpu: cpuSeconds(cpu), main: mainThreadSeconds() - main, gcMs };
 }
 
 const ingest = await timed(async () => {
@@ -124,7 +141,8 @@ const engine = {
   indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
   liveBarThrottleMs: 1000,
 };
-const deps = { log, serdesFor: derivedSerdesFor(undefined) };
+const state = stateCapture(log);
+const deps = { log: values.digest ? state.log : log, serdesFor: derivedSerdesFor(undefined) };
 const first = await timed(() =>
   replay(deps, {
     run: 'bench',
@@ -139,6 +157,10 @@ const second = await timed(() =>
     engine: { ...engine, bars: { intervals: [...engine.bars.intervals] } },
   }),
 );
+Date.now = wallClock;
+const digest = values.digest
+  ? [...(await derivedDigest(log, 'bench')), ...(await derivedDigest(log, 'bench-again')), ...state.lines()]
+  : [];
 await log.close();
 
 // The same ticks through MarketEngine alone (no log, no parsing, no transactions): the ceiling a replay
@@ -166,12 +188,17 @@ const alone = await timed(async () => {
   return ticksOnly.length;
 });
 
-const row = (phase: string, run: { seconds: number; cpu: number; gcMs: number }, count: number) => ({
+const row = (
+  phase: string,
+  run: { seconds: number; cpu: number; main: number; gcMs: number },
+  count: number,
+) => ({
   phase,
   ticks: count,
   'wall s': Number(run.seconds.toFixed(2)),
   'ticks/s': Math.round(count / run.seconds),
   'CPU s': Number(run.cpu.toFixed(2)),
+  'main thread CPU s': Number(run.main.toFixed(2)),
   'GC s': Number((run.gcMs / 1000).toFixed(2)),
 });
 printTable(
@@ -195,6 +222,7 @@ printTable('outputs of one replay', [
     'heap MiB': Math.round(mib(process.memoryUsage().heapUsed)),
   },
 ]);
+if (digest.length > 0) process.stdout.write(`\ndigest\n${digest.join('\n')}\n`);
 process.stdout.write(
   `\ngoal: 2M ticks replayed in < 10 s — ${first.seconds < 10 && ticks >= 2_000_000 ? 'met' : 'not met'} (${first.seconds.toFixed(1)} s for ${counts.ticks.toLocaleString('en-US')})\n`,
 );
