@@ -27,9 +27,7 @@ export class ActivityBarSeries implements BarSeries {
     this.live = context.options.liveUpdates;
   }
 
-  /** Activity bars close on their threshold, never on the watermark. */
-  readonly deadlineUs = Number.POSITIVE_INFINITY;
-
+  /** Activity bars close on their threshold, never on the watermark: their deadline stays +∞. */
   advance(): void {}
 
   addTrade(trade: ScaledTrade): void {

@@ -8,7 +8,7 @@ import {
   parseBarAggregatorOptions,
 } from './bar-options.js';
 import { type BarAggregatorSnapshot, placeholderTick } from './bar-snapshot.js';
-import { SymbolBars } from './symbol-bars.js';
+import { SymbolBars, symbolScratch } from './symbol-bars.js';
 
 /**
  * Builds bars at several intervals at once from one stream of trade ticks, for any number of symbols.
@@ -40,6 +40,7 @@ export class BarAggregator {
   private lastVenueSymbols: Map<string, SymbolBars> | undefined;
   private flushed = false;
   private readonly sink: BarSink;
+  private readonly scratch = symbolScratch();
   /** bars handed to the sink so far: how much work a watermark step did */
   private emitted = 0;
 
@@ -147,7 +148,7 @@ export class BarAggregator {
     this.lastVenueSymbols = bySymbol;
     let bars = bySymbol.get(tick.symbol);
     if (!bars) {
-      bars = new SymbolBars(tick.venue, tick.symbol, this.intervals, this.options, this.sink);
+      bars = new SymbolBars(tick.venue, tick.symbol, this.intervals, this.options, this.sink, this.scratch);
       bySymbol.set(tick.symbol, bars);
       this.symbols.push(bars);
     }

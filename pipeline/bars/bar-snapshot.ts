@@ -102,7 +102,7 @@ export function snapshotBar(bar: BarState): BarSnapshot {
     seq: bar.seq,
     partial: bar.partial,
     jumpedFrom: bar.jumpedFrom,
-    sums: bar.sums.slice(),
+    sums: bar.sums(),
   };
 }
 
@@ -122,7 +122,7 @@ export function restoreBar(bar: BarState, snapshot: BarSnapshot): BarState {
   bar.seq = snapshot.seq;
   bar.partial = snapshot.partial;
   bar.jumpedFrom = snapshot.jumpedFrom;
-  bar.sums.set(snapshot.sums);
+  bar.setSums(snapshot.sums);
   return bar;
 }
 

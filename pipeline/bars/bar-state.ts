@@ -1,13 +1,19 @@
 import type { Bar } from '../../schemas/bar.js';
-import type { DecimalScale } from './decimal-scale.js';
 import {
-  addExact,
-  exactSums,
-  exactToDecimalString,
-  exactToNumber,
-  formatUnits,
-  scaleExact,
-} from './exact-sum.js';
+  type BarBlock,
+  CLOSE,
+  CLOSE_TIME,
+  FIRST_TRADE_US,
+  HIGH,
+  JUMPED_FROM,
+  LAST_TRADE_US,
+  LOW,
+  OPEN,
+  OPEN_TIME,
+  SUMS,
+} from './bar-block.js';
+import type { DecimalScale } from './decimal-scale.js';
+import { addExact, exactToDecimalString, exactToNumber, formatUnits, scaleExact } from './exact-sum.js';
 import type { ScaledTrade } from './series.js';
 
 const VOLUME = 0;
@@ -60,15 +66,11 @@ export interface BarView {
 
 /** One bar being built; mutable inside the engine, seen by sinks through `BarView`. Pooled per series. */
 export class BarState implements BarView {
-  openTime = 0;
-  closeTime = 0;
-  open = 0;
-  high = 0;
-  low = 0;
-  close = 0;
-  /** event times (µs) of the trades that set open and close: ties keep the first arrival as open, last as close */
-  firstTradeUs = 0;
-  lastTradeUs = 0;
+  /** the symbol's block (replaced when it grows) and this bar's first slot in it (see bar-block.ts) */
+  data: Float64Array<ArrayBuffer>;
+  private readonly base: number;
+  /** `at` of the volume sum for exact-sum.ts: the quote and taker-buy sums follow */
+  private readonly sumsAt: number;
   trades = 0;
   final = false;
   /** revision of the last emission; -1 before the first */
@@ -76,57 +78,121 @@ export class BarState implements BarView {
   seq = 0;
   /** the first, partial bar under the `firstBar: 'skip'` policy: built but never emitted */
   partial = false;
-  jumpedFrom = -1;
   sinkState: object | null = null;
-  /** exact sums in the symbol's units: volume, quote volume, taker-buy volume */
-  readonly sums = exactSums(3);
 
   constructor(
     readonly venue: string,
     readonly symbol: string,
     readonly interval: string,
     private readonly scale: DecimalScale,
-  ) {}
+    block: BarBlock,
+  ) {
+    this.data = block.data;
+    this.base = block.claim(this);
+    this.sumsAt = (this.base + SUMS) / 2;
+    this.jumpedFrom = -1;
+  }
+
+  get openTime(): number {
+    return this.data[this.base + OPEN_TIME] as number;
+  }
+  set openTime(value: number) {
+    this.data[this.base + OPEN_TIME] = value;
+  }
+  get closeTime(): number {
+    return this.data[this.base + CLOSE_TIME] as number;
+  }
+  set closeTime(value: number) {
+    this.data[this.base + CLOSE_TIME] = value;
+  }
+  get open(): number {
+    return this.data[this.base + OPEN] as number;
+  }
+  set open(value: number) {
+    this.data[this.base + OPEN] = value;
+  }
+  get high(): number {
+    return this.data[this.base + HIGH] as number;
+  }
+  set high(value: number) {
+    this.data[this.base + HIGH] = value;
+  }
+  get low(): number {
+    return this.data[this.base + LOW] as number;
+  }
+  set low(value: number) {
+    this.data[this.base + LOW] = value;
+  }
+  get close(): number {
+    return this.data[this.base + CLOSE] as number;
+  }
+  set close(value: number) {
+    this.data[this.base + CLOSE] = value;
+  }
+  /** event times (µs) of the trades that set open and close: ties keep the first arrival as open, last as close */
+  get firstTradeUs(): number {
+    return this.data[this.base + FIRST_TRADE_US] as number;
+  }
+  set firstTradeUs(value: number) {
+    this.data[this.base + FIRST_TRADE_US] = value;
+  }
+  get lastTradeUs(): number {
+    return this.data[this.base + LAST_TRADE_US] as number;
+  }
+  set lastTradeUs(value: number) {
+    this.data[this.base + LAST_TRADE_US] = value;
+  }
+  get jumpedFrom(): number {
+    return this.data[this.base + JUMPED_FROM] as number;
+  }
+  set jumpedFrom(value: number) {
+    this.data[this.base + JUMPED_FROM] = value;
+  }
 
   reset(openTime: number, closeTime: number): void {
-    this.openTime = openTime;
-    this.closeTime = closeTime;
-    this.open = this.high = this.low = this.close = 0;
-    this.firstTradeUs = this.lastTradeUs = 0;
+    const data = this.data;
+    const base = this.base;
+    // the slots written out: `fill` is a call into the runtime
+    data[base + OPEN_TIME] = openTime;
+    data[base + CLOSE_TIME] = closeTime;
+    data[base + OPEN] = data[base + HIGH] = data[base + LOW] = data[base + CLOSE] = 0;
+    data[base + FIRST_TRADE_US] = data[base + LAST_TRADE_US] = 0;
+    data[base + SUMS] = data[base + SUMS + 1] = data[base + SUMS + 2] = 0;
+    data[base + SUMS + 3] = data[base + SUMS + 4] = data[base + SUMS + 5] = 0;
+    data[base + JUMPED_FROM] = -1;
     this.trades = 0;
     this.final = false;
     this.revision = -1;
     this.seq = 0;
     this.partial = false;
-    this.jumpedFrom = -1;
-    // three exact sums of two numbers each, written out: `fill` is a call into the runtime
-    const sums = this.sums;
-    sums[0] = sums[1] = sums[2] = sums[3] = sums[4] = sums[5] = 0;
   }
 
   /** Adds one trade; open/close follow event time, not arrival. Sizes and values come in scale units. */
   addTrade(trade: ScaledTrade): void {
+    const data = this.data;
+    const base = this.base;
     const { price, timeUs } = trade.tick;
     if (this.trades === 0) {
-      this.open = this.high = this.low = this.close = price;
-      this.firstTradeUs = this.lastTradeUs = timeUs;
+      data[base + OPEN] = data[base + HIGH] = data[base + LOW] = data[base + CLOSE] = price;
+      data[base + FIRST_TRADE_US] = data[base + LAST_TRADE_US] = timeUs;
     } else {
-      if (price > this.high) this.high = price;
-      if (price < this.low) this.low = price;
-      if (timeUs < this.firstTradeUs) {
-        this.firstTradeUs = timeUs;
-        this.open = price;
+      if (price > (data[base + HIGH] as number)) data[base + HIGH] = price;
+      if (price < (data[base + LOW] as number)) data[base + LOW] = price;
+      if (timeUs < (data[base + FIRST_TRADE_US] as number)) {
+        data[base + FIRST_TRADE_US] = timeUs;
+        data[base + OPEN] = price;
       }
-      if (timeUs >= this.lastTradeUs) {
-        this.lastTradeUs = timeUs;
-        this.close = price;
+      if (timeUs >= (data[base + LAST_TRADE_US] as number)) {
+        data[base + LAST_TRADE_US] = timeUs;
+        data[base + CLOSE] = price;
       }
     }
     this.trades++;
-    addExact(this.sums, VOLUME, trade.sizeUnits);
-    addExact(this.sums, QUOTE, trade.quoteHi);
-    if (trade.quoteLo !== 0) addExact(this.sums, QUOTE, trade.quoteLo);
-    if (trade.takerBuy) addExact(this.sums, TAKER_BUY, trade.sizeUnits);
+    const sums = this.sumsAt;
+    addExact(data, sums + VOLUME, trade.sizeUnits);
+    addExact(data, sums + QUOTE, trade.quoteHi);
+    if (trade.quoteLo !== 0) addExact(data, sums + QUOTE, trade.quoteLo);
+    if (trade.takerBuy) addExact(data, sums + TAKER_BUY, trade.sizeUnits);
   }
 
   /** An interval without trades: every price is the previous close (Binance's convention). */
@@ -136,21 +202,30 @@ export class BarState implements BarView {
 
   /** The symbol's unit got finer by 10^sizePower (sizes) and 10^quotePower (values). */
   rescale(sizePower: number, quotePower: number): void {
-    scaleExact(this.sums, VOLUME, sizePower);
-    scaleExact(this.sums, TAKER_BUY, sizePower);
-    scaleExact(this.sums, QUOTE, quotePower);
+    scaleExact(this.data, this.sumsAt + VOLUME, sizePower);
+    scaleExact(this.data, this.sumsAt + TAKER_BUY, sizePower);
+    scaleExact(this.data, this.sumsAt + QUOTE, quotePower);
+  }
+
+  /** The three exact sums (volume, quote volume, taker-buy volume: hi, lo each), copied. */
+  sums(): Float64Array<ArrayBuffer> {
+    return this.data.slice(this.base + SUMS, this.base + SUMS + 6);
+  }
+
+  setSums(sums: Float64Array): void {
+    this.data.set(sums, this.base + SUMS);
   }
 
   get volume(): number {
-    return exactToNumber(this.sums, VOLUME, this.scale.sizeDecimals, this.scale.sizeFactor);
+    return exactToNumber(this.data, this.sumsAt + VOLUME, this.scale.sizeDecimals, this.scale.sizeFactor);
   }
 
   get quoteVolume(): number {
-    return exactToNumber(this.sums, QUOTE, this.scale.quoteDecimals, this.scale.quoteFactor);
+    return exactToNumber(this.data, this.sumsAt + QUOTE, this.scale.quoteDecimals, this.scale.quoteFactor);
   }
 
   get takerBuyVolume(): number {
-    return exactToNumber(this.sums, TAKER_BUY, this.scale.sizeDecimals, this.scale.sizeFactor);
+    return exactToNumber(this.data, this.sumsAt + TAKER_BUY, this.scale.sizeDecimals, this.scale.sizeFactor);
   }
 
   toBar(): Bar {
@@ -184,9 +259,9 @@ export class BarState implements BarView {
       high: price(this.high),
       low: price(this.low),
       close: price(this.close),
-      volume: exactToDecimalString(this.sums, VOLUME, sizeDecimals),
-      quoteVolume: exactToDecimalString(this.sums, QUOTE, quoteDecimals),
-      takerBuyVolume: exactToDecimalString(this.sums, TAKER_BUY, sizeDecimals),
+      volume: exactToDecimalString(this.data, this.sumsAt + VOLUME, sizeDecimals),
+      quoteVolume: exactToDecimalString(this.data, this.sumsAt + QUOTE, quoteDecimals),
+      takerBuyVolume: exactToDecimalString(this.data, this.sumsAt + TAKER_BUY, sizeDecimals),
     };
   }
 }

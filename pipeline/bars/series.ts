@@ -1,4 +1,5 @@
 import type { TradeTick } from '../../schemas/tick.js';
+import type { BarBlock } from './bar-block.js';
 import type { BarAggregatorOptions, BarSink } from './bar-options.js';
 import type { BarSeriesSnapshot } from './bar-snapshot.js';
 import { BarState } from './bar-state.js';
@@ -9,6 +10,8 @@ export interface SeriesContext {
   readonly venue: string;
   readonly symbol: string;
   readonly scale: DecimalScale;
+  /** where the numbers of every bar of the symbol live */
+  readonly block: BarBlock;
   readonly options: BarAggregatorOptions;
   readonly sink: BarSink;
 }
@@ -27,11 +30,12 @@ export interface ScaledTrade {
   takerBuy: boolean;
 }
 
-/** The bars of one symbol at one interval. */
+/**
+ * The bars of one symbol at one interval. A series keeps the watermark (µs) from which advance() has work to do
+ * in its deadline slot of the symbol's block (+∞ when none): skipping calls below it keeps ticks cheap.
+ */
 export interface BarSeries {
-  /** Watermark (µs) from which advance() has work to do; skipping calls below it keeps ticks cheap. */
-  readonly deadlineUs: number;
-  /** The symbol's watermark moved (µs) to at least deadlineUs: finalize what it passed. */
+  /** The symbol's watermark moved (µs) to at least the series' deadline: finalize what it passed. */
   advance(watermarkUs: number): void;
   addTrade(trade: ScaledTrade): void;
   /** End of input: finalize every remaining bar. */
@@ -60,8 +64,8 @@ export class BarPool {
   take(openTime: number, closeTime: number): BarState {
     let bar = this.spare;
     if (bar === null) {
-      const { venue, symbol, scale } = this.context;
-      bar = this.free.pop() ?? new BarState(venue, symbol, this.interval, scale);
+      const { venue, symbol, scale, block } = this.context;
+      bar = this.free.pop() ?? new BarState(venue, symbol, this.interval, scale, block);
     } else this.spare = null;
     bar.reset(openTime, closeTime);
     return bar;

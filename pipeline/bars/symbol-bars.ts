@@ -2,12 +2,44 @@ import { NexuralError } from '../../schemas/errors.js';
 import type { BarInterval } from '../../schemas/interval.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import { ActivityBarSeries } from './activity-bars.js';
+import { BarBlock } from './bar-block.js';
 import type { BarAggregatorOptions, BarSink } from './bar-options.js';
 import { placeholderTick, type SymbolBarsSnapshot } from './bar-snapshot.js';
 import { DecimalScale, fewestDecimals, MAX_DECIMALS } from './decimal-scale.js';
 import { type ExactProduct, exactProduct } from './exact-sum.js';
 import { type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
 import { TimeBarSeries } from './time-bars.js';
+
+/** The header of a symbol's block: its clock (µs), then one deadline per series (see BarSeries). */
+const MAX_TIME_US = 0;
+const WATERMARK_US = 1;
+const DEADLINES = 2;
+
+/** Per-tick scratch of an aggregator, shared by its symbols: only valid during one `SymbolBars.add`. */
+export interface SymbolScratch {
+  readonly trade: ScaledTrade;
+  readonly product: ExactProduct;
+  /**
+   * What `trade.tick` points to between calls: holding the caller's last tick until the symbol's next one would
+   * let a quiet symbol's tick survive young-generation collections, and V8 then allocates every tick of that
+   * site in old space (measured: all 5M ticks of bench:engine promoted, old space swinging by ~175 MiB).
+   */
+  readonly idleTick: TradeTick;
+}
+
+export const symbolScratch = (): SymbolScratch => {
+  const idleTick = placeholderTick('', '');
+  const trade = {
+    tick: idleTick,
+    watermarkUs: 0,
+    timeMs: 0,
+    sizeUnits: 0,
+    quoteHi: 0,
+    quoteLo: 0,
+    takerBuy: false,
+  };
+  return { trade, product: { hi: 0, lo: 0 }, idleTick };
+};
 
 /**
  * Every interval of one venue+symbol, with the symbol's own watermark and decimal scale.
@@ -20,16 +52,8 @@ export class SymbolBars {
   private readonly scale = new DecimalScale();
   private readonly series: BarSeries[];
   private readonly latenessUs: number;
-  private readonly product: ExactProduct = { hi: 0, lo: 0 };
-  private readonly trade: ScaledTrade;
-  /**
-   * What `trade.tick` points to between calls: holding the caller's last tick until the symbol's next one would
-   * let a quiet symbol's tick survive young-generation collections, and V8 then allocates every tick of that
-   * site in old space (measured: all 5M ticks of bench:engine promoted, old space swinging by ~175 MiB).
-   */
-  private readonly idleTick: TradeTick;
-  private maxTimeUs = Number.NEGATIVE_INFINITY;
-  private watermarkUs = Number.NEGATIVE_INFINITY;
+  /** the symbol's block: its clock and its series' deadlines in the header, then its bars (see bar-block.ts) */
+  data: Float64Array<ArrayBuffer>;
 
   constructor(
     venue: string,
@@ -37,24 +61,29 @@ export class SymbolBars {
     intervals: readonly BarInterval[],
     options: BarAggregatorOptions,
     sink: BarSink,
+    /** the aggregator's, shared by its symbols (one object hot in cache rather than one per symbol) */
+    private readonly scratch: SymbolScratch,
   ) {
-    const context: SeriesContext = { venue, symbol, scale: this.scale, options, sink };
-    this.series = intervals.map((interval) =>
+    const block = new BarBlock(DEADLINES + intervals.length, intervals.length);
+    this.data = block.data;
+    block.watch(this);
+    this.data[MAX_TIME_US] = this.data[WATERMARK_US] = Number.NEGATIVE_INFINITY;
+    this.data.fill(Number.POSITIVE_INFINITY, DEADLINES, DEADLINES + intervals.length);
+    const context: SeriesContext = { venue, symbol, scale: this.scale, block, options, sink };
+    this.series = intervals.map((interval, index) =>
       interval.kind === 'time'
-        ? new TimeBarSeries(context, interval.label, interval.ms)
+        ? new TimeBarSeries(context, interval.label, interval.ms, DEADLINES + index)
         : new ActivityBarSeries(context, interval),
     );
     this.latenessUs = options.allowedLatenessMs * 1000;
-    this.idleTick = placeholderTick(venue, symbol);
-    this.trade = {
-      tick: this.idleTick,
-      watermarkUs: 0,
-      timeMs: 0,
-      sizeUnits: 0,
-      quoteHi: 0,
-      quoteLo: 0,
-      takerBuy: false,
-    };
+  }
+
+  private get maxTimeUs(): number {
+    return this.data[MAX_TIME_US] as number;
+  }
+
+  private get watermarkUs(): number {
+    return this.data[WATERMARK_US] as number;
   }
 
   /** The watermark in ms, or null before the first tick. */
@@ -75,18 +104,18 @@ export class SymbolBars {
       this.refine(scale.priceDecimals, fewestDecimals(size, scale.sizeDecimals + 1));
       sizeUnits = Math.round(size * scale.sizeFactor);
     }
-    exactProduct(priceUnits, sizeUnits, this.product);
-    const trade = this.trade;
+    const { trade, product } = this.scratch;
+    exactProduct(priceUnits, sizeUnits, product);
     trade.tick = tick;
     trade.timeMs = msOf(tick.timeUs);
     trade.sizeUnits = sizeUnits;
-    trade.quoteHi = this.product.hi;
-    trade.quoteLo = this.product.lo;
+    trade.quoteHi = product.hi;
+    trade.quoteLo = product.lo;
     trade.takerBuy = tick.aggressor === 'buy';
-    if (tick.timeUs > this.maxTimeUs) this.advanceTo(tick);
-    trade.watermarkUs = this.watermarkUs;
+    if (tick.timeUs > (this.data[MAX_TIME_US] as number)) this.advanceTo(tick);
+    trade.watermarkUs = this.data[WATERMARK_US] as number;
     for (const series of this.series) series.addTrade(trade);
-    trade.tick = this.idleTick;
+    trade.tick = this.scratch.idleTick;
   }
 
   /**
@@ -95,11 +124,16 @@ export class SymbolBars {
    */
   advanceTo(clock: TradeTick | number): void {
     const timeUs = typeof clock === 'number' ? clock : clock.timeUs;
-    if (timeUs <= this.maxTimeUs) return;
-    this.maxTimeUs = timeUs;
-    this.watermarkUs = timeUs - this.latenessUs;
-    for (const series of this.series)
-      if (this.watermarkUs >= series.deadlineUs) series.advance(this.watermarkUs);
+    const data = this.data;
+    if (timeUs <= (data[MAX_TIME_US] as number)) return;
+    data[MAX_TIME_US] = timeUs;
+    data[WATERMARK_US] = timeUs - this.latenessUs;
+    const series = this.series;
+    for (let index = 0; index < series.length; index++) {
+      // (read again after each call: a series' advance may grow the block)
+      if ((this.data[WATERMARK_US] as number) >= (this.data[DEADLINES + index] as number))
+        (series[index] as BarSeries).advance(this.data[WATERMARK_US] as number);
+    }
   }
 
   flush(): void {
@@ -120,8 +154,8 @@ export class SymbolBars {
   /** Takes over a snapshot of the same symbol with the same intervals (a fresh instance only). */
   restore(snapshot: SymbolBarsSnapshot): void {
     this.scale.setDecimals(snapshot.priceDecimals, snapshot.sizeDecimals);
-    this.maxTimeUs = snapshot.maxTimeUs ?? Number.NEGATIVE_INFINITY;
-    this.watermarkUs = snapshot.watermarkUs ?? Number.NEGATIVE_INFINITY;
+    this.data[MAX_TIME_US] = snapshot.maxTimeUs ?? Number.NEGATIVE_INFINITY;
+    this.data[WATERMARK_US] = snapshot.watermarkUs ?? Number.NEGATIVE_INFINITY;
     if (snapshot.series.length !== this.series.length) {
       throw new NexuralError(
         'NXR_CONFIG_INVALID',

@@ -33,7 +33,6 @@ export class TimeBarSeries implements BarSeries {
   private newestOpenTime = Number.NaN;
   /** close of the newest bar once every bar was evicted: what the next flat bar carries */
   private evictedClose = 0;
-  deadlineUs = Number.POSITIVE_INFINITY;
   /** the last of `bars`, kept in a field: the hot path then skips the array */
   private newest: BarState | undefined;
 
@@ -41,6 +40,8 @@ export class TimeBarSeries implements BarSeries {
     private readonly context: SeriesContext,
     private readonly label: string,
     private readonly ms: number,
+    /** where this series' deadline sits in the symbol's block (see BarSeries) */
+    private readonly deadlineSlot: number,
   ) {
     this.pool = new BarPool(context, label);
     this.graceUs = context.options.graceMs * 1000;
@@ -174,7 +175,7 @@ export class TimeBarSeries implements BarSeries {
     if (this.flat && !Number.isNaN(this.newestOpenTime) && this.flatRun < this.maxFlat) {
       deadline = Math.min(deadline, (this.newestOpenTime + 2 * ms) * 1000);
     }
-    this.deadlineUs = deadline;
+    this.context.block.data[this.deadlineSlot] = deadline;
   }
 
   private lastClose(): number {

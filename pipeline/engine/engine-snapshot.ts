@@ -154,22 +154,17 @@ export function restoreEngine(parts: EngineParts, snapshot: EngineSnapshot): voi
       bySymbol = new Map();
       parts.series.set(saved.venue, bySymbol);
     }
-    bySymbol.set(
-      saved.symbol,
-      intervals.map((interval, i) => restoreSeries(saved.venue, saved.symbol, interval, saved.intervals[i])),
-    );
+    const list = SeriesState.forSymbol(saved.venue, saved.symbol, intervals, []);
+    for (const [i, state] of list.entries()) restoreSeries(state, saved.intervals[i]);
+    bySymbol.set(saved.symbol, list);
   }
 }
 
-function restoreSeries(
-  venue: string,
-  symbol: string,
-  interval: string,
-  saved: SeriesSnapshot | undefined,
-): SeriesState {
+/** Writes a saved series into a fresh state of its symbol and interval. */
+function restoreSeries(state: SeriesState, saved: SeriesSnapshot | undefined): void {
+  const { venue, symbol, interval } = state;
   const where = `${venue}:${symbol}`;
-  const state = new SeriesState(venue, symbol, interval, []);
-  if (!saved) return state;
+  if (!saved) return;
   state.seq = saved.seq;
   state.currentOpenTime = saved.currentOpenTime ?? Number.NEGATIVE_INFINITY;
   state.lastLiveEmitMs = saved.lastLiveEmitMs ?? Number.NEGATIVE_INFINITY;
@@ -184,7 +179,6 @@ function restoreSeries(
         slot.seq,
       ),
   );
-  return state;
 }
 
 function restoreIndicator(spec: string, state: IndicatorState, where: string) {

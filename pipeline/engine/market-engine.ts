@@ -248,12 +248,15 @@ export class MarketEngine {
       const slot = slots[i];
       if (slot) this.updateIndicator(series, slot, view);
     }
-    if (!view.final) {
+    if (!view.final && !series.closeSlotsWarm) {
       const closeSlots = series.closeSlots;
+      let warm = true;
       for (let i = 0; i < closeSlots.length; i++) {
         const slot = closeSlots[i] as IndicatorSlot;
         if (!slot.warm && slot.coldSeq !== series.seq) this.warmUp(series, slot, view);
+        warm &&= slot.warm;
       }
+      series.closeSlotsWarm = warm;
     }
     const barProbes = series.barProbes;
     for (let i = 0; i < barProbes.length; i++) {
@@ -365,9 +368,7 @@ export class MarketEngine {
       }
       let list = bySymbol.get(view.symbol);
       if (!list) {
-        list = this.config.bars.intervals.map(
-          (interval) => new SeriesState(view.venue, view.symbol, interval, this.configured),
-        );
+        list = SeriesState.forSymbol(view.venue, view.symbol, this.intervals, this.configured);
         bySymbol.set(view.symbol, list);
       }
       this.lastVenue = view.venue;

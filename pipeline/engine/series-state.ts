@@ -35,6 +35,13 @@ export interface IndicatorSlot {
   coldSeq: number;
 }
 
+/**
+ * The one empty list of every series and slot that has nothing in one (most): read on every bar update, one
+ * shared array stays in cache where one per series was another scattered load.
+ */
+const NONE: readonly never[] = [];
+const orNone = <T>(list: readonly T[]): readonly T[] => (list.length === 0 ? NONE : list);
+
 /** A slot for an indicator no rule watches yet (SeriesState.applyWanted fills `watched`). */
 export const indicatorSlot = (
   spec: string,
@@ -47,7 +54,7 @@ export const indicatorSlot = (
   kind: indicatorKind(indicator),
   seq,
   emitted,
-  watched: [],
+  watched: NONE,
   warm: false,
   coldSeq: -1,
 });
@@ -77,43 +84,89 @@ export type ProbeFactory = (series: string) => IntrabarProbe;
 /** Whether only bar-close rules read this series of this venue:symbol and interval (AlertEngine.closeOnly). */
 export type CloseOnlyTest = (series: string) => boolean;
 
+/** Where a series' times sit in its symbol's `times` array: two per interval. */
+const CURRENT_OPEN_TIME = 0;
+const LAST_LIVE_EMIT_MS = 1;
+const TIMES = 2;
+
 /** The engine's state for one venue:symbol at one interval. */
 export class SeriesState {
   /** increments with each new bar (revision 0), so indicators know add from replace */
   seq = 0;
-  currentOpenTime = Number.NEGATIVE_INFINITY;
-  lastLiveEmitMs = Number.NEGATIVE_INFINITY;
   /** alert subscription version this state was last refreshed for */
   version = -1;
   priceWanted = false;
   /** the price series' alert probe while some rule watches it */
   priceProbe: IntrabarProbe | null = null;
   /** bar fields some rule watches, with their probes */
-  barProbes: readonly WatchedBarField[] = [];
+  barProbes: readonly WatchedBarField[] = NONE;
   /** the series-threshold rules of this venue:symbol and interval, null when there are none */
   frame: AlertFrame | null = null;
   /** where the frame reads the price, if it does */
   priceCell: FrameCell | null = null;
   slots: IndicatorSlot[];
   /** the slots some rule watches on forming bars, in slot order: the only ones forming bars update */
-  watchedSlots: IndicatorSlot[] = [];
+  watchedSlots: readonly IndicatorSlot[] = NONE;
   /**
    * The slots only bar-close rules watch (no series-threshold rule, no expiry): on a forming bar their values
    * can fire nothing, so they are computed on the final bar only, plus once for the forming bar `pending`
    * when the engine's state is read or its rules change (MarketEngine.catchUp).
    */
-  closeSlots: IndicatorSlot[] = [];
+  closeSlots: readonly IndicatorSlot[] = NONE;
+  /** every slot of closeSlots is warm: a forming bar has none to warm up */
+  closeSlotsWarm = true;
   /** the forming bar closeSlots skipped, with its revision then; null when none */
   pending: BarView | null = null;
   pendingRevision = -1;
+
+  /**
+   * The series' two times (ms, read on every bar update) in one array shared by its symbol's intervals
+   * (`forSymbol`): two heap numbers per series were two more scattered loads per update.
+   */
+  private readonly times: Float64Array;
+  private readonly at: number;
 
   constructor(
     readonly venue: string,
     readonly symbol: string,
     readonly interval: string,
     configured: readonly { readonly spec: string }[],
+    times = new Float64Array(TIMES),
+    index = 0,
   ) {
     this.slots = configured.map(({ spec }) => indicatorSlot(spec, createIndicator(spec), true, 0));
+    this.times = times;
+    this.at = index * TIMES;
+    this.currentOpenTime = Number.NEGATIVE_INFINITY;
+    this.lastLiveEmitMs = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The series of one venue:symbol, one per interval in order, sharing one array of times. */
+  static forSymbol(
+    venue: string,
+    symbol: string,
+    intervals: readonly string[],
+    configured: readonly { readonly spec: string }[],
+  ): SeriesState[] {
+    const times = new Float64Array(TIMES * intervals.length);
+    return intervals.map(
+      (interval, index) => new SeriesState(venue, symbol, interval, configured, times, index),
+    );
+  }
+
+  /** open time of the newest bar the series has seen (−∞ before the first) */
+  get currentOpenTime(): number {
+    return this.times[this.at + CURRENT_OPEN_TIME] as number;
+  }
+  set currentOpenTime(value: number) {
+    this.times[this.at + CURRENT_OPEN_TIME] = value;
+  }
+  /** when a forming bar was last emitted (throttle) */
+  get lastLiveEmitMs(): number {
+    return this.times[this.at + LAST_LIVE_EMIT_MS] as number;
+  }
+  set lastLiveEmitMs(value: number) {
+    this.times[this.at + LAST_LIVE_EMIT_MS] = value;
   }
 
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
@@ -128,12 +181,14 @@ export class SeriesState {
     this.priceWanted = wanted.price;
     this.priceProbe = wanted.price ? probeOf(PRICE_SERIES) : null;
     this.priceCell = cellOf(PRICE_SERIES);
-    this.barProbes = wanted.bars.map(({ field, series }) => ({
-      field,
-      series,
-      probe: probeOf(series),
-      cell: cellOf(series),
-    }));
+    this.barProbes = orNone(
+      wanted.bars.map(({ field, series }) => ({
+        field,
+        series,
+        probe: probeOf(series),
+        cell: cellOf(series),
+      })),
+    );
     const bySpec = new Map<string, WatchedOutput[]>();
     for (const { spec, output, series } of wanted.indicators) {
       const list = bySpec.get(spec) ?? [];
@@ -142,7 +197,7 @@ export class SeriesState {
     }
     const kept: IndicatorSlot[] = [];
     for (const slot of this.slots) {
-      slot.watched = bySpec.get(slot.spec) ?? [];
+      slot.watched = bySpec.get(slot.spec) ?? NONE;
       slot.warm = false;
       slot.coldSeq = -1;
       bySpec.delete(slot.spec);
@@ -156,7 +211,8 @@ export class SeriesState {
     this.slots = kept;
     const closeOnlySlot = (slot: IndicatorSlot) =>
       slot.watched.every(({ series, cell }) => cell === null && closeOnly(series));
-    this.watchedSlots = kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot));
-    this.closeSlots = kept.filter((slot) => slot.watched.length > 0 && closeOnlySlot(slot));
+    this.watchedSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot)));
+    this.closeSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && closeOnlySlot(slot)));
+    this.closeSlotsWarm = this.closeSlots.length === 0;
   }
 }
