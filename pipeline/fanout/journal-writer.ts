@@ -14,6 +14,11 @@ export const MAX_QUEUED_DELIVERIES = 100_000;
 const FIRST_DELAY_MS = 200;
 const MAX_DELAY_MS = 5_000;
 const BATCH = 500;
+/**
+ * How long the first delivery of a batch waits for others: each append is a produce request on the log
+ * (~100 a second at 100 alerts a second without it), and the journal is read only after Redis loses its data.
+ */
+export const JOURNAL_LINGER_MS = 50;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -27,12 +32,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).u
 export function createJournalWriter(
   journal: AlertDeliveryJournal | undefined,
   warn: (message: string) => void,
+  lingerMs = JOURNAL_LINGER_MS,
 ): JournalWriter {
   const queue: AlertDelivery[] = [];
   let flushing: Promise<void> = Promise.resolve();
   let running = false;
   let closing = false;
   let dropped = 0;
+  // set while the drain lingers; flushed() and close() end the wait: somebody needs the deliveries now
+  let endLinger: (() => void) | null = null;
+
+  const linger = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        endLinger = null;
+        resolve();
+      }, lingerMs);
+      endLinger = () => {
+        clearTimeout(timer);
+        endLinger = null;
+        resolve();
+      };
+    });
 
   const appendWithRetries = async (batch: readonly AlertDelivery[]): Promise<boolean> => {
     for (let attempt = 1; journal !== undefined; attempt += 1) {
@@ -54,6 +75,7 @@ export function createJournalWriter(
   };
 
   const drain = async () => {
+    if (lingerMs > 0) await linger();
     while (queue.length > 0 && !closing) {
       const batch = queue.slice(0, BATCH);
       // appended (or closing): only now leave the queue, so close() counts what was never recorded
@@ -78,8 +100,12 @@ export function createJournalWriter(
       running = true;
       flushing = drain();
     },
-    flushed: () => flushing,
+    flushed() {
+      endLinger?.();
+      return flushing;
+    },
     async close(timeoutMs) {
+      endLinger?.();
       await Promise.race([flushing, sleep(timeoutMs)]);
       closing = true;
       if (queue.length > 0) {
