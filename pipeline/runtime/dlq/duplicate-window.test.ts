@@ -1,5 +1,6 @@
+import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { DuplicateWindow } from './duplicate-window.js';
+import { DuplicateWindow, idsBySymbol } from './duplicate-window.js';
 
 describe('DuplicateWindow', () => {
   it('reports a trade id seen before for the same symbol, not for another symbol', () => {
@@ -19,7 +20,7 @@ describe('DuplicateWindow', () => {
   it('restores from its snapshot with the same memory and eviction order', () => {
     const window = new DuplicateWindow(3);
     for (const id of ['1', '2', '3']) window.remember('binance:BTCUSDT', id);
-    const restored = DuplicateWindow.restore(JSON.parse(JSON.stringify(window.snapshot())));
+    const restored = DuplicateWindow.restore(deserialize(serialize(window.snapshot())));
     expect(restored.snapshot()).toEqual(window.snapshot());
     expect(restored.remember('binance:BTCUSDT', '9')).toBe(false);
     expect(restored.remember('binance:BTCUSDT', '2')).toBe(true);
@@ -29,9 +30,9 @@ describe('DuplicateWindow', () => {
   it('keeps evicting oldest first after the ring wraps, and snapshots oldest first', () => {
     const window = new DuplicateWindow(3);
     for (const id of ['1', '2', '3', '4', '5']) window.remember('binance:BTCUSDT', id);
-    expect(window.snapshot().symbols).toEqual({ 'binance:BTCUSDT': ['3', '4', '5'] });
+    expect(idsBySymbol(window.snapshot())).toEqual({ 'binance:BTCUSDT': ['3', '4', '5'] });
     expect(window.remember('binance:BTCUSDT', '2')).toBe(false);
-    expect(window.snapshot().symbols).toEqual({ 'binance:BTCUSDT': ['4', '5', '2'] });
+    expect(idsBySymbol(window.snapshot())).toEqual({ 'binance:BTCUSDT': ['4', '5', '2'] });
   });
 
   it('gives the verdicts and snapshots of a plain set + ring on increasing, shuffled, repeated and odd ids', () => {
@@ -70,12 +71,38 @@ describe('DuplicateWindow', () => {
         else id = String(next + Math.floor(random() * 1000));
         expect(window.remember(key, id), `step ${step}, id ${id}`).toBe(expected.remember(key, id));
         if (step % 997 === 0) {
-          expect(window.snapshot().symbols).toEqual(expected.symbols());
+          expect(idsBySymbol(window.snapshot())).toEqual(expected.symbols());
           const restored = DuplicateWindow.restore(window.snapshot());
           expect(restored.snapshot()).toEqual(window.snapshot());
         }
       }
-      expect(window.snapshot().symbols).toEqual(expected.symbols());
+      expect(idsBySymbol(window.snapshot())).toEqual(expected.symbols());
     }
+  });
+
+  it('snapshots ids that count up by one as runs: 10,000 trade ids in 16 bytes, restored with the same verdicts', () => {
+    const window = new DuplicateWindow(10_000);
+    // Binance numbers a symbol's trades consecutively (e.g. BTCUSDT 5266583935, …936 in ../shared/data)
+    for (let id = 5266573935; id < 5266586935; id++) window.remember('binance:BTCUSDT', String(id));
+    for (let id = 101; id <= 150; id++) window.remember('binance:ETHUSDT', String(id));
+    for (let id = 200; id < 250; id++) window.remember('binance:ETHUSDT', String(id));
+    const snapshot = window.snapshot();
+    expect(snapshot.symbols['binance:BTCUSDT']).toEqual(Float64Array.of(5266576935, 10_000));
+    expect(snapshot.symbols['binance:ETHUSDT']).toEqual(Float64Array.of(101, 50, 200, 50));
+    const restored = DuplicateWindow.restore(deserialize(serialize(snapshot)));
+    expect(restored.remember('binance:BTCUSDT', '5266576934')).toBe(false);
+    expect(restored.remember('binance:BTCUSDT', '5266576936')).toBe(true);
+    expect(restored.remember('binance:ETHUSDT', '202')).toBe(true);
+    expect(restored.remember('binance:ETHUSDT', '151')).toBe(false);
+  });
+
+  it('keeps strings for ids that rarely count up by one, or that are not canonical numbers', () => {
+    const window = new DuplicateWindow(100);
+    for (let n = 0; n < 100; n++) window.remember('a:EVEN', String(n * 2));
+    window.remember('a:MIXED', '1');
+    window.remember('a:MIXED', '2');
+    window.remember('a:MIXED', 'e5c1-uuid');
+    expect(window.snapshot().symbols['a:EVEN']).toHaveLength(100);
+    expect(window.snapshot().symbols['a:MIXED']).toEqual(['1', '2', 'e5c1-uuid']);
   });
 });

@@ -46,6 +46,32 @@ describe('checkpoint chunks', () => {
     expect(restored?.engine).toEqual({ window: new Float64Array([1.5, Number.NaN, -0]) });
   });
 
+  it("carry a de-dup window's runs of consecutive ids, and refuse runs that are not [first, count] pairs", () => {
+    const runs = Float64Array.of(5266576935, 9_000, 5266586000, 1_000);
+    const withRuns: PartitionCheckpoint = {
+      ...checkpoint('4000', 0),
+      duplicates: { capacityPerSymbol: 10_000, symbols: { 'binance:BTCUSDT': runs, 'x:Y': ['uuid-1'] } },
+    };
+    const { records } = checkpointRecords('state', withRuns, 1, null, 32 * 1024);
+    expect(records.reduce((bytes, record) => bytes + (record.value?.length ?? 0), 0)).toBeLessThan(1_000);
+    expect(readCheckpoint(table(records), source, '4000')).toEqual(withRuns);
+    for (const bad of [
+      Float64Array.of(5, 2, 9),
+      Float64Array.of(5, 0),
+      Float64Array.of(-1, 3),
+      Float64Array.of(1.5, 2),
+    ]) {
+      const broken = {
+        ...withRuns,
+        duplicates: { capacityPerSymbol: 10_000, symbols: { 'binance:BTCUSDT': bad } },
+      };
+      const brokenRecords = checkpointRecords('state', broken, 1, null, 32 * 1024).records;
+      expect(() => readCheckpoint(table(brokenRecords), source, '4000')).toThrow(
+        /duplicates\.symbols\.binance:BTCUSDT: (run 0|3 numbers)/,
+      );
+    }
+  });
+
   it('ignore chunks a longer, older checkpoint left behind in the compacted topic', () => {
     const older = checkpointRecords('state', checkpoint('1000', 10_000), 1, null, 32 * 1024).records;
     const newer = checkpointRecords('state', checkpoint('2000', 10), 2, null, 32 * 1024).records;

@@ -60,6 +60,26 @@ export interface PartitionProgress {
 
 const offset = z.string().regex(/^\d+$/);
 
+/** `[first, count, …]`: whole ids below 10^15 (canonical numbers), counts ≥ 1. */
+const idRuns = z.instanceof(Float64Array).superRefine((runs, context) => {
+  if (runs.length % 2 !== 0)
+    context.addIssue({ code: 'custom', message: `${runs.length} numbers, not pairs` });
+  for (let index = 0; index + 1 < runs.length; index += 2) {
+    const first = runs[index] as number;
+    const count = runs[index + 1] as number;
+    if (
+      !Number.isInteger(first) ||
+      first < 0 ||
+      first + count > 1e15 ||
+      !Number.isInteger(count) ||
+      count < 1
+    ) {
+      context.addIssue({ code: 'custom', message: `run ${index / 2}: first ${first}, count ${count}` });
+      return;
+    }
+  }
+});
+
 const checkpointFields = {
   topic: z.string().min(1),
   partition: z.number().int().nonnegative(),
@@ -67,7 +87,8 @@ const checkpointFields = {
   engine: z.unknown(),
   duplicates: z.object({
     capacityPerSymbol: z.number().int().positive(),
-    symbols: z.record(z.string(), z.array(z.string())),
+    // runs since issue 17 (2026-12-06): a processor from before refuses such a checkpoint and rebuilds
+    symbols: z.record(z.string(), z.union([z.array(z.string()), idRuns])),
   }),
   clock: z.object({ maxEventMs: z.number().nullable(), advancedToMs: z.number().nullable() }),
   ruleIds: z.array(z.string()),
