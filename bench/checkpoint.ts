@@ -11,6 +11,7 @@
  * compacted topic, KAFKA_BROKERS or the stack's): wall ms and event-loop busy ms per transaction, v1 vs v2.
  *
  *   npm run bench:checkpoint -- [--seconds 10] [--rate 10000] [--rules 1000] [--partitions 6] [--repeat 5] [--kafka]
+ *                               [--trade-ids venue|suffixed]  (as bench:kafka's: bench/kafka-ticks.ts)
  */
 import { parseArgs } from 'node:util';
 import { serialize } from 'node:v8';
@@ -33,8 +34,15 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '6' },
     repeat: { type: 'string', default: '5' },
     kafka: { type: 'boolean', default: false },
+    'trade-ids': { type: 'string', default: 'venue' },
   },
 });
+if (values['trade-ids'] !== 'venue' && values['trade-ids'] !== 'suffixed') {
+  throw new Error(
+    `--trade-ids ${values['trade-ids']}: venue (each symbol's ids count up by one) or suffixed`,
+  );
+}
+const suffixedIds = values['trade-ids'] === 'suffixed';
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
 const ruleCount = Number(values.rules);
@@ -83,7 +91,8 @@ function records(): Map<number, LogRecord[]> {
     if (!trade) continue;
     const symbol = SYMBOLS[i % SYMBOLS.length] ?? 'BTCUSDT';
     const time = first + Math.floor((i * 1000) / rate);
-    const tick = { ...trade, symbol, tradeId: `${trade.tradeId}-${i}`, time };
+    const tradeId = suffixedIds ? `${trade.tradeId}-${i}` : String(1 + Math.floor(i / SYMBOLS.length));
+    const tick = { ...trade, symbol, tradeId, time };
     push(`binance-um:${symbol}`, tick, time + 1000);
     while (probe < Math.min(ruleCount, Math.floor((i * 100) / rate))) {
       const probeSymbol = probeSymbols[probe % 10] ?? 'PROBE0';

@@ -39,7 +39,9 @@ export const explicitPartitionProducer = (kafka: Kafka): Producer =>
 
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
-let source: { trades: RawTrade[]; first: RawTrade; spanMs: number; shiftMs: number } | undefined;
+let source:
+  | { trades: RawTrade[]; first: RawTrade; spanMs: number; shiftMs: number; suffixed: boolean }
+  | undefined;
 function tickSource() {
   if (source) return source;
   const trades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
@@ -52,22 +54,36 @@ function tickSource() {
     first,
     spanMs: last.time - first.time + 1000,
     shiftMs: (Math.floor((Date.now() - first.time) / dayMs) - 1) * dayMs,
+    suffixed: suffixedIds(),
   };
   return source;
 }
+
+/**
+ * How the ticks' trade ids are made: `venue` (the default) numbers each symbol's trades 1, 2, 3, … as Binance
+ * does (a symbol's ids count up by one); `suffixed` is the file's id plus `-<i>` (before 2026-12-06: ids
+ * that are not numbers, as a venue with UUID trade ids would send). bench:kafka's `--trade-ids` sets it
+ * for its process and, through the environment, for its producer child.
+ */
+export const TRADE_IDS_ENV = 'NEXURAL_BENCH_TRADE_IDS';
+const suffixedIds = (): boolean => {
+  const mode = process.env[TRADE_IDS_ENV] ?? 'venue';
+  if (mode !== 'venue' && mode !== 'suffixed') throw new Error(`${TRADE_IDS_ENV}=${mode}: venue or suffixed`);
+  return mode === 'suffixed';
+};
 
 /** Trade i: the file's trades round-robin over 8 symbols, looped with later times; ~200 bytes. */
 export function rawTrade(
   i: number,
   probe?: { readonly symbol: string; readonly price: number; readonly id: string },
 ): Buffer {
-  const { trades, first, spanMs, shiftMs } = tickSource();
+  const { trades, first, spanMs, shiftMs, suffixed } = tickSource();
   const trade = trades[i % trades.length] ?? first;
   const round = Math.floor(i / trades.length);
   const json = JSON.stringify({
     venue: 'binance-um',
     symbol: probe?.symbol ?? SYMBOLS[i % SYMBOLS.length],
-    tradeId: probe?.id ?? `${trade.tradeId}-${i}`,
+    tradeId: probe?.id ?? (suffixed ? `${trade.tradeId}-${i}` : String(1 + Math.floor(i / SYMBOLS.length))),
     time: trade.time + shiftMs + round * spanMs,
     price: probe?.price ?? trade.price,
     size: trade.size,

@@ -28,6 +28,8 @@
  *                          each row runs once per client, alternately; the bench's producer stays kafkajs)
  *                          [--requests]  (the processor's kafkajs requests by API while the ticks are sent,
  *                          lag probes included: kafka-requests.ts)
+ *                          [--trade-ids venue|suffixed]  (venue: each symbol's trade ids count up by one, as
+ *                          Binance's; suffixed: ids that are not numbers, the bench's ids before 2026-12-06)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
  * Records: bench/kafka-ticks.ts.
  */
@@ -59,6 +61,7 @@ import {
   rawTrade,
   SYMBOLS,
   sendPaced,
+  TRADE_IDS_ENV,
 } from './kafka-ticks.js';
 import { describeStalls, profileStalls, type StallReport } from './loop-stalls.js';
 
@@ -80,8 +83,15 @@ const { values } = parseArgs({
     'rule-edits': { type: 'string', default: '0' },
     clients: { type: 'string', default: 'kafkajs' },
     requests: { type: 'boolean', default: false },
+    'trade-ids': { type: 'string', default: 'venue' },
   },
 });
+if (values['trade-ids'] !== 'venue' && values['trade-ids'] !== 'suffixed') {
+  throw new Error(
+    `--trade-ids ${values['trade-ids']}: venue (each symbol's ids count up by one) or suffixed`,
+  );
+}
+process.env[TRADE_IDS_ENV] = values['trade-ids'];
 const total = Number(values.ticks);
 const partitions = Number(values.partitions);
 const concurrency = Number(values.concurrency);
