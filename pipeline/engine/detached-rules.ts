@@ -3,6 +3,7 @@ import { NexuralError } from '../../schemas/errors.js';
 import { describeIssues } from '../../schemas/validate.js';
 import type { RuleSnapshot } from '../alerts/alert-snapshot.js';
 import type { EngineSnapshot } from './engine-snapshot.js';
+import { fromColumns, type RuleStateAt, type RuleStateColumns, toColumns } from './rule-state-columns.js';
 
 /*
  * An engine snapshot with its rule definitions taken out. Rules change rarely and an engine may hold
@@ -16,11 +17,16 @@ import type { EngineSnapshot } from './engine-snapshot.js';
  * `MarketEngine.restore(config, output, parseEngineSnapshot(attachRules(state, rules)))`.
  */
 
-/** A rule's firing state without its definition, at its position in the rule definitions. */
-type RuleStateAt = Omit<RuleSnapshot, 'rule'> & { readonly at: number };
+/**
+ * The firing states as columns (rule-state-columns.ts), or as objects (before 2026-12-06, and where a state
+ * is not one a rule runtime makes). A processor from before the columns refuses them and rebuilds.
+ */
+type FiringStates =
+  | { readonly ruleStateColumns: RuleStateColumns }
+  | { readonly ruleStates: readonly RuleStateAt[] };
 
 export type DetachedEngineSnapshot = Omit<EngineSnapshot, 'alerts'> & {
-  readonly alerts: Omit<EngineSnapshot['alerts'], 'rules'> & { readonly ruleStates: readonly RuleStateAt[] };
+  readonly alerts: Omit<EngineSnapshot['alerts'], 'rules'> & FiringStates;
 };
 
 export interface DetachedRules {
@@ -53,13 +59,20 @@ export function detachRules(snapshot: EngineSnapshot): DetachedRules {
     if (!isPristine(saved)) ruleStates.push({ at, ...firing });
   }
   const { rules: _inline, ...alerts } = snapshot.alerts;
-  return { state: { ...snapshot, alerts: { ...alerts, ruleStates } }, rules };
+  const ruleStateColumns = toColumns(ruleStates);
+  const firing: FiringStates = ruleStateColumns === null ? { ruleStates } : { ruleStateColumns };
+  return { state: { ...snapshot, alerts: { ...alerts, ...firing } }, rules };
 }
 
 const detachedAlertsSchema = z.looseObject({
-  alerts: z.looseObject({
-    ruleStates: z.array(z.looseObject({ at: z.number().int().min(0) })),
-  }),
+  alerts: z
+    .looseObject({
+      ruleStateColumns: z.unknown().optional(),
+      ruleStates: z.array(z.looseObject({ at: z.number().int().min(0) })).optional(),
+    })
+    .refine((alerts) => (alerts.ruleStateColumns === undefined) !== (alerts.ruleStates === undefined), {
+      error: 'firing states as ruleStateColumns or as ruleStates (one of them)',
+    }),
 });
 
 /** The full snapshot again (unvalidated: `parseEngineSnapshot` checks it, rules included). */
@@ -71,7 +84,14 @@ export function attachRules(state: unknown, rules: readonly unknown[]): unknown 
       `engine snapshot without rules: ${describeIssues(parsed.error)}`,
     );
   }
-  const { ruleStates, ...alerts } = parsed.data.alerts;
+  const {
+    ruleStates: asObjects,
+    ruleStateColumns,
+    ...alerts
+  } = parsed.data.alerts as Record<string, unknown>;
+  const ruleStates = (
+    ruleStateColumns === undefined ? asObjects : fromColumns(ruleStateColumns)
+  ) as readonly (Record<string, unknown> & { readonly at: number })[];
   const firing = new Map<number, Record<string, unknown>>();
   for (const [index, { at, ...saved }] of ruleStates.entries()) {
     if (at >= rules.length || firing.has(at)) {
