@@ -4,8 +4,11 @@
  * in pipeline/runtime/processor/crash.itest.ts).
  * Run: `npx tsx bench/crash.ts [rounds=10] [kills=20] [seed=random] [partitions=3]` with the stack up
  * (`bash scripts/stack up`; KAFKA_BROKERS defaults to 127.0.0.1:39092). Each round is 55,732 real trades.
+ * NEXURAL_KAFKA_CLIENT picks the processor children's client (default kafkajs).
  */
+
 import { runCrashTest } from '../pipeline/runtime/processor/testing/crash-harness.js';
+import { envSchema } from '../schemas/env.js';
 import { printTable } from './bench-table.js';
 
 const rounds = Number(process.argv[2] ?? 10);
@@ -25,6 +28,7 @@ const report = await runCrashTest({
   partitions,
   seed,
   snapshotEveryRecords: 20_000,
+  client: envSchema.shape.NEXURAL_KAFKA_CLIENT.parse(process.env.NEXURAL_KAFKA_CLIENT),
   say,
 });
 

@@ -24,7 +24,7 @@
  *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
  *                          [--rule-edits N]  (N edits a second of another owner's rules while the probes run:
  *                          each one a rule set every partition commits)
- *                          [--clients kafkajs,librdkafka]  (the processor's Kafka client, NEXURAL_KAFKA_CLIENT;
+ *                          [--clients kafkajs,librdkafka,platformatic]  (the processor's Kafka client, NEXURAL_KAFKA_CLIENT;
  *                          each row runs once per client, alternately; the bench's producer stays kafkajs)
  *                          [--requests]  (the processor's kafkajs requests by API while the ticks are sent,
  *                          lag probes included: kafka-requests.ts)
@@ -110,7 +110,7 @@ const producerModes = values.producer.split(',') as ProducerMode[];
 if (producerModes.some((mode) => !PRODUCER_MODES.includes(mode))) {
   throw new Error(`--producer: a list of ${PRODUCER_MODES.join(', ')}, not ${values.producer}`);
 }
-const CLIENTS = ['kafkajs', 'librdkafka'] as const;
+const CLIENTS = ['kafkajs', 'librdkafka', 'platformatic'] as const;
 type Client = (typeof CLIENTS)[number];
 const clients = values.clients.split(',') as Client[];
 if (clients.some((client) => !CLIENTS.includes(client))) {

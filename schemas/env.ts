@@ -29,10 +29,10 @@ export const envSchema = z.object({
     .describe('comma-separated Kafka bootstrap brokers (host:port); unset = embedded log'),
   KAFKA_CLIENT_ID: z.string().min(1).default('nexural').describe('Kafka client id'),
   NEXURAL_KAFKA_CLIENT: z
-    .enum(['kafkajs', 'librdkafka'])
+    .enum(['kafkajs', 'librdkafka', 'platformatic'])
     .default('kafkajs')
     .describe(
-      'Kafka client behind the stream log: kafkajs, or librdkafka (optional native dependency @confluentinc/kafka-javascript)',
+      'Kafka client behind the stream log: kafkajs, librdkafka (optional native dependency @confluentinc/kafka-javascript), or platformatic (transactions on @platformatic/kafka, the rest kafkajs)',
     ),
   SCHEMA_REGISTRY_URL: optionalUrl('Confluent-compatible Schema Registry base URL').describe(
     'Schema Registry base URL (Confluent API; Apicurio: http://host:port/apis/ccompat/v7)',

@@ -4,7 +4,14 @@ import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from './embedded-log.js';
 import type { KafkaConsumerTuning } from './kafka/kafka-consumer.js';
 import { createKafkaLog } from './kafka-log.js';
+import { createPlatformaticLog } from './platformatic-log.js';
 import { createRdkafkaLog } from './rdkafka-log.js';
+
+const kafkaLogs = {
+  kafkajs: createKafkaLog,
+  librdkafka: createRdkafkaLog,
+  platformatic: createPlatformaticLog,
+} as const;
 
 export interface StreamLogChoice {
   /** embedded log only: false keeps it in memory (nothing kept across runs); default true */
@@ -14,8 +21,9 @@ export interface StreamLogChoice {
 }
 
 /**
- * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka (through kafkajs, or librdkafka
- * with NEXURAL_KAFKA_CLIENT=librdkafka: fails at once with NXR_CONFIG_INVALID where it is not installed); unset → the embedded log, stored
+ * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka (through kafkajs; librdkafka with
+ * NEXURAL_KAFKA_CLIENT=librdkafka, failing at once with NXR_CONFIG_INVALID where it is not installed; or
+ * transactions on @platformatic/kafka with NEXURAL_KAFKA_CLIENT=platformatic); unset → the embedded log, stored
  * in segments under NEXURAL_DATA_DIR/log so `serve`, `run` and `ingest` write what `replay`, `runs` and
  * `topics` read, and a restart resumes where it stopped.
  */
@@ -25,7 +33,7 @@ export function streamLogFromEnv(
   choice: StreamLogChoice = {},
 ): StreamLog {
   if (env.KAFKA_BROKERS !== undefined) {
-    const create = env.NEXURAL_KAFKA_CLIENT === 'librdkafka' ? createRdkafkaLog : createKafkaLog;
+    const create = kafkaLogs[env.NEXURAL_KAFKA_CLIENT ?? 'kafkajs'];
     return create({
       brokers: env.KAFKA_BROKERS,
       clientId: env.KAFKA_CLIENT_ID,

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { envSchema } from '../../../schemas/env.js';
 import { kafkaBrokers } from '../../../test/stack-env.js';
 import { runCrashTest } from './testing/crash-harness.js';
 
-describe('processor crash test on Kafka', () => {
+// NEXURAL_KAFKA_CLIENT picks the processors' client (default kafkajs), as it does for `nexural run`
+const client = envSchema.shape.NEXURAL_KAFKA_CLIENT.parse(process.env.NEXURAL_KAFKA_CLIENT);
+
+describe(`processor crash test on Kafka (${client})`, () => {
   it('after ≥ 5 SIGKILLs at random points during 222,928 real ticks and a restart after each, the derived topics equal a clean run, record for record, without duplicates', async () => {
     const seed = Number(process.env.NEXURAL_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
     const lines: string[] = [];
@@ -15,6 +19,7 @@ describe('processor crash test on Kafka', () => {
       snapshotEveryRecords: 20_000,
       // the mode with more moving parts under a kill: rule sets committed first, held after a restore
       alertsToFanout: 'at-once',
+      client,
       say: (line) => lines.push(line),
     });
     console.log(lines.join('\n'));

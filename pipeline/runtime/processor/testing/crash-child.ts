@@ -8,13 +8,19 @@
 import { startRoleHealth } from '../../../../cli/role-health.js';
 import { createRoleHealthRegistry } from '../../../../schemas/ports/role-health.js';
 import { createKafkaLog } from '../../log/kafka-log.js';
+import { createPlatformaticLog } from '../../log/platformatic-log.js';
 import { createRdkafkaLog } from '../../log/rdkafka-log.js';
 import { createProcessor } from '../processor.js';
 import { type CrashChildConfig, crashEngine } from './crash-harness.js';
 import { jsonSerdes } from './processor-test-kit.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;
-const log = (config.client === 'librdkafka' ? createRdkafkaLog : createKafkaLog)({
+const kafkaLogs = {
+  kafkajs: createKafkaLog,
+  librdkafka: createRdkafkaLog,
+  platformatic: createPlatformaticLog,
+} as const;
+const log = kafkaLogs[config.client ?? 'kafkajs']({
   brokers: config.brokers,
   clientId: 'nexural-crash-child',
   // a killed member is noticed after its session times out: keep that short (the broker's minimum is 6 s);

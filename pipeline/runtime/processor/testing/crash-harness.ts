@@ -63,7 +63,7 @@ export interface CrashChildConfig {
   /** the consumer session (default 6 s, the broker's minimum) */
   readonly sessionTimeoutMs?: number;
   /** the child's Kafka client (NEXURAL_KAFKA_CLIENT; default kafkajs); the harness reads through kafkajs */
-  readonly client?: 'kafkajs' | 'librdkafka';
+  readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
 }
 
 export interface CrashOptions {
@@ -76,7 +76,7 @@ export interface CrashOptions {
   readonly snapshotEveryRecords: number;
   readonly alertsToFanout?: 'after-commit' | 'at-once';
   /** the processor children's Kafka client (both runs) */
-  readonly client?: 'kafkajs' | 'librdkafka';
+  readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
   readonly say: (line: string) => void;
 }
 

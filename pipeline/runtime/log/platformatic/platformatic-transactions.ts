@@ -1,0 +1,204 @@
+import { type Consumer, type Message, type MessageToProduce, Producer } from '@platformatic/kafka';
+import { NexuralError } from '../../../../schemas/errors.js';
+import type {
+  LogTransaction,
+  OutgoingRecord,
+  TransactionalProducer,
+} from '../../../../schemas/ports/stream-log.js';
+import { chunks } from '../kafka/kafka-producers.js';
+import { partitionForKey } from '../murmur2.js';
+import { validOffsets, validRecords } from '../topic-spec.js';
+import { platformaticCall } from './platformatic-errors.js';
+
+/** A group's coordinator, and the (never joined) consumer object that names the group to a transaction. */
+export interface GroupCoordinator {
+  readonly group: Consumer;
+  readonly coordinatorId: number;
+}
+
+export interface PlatformaticTransactionsOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly partitionCount: (topic: string) => Promise<number>;
+  readonly groupCoordinator: (groupId: string) => Promise<GroupCoordinator>;
+  /** forgets a coordinator that failed a commit: the group may have moved */
+  readonly forgetCoordinator: (groupId: string) => void;
+}
+
+/**
+ * Records per produce request: the client writes one request per broker whatever a send holds, and a
+ * partition's batch must stay under the broker's message.max.bytes (1 MiB by default).
+ */
+const REQUEST_RECORDS = 500;
+
+type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+
+async function toMessages(
+  records: readonly OutgoingRecord[],
+  partitionCount: (topic: string) => Promise<number>,
+): Promise<MessageToProduce[]> {
+  const counts = new Map<string, number>();
+  for (const record of validRecords(records)) {
+    if (!counts.has(record.topic)) counts.set(record.topic, await partitionCount(record.topic));
+  }
+  let roundRobin = 0;
+  return records.map((record) => {
+    const count = counts.get(record.topic) ?? 1;
+    const partition =
+      record.partition ?? (record.key === null ? roundRobin++ % count : partitionForKey(record.key, count));
+    return {
+      topic: record.topic,
+      partition,
+      ...(record.key === null ? {} : { key: Buffer.from(record.key) }),
+      // a tombstone: the client writes a null value for a missing one
+      ...(record.value === null ? {} : { value: record.value }),
+      ...(record.timestamp === undefined ? {} : { timestamp: BigInt(record.timestamp) }),
+      ...(record.headers === undefined
+        ? {}
+        : {
+            headers: new Map(
+              Object.entries(record.headers).map(([name, value]) => [Buffer.from(name), Buffer.from(value)]),
+            ),
+          }),
+    };
+  });
+}
+
+/**
+ * The committed position of one partition as the client's addOffset reads it: it commits `offset + 1` and
+ * takes the group from `metadata.consumer`. Generation -1 and no member id commit as a non-member of the group,
+ * as kafkajs's TxnOffsetCommit v0–2 does; the group's members are kafkajs consumers.
+ */
+function offsetMessage(
+  groupId: string,
+  coordinatorId: number,
+  position: { topic: string; partition: number; offset: string },
+): Message {
+  const consumed = {
+    topic: position.topic,
+    partition: position.partition,
+    offset: BigInt(position.offset) - 1n,
+    metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+  };
+  return consumed as unknown as Message;
+}
+
+function wrapTransaction(
+  transaction: Transaction,
+  options: PlatformaticTransactionsOptions,
+  onFenced: (error: unknown) => unknown,
+): LogTransaction {
+  // nothing reached the broker yet: ending locally, as an EndTxn for an empty transaction is refused
+  let touched = false;
+  const call = <T>(doing: string, run: () => Promise<T>) =>
+    platformaticCall(doing, run).catch((error) => {
+      throw onFenced(error);
+    });
+  return {
+    async send(records) {
+      for (const chunk of chunks(records, REQUEST_RECORDS)) {
+        const messages = await toMessages(chunk, options.partitionCount);
+        touched = true;
+        await call('producing in a transaction', () => transaction.send({ messages }));
+      }
+    },
+    async sendOffsets(groupId, offsets) {
+      const positions = validOffsets(offsets);
+      if (positions.length === 0) return;
+      const { group, coordinatorId } = await platformaticCall('finding the group coordinator', () =>
+        options.groupCoordinator(groupId),
+      );
+      touched = true;
+      try {
+        await call('committing offsets in a transaction', () => transaction.addConsumer(group));
+        // one TxnOffsetCommit per partition, one at a time (the client folds concurrent ones into one)
+        for (const position of positions) {
+          await call('committing offsets in a transaction', () =>
+            transaction.addOffset(offsetMessage(groupId, coordinatorId, position)),
+          );
+        }
+      } catch (error) {
+        options.forgetCoordinator(groupId);
+        throw error;
+      }
+    },
+    commit: () =>
+      touched
+        ? call('committing a transaction', () => transaction.commit())
+        : platformaticCall('ending an empty transaction', () => transaction.cancel()),
+    async abort() {
+      if (!touched) return platformaticCall('ending an empty transaction', () => transaction.cancel());
+      try {
+        await call('aborting a transaction', () => transaction.abort());
+      } catch (error) {
+        // the producer is free for the next transaction either way; the broker aborts on timeout or fencing
+        await transaction.cancel().catch(() => {});
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * A transactional producer on @platformatic/kafka, which keeps its transaction coordinator (kafkajs asks
+ * for it before every transaction request). Its first transaction registers the transactional id
+ * (InitProducerId), so one is begun and dropped at creation: that fences any older producer with the id, as
+ * the port promises. Once fenced it stays fenced: the client would otherwise take a new epoch on the next
+ * begin and fence its successor in turn.
+ */
+export async function createPlatformaticTransactionalProducer(
+  transactionalId: string,
+  options: PlatformaticTransactionsOptions,
+): Promise<TransactionalProducer> {
+  const producer = new Producer({
+    clientId: options.clientId,
+    bootstrapBrokers: [...options.brokers],
+    transactionalId,
+    idempotent: true,
+    // "no producer yet" in InitProducerId: the client's default (0, 0) asks to bump producer 0 and is refused
+    // (PRODUCER_FENCED) once another producer holds the id — a successor could never take over
+    producerId: -1n,
+    producerEpoch: -1,
+    autocreateTopics: false,
+    // also InitProducerId's transaction timeout; kafkajs's request timeout and the kafkajs adapter's both 30 s
+    timeout: 30_000,
+    // the default waits 1 s: a transaction begun while the broker still ends the last one gets
+    // CONCURRENT_TRANSACTIONS, retried here after 10, 20, 40 … ms (the kafkajs adapter starts at 10 too)
+    retries: 8,
+    retryDelay: (_client, _operation, attempt) => Math.min(10 * 2 ** attempt, 1000),
+  });
+  let fenced: NexuralError | undefined;
+  const onFenced = (error: unknown) => {
+    if (error instanceof NexuralError && error.code === 'NXR_FENCED') fenced = error;
+    return error;
+  };
+  try {
+    const registration = await platformaticCall('registering the transactional id', () =>
+      producer.beginTransaction(),
+    );
+    await registration.cancel();
+  } catch (error) {
+    await producer.close().catch(() => {});
+    throw error;
+  }
+  return {
+    transactionalId,
+    async transaction() {
+      if (fenced !== undefined) {
+        throw new NexuralError(
+          'NXR_FENCED',
+          `beginning a transaction: ${transactionalId} was fenced`,
+          {},
+          {
+            cause: fenced,
+          },
+        );
+      }
+      const transaction = await platformaticCall('beginning a transaction', () =>
+        producer.beginTransaction(),
+      );
+      return wrapTransaction(transaction, options, onFenced);
+    },
+    close: () => producer.close(),
+  };
+}
