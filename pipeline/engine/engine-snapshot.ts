@@ -6,7 +6,7 @@ import { alertEngineSnapshotSchema } from '../alerts/alert-snapshot.js';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { BarAggregator } from '../bars/bar-aggregator.js';
 import { barAggregatorSnapshotSchema } from '../bars/bar-snapshot.js';
-import { captureState, type IndicatorState, restoreState } from '../indicators/indicator-state.js';
+import { type IndicatorState, restoreState } from '../indicators/indicator-state.js';
 import { createIndicator } from '../indicators/registry.js';
 import { type EngineConfig, engineConfigSchema } from './engine-config.js';
 import { type IndicatorSlot, indicatorSlot, SeriesState } from './series-state.js';
@@ -122,11 +122,11 @@ const snapshotSeries = (state: SeriesState): SeriesSnapshot => ({
   seq: state.seq,
   currentOpenTime: Number.isFinite(state.currentOpenTime) ? state.currentOpenTime : null,
   lastLiveEmitMs: Number.isFinite(state.lastLiveEmitMs) ? state.lastLiveEmitMs : null,
-  slots: state.slots.map(({ spec, emitted, seq, indicator }) => ({
-    spec,
-    emitted,
-    seq,
-    state: captureState(indicator),
+  slots: state.slots.map((slot) => ({
+    spec: slot.spec,
+    emitted: slot.emitted,
+    seq: slot.seq,
+    state: state.captureSlot(slot),
   })),
 });
 
@@ -170,14 +170,16 @@ function restoreSeries(state: SeriesState, saved: SeriesSnapshot | undefined): v
   state.lastLiveEmitMs = saved.lastLiveEmitMs ?? Number.NEGATIVE_INFINITY;
   // `watched` and `version` stay unset: the series' next bar re-reads what the rules watch, as the
   // original's would after any rule change, and with the same rules that is what the original had.
-  state.slots = saved.slots.map(
-    (slot): IndicatorSlot =>
-      indicatorSlot(
-        slot.spec,
-        restoreIndicator(slot.spec, slot.state, `${where} ${interval}`),
-        slot.emitted,
-        slot.seq,
-      ),
+  state.setSlots(
+    saved.slots.map(
+      (slot): IndicatorSlot =>
+        indicatorSlot(
+          slot.spec,
+          restoreIndicator(slot.spec, slot.state, `${where} ${interval}`),
+          slot.emitted,
+          slot.seq,
+        ),
+    ),
   );
 }
 

@@ -14,6 +14,7 @@ import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
 import { feedIndicator } from '../indicators/dispatch.js';
 import type { IndicatorResult } from '../indicators/indicator.js';
+import { feedBlock } from '../indicators/indicator-block.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { canonicalRule } from './canonical-rule.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
@@ -322,7 +323,10 @@ export class MarketEngine {
   private updateIndicator(series: SeriesState, slot: IndicatorSlot, view: BarView): void {
     const replacing = slot.seq === series.seq;
     slot.seq = series.seq;
-    const result = feedIndicator(slot.indicator, slot.kind, view, replacing);
+    const result =
+      slot.indicator === null
+        ? feedBlock(slot.kind, series.block, slot.at, view, replacing)
+        : feedIndicator(slot.indicator, slot.kind, view, replacing);
     if (result === null) {
       for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
       return;

@@ -6,15 +6,20 @@ import type { FrameCell } from '../alerts/series-rules.js';
 import type { BarView } from '../bars/bar-state.js';
 import { type IndicatorKind, indicatorKind } from '../indicators/dispatch.js';
 import type { Indicator } from '../indicators/indicator.js';
+import { captureBlock, type FreshBlock, freshBlock, loadBlock } from '../indicators/indicator-block.js';
+import { captureState, type IndicatorState } from '../indicators/indicator-state.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { WantedSeries } from './subscription-lookup.js';
 
 /** One indicator instance on one series, and who needs it. */
 export interface IndicatorSlot {
   readonly spec: string;
-  readonly indicator: Indicator;
-  /** the indicator's call site in dispatch.feedIndicator */
+  /** the indicator, or null when its state is in its series' block at `at` (indicator-block.ts) */
+  indicator: Indicator | null;
+  /** the indicator's call site in dispatch.feedIndicator (or indicator-block.feedBlock) */
   readonly kind: IndicatorKind;
+  /** where its state starts in its series' block; −1 while `indicator` holds it */
+  at: number;
   /** series sequence number of the last bar fed to it (same = replace, newer = add) */
   seq: number;
   /** configured: emitted on every final bar */
@@ -40,6 +45,8 @@ export interface IndicatorSlot {
  * shared array stays in cache where one per series was another scattered load.
  */
 const NONE: readonly never[] = [];
+/** the block of a series none of whose indicators keeps its state in one */
+const NO_BLOCK = new Float64Array(0);
 const orNone = <T>(list: readonly T[]): readonly T[] => (list.length === 0 ? NONE : list);
 
 /** A slot for an indicator no rule watches yet (SeriesState.applyWanted fills `watched`). */
@@ -48,10 +55,27 @@ export const indicatorSlot = (
   indicator: Indicator,
   emitted: boolean,
   seq: number,
+): IndicatorSlot => slotOf(spec, indicator, indicatorKind(indicator), emitted, seq);
+
+/** A new slot of `spec`: its state in the series' block when its kind keeps one (laid out by SeriesState). */
+const newSlot = (spec: string, emitted: boolean): IndicatorSlot => {
+  const fresh = freshBlock(spec);
+  if (fresh === null) return indicatorSlot(spec, createIndicator(spec), emitted, 0);
+  return slotOf(spec, null, fresh.kind, emitted, 0);
+};
+
+/** Every slot is made by this one literal: one hidden class, so the engine's reads of slots stay monomorphic. */
+const slotOf = (
+  spec: string,
+  indicator: Indicator | null,
+  kind: IndicatorKind,
+  emitted: boolean,
+  seq: number,
 ): IndicatorSlot => ({
   spec,
   indicator,
-  kind: indicatorKind(indicator),
+  kind,
+  at: -1,
   seq,
   emitted,
   watched: NONE,
@@ -104,6 +128,11 @@ export class SeriesState {
   frame: AlertFrame | null = null;
   /** where the frame reads the price, if it does */
   priceCell: FrameCell | null = null;
+  /**
+   * The state of its slots of the six common kinds, one after the other (indicator-block.ts): a final bar's
+   * indicators are a few adjacent cache lines instead of ~50 objects.
+   */
+  block: Float64Array = NO_BLOCK;
   slots: IndicatorSlot[];
   /** the slots some rule watches on forming bars, in slot order: the only ones forming bars update */
   watchedSlots: readonly IndicatorSlot[] = NONE;
@@ -134,7 +163,7 @@ export class SeriesState {
     times = new Float64Array(TIMES),
     index = 0,
   ) {
-    this.slots = configured.map(({ spec }) => indicatorSlot(spec, createIndicator(spec), true, 0));
+    this.slots = this.layOut(configured.map(({ spec }) => newSlot(spec, true)));
     this.times = times;
     this.at = index * TIMES;
     this.currentOpenTime = Number.NEGATIVE_INFINITY;
@@ -167,6 +196,44 @@ export class SeriesState {
   }
   set lastLiveEmitMs(value: number) {
     this.times[this.at + LAST_LIVE_EMIT_MS] = value;
+  }
+
+  /** Replaces the slots (a restore): their indicators' states move into the series' block. */
+  setSlots(slots: IndicatorSlot[]): void {
+    this.slots = this.layOut(slots);
+  }
+
+  /** A slot's indicator state as `captureState` gives it (the format of snapshots). */
+  captureSlot(slot: IndicatorSlot): IndicatorState {
+    return slot.indicator === null
+      ? captureBlock(slot.kind, slot.spec, this.block, slot.at)
+      : captureState(slot.indicator);
+  }
+
+  /**
+   * A new block for `slots`, in their order: a slot already in the old block is copied from it, a slot of a
+   * block kind holding its indicator (a restore) has the indicator's state loaded and lets go of it, a new
+   * slot gets a fresh indicator's numbers.
+   */
+  private layOut(slots: IndicatorSlot[]): IndicatorSlot[] {
+    const fresh = slots.map((slot) => freshBlock(slot.spec));
+    const sizes = fresh.map((block) => block?.numbers.length ?? 0);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
+    const old = this.block;
+    const block = total === 0 ? NO_BLOCK : new Float64Array(total);
+    let at = 0;
+    for (const [index, slot] of slots.entries()) {
+      const size = sizes[index] as number;
+      if (size === 0) continue;
+      if (slot.indicator !== null) loadBlock(slot.kind, slot.spec, captureState(slot.indicator), block, at);
+      else if (slot.at >= 0) block.set(old.subarray(slot.at, slot.at + size), at);
+      else block.set((fresh[index] as FreshBlock).numbers, at);
+      slot.indicator = null;
+      slot.at = at;
+      at += size;
+    }
+    this.block = block;
+    return slots;
   }
 
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
@@ -204,11 +271,11 @@ export class SeriesState {
       if (slot.emitted || slot.watched.length > 0) kept.push(slot);
     }
     for (const [spec, watched] of bySpec) {
-      const slot = indicatorSlot(spec, createIndicator(spec), false, 0);
+      const slot = newSlot(spec, false);
       slot.watched = watched;
       kept.push(slot);
     }
-    this.slots = kept;
+    this.slots = this.layOut(kept);
     const closeOnlySlot = (slot: IndicatorSlot) =>
       slot.watched.every(({ series, cell }) => cell === null && closeOnly(series));
     this.watchedSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot)));

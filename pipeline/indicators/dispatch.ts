@@ -17,13 +17,13 @@ import { Sma } from './sma.js';
 /** Which call site `feedIndicator` uses for an indicator: one per common class, 0 for the others. */
 export type IndicatorKind = number;
 
-const OTHER = 0;
-const SMA = 1;
-const EMA = 2;
-const RSI = 3;
-const MACD = 4;
-const BBANDS = 5;
-const ATR = 6;
+export const OTHER = 0;
+export const SMA = 1;
+export const EMA = 2;
+export const RSI = 3;
+export const MACD = 4;
+export const BBANDS = 5;
+export const ATR = 6;
 
 export function indicatorKind(indicator: Indicator): IndicatorKind {
   if (indicator instanceof Sma) return SMA;
