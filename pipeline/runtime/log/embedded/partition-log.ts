@@ -1,5 +1,6 @@
 import type { LogRecord } from '../../../../schemas/ports/stream-log.js';
 import type { Frame } from './frame-codec.js';
+import { RecordColumns } from './record-columns.js';
 import type { SegmentStore } from './segment-store.js';
 
 /** A transaction as the partitions see it: its records are invisible while open and forever once aborted. */
@@ -8,20 +9,6 @@ export interface TransactionMark {
   readonly id: number;
   state: 'open' | 'committed' | 'aborted';
 }
-
-/** Commit/abort markers take an offset each, as Kafka's control records do, so offsets match the broker's. */
-const CONTROL = Object.freeze({ kind: 'control' as const });
-
-/**
- * A cached entry: the record itself (no wrapper object: with the whole log in memory, a replay holds millions
- * of them and every old-space GC marks each object), a control marker, or a hole (compacted away). What a
- * record needs besides itself lives beside the array: its transaction in `transactionOf` (only while that
- * transaction is open, or forever once aborted) and its write time in `appendedAt`.
- */
-type Entry = LogRecord | typeof CONTROL | null;
-
-const isData = (entry: Entry | undefined): entry is LogRecord =>
-  entry !== null && entry !== undefined && entry !== CONTROL;
 
 export interface AppendInput {
   readonly key: string | null;
@@ -48,17 +35,6 @@ export interface PartitionLimits {
 }
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
-/** rough per-record overhead of the in-memory objects, so tiny records still count */
-const ENTRY_OVERHEAD = 160;
-
-/** No own key (without the array `Object.keys` makes: one per record appended). */
-function isEmpty(headers: Readonly<Record<string, string>>): boolean {
-  for (const key in headers) if (Object.hasOwn(headers, key)) return false;
-  return true;
-}
-
-const bytesOf = (record: LogRecord) =>
-  ENTRY_OVERHEAD + (record.key?.length ?? 0) + (record.value?.length ?? 0);
 
 /**
  * One partition of the in-process log. Offsets are dense; compaction leaves holes rather than renumbering,
@@ -67,12 +43,16 @@ const bytesOf = (record: LogRecord) =>
  * is the log, bounded by retention only.
  */
 export class PartitionLog {
-  private entries: Entry[] = [];
-  /** wall-clock write time of entries[i] (retention.ms), kept in step with `entries` */
-  private appendedAt: number[] = [];
+  /**
+   * The cached entries (records, commit/abort markers — they take an offset each, as Kafka's control records
+   * do —, holes compacted away) as columns, not an object per record. What a record needs besides lives
+   * beside them: its transaction in `transactionOf` (only while that transaction is open, or forever once
+   * aborted).
+   */
+  private readonly columns: RecordColumns;
   /** offset → transaction of a record until that transaction ends committed here (aborted: kept, invisible) */
   private readonly transactionOf = new Map<number, TransactionMark>();
-  /** offset of entries[0] */
+  /** offset of the first cached entry */
   private cacheStart = 0;
   private cachedBytes = 0;
   private startOffset = 0;
@@ -89,10 +69,12 @@ export class PartitionLog {
     private readonly compacted: boolean,
     private readonly limits: PartitionLimits,
     private readonly store: SegmentStore | null = null,
-  ) {}
+  ) {
+    this.columns = new RecordColumns(compacted);
+  }
 
   get end(): number {
-    return this.cacheStart + this.entries.length;
+    return this.cacheStart + this.columns.length;
   }
 
   /** Log start offset: retention moves it; compaction leaves holes but, as in Kafka, never moves it. */
@@ -109,25 +91,15 @@ export class PartitionLog {
 
   /** Records and entries held in memory (what the cache bound is about). */
   get memory(): { readonly entries: number; readonly bytes: number } {
-    return { entries: this.entries.length, bytes: this.cachedBytes };
+    return { entries: this.columns.length, bytes: this.cachedBytes };
   }
 
   append(input: AppendInput, transaction: TransactionMark | null, at = this.end): number {
     this.fillTo(at);
     const offset = this.end;
-    const record: LogRecord = {
-      topic: this.topic,
-      partition: this.partition,
-      offset: String(offset),
-      key: input.key,
-      value: input.value,
-      timestamp: input.timestamp,
-      headers: isEmpty(input.headers) ? noHeaders : input.headers,
-    };
-    this.entries.push(record);
-    this.appendedAt.push(this.limits.now());
+    this.columns.pushRecord(input, this.limits.now());
     if (transaction !== null) this.transactionOf.set(offset, transaction);
-    this.cachedBytes += bytesOf(record);
+    this.cachedBytes += this.columns.bytes(offset - this.cacheStart);
     if (this.store !== null)
       this.write({ kind: 'data', offset, transactionId: transaction?.id ?? null, input });
     if (transaction === null) this.compactBefore(offset, input.key);
@@ -145,16 +117,15 @@ export class PartitionLog {
       for (let offset = Math.max(first, this.cacheStart); offset < this.end; offset += 1) {
         if (this.transactionOf.get(offset) !== transaction) continue;
         this.transactionOf.delete(offset);
-        const entry = this.entries[offset - this.cacheStart];
-        if (isData(entry)) this.compactBefore(offset, entry.key);
+        const index = offset - this.cacheStart;
+        if (this.columns.isData(index)) this.compactBefore(offset, this.columns.key(index));
       }
     } else {
       this.aborted.add(transaction.id);
     }
     this.fillTo(at);
     const offset = this.end;
-    this.entries.push(CONTROL);
-    this.appendedAt.push(this.limits.now());
+    this.columns.pushControl(this.limits.now());
     this.write({
       kind: 'control',
       offset,
@@ -179,11 +150,11 @@ export class PartitionLog {
     }
     position = Math.max(position, this.cacheStart);
     while (position < stable && records.length < maxRecords) {
-      const entry = this.entries[position - this.cacheStart];
+      const offset = position;
       position += 1;
-      if (!isData(entry)) continue;
-      if (this.transactionOf.size > 0 && this.invisible(position - 1)) continue;
-      records.push(entry);
+      if (!this.columns.isData(offset - this.cacheStart)) continue;
+      if (this.transactionOf.size > 0 && this.invisible(offset)) continue;
+      records.push(this.cachedRecord(offset));
     }
     return { records, next: position };
   }
@@ -200,8 +171,8 @@ export class PartitionLog {
       if (found !== null) return found;
     }
     for (let offset = Math.max(this.cacheStart, this.startOffset); offset < stable; offset += 1) {
-      const entry = this.entries[offset - this.cacheStart];
-      if (!isData(entry) || entry.timestamp < timestamp) continue;
+      const index = offset - this.cacheStart;
+      if (!this.columns.isData(index) || this.columns.timestamp(index) < timestamp) continue;
       if (!this.invisible(offset)) return offset;
     }
     return stable;
@@ -222,9 +193,9 @@ export class PartitionLog {
       let count = 0;
       let total = this.cachedBytes;
       while (this.cacheStart + count < stable) {
-        const entry = this.entries[count] ?? null;
-        const bytes = isData(entry) ? bytesOf(entry) : 0;
-        if (!expired(bytes, isData(entry) ? (this.appendedAt[count] as number) : now(), total)) break;
+        const data = this.columns.isData(count);
+        const bytes = this.columns.bytes(count);
+        if (!expired(bytes, data ? this.columns.writtenAt(count) : now(), total)) break;
         total -= bytes;
         count += 1;
       }
@@ -242,8 +213,7 @@ export class PartitionLog {
       this.cacheStart + count < stable &&
       (cached > cacheBytes || this.cacheStart + count < this.startOffset)
     ) {
-      const entry = this.entries[count];
-      if (isData(entry)) cached -= bytesOf(entry);
+      cached -= this.columns.bytes(count);
       count += 1;
     }
     this.evict(count);
@@ -251,7 +221,7 @@ export class PartitionLog {
 
   /** Replays one frame of the segments at start-up; transactions are shared across partitions. */
   restore(frame: Frame, markOf: (id: number) => TransactionMark): void {
-    if (this.entries.length === 0 && this.end < frame.offset) {
+    if (this.columns.length === 0 && this.end < frame.offset) {
       this.cacheStart = frame.offset;
       this.startOffset = Math.max(this.startOffset, this.store?.firstOffset ?? frame.offset);
     }
@@ -269,13 +239,11 @@ export class PartitionLog {
     if (this.cachedBytes > this.limits.cacheBytes) this.trim();
   }
 
-  /** Drops the first `count` cached entries in one splice (they are on disk, or expired). */
+  /** Drops the first `count` cached entries (they are on disk, or expired). */
   private evict(count: number): void {
     if (count <= 0) return;
-    for (const entry of this.entries.splice(0, count)) {
-      if (isData(entry)) this.cachedBytes -= bytesOf(entry);
-    }
-    this.appendedAt.splice(0, count);
+    for (let index = 0; index < count; index++) this.cachedBytes -= this.columns.bytes(index);
+    this.columns.evict(count);
     // an evicted record of an aborted transaction is read from disk (skipped there by `aborted`) or gone
     for (const offset of this.transactionOf.keys()) {
       if (offset < this.cacheStart + count) this.transactionOf.delete(offset);
@@ -285,10 +253,7 @@ export class PartitionLog {
 
   /** Pads with holes up to offset `at` (a restore after compaction, or a control record's place). */
   private fillTo(at: number): void {
-    while (this.end < at) {
-      this.entries.push(null);
-      this.appendedAt.push(0);
-    }
+    while (this.end < at) this.columns.pushHole();
   }
 
   /** A record of an open or aborted transaction: not for a read-committed reader. */
@@ -343,9 +308,22 @@ export class PartitionLog {
 
   private drop(offset: number): void {
     const index = offset - this.cacheStart;
-    const entry = this.entries[index];
-    if (index < 0 || entry === undefined) return;
-    if (isData(entry)) this.cachedBytes -= bytesOf(entry);
-    this.entries[index] = null;
+    if (index < 0 || index >= this.columns.length) return;
+    this.cachedBytes -= this.columns.bytes(index);
+    this.columns.drop(index);
+  }
+
+  /** A cached record as readers get it, built from the columns (its value a view into the log's bytes). */
+  private cachedRecord(offset: number): LogRecord {
+    const index = offset - this.cacheStart;
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: String(offset),
+      key: this.columns.key(index),
+      value: this.columns.value(index),
+      timestamp: this.columns.timestamp(index),
+      headers: this.columns.headersOf(index) ?? noHeaders,
+    };
   }
 }
