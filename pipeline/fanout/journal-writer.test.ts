@@ -1,25 +1,11 @@
 import { expect, it } from 'vitest';
-import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { AlertDelivery, AlertDeliveryJournal } from '../../schemas/ports/alert-fanout.js';
 import { createEmbeddedLog } from '../runtime/log/embedded-log.js';
 import { createJournalWriter } from './journal-writer.js';
 import { createLogDeliveryJournal, deliveryJournalTopicSpec } from './log-delivery-journal.js';
+import { stoppedEvent } from './testing/stopped-event.js';
 
-const delivery = (n: number): AlertDelivery => {
-  const event: AlertEvent = {
-    kind: 'stopped',
-    id: `r:${n}`,
-    ruleId: 'r',
-    owner: 'alice',
-    venue: 'binance',
-    symbol: 'BTCUSDT',
-    interval: '1m',
-    time: 1723161300000 + n,
-    reason: 'storm_guard',
-    message: 'rule r fired more than 15 times in 3 minutes and was stopped',
-  };
-  return { id: `${1723161300000 + n}-0`, event };
-};
+const delivery = (n: number): AlertDelivery => ({ id: `${1723161300000 + n}-0`, event: stoppedEvent(n) });
 
 /** The log journal, with the size of every append it was asked for. */
 async function journalOnEmbeddedLog() {
