@@ -4,7 +4,7 @@
  * in pipeline/runtime/processor/crash.itest.ts).
  * Run: `npx tsx bench/crash.ts [rounds=10] [kills=20] [seed=random] [partitions=3]` with the stack up
  * (`bash scripts/stack up`; KAFKA_BROKERS defaults to 127.0.0.1:39092). Each round is 55,732 real trades.
- * NEXURAL_KAFKA_CLIENT picks the processor children's client (default kafkajs).
+ * NEXURAL_KAFKA_CLIENT picks the processor children's client (default platformatic).
  */
 
 import { runCrashTest } from '../pipeline/runtime/processor/testing/crash-harness.js';

@@ -25,7 +25,8 @@
  *                          [--rule-edits N]  (N edits a second of another owner's rules while the probes run:
  *                          each one a rule set every partition commits)
  *                          [--clients kafkajs,librdkafka,platformatic]  (the processor's Kafka client, NEXURAL_KAFKA_CLIENT;
- *                          each row runs once per client, alternately; the bench's producer stays kafkajs)
+ *                          default platformatic, as the processor's; each row runs once per client,
+ *                          alternately; the bench's producer stays kafkajs)
  *                          [--requests]  (the processor's kafkajs requests by API while the ticks are sent,
  *                          lag probes included: kafka-requests.ts)
  *                          [--trade-ids venue|suffixed]  (venue: each symbol's trade ids count up by one, as
@@ -46,6 +47,7 @@ import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import type { ProcessorConfigInput } from '../pipeline/runtime/processor/processor-config.js';
 import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runtime/wiring/build-pipeline.js';
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
+import { DEFAULT_KAFKA_CLIENT } from '../schemas/env.js';
 import type { LogProducer } from '../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../schemas/topics.js';
 import { measureProcess, printTable } from './bench-table.js';
@@ -81,7 +83,7 @@ const { values } = parseArgs({
     producer: { type: 'string', default: 'child' },
     burst: { type: 'string', default: '1' },
     'rule-edits': { type: 'string', default: '0' },
-    clients: { type: 'string', default: 'kafkajs' },
+    clients: { type: 'string', default: DEFAULT_KAFKA_CLIENT },
     requests: { type: 'boolean', default: false },
     'trade-ids': { type: 'string', default: 'venue' },
   },

@@ -2,6 +2,12 @@ import { z } from 'zod';
 import { NexuralError } from './errors.js';
 import { intervalSchema } from './interval.js';
 
+/**
+ * The stream log's Kafka client unless NEXURAL_KAFKA_CLIENT says otherwise: transactions on @platformatic/kafka
+ * (it keeps its transaction coordinator: ~5 requests a transaction instead of kafkajs's ~9), the rest kafkajs.
+ */
+export const DEFAULT_KAFKA_CLIENT = 'platformatic' as const;
+
 const optionalUrl = (what: string) =>
   z
     .string()
@@ -30,9 +36,9 @@ export const envSchema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('nexural').describe('Kafka client id'),
   NEXURAL_KAFKA_CLIENT: z
     .enum(['kafkajs', 'librdkafka', 'platformatic'])
-    .default('kafkajs')
+    .default(DEFAULT_KAFKA_CLIENT)
     .describe(
-      'Kafka client behind the stream log: kafkajs, librdkafka (optional native dependency @confluentinc/kafka-javascript), or platformatic (transactions on @platformatic/kafka, the rest kafkajs)',
+      'Kafka client behind the stream log: platformatic (transactions on @platformatic/kafka, the rest kafkajs), kafkajs (kafkajs alone), or librdkafka (optional native dependency @confluentinc/kafka-javascript)',
     ),
   SCHEMA_REGISTRY_URL: optionalUrl('Confluent-compatible Schema Registry base URL').describe(
     'Schema Registry base URL (Confluent API; Apicurio: http://host:port/apis/ccompat/v7)',

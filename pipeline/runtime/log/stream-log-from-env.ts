@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Env } from '../../../schemas/env.js';
+import { DEFAULT_KAFKA_CLIENT, type Env } from '../../../schemas/env.js';
 import type { StreamLog } from '../../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from './embedded-log.js';
 import type { KafkaConsumerTuning } from './kafka/kafka-consumer.js';
@@ -7,7 +7,8 @@ import { createKafkaLog } from './kafka-log.js';
 import { createPlatformaticLog } from './platformatic-log.js';
 import { createRdkafkaLog } from './rdkafka-log.js';
 
-const kafkaLogs = {
+/** the Kafka stream log of each NEXURAL_KAFKA_CLIENT value */
+export const kafkaLogs = {
   kafkajs: createKafkaLog,
   librdkafka: createRdkafkaLog,
   platformatic: createPlatformaticLog,
@@ -21,9 +22,9 @@ export interface StreamLogChoice {
 }
 
 /**
- * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka (through kafkajs; librdkafka with
- * NEXURAL_KAFKA_CLIENT=librdkafka, failing at once with NXR_CONFIG_INVALID where it is not installed; or
- * transactions on @platformatic/kafka with NEXURAL_KAFKA_CLIENT=platformatic); unset → the embedded log, stored
+ * The one place a command gets its stream log. KAFKA_BROKERS set → Kafka (transactions on @platformatic/kafka
+ * and the rest through kafkajs; kafkajs alone with NEXURAL_KAFKA_CLIENT=kafkajs; librdkafka with
+ * NEXURAL_KAFKA_CLIENT=librdkafka, failing at once with NXR_CONFIG_INVALID where it is not installed); unset → the embedded log, stored
  * in segments under NEXURAL_DATA_DIR/log so `serve`, `run` and `ingest` write what `replay`, `runs` and
  * `topics` read, and a restart resumes where it stopped.
  */
@@ -33,7 +34,7 @@ export function streamLogFromEnv(
   choice: StreamLogChoice = {},
 ): StreamLog {
   if (env.KAFKA_BROKERS !== undefined) {
-    const create = kafkaLogs[env.NEXURAL_KAFKA_CLIENT ?? 'kafkajs'];
+    const create = kafkaLogs[env.NEXURAL_KAFKA_CLIENT ?? DEFAULT_KAFKA_CLIENT];
     return create({
       brokers: env.KAFKA_BROKERS,
       clientId: env.KAFKA_CLIENT_ID,

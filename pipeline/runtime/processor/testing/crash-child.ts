@@ -6,21 +6,15 @@
  * kill it with SIGKILL; nothing here prepares for that. If the processor gives up, it prints why and exits 2.
  */
 import { startRoleHealth } from '../../../../cli/role-health.js';
+import { DEFAULT_KAFKA_CLIENT } from '../../../../schemas/env.js';
 import { createRoleHealthRegistry } from '../../../../schemas/ports/role-health.js';
-import { createKafkaLog } from '../../log/kafka-log.js';
-import { createPlatformaticLog } from '../../log/platformatic-log.js';
-import { createRdkafkaLog } from '../../log/rdkafka-log.js';
+import { kafkaLogs } from '../../log/stream-log-from-env.js';
 import { createProcessor } from '../processor.js';
 import { type CrashChildConfig, crashEngine } from './crash-harness.js';
 import { jsonSerdes } from './processor-test-kit.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as CrashChildConfig;
-const kafkaLogs = {
-  kafkajs: createKafkaLog,
-  librdkafka: createRdkafkaLog,
-  platformatic: createPlatformaticLog,
-} as const;
-const log = kafkaLogs[config.client ?? 'kafkajs']({
+const log = kafkaLogs[config.client ?? DEFAULT_KAFKA_CLIENT]({
   brokers: config.brokers,
   clientId: 'nexural-crash-child',
   // a killed member is noticed after its session times out: keep that short (the broker's minimum is 6 s);

@@ -62,7 +62,7 @@ export interface CrashChildConfig {
   readonly healthPort?: number;
   /** the consumer session (default 6 s, the broker's minimum) */
   readonly sessionTimeoutMs?: number;
-  /** the child's Kafka client (NEXURAL_KAFKA_CLIENT; default kafkajs); the harness reads through kafkajs */
+  /** the child's Kafka client (NEXURAL_KAFKA_CLIENT; default platformatic); the harness reads through kafkajs */
   readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
 }
 
