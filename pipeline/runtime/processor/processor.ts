@@ -227,9 +227,15 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       // revoked meanwhile: the next owner (maybe this processor again) sets it up from the commit
       if (consumerNow === null || !consumerNow.assignment().some(samePartition(source))) return;
       const part = await open(source, consumerNow);
-      if (!isCurrent() || state !== 'running') {
+      const committedFirst = isCurrent() && state === 'running' && (await part.commitRulesFirst());
+      if (!isCurrent() || state !== 'running' || part.fenced) {
+        if (part.fenced) warn(`${source.topic}/${source.partition}: taken over by another processor`);
         await part.close();
         return;
+      }
+      if (!committedFirst) {
+        await part.close();
+        throw part.commitFailure ?? new Error('the rule set was not committed');
       }
       install(source, part);
       consumerNow.resume([source]);

@@ -43,10 +43,12 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
     (entry) => entry.partition === source.partition,
   )?.offset;
   if (committed === null || committed === undefined) {
+    // nothing processed before: from the log's start (where `earliest` would begin), known before a record
+    const low = await logStart(options);
     return {
       task: PartitionTask.create(options.task),
-      resume: { nextOffset: null, silentUntil: 0n, checkpointOffset: null },
-      seekTo: null,
+      resume: { nextOffset: BigInt(low), silentUntil: 0n, checkpointOffset: null, fresh: true },
+      seekTo: low,
     };
   }
   const progressOf = (): PartitionProgress | null => {
@@ -105,12 +107,17 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
 
 const maxOf = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
-async function replayFromStart(options: RestoreOptions, committed: bigint): Promise<RestoredPartition> {
-  const { source } = options;
-  const range = (await options.log.admin.partitionRanges(source.topic)).find(
+/** The partition's first offset still in the log. */
+async function logStart({ log, source }: RestoreOptions): Promise<string> {
+  const range = (await log.admin.partitionRanges(source.topic)).find(
     (entry) => entry.partition === source.partition,
   );
-  const low = range?.low ?? '0';
+  return range?.low ?? '0';
+}
+
+async function replayFromStart(options: RestoreOptions, committed: bigint): Promise<RestoredPartition> {
+  const { source } = options;
+  const low = await logStart(options);
   if (BigInt(low) > 0n) {
     options.warn(
       `${source.topic}/${source.partition}: the log starts at offset ${low}; state before it is gone (retention), so bars and indicators restart from there`,
