@@ -3,11 +3,12 @@
  * @platformatic/kafka (pure JS, transactions). Each measurement runs in a child process of its own, so
  * its CPU time is that client's alone; the clients alternate, several rounds.
  *
- * - consume: a fresh group reads N pre-produced 200-byte records (read committed) — CPU s per 100k.
+ * - consume: a fresh group reads N pre-produced 200-byte records (read committed) — CPU s per 100k; the
+ *   `adapter` row reads them through the stream-log port (kafka-log.ts: kafkajs plus our LogRecords).
  * - transactions: begin → ~400 records to 2 topics (6 partitions each) → the group's offset of one input
  *   partition → commit, in a loop, the processor's shape — transactions/s, CPU ms and requests each.
  *
- * Run: `npx tsx bench/kafka-clients.ts [--records 200000] [--transactions 300] [--rounds 3]` with the stack up
+ * Run: `npx tsx bench/kafka-clients.ts [--records 200000] [--transactions 300] [--rounds 3] [--consume-clients kafkajs,adapter,platformatic]` with the stack up
  * (KAFKA_BROKERS defaults to 127.0.0.1:39092). Prints tables; asserts nothing.
  */
 
@@ -17,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Consumer, FetchIsolationLevels, Producer } from '@platformatic/kafka';
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
 import { printTable } from './bench-table.js';
 import { countKafkaRequests } from './kafka-requests.js';
@@ -28,6 +30,8 @@ const PARTITIONS = 6;
 const PER_TOPIC = 200;
 const CLIENTS = ['kafkajs', 'platformatic'] as const;
 type ClientName = (typeof CLIENTS)[number];
+const CONSUME_CLIENTS = ['kafkajs', 'adapter', 'platformatic', 'platformatic-fetch'] as const;
+type ConsumeClientName = (typeof CONSUME_CLIENTS)[number];
 
 const keys = Array.from({ length: 64 }, (_, i) => `binance-um:SYM${i}`);
 const paddedValue = (i: number): Buffer => {
@@ -57,11 +61,35 @@ const cpuSeconds = (since: NodeJS.CpuUsage) => {
   return (used.user + used.system) / 1e6;
 };
 
-async function consumeWith(client: ClientName, topic: string, total: number): Promise<ConsumeResult> {
+async function consumeWith(client: ConsumeClientName, topic: string, total: number): Promise<ConsumeResult> {
   const groupId = `bench-clients-${randomUUID()}`;
   const cpu = process.cpuUsage();
   const start = performance.now();
   let seen = 0;
+  if (client === 'platformatic-fetch') {
+    seen = await fetchLoop(groupId, topic, total);
+    return { records: seen, wallS: (performance.now() - start) / 1000, cpuS: cpuSeconds(cpu) };
+  }
+  if (client === 'adapter') {
+    const log = createKafkaLog({ brokers, clientId: 'bench-clients', logLevel: 'nothing' });
+    let done = () => {};
+    const all = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    await log.consume({
+      groupId,
+      topics: [topic],
+      commit: 'manual',
+      handler: async ({ records }) => {
+        seen += records.length;
+        if (seen >= total) done();
+      },
+    });
+    await all;
+    const result = { records: seen, wallS: (performance.now() - start) / 1000, cpuS: cpuSeconds(cpu) };
+    await log.close();
+    return result;
+  }
   if (client === 'kafkajs') {
     const consumer = new Kafka({ clientId: 'bench-clients', brokers, logLevel: logLevel.NOTHING }).consumer({
       groupId,
@@ -105,6 +133,56 @@ async function consumeWith(client: ClientName, topic: string, total: number): Pr
   await stream.close();
   await consumer.close(true);
   return result;
+}
+
+/**
+ * @platformatic/kafka's Fetch requests alone (`Consumer.fetch`: its decode, and its filter of aborted
+ * transactions): no group, no message objects — the floor of a consumer built on it.
+ */
+async function fetchLoop(groupId: string, topic: string, total: number): Promise<number> {
+  const consumer = new Consumer({ clientId: 'bench-clients', bootstrapBrokers: brokers, groupId });
+  const metadata = await consumer.metadata({ topics: [topic] });
+  const described = metadata.topics.get(topic);
+  if (described === undefined) throw new Error(`no metadata for ${topic}`);
+  const next = described.partitions.map(() => 0n);
+  let seen = 0;
+  while (seen < total) {
+    const byLeader = new Map<number, number[]>();
+    described.partitions.forEach(({ leader }, partition) => {
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), partition]);
+    });
+    for (const [node, partitions] of byLeader) {
+      const response = await consumer.fetch({
+        node,
+        maxWaitTime: 250,
+        minBytes: 1,
+        maxBytes: 32 << 20,
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+        topics: [
+          {
+            topicId: described.id,
+            partitions: partitions.map((partition) => ({
+              partition,
+              fetchOffset: next[partition] ?? 0n,
+              partitionMaxBytes: 4 << 20,
+              currentLeaderEpoch: -1,
+              lastFetchedEpoch: -1,
+            })),
+          },
+        ],
+      });
+      for (const { partitions: fetched } of response.responses) {
+        for (const { partitionIndex, records } of fetched) {
+          for (const batch of records ?? []) {
+            next[partitionIndex] = batch.firstOffset + BigInt(batch.lastOffsetDelta) + 1n;
+            if ((batch.attributes & 0x20) === 0) seen += batch.records.length;
+          }
+        }
+      }
+    }
+  }
+  await consumer.close(true);
+  return seen;
 }
 
 interface TransactionLoop {
@@ -253,11 +331,16 @@ async function committedOffset(groupId: string, topic: string): Promise<string |
 }
 
 async function child(args: string[]): Promise<void> {
-  const [kind, client, ...rest] = args as [string, ClientName, ...string[]];
+  const [kind, client, ...rest] = args as [string, string, ...string[]];
   const result =
     kind === 'consume'
-      ? await consumeWith(client, rest[0] ?? '', Number(rest[1]))
-      : await transactionsWith(client, rest[0] ?? '', [rest[1] ?? '', rest[2] ?? ''], Number(rest[3]));
+      ? await consumeWith(client as ConsumeClientName, rest[0] ?? '', Number(rest[1]))
+      : await transactionsWith(
+          client as ClientName,
+          rest[0] ?? '',
+          [rest[1] ?? '', rest[2] ?? ''],
+          Number(rest[3]),
+        );
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }
@@ -283,7 +366,14 @@ async function main(): Promise<void> {
       transactions: { type: 'string', default: '300' },
       rounds: { type: 'string', default: '3' },
       only: { type: 'string' },
+      'consume-clients': { type: 'string', default: CONSUME_CLIENTS.join(',') },
     },
+  });
+  const consumeClients = values['consume-clients'].split(',').map((name) => {
+    const known = CONSUME_CLIENTS.find((client) => client === name);
+    if (known === undefined)
+      throw new Error(`--consume-clients ${name}: one of ${CONSUME_CLIENTS.join(', ')}`);
+    return known;
   });
   const total = Number(values.records);
   const transactions = Number(values.transactions);
@@ -311,20 +401,21 @@ async function main(): Promise<void> {
   const consumeRows: Record<string, string | number>[] = [];
   const transactionRows: Record<string, string | number>[] = [];
   for (let round = 0; round < Number(values.rounds); round++) {
+    const consumeOrder = round % 2 === 0 ? consumeClients : [...consumeClients].reverse();
+    for (const client of values.only === 'transactions' ? [] : consumeOrder) {
+      const result = runChild(['consume', client, inputTopic, String(total)]) as ConsumeResult;
+      consumeRows.push({
+        round,
+        client,
+        records: result.records,
+        'wall s': result.wallS,
+        'records/s': Math.round(result.records / result.wallS),
+        'CPU s / 100k': (result.cpuS / result.records) * 1e5,
+        load: load(),
+      });
+    }
     const order = round % 2 === 0 ? CLIENTS : [...CLIENTS].reverse();
     for (const client of order) {
-      if (values.only !== 'transactions') {
-        const result = runChild(['consume', client, inputTopic, String(total)]) as ConsumeResult;
-        consumeRows.push({
-          round,
-          client,
-          records: result.records,
-          'wall s': result.wallS,
-          'records/s': Math.round(result.records / result.wallS),
-          'CPU s / 100k': (result.cpuS / result.records) * 1e5,
-          load: load(),
-        });
-      }
       if (values.only !== 'consume') {
         const result = runChild([
           'transactions',
