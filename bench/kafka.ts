@@ -29,6 +29,8 @@
  *                          alternately; the bench's producer stays kafkajs)
  *                          [--requests]  (the processor's kafkajs requests by API while the ticks are sent,
  *                          lag probes included: kafka-requests.ts)
+ *                          [--fetches 1/250,16384/5]  (the processor consumer's minBytes/maxWaitTimeInMs; each Kafka
+ *                          latency row runs once per pair, alternately; default: the adapter's own)
  *                          [--trade-ids venue|suffixed]  (venue: each symbol's trade ids count up by one, as
  *                          Binance's; suffixed: ids that are not numbers, the bench's ids before 2026-12-06)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
@@ -86,6 +88,7 @@ const { values } = parseArgs({
     clients: { type: 'string', default: DEFAULT_KAFKA_CLIENT },
     requests: { type: 'boolean', default: false },
     'trade-ids': { type: 'string', default: 'venue' },
+    fetches: { type: 'string', default: 'default' },
   },
 });
 if (values['trade-ids'] !== 'venue' && values['trade-ids'] !== 'suffixed') {
@@ -118,6 +121,18 @@ const clients = values.clients.split(',') as Client[];
 if (clients.some((client) => !CLIENTS.includes(client))) {
   throw new Error(`--clients: a list of ${CLIENTS.join(', ')}, not ${values.clients}`);
 }
+/** the processor consumer's fetch settings per row: 'default' (the adapter's), or minBytes/maxWaitTimeInMs */
+type FetchSetting = 'default' | { readonly minBytes: number; readonly maxWaitTimeInMs: number };
+const fetchSettings: FetchSetting[] = values.fetches.split(',').map((setting) => {
+  if (setting === 'default') return 'default';
+  const [minBytes, maxWaitTimeInMs] = setting.split('/').map(Number);
+  if (!Number.isInteger(minBytes) || !Number.isInteger(maxWaitTimeInMs) || (minBytes ?? 0) < 1) {
+    throw new Error(`--fetches ${setting}: default or minBytes/maxWaitTimeInMs, e.g. 16384/5`);
+  }
+  return { minBytes: minBytes ?? 1, maxWaitTimeInMs: maxWaitTimeInMs ?? 0 };
+});
+const fetchLabel = (setting: FetchSetting) =>
+  setting === 'default' ? 'default' : `${setting.minBytes}/${setting.maxWaitTimeInMs}`;
 const kafkaEnv: PipelineEnv = {
   KAFKA_BROKERS: (process.env.KAFKA_BROKERS ?? '127.0.0.1:39092').split(','),
   KAFKA_CLIENT_ID: 'nexural-bench',
@@ -156,13 +171,21 @@ function benchTopics(run: string): TopicNames {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function open(env: PipelineEnv, run: string, config: Partial<ProcessorConfigInput> = {}) {
+async function open(
+  env: PipelineEnv,
+  run: string,
+  config: Partial<ProcessorConfigInput> = {},
+  fetch: FetchSetting = 'default',
+) {
   const topics = benchTopics(run);
   const pipeline = await buildPipeline({
     env,
     topics,
     processor: { groupId: `bench.${run}`, engine: ENGINE, ...config },
-    kafkaConsumer: { partitionsConsumedConcurrently: concurrency },
+    kafkaConsumer: {
+      partitionsConsumedConcurrently: concurrency,
+      ...(fetch === 'default' ? {} : fetch),
+    },
     onError: (error) => {
       console.error(`processor failed: ${error.stack ?? error.message}`);
       process.exit(1);
@@ -340,15 +363,21 @@ async function latency(
   rate: number,
   alertsToFanout: 'after-commit' | 'at-once',
   producerMode: ProducerMode,
+  fetch: FetchSetting,
 ) {
   const run = randomUUID().slice(0, 8);
   const owner = `bench-${run}`;
   const probes = Math.ceil(seconds * 100);
   const probeSymbols = Array.from({ length: 10 }, (_, k) => `PROBE${k}`);
-  const { pipeline, topics, groupId } = await open(env, run, {
-    alertsToFanout,
-    ...(values['snapshot-every-ms'] ? { snapshotEveryMs: Number(values['snapshot-every-ms']) } : {}),
-  });
+  const { pipeline, topics, groupId } = await open(
+    env,
+    run,
+    {
+      alertsToFanout,
+      ...(values['snapshot-every-ms'] ? { snapshotEveryMs: Number(values['snapshot-every-ms']) } : {}),
+    },
+    fetch,
+  );
   const producer = await pipeline.log.createProducer();
   const probeRules: AlertRuleInput[] = Array.from({ length: probes }, (_, n) => ({
     id: `probe-${run}-${n}`,
@@ -595,12 +624,15 @@ if (values.only !== 'throughput') {
     // the embedded log lives in this process: its producer cannot leave it
     const producers = env === embeddedEnv ? (['inline'] as const) : producerModes;
     const rowClients = env === embeddedEnv ? (['-'] as const) : clients;
+    const rowFetches: FetchSetting[] = env === embeddedEnv ? ['default'] : fetchSettings;
     for (const target of rates) {
       for (const producerMode of producers) {
-        for (const client of rowClients) {
+        for (const [client, fetch] of rowClients.flatMap((client) =>
+          rowFetches.map((f) => [client, f] as const),
+        )) {
           const rowEnv = client === '-' ? env : { ...env, NEXURAL_KAFKA_CLIENT: client };
           const { result, ...usage } = await measureProcess(() =>
-            latency(rowEnv, target, mode, producerMode),
+            latency(rowEnv, target, mode, producerMode, fetch),
           );
           if (result.clockCheckMs !== undefined) {
             console.log(
@@ -610,6 +642,9 @@ if (values.only !== 'throughput') {
           latencyRows.push({
             adapters: name,
             client,
+            ...(fetchSettings.length > 1 || fetchSettings[0] !== 'default'
+              ? { 'minBytes/maxWait': env === embeddedEnv ? '-' : fetchLabel(fetch) }
+              : {}),
             'alerts to fan-out': mode,
             'target ticks/s': target,
             producer: producerMode,

@@ -14,8 +14,13 @@ export interface KafkaConsumerTuning {
   readonly maxBytesPerPartition: number;
   /** bytes per fetch response across partitions (kafkajs default 10 MiB) */
   readonly maxBytes: number;
-  /** how long the broker holds an empty fetch; bounds how fast an idle consumer notices close() */
+  /** how long the broker holds a fetch below `minBytes`; bounds how fast an idle consumer notices close() */
   readonly maxWaitTimeInMs: number;
+  /**
+   * bytes a fetch waits for (up to `maxWaitTimeInMs`): above 1, a caught-up consumer fetches less often, with
+   * more records each, and a record waits up to `maxWaitTimeInMs` longer
+   */
+  readonly minBytes: number;
   readonly sessionTimeout: number;
   readonly heartbeatInterval: number;
   /**
@@ -29,6 +34,7 @@ export const defaultConsumerTuning: KafkaConsumerTuning = {
   maxBytesPerPartition: 4 * 1024 * 1024,
   maxBytes: 32 * 1024 * 1024,
   maxWaitTimeInMs: 250,
+  minBytes: 1,
   sessionTimeout: 10_000,
   heartbeatInterval: 1_000,
   partitionsConsumedConcurrently: 1,
@@ -97,6 +103,7 @@ export async function startKafkaConsumer(
     maxBytesPerPartition: tuning.maxBytesPerPartition,
     maxBytes: tuning.maxBytes,
     maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+    minBytes: tuning.minBytes,
     sessionTimeout: tuning.sessionTimeout,
     heartbeatInterval: tuning.heartbeatInterval,
     // kafkajs restarts after broker trouble on its own; after a handler failure it must stay down

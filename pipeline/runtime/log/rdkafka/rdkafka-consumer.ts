@@ -111,6 +111,7 @@ export async function startRdkafkaConsumer(
       maxBytesPerPartition: tuning.maxBytesPerPartition,
       maxBytes: tuning.maxBytes,
       maxWaitTimeInMs: tuning.maxWaitTimeInMs,
+      minBytes: tuning.minBytes,
       sessionTimeout: tuning.sessionTimeout,
       heartbeatInterval: tuning.heartbeatInterval,
     },
