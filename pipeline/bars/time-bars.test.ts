@@ -39,6 +39,32 @@ describe('time bars', () => {
     ]);
   });
 
+  it('keep a trade on the last µs of a bar in it and open the next bar on the next ms, newest bar or not', () => {
+    const lastMicrosecondOf = (ms: number, price: number): TradeTick => ({
+      ...tradeAt(ms, price),
+      timeUs: (T0 + ms) * 1000 - 1,
+    });
+    const { aggregator, finals } = aggregate({ intervals: ['1s', '1m'], allowedLatenessMs: 2 * S }, [
+      tradeAt(0, 1),
+      lastMicrosecondOf(S, 2),
+      tradeAt(S, 3),
+      lastMicrosecondOf(S, 4), // late, within lateness: back into the first 1s bar, no longer the newest
+      lastMicrosecondOf(M, 5),
+      tradeAt(M, 6),
+    ]);
+    aggregator.flush();
+    const at = (interval: string, ms: number) =>
+      finals()
+        .filter((bar) => bar.interval === interval && bar.openTime === T0 + ms)
+        .map(({ open, close, trades }) => ({ open, close, trades }));
+    expect(at('1s', 0)).toEqual([{ open: 1, close: 4, trades: 3 }]);
+    expect(at('1s', S)).toEqual([{ open: 3, close: 3, trades: 1 }]);
+    expect(at('1s', M - S)).toEqual([{ open: 5, close: 5, trades: 1 }]);
+    expect(at('1s', M)).toEqual([{ open: 6, close: 6, trades: 1 }]);
+    expect(at('1m', 0)).toEqual([{ open: 1, close: 5, trades: 5 }]);
+    expect(at('1m', M)).toEqual([{ open: 6, close: 6, trades: 1 }]);
+  });
+
   it('take open and close from event time, not arrival, for out-of-order ticks within lateness', () => {
     const { aggregator, finals } = aggregate({ allowedLatenessMs: 30 * S }, [
       tradeAt(30 * S, 2),
