@@ -117,6 +117,21 @@ describe('scanRawTrade', () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
+  it('reads trade ids of 1 to 128 printable characters as the schema does', () => {
+    const printable =
+      ' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~';
+    for (let length = 1; length <= 128; length++) {
+      const id = Array.from(
+        { length },
+        (_, index) => printable[(index * 7 + length) % printable.length],
+      ).join('');
+      const value = Buffer.from(canonical({ tradeId: JSON.stringify(id) }));
+      expect(agrees(value), id).toBe(true);
+      expect(scanRawTrade(value)?.tradeId).toBe(id);
+    }
+    expect(scanRawTrade(Buffer.from(canonical({ tradeId: `"${'7'.repeat(129)}"` })))).toBeUndefined();
+  });
+
   it('gives the same strings for a venue and symbol read again, and tells similar names apart', () => {
     const first = scanRawTrade(Buffer.from(canonical({})));
     const again = scanRawTrade(Buffer.from(canonical({ price: '1' })));

@@ -1,5 +1,6 @@
 import { MAX_EVENT_TIME_MS, MIN_EVENT_TIME_MS } from '../../../schemas/market.js';
 import type { TradeTick } from '../../../schemas/tick.js';
+import { asciiString } from './ascii-string.js';
 
 /**
  * Reads the raw trade as our own feeds and `JSON.stringify` write it — `{"venue":"…","symbol":"…",
@@ -22,7 +23,7 @@ export function scanRawTrade(value: Buffer): TradeTick | undefined {
   while (at < end && (CLASS[value[at] as number] as number) & ID) at++;
   const idLength = at - idStart;
   if (idLength < 1 || idLength > 128 || value[at] !== QUOTE) return undefined;
-  const tradeId = latin1(value, idStart, at);
+  const tradeId = asciiString(value, idStart, idLength);
   let timeUs: number;
   if (matches(value, at, TIME_US_KEY)) {
     at = integer(value, at + TIME_US_KEY.length, end);
@@ -82,13 +83,11 @@ const ZERO = 0x30;
 const VENUE = 1;
 const SYMBOL = 2;
 const ID = 4;
-const DIGIT = 8;
 const CLASS = Uint8Array.from({ length: 256 }, (_, byte) => {
   const char = String.fromCharCode(byte);
   let classes = byte >= 0x20 && byte < 0x7f && byte !== QUOTE && byte !== 0x5c ? ID : 0;
   if (/[a-z0-9._-]/.test(char)) classes |= VENUE | SYMBOL;
   if (/[A-Z:/]/.test(char)) classes |= SYMBOL;
-  if (/[0-9]/.test(char)) classes |= DIGIT;
   return classes;
 });
 
@@ -115,8 +114,10 @@ const latin1 = (value: Buffer, start: number, end: number): string => value.toSt
 function integer(value: Uint8Array, start: number, end: number): number {
   let at = start;
   let number = 0;
-  while (at < end && (CLASS[value[at] as number] as number) & DIGIT) {
-    number = number * 10 + ((value[at] as number) - ZERO);
+  while (at < end) {
+    const digit = (value[at] as number) - ZERO;
+    if (!(digit >= 0 && digit <= 9)) break;
+    number = number * 10 + digit;
     at++;
   }
   const digits = at - start;
@@ -137,8 +138,10 @@ function decimal(value: Uint8Array, start: number, end: number): number {
   let at = quoted ? start + 1 : start;
   const first = at;
   let mantissa = 0;
-  while (at < end && (CLASS[value[at] as number] as number) & DIGIT) {
-    mantissa = mantissa * 10 + ((value[at] as number) - ZERO);
+  while (at < end) {
+    const digit = (value[at] as number) - ZERO;
+    if (!(digit >= 0 && digit <= 9)) break;
+    mantissa = mantissa * 10 + digit;
     at++;
   }
   const integerDigits = at - first;
@@ -147,8 +150,10 @@ function decimal(value: Uint8Array, start: number, end: number): number {
   if (value[at] === DOT) {
     at++;
     const fractionStart = at;
-    while (at < end && (CLASS[value[at] as number] as number) & DIGIT) {
-      mantissa = mantissa * 10 + ((value[at] as number) - ZERO);
+    while (at < end) {
+      const digit = (value[at] as number) - ZERO;
+      if (!(digit >= 0 && digit <= 9)) break;
+      mantissa = mantissa * 10 + digit;
       at++;
     }
     fraction = at - fractionStart;
