@@ -105,9 +105,29 @@ export interface TransactionalProducer {
   close(): Promise<void>;
 }
 
+/**
+ * A batch's records read in place, where the log holds them as columns (the embedded log): what
+ * `records[index]` holds, without an object, an offset string and a value view per record. Offsets are
+ * numbers (the embedded log's are safe integers). Value `index` is the bytes
+ * `valueBytes(index)[valueStart(index), valueEnd(index))`; `valueBytes` is null for a null value. Headers are
+ * only in `records`. Valid as long as the batch is.
+ */
+export interface RecordColumnsView {
+  readonly length: number;
+  offset(index: number): number;
+  key(index: number): string | null;
+  timestamp(index: number): number;
+  valueBytes(index: number): Buffer | null;
+  valueStart(index: number): number;
+  valueEnd(index: number): number;
+}
+
 /** The records of one partition handed to a handler; records are in offset order. */
 export interface RecordBatch extends TopicPartition {
+  /** built on first use where the batch has `columns` */
   readonly records: readonly LogRecord[];
+  /** the same records in place, where the log can hand them so (the embedded log); the Kafka adapters don't */
+  readonly columns?: RecordColumnsView;
   /** end offset of the partition when the batch was fetched (lag = highWatermark − last offset − 1) */
   readonly highWatermark: string;
 }

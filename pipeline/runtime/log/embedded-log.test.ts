@@ -29,6 +29,26 @@ describe('embedded log', () => {
     await log.close();
   });
 
+  it('hands batches read from memory in place (columns) besides their records', async () => {
+    const log = createEmbeddedLog();
+    await log.admin.createTopics([{ name: 'raw', partitions: 1, compacted: false }]);
+    await (await log.createProducer()).send(
+      [1, 2, 3].map((n) => ({ topic: 'raw', key: 'k', value: text(`v${n}`) })),
+    );
+    const inPlace: number[] = [];
+    const reader = await collect(log, {
+      groupId: 'g',
+      topics: ['raw'],
+      handler: async (batch) => {
+        if (batch.columns !== undefined) inPlace.push(batch.columns.length);
+      },
+    });
+    await until(() => reader.records.length === 3, 'the three records', 1000);
+    expect(inPlace).toEqual([3]);
+    expect(reader.values()).toEqual(['v1', 'v2', 'v3']);
+    await log.close();
+  });
+
   it('holds back records behind an open transaction (read committed) until it ends', async () => {
     const log = createEmbeddedLog();
     await log.admin.createTopics([{ name: 't', partitions: 1, compacted: false }]);

@@ -346,6 +346,64 @@ export function streamLogContract(
       testTimeout,
     );
 
+    it(
+      "hands a batch's columns, where it does, as exactly its records (aborted and control entries skipped)",
+      async () => {
+        const topic = await resources.topic(1);
+        const compacted = await resources.topic(1, true, 'compacted');
+        const producer = await log.createProducer();
+        await producer.send([
+          record(topic, 'a', 'first', 1_700_000_000_001),
+          { topic, key: null, value: text('no key'), headers: { origin: 'contract' } },
+          record(compacted, 'gone', 'soon deleted'),
+          { topic: compacted, key: 'gone', value: null },
+        ]);
+        const transactional = await log.createTransactionalProducer(resources.name('txn'));
+        for (const outcome of ['aborted', 'committed'] as const) {
+          const transaction = await transactional.transaction();
+          await transaction.send([record(topic, 't', outcome), record(compacted, 'c', outcome)]);
+          await (outcome === 'aborted' ? transaction.abort() : transaction.commit());
+        }
+        await producer.send([record(topic, 'z', 'x'.repeat(300_000)), record(topic, 'last', 'last')]);
+        const mismatches: string[] = [];
+        const sameAsRecords = async (batch: RecordBatch) => {
+          const columns = batch.columns;
+          if (columns === undefined) return;
+          if (columns.length !== batch.records.length) mismatches.push(`length ${columns.length}`);
+          batch.records.forEach((entry, index) => {
+            const bytes = columns.valueBytes(index);
+            const value =
+              bytes === null ? null : bytes.subarray(columns.valueStart(index), columns.valueEnd(index));
+            const seen = [String(columns.offset(index)), columns.key(index), columns.timestamp(index), value];
+            const expected = [entry.offset, entry.key, entry.timestamp, entry.value];
+            if (
+              !seen.every((field, at) =>
+                field instanceof Buffer ? field.equals(expected[at] as Buffer) : field === expected[at],
+              )
+            )
+              mismatches.push(`${entry.topic}@${entry.offset}`);
+          });
+        };
+        const plain = await resources.collect({
+          groupId: resources.group(),
+          topics: [topic],
+          handler: sameAsRecords,
+        });
+        const table = await resources.collect({
+          groupId: resources.group(),
+          topics: [compacted],
+          handler: sameAsRecords,
+        });
+        await until(() => plain.records.length === 5, 'the committed records', timeoutMs);
+        await until(() => table.values().includes('committed'), 'the compacted records', timeoutMs);
+        const shortly = (value: string) => (value.length > 100 ? `${value.length} bytes` : value);
+        expect(plain.values().map(shortly)).toEqual(['first', 'no key', 'committed', '300000 bytes', 'last']);
+        expect(plain.records[1]?.headers).toEqual({ origin: 'contract' });
+        expect(mismatches).toEqual([]);
+      },
+      testTimeout,
+    );
+
     deadLetterRoutingContract(() => ({ log, resources }), timeoutMs);
     streamLogFlowContract(() => ({ log, resources }), timeoutMs);
   });

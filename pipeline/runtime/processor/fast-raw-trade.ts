@@ -24,13 +24,14 @@ const inRange = (value: unknown, min: number, max: number): value is number =>
  * real and fuzzed records). Records spelled as our own feeds write them are read from their bytes first
  * (`scanRawTrade`, ~0.45 µs against ~1.15 µs through `JSON.parse`).
  */
-export function fastRawTrade(value: Buffer): TradeTick | undefined {
-  const scanned = scanRawTrade(value);
+export function fastRawTrade(value: Buffer, start = 0, end = value.length): TradeTick | undefined {
+  const scanned = scanRawTrade(value, start, end);
   if (scanned !== undefined) return scanned;
-  if (!isUtf8(value)) return undefined;
+  const bytes = start === 0 && end === value.length ? value : value.subarray(start, end);
+  if (!isUtf8(bytes)) return undefined;
   let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(value.toString('utf8'));
+    raw = JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }

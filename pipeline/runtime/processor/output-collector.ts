@@ -2,10 +2,10 @@ import type { AlertEvent } from '../../../schemas/alert-event.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { DeadLetter, SourcePosition } from '../../../schemas/dead-letter.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
-import type { LogRecord } from '../../../schemas/ports/stream-log.js';
 import type { LateTick } from '../../bars/bar-options.js';
 import type { BarView } from '../../bars/bar-state.js';
 import type { EngineOutput } from '../../engine/engine-output.js';
+import type { BatchInput } from './batch-input.js';
 
 /** An output value and the event time (ms) that caused it: its record timestamp downstream. */
 export interface Timed<T> {
@@ -32,13 +32,16 @@ export const emptyOutputs = (): BatchOutputs => ({ bars: [], indicators: [], ale
 export class OutputCollector implements EngineOutput {
   silent = false;
   private causeMs = 0;
-  private record: LogRecord | null = null;
+  /** the input record of the cause (`causeIndex` of `causeInput`), null for a watermark advance */
+  private causeInput: BatchInput | null = null;
+  private causeIndex = 0;
   private outputs: BatchOutputs = emptyOutputs();
 
-  /** The next engine call is caused by `record` at event time `ms`. */
-  cause(ms: number, record: LogRecord | null): void {
+  /** The next engine call is caused by record `index` of `input` (null: none) at event time `ms`. */
+  cause(ms: number, input: BatchInput | null, index: number): void {
     this.causeMs = ms;
-    this.record = record;
+    this.causeInput = input;
+    this.causeIndex = index;
   }
 
   /** Hands over what was collected since the last take. */
@@ -67,7 +70,7 @@ export class OutputCollector implements EngineOutput {
   /** A tick too late for one of its bars: refused for that interval, with the record it came from. */
   late(late: LateTick, position: SourcePosition | null): void {
     if (this.silent) return;
-    const record = this.record;
+    const record = this.causeInput?.record(this.causeIndex) ?? null;
     const payload = record?.value ?? null;
     this.outputs.deadLetters.push({
       at: record?.timestamp ?? this.causeMs,

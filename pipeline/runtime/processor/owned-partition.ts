@@ -1,11 +1,11 @@
 import type { AlertEvent } from '../../../schemas/alert-event.js';
 import type {
-  LogRecord,
   RecordBatch,
   TopicPartition,
   TransactionalProducer,
 } from '../../../schemas/ports/stream-log.js';
 import type { RuleChange } from './alert-rules-table.js';
+import { BatchInput } from './batch-input.js';
 import type { DerivedSerdes } from './encode-outputs.js';
 import { emptyOutputs } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
@@ -36,6 +36,12 @@ const checkpointPhase = (partition: number): number => (partition * 0.618_033_98
 
 /** Processed-but-uncommitted input records at which a batch waits for the transaction in flight. */
 const MAX_UNCOMMITTED_RECORDS = 200_000;
+
+/** A batch's first live record: where its checkpoint or rule set stands. */
+interface InputPosition {
+  readonly offset: string;
+  readonly timestamp: number;
+}
 
 /** What every owned partition shares with its processor. */
 export interface PartitionContext {
@@ -223,14 +229,13 @@ export class OwnedPartition {
     // after a failed commit the processor rebuilds this partition and seeks: this task is done with
     if (this.committer.failed !== null || this.fenced || this.cut) return;
     this.lastInputAt = this.context.now();
-    const records = this.unapplied(batch.records);
-    const last = records.at(-1);
-    if (last === undefined) return;
-    this.lag = Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n));
+    const records = this.unapplied(BatchInput.of(batch));
+    if (records.length === 0) return;
+    const lastOffset = records.offsetNumber(records.length - 1);
+    this.lag = Math.max(0, Number(BigInt(batch.highWatermark) - lastOffset - 1n));
     let split = 0;
-    if (BigInt((records[0] as LogRecord).offset) < this.silentUntil) {
-      while (split < records.length && BigInt((records[split] as LogRecord).offset) < this.silentUntil)
-        split++;
+    if (records.offsetNumber(0) < this.silentUntil) {
+      while (split < records.length && records.offsetNumber(split) < this.silentUntil) split++;
     }
     if (split > 0) {
       this.task.silent = true;
@@ -240,11 +245,11 @@ export class OwnedPartition {
       const republish = this.task.take().alerts;
       if (republish.length > 0) this.context.publish(republish);
       this.context.stats.silentRecords += split;
-      this.nextOffset = BigInt((records[split - 1] as LogRecord).offset) + 1n;
+      this.nextOffset = records.offsetNumber(split - 1) + 1n;
     }
     const live = split === 0 ? records : records.slice(split);
-    const first = live[0];
-    if (first === undefined) return;
+    if (live.length === 0) return;
+    const first = { offset: live.offset(0), timestamp: live.timestamp(0) };
     const stats = this.context.stats;
     const started = performance.now();
     const checkpoint = await this.prepareLive(first, batch.highWatermark);
@@ -256,20 +261,20 @@ export class OwnedPartition {
     stats.records += live.length;
     stats.ticks += counts.ticks;
     this.recordsSinceCheckpoint += live.length;
-    this.nextOffset = BigInt(last.offset) + 1n;
+    this.nextOffset = lastOffset + 1n;
     this.publishAtOnce(outputs.alerts);
     this.committer.enqueue({
       outputs,
       checkpoint,
       nextOffset: String(this.nextOffset),
-      stateTime: last.timestamp,
+      stateTime: records.timestamp(records.length - 1),
       inputRecords: live.length,
     });
     if (this.committer.backlog >= MAX_UNCOMMITTED_RECORDS) await this.committer.settled();
   }
 
   /** The same outputs as one `task.process(records)` (split invariance), yielding between slices. */
-  private async processInSlices(records: readonly LogRecord[]): Promise<ProcessedCounts> {
+  private async processInSlices(records: BatchInput): Promise<ProcessedCounts> {
     let ticks = 0;
     let refused = 0;
     for (let from = 0; from < records.length; ) {
@@ -304,16 +309,20 @@ export class OwnedPartition {
     this.abandoned = true;
   }
 
-  /** The records not applied yet (a batch re-delivered after a seek may start before them). */
-  private unapplied(records: readonly LogRecord[]): readonly LogRecord[] {
+  /** The records not applied yet (a batch re-delivered after a seek may start before them; offsets ascend). */
+  private unapplied(records: BatchInput): BatchInput {
     const next = this.nextOffset;
-    const first = records[0];
-    if (next === null || first === undefined || BigInt(first.offset) >= next) return records;
-    return records.filter((record) => BigInt(record.offset) >= next);
+    if (next === null || records.length === 0 || records.offsetNumber(0) >= next) return records;
+    let from = 1;
+    while (from < records.length && records.offsetNumber(from) < next) from++;
+    return records.slice(from);
   }
 
   /** Going live (or staying live): apply rule changes, decide whether this batch carries a checkpoint. */
-  private async prepareLive(first: LogRecord, highWatermark: string): Promise<PartitionCheckpoint | null> {
+  private async prepareLive(
+    first: InputPosition,
+    highWatermark: string,
+  ): Promise<PartitionCheckpoint | null> {
     this.task.silent = false;
     const atOnce = !this.context.publishAfterCommit;
     let force = false;
@@ -392,7 +401,7 @@ export class OwnedPartition {
    * alerts). Awaiting that commit here held the consumer (one batch at a time across partitions) for a
    * transaction per partition when going live.
    */
-  private commitRules(first: LogRecord, upserted: readonly string[]): void {
+  private commitRules(first: InputPosition, upserted: readonly string[]): void {
     const checkpoint = this.takeCheckpoint(first.offset);
     const { stats } = this.context;
     const commit = ++this.ruleCommitsEnqueued;

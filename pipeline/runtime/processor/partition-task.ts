@@ -6,8 +6,8 @@ import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { MarketEngine } from '../../engine/market-engine.js';
 import { DuplicateWindow } from '../dlq/duplicate-window.js';
 import { type ParseOptions, parseOrDeadLetter } from '../dlq/parse-or-dead-letter.js';
+import { BatchInput } from './batch-input.js';
 import type { EngineCheckpoints } from './engine-checkpoints.js';
-import { fastRawTrade } from './fast-raw-trade.js';
 import { type BatchOutputs, OutputCollector } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
 
@@ -116,11 +116,12 @@ export class PartitionTask {
   }
 
   /** Raw records in offset order; outputs accumulate until `take()`. */
-  process(records: readonly LogRecord[]): ProcessedCounts {
+  process(records: readonly LogRecord[] | BatchInput): ProcessedCounts {
+    const input = records instanceof BatchInput ? records : BatchInput.ofRecords(records);
     let ticks = 0;
     let refused = 0;
-    for (let from = 0; from < records.length; ) {
-      const done = this.processSome(records, from, records.length);
+    for (let from = 0; from < input.length; ) {
+      const done = this.processSome(input, from, input.length);
       ticks += done.ticks;
       refused += done.refused;
       from = done.next;
@@ -134,32 +135,33 @@ export class PartitionTask {
    * across many symbols): `next` is the first record not processed, and `catchUpStep()` must be called
    * until it returns false before anything else. Same outputs as `process`, however it is cut.
    */
-  processSome(records: readonly LogRecord[], from: number, end: number): ProcessedCounts & { next: number } {
+  processSome(input: BatchInput, from: number, end: number): ProcessedCounts & { next: number } {
     if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
     let ticks = 0;
     let refused = 0;
     const { topic, partition } = this.source;
     for (let index = from; index < end; index++) {
-      const record = records[index] as LogRecord;
-      const position: SourcePosition = { topic, partition, offset: record.offset };
-      this.recordTimestamp = record.timestamp;
-      const fast = record.value === null ? undefined : fastRawTrade(record.value);
+      const position: SourcePosition = { topic, partition, offset: input.offset(index) };
+      const timestamp = input.timestamp(index);
+      const key = input.key(index);
+      this.recordTimestamp = timestamp;
+      const fast = input.fastTick(index);
       let tick: TradeTick;
       if (
         fast !== undefined &&
-        record.key === this.keyOf(fast.venue, fast.symbol) &&
-        fast.timeUs - record.timestamp * 1000 <= this.maxFutureSkewUs &&
-        !this.duplicates.remember(record.key, fast.tradeId)
+        key === this.keyOf(fast.venue, fast.symbol) &&
+        fast.timeUs - timestamp * 1000 <= this.maxFutureSkewUs &&
+        !this.duplicates.remember(key, fast.tradeId)
       ) {
         tick = fast;
       } else {
         // the full check gives the verdict and the reason (a duplicate stays a duplicate: remember is idempotent)
         const outcome = parseOrDeadLetter(
-          { key: record.key, value: record.value, source: position },
+          { key, value: input.record(index).value, source: position },
           this.parseOptions,
         );
         if (outcome.kind === 'dead-letter') {
-          this.collector.deadLetter(outcome.deadLetter, record.timestamp);
+          this.collector.deadLetter(outcome.deadLetter, timestamp);
           refused++;
           continue;
         }
@@ -167,7 +169,7 @@ export class PartitionTask {
       }
       ticks++;
       const ms = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
-      this.collector.cause(ms, record);
+      this.collector.cause(ms, input, index);
       this.engine.add(tick, position);
       if (ms > this.maxEventMs) this.maxEventMs = ms;
       // The partition's event time finalises quiet symbols' bars, a whole second at a time: a function of
@@ -175,7 +177,7 @@ export class PartitionTask {
       const second = ms - (ms % 1000);
       if (this.advancedToMs === null || second > this.advancedToMs) {
         this.advancedToMs = second;
-        this.collector.cause(second, record);
+        this.collector.cause(second, input, index);
         const steps = this.engine.advanceWatermarkSteps(second, position);
         if (!steps.next().done) {
           this.catchUp = steps;
@@ -212,7 +214,7 @@ export class PartitionTask {
     if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
     if (this.advancedToMs !== null && ms <= this.advancedToMs) return;
     this.advancedToMs = ms;
-    this.collector.cause(ms, null);
+    this.collector.cause(ms, null, 0);
     const steps = this.engine.advanceWatermarkSteps(ms, null);
     if (!steps.next().done) this.catchUp = steps;
   }

@@ -117,6 +117,18 @@ describe('scanRawTrade', () => {
     expect(accepted).toBeGreaterThan(1000);
   });
 
+  it('reads a record in place, between other bytes, as it reads the record alone, wherever it ends', () => {
+    for (const text of ours.slice(0, 60)) {
+      const whole = Buffer.from(text);
+      for (let end = 0; end <= whole.length; end++) {
+        // what follows the record's end is the rest of it: a scan that looked past the end would accept it
+        const chunk = Buffer.concat([Buffer.from('{"venue":"x"}'), whole]);
+        const inPlace = scanRawTrade(chunk, 13, 13 + end);
+        expect(inPlace, `${text} cut at ${end}`).toEqual(scanRawTrade(whole.subarray(0, end)));
+      }
+    }
+  });
+
   it('reads trade ids of 1 to 128 printable characters as the schema does', () => {
     const printable =
       ' !#$%&()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~';

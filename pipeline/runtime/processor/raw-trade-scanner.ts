@@ -11,45 +11,44 @@ import { asciiString } from './ascii-string.js';
  * `fastRawTrade`'s checks accept, and it returns the same tick: decimals with at most 15 digits are exact
  * integers over an exact power of ten, so one division rounds them as `JSON.parse` and `Number` do.
  */
-export function scanRawTrade(value: Buffer): TradeTick | undefined {
-  const end = value.length;
-  if (!matches(value, 0, VENUE_KEY)) return undefined;
-  const pair = names(value, VENUE_KEY.length, end);
+export function scanRawTrade(value: Buffer, start = 0, end = value.length): TradeTick | undefined {
+  if (!matches(value, start, end, VENUE_KEY)) return undefined;
+  const pair = names(value, start + VENUE_KEY.length, end);
   if (pair === null) return undefined;
-  let at = VENUE_KEY.length + pair.bytes.length;
-  if (!matches(value, at, TRADE_ID_KEY)) return undefined;
+  let at = start + VENUE_KEY.length + pair.bytes.length;
+  if (!matches(value, at, end, TRADE_ID_KEY)) return undefined;
   at += TRADE_ID_KEY.length;
   const idStart = at;
   while (at < end && (CLASS[value[at] as number] as number) & ID) at++;
   const idLength = at - idStart;
-  if (idLength < 1 || idLength > 128 || value[at] !== QUOTE) return undefined;
+  if (idLength < 1 || idLength > 128 || at >= end || value[at] !== QUOTE) return undefined;
   const tradeId = asciiString(value, idStart, idLength);
   let timeUs: number;
-  if (matches(value, at, TIME_US_KEY)) {
+  if (matches(value, at, end, TIME_US_KEY)) {
     at = integer(value, at + TIME_US_KEY.length, end);
     timeUs = SCANNED[0] as number;
     if (at < 0 || !(timeUs >= MIN_EVENT_TIME_MS * 1000 && timeUs <= MAX_EVENT_TIME_MS * 1000))
       return undefined;
-  } else if (matches(value, at, TIME_KEY)) {
+  } else if (matches(value, at, end, TIME_KEY)) {
     at = integer(value, at + TIME_KEY.length, end);
     const ms = SCANNED[0] as number;
     if (at < 0 || !(ms >= MIN_EVENT_TIME_MS && ms <= MAX_EVENT_TIME_MS)) return undefined;
     timeUs = ms * 1000;
   } else return undefined;
-  if (!matches(value, at, PRICE_KEY)) return undefined;
+  if (!matches(value, at, end, PRICE_KEY)) return undefined;
   at = decimal(value, at + PRICE_KEY.length, end);
   const price = SCANNED[0] as number;
   if (at < 0 || !(price > 0)) return undefined;
-  if (!matches(value, at, SIZE_KEY)) return undefined;
+  if (!matches(value, at, end, SIZE_KEY)) return undefined;
   at = decimal(value, at + SIZE_KEY.length, end);
   if (at < 0) return undefined;
   const size = SCANNED[0] as number;
-  if (!matches(value, at, SIDE_KEY)) return undefined;
+  if (!matches(value, at, end, SIDE_KEY)) return undefined;
   at += SIDE_KEY.length;
   let aggressor: TradeTick['aggressor'];
-  if (at + BUY.length === end && matches(value, at, BUY)) aggressor = 'buy';
-  else if (at + SELL.length === end && matches(value, at, SELL)) aggressor = 'sell';
-  else if (at + UNKNOWN.length === end && matches(value, at, UNKNOWN)) aggressor = 'unknown';
+  if (at + BUY.length === end && matches(value, at, end, BUY)) aggressor = 'buy';
+  else if (at + SELL.length === end && matches(value, at, end, SELL)) aggressor = 'sell';
+  else if (at + UNKNOWN.length === end && matches(value, at, end, UNKNOWN)) aggressor = 'unknown';
   else return undefined;
   return Object.freeze({
     kind: 'trade',
@@ -97,8 +96,9 @@ const POWERS = Array.from({ length: 16 }, (_, power) => 10 ** power);
 /** The number the last `integer` or `decimal` read: a typed-array cell holds it unboxed (a `let` boxed each one). */
 const SCANNED = new Float64Array(1);
 
-function matches(value: Uint8Array, at: number, literal: Uint8Array): boolean {
-  if (at + literal.length > value.length) return false;
+/** Whether `literal` is at `at`, before `end`. */
+function matches(value: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+  if (at + literal.length > end) return false;
   for (let index = 0; index < literal.length; index++) {
     if (value[at + index] !== literal[index]) return false;
   }
@@ -134,7 +134,7 @@ function integer(value: Uint8Array, start: number, end: number): number {
  * correctly rounded value, which is what `JSON.parse` and `Number` return.
  */
 function decimal(value: Uint8Array, start: number, end: number): number {
-  const quoted = value[start] === QUOTE;
+  const quoted = start < end && value[start] === QUOTE;
   let at = quoted ? start + 1 : start;
   const first = at;
   let mantissa = 0;
@@ -147,7 +147,7 @@ function decimal(value: Uint8Array, start: number, end: number): number {
   const integerDigits = at - first;
   if (integerDigits < 1 || (!quoted && integerDigits > 1 && value[first] === ZERO)) return -1;
   let fraction = 0;
-  if (value[at] === DOT) {
+  if (at < end && value[at] === DOT) {
     at++;
     const fractionStart = at;
     while (at < end) {
@@ -161,7 +161,7 @@ function decimal(value: Uint8Array, start: number, end: number): number {
   }
   if (integerDigits + fraction > 15) return -1;
   if (quoted) {
-    if (value[at] !== QUOTE) return -1;
+    if (at >= end || value[at] !== QUOTE) return -1;
     at++;
   }
   SCANNED[0] = fraction === 0 ? mantissa : mantissa / (POWERS[fraction] as number);
@@ -184,17 +184,18 @@ const RECENT = 16;
 function names(value: Buffer, start: number, end: number): Names | null {
   for (let index = 0; index < recent.length; index++) {
     const known = recent[index] as Names;
-    if (value[start + known.bytes.length] === QUOTE && matches(value, start, known.bytes)) return known;
+    const after = start + known.bytes.length;
+    if (after < end && value[after] === QUOTE && matches(value, start, end, known.bytes)) return known;
   }
   let at = start;
   while (at < end && (CLASS[value[at] as number] as number) & VENUE) at++;
   const venueLength = at - start;
-  if (venueLength < 1 || venueLength > 32 || !matches(value, at, SYMBOL_KEY)) return null;
+  if (venueLength < 1 || venueLength > 32 || !matches(value, at, end, SYMBOL_KEY)) return null;
   const symbolStart = at + SYMBOL_KEY.length;
   at = symbolStart;
   while (at < end && (CLASS[value[at] as number] as number) & SYMBOL) at++;
   const symbolLength = at - symbolStart;
-  if (symbolLength < 1 || symbolLength > 64 || value[at] !== QUOTE) return null;
+  if (symbolLength < 1 || symbolLength > 64 || at >= end || value[at] !== QUOTE) return null;
   const read: Names = {
     venue: latin1(value, start, start + venueLength),
     symbol: latin1(value, symbolStart, at),

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../../schemas/ports/stream-log.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
+import { BatchInput } from './batch-input.js';
 import { marketEngineCheckpoints } from './engine-checkpoints.js';
 import { PartitionTask, type PartitionTaskOptions } from './partition-task.js';
 import { createProcessor } from './processor.js';
@@ -63,8 +64,9 @@ describe('a jump in event time across 2,000 symbols', () => {
     let heapPeak = heapBefore;
     const task = PartitionTask.create(options);
     let steps = 0;
+    const input = BatchInput.ofRecords(records);
     for (let from = 0; from < records.length; ) {
-      from = task.processSome(records, from, records.length).next;
+      from = task.processSome(input, from, records.length).next;
       while (task.catchUpStep()) {
         steps++;
         heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);

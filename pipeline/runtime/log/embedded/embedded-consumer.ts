@@ -4,11 +4,14 @@ import type {
   BatchControl,
   ConsumerOptions,
   LogConsumer,
+  LogRecord,
   PartitionOffset,
+  RecordBatch,
   TopicPartition,
 } from '../../../../schemas/ports/stream-log.js';
 import { validOffsets } from '../topic-spec.js';
 import type { ChangeSignal } from './change-signal.js';
+import { ColumnBatch } from './column-batch.js';
 import { type ConsumerGroup, type GroupMember, partitionKey } from './consumer-group.js';
 import type { PartitionLog } from './partition-log.js';
 
@@ -138,12 +141,12 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
         await changed;
         continue;
       }
-      const { assigned, records, end } = next;
-      if (records.length === 0) {
+      const { assigned, read, end } = next;
+      if (read.length === 0) {
         assigned.position = end;
         continue;
       }
-      const done = this.handle(assigned, records, end);
+      const done = this.handle(assigned, read, end);
       this.inFlight = done;
       await done;
       // yields to timers and I/O between batches: a handler that never awaits must not starve the process
@@ -153,21 +156,26 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
 
   private async handle(
     assigned: Assigned,
-    records: ReturnType<PartitionLog['read']>['records'],
+    read: ColumnBatch | readonly LogRecord[],
     end: number,
   ): Promise<void> {
     const { log } = assigned;
     const seeks = assigned.seeks;
+    const highWatermark = String(log.lastStable);
+    const batch: RecordBatch =
+      read instanceof ColumnBatch
+        ? {
+            topic: log.topic,
+            partition: log.partition,
+            columns: read,
+            get records() {
+              return read.records;
+            },
+            highWatermark,
+          }
+        : { topic: log.topic, partition: log.partition, records: read, highWatermark };
     try {
-      await this.options.handler(
-        {
-          topic: log.topic,
-          partition: log.partition,
-          records,
-          highWatermark: String(log.lastStable),
-        },
-        noHeartbeat,
-      );
+      await this.options.handler(batch, noHeartbeat);
     } catch (thrown) {
       const error = thrown instanceof Error ? thrown : new Error(String(thrown));
       void this.stop(error);
@@ -190,8 +198,11 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
       if (assigned === undefined || assigned.paused) continue;
       if (assigned.position >= assigned.log.lastStable) continue;
       this.cursor = (this.cursor + step + 1) % entries.length;
-      const { records, next } = assigned.log.read(assigned.position, this.context.maxBatchRecords);
-      return { assigned, records, end: next };
+      const { maxBatchRecords } = this.context;
+      const inPlace = assigned.log.readInPlace(assigned.position, maxBatchRecords);
+      if (inPlace !== null) return { assigned, read: inPlace.batch, end: inPlace.next };
+      const { records, next } = assigned.log.read(assigned.position, maxBatchRecords);
+      return { assigned, read: records, end: next };
     }
     return null;
   }

@@ -44,8 +44,8 @@ export class RecordColumns {
   private readonly headers = new Map<number, Headers>();
   private evicted = 0;
   /** chunk id → its bytes; ids grow with the slots that use them, so evicting slots frees a prefix */
-  private readonly chunks: (Uint8Array | null)[] = [];
-  private writeChunk: Uint8Array | null = null;
+  private readonly chunks: (Buffer | null)[] = [];
+  private writeChunk: Buffer | null = null;
   private writeAt = 0;
   private readonly knownKeys = new Map<string, string>();
 
@@ -80,7 +80,7 @@ export class RecordColumns {
     this.valueLength[at] = value.length;
     this.valueChunk[at] = this.place(value.length);
     this.valueStart[at] = this.writeAt;
-    (this.writeChunk as Uint8Array).set(value, this.writeAt);
+    (this.writeChunk as Buffer).set(value, this.writeAt);
     this.writeAt += value.length;
   }
 
@@ -133,8 +133,26 @@ export class RecordColumns {
     const length = this.valueLength[at] as number;
     if (length < 0) return null;
     if (this.boxed !== null) return this.boxed[at] ?? null;
-    const chunk = this.chunks[this.valueChunk[at] as number] as Uint8Array;
+    const chunk = this.chunks[this.valueChunk[at] as number] as Buffer;
     return Buffer.from(chunk.buffer, chunk.byteOffset + (this.valueStart[at] as number), length);
+  }
+
+  /** The bytes holding a slot's value in place (its chunk, or its own buffer when boxed); null for a null value. */
+  valueBytes(index: number): Buffer | null {
+    const at = this.head + index;
+    if ((this.valueLength[at] as number) < 0) return null;
+    if (this.boxed !== null) return this.boxed[at] ?? null;
+    return this.chunks[this.valueChunk[at] as number] as Buffer;
+  }
+
+  /** Where a data slot's value starts in `valueBytes(index)`. */
+  valueAt(index: number): number {
+    return this.boxed === null ? (this.valueStart[this.head + index] as number) : 0;
+  }
+
+  /** A data slot's value length (−1 for a null value). */
+  valueSize(index: number): number {
+    return Math.max(this.valueLength[this.head + index] as number, NULL_VALUE);
   }
 
   headersOf(index: number): Headers | undefined {
@@ -201,7 +219,7 @@ export class RecordColumns {
       return this.chunks.length - 1;
     }
     const doubled = Math.min(CHUNK_BYTES, 2 * (this.writeChunk?.length ?? FIRST_CHUNK_BYTES / 2));
-    this.writeChunk = new Uint8Array(Math.max(doubled, length));
+    this.writeChunk = Buffer.alloc(Math.max(doubled, length));
     this.writeAt = 0;
     this.chunks.push(this.writeChunk);
     return this.chunks.length - 1;
