@@ -126,7 +126,7 @@ export interface RecordColumnsView {
 export interface RecordBatch extends TopicPartition {
   /** built on first use where the batch has `columns` */
   readonly records: readonly LogRecord[];
-  /** the same records in place, where the log can hand them so (the embedded log); the Kafka adapters don't */
+  /** the same records in place, for a consumer that asked (`inPlace`) of a log that can (the embedded log) */
   readonly columns?: RecordColumnsView;
   /** end offset of the partition when the batch was fetched (lag = highWatermark − last offset − 1) */
   readonly highWatermark: string;
@@ -154,6 +154,11 @@ export interface ConsumerOptions {
    * manual: nothing is committed by the consumer; use `commit` or a transaction's `sendOffsets`.
    */
   readonly commit?: 'after-batch' | 'manual';
+  /**
+   * Batches with `columns` where the log can read them in place (the embedded log, from memory); default
+   * false: records only (a handler that reads every record as an object would pay for both).
+   */
+  readonly inPlace?: boolean;
   /**
    * Rebalance hooks, awaited before any batch of the new assignment is handled (seek from `onAssigned`).
    * Every rebalance revokes the whole assignment, then assigns the new one (the eager protocol kafkajs

@@ -29,23 +29,34 @@ describe('embedded log', () => {
     await log.close();
   });
 
-  it('hands batches read from memory in place (columns) besides their records', async () => {
+  it('hands batches read from memory in place (columns) besides their records to a consumer that asks', async () => {
     const log = createEmbeddedLog();
     await log.admin.createTopics([{ name: 'raw', partitions: 1, compacted: false }]);
     await (await log.createProducer()).send(
       [1, 2, 3].map((n) => ({ topic: 'raw', key: 'k', value: text(`v${n}`) })),
     );
-    const inPlace: number[] = [];
-    const reader = await collect(log, {
+    const inPlace: (number | undefined)[] = [];
+    const asked = await collect(log, {
       groupId: 'g',
       topics: ['raw'],
+      inPlace: true,
       handler: async (batch) => {
-        if (batch.columns !== undefined) inPlace.push(batch.columns.length);
+        inPlace.push(batch.columns?.length);
       },
     });
-    await until(() => reader.records.length === 3, 'the three records', 1000);
+    const plain: (number | undefined)[] = [];
+    const notAsked = await collect(log, {
+      groupId: 'h',
+      topics: ['raw'],
+      handler: async (batch) => {
+        plain.push(batch.columns?.length);
+      },
+    });
+    await until(() => asked.records.length === 3 && notAsked.records.length === 3, 'the three records', 1000);
     expect(inPlace).toEqual([3]);
-    expect(reader.values()).toEqual(['v1', 'v2', 'v3']);
+    expect(plain).toEqual([undefined]);
+    expect(asked.values()).toEqual(['v1', 'v2', 'v3']);
+    expect(notAsked.values()).toEqual(['v1', 'v2', 'v3']);
     await log.close();
   });
 

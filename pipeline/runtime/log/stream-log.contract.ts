@@ -347,7 +347,7 @@ export function streamLogContract(
     );
 
     it(
-      "hands a batch's columns, where it does, as exactly its records (aborted and control entries skipped)",
+      "hands a batch's columns, where asked and it can, as exactly its records (aborted and control entries skipped)",
       async () => {
         const topic = await resources.topic(1);
         const compacted = await resources.topic(1, true, 'compacted');
@@ -387,11 +387,13 @@ export function streamLogContract(
         const plain = await resources.collect({
           groupId: resources.group(),
           topics: [topic],
+          inPlace: true,
           handler: sameAsRecords,
         });
         const table = await resources.collect({
           groupId: resources.group(),
           topics: [compacted],
+          inPlace: true,
           handler: sameAsRecords,
         });
         await until(() => plain.records.length === 5, 'the committed records', timeoutMs);

@@ -289,6 +289,8 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         topics: [topics.trades],
         commit: 'manual',
         start: 'earliest',
+        // the task reads a batch's columns (BatchInput): no record object per record where the log has them
+        inPlace: true,
         handler: async (batch) => {
           const part = owned.get(batch.partition);
           if (part === undefined) return;

@@ -199,7 +199,9 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
       if (assigned.position >= assigned.log.lastStable) continue;
       this.cursor = (this.cursor + step + 1) % entries.length;
       const { maxBatchRecords } = this.context;
-      const inPlace = assigned.log.readInPlace(assigned.position, maxBatchRecords);
+      const inPlace = this.options.inPlace
+        ? assigned.log.readInPlace(assigned.position, maxBatchRecords)
+        : null;
       if (inPlace !== null) return { assigned, read: inPlace.batch, end: inPlace.next };
       const { records, next } = assigned.log.read(assigned.position, maxBatchRecords);
       return { assigned, read: records, end: next };
