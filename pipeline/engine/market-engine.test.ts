@@ -133,6 +133,40 @@ describe('MarketEngine on real Binance trades', () => {
     ]);
   });
 
+  it('reads the forming bars of a series from the trade after a rule on it is added, mid-bar', () => {
+    const threshold = 61_700;
+    const crossing = ticks.findIndex(
+      (tick, i) => i > 0 && (ticks[i - 1]?.price ?? 0) > threshold && tick.price <= threshold,
+    );
+    const addedAt = crossing - 20;
+    expect(addedAt).toBeGreaterThan(0);
+    const recorded = record();
+    const engine = new MarketEngine(
+      { bars: { intervals: ['1m', '5s'], firstBar: 'keep' }, indicators: ['sma(3)', 'rsi(5)'] },
+      recorded.output,
+    );
+    for (const [index, tick] of ticks.entries()) {
+      if (index === addedAt) {
+        engine.upsertRule({
+          id: 'btc-61k',
+          owner: 'alice',
+          symbol: 'BTCUSDT',
+          interval: '1m',
+          source: { kind: 'price' },
+          condition: { operator: 'crossing_down', value: threshold },
+          frequency: 'once',
+        });
+      }
+      engine.add(tick, position(index));
+    }
+    engine.flush();
+    const fired = recorded.alerts.filter((event) => event.kind === 'fired');
+    expect(fired.map((event) => event.kind === 'fired' && [event.previous, event.current])).toEqual([
+      [ticks[crossing - 1]?.price, ticks[crossing]?.price],
+    ]);
+    expect(fired[0]?.sourcePosition).toEqual(position(crossing));
+  });
+
   it('fires an indicator rule at bar close where the final indicator values cross', () => {
     const { alerts, indicators } = run([
       {
