@@ -14,7 +14,7 @@ import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
 import { feedIndicator } from '../indicators/dispatch.js';
 import type { IndicatorResult } from '../indicators/indicator.js';
-import { feedBlock } from '../indicators/indicator-block.js';
+import { feedBlock, feedBlockInPlace, outputSlot } from '../indicators/indicator-block.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { canonicalRule } from './canonical-rule.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
@@ -325,6 +325,10 @@ export class MarketEngine {
   private updateIndicator(series: SeriesState, slot: IndicatorSlot, view: BarView): void {
     const replacing = slot.seq === series.seq;
     slot.seq = series.seq;
+    if (slot.indicator === null && !(view.final && slot.emitted)) {
+      this.readBlockSlot(series, slot, view, replacing);
+      return;
+    }
     const result =
       slot.indicator === null
         ? feedBlock(slot.kind, series.block, slot.at, view, replacing)
@@ -341,6 +345,34 @@ export class MarketEngine {
       const { output, series: name, probe, cell } = entry;
       // A single-output result is read as its `value` output without building the object on forming bars.
       const value = typeof result === 'number' ? (output === 'value' ? result : undefined) : result[output];
+      if (cell) cell.value = value ?? Number.NaN;
+      if (value === undefined) continue;
+      entry.seen = true;
+      if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
+    }
+  }
+
+  /**
+   * `updateIndicator` for a block slot whose value is only read, not emitted (every forming bar): the same
+   * values and points, without the result object MACD and the bands would build for it.
+   */
+  private readBlockSlot(series: SeriesState, slot: IndicatorSlot, view: BarView, replacing: boolean): void {
+    const { block } = series;
+    const at = slot.at;
+    if (!feedBlockInPlace(slot.kind, block, at, view, replacing)) {
+      for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
+      return;
+    }
+    // read before any point is evaluated, as the result object was
+    const first = block[at + 1] as number;
+    const second = block[at + 2] as number;
+    const third = block[at + 3] as number;
+    const watched = slot.watched;
+    for (let i = 0; i < watched.length; i++) {
+      const entry = watched[i] as WatchedOutput;
+      const { output, series: name, probe, cell } = entry;
+      const index = outputSlot(slot.kind, output);
+      const value = index === 0 ? first : index === 1 ? second : index === 2 ? third : undefined;
       if (cell) cell.value = value ?? Number.NaN;
       if (value === undefined) continue;
       entry.seen = true;

@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { indicatorKind } from './dispatch.js';
 import type { BarInput, Indicator, IndicatorResult } from './indicator.js';
-import { captureBlock, feedBlock, freshBlock, isBlockKind, loadBlock } from './indicator-block.js';
+import {
+  captureBlock,
+  feedBlock,
+  feedBlockInPlace,
+  freshBlock,
+  isBlockKind,
+  loadBlock,
+  outputSlot,
+} from './indicator-block.js';
 import { captureState } from './indicator-state.js';
 import { createIndicator } from './registry.js';
 import { readRealBars } from './testing/real-bars.js';
@@ -121,6 +129,21 @@ describe('indicators in a block', () => {
       ),
       { numRuns: 5 },
     );
+  });
+
+  it.each(specs)('%s fed in place holds the class results in its output slots at every update', (spec) => {
+    const at = 5;
+    const { kind, block } = blockOf(spec, at);
+    const indicator = createIndicator(spec);
+    const outputs = indicator.outputs;
+    for (const { replace, bar } of updatesOf([0, 2, 1, 3])) {
+      const expected = replace ? indicator.replace(bar) : indicator.add(bar);
+      expect(feedBlockInPlace(kind, block, at, bar, replace)).toBe(expected !== null);
+      if (expected === null) continue;
+      const held = Object.fromEntries(outputs.map((name) => [name, block[at + 1 + outputSlot(kind, name)]]));
+      expect(held).toEqual(typeof expected === 'number' ? { value: expected } : expected);
+    }
+    expect(outputSlot(kind, 'nope')).toBe(-1);
   });
 
   it('refuses a state of another window length, as restoring the class does', () => {

@@ -179,6 +179,7 @@ export function captureBlock(kind: IndicatorKind, spec: string, block: Float64Ar
 
 const MACD_OUTPUTS = ['macd', 'signal', 'hist'] as const;
 const BBANDS_OUTPUTS = ['upper', 'middle', 'lower'] as const;
+const SINGLE_OUTPUT = ['value'] as const;
 
 function writeOutputs(block: Float64Array, at: number, value: Tree, names: readonly string[]): void {
   for (let i = 0; i < names.length; i++) block[at + 1 + i] = num(value, names[i] as string);
@@ -219,14 +220,44 @@ export function feedBlock(
       return single(block, at, value, afterFirstReady(block[streamAt + R_COUNT], block[streamAt + R_PERIOD]));
     }
     case MACD:
-      return macdUpdate(block, at, bar.close, replacing);
+      return macdUpdate(block, at, bar.close, replacing)
+        ? { macd: block[at + 1] as number, signal: block[at + 2] as number, hist: block[at + 3] as number }
+        : null;
     case BBANDS:
-      return bbandsUpdate(block, at, bar.close, replacing);
+      return bbandsUpdate(block, at, bar.close, replacing)
+        ? { upper: block[at + 1] as number, middle: block[at + 2] as number, lower: block[at + 3] as number }
+        : null;
     default: {
       const value = atrUpdate(block, streamAt, bar, replacing);
       return single(block, at, value, afterFirstReady(block[streamAt + A_COUNT], block[streamAt + A_PERIOD]));
     }
   }
+}
+
+/**
+ * `feedBlock` without building a result: whether the indicator has a value, its outputs then in the block (see
+ * outputSlot). For updates whose result is only read (forming bars): MACD and the bands build no object.
+ */
+export function feedBlockInPlace(
+  kind: IndicatorKind,
+  block: Float64Array,
+  at: number,
+  bar: BarInput,
+  replacing: boolean,
+): boolean {
+  if (kind === MACD) return macdUpdate(block, at, bar.close, replacing);
+  if (kind === BBANDS) return bbandsUpdate(block, at, bar.close, replacing);
+  return feedBlock(kind, block, at, bar, replacing) !== null;
+}
+
+/**
+ * Where output `output` of an indicator of `kind` sits among the three value slots after its header (0–2: the
+ * block holds it at `at + 1 + slot` once it has a value), or −1 when the indicator has no such output.
+ */
+export function outputSlot(kind: IndicatorKind, output: string): number {
+  const names: readonly string[] =
+    kind === MACD ? MACD_OUTPUTS : kind === BBANDS ? BBANDS_OUTPUTS : SINGLE_OUTPUT;
+  return names.indexOf(output);
 }
 
 function single(block: Float64Array, at: number, value: number, ready: boolean): number | null {
@@ -239,7 +270,8 @@ function single(block: Float64Array, at: number, value: number, ready: boolean):
   return value;
 }
 
-function macdUpdate(block: Float64Array, at: number, close: number, replacing: boolean) {
+/** MACD on the block: true with its three outputs written after the header, false (none yet) otherwise. */
+function macdUpdate(block: Float64Array, at: number, close: number, replacing: boolean): boolean {
   const fastAt = at + HEADER;
   const slowAt = fastAt + EMA_SIZE;
   const signalAt = slowAt + EMA_SIZE;
@@ -247,38 +279,36 @@ function macdUpdate(block: Float64Array, at: number, close: number, replacing: b
   const slow = emaUpdate(block, slowAt, close, replacing);
   if (!emaReady(block, fastAt) || !emaReady(block, slowAt)) {
     block[at + HAS_VALUE] = 0;
-    return null;
+    return false;
   }
   const macd = fast - slow;
   const signal = emaUpdate(block, signalAt, macd, replacing);
   if (!emaReady(block, signalAt)) {
     block[at + HAS_VALUE] = 0;
-    return null;
+    return false;
   }
-  const hist = macd - signal;
   block[at + HAS_VALUE] = 1;
   block[at + 1] = macd;
   block[at + 2] = signal;
-  block[at + 3] = hist;
-  return { macd, signal, hist };
+  block[at + 3] = macd - signal;
+  return true;
 }
 
-function bbandsUpdate(block: Float64Array, at: number, close: number, replacing: boolean) {
+/** Bollinger Bands on the block: true with upper, middle, lower written after the header, false otherwise. */
+function bbandsUpdate(block: Float64Array, at: number, close: number, replacing: boolean): boolean {
   const meanAt = at + B_MEAN;
   const squaresAt = meanAt + smaSize(block[meanAt + S_PERIOD] as number);
   const middle = smaUpdate(block, meanAt, close, replacing);
   const meanOfSquares = smaUpdate(block, squaresAt, close * close, replacing);
   if (!smaReady(block, meanAt) || !smaReady(block, squaresAt)) {
     block[at + HAS_VALUE] = 0;
-    return null;
+    return false;
   }
   const variance = meanOfSquares - middle * middle;
   const width = (variance < TA_EPSILON ? 0 : Math.sqrt(variance)) * (block[at + B_DEVIATIONS] as number);
-  const upper = middle + width;
-  const lower = middle - width;
   block[at + HAS_VALUE] = 1;
-  block[at + 1] = upper;
+  block[at + 1] = middle + width;
   block[at + 2] = middle;
-  block[at + 3] = lower;
-  return { upper, middle, lower };
+  block[at + 3] = middle - width;
+  return true;
 }
