@@ -89,8 +89,8 @@ export class OwnedPartition {
   /** restored from a checkpoint: its rules were the previous owner's for everything it left uncommitted */
   private readonly restored: boolean;
   private readonly fresh: boolean;
-  /** at-once, fresh: the rules were synced and committed before the first record (`commitRulesFirst`) */
-  private rulesSyncedFirst = false;
+  /** at-once, fresh: a rule set was committed before the first record (`commitRulesFirst`) */
+  private rulesCommittedFirst = false;
   /** at-once: the checkpoint's rules hold until this offset (the log end seen on going live), then the current ones */
   private holdRulesUntil: bigint | null = null;
   private recordsSinceCheckpoint = 0;
@@ -142,21 +142,21 @@ export class OwnedPartition {
 
   /** A rule change, applied before the next live batch (and checkpointed with it). */
   ruleChanged(change: RuleChange): void {
-    if (this.live || this.rulesSyncedFirst) this.pendingRules.push(change);
+    if (this.live) this.pendingRules.push(change);
   }
 
   /**
    * At-once, a fresh partition (nothing of it processed before): commits its rule set, with the empty state
    * and its start offset, before it reads a record, so no alert of it waits for that transaction (it used to
    * be the going-live batch's, holding the first 0.4–1 s of alerts of a new deployment). A new owner after a
-   * crash restores this checkpoint's rules, as it would the going-live batch's. False if the commit failed or
-   * another owner fenced this one; true at once where there is nothing to commit first.
+   * crash restores this checkpoint's rules, as it would the going-live batch's. Rules that change meanwhile
+   * are applied on going live (the processor hands changes only to installed partitions). False if the
+   * commit failed or another owner fenced this one; true at once where there is nothing to commit first.
    */
   async commitRulesFirst(): Promise<boolean> {
     if (this.context.publishAfterCommit || !this.fresh || this.live || this.nextOffset === null) return true;
     const { stats } = this.context;
     this.task.syncRules(this.context.rules());
-    this.rulesSyncedFirst = true;
     const offset = String(this.nextOffset);
     this.committer.enqueue({
       outputs: emptyOutputs(),
@@ -169,7 +169,8 @@ export class OwnedPartition {
       },
     });
     await this.committer.settled();
-    return this.committer.failed === null && !this.committer.fenced;
+    this.rulesCommittedFirst = this.committer.failed === null && !this.committer.fenced;
+    return this.rulesCommittedFirst;
   }
 
   /** Batches and wall-clock finalisation run one at a time: they share the task. */
@@ -332,8 +333,12 @@ export class OwnedPartition {
       for (const id of sync.upserted) upserted.push(id);
       rulesChanged = sync.removed || sync.upserted.length > 0 || rulesChanged;
     };
-    if (!this.live && this.rulesSyncedFirst) this.live = true;
-    else if (!this.live) {
+    if (!this.live && this.rulesCommittedFirst) {
+      this.live = true;
+      // the changes since that rule set, committed (and their rules' alerts held) as any rule change
+      this.pendingRules.length = 0;
+      apply(this.task.syncRules(this.context.rules()));
+    } else if (!this.live) {
       this.live = true;
       force = true;
       // at-once: the previous owner may have published alerts of records it never committed, computed with

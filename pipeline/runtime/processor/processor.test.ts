@@ -166,6 +166,45 @@ const slowCommits = (log: StreamLog, ms: number): StreamLog => ({
   },
 });
 
+/** The first transaction's commit waits until `release()`; `firstCommit` resolves when it starts waiting. */
+const gatedFirstCommit = (log: StreamLog) => {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started = () => {};
+  const firstCommit = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  let commits = 0;
+  const gated: StreamLog = {
+    ...log,
+    createTransactionalProducer: async (transactionalId) => {
+      const producer = await log.createTransactionalProducer(transactionalId);
+      return {
+        transactionalId,
+        close: () => producer.close(),
+        transaction: async () => {
+          const transaction = await producer.transaction();
+          return {
+            send: (records) => transaction.send(records),
+            sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
+            abort: () => transaction.abort(),
+            commit: async () => {
+              if (commits++ === 0) {
+                started();
+                await gate;
+              }
+              await transaction.commit();
+            },
+          };
+        },
+      };
+    },
+  };
+  return { log: gated, firstCommit, release };
+};
+
 const until = async (condition: () => boolean, what: string) => {
   const deadline = Date.now() + 60_000;
   while (!condition()) {
@@ -366,6 +405,51 @@ describe('stream processor restarts and rebalances', () => {
       (alert) => alert.ruleId !== added.id && alert.offset >= half && alert.ruleCommits === 1,
     );
     expect(othersMeanwhile.length).toBeGreaterThan(0);
+    expect(seen.length).toBe(alerts.length);
+  }, 60_000);
+
+  it('at once: a rule added while a fresh partition commits its first rule set takes effect on going live, committed before its alerts go out', async () => {
+    const { log, topics } = await setup(1);
+    const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
+    const producer = await log.createProducer();
+    const fanout = createInProcessFanout();
+    const gated = gatedFirstCommit(log);
+    const { processor, errors, started } = startProcessor(
+      gated.log,
+      topics,
+      { alertsToFanout: 'at-once' },
+      fanout,
+    );
+    const seen: { ruleId: string; ruleCommits: number }[] = [];
+    await fanout.subscribe({ kind: 'all' }, ({ event }) =>
+      seen.push({ ruleId: event.ruleId, ruleCommits: processor.stats.ruleCommits }),
+    );
+    await started;
+    await gated.firstCommit;
+    const added: AlertRuleInput = {
+      id: 'btc-each-minute-above-61500',
+      owner: 'carol',
+      symbol: 'BTCUSDT',
+      interval: '1m',
+      source: { kind: 'price' },
+      condition: { operator: 'greater_than', value: 61_500 },
+      frequency: 'once_per_bar',
+    };
+    await producer.send([{ topic: topics.alertRules, key: added.id, value: json(added) }]);
+    // the processor has read the rule (its rules table is a consumer of the embedded log)
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    gated.release();
+    await producer.send(records);
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    const alerts = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r));
+    await until(() => seen.length >= alerts.length, 'every alert delivered');
+    expect(errors).toEqual([]);
+    // the first rule set, then the one with the added rule (on going live)
+    expect(processor.stats.ruleCommits).toBe(2);
+    const ofAdded = seen.filter((alert) => alert.ruleId === added.id);
+    expect(ofAdded.length).toBe(alerts.filter((alert) => alert.ruleId === added.id).length);
+    expect(ofAdded.length).toBeGreaterThanOrEqual(2);
+    expect(ofAdded.every((alert) => alert.ruleCommits === 2)).toBe(true);
     expect(seen.length).toBe(alerts.length);
   }, 60_000);
 
