@@ -138,8 +138,8 @@ async function images(log: StreamLog, topics: TestTopics) {
   return result;
 }
 
-/** The same log, but every transaction waits `ms` before it commits: a slow broker. */
-const slowCommits = (log: StreamLog, ms: number): StreamLog => ({
+/** The same log, but every transaction's commit first awaits `beforeCommit()`. */
+const withCommitWait = (log: StreamLog, beforeCommit: () => Promise<unknown>): StreamLog => ({
   kind: log.kind,
   admin: log.admin,
   createProducer: () => log.createProducer(),
@@ -157,7 +157,7 @@ const slowCommits = (log: StreamLog, ms: number): StreamLog => ({
           sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
           abort: () => transaction.abort(),
           commit: async () => {
-            await new Promise((resolve) => setTimeout(resolve, ms));
+            await beforeCommit();
             await transaction.commit();
           },
         };
@@ -165,6 +165,10 @@ const slowCommits = (log: StreamLog, ms: number): StreamLog => ({
     };
   },
 });
+
+/** Every transaction waits `ms` before it commits: a slow broker. */
+const slowCommits = (log: StreamLog, ms: number): StreamLog =>
+  withCommitWait(log, () => new Promise((resolve) => setTimeout(resolve, ms)));
 
 /** The first transaction's commit waits until `release()`; `firstCommit` resolves when it starts waiting. */
 const gatedFirstCommit = (log: StreamLog) => {
@@ -177,31 +181,11 @@ const gatedFirstCommit = (log: StreamLog) => {
     started = resolve;
   });
   let commits = 0;
-  const gated: StreamLog = {
-    ...log,
-    createTransactionalProducer: async (transactionalId) => {
-      const producer = await log.createTransactionalProducer(transactionalId);
-      return {
-        transactionalId,
-        close: () => producer.close(),
-        transaction: async () => {
-          const transaction = await producer.transaction();
-          return {
-            send: (records) => transaction.send(records),
-            sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
-            abort: () => transaction.abort(),
-            commit: async () => {
-              if (commits++ === 0) {
-                started();
-                await gate;
-              }
-              await transaction.commit();
-            },
-          };
-        },
-      };
-    },
-  };
+  const gated = withCommitWait(log, async () => {
+    if (commits++ > 0) return;
+    started();
+    await gate;
+  });
   return { log: gated, firstCommit, release };
 };
 
