@@ -21,6 +21,8 @@
  *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka rows' producer)
  *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
  *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts)
+ *                          [--allocations]  (what the processor's process allocates, freed garbage included:
+ *                          allocations.ts)
  *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
  *                          [--rule-edits N]  (N edits a second of another owner's rules while the probes run:
  *                          each one a rule set every partition commits)
@@ -52,6 +54,7 @@ import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import { DEFAULT_KAFKA_CLIENT } from '../schemas/env.js';
 import type { LogProducer } from '../schemas/ports/stream-log.js';
 import { type TopicNames, topicNames } from '../schemas/topics.js';
+import { describeAllocations, profileAllocations } from './allocations.js';
 import { measureProcess, printTable } from './bench-table.js';
 import { countKafkaRequests } from './kafka-requests.js';
 import {
@@ -82,6 +85,7 @@ const { values } = parseArgs({
     'snapshot-every-ms': { type: 'string' },
     timeline: { type: 'boolean', default: false },
     stalls: { type: 'boolean', default: false },
+    allocations: { type: 'boolean', default: false },
     producer: { type: 'string', default: 'child' },
     burst: { type: 'string', default: '1' },
     'rule-edits': { type: 'string', default: '0' },
@@ -431,6 +435,7 @@ async function latency(
         )
       : undefined;
   const profiling = values.stalls ? await profileStalls() : undefined;
+  const allocations = values.allocations ? await profileAllocations() : undefined;
   await pipeline.processor.start();
   const brokerPorts = (env.KAFKA_BROKERS ?? []).map((broker) => Number(broker.split(':').at(-1)));
   const requests = values.requests ? countKafkaRequests(brokerPorts) : undefined;
@@ -498,6 +503,8 @@ async function latency(
   loopDelay.disable();
   const stalls: StallReport | undefined = await profiling?.stop();
   if (stalls) console.log(describeStalls(stalls, start));
+  const allocated = await allocations?.stop();
+  if (allocated) console.log(describeAllocations(allocated));
   if (values.timeline) {
     const slowest = [...timeline].sort((a, b) => b.ms - a.ms).slice(0, 15);
     const at = (ms: number) => (ms / 1000).toFixed(2);

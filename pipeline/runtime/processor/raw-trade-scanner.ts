@@ -5,7 +5,7 @@ import { asciiString } from './ascii-string.js';
 /**
  * Reads the raw trade as our own feeds and `JSON.stringify` write it — `{"venue":"…","symbol":"…",
  * "tradeId":"…","time":N|"timeUs":N,"price":N|"D","size":N|"D","side":"…"}`, printable ASCII, no escapes,
- * no spaces — straight from its bytes, without a string or `JSON.parse` (most of a replay's parsing time).
+ * no spaces, optionally followed by members the schema does not read (strings, numbers, literals) — straight from its bytes, without a string or `JSON.parse` (most of a replay's parsing time).
  * It answers only for records of exactly that spelling and leaves anything else (another key order, an
  * exponent, more than 15 digits, an escape, …) to `JSON.parse`; what it accepts is valid JSON that
  * `fastRawTrade`'s checks accept, and it returns the same tick: decimals with at most 15 digits are exact
@@ -46,10 +46,17 @@ export function scanRawTrade(value: Buffer, start = 0, end = value.length): Trad
   if (!matches(value, at, end, SIDE_KEY)) return undefined;
   at += SIDE_KEY.length;
   let aggressor: TradeTick['aggressor'];
-  if (at + BUY.length === end && matches(value, at, end, BUY)) aggressor = 'buy';
-  else if (at + SELL.length === end && matches(value, at, end, SELL)) aggressor = 'sell';
-  else if (at + UNKNOWN.length === end && matches(value, at, end, UNKNOWN)) aggressor = 'unknown';
-  else return undefined;
+  if (matches(value, at, end, BUY)) {
+    aggressor = 'buy';
+    at += BUY.length;
+  } else if (matches(value, at, end, SELL)) {
+    aggressor = 'sell';
+    at += SELL.length;
+  } else if (matches(value, at, end, UNKNOWN)) {
+    aggressor = 'unknown';
+    at += UNKNOWN.length;
+  } else return undefined;
+  if (!otherMembersThenEnd(value, at, end)) return undefined;
   return Object.freeze({
     kind: 'trade',
     venue: pair.venue,
@@ -71,12 +78,19 @@ const TIME_US_KEY = bytesOf('","timeUs":');
 const PRICE_KEY = bytesOf(',"price":');
 const SIZE_KEY = bytesOf(',"size":');
 const SIDE_KEY = bytesOf(',"side":"');
-const BUY = bytesOf('buy"}');
-const SELL = bytesOf('sell"}');
-const UNKNOWN = bytesOf('unknown"}');
+const BUY = bytesOf('buy"');
+const SELL = bytesOf('sell"');
+const UNKNOWN = bytesOf('unknown"');
 const QUOTE = 0x22;
 const DOT = 0x2e;
 const ZERO = 0x30;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const CLOSE = 0x7d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const LITERALS = [bytesOf('true'), bytesOf('false'), bytesOf('null')];
+const READ_KEYS = ['venue', 'symbol', 'tradeId', 'time', 'timeUs', 'price', 'size', 'side'].map(bytesOf);
 
 /** Byte classes: what `fastRawTrade`'s venue and symbol patterns allow, and an id's plain JSON string bytes. */
 const VENUE = 1;
@@ -89,6 +103,78 @@ const CLASS = Uint8Array.from({ length: 256 }, (_, byte) => {
   if (/[A-Z:/]/.test(char)) classes |= SYMBOL;
   return classes;
 });
+
+/**
+ * After `side`: more members the schema does not read (a producer's own fields, the bench's padding), each a
+ * plain string, a number or a literal, then the closing brace as the record's last byte. Anything else — an
+ * object, an array, an escape, a space, a key the schema reads (JSON.parse keeps a key's last value) — is
+ * left to `JSON.parse`.
+ */
+function otherMembersThenEnd(value: Uint8Array, start: number, end: number): boolean {
+  let at = start;
+  while (at < end && value[at] === COMMA) {
+    const keyStart = at + 2;
+    at = plainString(value, at + 1, end);
+    if (at < 0 || isReadKey(value, keyStart, at - 1)) return false;
+    if (at >= end || value[at] !== COLON) return false;
+    at = memberValue(value, at + 1, end);
+    if (at < 0) return false;
+  }
+  return at === end - 1 && value[at] === CLOSE;
+}
+
+/** A string of printable ASCII without escapes starting at `start`; the position after it, or −1. */
+function plainString(value: Uint8Array, start: number, end: number): number {
+  if (start >= end || value[start] !== QUOTE) return -1;
+  let at = start + 1;
+  while (at < end && (CLASS[value[at] as number] as number) & ID) at++;
+  return at < end && value[at] === QUOTE ? at + 1 : -1;
+}
+
+/** A plain string, a JSON number or true/false/null at `start`; the position after it, or −1. */
+function memberValue(value: Uint8Array, start: number, end: number): number {
+  if (start >= end) return -1;
+  const first = value[start] as number;
+  if (first === QUOTE) return plainString(value, start, end);
+  if (first === MINUS || (first >= ZERO && first <= ZERO + 9)) return jsonNumber(value, start, end);
+  for (const literal of LITERALS) if (matches(value, start, end, literal)) return start + literal.length;
+  return -1;
+}
+
+/** `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?` at `start`; the position after it, or −1. */
+function jsonNumber(value: Uint8Array, start: number, end: number): number {
+  let at = value[start] === MINUS ? start + 1 : start;
+  const integerStart = at;
+  at = digitsFrom(value, at, end);
+  if (at === integerStart || (at - integerStart > 1 && value[integerStart] === ZERO)) return -1;
+  if (at < end && value[at] === DOT) {
+    const fractionStart = at + 1;
+    at = digitsFrom(value, fractionStart, end);
+    if (at === fractionStart) return -1;
+  }
+  if (at < end && (value[at] === 0x65 || value[at] === 0x45)) {
+    at++;
+    if (at < end && (value[at] === PLUS || value[at] === MINUS)) at++;
+    const exponentStart = at;
+    at = digitsFrom(value, exponentStart, end);
+    if (at === exponentStart) return -1;
+  }
+  return at;
+}
+
+function digitsFrom(value: Uint8Array, start: number, end: number): number {
+  let at = start;
+  while (at < end && (value[at] as number) >= ZERO && (value[at] as number) <= ZERO + 9) at++;
+  return at;
+}
+
+/** Whether the key's bytes `[start, end)` spell one the schema reads. */
+function isReadKey(value: Uint8Array, start: number, end: number): boolean {
+  for (const key of READ_KEYS) {
+    if (end - start === key.length && matches(value, start, end, key)) return true;
+  }
+  return false;
+}
 
 /** 10^0 … 10^15, each exact in a double. */
 const POWERS = Array.from({ length: 16 }, (_, power) => 10 ** power);
