@@ -4,7 +4,7 @@
  * book), once with 4 of each symbol's 10 rules comparing two series (mixed book: price vs SMA(20) up and down,
  * MACD vs its signal, close vs the Bollinger Bands). Then the same indicator workload through trading-signals
  * (npm) and through ours, for the ratio. Printed, never asserted. The feed is exchange-like by default (see
- * zipfFeed); `--feed uniform` spreads ticks evenly over symbols, the worst case for caches.
+ * engine-feed.ts); `--feed uniform` spreads ticks evenly over symbols, the worst case for caches.
  *
  *   npm run bench:engine -- [--ticks 5000000] [--symbols 1000] [--feed zipf|uniform] [--rate 1388.9]
  *                           [--book both|constant|mixed] [--digest [--digest-restore]]
@@ -28,6 +28,7 @@ import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import type { TradeTick } from '../schemas/tick.js';
 import { measureGc, mib, printTable } from './bench-table.js';
 import { EngineDigest } from './engine-digest.js';
+import { createFeed, type FeedOptions, feedChunkBytes } from './engine-feed.js';
 
 const { values } = parseArgs({
   options: {
@@ -53,96 +54,42 @@ const INDICATORS = ['sma(20)', 'ema(20)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20
 const START_MS = Date.UTC(2024, 7, 8, 23, 30);
 const SPAN_MS = Math.round((tickCount / ratePerSecond) * 1000);
 
-// Deterministic xorshift so every run measures the same ticks.
-let seed = 0x9e3779b9;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
-
 const symbols = Array.from({ length: symbolCount }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
 const startPrice = symbols.map((_, i) => 10 + ((i * 7919) % 5000));
-const price = Float64Array.from(startPrice);
-// The feed in compact columns (prices in cents, sizes in thousandths: the grids the ticks are rounded to), so the
-// process's RSS is mostly the engine's: 17 bytes a tick instead of 29.
-const tickSymbol = symbolCount <= 65536 ? new Uint16Array(tickCount) : new Int32Array(tickCount);
-const tickCents = new Int32Array(tickCount);
-const tickMilliSize = new Uint16Array(tickCount);
-const tickTimeUs = new Float64Array(tickCount);
-const tickBuy = new Uint8Array(tickCount);
-const timeUsAt = (i: number) => (START_MS + Math.floor((i / tickCount) * SPAN_MS)) * 1000 + (i % 1000);
-
-/**
- * Like an exchange's feed: symbol activity follows Zipf's law (weight 1/rank: the busiest symbol trades
- * ~7.5× the 10th's rate), and a taker order fills several makers at once, so trades come in bursts of one
- * symbol, one event time and one side (geometric, mean 3: Binance's BTCUSDT and ETHUSDT trades in
- * ../shared/data average 2.8–4.1 trades per distinct ms). Every symbol moves ~1% per hour of event time
- * whatever its activity, on a 0.01 price grid, so most trades repeat the last price as on a real book.
- */
-function zipfFeed(): void {
-  const cumulative = new Float64Array(symbolCount);
-  let total = 0;
-  for (let s = 0; s < symbolCount; s++) cumulative[s] = total += 1 / (s + 1);
-  const hours = SPAN_MS / 3_600_000;
-  const stepSigma = Float64Array.from(cumulative, (_, s) => {
-    const ticksPerHour = ((1 / (s + 1) / total) * tickCount) / hours;
-    return 0.01 / Math.sqrt(Math.max(1, ticksPerHour));
-  });
-  for (let i = 0; i < tickCount; ) {
-    const pick = random() * total;
-    let lo = 0;
-    let hi = symbolCount - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((cumulative[mid] ?? 0) < pick) lo = mid + 1;
-      else hi = mid;
-    }
-    const buy = random() < 0.5;
-    const timeUs = timeUsAt(i);
-    const sigma = (stepSigma[lo] ?? 0) * Math.sqrt(12); // uniform step of this standard deviation
-    do {
-      const move = (random() - 0.5) * sigma;
-      const p = (price[lo] ?? 1) * Math.exp(buy ? Math.abs(move) : -Math.abs(move));
-      price[lo] = p;
-      tickSymbol[i] = lo;
-      tickCents[i] = Math.max(1, Math.round(p * 100));
-      tickMilliSize[i] = Math.max(1, Math.round(random() * 5000));
-      tickTimeUs[i] = timeUs;
-      tickBuy[i] = buy ? 1 : 0;
-      i++;
-    } while (i < tickCount && random() < 2 / 3);
-  }
-}
-
-/** The worst case for caches: every tick on a uniformly random symbol, each moving ~0.06% a tick. */
-function uniformFeed(): void {
-  for (let i = 0; i < tickCount; i++) {
-    const s = Math.floor(random() * symbolCount);
-    const p = (price[s] ?? 1) * Math.exp((random() - 0.5) * 0.002);
-    price[s] = p;
-    tickSymbol[i] = s;
-    tickCents[i] = Math.max(1, Math.round(p * 100));
-    tickMilliSize[i] = Math.max(1, Math.round(random() * 5000));
-    tickTimeUs[i] = timeUsAt(i);
-    tickBuy[i] = (i & 1) === 0 ? 1 : 0;
-  }
-}
+const feedOptions: FeedOptions = {
+  kind: feed,
+  ticks: tickCount,
+  symbols: symbolCount,
+  startMs: START_MS,
+  spanMs: SPAN_MS,
+  startPrice,
+};
 
 /** A full collection, so the heap figures count what is kept, not garbage not yet collected. */
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-if (feed === 'zipf') zipfFeed();
-else uniformFeed();
+/** the process's RSS before the feed, the rules and the engine: node, the loader, the modules */
+const rssAtStart = process.memoryUsage().rss;
 
+// The feed's figures from one pass of the generator (each book's run generates the same ticks again).
 const perSymbol = new Float64Array(symbolCount);
 let bursts = 0;
-for (let i = 0; i < tickCount; i++) {
-  const s = tickSymbol[i] ?? 0;
-  perSymbol[s] = (perSymbol[s] ?? 0) + 1;
-  if (i === 0 || tickSymbol[i] !== tickSymbol[i - 1] || tickTimeUs[i] !== tickTimeUs[i - 1]) bursts++;
+{
+  const stats = createFeed(feedOptions);
+  const { chunk } = stats;
+  let lastSymbol = -1;
+  let lastTimeUs = -1;
+  while (stats.fill() > 0) {
+    for (let row = 0; row < chunk.length; row++) {
+      const s = chunk.symbol[row] ?? 0;
+      const timeUs = chunk.timeUs[row] ?? 0;
+      perSymbol[s] = (perSymbol[s] ?? 0) + 1;
+      if (s !== lastSymbol || timeUs !== lastTimeUs) bursts++;
+      lastSymbol = s;
+      lastTimeUs = timeUs;
+    }
+  }
 }
 const byActivity = [...perSymbol].sort((a, b) => b - a);
 const perSecond = (ticks: number | undefined) => ((ticks ?? 0) * 1000) / SPAN_MS;
@@ -276,6 +223,7 @@ const keepFinal = (series: number, bar: BarView) => {
   openTime[row] = bar.openTime;
   finals.length++;
 };
+const finalsBytes = () => finals.chunks.length * FINAL_FIELDS.length * FINALS_CHUNK * 8;
 const finalAt = (index: number, field: (typeof FINAL_FIELDS)[number]): number =>
   finals.chunks[Math.floor(index / FINALS_CHUNK)]?.[FINAL_FIELDS.indexOf(field)]?.[index % FINALS_CHUNK] ?? 0;
 /** symbol → interval → series id, without building a key string per bar (the sink should cost little) */
@@ -339,46 +287,54 @@ for (const book of books) {
   const snapshotEvery = Math.max(1, Math.floor(tickCount / 5));
   let nextSnapshotAt = digest ? snapshotEvery : Number.POSITIVE_INFINITY;
 
+  const run = createFeed(feedOptions);
+  const { chunk } = run;
   gc();
   const before = process.memoryUsage();
-  const cpuBefore = process.cpuUsage();
+  // The clocks run only while the engine takes a chunk's ticks, not while the next chunk is generated.
+  let engineNs = 0n;
+  let cpuMicros = 0;
   // Async so that GC entries, delivered on a later timer turn, reach measureGc's observer before it stops.
-  const { result: engineSeconds, gcMs } = await measureGc(async () => {
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < tickCount; i++) {
-      if (i === nextSnapshotAt && digest) {
-        const snapshot = engine.snapshot();
-        digest.snapshot(snapshot);
-        if (digestRestore) {
-          const bytes = encodeEngineSnapshot(snapshot);
-          engine = MarketEngine.restore(config, output, decodeEngineSnapshot(bytes));
+  const { gcMs } = await measureGc(async () => {
+    let i = 0;
+    while (run.fill() > 0) {
+      const cpuBefore = process.cpuUsage();
+      const started = process.hrtime.bigint();
+      for (let row = 0; row < chunk.length; row++, i++) {
+        if (i === nextSnapshotAt && digest) {
+          const snapshot = engine.snapshot();
+          digest.snapshot(snapshot);
+          if (digestRestore) {
+            const bytes = encodeEngineSnapshot(snapshot);
+            engine = MarketEngine.restore(config, output, decodeEngineSnapshot(bytes));
+          }
+          nextSnapshotAt += snapshotEvery;
         }
-        nextSnapshotAt += snapshotEvery;
+        const tick: TradeTick = {
+          kind: 'trade',
+          venue: 'synthetic',
+          symbol: symbols[chunk.symbol[row] ?? 0] ?? '',
+          tradeId: String(i),
+          timeUs: chunk.timeUs[row] ?? 0,
+          price: (chunk.cents[row] ?? 0) / 100,
+          size: (chunk.milliSize[row] ?? 0) / 1000,
+          aggressor: chunk.buy[row] === 1 ? 'buy' : 'sell',
+        };
+        engine.add(tick);
       }
-      const s = tickSymbol[i] ?? 0;
-      const tick: TradeTick = {
-        kind: 'trade',
-        venue: 'synthetic',
-        symbol: symbols[s] ?? '',
-        tradeId: String(i),
-        timeUs: tickTimeUs[i] ?? 0,
-        price: (tickCents[i] ?? 0) / 100,
-        size: (tickMilliSize[i] ?? 0) / 1000,
-        aggressor: tickBuy[i] === 1 ? 'buy' : 'sell',
-      };
-      engine.add(tick);
+      if (i === tickCount) engine.flush();
+      engineNs += process.hrtime.bigint() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuMicros += cpu.user + cpu.system;
     }
-    engine.flush();
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await new Promise((resolve) => setTimeout(resolve, 100));
-    return seconds;
   });
+  const engineSeconds = Number(engineNs) / 1e9;
   keepFinals.on = false;
   const after = process.memoryUsage();
   gc();
   const kept = process.memoryUsage().heapUsed - heapBefore;
-  const cpu = process.cpuUsage(cpuBefore);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const cpuSeconds = cpuMicros / 1e6;
   engineRows.push({
     book,
     rules: rules.length,
@@ -395,6 +351,9 @@ for (const book of books) {
     'heap Δ MiB': Math.round(mib(after.heapUsed - before.heapUsed)),
     // what the engine holds after the run (rules, series, indicator and alert state), garbage collected
     'engine heap MiB': Math.round(mib(kept)),
+    // the bench's own typed data: the feed's chunk and the final bars kept for the indicator workload
+    'bench MiB': Math.round(mib(feedChunkBytes(chunk) + finalsBytes())),
+    'RSS start MiB': Math.round(mib(rssAtStart)),
     'RSS before MiB': Math.round(mib(before.rss)),
     'RSS MiB': Math.round(mib(after.rss)),
   });
