@@ -53,7 +53,7 @@ import { buildPipeline, type Pipeline, type PipelineEnv } from '../pipeline/runt
 import type { AlertRuleInput } from '../schemas/alert-rule.js';
 import { DEFAULT_KAFKA_CLIENT } from '../schemas/env.js';
 import type { LogProducer } from '../schemas/ports/stream-log.js';
-import { type TopicNames, topicNames } from '../schemas/topics.js';
+import { alertChannels, type TopicNames, topicNames } from '../schemas/topics.js';
 import { describeAllocations, profileAllocations } from './allocations.js';
 import { measureProcess, printTable } from './bench-table.js';
 import { countKafkaRequests } from './kafka-requests.js';
@@ -229,6 +229,21 @@ async function cleanup(pipeline: Pipeline, topics: TopicNames, groupId: string) 
   await log.admin.deleteGroups([groupId]).catch(() => {});
   await log.admin.deleteTopics([...new Set(Object.values(topics))]);
   await log.close();
+}
+
+/** The run's keys on the shared Redis: its owner's alert stream and the seen-keys of its probe rules' events. */
+async function forgetRunAlerts(redisUrl: string | undefined, run: string, owner: string) {
+  if (redisUrl === undefined) return;
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(redisUrl);
+  try {
+    const keys = [alertChannels.ownerStream(owner)];
+    const seenKeys = redis.scanStream({ match: alertChannels.seen(`probe-${run}-*`), count: 1000 });
+    for await (const found of seenKeys) keys.push(...(found as string[]));
+    for (let from = 0; from < keys.length; from += 500) await redis.unlink(...keys.slice(from, from + 500));
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /**
@@ -528,6 +543,7 @@ async function latency(
   const stats = { ...pipeline.processor.stats };
   await subscription.close();
   await cleanup(pipeline, topics, groupId);
+  await forgetRunAlerts(env.REDIS_URL, run, owner);
   const sorted = [...latencies].sort((a, b) => a - b);
   const warm = [...warmLatencies].sort((a, b) => a - b);
   return {
