@@ -20,9 +20,11 @@
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
  *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka rows' producer)
  *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
- *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts)
+ *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts;
+ *                          in the throughput rows too, from the processor's start to its last commit)
  *                          [--allocations]  (what the processor's process allocates, freed garbage included:
  *                          allocations.ts)
+ *                          [--rows forming-live,forming-backlog,final-live,final-backlog]  (throughput rows to run)
  *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
  *                          [--rule-edits N]  (N edits a second of another owner's rules while the probes run:
  *                          each one a rule set every partition commits)
@@ -93,6 +95,7 @@ const { values } = parseArgs({
     requests: { type: 'boolean', default: false },
     'trade-ids': { type: 'string', default: 'venue' },
     fetches: { type: 'string', default: 'default' },
+    rows: { type: 'string', default: 'forming-live,forming-backlog,final-live,final-backlog' },
   },
 });
 if (values['trade-ids'] !== 'venue' && values['trade-ids'] !== 'suffixed') {
@@ -267,12 +270,18 @@ async function throughput(
   };
   let producerCpuS: number | undefined;
   if (mode === 'backlog') producerCpuS = (await send.go())?.cpuS;
+  const profiling = values.stalls ? await profileStalls() : undefined;
   await pipeline.processor.start();
   const start = performance.now();
   if (mode === 'live') producerCpuS = (await send.go())?.cpuS;
   const producedIn = (performance.now() - start) / 1000;
   await drained(pipeline, groupId, topics.trades, onLag);
   const elapsed = (performance.now() - start) / 1000;
+  const stalls = await profiling?.stop();
+  if (stalls)
+    console.log(
+      `${engine === FINAL_ONLY ? 'final bars only' : 'forming bars'}, ${mode}, ${client}:\n${describeStalls(stalls, performance.timeOrigin + start)}`,
+    );
   const stats = { ...pipeline.processor.stats };
   await send.close();
   await cleanup(pipeline, topics, groupId);
@@ -584,10 +593,14 @@ if (values.only !== 'latency') {
   const runs = [
     { label: 'forming bars ≤ 1/s', engine: ENGINE },
     { label: 'final bars only', engine: FINAL_ONLY },
-  ].flatMap(({ label, engine }) => [
-    { label, mode: 'live' as const, engine },
-    { label, mode: 'backlog' as const, engine },
-  ]);
+  ]
+    .flatMap(({ label, engine }) => [
+      { label, mode: 'live' as const, engine },
+      { label, mode: 'backlog' as const, engine },
+    ])
+    .filter(({ engine, mode }) =>
+      values.rows.split(',').includes(`${engine === FINAL_ONLY ? 'final' : 'forming'}-${mode}`),
+    );
   const results = [];
   // child and child-kafkajs alike: the throughput rows' producer is kafkajs either way
   const throughputProducers = [
