@@ -12,51 +12,65 @@ import { asciiString } from './ascii-string.js';
  * integers over an exact power of ten, so one division rounds them as `JSON.parse` and `Number` do.
  */
 export function scanRawTrade(value: Buffer, start = 0, end = value.length): TradeTick | undefined {
-  if (!matches(value, start, end, VENUE_KEY)) return undefined;
-  const pair = names(value, start + VENUE_KEY.length, end);
+  if (value.buffer !== heldBuffer) hold(value.buffer);
+  const base = value.byteOffset;
+  return scan(value, heldBytes, heldWords, base + start, base + Math.min(end, value.length), base);
+}
+
+/**
+ * The scan, on views of the value's whole ArrayBuffer (positions `at`, `end` are in it; `base` is the value's
+ * own start there): literals are compared four bytes at a time through the DataView.
+ */
+function scan(
+  value: Buffer,
+  bytes: Uint8Array,
+  words: DataView,
+  start: number,
+  end: number,
+  base: number,
+): TradeTick | undefined {
+  const pair = names(bytes, words, start, end);
   if (pair === null) return undefined;
-  let at = start + VENUE_KEY.length + pair.bytes.length;
-  if (!matches(value, at, end, TRADE_ID_KEY)) return undefined;
-  at += TRADE_ID_KEY.length;
+  let at = start + pair.prefix.length;
   const idStart = at;
-  while (at < end && (CLASS[value[at] as number] as number) & ID) at++;
+  while (at < end && (CLASS[bytes[at] as number] as number) & ID) at++;
   const idLength = at - idStart;
-  if (idLength < 1 || idLength > 128 || at >= end || value[at] !== QUOTE) return undefined;
-  const tradeId = asciiString(value, idStart, idLength);
+  if (idLength < 1 || idLength > 128 || at >= end || bytes[at] !== QUOTE) return undefined;
+  const tradeId = asciiString(value, idStart - base, idLength);
   let timeUs: number;
-  if (matches(value, at, end, TIME_US_KEY)) {
-    at = integer(value, at + TIME_US_KEY.length, end);
+  if (matches(words, at, end, TIME_US_KEY)) {
+    at = integer(bytes, at + TIME_US_KEY.length, end);
     timeUs = SCANNED[0] as number;
     if (at < 0 || !(timeUs >= MIN_EVENT_TIME_MS * 1000 && timeUs <= MAX_EVENT_TIME_MS * 1000))
       return undefined;
-  } else if (matches(value, at, end, TIME_KEY)) {
-    at = integer(value, at + TIME_KEY.length, end);
+  } else if (matches(words, at, end, TIME_KEY)) {
+    at = integer(bytes, at + TIME_KEY.length, end);
     const ms = SCANNED[0] as number;
     if (at < 0 || !(ms >= MIN_EVENT_TIME_MS && ms <= MAX_EVENT_TIME_MS)) return undefined;
     timeUs = ms * 1000;
   } else return undefined;
-  if (!matches(value, at, end, PRICE_KEY)) return undefined;
-  at = decimal(value, at + PRICE_KEY.length, end);
+  if (!matches(words, at, end, PRICE_KEY)) return undefined;
+  at = decimal(bytes, at + PRICE_KEY.length, end);
   const price = SCANNED[0] as number;
   if (at < 0 || !(price > 0)) return undefined;
-  if (!matches(value, at, end, SIZE_KEY)) return undefined;
-  at = decimal(value, at + SIZE_KEY.length, end);
+  if (!matches(words, at, end, SIZE_KEY)) return undefined;
+  at = decimal(bytes, at + SIZE_KEY.length, end);
   if (at < 0) return undefined;
   const size = SCANNED[0] as number;
-  if (!matches(value, at, end, SIDE_KEY)) return undefined;
+  if (!matches(words, at, end, SIDE_KEY)) return undefined;
   at += SIDE_KEY.length;
   let aggressor: TradeTick['aggressor'];
-  if (matches(value, at, end, BUY)) {
+  if (matches(words, at, end, BUY)) {
     aggressor = 'buy';
     at += BUY.length;
-  } else if (matches(value, at, end, SELL)) {
+  } else if (matches(words, at, end, SELL)) {
     aggressor = 'sell';
     at += SELL.length;
-  } else if (matches(value, at, end, UNKNOWN)) {
+  } else if (matches(words, at, end, UNKNOWN)) {
     aggressor = 'unknown';
     at += UNKNOWN.length;
   } else return undefined;
-  if (!otherMembersThenEnd(value, at, end)) return undefined;
+  if (!otherMembersThenEnd(bytes, at, end)) return undefined;
   return Object.freeze({
     kind: 'trade',
     venue: pair.venue,
@@ -69,18 +83,56 @@ export function scanRawTrade(value: Buffer, start = 0, end = value.length): Trad
   });
 }
 
+/**
+ * Views of the ArrayBuffer last read (the records of a batch mostly lie in one: a log's chunk, a fetch's
+ * response); it stays referenced until a value of another one is read.
+ */
+let heldBuffer: ArrayBufferLike | null = null;
+let heldBytes: Uint8Array = new Uint8Array(0);
+let heldWords: DataView = new DataView(heldBytes.buffer);
+
+function hold(buffer: ArrayBufferLike): void {
+  heldBuffer = buffer;
+  heldBytes = new Uint8Array(buffer);
+  heldWords = new DataView(buffer);
+}
+
+/**
+ * A literal to compare four bytes at a time: its little-endian 32-bit words at 0, 4, 8, … and, where its
+ * length is no multiple of four, the last four bytes (overlapping). At least four bytes long.
+ */
+interface Literal {
+  readonly length: number;
+  readonly words: Int32Array;
+  readonly offsets: Int32Array;
+}
+
+function literalOf(bytes: Uint8Array): Literal {
+  const length = bytes.length;
+  const offsets: number[] = [];
+  for (let offset = 0; offset + 4 <= length; offset += 4) offsets.push(offset);
+  if (length % 4 !== 0) offsets.push(length - 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+  return {
+    length,
+    words: Int32Array.from(offsets, (offset) => view.getInt32(offset, true)),
+    offsets: Int32Array.from(offsets),
+  };
+}
+
 const bytesOf = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
+const literal = (text: string) => literalOf(bytesOf(text));
 const VENUE_KEY = bytesOf('{"venue":"');
 const SYMBOL_KEY = bytesOf('","symbol":"');
 const TRADE_ID_KEY = bytesOf('","tradeId":"');
-const TIME_KEY = bytesOf('","time":');
-const TIME_US_KEY = bytesOf('","timeUs":');
-const PRICE_KEY = bytesOf(',"price":');
-const SIZE_KEY = bytesOf(',"size":');
-const SIDE_KEY = bytesOf(',"side":"');
-const BUY = bytesOf('buy"');
-const SELL = bytesOf('sell"');
-const UNKNOWN = bytesOf('unknown"');
+const TIME_KEY = literal('","time":');
+const TIME_US_KEY = literal('","timeUs":');
+const PRICE_KEY = literal(',"price":');
+const SIZE_KEY = literal(',"size":');
+const SIDE_KEY = literal(',"side":"');
+const BUY = literal('buy"');
+const SELL = literal('sell"');
+const UNKNOWN = literal('unknown"');
 const QUOTE = 0x22;
 const DOT = 0x2e;
 const ZERO = 0x30;
@@ -137,7 +189,7 @@ function memberValue(value: Uint8Array, start: number, end: number): number {
   const first = value[start] as number;
   if (first === QUOTE) return plainString(value, start, end);
   if (first === MINUS || (first >= ZERO && first <= ZERO + 9)) return jsonNumber(value, start, end);
-  for (const literal of LITERALS) if (matches(value, start, end, literal)) return start + literal.length;
+  for (const literal of LITERALS) if (matchesBytes(value, start, end, literal)) return start + literal.length;
   return -1;
 }
 
@@ -171,7 +223,7 @@ function digitsFrom(value: Uint8Array, start: number, end: number): number {
 /** Whether the key's bytes `[start, end)` spell one the schema reads. */
 function isReadKey(value: Uint8Array, start: number, end: number): boolean {
   for (const key of READ_KEYS) {
-    if (end - start === key.length && matches(value, start, end, key)) return true;
+    if (end - start === key.length && matchesBytes(value, start, end, key)) return true;
   }
   return false;
 }
@@ -183,15 +235,27 @@ const POWERS = Array.from({ length: 16 }, (_, power) => 10 ** power);
 const SCANNED = new Float64Array(1);
 
 /** Whether `literal` is at `at`, before `end`. */
-function matches(value: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+function matches(words: DataView, at: number, end: number, literal: Literal): boolean {
   if (at + literal.length > end) return false;
-  for (let index = 0; index < literal.length; index++) {
-    if (value[at + index] !== literal[index]) return false;
+  const expected = literal.words;
+  const offsets = literal.offsets;
+  for (let index = 0; index < expected.length; index++) {
+    if (words.getInt32(at + (offsets[index] as number), true) !== expected[index]) return false;
   }
   return true;
 }
 
-const latin1 = (value: Buffer, start: number, end: number): string => value.toString('latin1', start, end);
+/** Whether the bytes `literal` are at `at`, before `end` (for names seen the first time). */
+function matchesBytes(bytes: Uint8Array, at: number, end: number, literal: Uint8Array): boolean {
+  if (at + literal.length > end) return false;
+  for (let index = 0; index < literal.length; index++) {
+    if (bytes[at + index] !== literal[index]) return false;
+  }
+  return true;
+}
+
+const latin1 = (bytes: Uint8Array, start: number, end: number): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
 
 /**
  * A JSON integer (no sign, no leading zero, at most 16 digits, a safe integer) into `SCANNED`; returns the
@@ -258,34 +322,40 @@ function decimal(value: Uint8Array, start: number, end: number): number {
 interface Names {
   readonly venue: string;
   readonly symbol: string;
-  /** `venue","symbol":"symbol` as in the record */
-  readonly bytes: Uint8Array;
+  /** `{"venue":"venue","symbol":"symbol","tradeId":"` as in the record */
+  readonly prefix: Literal;
 }
 
-/** Recently read names, most recent first (a partition mostly cycles through a few symbols). */
+/** Recently read names, the last one read first (a partition mostly repeats a few symbols). */
 const recent: Names[] = [];
 const RECENT = 16;
 
-/** The venue and symbol starting at `start` (followed by a quote), from `recent` when seen before. */
-function names(value: Buffer, start: number, end: number): Names | null {
+/** The record's start up to its trade id, with the venue and symbol it names, from `recent` when seen before. */
+function names(bytes: Uint8Array, words: DataView, start: number, end: number): Names | null {
   for (let index = 0; index < recent.length; index++) {
     const known = recent[index] as Names;
-    const after = start + known.bytes.length;
-    if (after < end && value[after] === QUOTE && matches(value, start, end, known.bytes)) return known;
+    if (!matches(words, start, end, known.prefix)) continue;
+    if (index > 0) {
+      recent[index] = recent[0] as Names;
+      recent[0] = known;
+    }
+    return known;
   }
-  let at = start;
-  while (at < end && (CLASS[value[at] as number] as number) & VENUE) at++;
-  const venueLength = at - start;
-  if (venueLength < 1 || venueLength > 32 || !matches(value, at, end, SYMBOL_KEY)) return null;
+  if (!matchesBytes(bytes, start, end, VENUE_KEY)) return null;
+  const venueStart = start + VENUE_KEY.length;
+  let at = venueStart;
+  while (at < end && (CLASS[bytes[at] as number] as number) & VENUE) at++;
+  const venueLength = at - venueStart;
+  if (venueLength < 1 || venueLength > 32 || !matchesBytes(bytes, at, end, SYMBOL_KEY)) return null;
   const symbolStart = at + SYMBOL_KEY.length;
   at = symbolStart;
-  while (at < end && (CLASS[value[at] as number] as number) & SYMBOL) at++;
+  while (at < end && (CLASS[bytes[at] as number] as number) & SYMBOL) at++;
   const symbolLength = at - symbolStart;
-  if (symbolLength < 1 || symbolLength > 64 || at >= end || value[at] !== QUOTE) return null;
+  if (symbolLength < 1 || symbolLength > 64 || !matchesBytes(bytes, at, end, TRADE_ID_KEY)) return null;
   const read: Names = {
-    venue: latin1(value, start, start + venueLength),
-    symbol: latin1(value, symbolStart, at),
-    bytes: new Uint8Array(value.subarray(start, at)),
+    venue: latin1(bytes, venueStart, venueStart + venueLength),
+    symbol: latin1(bytes, symbolStart, at),
+    prefix: literalOf(bytes.slice(start, at + TRADE_ID_KEY.length)),
   };
   if (recent.length === RECENT) recent.pop();
   recent.unshift(read);
