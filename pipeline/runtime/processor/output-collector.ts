@@ -2,6 +2,7 @@ import type { AlertEvent } from '../../../schemas/alert-event.js';
 import type { Bar } from '../../../schemas/bar.js';
 import type { DeadLetter, SourcePosition } from '../../../schemas/dead-letter.js';
 import type { IndicatorValue } from '../../../schemas/indicator-value.js';
+import type { TopicPartition } from '../../../schemas/ports/stream-log.js';
 import type { LateTick } from '../../bars/bar-options.js';
 import type { BarView } from '../../bars/bar-state.js';
 import type { EngineOutput } from '../../engine/engine-output.js';
@@ -36,12 +37,34 @@ export class OutputCollector implements EngineOutput {
   private causeInput: BatchInput | null = null;
   private causeIndex = 0;
   private outputs: BatchOutputs = emptyOutputs();
+  /**
+   * The position of the cause's record as the engine gets it: one object whose offset is read from the
+   * cause. The engine only hands positions on to its outputs, and what this collector keeps gets a plain
+   * copy, so an offset string is made for the few records an alert or a late tick comes from, not for each.
+   */
+  readonly causePosition: SourcePosition;
+
+  constructor(private readonly source: TopicPartition) {
+    this.causePosition = new CausePosition(source, this);
+  }
 
   /** The next engine call is caused by record `index` of `input` (null: none) at event time `ms`. */
   cause(ms: number, input: BatchInput | null, index: number): void {
     this.causeMs = ms;
     this.causeInput = input;
     this.causeIndex = index;
+  }
+
+  /** The offset of the cause's record ('' for a watermark advance, which has no record). */
+  causeOffset(): string {
+    return this.causeInput === null ? '' : this.causeInput.offset(this.causeIndex);
+  }
+
+  /** `position` as an output keeps it: the cause's position written out. */
+  private kept(position: SourcePosition | null): SourcePosition | null {
+    if (position !== this.causePosition) return position;
+    const { topic, partition } = this.source;
+    return { topic, partition, offset: this.causeOffset() };
   }
 
   /** Hands over what was collected since the last take. */
@@ -64,7 +87,9 @@ export class OutputCollector implements EngineOutput {
   }
 
   alert(event: AlertEvent): void {
-    this.outputs.alerts.push(event);
+    if (event.kind === 'fired' && event.sourcePosition === this.causePosition) {
+      this.outputs.alerts.push(Object.freeze({ ...event, sourcePosition: this.kept(event.sourcePosition) }));
+    } else this.outputs.alerts.push(event);
   }
 
   /** A tick too late for one of its bars: refused for that interval, with the record it came from. */
@@ -81,9 +106,27 @@ export class OutputCollector implements EngineOutput {
         payload: payload === null ? JSON.stringify(late.tick) : payload.toString('utf8'),
         payloadEncoding: 'utf8',
         key: record?.key ?? null,
-        source: position,
+        source: this.kept(position),
         failedAt: record?.timestamp ?? this.causeMs,
       },
     });
+  }
+}
+
+/** `OutputCollector.causePosition`: the record the collector's cause names, read when asked. */
+class CausePosition implements SourcePosition {
+  readonly topic: string;
+  readonly partition: number;
+
+  constructor(
+    source: TopicPartition,
+    private readonly collector: OutputCollector,
+  ) {
+    this.topic = source.topic;
+    this.partition = source.partition;
+  }
+
+  get offset(): string {
+    return this.collector.causeOffset();
   }
 }

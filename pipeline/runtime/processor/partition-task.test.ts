@@ -134,6 +134,39 @@ describe('PartitionTask', () => {
     expect(restored.take().deadLetters[0]?.value.code).toBe('NXR_DUPLICATE');
   });
 
+  it('names the record each alert and late tick comes from, as plain data that outlives the batch', () => {
+    const task = PartitionTask.create(options);
+    task.syncRules(new Map([rule, priceAbove].map((saved) => [saved.id, saved])));
+    task.process(records);
+    const late = { ...(records[3000] as LogRecord), offset: '6000' };
+    const value = JSON.parse(String(late.value));
+    task.process([{ ...late, value: Buffer.from(JSON.stringify({ ...value, tradeId: '1' })) }]);
+    const { alerts, deadLetters } = task.take();
+    const fired = alerts.flatMap((alert) => (alert.kind === 'fired' ? [alert] : []));
+    expect(fired.length).toBeGreaterThan(1);
+    let byTick = 0;
+    for (const alert of fired) {
+      const position = alert.sourcePosition;
+      if (position === null) throw new Error('every alert of a record is expected to name it');
+      expect(JSON.parse(JSON.stringify(position))).toEqual(position);
+      expect(Object.keys(position)).toEqual(['topic', 'partition', 'offset']);
+      expect(position.topic).toBe('nexural.trades.raw');
+      const record = records[Number(position.offset)] as LogRecord;
+      const trade = JSON.parse(String(record.value));
+      if (alert.trigger.kind === 'tick') {
+        expect(trade.tradeId).toBe(alert.trigger.tradeId);
+        byTick++;
+      } else expect(trade.time).toBeGreaterThanOrEqual(alert.trigger.openTime);
+    }
+    expect(byTick).toBeGreaterThan(0);
+    expect(new Set(fired.map((alert) => alert.sourcePosition?.offset)).size).toBe(fired.length);
+    expect(deadLetters.length).toBeGreaterThan(0);
+    for (const letter of deadLetters) {
+      expect(letter.value.code).toBe('NXR_LATE_TICK');
+      expect(letter.value.source).toEqual({ topic: 'nexural.trades.raw', partition: 0, offset: '6000' });
+    }
+  });
+
   it('keeps only alerts while silent', () => {
     const task = PartitionTask.create(options);
     task.syncRules(new Map([[rule.id, rule]]));

@@ -1,4 +1,3 @@
-import type { SourcePosition } from '../../../schemas/dead-letter.js';
 import type { LogRecord, TopicPartition } from '../../../schemas/ports/stream-log.js';
 import type { TradeTick } from '../../../schemas/tick.js';
 import { symbolKey } from '../../../schemas/topics.js';
@@ -82,7 +81,7 @@ export class PartitionTask {
 
   /** A fresh partition (nothing processed yet). */
   static create(options: PartitionTaskOptions): PartitionTask {
-    const collector = new OutputCollector();
+    const collector = new OutputCollector(options.source);
     const engine = new MarketEngine(options.engine, collector);
     return new PartitionTask(
       options,
@@ -95,7 +94,7 @@ export class PartitionTask {
 
   /** The partition as it was at `checkpoint.nextOffset`. */
   static restore(options: PartitionTaskOptions, checkpoint: PartitionCheckpoint): PartitionTask {
-    const collector = new OutputCollector();
+    const collector = new OutputCollector(options.source);
     const engine = options.checkpoints.restore(
       options.engine,
       collector,
@@ -140,8 +139,8 @@ export class PartitionTask {
     let ticks = 0;
     let refused = 0;
     const { topic, partition } = this.source;
+    const position = this.collector.causePosition;
     for (let index = from; index < end; index++) {
-      const position: SourcePosition = { topic, partition, offset: input.offset(index) };
       const timestamp = input.timestamp(index);
       const key = input.key(index);
       this.recordTimestamp = timestamp;
@@ -157,7 +156,11 @@ export class PartitionTask {
       } else {
         // the full check gives the verdict and the reason (a duplicate stays a duplicate: remember is idempotent)
         const outcome = parseOrDeadLetter(
-          { key, value: input.record(index).value, source: position },
+          {
+            key,
+            value: input.record(index).value,
+            source: { topic, partition, offset: input.offset(index) },
+          },
           this.parseOptions,
         );
         if (outcome.kind === 'dead-letter') {
