@@ -1,6 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { DuplicateWindow, idsBySymbol } from './duplicate-window.js';
+import { canonicalNumber, DuplicateWindow, idsBySymbol } from './duplicate-window.js';
 
 describe('DuplicateWindow', () => {
   it('reports a trade id seen before for the same symbol, not for another symbol', () => {
@@ -8,6 +8,18 @@ describe('DuplicateWindow', () => {
     expect(window.remember('binance:BTCUSDT', '5266583935')).toBe(false);
     expect(window.remember('binance:BTCUSDT', '5266583935')).toBe(true);
     expect(window.remember('binance:ETHUSDT', '5266583935')).toBe(false);
+  });
+
+  it("gives the same verdicts with the id's canonical number handed in as when it reads the id itself", () => {
+    const ids = ['5266583935', '5266583936', '01', '5266583935', 'x1', '01', '99', '5266583937', 'x1'];
+    const reading = new DuplicateWindow(4);
+    const handed = new DuplicateWindow(4);
+    for (const id of ids) {
+      expect(handed.remember('binance:BTCUSDT', id, canonicalNumber(id)), id).toBe(
+        reading.remember('binance:BTCUSDT', id),
+      );
+    }
+    expect(handed.snapshot()).toEqual(reading.snapshot());
   });
 
   it('forgets the oldest id once it holds capacity ids of a symbol', () => {

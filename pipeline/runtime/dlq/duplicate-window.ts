@@ -60,9 +60,12 @@ export class DuplicateWindow {
     return window;
   }
 
-  /** True if this id was seen recently for the symbol; otherwise remembers it and returns false. */
-  remember(symbolKey: string, tradeId: string): boolean {
-    return this.rememberNumber(symbolKey, canonicalNumber(tradeId), tradeId);
+  /**
+   * True if this id was seen recently for the symbol; otherwise remembers it and returns false. `numeric` is
+   * the id's canonical number where the caller read it already (see `canonicalNumber`), else it is read here.
+   */
+  remember(symbolKey: string, tradeId: string, numeric = canonicalNumber(tradeId)): boolean {
+    return this.rememberNumber(symbolKey, numeric, tradeId);
   }
 
   /** `remember` with the id's canonical number known (−1: not one, then `tradeId` is the id). */
@@ -204,7 +207,7 @@ function* entries(ids: SymbolIds): Generator<number | string> {
  * The value of an id written as a canonical decimal integer below 10^15 (no sign, no leading zero: exactly
  * one string per number), else −1.
  */
-function canonicalNumber(id: string): number {
+export function canonicalNumber(id: string): number {
   const length = id.length;
   if (length === 0 || length > 15 || (length > 1 && id.charCodeAt(0) === 48)) return -1;
   let value = 0;

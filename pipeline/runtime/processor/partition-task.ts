@@ -9,6 +9,7 @@ import { BatchInput } from './batch-input.js';
 import type { EngineCheckpoints } from './engine-checkpoints.js';
 import { type BatchOutputs, OutputCollector } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
+import { scannedTradeIdNumber } from './raw-trade-scanner.js';
 
 export interface PartitionTaskOptions {
   readonly source: TopicPartition;
@@ -150,7 +151,7 @@ export class PartitionTask {
         fast !== undefined &&
         key === this.keyOf(fast.venue, fast.symbol) &&
         fast.timeUs - timestamp * 1000 <= this.maxFutureSkewUs &&
-        !this.duplicates.remember(key, fast.tradeId)
+        !this.duplicates.remember(key, fast.tradeId, scannedTradeIdNumber(fast))
       ) {
         tick = fast;
       } else {
@@ -171,13 +172,14 @@ export class PartitionTask {
         tick = outcome.tick;
       }
       ticks++;
-      const ms = (tick.timeUs - (tick.timeUs % 1000)) / 1000;
+      // whole, positive µs and ms (epochUsSchema): floors of divisions, which cost far less than V8's float remainder
+      const ms = Math.floor(tick.timeUs / 1000);
       this.collector.cause(ms, input, index);
       this.engine.add(tick, position);
       if (ms > this.maxEventMs) this.maxEventMs = ms;
       // The partition's event time finalises quiet symbols' bars, a whole second at a time: a function of
       // the records alone, so replays and restarts finalise at the same tick.
-      const second = ms - (ms % 1000);
+      const second = Math.floor(ms / 1000) * 1000;
       if (this.advancedToMs === null || second > this.advancedToMs) {
         this.advancedToMs = second;
         this.collector.cause(second, input, index);

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rawTradeSchema } from '../../../schemas/tick.js';
-import { scanRawTrade } from './raw-trade-scanner.js';
+import { canonicalNumber } from '../dlq/duplicate-window.js';
+import { scannedTradeIdNumber, scanRawTrade } from './raw-trade-scanner.js';
 import { readRawTrades, UM_TRADES_FILE } from './testing/processor-test-kit.js';
 
 /** What the schema makes of the same bytes (undefined = refused). */
@@ -179,6 +180,33 @@ describe('scanRawTrade', () => {
       expect(scanRawTrade(value)?.tradeId).toBe(id);
     }
     expect(scanRawTrade(Buffer.from(canonical({ tradeId: `"${'7'.repeat(129)}"` })))).toBeUndefined();
+  });
+
+  it("gives the canonical number of the trade id it read last, as the de-dup window reads the id's string", () => {
+    const ids = [
+      '3735683259',
+      '7',
+      '0',
+      '01',
+      '00',
+      '123456789012345',
+      '1234567890123456',
+      '12x',
+      'x12',
+      '1 2',
+    ];
+    for (const id of ids) {
+      const tick = scanRawTrade(Buffer.from(canonical({ tradeId: JSON.stringify(id) })));
+      if (tick === undefined) throw new Error(`the scanner is expected to read ${id}`);
+      expect(scannedTradeIdNumber(tick), id).toBe(canonicalNumber(id));
+    }
+    expect(canonicalNumber('3735683259')).toBe(3_735_683_259);
+    expect(canonicalNumber('01')).toBe(-1);
+    const first = scanRawTrade(Buffer.from(canonical({ tradeId: '"41"' })));
+    scanRawTrade(Buffer.from(canonical({ tradeId: '"42"' })));
+    if (first === undefined) throw new Error('the scanner is expected to read 41');
+    expect(scannedTradeIdNumber(first)).toBeUndefined();
+    expect(scannedTradeIdNumber({ ...first })).toBeUndefined();
   });
 
   it('gives the same strings for a venue and symbol read again, and tells similar names apart', () => {

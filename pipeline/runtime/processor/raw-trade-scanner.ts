@@ -33,10 +33,20 @@ function scan(
   if (pair === null) return undefined;
   let at = start + pair.prefix.length;
   const idStart = at;
+  let idNumber = 0;
+  while (at < end) {
+    const digit = (bytes[at] as number) - ZERO;
+    if (!(digit >= 0 && digit <= 9)) break;
+    idNumber = idNumber * 10 + digit;
+    at++;
+  }
+  const digits = at - idStart;
   while (at < end && (CLASS[bytes[at] as number] as number) & ID) at++;
   const idLength = at - idStart;
   if (idLength < 1 || idLength > 128 || at >= end || bytes[at] !== QUOTE) return undefined;
   const tradeId = asciiString(value, idStart - base, idLength);
+  // canonical: digits only, at most 15 (every value exact), no leading zero — as DuplicateWindow numbers ids
+  const canonical = digits === idLength && digits <= 15 && (digits === 1 || bytes[idStart] !== ZERO);
   let timeUs: number;
   if (matches(words, at, end, TIME_US_KEY)) {
     at = integer(bytes, at + TIME_US_KEY.length, end);
@@ -71,7 +81,7 @@ function scan(
     at += UNKNOWN.length;
   } else return undefined;
   if (!otherMembersThenEnd(bytes, at, end)) return undefined;
-  return Object.freeze({
+  const tick: TradeTick = Object.freeze({
     kind: 'trade',
     venue: pair.venue,
     symbol: pair.symbol,
@@ -81,6 +91,21 @@ function scan(
     size,
     aggressor,
   });
+  lastTick = tick;
+  lastTradeIdNumber = canonical ? idNumber : -1;
+  return tick;
+}
+
+/** The tick `scanRawTrade` returned last and its trade id's canonical number (−1: the id is not one). */
+let lastTick: TradeTick | null = null;
+let lastTradeIdNumber = -1;
+
+/**
+ * The canonical number of `tick`'s trade id as `DuplicateWindow` numbers ids (−1: not one), if `tick` is the
+ * one `scanRawTrade` returned last: the scanner read the digits already. Undefined for any other tick.
+ */
+export function scannedTradeIdNumber(tick: TradeTick): number | undefined {
+  return tick === lastTick ? lastTradeIdNumber : undefined;
 }
 
 /**
