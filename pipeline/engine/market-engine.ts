@@ -14,7 +14,7 @@ import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
 import { feedIndicator } from '../indicators/dispatch.js';
 import type { IndicatorResult } from '../indicators/indicator.js';
-import { feedBlock, feedBlockInPlace, outputSlot } from '../indicators/indicator-block.js';
+import { feedBlock, feedBlockInPlace } from '../indicators/indicator-block.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { canonicalRule } from './canonical-rule.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
@@ -334,7 +334,7 @@ export class MarketEngine {
         ? feedBlock(slot.kind, series.block, slot.at, view, replacing)
         : feedIndicator(slot.indicator, slot.kind, view, replacing);
     if (result === null) {
-      for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
+      clearCells(slot.watched);
       return;
     }
     if (view.final && slot.emitted)
@@ -360,7 +360,7 @@ export class MarketEngine {
     const { block } = series;
     const at = slot.at;
     if (!feedBlockInPlace(slot.kind, block, at, view, replacing)) {
-      for (const { cell } of slot.watched) if (cell) cell.value = Number.NaN;
+      clearCells(slot.watched);
       return;
     }
     // read before any point is evaluated, as the result object was
@@ -370,8 +370,8 @@ export class MarketEngine {
     const watched = slot.watched;
     for (let i = 0; i < watched.length; i++) {
       const entry = watched[i] as WatchedOutput;
-      const { output, series: name, probe, cell } = entry;
-      const index = outputSlot(slot.kind, output);
+      const { series: name, probe, cell } = entry;
+      const index = entry.outputSlot;
       const value = index === 0 ? first : index === 1 ? second : index === 2 ? third : undefined;
       if (cell) cell.value = value ?? Number.NaN;
       if (value === undefined) continue;
@@ -458,3 +458,11 @@ const indicatorValue = (view: BarView, spec: string, result: IndicatorResult): I
     ? { venue, symbol, interval, openTime, spec, outputs, final: true }
     : { venue, symbol, interval, openTime, seq, spec, outputs, final: true };
 };
+
+/** A slot's watched outputs have no value (not warm yet): the frames read NaN. */
+function clearCells(watched: readonly WatchedOutput[]): void {
+  for (let i = 0; i < watched.length; i++) {
+    const cell = (watched[i] as WatchedOutput).cell;
+    if (cell) cell.value = Number.NaN;
+  }
+}

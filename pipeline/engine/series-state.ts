@@ -6,7 +6,13 @@ import type { FrameCell } from '../alerts/series-rules.js';
 import type { BarView } from '../bars/bar-state.js';
 import { type IndicatorKind, indicatorKind } from '../indicators/dispatch.js';
 import type { Indicator } from '../indicators/indicator.js';
-import { captureBlock, type FreshBlock, freshBlock, loadBlock } from '../indicators/indicator-block.js';
+import {
+  captureBlock,
+  type FreshBlock,
+  freshBlock,
+  loadBlock,
+  outputSlot,
+} from '../indicators/indicator-block.js';
 import { captureState, type IndicatorState } from '../indicators/indicator-state.js';
 import { createIndicator } from '../indicators/registry.js';
 import type { WantedSeries } from './subscription-lookup.js';
@@ -92,6 +98,8 @@ export interface WatchedOutput {
   readonly cell: FrameCell | null;
   /** a value went through `probe` */
   seen: boolean;
+  /** where its value sits among a block slot's outputs (indicator-block.outputSlot), set with its slot */
+  outputSlot: number;
 }
 
 /** A bar field some alert rule watches (`bar.close`), with its probe. */
@@ -259,7 +267,14 @@ export class SeriesState {
     const bySpec = new Map<string, WatchedOutput[]>();
     for (const { spec, output, series } of wanted.indicators) {
       const list = bySpec.get(spec) ?? [];
-      list.push({ output, series, probe: probeOf(series), cell: cellOf(series), seen: false });
+      list.push({
+        output,
+        series,
+        probe: probeOf(series),
+        cell: cellOf(series),
+        seen: false,
+        outputSlot: -1,
+      });
       bySpec.set(spec, list);
     }
     const kept: IndicatorSlot[] = [];
@@ -276,6 +291,8 @@ export class SeriesState {
       kept.push(slot);
     }
     this.slots = this.layOut(kept);
+    for (const slot of kept)
+      for (const entry of slot.watched) entry.outputSlot = outputSlot(slot.kind, entry.output);
     const closeOnlySlot = (slot: IndicatorSlot) =>
       slot.watched.every(({ series, cell }) => cell === null && closeOnly(series));
     this.watchedSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot)));
