@@ -5,8 +5,8 @@
  * the parent's), then `done` with its rate and CPU seconds.
  */
 import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
+import { kafkaLogs } from '../pipeline/runtime/log/stream-log-from-env.js';
 import type { LogProducer, OutgoingRecord } from '../schemas/ports/stream-log.js';
 import {
   epochMs,
@@ -26,11 +26,14 @@ export interface ProducerChildStart {
   readonly seconds: number;
   readonly probes: readonly Probe[];
   /**
-   * adapter: the stream-log port's Kafka producer (1,000 records a request, one request in flight, as
-   * inline); kafkajs: kafka-raw's and the throughput rows' producer (idempotent, acks=all, 10,000 records
-   * a request, partition by the same murmur2), fewer round trips per tick
+   * adapter: the stream-log port's Kafka producer on `adapterClient`'s log — what an ingest process with the
+   * processor's NEXURAL_KAFKA_CLIENT writes with (one send at a time, as inline); kafkajs: kafka-raw's and
+   * the throughput rows' producer (idempotent, acks=all, 10,000 records a request, partition by the same
+   * murmur2), fewer round trips per tick
    */
   readonly client: 'adapter' | 'kafkajs';
+  /** the adapter's log (default kafkajs) */
+  readonly adapterClient?: keyof typeof kafkaLogs;
   readonly partitions: number;
   /**
    * the throughput rows: ticks 0 … bulk − 1, built before `ready` and sent on `go` as fast as the client
@@ -56,7 +59,10 @@ const reply = (message: ProducerChildMessage) =>
   );
 
 async function run(start: ProducerChildStart): Promise<void> {
-  const log = createKafkaLog({ brokers: start.brokers, clientId: 'nexural-bench-producer' });
+  const log = kafkaLogs[start.adapterClient ?? 'kafkajs']({
+    brokers: start.brokers,
+    clientId: 'nexural-bench-producer',
+  });
   const producer = start.client === 'adapter' ? await log.createProducer() : await kafkajsProducer(start);
   const go = new Promise<void>((resolve) =>
     process.on('message', (message: { kind?: string }) => {

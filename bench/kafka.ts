@@ -453,6 +453,8 @@ async function latency(
             seconds,
             probes: probeSpecs,
             client: producerMode === 'child' ? 'adapter' : 'kafkajs',
+            // the ingest side on the processor's client, as one NEXURAL_KAFKA_CLIENT would deploy both
+            adapterClient: env.NEXURAL_KAFKA_CLIENT ?? DEFAULT_KAFKA_CLIENT,
             partitions,
           },
           onProbesSent,

@@ -38,6 +38,41 @@ export function streamLogFlowContract(
   );
 
   it(
+    'stores every record of sends made at once on one producer, each send in order, at the positions it reports',
+    async () => {
+      const { log, resources } = harness();
+      const topic = await resources.topic(2);
+      const producer = await log.createProducer();
+      const sends = Array.from({ length: 6 }, (_, send) =>
+        Array.from({ length: 40 }, (_, i) => ({ topic, key: `k${i % 3}`, value: text(`s${send}-${i}`) })),
+      );
+      const positions = await Promise.all(sends.map((records) => producer.send(records)));
+      const reader = await resources.collect({ groupId: resources.group(), topics: [topic] });
+      await until(() => reader.records.length >= 240, '240 records', timeoutMs);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(reader.records).toHaveLength(240);
+      const stored = new Map(
+        reader.records.map((record) => [`${record.partition}:${record.offset}`, record]),
+      );
+      sends.forEach((records, send) => {
+        positions[send]?.forEach((position, index) => {
+          expect(stored.get(`${position.partition}:${position.offset}`)?.value?.toString()).toBe(
+            records[index]?.value.toString(),
+          );
+        });
+        // a send's records of one key keep their order
+        for (const key of ['k0', 'k1', 'k2']) {
+          const offsets = (positions[send] ?? [])
+            .filter((_, index) => records[index]?.key === key)
+            .map((position) => BigInt(position.offset));
+          expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : 1)));
+        }
+      });
+    },
+    timeoutMs * 3,
+  );
+
+  it(
     'delivers nothing of a paused partition until it is resumed',
     async () => {
       const { log, resources } = harness();

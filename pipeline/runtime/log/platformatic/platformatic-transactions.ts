@@ -33,7 +33,8 @@ const REQUEST_RECORDS = 500;
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
-async function toMessages(
+/** Our records as the client's messages, partitions chosen as the kafkajs adapter chooses them (murmur2). */
+export async function toMessages(
   records: readonly OutgoingRecord[],
   partitionCount: (topic: string) => Promise<number>,
 ): Promise<MessageToProduce[]> {
