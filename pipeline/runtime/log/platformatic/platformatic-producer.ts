@@ -29,6 +29,10 @@ export async function createPlatformaticProducer(options: PlatformaticProducerOp
     producerEpoch: -1,
     autocreateTopics: false,
     timeout: 30_000,
+    // the client retries an idempotent producer's sends forever unless told otherwise: ~15 s, then the send
+    // fails (Kafka unreachable) as the kafkajs producer's does, and close() is not held up by it
+    retries: 10,
+    retryDelay: (_client, _operation, attempt) => Math.min(100 * 2 ** attempt, 2_000),
   });
   try {
     // registers the producer id now: an unreachable cluster fails here, as kafkajs's connect() does
