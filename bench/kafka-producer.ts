@@ -13,6 +13,7 @@ import {
   explicitPartitionProducer,
   type PacedResult,
   type Probe,
+  RAW_RECORDS_PER_SEND,
   rawTrade,
   SYMBOLS,
   sendPaced,
@@ -96,8 +97,8 @@ async function run(start: ProducerChildStart): Promise<void> {
 
 async function sendBulk(producer: LogProducer, records: readonly OutgoingRecord[]): Promise<PacedResult> {
   const startedAt = epochMs();
-  for (let from = 0; from < records.length; from += 10_000) {
-    await producer.send(records.slice(from, from + 10_000));
+  for (let from = 0; from < records.length; from += RAW_RECORDS_PER_SEND) {
+    await producer.send(records.slice(from, from + RAW_RECORDS_PER_SEND));
   }
   return { sent: records.length, probesSent: 0, startedAt, endedAt: epochMs() };
 }

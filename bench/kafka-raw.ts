@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { CompressionTypes, Kafka, logLevel, type Message } from 'kafkajs';
 import { createKafkaLog } from '../pipeline/runtime/log/kafka-log.js';
 import { partitionForKey } from '../pipeline/runtime/log/murmur2.js';
-import { explicitPartitionProducer } from './kafka-ticks.js';
+import { explicitPartitionProducer, RAW_RECORDS_PER_SEND } from './kafka-ticks.js';
 
 const total = Number(process.argv[2] ?? 200_000);
 const partitions = Number(process.argv[3] ?? 6);
@@ -141,7 +141,10 @@ rows.push([
   await produceRaw(await freshTopic(), 10_000),
 ]);
 const produceTopic = await freshTopic();
-rows.push(['raw produce (idempotent, acks=all, 1k per send)', await produceRaw(produceTopic, 1000)]);
+rows.push([
+  'raw produce (idempotent, acks=all, 1k per send)',
+  await produceRaw(produceTopic, RAW_RECORDS_PER_SEND),
+]);
 const reader = await consumeRaw(produceTopic);
 rows.push(['raw consume (join + read all, eachBatch no-op)', await reader.done]);
 await reader.stop();
@@ -150,7 +153,7 @@ const e2eTopic = await freshTopic();
 let e2eStart = process.hrtime.bigint();
 const live = await consumeRaw(e2eTopic, () => e2eStart);
 e2eStart = process.hrtime.bigint();
-await produceRaw(e2eTopic, 1000);
+await produceRaw(e2eTopic, RAW_RECORDS_PER_SEND);
 rows.push(['raw end to end (produce → consume, concurrently)', await live.done]);
 await live.stop();
 rows.push(...(await adapterRows()));

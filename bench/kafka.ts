@@ -9,8 +9,8 @@
  * The Kafka rows' producer (throughput and latency) runs in a child process of its own by default
  * (`--producer child`, bench/kafka-producer.ts), so this process holds only the processor (its CPU s, GC ms
  * and peak RSS); `--producer inline` sends from this process as before; `child-kafkajs` sends the latency
- * rows' ticks from the child with the throughput rows' kafkajs producer (10,000 records a request instead
- * of the adapter's 1,000: fewer round trips); a list runs each, row by row. Send and arrival times are both
+ * rows' ticks from the child with the raw kafkajs producer (a paced send in requests of up to 10,000 records
+ * instead of the adapter's 1,000: fewer round trips); a list runs each, row by row. Send and arrival times are both
  * epochMs (performance.timeOrigin + performance.now(), the machine's clock); the embedded rows always send
  * inline (their log is here).
  *
@@ -23,7 +23,7 @@
  *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts;
  *                          in the throughput rows too, from the processor's start to its last commit)
  *                          [--allocations]  (what the processor's process allocates, freed garbage included:
- *                          allocations.ts)
+ *                          allocations.ts; in the throughput rows too, as --stalls)
  *                          [--rows forming-live,forming-backlog,final-live,final-backlog]  (throughput rows to run)
  *                          [--burst N]  (every probe tick fires N rules at once: N alerts, each one's latency)
  *                          [--rule-edits N]  (N edits a second of another owner's rules while the probes run:
@@ -66,6 +66,7 @@ import {
   forkProducer,
   type PacedResult,
   type Probe,
+  RAW_RECORDS_PER_SEND,
   RECORD_BYTES,
   rawTrade,
   SYMBOLS,
@@ -251,8 +252,8 @@ async function forgetRunAlerts(redisUrl: string | undefined, run: string, owner:
 
 /**
  * Producer and processor side by side: ticks/s from the first send to the processor's last commit. The
- * producer is kafka-raw's (kafkajs, idempotent, acks=all, 10k per send: the ceiling compares like with
- * like), here (inline) or in the producer child (its ticks built there before the clock starts).
+ * producer is kafka-raw's end-to-end one (kafkajs, idempotent, acks=all, RAW_RECORDS_PER_SEND a send: the
+ * ceiling compares like with like), here (inline) or in the producer child (its ticks built there before the clock starts).
  */
 async function throughput(
   mode: 'live' | 'backlog',
@@ -271,6 +272,7 @@ async function throughput(
   let producerCpuS: number | undefined;
   if (mode === 'backlog') producerCpuS = (await send.go())?.cpuS;
   const profiling = values.stalls ? await profileStalls() : undefined;
+  const allocations = values.allocations ? await profileAllocations() : undefined;
   await pipeline.processor.start();
   const start = performance.now();
   if (mode === 'live') producerCpuS = (await send.go())?.cpuS;
@@ -282,6 +284,8 @@ async function throughput(
     console.log(
       `${engine === FINAL_ONLY ? 'final bars only' : 'forming bars'}, ${mode}, ${client}:\n${describeStalls(stalls, performance.timeOrigin + start)}`,
     );
+  const allocated = await allocations?.stop();
+  if (allocated) console.log(describeAllocations(allocated));
   const stats = { ...pipeline.processor.stats };
   await send.close();
   await cleanup(pipeline, topics, groupId);
@@ -302,8 +306,8 @@ async function inlineBulk(topic: string) {
   });
   return {
     go: async (): Promise<ChildPacedResult | undefined> => {
-      for (let from = 0; from < total; from += 10_000) {
-        const batch = messages.slice(from, from + 10_000);
+      for (let from = 0; from < total; from += RAW_RECORDS_PER_SEND) {
+        const batch = messages.slice(from, from + RAW_RECORDS_PER_SEND);
         await producer.send({ topic, messages: batch, acks: -1, compression: CompressionTypes.None });
       }
       return undefined;
