@@ -25,8 +25,6 @@ export const SYMBOLS = [
   'AVAXUSDT',
 ];
 
-/** Milliseconds since the epoch with performance.now()'s resolution: comparable between processes. */
-/** A plain kafkajs producer that writes each message to the partition it names (raw-client baselines). */
 /**
  * Records a send of the raw kafkajs producer in the throughput rows and kafka-raw's: kafkajs groups a send's
  * messages by partition quadratically, so 10,000 a send costs its producer ~1.5× the CPU of 1,000 a send
@@ -34,6 +32,7 @@ export const SYMBOLS = [
  */
 export const RAW_RECORDS_PER_SEND = 1000;
 
+/** A plain kafkajs producer that writes each message to the partition it names (raw-client baselines). */
 export const explicitPartitionProducer = (kafka: Kafka): Producer =>
   kafka.producer({
     idempotent: true,
@@ -44,6 +43,7 @@ export const explicitPartitionProducer = (kafka: Kafka): Producer =>
         message.partition ?? 0,
   });
 
+/** Milliseconds since the epoch with performance.now()'s resolution: comparable between processes. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 
 let source:
