@@ -144,10 +144,26 @@ export function loadBlock(
   }
 }
 
+/**
+ * Per spec, what a capture starts from: a fresh instance's state (read only) and an instance the capture
+ * restores into and captures again. A restore sets every field the instance has, so reusing it is as good as a
+ * new one, without parsing the spec and capturing a fresh instance per indicator per checkpoint.
+ */
+const captureTemplates = new Map<string, { readonly fresh: Tree; readonly scratch: Indicator }>();
+
+function captureTemplate(spec: string): { readonly fresh: Tree; readonly scratch: Indicator } {
+  let template = captureTemplates.get(spec);
+  if (template === undefined) {
+    template = { fresh: captureState(createIndicator(spec)), scratch: createIndicator(spec) };
+    captureTemplates.set(spec, template);
+  }
+  return template;
+}
+
 /** The state `captureState` gives for an instance of `spec` that had seen what the block at `at` has. */
 export function captureBlock(kind: IndicatorKind, spec: string, block: Float64Array, at: number): Tree {
-  const indicator: Indicator = createIndicator(spec);
-  const state: Record<string, unknown> = { ...captureState(indicator) };
+  const { fresh, scratch } = captureTemplate(spec);
+  const state: Record<string, unknown> = { ...fresh };
   const has = block[at + HAS_VALUE] === 1;
   switch (kind) {
     case SMA:
@@ -174,7 +190,7 @@ export function captureBlock(kind: IndicatorKind, spec: string, block: Float64Ar
       state.atr = atrTree(block, at + HEADER);
   }
   state.value = has ? resultIn(kind, block, at) : null;
-  return captureState(restoreState(indicator, state as Tree));
+  return captureState(restoreState(scratch, state as Tree));
 }
 
 const MACD_OUTPUTS = ['macd', 'signal', 'hist'] as const;
