@@ -67,6 +67,12 @@ export class OutputCollector implements EngineOutput {
     return { topic, partition, offset: this.causeOffset() };
   }
 
+  /** The alerts collected since the last take, from the `from`-th on (still handed over by the take). */
+  alertsFrom(from: number): readonly AlertEvent[] {
+    const alerts = this.outputs.alerts;
+    return from >= alerts.length ? [] : alerts.slice(from);
+  }
+
   /** Hands over what was collected since the last take. */
   take(): BatchOutputs {
     const taken = this.outputs;

@@ -255,7 +255,13 @@ export class OwnedPartition {
     const started = performance.now();
     const checkpoint = await this.prepareLive(first, batch.highWatermark);
     if (this.committer.failed !== null || this.fenced) return;
-    const counts = await this.processInSlices(live);
+    // at-once: a slice's alerts go out when it is done, not after the batch's last slice
+    let published = 0;
+    const counts = await this.processInSlices(live, () => {
+      const alerts = this.task.alertsFrom(published);
+      published += alerts.length;
+      this.publishAtOnce(alerts);
+    });
     if (this.cut) return;
     const outputs = this.task.take();
     stats.processMs += performance.now() - started;
@@ -263,7 +269,7 @@ export class OwnedPartition {
     stats.ticks += counts.ticks;
     this.recordsSinceCheckpoint += live.length;
     this.nextOffset = lastOffset + 1n;
-    this.publishAtOnce(outputs.alerts);
+    this.publishAtOnce(outputs.alerts.slice(published));
     this.committer.enqueue({
       outputs,
       checkpoint,
@@ -275,7 +281,7 @@ export class OwnedPartition {
   }
 
   /** The same outputs as one `task.process(records)` (split invariance), yielding between slices. */
-  private async processInSlices(records: BatchInput): Promise<ProcessedCounts> {
+  private async processInSlices(records: BatchInput, afterSlice?: () => void): Promise<ProcessedCounts> {
     let ticks = 0;
     let refused = 0;
     for (let from = 0; from < records.length; ) {
@@ -286,6 +292,7 @@ export class OwnedPartition {
       from = counts.next;
       await this.finishCatchUp();
       if (this.cut) break;
+      afterSlice?.();
     }
     return { ticks, refused };
   }

@@ -1,3 +1,4 @@
+import type { AlertEvent } from '../../../schemas/alert-event.js';
 import type { LogRecord, TopicPartition } from '../../../schemas/ports/stream-log.js';
 import type { TradeTick } from '../../../schemas/tick.js';
 import { symbolKey } from '../../../schemas/topics.js';
@@ -226,6 +227,11 @@ export class PartitionTask {
 
   take(): BatchOutputs {
     return this.collector.take();
+  }
+
+  /** The alerts the outputs hold from the `from`-th on, before `take()` hands them over with the rest. */
+  alertsFrom(from: number): readonly AlertEvent[] {
+    return this.collector.alertsFrom(from);
   }
 
   /**

@@ -392,6 +392,29 @@ describe('stream processor restarts and rebalances', () => {
     expect(seen.length).toBe(alerts.length);
   }, 60_000);
 
+  it("at once: a batch's alerts go out slice by slice, not after its last slice", async () => {
+    const { log, topics } = await setup(1);
+    const producer = await log.createProducer();
+    // the embedded log hands these over in batches of 5,000; the processor takes 1,000 records a slice
+    await producer.send(umTrades.map((trade) => rawRecord(topics.trades, trade)));
+    const fanout = createInProcessFanout();
+    const { processor, errors, started } = startProcessor(log, topics, { alertsToFanout: 'at-once' }, fanout);
+    // the records counted (after each batch) when each alert reached the fan-out
+    const seen: { offset: number; recordsCounted: number }[] = [];
+    await fanout.subscribe({ kind: 'all' }, ({ event }) =>
+      seen.push({
+        offset: Number(event.kind === 'fired' ? event.sourcePosition?.offset : -1),
+        recordsCounted: processor.stats.records,
+      }),
+    );
+    await started;
+    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+    expect(errors).toEqual([]);
+    const ofFirstSlices = seen.filter((alert) => alert.offset >= 0 && alert.offset < 4000);
+    expect(ofFirstSlices.length).toBeGreaterThan(0);
+    expect(ofFirstSlices.every((alert) => alert.recordsCounted === 0)).toBe(true);
+  }, 60_000);
+
   it('at once: a rule added while a fresh partition commits its first rule set takes effect on going live, committed before its alerts go out', async () => {
     const { log, topics } = await setup(1);
     const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
