@@ -53,10 +53,12 @@ const isPristine = (saved: RuleSnapshot) =>
 export function detachRules(snapshot: EngineSnapshot): DetachedRules {
   const rules: unknown[] = [];
   const ruleStates: RuleStateAt[] = [];
+  // most rules are pristine: only the others' firing state is copied out
   for (const [at, saved] of snapshot.alerts.rules.entries()) {
-    const { rule, ...firing } = saved;
-    rules.push(rule);
-    if (!isPristine(saved)) ruleStates.push({ at, ...firing });
+    rules.push(saved.rule);
+    if (isPristine(saved)) continue;
+    const { rule: _definition, ...firing } = saved;
+    ruleStates.push({ at, ...firing });
   }
   const { rules: _inline, ...alerts } = snapshot.alerts;
   const ruleStateColumns = toColumns(ruleStates);

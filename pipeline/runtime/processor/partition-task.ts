@@ -44,6 +44,8 @@ export class PartitionTask {
   private readonly duplicates: DuplicateWindow;
   private readonly parseOptions: ParseOptions;
   private readonly ruleIds: Set<string>;
+  /** `ruleIds` sorted for a checkpoint, kept until they change (thousands of ids: a sort per checkpoint) */
+  private sortedRuleIds: readonly string[] | null = null;
   /** largest tick event time (ms), −∞ before the first (a number field: stored in place, not boxed per tick) */
   private maxEventMs: number;
   private advancedToMs: number | null;
@@ -252,17 +254,25 @@ export class PartitionTask {
   upsertRule(id: string, rule: unknown): boolean {
     const before = this.engine.alertEngine.ruleState(id)?.rule;
     const after = this.engine.upsertRule(rule);
-    this.ruleIds.add(id);
+    if (!this.ruleIds.has(id)) {
+      this.ruleIds.add(id);
+      this.sortedRuleIds = null;
+    }
     return after !== before;
   }
 
   /** Removes a rule; returns whether the engine had it. */
   removeRule(id: string): boolean {
-    this.ruleIds.delete(id);
+    if (this.ruleIds.delete(id)) this.sortedRuleIds = null;
     return this.engine.removeRule(id);
   }
 
   /** The state before the record at `nextOffset`, for the state topic; null if the engine has no snapshots. */
+  private ruleIdsSorted(): readonly string[] {
+    this.sortedRuleIds ??= [...this.ruleIds].sort();
+    return this.sortedRuleIds;
+  }
+
   checkpoint(nextOffset: string): PartitionCheckpoint | null {
     if (this.catchUp !== null) throw new Error('PartitionTask: a watermark catch-up is unfinished');
     const captured = this.options.checkpoints.capture(this.engine);
@@ -276,7 +286,7 @@ export class PartitionTask {
       rules: captured.rules,
       duplicates: this.duplicates.snapshot(),
       clock: { maxEventMs: this.newestEventMs, advancedToMs: this.advancedToMs },
-      ruleIds: [...this.ruleIds].sort(),
+      ruleIds: this.ruleIdsSorted(),
     };
   }
 }
