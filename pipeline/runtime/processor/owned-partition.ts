@@ -269,7 +269,6 @@ export class OwnedPartition {
     stats.ticks += counts.ticks;
     this.recordsSinceCheckpoint += live.length;
     this.nextOffset = lastOffset + 1n;
-    this.publishAtOnce(outputs.alerts.slice(published));
     this.committer.enqueue({
       outputs,
       checkpoint,
