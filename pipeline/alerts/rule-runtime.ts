@@ -18,6 +18,9 @@ export type StopReason = 'storm_guard' | 'fired_once' | 'expired';
 /** When a rule is evaluated: on every point of its series, or only on bar-final points. */
 export type EvaluationMode = 'intrabar' | 'close';
 
+/** a pristine snapshot's instances: shared by every such snapshot, so frozen (the schema's type is mutable) */
+const NO_INSTANCES = Object.freeze([]) as unknown as RuleSnapshot['instances'];
+
 /** Firing history of one rule on one venue:symbol (a `*` rule has one per symbol it fired on). */
 interface InstanceState {
   lastBarOpenTime: number;
@@ -99,6 +102,8 @@ export class RuleRuntime {
   /** times of the last STORM_GUARD_MAX_FIRINGS firings, a ring */
   #firingTimes: Float64Array | null = null;
   #firings = 0;
+  /** what `snapshot` gives while the rule is active and has never fired, made once (most rules, every checkpoint) */
+  #pristineSnapshot: RuleSnapshot | null = null;
 
   constructor(rule: AlertRule, template: CompiledTemplate, canonical = JSON.stringify(rule)) {
     this.status = rule.enabled ? 'active' : 'disabled';
@@ -151,6 +156,17 @@ export class RuleRuntime {
   /** The rule with its status and firing state, as plain data (see alert-snapshot.ts). */
   snapshot(): RuleSnapshot {
     if (this.status === 'retired') throw new Error(`rule ${this.id} was retired: it has no state to keep`);
+    if (this.#isPristine()) {
+      this.#pristineSnapshot ??= Object.freeze({
+        rule: this.rule,
+        status: 'active',
+        stopReason: null,
+        instances: NO_INSTANCES,
+        firingTimes: null,
+        firings: 0,
+      });
+      return this.#pristineSnapshot;
+    }
     const instances: RuleSnapshot['instances'] = [];
     if (this.#firstInstanceKey !== null) {
       const key = this.#firstInstanceKey;
@@ -170,6 +186,16 @@ export class RuleRuntime {
       firingTimes: this.#firingTimes?.slice() ?? null,
       firings: this.#firings,
     };
+  }
+
+  #isPristine(): boolean {
+    return (
+      this.status === 'active' &&
+      this.stopReason === null &&
+      this.#firstInstanceKey === null &&
+      this.#firingTimes === null &&
+      this.#firings === 0
+    );
   }
 
   /** Takes over the status and firing state of a snapshot of the same rule (a fresh runtime only). */
