@@ -212,19 +212,24 @@ export class MarketEngine {
   }
 
   private onBar(view: BarView): void {
-    const known = view.sinkState;
-    const series = known instanceof SeriesState ? known : this.seriesOf(view);
+    // Only this engine's aggregator calls here, and only seriesOf sets a bar state's sinkState.
+    const known = view.sinkState as SeriesState | null;
+    const series = known === null ? this.seriesOf(view) : known;
     if (series.version !== this.alerts.subscriptionVersion) this.refresh(series);
-    if (view.revision === 0 && view.openTime >= series.currentOpenTime) {
+    // The view's times are getters on its block: read once.
+    const openTime = view.openTime;
+    const seriesOpenTime = series.currentOpenTime;
+    let current = openTime === seriesOpenTime;
+    if (view.revision === 0 && openTime >= seriesOpenTime) {
       series.seq++;
-      series.currentOpenTime = view.openTime;
+      series.currentOpenTime = openTime;
+      current = true;
     }
-    const current = view.openTime === series.currentOpenTime;
     this.emitBar(series, view);
     if (!current) return; // a late revision of an older bar: bars are revised, indicators are not
 
     const tick = this.tick;
-    const own = tick !== null && this.tickMs >= view.openTime && this.tickMs <= view.closeTime;
+    const own = tick !== null && this.tickMs >= openTime && this.tickMs <= view.closeTime;
     if (series.priceCell) series.priceCell.value = own && tick ? tick.price : view.close;
     const priceProbe = series.priceProbe;
     if (priceProbe && own && tick && !this.passesQuietly(view, priceProbe, tick.price)) {
