@@ -171,7 +171,7 @@ export class BarState implements BarView {
   addTrade(trade: ScaledTrade): void {
     const data = this.data;
     const base = this.base;
-    const { price, timeUs } = trade.tick;
+    const { price, timeUs } = trade;
     if (this.trades === 0) {
       data[base + OPEN] = data[base + HIGH] = data[base + LOW] = data[base + CLOSE] = price;
       data[base + FIRST_TRADE_US] = data[base + LAST_TRADE_US] = timeUs;

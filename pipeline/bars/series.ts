@@ -19,9 +19,12 @@ export interface SeriesContext {
 /**
  * One trade in the symbol's units, with the symbol's watermark once the trade's time counted; a single
  * object reused for every tick of the symbol (fields, not arguments: V8 boxes doubles passed as arguments).
+ * It copies the tick's numbers rather than pointing to the tick: the scratch object lives in old space, and
+ * storing a young tick into it took V8's write barrier slow path on every trade.
  */
 export interface ScaledTrade {
-  tick: TradeTick;
+  price: number;
+  timeUs: number;
   watermarkUs: number;
   timeMs: number;
   sizeUnits: number;
@@ -37,7 +40,8 @@ export interface ScaledTrade {
 export interface BarSeries {
   /** The symbol's watermark moved (µs) to at least the series' deadline: finalize what it passed. */
   advance(watermarkUs: number): void;
-  addTrade(trade: ScaledTrade): void;
+  /** `tick` is the trade's own, for what reports it (a late tick); its numbers are read from `trade`. */
+  addTrade(trade: ScaledTrade, tick: TradeTick): void;
   /** End of input: finalize every remaining bar. */
   flush(): void;
   rescale(sizePower: number, quotePower: number): void;

@@ -1,3 +1,4 @@
+import type { TradeTick } from '../../schemas/tick.js';
 import { type BarSeriesSnapshot, restoreBar, seriesMismatch, snapshotBar } from './bar-snapshot.js';
 import type { BarState } from './bar-state.js';
 import { BarPool, type BarSeries, intervalStart, type ScaledTrade, type SeriesContext } from './series.js';
@@ -76,7 +77,7 @@ export class TimeBarSeries implements BarSeries {
     this.noteChanges();
   }
 
-  addTrade(trade: ScaledTrade): void {
+  addTrade(trade: ScaledTrade, tick: TradeTick): void {
     const newest = this.newest;
     // Almost every tick lands in the newest bar, which is neither late nor followed by flat bars. A bar's open
     // time is a multiple of the interval, so a whole-ms offset in [0, ms) from it is the test `intervalStart`
@@ -89,7 +90,7 @@ export class TimeBarSeries implements BarSeries {
         return;
       }
     }
-    this.addToOtherBar(trade, intervalStart(trade.timeMs, this.ms));
+    this.addToOtherBar(trade, tick, intervalStart(trade.timeMs, this.ms));
   }
 
   flush(): void {
@@ -135,13 +136,13 @@ export class TimeBarSeries implements BarSeries {
   }
 
   /** A tick for a new bar, an older bar, a bar past its grace, or before the first bar. */
-  private addToOtherBar(trade: ScaledTrade, openTime: number): void {
+  private addToOtherBar(trade: ScaledTrade, tick: TradeTick, openTime: number): void {
     const { watermarkUs } = trade;
     if (Number.isNaN(this.firstOpenTime)) this.firstOpenTime = openTime;
     const inPartialHistory = this.skipFirst && openTime <= this.firstOpenTime;
     if (this.skipFirst && openTime < this.firstOpenTime) return;
     if (watermarkUs >= (openTime + this.ms) * 1000 + this.graceUs) {
-      if (!inPartialHistory) this.reportLate(trade, openTime, watermarkUs);
+      if (!inPartialHistory) this.reportLate(trade, tick, openTime, watermarkUs);
       return;
     }
     const index = this.indexFor(openTime, watermarkUs);
@@ -272,16 +273,16 @@ export class TimeBarSeries implements BarSeries {
     }
   }
 
-  private reportLate(trade: ScaledTrade, openTime: number, watermarkUs: number): void {
+  private reportLate(trade: ScaledTrade, tick: TradeTick, openTime: number, watermarkUs: number): void {
     const watermark = Math.floor(watermarkUs / 1000);
     const { graceMs } = this.context.options;
     this.context.sink.late({
       code: 'NXR_LATE_TICK',
-      tick: trade.tick,
+      tick,
       interval: this.label,
       barOpenTime: openTime,
       watermark,
-      reason: `trade ${trade.tick.tradeId} at ${new Date(trade.timeMs).toISOString()} belongs to the ${this.label} bar opened at ${new Date(openTime).toISOString()}, final and past its ${graceMs} ms grace (watermark ${new Date(watermark).toISOString()})`,
+      reason: `trade ${tick.tradeId} at ${new Date(trade.timeMs).toISOString()} belongs to the ${this.label} bar opened at ${new Date(openTime).toISOString()}, final and past its ${graceMs} ms grace (watermark ${new Date(watermark).toISOString()})`,
     });
   }
 }
