@@ -1,21 +1,16 @@
 import type { Bar } from '../../schemas/bar.js';
-import {
-  type BarBlock,
-  CLOSE,
-  CLOSE_TIME,
-  FIRST_TRADE_US,
-  HIGH,
-  JUMPED_FROM,
-  LAST_TRADE_US,
-  LOW,
-  OPEN,
-  OPEN_TIME,
-  SUMS,
-} from './bar-block.js';
+import { type BarBlock, SUMS } from './bar-block.js';
 import type { DecimalScale } from './decimal-scale.js';
 import { addExact, exactToDecimalString, exactToNumber, formatUnits, scaleExact } from './exact-sum.js';
 import type { ScaledTrade } from './series.js';
 
+/*
+ * A bar's slots after its first one, `base` (bar-block.ts names them): 0 openTime, 1 closeTime, 2 open, 3 high,
+ * 4 low, 5 close, 6 firstTradeUs, 7 lastTradeUs, 8–13 the exact sums, 14 jumpedFrom. The accessors below write
+ * the offsets as literals, and everything else goes through them: V8 folds a literal into optimized code, where
+ * a named constant at module level is loaded and checked at each use (~9 instructions; bench/README.md, Issue
+ * #17, per-tick instructions).
+ */
 const VOLUME = 0;
 const QUOTE = 1;
 const TAKER_BUY = 2;
@@ -94,72 +89,71 @@ export class BarState implements BarView {
   }
 
   get openTime(): number {
-    return this.data[this.base + OPEN_TIME] as number;
+    return this.data[this.base + 0] as number;
   }
   set openTime(value: number) {
-    this.data[this.base + OPEN_TIME] = value;
+    this.data[this.base + 0] = value;
   }
   get closeTime(): number {
-    return this.data[this.base + CLOSE_TIME] as number;
+    return this.data[this.base + 1] as number;
   }
   set closeTime(value: number) {
-    this.data[this.base + CLOSE_TIME] = value;
+    this.data[this.base + 1] = value;
   }
   get open(): number {
-    return this.data[this.base + OPEN] as number;
+    return this.data[this.base + 2] as number;
   }
   set open(value: number) {
-    this.data[this.base + OPEN] = value;
+    this.data[this.base + 2] = value;
   }
   get high(): number {
-    return this.data[this.base + HIGH] as number;
+    return this.data[this.base + 3] as number;
   }
   set high(value: number) {
-    this.data[this.base + HIGH] = value;
+    this.data[this.base + 3] = value;
   }
   get low(): number {
-    return this.data[this.base + LOW] as number;
+    return this.data[this.base + 4] as number;
   }
   set low(value: number) {
-    this.data[this.base + LOW] = value;
+    this.data[this.base + 4] = value;
   }
   get close(): number {
-    return this.data[this.base + CLOSE] as number;
+    return this.data[this.base + 5] as number;
   }
   set close(value: number) {
-    this.data[this.base + CLOSE] = value;
+    this.data[this.base + 5] = value;
   }
   /** event times (µs) of the trades that set open and close: ties keep the first arrival as open, last as close */
   get firstTradeUs(): number {
-    return this.data[this.base + FIRST_TRADE_US] as number;
+    return this.data[this.base + 6] as number;
   }
   set firstTradeUs(value: number) {
-    this.data[this.base + FIRST_TRADE_US] = value;
+    this.data[this.base + 6] = value;
   }
   get lastTradeUs(): number {
-    return this.data[this.base + LAST_TRADE_US] as number;
+    return this.data[this.base + 7] as number;
   }
   set lastTradeUs(value: number) {
-    this.data[this.base + LAST_TRADE_US] = value;
+    this.data[this.base + 7] = value;
   }
   get jumpedFrom(): number {
-    return this.data[this.base + JUMPED_FROM] as number;
+    return this.data[this.base + 14] as number;
   }
   set jumpedFrom(value: number) {
-    this.data[this.base + JUMPED_FROM] = value;
+    this.data[this.base + 14] = value;
   }
 
   reset(openTime: number, closeTime: number): void {
-    const data = this.data;
-    const base = this.base;
     // the slots written out: `fill` is a call into the runtime
-    data[base + OPEN_TIME] = openTime;
-    data[base + CLOSE_TIME] = closeTime;
-    data[base + OPEN] = data[base + HIGH] = data[base + LOW] = data[base + CLOSE] = 0;
-    data[base + FIRST_TRADE_US] = data[base + LAST_TRADE_US] = 0;
-    data[base + SUMS] = data[base + SUMS + 1] = data[base + SUMS + 2] = 0;
-    data[base + SUMS + 3] = data[base + SUMS + 4] = data[base + SUMS + 5] = 0;
-    data[base + JUMPED_FROM] = -1;
+    this.openTime = openTime;
+    this.closeTime = closeTime;
+    this.open = this.high = this.low = this.close = 0;
+    this.firstTradeUs = this.lastTradeUs = 0;
+    const data = this.data;
+    const sums = this.base + SUMS;
+    data[sums] = data[sums + 1] = data[sums + 2] = data[sums + 3] = data[sums + 4] = data[sums + 5] = 0;
+    this.jumpedFrom = -1;
     this.trades = 0;
     this.final = false;
     this.revision = -1;
@@ -169,30 +163,29 @@ export class BarState implements BarView {
 
   /** Adds one trade; open/close follow event time, not arrival. Sizes and values come in scale units. */
   addTrade(trade: ScaledTrade): void {
-    const data = this.data;
-    const base = this.base;
     const { price, timeUs } = trade;
     if (this.trades === 0) {
-      data[base + OPEN] = data[base + HIGH] = data[base + LOW] = data[base + CLOSE] = price;
-      data[base + FIRST_TRADE_US] = data[base + LAST_TRADE_US] = timeUs;
+      this.open = this.high = this.low = this.close = price;
+      this.firstTradeUs = this.lastTradeUs = timeUs;
     } else {
-      if (price > (data[base + HIGH] as number)) data[base + HIGH] = price;
-      if (price < (data[base + LOW] as number)) data[base + LOW] = price;
-      if (timeUs < (data[base + FIRST_TRADE_US] as number)) {
-        data[base + FIRST_TRADE_US] = timeUs;
-        data[base + OPEN] = price;
+      if (price > this.high) this.high = price;
+      if (price < this.low) this.low = price;
+      if (timeUs < this.firstTradeUs) {
+        this.firstTradeUs = timeUs;
+        this.open = price;
       }
-      if (timeUs >= (data[base + LAST_TRADE_US] as number)) {
-        data[base + LAST_TRADE_US] = timeUs;
-        data[base + CLOSE] = price;
+      if (timeUs >= this.lastTradeUs) {
+        this.lastTradeUs = timeUs;
+        this.close = price;
       }
     }
     this.trades++;
-    const sums = this.sumsAt;
-    addExact(data, sums + VOLUME, trade.sizeUnits);
-    addExact(data, sums + QUOTE, trade.quoteHi);
-    if (trade.quoteLo !== 0) addExact(data, sums + QUOTE, trade.quoteLo);
-    if (trade.takerBuy) addExact(data, sums + TAKER_BUY, trade.sizeUnits);
+    const data = this.data;
+    const volume = this.sumsAt; // the quote sum follows it, then the taker-buy sum
+    addExact(data, volume, trade.sizeUnits);
+    addExact(data, volume + 1, trade.quoteHi);
+    if (trade.quoteLo !== 0) addExact(data, volume + 1, trade.quoteLo);
+    if (trade.takerBuy) addExact(data, volume + 2, trade.sizeUnits);
   }
 
   /** An interval without trades: every price is the previous close (Binance's convention). */

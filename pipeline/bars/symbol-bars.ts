@@ -10,9 +10,10 @@ import { type ExactProduct, exactProduct } from './exact-sum.js';
 import { type BarSeries, msOf, type ScaledTrade, type SeriesContext } from './series.js';
 import { TimeBarSeries } from './time-bars.js';
 
-/** The header of a symbol's block: its clock (µs), then one deadline per series (see BarSeries). */
-const MAX_TIME_US = 0;
-const WATERMARK_US = 1;
+/**
+ * The header of a symbol's block: its clock (µs: the latest event time at 0, the watermark at 1), then one
+ * deadline per series (see BarSeries). The accessors below write these offsets as literals (see bar-state.ts).
+ */
 const DEADLINES = 2;
 
 /**
@@ -66,7 +67,7 @@ export class SymbolBars {
     const block = new BarBlock(DEADLINES + intervals.length, intervals.length);
     this.data = block.data;
     block.watch(this);
-    this.data[MAX_TIME_US] = this.data[WATERMARK_US] = Number.NEGATIVE_INFINITY;
+    this.maxTimeUs = this.watermarkUs = Number.NEGATIVE_INFINITY;
     this.data.fill(Number.POSITIVE_INFINITY, DEADLINES, DEADLINES + intervals.length);
     const context: SeriesContext = { venue, symbol, scale: this.scale, block, options, sink };
     this.series = intervals.map((interval, index) =>
@@ -78,11 +79,22 @@ export class SymbolBars {
   }
 
   private get maxTimeUs(): number {
-    return this.data[MAX_TIME_US] as number;
+    return this.data[0] as number;
+  }
+  private set maxTimeUs(value: number) {
+    this.data[0] = value;
   }
 
   private get watermarkUs(): number {
-    return this.data[WATERMARK_US] as number;
+    return this.data[1] as number;
+  }
+  private set watermarkUs(value: number) {
+    this.data[1] = value;
+  }
+
+  /** the watermark (µs) from which series `index`'s advance() has work */
+  private deadline(index: number): number {
+    return this.data[2 + index] as number;
   }
 
   /** The watermark in ms, or null before the first tick. */
@@ -112,8 +124,8 @@ export class SymbolBars {
     trade.quoteHi = product.hi;
     trade.quoteLo = product.lo;
     trade.takerBuy = tick.aggressor === 'buy';
-    if (tick.timeUs > (this.data[MAX_TIME_US] as number)) this.advanceTo(tick);
-    trade.watermarkUs = this.data[WATERMARK_US] as number;
+    if (tick.timeUs > this.maxTimeUs) this.advanceTo(tick);
+    trade.watermarkUs = this.watermarkUs;
     for (const series of this.series) series.addTrade(trade, tick);
   }
 
@@ -123,15 +135,13 @@ export class SymbolBars {
    */
   advanceTo(clock: TradeTick | number): void {
     const timeUs = typeof clock === 'number' ? clock : clock.timeUs;
-    const data = this.data;
-    if (timeUs <= (data[MAX_TIME_US] as number)) return;
-    data[MAX_TIME_US] = timeUs;
-    data[WATERMARK_US] = timeUs - this.latenessUs;
+    if (timeUs <= this.maxTimeUs) return;
+    this.maxTimeUs = timeUs;
+    this.watermarkUs = timeUs - this.latenessUs;
     const series = this.series;
     for (let index = 0; index < series.length; index++) {
       // (read again after each call: a series' advance may grow the block)
-      if ((this.data[WATERMARK_US] as number) >= (this.data[DEADLINES + index] as number))
-        (series[index] as BarSeries).advance(this.data[WATERMARK_US] as number);
+      if (this.watermarkUs >= this.deadline(index)) (series[index] as BarSeries).advance(this.watermarkUs);
     }
   }
 
@@ -153,8 +163,8 @@ export class SymbolBars {
   /** Takes over a snapshot of the same symbol with the same intervals (a fresh instance only). */
   restore(snapshot: SymbolBarsSnapshot): void {
     this.scale.setDecimals(snapshot.priceDecimals, snapshot.sizeDecimals);
-    this.data[MAX_TIME_US] = snapshot.maxTimeUs ?? Number.NEGATIVE_INFINITY;
-    this.data[WATERMARK_US] = snapshot.watermarkUs ?? Number.NEGATIVE_INFINITY;
+    this.maxTimeUs = snapshot.maxTimeUs ?? Number.NEGATIVE_INFINITY;
+    this.watermarkUs = snapshot.watermarkUs ?? Number.NEGATIVE_INFINITY;
     if (snapshot.series.length !== this.series.length) {
       throw new NexuralError(
         'NXR_CONFIG_INVALID',

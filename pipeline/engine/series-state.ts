@@ -116,9 +116,10 @@ export type ProbeFactory = (series: string) => IntrabarProbe;
 /** Whether only bar-close rules read this series of this venue:symbol and interval (AlertEngine.closeOnly). */
 export type CloseOnlyTest = (series: string) => boolean;
 
-/** Where a series' times sit in its symbol's `times` array: two per interval. */
-const CURRENT_OPEN_TIME = 0;
-const LAST_LIVE_EMIT_MS = 1;
+/**
+ * A series' times in its symbol's `times` array: two per interval, the current open time at `at`, the last live
+ * emission at `at + 1` (literals in the accessors below: see bar-state.ts for why).
+ */
 const TIMES = 2;
 
 /** The engine's state for one venue:symbol at one interval. */
@@ -193,17 +194,17 @@ export class SeriesState {
 
   /** open time of the newest bar the series has seen (−∞ before the first) */
   get currentOpenTime(): number {
-    return this.times[this.at + CURRENT_OPEN_TIME] as number;
+    return this.times[this.at] as number;
   }
   set currentOpenTime(value: number) {
-    this.times[this.at + CURRENT_OPEN_TIME] = value;
+    this.times[this.at] = value;
   }
   /** when a forming bar was last emitted (throttle) */
   get lastLiveEmitMs(): number {
-    return this.times[this.at + LAST_LIVE_EMIT_MS] as number;
+    return this.times[this.at + 1] as number;
   }
   set lastLiveEmitMs(value: number) {
-    this.times[this.at + LAST_LIVE_EMIT_MS] = value;
+    this.times[this.at + 1] = value;
   }
 
   /** Replaces the slots (a restore): their indicators' states move into the series' block. */
