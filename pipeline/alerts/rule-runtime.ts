@@ -3,6 +3,7 @@ import { NexuralError } from '../../schemas/errors.js';
 import { describeIssues } from '../../schemas/validate.js';
 import type { RuleSnapshot } from './alert-snapshot.js';
 import { type ConstantCondition, isConstantCondition } from './operators.js';
+import { PRISTINE_RULE_STATE } from './pristine-rule-state.js';
 import { seriesOf } from './series-point.js';
 import { type CompiledTemplate, compileTemplate } from './template.js';
 
@@ -17,9 +18,6 @@ export type StopReason = 'storm_guard' | 'fired_once' | 'expired';
 
 /** When a rule is evaluated: on every point of its series, or only on bar-final points. */
 export type EvaluationMode = 'intrabar' | 'close';
-
-/** a pristine snapshot's instances: shared by every such snapshot, so frozen (the schema's type is mutable) */
-const NO_INSTANCES = Object.freeze([]) as unknown as RuleSnapshot['instances'];
 
 /** Firing history of one rule on one venue:symbol (a `*` rule has one per symbol it fired on). */
 interface InstanceState {
@@ -157,14 +155,7 @@ export class RuleRuntime {
   snapshot(): RuleSnapshot {
     if (this.status === 'retired') throw new Error(`rule ${this.id} was retired: it has no state to keep`);
     if (this.#isPristine()) {
-      this.#pristineSnapshot ??= Object.freeze({
-        rule: this.rule,
-        status: 'active',
-        stopReason: null,
-        instances: NO_INSTANCES,
-        firingTimes: null,
-        firings: 0,
-      });
+      this.#pristineSnapshot ??= Object.freeze({ rule: this.rule, ...PRISTINE_RULE_STATE });
       return this.#pristineSnapshot;
     }
     const instances: RuleSnapshot['instances'] = [];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NexuralError } from '../../schemas/errors.js';
 import { describeIssues } from '../../schemas/validate.js';
-import type { RuleSnapshot } from '../alerts/alert-snapshot.js';
+import { isPristineRuleState, PRISTINE_RULE_STATE } from '../alerts/pristine-rule-state.js';
 import type { EngineSnapshot } from './engine-snapshot.js';
 import { fromColumns, type RuleStateAt, type RuleStateColumns, toColumns } from './rule-state-columns.js';
 
@@ -35,28 +35,13 @@ export interface DetachedRules {
   readonly rules: readonly unknown[];
 }
 
-const pristine = {
-  status: 'active',
-  stopReason: null,
-  instances: [],
-  firingTimes: null,
-  firings: 0,
-} as const satisfies Omit<RuleSnapshot, 'rule'>;
-
-const isPristine = (saved: RuleSnapshot) =>
-  saved.status === 'active' &&
-  saved.stopReason === null &&
-  saved.instances.length === 0 &&
-  saved.firingTimes === null &&
-  saved.firings === 0;
-
 export function detachRules(snapshot: EngineSnapshot): DetachedRules {
   const rules: unknown[] = [];
   const ruleStates: RuleStateAt[] = [];
   // most rules are pristine: only the others' firing state is copied out
   for (const [at, saved] of snapshot.alerts.rules.entries()) {
     rules.push(saved.rule);
-    if (isPristine(saved)) continue;
+    if (isPristineRuleState(saved)) continue;
     const { rule: _definition, ...firing } = saved;
     ruleStates.push({ at, ...firing });
   }
@@ -107,6 +92,9 @@ export function attachRules(state: unknown, rules: readonly unknown[]): unknown 
   }
   return {
     ...parsed.data,
-    alerts: { ...alerts, rules: rules.map((rule, at) => ({ rule, ...(firing.get(at) ?? pristine) })) },
+    alerts: {
+      ...alerts,
+      rules: rules.map((rule, at) => ({ rule, ...(firing.get(at) ?? PRISTINE_RULE_STATE) })),
+    },
   };
 }
