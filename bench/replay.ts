@@ -2,11 +2,15 @@
  * npm run bench:replay — a replay end to end on the embedded log: the real Binance trades of
  * ../shared/data (USDⓈ-M BTCUSDT, spot BTCUSDT and ETHUSDT; 55,732 trades) repeated with shifted times and
  * ids to ≥ 2M ticks in the raw topic, then `replay` (copy of the range into its slice + the processor with
- * `nexural run`'s engine: 1m/5m/1h bars, 6 indicators, the demo rules) into a run namespace. A second
- * replay of the same range reuses the slice: the processor alone. Printed, never asserted.
+ * `nexural run`'s engine: 1m/5m/1h bars, 6 indicators, the demo rules) into a run namespace, writing a forming
+ * bar update a second per series as `nexural run` and a paced replay do. A second replay of the same range
+ * reuses the slice: the processor alone, the same outputs. A third, also the processor alone, writes final
+ * bars only (`--forming-bars none`, the default of a replay at --speed max): its final bars, indicator values
+ * and alerts are the second's. Printed, never asserted.
  *
  *   npm run bench:replay -- [--ticks 2000000] [--partitions 6] [--batch 5000 (records per handler call)]
- *     [--digest: hashes of both replays' outputs (replay-digest.ts), with the wall clock frozen]
+ *     [--digest: hashes of the replays' outputs (replay-digest.ts), with the wall clock frozen; the first two
+ *     replays' lines first, as before the third replay was added, then the third's]
  */
 import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
@@ -141,25 +145,42 @@ const engine = {
   indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
   liveBarThrottleMs: 1000,
 };
+const replayEngine = { bars: { intervals: [...engine.bars.intervals] }, indicators: engine.indicators };
 const state = stateCapture(log);
 const deps = { log: values.digest ? state.log : log, serdesFor: derivedSerdesFor(undefined) };
 const first = await timed(() =>
   replay(deps, {
     run: 'bench',
     speed: Number.POSITIVE_INFINITY,
-    engine: { ...engine, bars: { intervals: [...engine.bars.intervals] } },
+    engine: replayEngine,
+    formingBars: engine.liveBarThrottleMs,
   }),
 );
 const second = await timed(() =>
   replay(deps, {
     run: 'bench-again',
     speed: Number.POSITIVE_INFINITY,
-    engine: { ...engine, bars: { intervals: [...engine.bars.intervals] } },
+    engine: replayEngine,
+    formingBars: engine.liveBarThrottleMs,
   }),
 );
+const finalOnlyRun = 'bench-final-only';
+const finalOnly = await timed(() =>
+  replay(deps, { run: finalOnlyRun, speed: Number.POSITIVE_INFINITY, engine: replayEngine }),
+);
 Date.now = wallClock;
+const stateLines = values.digest ? state.lines() : [];
+const ofFinalOnly = (line: string) => line.includes(`.run.${finalOnlyRun}.`);
 const digest = values.digest
-  ? [...(await derivedDigest(log, 'bench')), ...(await derivedDigest(log, 'bench-again')), ...state.lines()]
+  ? [
+      ...(await derivedDigest(log, 'bench')),
+      ...(await derivedDigest(log, 'bench-again')),
+      ...stateLines.filter((line) => !ofFinalOnly(line)),
+      '',
+      `${finalOnlyRun} (final bars only: its barsFinal, indicators, alerts and deadLetters lines equal bench-again's)`,
+      ...(await derivedDigest(log, finalOnlyRun)),
+      ...stateLines.filter(ofFinalOnly),
+    ]
   : [];
 await log.close();
 
@@ -205,23 +226,34 @@ printTable(
   `bench:replay — ${ticks.toLocaleString('en-US')} real Binance trades (${sample.length.toLocaleString('en-US')} × ${rounds}, shifted), embedded log, ${partitions} partitions, 3 symbols`,
   [
     row('ingest into the raw topic', ingest, ticks),
-    row('replay: copy range + process', first, first.result.counts.ticks),
-    row('replay again: process only', second, second.result.counts.ticks),
+    row('replay: copy range + process, forming bars 1/s', first, first.result.counts.ticks),
+    row('replay again: process only, forming bars 1/s', second, second.result.counts.ticks),
+    row('replay again: process only, final bars only', finalOnly, finalOnly.result.counts.ticks),
     row('engine alone, same ticks', alone, alone.result),
   ],
 );
+const outputs = (mode: string, { counts }: { counts: typeof first.result.counts }) => ({
+  'forming bars': mode,
+  ticks: counts.ticks,
+  bars: counts.bars,
+  'final bars': counts.finalBars,
+  indicators: counts.indicators,
+  alerts: counts.alerts,
+  'dead letters': counts.deadLetters,
+});
+printTable(
+  `outputs of one replay (heap ${Math.round(mib(process.memoryUsage().heapUsed))} MiB after the runs)`,
+  [
+    outputs('1/s (1000 ms: paced default, nexural run)', second.result),
+    outputs('none (default at --speed max)', finalOnly.result),
+  ],
+);
+const ratio = (run: { seconds: number; cpu: number }) =>
+  `${(alone.seconds / run.seconds).toFixed(2)}× wall, ${(alone.cpu / run.cpu).toFixed(2)}× CPU`;
+process.stdout.write(
+  `\nprocess-only replay ÷ engine alone (issue #17 target ≥ 0.5×): final bars only ${ratio(finalOnly)}; forming bars 1/s ${ratio(second)}\n`,
+);
 const { counts } = first.result;
-printTable('outputs of one replay', [
-  {
-    ticks: counts.ticks,
-    bars: counts.bars,
-    'final bars': counts.finalBars,
-    indicators: counts.indicators,
-    alerts: counts.alerts,
-    'dead letters': counts.deadLetters,
-    'heap MiB': Math.round(mib(process.memoryUsage().heapUsed)),
-  },
-]);
 if (digest.length > 0) process.stdout.write(`\ndigest\n${digest.join('\n')}\n`);
 process.stdout.write(
   `\ngoal: 2M ticks replayed in < 10 s — ${first.seconds < 10 && ticks >= 2_000_000 ? 'met' : 'not met'} (${first.seconds.toFixed(1)} s for ${counts.ticks.toLocaleString('en-US')})\n`,

@@ -65,10 +65,20 @@ describe('nexural replay and nexural runs on the embedded log stored in NEXURAL_
     expect(lines[0]).toBe(
       `nexural replay: run minutes-56-57 · 2024-08-08T23:56:00Z → 2024-08-08T23:58:00Z · embedded log in ${dataDir}`,
     );
-    expect(lines[3]).toMatch(/^ {2}ticks 6,709 · bars \d+ \(final 1\) · indicators 0 · alerts 0 · DLQ 0 · /);
+    expect(lines[1]).toBe('  final bars only (default at this speed; --forming-bars all|none|N)');
+    expect(lines[4]).toMatch(/^ {2}ticks 6,709 · bars 1 \(final 1\) · indicators 0 · alerts 0 · DLQ 0 · /);
 
-    const again = await runReplay({ ...options, run: 'again' }, env, sink().stream, signal);
-    expect(again.reusedSlice).toBe(true);
+    const again = sink();
+    const every = await runReplay(
+      { ...options, run: 'again', formingBars: 'all' },
+      env,
+      again.stream,
+      signal,
+    );
+    expect(every.reusedSlice).toBe(true);
+    // the 6,709 trades update the forming 23:56 and 23:57 bars once each; 23:56 is then final
+    expect(every.counts).toMatchObject({ ticks: 6709, bars: 6709 + 1, finalBars: 1 });
+    expect(again.text().split('\n')[1]).toBe('  forming bars: every update');
 
     const listed = sink();
     const log = createEmbeddedLog({ dataDir: join(dataDir, 'log') });
@@ -96,5 +106,11 @@ describe('nexural replay and nexural runs on the embedded log stored in NEXURAL_
     await expect(
       runReplay({ run: 'x', from: '2024-08-08 23:56' }, env, sink().stream, signal),
     ).rejects.toMatchObject({ message: expect.stringContaining('--from "2024-08-08 23:56" is neither') });
+    await expect(
+      runReplay({ run: 'x', formingBars: 'some' }, env, sink().stream, signal),
+    ).rejects.toMatchObject({
+      code: 'NXR_CONFIG_INVALID',
+      message: '--forming-bars "some": expected all, none, or a whole number of ms of event time (e.g. 1000)',
+    });
   });
 });

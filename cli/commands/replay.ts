@@ -2,6 +2,11 @@ import type { Writable } from 'node:stream';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { z } from 'zod';
+import {
+  defaultFormingBars,
+  type FormingBars,
+  formingBarsSchema,
+} from '../../pipeline/ingest/replay/forming-bars.js';
 import { type ReplaySummary, replay } from '../../pipeline/ingest/replay/replay.js';
 import { streamLogFromEnv } from '../../pipeline/runtime/log/stream-log-from-env.js';
 import { type Logger, silentLogger } from '../../pipeline/runtime/logging/logger.js';
@@ -42,6 +47,7 @@ const replayOptionsSchema = z.object({
     .enum(['skip', 'keep'])
     .default('skip')
     .describe('the first bar of each series: skip (as live) or keep'),
+  formingBars: formingBarsSchema.optional(),
   progress: z.boolean().default(true),
 });
 
@@ -53,6 +59,16 @@ function describeRange(options: z.output<typeof replayOptionsSchema>): string {
   const symbols = options.symbols.length > 0 ? ` for ${options.symbols.join(', ')}` : '';
   return `${options.from ?? 'start'} → ${options.to ?? 'now'}${symbols}`;
 }
+
+const describeFormingBars = (choice: FormingBars, given: boolean): string => {
+  const what =
+    choice === 'none'
+      ? 'final bars only'
+      : choice === 'all'
+        ? 'forming bars: every update'
+        : `forming bars: one per ${count(choice)} ms`;
+  return given ? what : `${what} (default at this speed; --forming-bars all|none|N)`;
+};
 
 /**
  * `nexural replay`: the live processor over a fixed range of the recorded raw trades, into the run's own
@@ -73,7 +89,9 @@ export async function runReplay(
     env.KAFKA_BROKERS === undefined
       ? `embedded log in ${env.NEXURAL_DATA_DIR}`
       : `Kafka ${env.KAFKA_BROKERS.join(',')}`;
+  const formingBars = opts.formingBars ?? defaultFormingBars(opts.speed);
   say(`nexural replay: run ${opts.run} · ${describeRange(opts)} · ${where}`);
+  say(`  ${describeFormingBars(formingBars, opts.formingBars !== undefined)}`);
   const bar =
     opts.progress && process.stderr.isTTY
       ? new SingleBar({
@@ -97,11 +115,8 @@ export async function runReplay(
         to: opts.to,
         symbols: opts.symbols,
         speed: opts.speed,
-        engine: {
-          bars: { intervals: opts.intervals, firstBar: opts.firstBar },
-          indicators: opts.indicators,
-          liveBarThrottleMs: 1000,
-        },
+        engine: { bars: { intervals: opts.intervals, firstBar: opts.firstBar }, indicators: opts.indicators },
+        formingBars,
         signal,
         onProgress: ({ total, copied, processed }) => {
           if (bar === null) return;
@@ -150,6 +165,10 @@ export function registerReplayCommand(program: Command): void {
       '--first-bar <skip|keep>',
       'first bar of each series: skip as live (joined mid-bar), or keep',
       'skip',
+    )
+    .option(
+      '--forming-bars <all|none|ms>',
+      'forming-bar updates on the run’s bars topic: all, none (final bars only), or one per N ms of event time per series; default none at --speed max (final bars, indicators and alerts are the same), 1000 when paced',
     )
     .action(async (options: ReplayOptions) => {
       const env = parseEnv(process.env);

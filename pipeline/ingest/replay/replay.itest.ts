@@ -56,7 +56,7 @@ describe('replay on Kafka with the Schema Registry', () => {
     await producer.send(scenario.records);
     await producer.close();
 
-    const request = { speed: Number.POSITIVE_INFINITY, engine: scenarioEngine };
+    const request = { speed: Number.POSITIVE_INFINITY, engine: scenarioEngine, formingBars: 'all' as const };
     const first = await replay({ log, serdesFor, sources }, { ...request, run: runs[0] ?? '' });
     const second = await replay({ log, serdesFor, sources }, { ...request, run: runs[1] ?? '' });
     expect(first.counts).toMatchObject({ ticks: 21_313, deadLetters: scenario.badCount });

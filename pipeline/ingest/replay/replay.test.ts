@@ -7,6 +7,7 @@ import { type TopicNames, topicNames } from '../../../schemas/topics.js';
 import { createEmbeddedLog } from '../../runtime/log/embedded-log.js';
 import { endToEndScenario, scenarioEngine } from '../../runtime/processor/testing/end-to-end-scenario.js';
 import { jsonSerdes, readAll, recordImage } from '../../runtime/processor/testing/processor-test-kit.js';
+import type { FormingBars } from './forming-bars.js';
 import { replay } from './replay.js';
 import { deleteRun, listRuns } from './runs.js';
 
@@ -54,7 +55,7 @@ describe('replay of the recorded raw topic', () => {
     const { log, scenario, positions } = await recordedLog();
     const first = await replay(
       { log, serdesFor },
-      { run: 'first', speed: Number.POSITIVE_INFINITY, engine: scenarioEngine },
+      { run: 'first', speed: Number.POSITIVE_INFINITY, engine: scenarioEngine, formingBars: 'all' },
     );
     expect(first.topics.bars).toBe('nexural.run.first.bars');
     expect(first.reusedSlice).toBe(false);
@@ -73,7 +74,7 @@ describe('replay of the recorded raw topic', () => {
 
     const second = await replay(
       { log, serdesFor },
-      { run: 'second', speed: Number.POSITIVE_INFINITY, engine: scenarioEngine },
+      { run: 'second', speed: Number.POSITIVE_INFINITY, engine: scenarioEngine, formingBars: 'all' },
     );
     expect(second.slice).toBe(first.slice);
     expect(second.reusedSlice).toBe(true);
@@ -83,6 +84,76 @@ describe('replay of the recorded raw topic', () => {
     // live derived topics were never written
     expect((await log.admin.listTopics()).map((topic) => topic.name)).not.toContain(live.bars);
   }, 60_000);
+
+  it('writes no forming bar as fast as possible by default, and the final bars, indicator values, alerts and dead letters of a replay writing every update', async () => {
+    const { log } = await recordedLog();
+    const request = { speed: Number.POSITIVE_INFINITY, engine: scenarioEngine };
+    const every = await replay({ log, serdesFor }, { ...request, run: 'every', formingBars: 'all' });
+    const finalOnly = await replay({ log, serdesFor }, { ...request, run: 'final-only' });
+    const perSecond = await replay({ log, serdesFor }, { ...request, run: 'per-second', formingBars: 1000 });
+    const [all, none, throttled] = [
+      await images(log, every.topics),
+      await images(log, finalOnly.topics),
+      await images(log, perSecond.topics),
+    ];
+    for (const role of ['barsFinal', 'indicators', 'alerts', 'deadLetters'] as const) {
+      expect(none[role], role).toEqual(all[role]);
+      expect(throttled[role], role).toEqual(all[role]);
+    }
+    // 1m and 1s bars of the 21,313 trades (the first test checks them against `nexural bars`), rsi(14) on each
+    expect(every.counts).toEqual({
+      ticks: 21_313,
+      bars: 42_974,
+      finalBars: 348,
+      indicators: 329,
+      alerts: 7,
+      deadLetters: 1_600,
+    });
+    expect(all.barsFinal?.flat()).toHaveLength(348);
+    expect(all.indicators?.flat()).toHaveLength(329);
+    expect(all.alerts?.flat()).toHaveLength(7);
+    // the bars topic: every final bar and revision, and no forming bar
+    expect(none.bars).toEqual(all.barsFinal);
+    expect(finalOnly.counts).toEqual({ ...every.counts, bars: every.counts.finalBars });
+    const bars = async (topic: string) => (await readAll(log, topic, 200)).flat().map((r) => decode<Bar>(r));
+    const forming = (list: readonly Bar[]) => list.filter((bar) => !bar.final);
+    const [everyBar, secondBar] = [await bars(every.topics.bars), await bars(perSecond.topics.bars)];
+    expect(forming(everyBar)).toHaveLength(42_974 - 348);
+    // one a second of event time: each bar's first update, then at most one per 1,000 ms per series
+    const seconds = forming(secondBar);
+    expect(seconds).toHaveLength(658);
+    expect(perSecond.counts.bars).toBe(658 + 348);
+    const everyImage = new Set(forming(everyBar).map((bar) => JSON.stringify(bar)));
+    for (const bar of seconds) expect(everyImage.has(JSON.stringify(bar))).toBe(true);
+    const firsts = (list: readonly Bar[]) =>
+      list.filter((bar) => bar.revision === 0).map((bar) => `${bar.symbol} ${bar.interval} ${bar.openTime}`);
+    expect(firsts(seconds)).toEqual(firsts(forming(everyBar)));
+    // a paced replay (here 10,000× the recorded pace) writes one forming update a second by default
+    const paced = await replay({ log, serdesFor }, { ...request, run: 'paced', speed: 10_000 });
+    expect(paced.counts).toEqual(perSecond.counts);
+    expect(await images(log, paced.topics)).toEqual(throttled);
+    // what each run asked for is in its manifest
+    const manifests = new Map((await listRuns(log)).map((run) => [run.run, run.manifest]));
+    expect(manifests.get('final-only')?.request.formingBars).toBe('none');
+    expect(manifests.get('final-only')?.engine).toMatchObject({ liveBarThrottleMs: -1 });
+    expect(manifests.get('per-second')?.request.formingBars).toBe('1000');
+    expect(manifests.get('every')?.engine).toMatchObject({ liveBarThrottleMs: 0 });
+    expect(manifests.get('paced')?.request).toMatchObject({ speed: '10000', formingBars: '1000' });
+  }, 60_000);
+
+  it('refuses a forming-bars choice other than all, none or a whole number of ms, naming it', async () => {
+    const { log } = await recordedLog();
+    const request = { run: 'bad', speed: Number.POSITIVE_INFINITY, engine: scenarioEngine };
+    for (const formingBars of ['some', '0', '-5', '1.5', 0, 2.5]) {
+      await expect(
+        replay({ log, serdesFor }, { ...request, formingBars: formingBars as FormingBars }),
+      ).rejects.toMatchObject({
+        code: 'NXR_CONFIG_INVALID',
+        message: `formingBars ${JSON.stringify(formingBars)}: expected all, none, or a whole number of ms of event time (e.g. 1000)`,
+      });
+    }
+    expect(await listRuns(log)).toEqual([]);
+  });
 
   it('keeps only the trades of the event-time range and symbols asked for', async () => {
     const { log } = await recordedLog();

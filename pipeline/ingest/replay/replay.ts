@@ -7,6 +7,13 @@ import type { DerivedSerdes } from '../../runtime/processor/encode-outputs.js';
 import { createProcessor } from '../../runtime/processor/processor.js';
 import type { ProcessorStats } from '../../runtime/processor/processor-stats.js';
 import { copyRange } from './copy-range.js';
+import {
+  defaultFormingBars,
+  type FormingBars,
+  formingBarsText,
+  liveBarThrottleMsOf,
+  parseFormingBars,
+} from './forming-bars.js';
 import { parseBound, type ResolvedRange, rangeSize, resolveRange } from './replay-range.js';
 import { ensureShared, replayGroup, runPrefix, sliceTopic } from './replay-topics.js';
 import { snapshotRules } from './rules-snapshot.js';
@@ -27,7 +34,13 @@ export interface ReplayRequest {
   readonly symbols?: readonly string[];
   /** 1 = recorded pace, Infinity = as fast as possible */
   readonly speed: number;
-  readonly engine: EngineConfigInput;
+  /** the engine's config; its forming-bar updates are `formingBars`' */
+  readonly engine: Omit<EngineConfigInput, 'liveBarThrottleMs'>;
+  /**
+   * forming-bar updates on the run's bars topic (final bars, indicator values and alerts are the same
+   * whichever); default `defaultFormingBars(speed)`: none as fast as possible, one a second when paced
+   */
+  readonly formingBars?: FormingBars | undefined;
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: ReplayProgress) => void;
 }
@@ -115,6 +128,14 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
   const startedAt = performance.now();
   const from = parseBound(request.from, '--from');
   const to = parseBound(request.to, '--to');
+  const formingBars =
+    request.formingBars === undefined
+      ? defaultFormingBars(request.speed)
+      : parseFormingBars(request.formingBars);
+  const engine: EngineConfigInput = {
+    ...request.engine,
+    liveBarThrottleMs: liveBarThrottleMsOf(formingBars),
+  };
   const existing = (await log.admin.listTopics()).map((topic) => topic.name);
   if (!existing.includes(live.trades)) {
     throw new NexuralError(
@@ -145,11 +166,12 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
       to: request.to ?? null,
       symbols: [...(request.symbols ?? [])],
       speed: Number.isFinite(request.speed) ? String(request.speed) : 'max',
+      formingBars: formingBarsText(formingBars),
     },
     range: (({ symbols: _, ...rest }) => rest)(rangeJson(range)),
     slice,
     rules,
-    engine: request.engine,
+    engine,
     copied: null,
     counts: null,
     durationMs: null,
@@ -176,7 +198,7 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
     topics: { trades: slice, alertRules: rules, processorState: names.processorState },
     serdes: await deps.serdesFor(names),
     fanout: null,
-    config: { groupId, engine: request.engine, wallClockIdleMs: null },
+    config: { groupId, engine, wallClockIdleMs: null },
     onError: (error) => {
       failed.error = error;
     },

@@ -25,6 +25,8 @@ export const runManifestSchema = z.object({
     to: z.string().nullable(),
     symbols: z.array(z.string()),
     speed: z.string(),
+    /** all, none or N ms (forming-bars.ts); absent in manifests written before the option */
+    formingBars: z.string().optional(),
   }),
   /** the raw topic range it resolved to, offsets as decimal strings */
   range: z.object({
