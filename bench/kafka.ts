@@ -18,6 +18,7 @@
  *                          [--seconds 10] [--skip-raw] [--only throughput|latency]
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
+ *                          [--commit-interval-ms N]  (the processor's commitIntervalMs in the latency rows)
  *                          [--producer child|inline|child-kafkajs|…,…]  (the Kafka rows' producer)
  *                          [--timeline]  (per-second p50/max latency, checkpoint commit times)
  *                          [--stalls]  (event-loop stalls > 10 ms by cause, from a CPU profile: loop-stalls.ts;
@@ -86,6 +87,7 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'all' },
     modes: { type: 'string', default: 'after-commit,at-once,embedded' },
     'snapshot-every-ms': { type: 'string' },
+    'commit-interval-ms': { type: 'string' },
     timeline: { type: 'boolean', default: false },
     stalls: { type: 'boolean', default: false },
     allocations: { type: 'boolean', default: false },
@@ -407,6 +409,7 @@ async function latency(
     {
       alertsToFanout,
       ...(values['snapshot-every-ms'] ? { snapshotEveryMs: Number(values['snapshot-every-ms']) } : {}),
+      ...(values['commit-interval-ms'] ? { commitIntervalMs: Number(values['commit-interval-ms']) } : {}),
     },
     fetch,
   );
