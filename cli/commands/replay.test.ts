@@ -88,11 +88,13 @@ describe('nexural replay and nexural runs on the embedded log stored in NEXURAL_
       await log.close();
     }
     const [header, ...rows] = listed.text().trimEnd().split('\n');
-    expect(header).toMatch(/^run +status +created \(UTC\) +range +ticks +bars +alerts +duration$/);
-    expect(rows.map((row) => row.split(/ {2,}/).slice(0, 2))).toEqual([
-      ['again', 'done'],
-      ['minutes-56-57', 'done'],
-    ]);
+    expect(header).toMatch(/^run +status +created \(UTC\) +range +ticks +bars +forming +alerts +duration$/);
+    expect(rows.map((row) => [...row.split(/ {2,}/).slice(0, 2), ...row.split(/ {2,}/).slice(4, 7)])).toEqual(
+      [
+        ['again', 'done', '6,709', '6,710', 'all'],
+        ['minutes-56-57', 'done', '6,709', '1', 'none'],
+      ],
+    );
     expect(rows[1]).toContain('0:0-21313 2024-08-08T23:56:00Z→2024-08-08T23:58:00Z');
   }, 60_000);
 

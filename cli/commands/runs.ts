@@ -13,7 +13,7 @@ function time(us: number | null): string {
   return us === null ? '' : new Date(us / 1000).toISOString().replace('.000Z', 'Z');
 }
 
-/** One line per replay run: name, status, range, counts, duration. */
+/** One line per replay run: name, status, range, counts (and which forming bars were written), duration. */
 export async function printRuns(log: StreamLog, output: Writable): Promise<number> {
   const runs = await listRuns(log);
   if (runs.length === 0) {
@@ -21,7 +21,7 @@ export async function printRuns(log: StreamLog, output: Writable): Promise<numbe
     return 0;
   }
   const rows = runs.map(({ run, manifest, topics }) => {
-    if (manifest === null) return [run, 'no manifest', '', '', '', '', '', `${topics.length} topics`];
+    if (manifest === null) return [run, 'no manifest', '', '', '', '', '', '', `${topics.length} topics`];
     const { range, counts, request } = manifest;
     const read = range.partitions.filter((p) => p.start !== p.end);
     const offsets = read.map((p) => `${p.partition}:${p.start}-${p.end}`).join(',') || 'empty';
@@ -34,11 +34,23 @@ export async function printRuns(log: StreamLog, output: Writable): Promise<numbe
       `${offsets}${times}${request.symbols.length > 0 ? ` ${request.symbols.join(',')}` : ''}`,
       count(counts?.ticks),
       count(counts?.bars),
+      // forming-bar updates among the bars (all, none, N ms); empty for runs from before the option
+      request.formingBars ?? '',
       count(counts?.alerts),
       manifest.durationMs === null ? '' : `${(manifest.durationMs / 1000).toFixed(1)} s`,
     ];
   });
-  const header = ['run', 'status', 'created (UTC)', 'range', 'ticks', 'bars', 'alerts', 'duration'];
+  const header = [
+    'run',
+    'status',
+    'created (UTC)',
+    'range',
+    'ticks',
+    'bars',
+    'forming',
+    'alerts',
+    'duration',
+  ];
   const widths = header.map((title, column) =>
     Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
   );
