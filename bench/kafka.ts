@@ -539,7 +539,9 @@ async function latency(
   const allocated = await allocations?.stop();
   if (allocated) console.log(describeAllocations(allocated));
   if (values.timeline) {
-    const slowest = [...timeline].sort((a, b) => b.ms - a.ms).slice(0, 15);
+    // the wall clock of second 0, to line the timeline up with other logs (the broker's GC log, say)
+    console.log(`timeline second 0 = ${new Date(start).toISOString()}`);
+    const slowest = [...timeline].sort((a, b) => b.ms - a.ms).slice(0, 30);
     const at = (ms: number) => (ms / 1000).toFixed(2);
     console.log(
       `slowest probes (sent at s: ms): ${slowest.map((p) => `${at(p.at)}: ${p.ms.toFixed(0)}`).join(', ')}`,
