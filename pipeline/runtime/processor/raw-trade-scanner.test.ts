@@ -78,6 +78,41 @@ describe('scanRawTrade', () => {
     for (const text of others) expect(scanRawTrade(Buffer.from(text)), text).toBeUndefined();
   });
 
+  it('reads each member literal only as spelled: any one byte of it changed is left to JSON.parse', () => {
+    const records = [
+      canonical({ time: '"time":1723161255342' }),
+      canonical({ time: '"timeUs":1723161255342000' }),
+      canonical({ side: '"buy"' }),
+      canonical({ side: '"sell"' }),
+      canonical({ side: '"unknown"' }),
+    ];
+    const literals = [
+      '","time":',
+      '","timeUs":',
+      ',"price":',
+      ',"size":',
+      ',"side":"',
+      'buy"',
+      'sell"',
+      'unknown"',
+    ];
+    let changed = 0;
+    for (const text of records) {
+      expect(agrees(Buffer.from(text)), text).toBe(true);
+      for (const literal of literals) {
+        const at = text.indexOf(literal);
+        if (at < 0) continue;
+        for (let index = at; index < at + literal.length; index++) {
+          const value = Buffer.from(text);
+          value[index] = (value[index] as number) ^ 0x01;
+          expect(scanRawTrade(value), value.toString('latin1')).toBeUndefined();
+          changed++;
+        }
+      }
+    }
+    expect(changed).toBe(5 * (9 + 8 + 9) + 9 + 4 * 11 + 4 + 3 * 5 + 8);
+  });
+
   it('reads members after side that the schema does not read, as the schema does (it drops them)', () => {
     const withMembers = (members: string) => Buffer.from(canonical({}).replace(/}$/, `${members}}`));
     const accepted = [

@@ -12,8 +12,9 @@ import { asciiString } from './ascii-string.js';
  * integers over an exact power of ten, so one division rounds them as `JSON.parse` and `Number` do.
  */
 export function scanRawTrade(value: Buffer, start = 0, end = value.length): TradeTick | undefined {
-  if (value.buffer !== heldBuffer) hold(value.buffer);
-  const base = value.byteOffset;
+  // `value.buffer` is a call into C++ (~200 instructions): asked once per Buffer, not per record
+  if (value !== heldValue) hold(value);
+  const base = heldBase;
   return scan(value, heldBytes, heldWords, base + start, base + Math.min(end, value.length), base);
 }
 
@@ -35,50 +36,53 @@ function scan(
   const idStart = at;
   let idNumber = 0;
   while (at < end) {
-    const digit = (bytes[at] as number) - ZERO;
+    const digit = (bytes[at] as number) - 0x30;
     if (!(digit >= 0 && digit <= 9)) break;
     idNumber = idNumber * 10 + digit;
     at++;
   }
   const digits = at - idStart;
-  while (at < end && (CLASS[bytes[at] as number] as number) & ID) at++;
+  if (at < end && bytes[at] !== 0x22) {
+    const classes = CLASS;
+    while (at < end && (classes[bytes[at] as number] as number) & 4 /* ID */) at++;
+  }
   const idLength = at - idStart;
-  if (idLength < 1 || idLength > 128 || at >= end || bytes[at] !== QUOTE) return undefined;
+  if (idLength < 1 || idLength > 128 || at >= end || bytes[at] !== 0x22) return undefined;
   const tradeId = asciiString(value, idStart - base, idLength);
   // canonical: digits only, at most 15 (every value exact), no leading zero — as DuplicateWindow numbers ids
-  const canonical = digits === idLength && digits <= 15 && (digits === 1 || bytes[idStart] !== ZERO);
+  const canonical = digits === idLength && digits <= 15 && (digits === 1 || bytes[idStart] !== 0x30);
   let timeUs: number;
-  if (matches(words, at, end, TIME_US_KEY)) {
-    at = integer(bytes, at + TIME_US_KEY.length, end);
+  if (isTimeUsKey(words, at, end)) {
+    at = integer(bytes, at + 11, end);
     timeUs = SCANNED[0] as number;
     if (at < 0 || !(timeUs >= MIN_EVENT_TIME_MS * 1000 && timeUs <= MAX_EVENT_TIME_MS * 1000))
       return undefined;
-  } else if (matches(words, at, end, TIME_KEY)) {
-    at = integer(bytes, at + TIME_KEY.length, end);
+  } else if (isTimeKey(words, at, end)) {
+    at = integer(bytes, at + 9, end);
     const ms = SCANNED[0] as number;
     if (at < 0 || !(ms >= MIN_EVENT_TIME_MS && ms <= MAX_EVENT_TIME_MS)) return undefined;
     timeUs = ms * 1000;
   } else return undefined;
-  if (!matches(words, at, end, PRICE_KEY)) return undefined;
-  at = decimal(bytes, at + PRICE_KEY.length, end);
+  if (!isPriceKey(words, at, end)) return undefined;
+  at = decimal(bytes, at + 9, end);
   const price = SCANNED[0] as number;
   if (at < 0 || !(price > 0)) return undefined;
-  if (!matches(words, at, end, SIZE_KEY)) return undefined;
-  at = decimal(bytes, at + SIZE_KEY.length, end);
+  if (!isSizeKey(words, at, end)) return undefined;
+  at = decimal(bytes, at + 8, end);
   if (at < 0) return undefined;
   const size = SCANNED[0] as number;
-  if (!matches(words, at, end, SIDE_KEY)) return undefined;
-  at += SIDE_KEY.length;
+  if (!isSideKey(words, at, end)) return undefined;
+  at += 9;
   let aggressor: TradeTick['aggressor'];
-  if (matches(words, at, end, BUY)) {
+  if (isBuy(words, at, end)) {
     aggressor = 'buy';
-    at += BUY.length;
-  } else if (matches(words, at, end, SELL)) {
+    at += 4;
+  } else if (isSell(words, at, end)) {
     aggressor = 'sell';
-    at += SELL.length;
-  } else if (matches(words, at, end, UNKNOWN)) {
+    at += 5;
+  } else if (isUnknown(words, at, end)) {
     aggressor = 'unknown';
-    at += UNKNOWN.length;
+    at += 8;
   } else return undefined;
   if (!otherMembersThenEnd(bytes, at, end)) return undefined;
   const tick: TradeTick = Object.freeze({
@@ -110,13 +114,20 @@ export function scannedTradeIdNumber(tick: TradeTick): number | undefined {
 
 /**
  * Views of the ArrayBuffer last read (the records of a batch mostly lie in one: a log's chunk, a fetch's
- * response); it stays referenced until a value of another one is read.
+ * response); it stays referenced until a value of another one is read. `heldValue` is the Buffer last read
+ * (the embedded log hands a batch's records in one chunk's Buffer): the same one skips `value.buffer`.
  */
+let heldValue: Buffer | null = null;
+let heldBase = 0;
 let heldBuffer: ArrayBufferLike | null = null;
 let heldBytes: Uint8Array = new Uint8Array(0);
 let heldWords: DataView = new DataView(heldBytes.buffer);
 
-function hold(buffer: ArrayBufferLike): void {
+function hold(value: Buffer): void {
+  heldValue = value;
+  heldBase = value.byteOffset;
+  const buffer = value.buffer;
+  if (buffer === heldBuffer) return;
   heldBuffer = buffer;
   heldBytes = new Uint8Array(buffer);
   heldWords = new DataView(buffer);
@@ -124,12 +135,12 @@ function hold(buffer: ArrayBufferLike): void {
 
 /**
  * A literal to compare four bytes at a time: its little-endian 32-bit words at 0, 4, 8, … and, where its
- * length is no multiple of four, the last four bytes (overlapping). At least four bytes long.
+ * length is no multiple of four, the last four bytes (overlapping): the last word is always at `length - 4`.
+ * At least four bytes long.
  */
 interface Literal {
   readonly length: number;
   readonly words: Int32Array;
-  readonly offsets: Int32Array;
 }
 
 function literalOf(bytes: Uint8Array): Literal {
@@ -138,32 +149,88 @@ function literalOf(bytes: Uint8Array): Literal {
   for (let offset = 0; offset + 4 <= length; offset += 4) offsets.push(offset);
   if (length % 4 !== 0) offsets.push(length - 4);
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-  return {
-    length,
-    words: Int32Array.from(offsets, (offset) => view.getInt32(offset, true)),
-    offsets: Int32Array.from(offsets),
-  };
+  return { length, words: Int32Array.from(offsets, (offset) => view.getInt32(offset, true)) };
 }
 
 const bytesOf = (text: string) => Uint8Array.from(text, (char) => char.charCodeAt(0));
-const literal = (text: string) => literalOf(bytesOf(text));
 const VENUE_KEY = bytesOf('{"venue":"');
 const SYMBOL_KEY = bytesOf('","symbol":"');
 const TRADE_ID_KEY = bytesOf('","tradeId":"');
-const TIME_KEY = literal('","time":');
-const TIME_US_KEY = literal('","timeUs":');
-const PRICE_KEY = literal(',"price":');
-const SIZE_KEY = literal(',"size":');
-const SIDE_KEY = literal(',"side":"');
-const BUY = literal('buy"');
-const SELL = literal('sell"');
-const UNKNOWN = literal('unknown"');
+/*
+ * The members' literals, each as its little-endian 32-bit words (at 0, 4, … and the last four bytes) written as
+ * numbers: a literal in the code folds into the compare, where a module's constant is a context load and a hole
+ * check at every use (V8 11, per module as tsx and tsc's output run). Whether the literal is at `at`, before
+ * `end`; raw-trade-scanner.test.ts changes each byte of each one.
+ */
+/** `","time":` */
+function isTimeKey(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 9 <= end &&
+    words.getInt32(at, true) === 0x74222c22 &&
+    words.getInt32(at + 4, true) === 0x22656d69 &&
+    words.getInt32(at + 5, true) === 0x3a22656d
+  );
+}
+
+/** `","timeUs":` */
+function isTimeUsKey(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 11 <= end &&
+    words.getInt32(at, true) === 0x74222c22 &&
+    words.getInt32(at + 4, true) === 0x55656d69 &&
+    words.getInt32(at + 7, true) === 0x3a227355
+  );
+}
+
+/** `,"price":` */
+function isPriceKey(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 9 <= end &&
+    words.getInt32(at, true) === 0x7270222c &&
+    words.getInt32(at + 4, true) === 0x22656369 &&
+    words.getInt32(at + 5, true) === 0x3a226563
+  );
+}
+
+/** `,"size":` */
+function isSizeKey(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 8 <= end && words.getInt32(at, true) === 0x6973222c && words.getInt32(at + 4, true) === 0x3a22657a
+  );
+}
+
+/** `,"side":"` */
+function isSideKey(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 9 <= end &&
+    words.getInt32(at, true) === 0x6973222c &&
+    words.getInt32(at + 4, true) === 0x3a226564 &&
+    words.getInt32(at + 5, true) === 0x223a2265
+  );
+}
+
+/** `buy"` */
+function isBuy(words: DataView, at: number, end: number): boolean {
+  return at + 4 <= end && words.getInt32(at, true) === 0x22797562;
+}
+
+/** `sell"` */
+function isSell(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 5 <= end && words.getInt32(at, true) === 0x6c6c6573 && words.getInt32(at + 1, true) === 0x226c6c65
+  );
+}
+
+/** `unknown"` */
+function isUnknown(words: DataView, at: number, end: number): boolean {
+  return (
+    at + 8 <= end && words.getInt32(at, true) === 0x6e6b6e75 && words.getInt32(at + 4, true) === 0x226e776f
+  );
+}
 const QUOTE = 0x22;
 const DOT = 0x2e;
 const ZERO = 0x30;
-const COMMA = 0x2c;
 const COLON = 0x3a;
-const CLOSE = 0x7d;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
 const LITERALS = [bytesOf('true'), bytesOf('false'), bytesOf('null')];
@@ -189,7 +256,7 @@ const CLASS = Uint8Array.from({ length: 256 }, (_, byte) => {
  */
 function otherMembersThenEnd(value: Uint8Array, start: number, end: number): boolean {
   let at = start;
-  while (at < end && value[at] === COMMA) {
+  while (at < end && value[at] === 0x2c /* , */) {
     const keyStart = at + 2;
     at = plainString(value, at + 1, end);
     if (at < 0 || isReadKey(value, keyStart, at - 1)) return false;
@@ -197,7 +264,7 @@ function otherMembersThenEnd(value: Uint8Array, start: number, end: number): boo
     at = memberValue(value, at + 1, end);
     if (at < 0) return false;
   }
-  return at === end - 1 && value[at] === CLOSE;
+  return at === end - 1 && value[at] === 0x7d; // }
 }
 
 /** A string of printable ASCII without escapes starting at `start`; the position after it, or −1. */
@@ -261,13 +328,15 @@ const SCANNED = new Float64Array(1);
 
 /** Whether `literal` is at `at`, before `end`. */
 function matches(words: DataView, at: number, end: number, literal: Literal): boolean {
-  if (at + literal.length > end) return false;
+  const length = literal.length;
+  if (at + length > end) return false;
   const expected = literal.words;
-  const offsets = literal.offsets;
-  for (let index = 0; index < expected.length; index++) {
-    if (words.getInt32(at + (offsets[index] as number), true) !== expected[index]) return false;
+  const last = expected.length - 1;
+  // no table of offsets: the words before the last are at 4 × index, the last at length − 4
+  for (let index = 0; index < last; index++) {
+    if (words.getInt32(at + index * 4, true) !== expected[index]) return false;
   }
-  return true;
+  return words.getInt32(at + length - 4, true) === expected[last];
 }
 
 /** Whether the bytes `literal` are at `at`, before `end` (for names seen the first time). */
@@ -290,13 +359,13 @@ function integer(value: Uint8Array, start: number, end: number): number {
   let at = start;
   let number = 0;
   while (at < end) {
-    const digit = (value[at] as number) - ZERO;
+    const digit = (value[at] as number) - 0x30;
     if (!(digit >= 0 && digit <= 9)) break;
     number = number * 10 + digit;
     at++;
   }
   const digits = at - start;
-  if (digits < 1 || digits > 16 || (digits > 1 && value[start] === ZERO)) return -1;
+  if (digits < 1 || digits > 16 || (digits > 1 && value[start] === 0x30)) return -1;
   if (!Number.isSafeInteger(number)) return -1;
   SCANNED[0] = number;
   return at;
@@ -309,24 +378,24 @@ function integer(value: Uint8Array, start: number, end: number): number {
  * correctly rounded value, which is what `JSON.parse` and `Number` return.
  */
 function decimal(value: Uint8Array, start: number, end: number): number {
-  const quoted = start < end && value[start] === QUOTE;
+  const quoted = start < end && value[start] === 0x22;
   let at = quoted ? start + 1 : start;
   const first = at;
   let mantissa = 0;
   while (at < end) {
-    const digit = (value[at] as number) - ZERO;
+    const digit = (value[at] as number) - 0x30;
     if (!(digit >= 0 && digit <= 9)) break;
     mantissa = mantissa * 10 + digit;
     at++;
   }
   const integerDigits = at - first;
-  if (integerDigits < 1 || (!quoted && integerDigits > 1 && value[first] === ZERO)) return -1;
+  if (integerDigits < 1 || (!quoted && integerDigits > 1 && value[first] === 0x30)) return -1;
   let fraction = 0;
-  if (at < end && value[at] === DOT) {
+  if (at < end && value[at] === 0x2e) {
     at++;
     const fractionStart = at;
     while (at < end) {
-      const digit = (value[at] as number) - ZERO;
+      const digit = (value[at] as number) - 0x30;
       if (!(digit >= 0 && digit <= 9)) break;
       mantissa = mantissa * 10 + digit;
       at++;
@@ -336,7 +405,7 @@ function decimal(value: Uint8Array, start: number, end: number): number {
   }
   if (integerDigits + fraction > 15) return -1;
   if (quoted) {
-    if (at >= end || value[at] !== QUOTE) return -1;
+    if (at >= end || value[at] !== 0x22) return -1;
     at++;
   }
   SCANNED[0] = fraction === 0 ? mantissa : mantissa / (POWERS[fraction] as number);
