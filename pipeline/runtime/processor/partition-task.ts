@@ -10,7 +10,7 @@ import { BatchInput } from './batch-input.js';
 import type { EngineCheckpoints } from './engine-checkpoints.js';
 import { type BatchOutputs, OutputCollector } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
-import { scannedTradeIdNumber } from './raw-trade-scanner.js';
+import { TicksAhead } from './ticks-ahead.js';
 
 export interface PartitionTaskOptions {
   readonly source: TopicPartition;
@@ -57,6 +57,7 @@ export class PartitionTask {
   /** the rest of a watermark advance across many symbols, run a step at a time by `catchUpStep()` */
   private catchUp: Generator<void, void, void> | null = null;
   private readonly maxFutureSkewUs: number;
+  private readonly ticksAhead = new TicksAhead();
 
   private constructor(
     private readonly options: PartitionTaskOptions,
@@ -144,55 +145,63 @@ export class PartitionTask {
     let refused = 0;
     const { topic, partition } = this.source;
     const position = this.collector.causePosition;
-    for (let index = from; index < end; index++) {
-      const timestamp = input.timestamp(index);
-      const key = input.key(index);
-      this.recordTimestamp = timestamp;
-      const fast = input.fastTick(index);
-      let tick: TradeTick;
-      if (
-        fast !== undefined &&
-        key === this.keyOf(fast.venue, fast.symbol) &&
-        fast.timeUs - timestamp * 1000 <= this.maxFutureSkewUs &&
-        !this.duplicates.remember(key, fast.tradeId, scannedTradeIdNumber(fast))
-      ) {
-        tick = fast;
-      } else {
-        // the full check gives the verdict and the reason (a duplicate stays a duplicate: remember is idempotent)
-        const outcome = parseOrDeadLetter(
-          {
-            key,
-            value: input.record(index).value,
-            source: { topic, partition, offset: input.offset(index) },
-          },
-          this.parseOptions,
-        );
-        if (outcome.kind === 'dead-letter') {
-          this.collector.deadLetter(outcome.deadLetter, timestamp);
-          refused++;
-          continue;
+    const ahead = this.ticksAhead;
+    for (let runFrom = from; runFrom < end; ) {
+      // a run of records scanned before the engine sees any (the scanner's code stays in cache); a run
+      // stopped by a catch-up is kept for the next call, which starts inside it
+      const runTo = ahead.scan(input, runFrom, end);
+      for (let index = runFrom; index < runTo; index++) {
+        const timestamp = input.timestamp(index);
+        const key = input.key(index);
+        this.recordTimestamp = timestamp;
+        const fast = ahead.tick(index);
+        let tick: TradeTick;
+        if (
+          fast !== undefined &&
+          key === this.keyOf(fast.venue, fast.symbol) &&
+          fast.timeUs - timestamp * 1000 <= this.maxFutureSkewUs &&
+          !this.duplicates.remember(key, fast.tradeId, ahead.tradeIdNumber(index))
+        ) {
+          tick = fast;
+        } else {
+          // the full check gives the verdict and the reason (a duplicate stays a duplicate: remember is idempotent)
+          const outcome = parseOrDeadLetter(
+            {
+              key,
+              value: input.record(index).value,
+              source: { topic, partition, offset: input.offset(index) },
+            },
+            this.parseOptions,
+          );
+          if (outcome.kind === 'dead-letter') {
+            this.collector.deadLetter(outcome.deadLetter, timestamp);
+            refused++;
+            continue;
+          }
+          tick = outcome.tick;
         }
-        tick = outcome.tick;
-      }
-      ticks++;
-      // whole, positive µs and ms (epochUsSchema): floors of divisions, which cost far less than V8's float remainder
-      const ms = Math.floor(tick.timeUs / 1000);
-      this.collector.cause(ms, input, index);
-      this.engine.add(tick, position);
-      if (ms > this.maxEventMs) this.maxEventMs = ms;
-      // The partition's event time finalises quiet symbols' bars, a whole second at a time: a function of
-      // the records alone, so replays and restarts finalise at the same tick.
-      const second = Math.floor(ms / 1000) * 1000;
-      if (this.advancedToMs === null || second > this.advancedToMs) {
-        this.advancedToMs = second;
-        this.collector.cause(second, input, index);
-        const steps = this.engine.advanceWatermarkSteps(second, position);
-        if (!steps.next().done) {
-          this.catchUp = steps;
-          return { ticks, refused, next: index + 1 };
+        ticks++;
+        // whole, positive µs and ms (epochUsSchema): floors of divisions, which cost far less than V8's float remainder
+        const ms = Math.floor(tick.timeUs / 1000);
+        this.collector.cause(ms, input, index);
+        this.engine.add(tick, position);
+        if (ms > this.maxEventMs) this.maxEventMs = ms;
+        // The partition's event time finalises quiet symbols' bars, a whole second at a time: a function of
+        // the records alone, so replays and restarts finalise at the same tick.
+        const second = Math.floor(ms / 1000) * 1000;
+        if (this.advancedToMs === null || second > this.advancedToMs) {
+          this.advancedToMs = second;
+          this.collector.cause(second, input, index);
+          const steps = this.engine.advanceWatermarkSteps(second, position);
+          if (!steps.next().done) {
+            this.catchUp = steps;
+            return { ticks, refused, next: index + 1 };
+          }
         }
       }
+      runFrom = runTo;
     }
+    ahead.release(end);
     return { ticks, refused, next: end };
   }
 

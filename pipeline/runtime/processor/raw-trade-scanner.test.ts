@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { rawTradeSchema } from '../../../schemas/tick.js';
 import { canonicalNumber } from '../dlq/duplicate-window.js';
-import { scannedTradeIdNumber, scanRawTrade } from './raw-trade-scanner.js';
+import { lastScannedTradeIdNumber, scanRawTrade } from './raw-trade-scanner.js';
 import { readRawTrades, UM_TRADES_FILE } from './testing/processor-test-kit.js';
 
 /** What the schema makes of the same bytes (undefined = refused). */
@@ -233,15 +233,20 @@ describe('scanRawTrade', () => {
     for (const id of ids) {
       const tick = scanRawTrade(Buffer.from(canonical({ tradeId: JSON.stringify(id) })));
       if (tick === undefined) throw new Error(`the scanner is expected to read ${id}`);
-      expect(scannedTradeIdNumber(tick), id).toBe(canonicalNumber(id));
+      expect(lastScannedTradeIdNumber(), id).toBe(canonicalNumber(id));
     }
     expect(canonicalNumber('3735683259')).toBe(3_735_683_259);
     expect(canonicalNumber('01')).toBe(-1);
-    const first = scanRawTrade(Buffer.from(canonical({ tradeId: '"41"' })));
+    scanRawTrade(Buffer.from(canonical({ tradeId: '"41"' })));
     scanRawTrade(Buffer.from(canonical({ tradeId: '"42"' })));
-    if (first === undefined) throw new Error('the scanner is expected to read 41');
-    expect(scannedTradeIdNumber(first)).toBeUndefined();
-    expect(scannedTradeIdNumber({ ...first })).toBeUndefined();
+    expect(lastScannedTradeIdNumber()).toBe(42);
+  });
+
+  it('gives no trade id number after a record it leaves to JSON.parse', () => {
+    expect(scanRawTrade(Buffer.from(canonical({ tradeId: '"43"' })))).toBeDefined();
+    expect(lastScannedTradeIdNumber()).toBe(43);
+    expect(scanRawTrade(Buffer.from(canonical({ tradeId: '"4\\u0034"' })))).toBeUndefined();
+    expect(lastScannedTradeIdNumber()).toBeUndefined();
   });
 
   it('gives the same strings for a venue and symbol read again, and tells similar names apart', () => {

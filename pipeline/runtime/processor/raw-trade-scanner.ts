@@ -15,7 +15,9 @@ export function scanRawTrade(value: Buffer, start = 0, end = value.length): Trad
   // `value.buffer` is a call into C++ (~200 instructions): asked once per Buffer, not per record
   if (value !== heldValue) hold(value);
   const base = heldBase;
-  return scan(value, heldBytes, heldWords, base + start, base + Math.min(end, value.length), base);
+  const tick = scan(value, heldBytes, heldWords, base + start, base + Math.min(end, value.length), base);
+  if (tick === undefined) SCANNED_ID[0] = Number.NaN;
+  return tick;
 }
 
 /**
@@ -95,21 +97,25 @@ function scan(
     size,
     aggressor,
   });
-  lastTick = tick;
-  lastTradeIdNumber = canonical ? idNumber : -1;
+  SCANNED_ID[0] = canonical ? idNumber : -1;
   return tick;
 }
 
-/** The tick `scanRawTrade` returned last and its trade id's canonical number (−1: the id is not one). */
-let lastTick: TradeTick | null = null;
-let lastTradeIdNumber = -1;
+/**
+ * The trade id's canonical number of the last `scanRawTrade` call (−1: the id is not one; NaN: that call
+ * returned undefined). A typed-array cell: no heap number and no write barrier per record, as a `let` of the
+ * number or of the tick it belongs to cost.
+ */
+const SCANNED_ID = new Float64Array([Number.NaN]);
 
 /**
- * The canonical number of `tick`'s trade id as `DuplicateWindow` numbers ids (−1: not one), if `tick` is the
- * one `scanRawTrade` returned last: the scanner read the digits already. Undefined for any other tick.
+ * The canonical number of the trade id the last `scanRawTrade` call read, as `DuplicateWindow` numbers ids
+ * (−1: not one): the scanner read the digits already. Undefined if that call returned undefined (a record
+ * `JSON.parse` then reads, whose id the window reads itself). Ask right after the call it is about.
  */
-export function scannedTradeIdNumber(tick: TradeTick): number | undefined {
-  return tick === lastTick ? lastTradeIdNumber : undefined;
+export function lastScannedTradeIdNumber(): number | undefined {
+  const number = SCANNED_ID[0] as number;
+  return Number.isNaN(number) ? undefined : number;
 }
 
 /**
