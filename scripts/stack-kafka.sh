@@ -4,6 +4,7 @@
 KAFKA_VERSION="${NEXURAL_STACK_KAFKA_VERSION:-4.4.0}"
 KAFKA_DIR="$STACK_DIR/kafka"
 KAFKA_LOG="$LOG_DIR/kafka.log"
+KAFKA_GC="${NEXURAL_STACK_KAFKA_GC:-zgc}"
 
 build_kafka_libs() {
   local out="$1"
@@ -17,8 +18,32 @@ build_kafka_libs() {
   }
 }
 
+# The broker's JVM and collector. Generational ZGC (Java 21+) stops the broker for a few ms at most where G1
+# paused it 10-60 ms every 1-4 s under the benches' load, in the middle of alerts' round trips
+# (pipeline/runtime/processor/README.md, "the broker's collector"); G1 on Java 17 remains as `g1`.
+kafka_java() {
+  case "$KAFKA_GC" in
+    zgc)
+      KAFKA_JAVA=$(find_java 21 "${NEXURAL_STACK_KAFKA_JAVA_HOME:-}") ||
+        die "generational ZGC needs Java 21+; none found in NEXURAL_STACK_KAFKA_JAVA_HOME, JAVA_HOME or /usr/lib/jvm (NEXURAL_STACK_KAFKA_GC=g1 runs Java 17)"
+      KAFKA_GC_OPTS=(-XX:+UseZGC)
+      # generational by default from Java 23, the only mode from 24 (which ignores the flag with a warning)
+      if (($(java_major "$(dirname "$(dirname "$KAFKA_JAVA")")") < 23)); then
+        KAFKA_GC_OPTS+=(-XX:+ZGenerational)
+      fi
+      ;;
+    g1)
+      KAFKA_JAVA=$(find_java 17 "${NEXURAL_STACK_KAFKA_JAVA_HOME:-}") ||
+        die "Kafka needs Java 17+; none found in NEXURAL_STACK_KAFKA_JAVA_HOME, JAVA_HOME or /usr/lib/jvm"
+      KAFKA_GC_OPTS=(-XX:+UseG1GC -XX:MaxGCPauseMillis=20)
+      ;;
+    *) die "NEXURAL_STACK_KAFKA_GC=$KAFKA_GC: zgc or g1" ;;
+  esac
+}
+
 kafka_prepare() {
   require_cmd java "install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
+  kafka_java
   require_cmd mvn "install Maven (apt-get install maven)"
   KAFKA_HOME=$(cached_dir "kafka-$KAFKA_VERSION" build_kafka_libs "libs/kafka_2.13-$KAFKA_VERSION.jar")
 }
@@ -36,7 +61,7 @@ kafka_start() {
   mkdir -p "$KAFKA_DIR/data"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" -e "s|@DATA_DIR@|$KAFKA_DIR/data|g" \
     "$ROOT/scripts/kafka/server.properties" >"$KAFKA_DIR/server.properties"
-  local java_opts=(-Xms256m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExitOnOutOfMemoryError
+  local java_opts=(-Xms256m -Xmx512m "${KAFKA_GC_OPTS[@]}" -XX:+ExitOnOutOfMemoryError
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$ROOT/scripts/kafka/log4j2.xml"
     -cp "$KAFKA_HOME/libs/*")
   if [[ ! -f "$KAFKA_DIR/data/meta.properties" ]]; then
@@ -47,13 +72,13 @@ kafka_start() {
     while [[ $cluster_id == -* ]]; do
       cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     done
-    (cd "$KAFKA_DIR" && java "${java_opts[@]}" kafka.tools.StorageTool format --standalone \
+    (cd "$KAFKA_DIR" && "$KAFKA_JAVA" "${java_opts[@]}" kafka.tools.StorageTool format --standalone \
       --cluster-id "$cluster_id" --config "$KAFKA_DIR/server.properties" >>"$KAFKA_LOG" 2>&1) ||
       die "formatting Kafka storage failed; last lines of $KAFKA_LOG:
 $(tail -n 20 "$KAFKA_LOG")"
   fi
   KAFKA_STARTED=$(now)
-  KAFKA_PID=$(spawn "$KAFKA_DIR" "$KAFKA_LOG" java "${java_opts[@]}" kafka.Kafka "$KAFKA_DIR/server.properties")
+  KAFKA_PID=$(spawn "$KAFKA_DIR" "$KAFKA_LOG" "$KAFKA_JAVA" "${java_opts[@]}" kafka.Kafka "$KAFKA_DIR/server.properties")
   printf '%s\n' "$KAFKA_PID" >"$RUN_DIR/kafka.pid"
 }
 

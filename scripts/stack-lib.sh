@@ -101,6 +101,24 @@ pid_of() {
   printf '%s\n' "$pid"
 }
 
+# Major version of the JDK at a home folder, read from its release file (no JVM start).
+java_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null; }
+
+# The java binary of the first JDK of at least MIN_MAJOR in: PREFERRED_HOME (when set), JAVA_HOME, the java on
+# the PATH, /usr/lib/jvm/*.
+find_java() {
+  local min_major="$1" preferred="${2:-}" home major
+  for home in $preferred ${JAVA_HOME:-} "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" /usr/lib/jvm/*; do
+    [[ -x "$home/bin/java" ]] || continue
+    major=$(java_major "$home")
+    if [[ -n "$major" ]] && ((major >= min_major)); then
+      printf '%s\n' "$home/bin/java"
+      return 0
+    fi
+  done
+  return 1
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Waits until CHECK (a command) succeeds; fails with the tail of LOGFILE when the process dies or TIMEOUT passes.

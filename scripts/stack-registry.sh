@@ -23,26 +23,10 @@ build_registry() {
   }
 }
 
-# Major version of the JDK at JAVA_HOME, read from its release file (no JVM start).
-java_major() { sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null; }
-
-# Apicurio Registry 3.3 is compiled for Java 21; Debian 12's default JDK is 17, so look for a newer one.
-find_registry_java() {
-  local home major
-  for home in ${NEXURAL_STACK_REGISTRY_JAVA_HOME:-} ${JAVA_HOME:-} "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" /usr/lib/jvm/*; do
-    [[ -x "$home/bin/java" ]] || continue
-    major=$(java_major "$home")
-    if [[ -n "$major" ]] && ((major >= 21)); then
-      printf '%s\n' "$home/bin/java"
-      return 0
-    fi
-  done
-  return 1
-}
-
 registry_prepare() {
   require_cmd java "install a JDK 17+ (apt-get install openjdk-17-jre-headless)"
-  REGISTRY_JAVA=$(find_registry_java) ||
+  # Apicurio Registry 3.3 is compiled for Java 21; Debian 12's default JDK is 17, so look for a newer one.
+  REGISTRY_JAVA=$(find_java 21 "${NEXURAL_STACK_REGISTRY_JAVA_HOME:-}") ||
     die "Apicurio Registry $REGISTRY_VERSION needs Java 21+; none found in NEXURAL_STACK_REGISTRY_JAVA_HOME, JAVA_HOME or /usr/lib/jvm"
   require_cmd mvn "install Maven (apt-get install maven)"
   require_cmd curl "install curl (apt-get install curl)"
