@@ -26,7 +26,8 @@ function agrees(value: Buffer): boolean {
   const slow = viaSchema(value);
   expect(slow, value.toString()).toBeDefined();
   expect(fast).toEqual(slow);
-  expect(Object.isFrozen(fast)).toBe(Object.isFrozen(slow));
+  // the same members in the same order (one hidden class for the engine); read-only by type, not frozen
+  expect(Object.keys(fast)).toEqual(Object.keys(slow ?? {}));
   return true;
 }
 

@@ -17,12 +17,14 @@ function viaSchema(value: Buffer) {
   return result.success ? result.data : undefined;
 }
 
+const TICK_MEMBERS = ['kind', 'venue', 'symbol', 'tradeId', 'timeUs', 'price', 'size', 'aggressor'];
+
 /** The scanner may pass on a record, but when it answers, it answers exactly as the schema does. */
 function agrees(value: Buffer): boolean {
   const scanned = scanRawTrade(value);
   if (scanned === undefined) return false;
   expect(viaSchema(value), value.toString('latin1')).toEqual(scanned);
-  expect(Object.isFrozen(scanned)).toBe(true);
+  expect(Object.keys(scanned)).toEqual(TICK_MEMBERS);
   return true;
 }
 

@@ -87,7 +87,7 @@ function scan(
     at += 8;
   } else return undefined;
   if (!otherMembersThenEnd(bytes, at, end)) return undefined;
-  const tick: TradeTick = Object.freeze({
+  const tick: TradeTick = {
     kind: 'trade',
     venue: pair.venue,
     symbol: pair.symbol,
@@ -96,7 +96,7 @@ function scan(
     price,
     size,
     aggressor,
-  });
+  };
   SCANNED_ID[0] = canonical ? idNumber : -1;
   return tick;
 }
