@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { indicatorKind } from './dispatch.js';
+import { ATR, BBANDS, EMA, indicatorKind, MACD, RSI, SMA } from './dispatch.js';
 import type { BarInput, Indicator, IndicatorResult } from './indicator.js';
 import {
   captureBlock,
@@ -151,5 +151,9 @@ describe('indicators in a block', () => {
     expect(() => loadBlock(kind, 'sma(10)', captureState(createIndicator('sma(20)')), block, 0)).toThrow(
       'sma.window holds 10 numbers, the state 20 numbers',
     );
+  });
+
+  it("dispatches on dispatch.ts's kinds, which feedBlock writes as literals", () => {
+    expect([SMA, EMA, RSI, MACD, BBANDS, ATR]).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

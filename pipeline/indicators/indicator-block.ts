@@ -3,8 +3,6 @@ import type { BarInput, Indicator, IndicatorResult } from './indicator.js';
 import { captureState, type IndicatorState, restoreState } from './indicator-state.js';
 import { createIndicator } from './registry.js';
 import {
-  A_COUNT,
-  A_PERIOD,
   ATR_SIZE,
   afterFirstReady,
   atrTree,
@@ -17,18 +15,14 @@ import {
   loadEma,
   loadRsi,
   loadSma,
-  R_COUNT,
-  R_PERIOD,
   RSI_SIZE,
   rsiTree,
   rsiUpdate,
-  S_PERIOD,
   smaReady,
   smaSize,
   smaTree,
   smaUpdate,
 } from './streams/stream-blocks.js';
-import { TA_EPSILON } from './streams/ta-lib-math.js';
 
 /*
  * The engine's six common indicators (SMA, EMA, RSI, MACD, Bollinger Bands, ATR) with their numbers in a
@@ -213,6 +207,10 @@ function resultIn(kind: IndicatorKind, block: Float64Array, at: number): Indicat
 /**
  * `indicator.replace(bar)` when `replacing`, else `indicator.add(bar)`, for the indicator whose block is at `at`
  * (see feedIndicator). Whether a stream has a value is read from its count, as the classes decide it.
+ *
+ * This and the updates below write the block's offsets and the kinds as literals (see stream-blocks.ts): the
+ * header is 4 slots (0 the value flag, 1–3 the outputs), a stream's count at +1 (RSI, ATR) and its period at +0;
+ * the kinds are dispatch.ts's (1 SMA, 2 EMA, 3 RSI, 4 MACD, 5 BBANDS, 6 ATR).
  */
 export function feedBlock(
   kind: IndicatorKind,
@@ -221,31 +219,31 @@ export function feedBlock(
   bar: BarInput,
   replacing: boolean,
 ): IndicatorResult | null {
-  const streamAt = at + HEADER;
+  const streamAt = at + 4;
   switch (kind) {
-    case SMA: {
+    case 1: {
       const value = smaUpdate(block, streamAt, bar.close, replacing);
       return single(block, at, value, smaReady(block, streamAt));
     }
-    case EMA: {
+    case 2: {
       const value = emaUpdate(block, streamAt, bar.close, replacing);
       return single(block, at, value, emaReady(block, streamAt));
     }
-    case RSI: {
+    case 3: {
       const value = rsiUpdate(block, streamAt, bar.close, replacing);
-      return single(block, at, value, afterFirstReady(block[streamAt + R_COUNT], block[streamAt + R_PERIOD]));
+      return single(block, at, value, afterFirstReady(block[streamAt + 1], block[streamAt]));
     }
-    case MACD:
+    case 4:
       return macdUpdate(block, at, bar.close, replacing)
         ? { macd: block[at + 1] as number, signal: block[at + 2] as number, hist: block[at + 3] as number }
         : null;
-    case BBANDS:
+    case 5:
       return bbandsUpdate(block, at, bar.close, replacing)
         ? { upper: block[at + 1] as number, middle: block[at + 2] as number, lower: block[at + 3] as number }
         : null;
     default: {
       const value = atrUpdate(block, streamAt, bar, replacing);
-      return single(block, at, value, afterFirstReady(block[streamAt + A_COUNT], block[streamAt + A_PERIOD]));
+      return single(block, at, value, afterFirstReady(block[streamAt + 1], block[streamAt]));
     }
   }
 }
@@ -261,8 +259,8 @@ export function feedBlockInPlace(
   bar: BarInput,
   replacing: boolean,
 ): boolean {
-  if (kind === MACD) return macdUpdate(block, at, bar.close, replacing);
-  if (kind === BBANDS) return bbandsUpdate(block, at, bar.close, replacing);
+  if (kind === 4) return macdUpdate(block, at, bar.close, replacing);
+  if (kind === 5) return bbandsUpdate(block, at, bar.close, replacing);
   return feedBlock(kind, block, at, bar, replacing) !== null;
 }
 
@@ -278,32 +276,33 @@ export function outputSlot(kind: IndicatorKind, output: string): number {
 
 function single(block: Float64Array, at: number, value: number, ready: boolean): number | null {
   if (!ready) {
-    block[at + HAS_VALUE] = 0;
+    block[at] = 0;
     return null;
   }
-  block[at + HAS_VALUE] = 1;
+  block[at] = 1;
   block[at + 1] = value;
   return value;
 }
 
 /** MACD on the block: true with its three outputs written after the header, false (none yet) otherwise. */
 function macdUpdate(block: Float64Array, at: number, close: number, replacing: boolean): boolean {
-  const fastAt = at + HEADER;
-  const slowAt = fastAt + EMA_SIZE;
-  const signalAt = slowAt + EMA_SIZE;
+  // the header, then the fast, slow and signal EMAs (8 slots each)
+  const fastAt = at + 4;
+  const slowAt = at + 12;
+  const signalAt = at + 20;
   const fast = emaUpdate(block, fastAt, close, replacing);
   const slow = emaUpdate(block, slowAt, close, replacing);
   if (!emaReady(block, fastAt) || !emaReady(block, slowAt)) {
-    block[at + HAS_VALUE] = 0;
+    block[at] = 0;
     return false;
   }
   const macd = fast - slow;
   const signal = emaUpdate(block, signalAt, macd, replacing);
   if (!emaReady(block, signalAt)) {
-    block[at + HAS_VALUE] = 0;
+    block[at] = 0;
     return false;
   }
-  block[at + HAS_VALUE] = 1;
+  block[at] = 1;
   block[at + 1] = macd;
   block[at + 2] = signal;
   block[at + 3] = macd - signal;
@@ -312,17 +311,18 @@ function macdUpdate(block: Float64Array, at: number, close: number, replacing: b
 
 /** Bollinger Bands on the block: true with upper, middle, lower written after the header, false otherwise. */
 function bbandsUpdate(block: Float64Array, at: number, close: number, replacing: boolean): boolean {
-  const meanAt = at + B_MEAN;
-  const squaresAt = meanAt + smaSize(block[meanAt + S_PERIOD] as number);
+  // the header, the deviations, then the mean's and the mean of squares' SMA streams (5 + period slots each)
+  const meanAt = at + 5;
+  const squaresAt = meanAt + 5 + (block[meanAt] as number);
   const middle = smaUpdate(block, meanAt, close, replacing);
   const meanOfSquares = smaUpdate(block, squaresAt, close * close, replacing);
   if (!smaReady(block, meanAt) || !smaReady(block, squaresAt)) {
-    block[at + HAS_VALUE] = 0;
+    block[at] = 0;
     return false;
   }
   const variance = meanOfSquares - middle * middle;
-  const width = (variance < TA_EPSILON ? 0 : Math.sqrt(variance)) * (block[at + B_DEVIATIONS] as number);
-  block[at + HAS_VALUE] = 1;
+  const width = (variance < 1e-14 ? 0 : Math.sqrt(variance)) * (block[at + 4] as number);
+  block[at] = 1;
   block[at + 1] = middle + width;
   block[at + 2] = middle;
   block[at + 3] = middle - width;

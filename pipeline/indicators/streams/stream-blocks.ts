@@ -51,83 +51,93 @@ export const A_ATR = 4;
 export const A_BASE_ATR = 5;
 export const ATR_SIZE = 6;
 
-export const smaReady = (b: Float64Array, at: number): boolean =>
-  (b[at + S_COUNT] as number) >= (b[at + S_PERIOD] as number);
+/*
+ * The updates below write the offsets named above as literals: per module (as tsx runs the code) V8 folds a
+ * literal, where a named constant is loaded and checked at each use (bench/README.md, Issue #17, per-tick
+ * instructions). indicator-block.test.ts checks them against the classes, state by state.
+ */
+
+// SmaStream: 0 period, 1 count
+export const smaReady = (b: Float64Array, at: number): boolean => (b[at + 1] as number) >= (b[at] as number);
+// EmaStream: 0 period, 1 skip, 3 count
 export const emaReady = (b: Float64Array, at: number): boolean =>
-  (b[at + E_COUNT] as number) - (b[at + E_SKIP] as number) >= (b[at + E_PERIOD] as number);
+  (b[at + 3] as number) - (b[at + 1] as number) >= (b[at] as number);
 /** RSI and ATR: nothing on the first value, then `period` changes (ranges) before the first result */
 export const afterFirstReady = (count: number | undefined, period: number | undefined): boolean =>
   (count as number) > 1 && (count as number) - 1 >= (period as number);
 
 /** SmaStream.update on a block (its value means nothing until smaReady). */
 export function smaUpdate(b: Float64Array, at: number, value: number, replacing: boolean): number {
-  const period = b[at + S_PERIOD] as number;
-  let count = b[at + S_COUNT] as number;
-  let slot = b[at + S_SLOT] as number;
+  // 0 period, 1 count, 2 slot, 3 total, 4 baseTotal, 5… the window
+  const period = b[at] as number;
+  let count = b[at + 1] as number;
+  let slot = b[at + 2] as number;
   if (!replacing || count === 0) {
     count++;
-    b[at + S_COUNT] = count;
-    b[at + S_BASE_TOTAL] = b[at + S_TOTAL] as number;
+    b[at + 1] = count;
+    b[at + 4] = b[at + 3] as number;
     slot = slot + 1 === period ? 0 : slot + 1;
-    b[at + S_SLOT] = slot;
+    b[at + 2] = slot;
   }
-  b[at + S_WINDOW + slot] = value;
-  const total = (b[at + S_BASE_TOTAL] as number) + value;
+  b[at + 5 + slot] = value;
+  const total = (b[at + 4] as number) + value;
   if (count < period) {
-    b[at + S_TOTAL] = total;
+    b[at + 3] = total;
     return Number.NaN;
   }
   const oldestSlot = slot + 1 === period ? 0 : slot + 1;
-  b[at + S_TOTAL] = total - (b[at + S_WINDOW + oldestSlot] as number);
+  b[at + 3] = total - (b[at + 5 + oldestSlot] as number);
   return total / period;
 }
 
 /** EmaStream.update on a block (its value means nothing until emaReady). */
 export function emaUpdate(b: Float64Array, at: number, value: number, replacing: boolean): number {
-  let count = b[at + E_COUNT] as number;
+  // 0 period, 1 skip, 2 k, 3 count, 4 seedTotal, 5 baseSeedTotal, 6 ema, 7 baseEma
+  let count = b[at + 3] as number;
   if (!replacing || count === 0) {
     count++;
-    b[at + E_COUNT] = count;
-    b[at + E_BASE_SEED_TOTAL] = b[at + E_SEED_TOTAL] as number;
-    b[at + E_BASE_EMA] = b[at + E_EMA] as number;
+    b[at + 3] = count;
+    b[at + 5] = b[at + 4] as number;
+    b[at + 7] = b[at + 6] as number;
   }
-  const period = b[at + E_PERIOD] as number;
-  const seen = count - (b[at + E_SKIP] as number);
+  const period = b[at] as number;
+  const seen = count - (b[at + 1] as number);
   if (seen < period) {
-    if (seen > 0) b[at + E_SEED_TOTAL] = (b[at + E_BASE_SEED_TOTAL] as number) + value;
+    if (seen > 0) b[at + 4] = (b[at + 5] as number) + value;
     return Number.NaN;
   }
-  const baseEma = b[at + E_BASE_EMA] as number;
+  const baseEma = b[at + 7] as number;
   const ema =
     seen === period
-      ? ((b[at + E_BASE_SEED_TOTAL] as number) + value) / period
-      : (value - baseEma) * (b[at + E_K] as number) + baseEma;
-  b[at + E_EMA] = ema;
+      ? ((b[at + 5] as number) + value) / period
+      : (value - baseEma) * (b[at + 2] as number) + baseEma;
+  b[at + 6] = ema;
   return ema;
 }
 
 /** RsiStream.update on a block (its value means nothing until afterFirstReady). */
 export function rsiUpdate(b: Float64Array, at: number, value: number, replacing: boolean): number {
-  let count = b[at + R_COUNT] as number;
+  // 0 period, 1 count, 2 previous, 3 basePrevious, 4 gain, 5 baseGain, 6 loss, 7 baseLoss
+  let count = b[at + 1] as number;
   if (!replacing || count === 0) {
     count++;
-    b[at + R_COUNT] = count;
-    b[at + R_BASE_PREVIOUS] = b[at + R_PREVIOUS] as number;
-    b[at + R_BASE_GAIN] = b[at + R_GAIN] as number;
-    b[at + R_BASE_LOSS] = b[at + R_LOSS] as number;
+    b[at + 1] = count;
+    b[at + 3] = b[at + 2] as number;
+    b[at + 5] = b[at + 4] as number;
+    b[at + 7] = b[at + 6] as number;
   }
-  b[at + R_PREVIOUS] = value;
+  b[at + 2] = value;
   if (count === 1) return Number.NaN;
-  const period = b[at + R_PERIOD] as number;
-  const change = value - (b[at + R_BASE_PREVIOUS] as number);
-  let gain = b[at + R_BASE_GAIN] as number;
-  let loss = b[at + R_BASE_LOSS] as number;
+  const period = b[at] as number;
+  const change = value - (b[at + 3] as number);
+  let gain = b[at + 5] as number;
+  let loss = b[at + 7] as number;
   const changes = count - 1;
   if (changes <= period) {
     if (change < 0) loss -= change;
     else gain += change;
-    b[at + R_GAIN] = gain;
-    b[at + R_LOSS] = loss;
+    b[at + 4] = gain;
+    b[at + 6] = loss;
     if (changes < period) return Number.NaN;
     gain /= period;
     loss /= period;
@@ -139,29 +149,30 @@ export function rsiUpdate(b: Float64Array, at: number, value: number, replacing:
     loss /= period;
     gain /= period;
   }
-  b[at + R_GAIN] = gain;
-  b[at + R_LOSS] = loss;
+  b[at + 4] = gain;
+  b[at + 6] = loss;
   const sum = gain + loss;
   return isTaLibZero(sum) ? 0 : 100 * (gain / sum);
 }
 
 /** AtrStream.update on a block (its value means nothing until afterFirstReady). */
 export function atrUpdate(b: Float64Array, at: number, bar: BarInput, replacing: boolean): number {
-  let count = b[at + A_COUNT] as number;
+  // 0 period, 1 count, 2 previousClose, 3 basePreviousClose, 4 atr, 5 baseAtr
+  let count = b[at + 1] as number;
   if (!replacing || count === 0) {
     count++;
-    b[at + A_COUNT] = count;
-    b[at + A_BASE_PREVIOUS_CLOSE] = b[at + A_PREVIOUS_CLOSE] as number;
-    b[at + A_BASE_ATR] = b[at + A_ATR] as number;
+    b[at + 1] = count;
+    b[at + 3] = b[at + 2] as number;
+    b[at + 5] = b[at + 4] as number;
   }
-  b[at + A_PREVIOUS_CLOSE] = bar.close;
+  b[at + 2] = bar.close;
   if (count === 1) return Number.NaN;
-  const period = b[at + A_PERIOD] as number;
-  const range = trueRange(bar.high, bar.low, b[at + A_BASE_PREVIOUS_CLOSE] as number);
+  const period = b[at] as number;
+  const range = trueRange(bar.high, bar.low, b[at + 3] as number);
   const ranges = count - 1;
-  const baseAtr = b[at + A_BASE_ATR] as number;
+  const baseAtr = b[at + 5] as number;
   if (ranges < period) {
-    b[at + A_ATR] = baseAtr + range;
+    b[at + 4] = baseAtr + range;
     return Number.NaN;
   }
   let atr: number;
@@ -172,7 +183,7 @@ export function atrUpdate(b: Float64Array, at: number, bar: BarInput, replacing:
     atr += range;
     atr = atr / period;
   }
-  b[at + A_ATR] = atr;
+  b[at + 4] = atr;
   return atr;
 }
 

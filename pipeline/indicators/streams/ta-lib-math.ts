@@ -6,7 +6,8 @@
 /** TA-Lib treats |x| < 1e-14 as zero before dividing (TA_EPSILON). */
 export const TA_EPSILON = 1e-14;
 
-export const isTaLibZero = (x: number): boolean => -TA_EPSILON < x && x < TA_EPSILON;
+// (the literal: a module's own constant is not folded, see stream-blocks.ts)
+export const isTaLibZero = (x: number): boolean => -1e-14 < x && x < 1e-14;
 
 /** True range as TA-Lib's TRANGE and ADX compute it: the largest of high−low, |high−prev close|, |low−prev close|. */
 export function trueRange(high: number, low: number, previousClose: number): number {
