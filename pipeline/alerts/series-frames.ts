@@ -53,7 +53,7 @@ export class AlertFrame {
       reads: [
         this.cell(group.source),
         ...group.operands.map((operand) =>
-          'series' in operand ? this.cell(operand.series) : operand.constant,
+          'series' in operand ? this.cell(operand.series) : { value: operand.constant },
         ),
       ],
     }));
@@ -69,13 +69,12 @@ export class AlertFrame {
     // A trade is an intrabar evaluation even when it completes its bar (tick, volume and value bars).
     const intrabar = !bar.final || context.tick !== null;
     let admitted: FrameHit[] | null = null;
-    for (const member of this.members) {
-      const { group, instance, reads } = member;
-      const now = this.now;
-      for (let index = 0; index < reads.length; index++) {
-        const read = reads[index] as FrameCell | number;
-        now[index] = typeof read === 'number' ? read : read.value;
-      }
+    const members = this.members;
+    const now = this.now;
+    for (let m = 0; m < members.length; m++) {
+      const { group, instance, reads } = members[m] as FrameMember;
+      // (a pair's third value stays the previous member's: `compare` stores it as it finds it)
+      for (let index = 0; index < reads.length; index++) now[index] = (reads[index] as FrameCell).value;
       if (intrabar) {
         const previous = instance.last[0] as number;
         const bits = group.compare(group.intrabar, now, instance.last);
@@ -151,8 +150,8 @@ function admitHolding(
 export interface FrameMember {
   readonly group: SeriesRuleGroup;
   readonly instance: GroupInstance;
-  /** source then operands: a cell, or a constant channel edge */
-  readonly reads: readonly (FrameCell | number)[];
+  /** source then operands: a series' cell, or a cell of its own holding a constant channel edge */
+  readonly reads: readonly FrameCell[];
 }
 
 const nullableFloats = z.array(z.number().nullable()).length(3);

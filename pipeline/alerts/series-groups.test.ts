@@ -143,4 +143,27 @@ describe('series-threshold semantics (TradingView ta.crossover)', () => {
       thresholds: { lower: 61_000.5, upper: 62_000 },
     });
   });
+
+  it('fires each channel operator on a series channel as it is defined (inside, outside, entering, exiting)', () => {
+    const operators = ['entering_channel', 'exiting_channel', 'inside_channel', 'outside_channel'] as const;
+    const engine = new AlertEngine(
+      operators.map((operator) =>
+        testRule({
+          id: operator,
+          condition: {
+            operator,
+            lower: { kind: 'indicator', spec: 'bbands(20,2)', output: 'lower' },
+            upper: { kind: 'indicator', spec: 'bbands(20,2)', output: 'upper' },
+          },
+        }),
+      ),
+    );
+    const feed = new FrameFeed(engine);
+    const edges = { 'bbands(20,2).lower': 100, 'bbands(20,2).upper': 200 };
+    expect(firedIds(feed.update({ price: 50, ...edges }))).toEqual(['outside_channel']);
+    expect(firedIds(feed.update({ price: 150, ...edges }))).toEqual(['entering_channel', 'inside_channel']);
+    expect(firedIds(feed.update({ price: 200, ...edges }))).toEqual(['inside_channel']);
+    expect(firedIds(feed.update({ price: 201, ...edges }))).toEqual(['exiting_channel', 'outside_channel']);
+    expect(firedIds(feed.update({ price: 250, ...edges }))).toEqual(['outside_channel']);
+  });
 });

@@ -126,11 +126,18 @@ const CHANNEL_OPERATORS: readonly AlertOperator[] = [
   'outside_channel',
 ];
 
+/*
+ * pairBits and channelBits write the bits above as literals: per module (as tsx runs the code) V8 folds a
+ * literal, where a module's constant is loaded and checked at each use (bench/README.md, Issue #17, per-tick
+ * instructions); series-groups.test.ts fires every operator on series thresholds.
+ */
+
 /** What holds for a source `a` against `b` now, coming from `pa` against `pb`. */
 export function pairBits(a: number, b: number, pa: number, pb: number): number {
+  // GREATER 4, CROSSING_UP 1, LESS 8, CROSSING_DOWN 2
   let bits = 0;
-  if (a > b) bits |= GREATER | (pa <= pb ? CROSSING_UP : 0);
-  else if (a < b) bits |= LESS | (pa >= pb ? CROSSING_DOWN : 0);
+  if (a > b) bits |= 4 | (pa <= pb ? 1 : 0);
+  else if (a < b) bits |= 8 | (pa >= pb ? 2 : 0);
   return bits;
 }
 
@@ -147,11 +154,12 @@ export function channelBits(
   const outside = a < lower || a > upper;
   const wasInside = pl <= pa && pa <= pu;
   const wasOutside = pa < pl || pa > pu;
+  // INSIDE 16, OUTSIDE 32, ENTERING 64, EXITING 128
   return (
-    (inside ? INSIDE : 0) |
-    (outside ? OUTSIDE : 0) |
-    (inside && wasOutside ? ENTERING : 0) |
-    (outside && wasInside ? EXITING : 0)
+    (inside ? 16 : 0) |
+    (outside ? 32 : 0) |
+    (inside && wasOutside ? 64 : 0) |
+    (outside && wasInside ? 128 : 0)
   );
 }
 
@@ -236,20 +244,19 @@ export class SeriesRuleGroup {
   compare(buckets: OperatorBuckets, now: Float64Array, previous: Float64Array): number {
     const a = now[0] as number;
     const b = now[1] as number;
-    const bits = this.channel
-      ? channelBits(
-          a,
-          b,
-          now[2] as number,
-          previous[0] as number,
-          previous[1] as number,
-          previous[2] as number,
-        )
-      : pairBits(a, b, previous[0] as number, previous[1] as number);
+    const c = now[2] as number;
+    const mask = buckets.mask;
+    // no rule of this mode (a group of bar-close rules, intrabar): only the values move on
+    const bits =
+      mask === 0
+        ? 0
+        : this.channel
+          ? channelBits(a, b, c, previous[0] as number, previous[1] as number, previous[2] as number)
+          : pairBits(a, b, previous[0] as number, previous[1] as number);
     previous[0] = a;
     previous[1] = b;
-    previous[2] = now[2] as number;
-    return bits & buckets.mask;
+    previous[2] = c;
+    return bits & mask;
   }
 
   /** Appends the rules of `buckets` whose operator is among `bits` (from `compare`). */
