@@ -190,6 +190,21 @@ export class AlertEngine {
   }
 
   /**
+   * Whether a rule book holds this series of this symbol (directly or through `*`): when none does, `evaluate`
+   * and `passQuietly` only count a point of it (series-threshold rules read it through frames). Changes only
+   * with `subscriptionVersion`.
+   */
+  watchedByBook(symbol: string, interval: string, series: string): boolean {
+    const group = this.#groups.get(series)?.get(interval);
+    return group !== undefined && (group.wildcard !== null || group.books.has(symbol));
+  }
+
+  /** A point of a series no rule book holds (see watchedByBook): what `evaluate` does with it. */
+  countPoint(): void {
+    this.stats.points++;
+  }
+
+  /**
    * Whether a forming bar's value of this series can only set its last value: every active rule watching it
    * for `symbol` (directly or through `*`) is a bar-close rule with no expiry, and no series-threshold rule
    * reads it. `subscriptionVersion` changes when this turns false.

@@ -227,18 +227,22 @@ export class MarketEngine {
     }
     this.emitBar(series, view);
     if (!current) return; // a late revision of an older bar: bars are revised, indicators are not
+    if (series.formingIdle && !view.final) return;
 
     const tick = this.tick;
     const own = tick !== null && this.tickMs >= openTime && this.tickMs <= view.closeTime;
     if (series.priceCell) series.priceCell.value = own && tick ? tick.price : view.close;
-    const priceProbe = series.priceProbe;
-    if (priceProbe && own && tick && !this.passesQuietly(view, priceProbe, tick.price)) {
-      this.evaluate(view, PRICE_SERIES, tick.price, {
-        kind: 'tick',
-        tradeId: tick.tradeId,
-        timeUs: tick.timeUs,
-        price: tick.price,
-      });
+    if (series.priceWanted && own && tick) {
+      const priceProbe = series.priceProbe;
+      if (priceProbe === null) this.alerts.countPoint();
+      else if (!this.passesQuietly(view, priceProbe, tick.price)) {
+        this.evaluate(view, PRICE_SERIES, tick.price, {
+          kind: 'tick',
+          tradeId: tick.tradeId,
+          timeUs: tick.timeUs,
+          price: tick.price,
+        });
+      }
     }
     // Forming bars update only the indicators intrabar rules watch; a final bar updates every one, in slot order.
     if (view.final) {
@@ -271,7 +275,7 @@ export class MarketEngine {
       const { field, series: name, probe, cell } = barProbes[i] as WatchedBarField;
       const value = view[field];
       if (cell) cell.value = value;
-      if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
+      this.point(view, probe, name, value);
     }
     if (series.priceWanted && view.final) this.evaluate(view, PRICE_SERIES, view.close, barTrigger(view));
     if (series.frame) this.evaluateFrame(series, series.frame, view, own ? tick : null);
@@ -298,6 +302,15 @@ export class MarketEngine {
     probe.value = value;
     probe.time = this.tick ? this.tickMs : view.closeTime;
     return this.alerts.passQuietly(probe);
+  }
+
+  /**
+   * A bar update's value of a watched series (an indicator output, a bar field): a series no rule book watches
+   * (only a frame's cell reads it) has no probe, and its point is only counted, as `evaluate` would.
+   */
+  private point(view: BarView, probe: IntrabarProbe | null, name: string, value: number): void {
+    if (probe === null) this.alerts.countPoint();
+    else if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
   }
 
   private emitBar(series: SeriesState, view: BarView): void {
@@ -353,7 +366,7 @@ export class MarketEngine {
       if (cell) cell.value = value ?? Number.NaN;
       if (value === undefined) continue;
       entry.seen = true;
-      if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
+      this.point(view, probe, name, value);
     }
   }
 
@@ -381,7 +394,7 @@ export class MarketEngine {
       if (cell) cell.value = value ?? Number.NaN;
       if (value === undefined) continue;
       entry.seen = true;
-      if (!this.passesQuietly(view, probe, value)) this.evaluate(view, name, value, barTrigger(view));
+      this.point(view, probe, name, value);
     }
   }
 
@@ -430,7 +443,10 @@ export class MarketEngine {
     const { venue, symbol, interval } = series;
     series.applyWanted(
       this.lookup.wanted(symbol, interval),
-      (name) => this.alerts.intrabarProbe(venue, symbol, interval, name),
+      (name) =>
+        this.alerts.watchedByBook(symbol, interval, name)
+          ? this.alerts.intrabarProbe(venue, symbol, interval, name)
+          : null,
       this.alerts.frameOf(venue, symbol, interval),
       (name) => this.alerts.closeOnly(symbol, interval, name),
     );

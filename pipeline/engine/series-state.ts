@@ -93,7 +93,8 @@ const slotOf = (
 export interface WatchedOutput {
   readonly output: string;
   readonly series: string;
-  readonly probe: IntrabarProbe;
+  /** null when no rule book watches the series, only a series-threshold rule's cell (see ProbeFactory) */
+  readonly probe: IntrabarProbe | null;
   /** where a series-threshold rule reads it, if one does */
   readonly cell: FrameCell | null;
   /** a value went through `probe` */
@@ -106,12 +107,15 @@ export interface WatchedOutput {
 export interface WatchedBarField {
   readonly field: BarField;
   readonly series: string;
-  readonly probe: IntrabarProbe;
+  readonly probe: IntrabarProbe | null;
   readonly cell: FrameCell | null;
 }
 
-/** Makes the alert probe of one series of this venue:symbol and interval (AlertEngine.intrabarProbe). */
-export type ProbeFactory = (series: string) => IntrabarProbe;
+/**
+ * Makes the alert probe of one series of this venue:symbol and interval (AlertEngine.intrabarProbe); null when no
+ * rule book watches the series (AlertEngine.watchedByBook): a point of it can only be counted.
+ */
+export type ProbeFactory = (series: string) => IntrabarProbe | null;
 
 /** Whether only bar-close rules read this series of this venue:symbol and interval (AlertEngine.closeOnly). */
 export type CloseOnlyTest = (series: string) => boolean;
@@ -129,7 +133,7 @@ export class SeriesState {
   /** alert subscription version this state was last refreshed for */
   version = -1;
   priceWanted = false;
-  /** the price series' alert probe while some rule watches it */
+  /** the price series' alert probe while some rule book watches it (null also when only a frame reads it) */
   priceProbe: IntrabarProbe | null = null;
   /** bar fields some rule watches, with their probes */
   barProbes: readonly WatchedBarField[] = NONE;
@@ -153,6 +157,11 @@ export class SeriesState {
   closeSlots: readonly IndicatorSlot[] = NONE;
   /** every slot of closeSlots is warm: a forming bar has none to warm up */
   closeSlotsWarm = true;
+  /**
+   * No rule reads a forming bar of this series (no probe, cell, frame, watched or close-only slot): past its
+   * emission, onBar has nothing to do for one. Set with the rest by applyWanted.
+   */
+  formingIdle = true;
   /** the forming bar closeSlots skipped, with its revision then; null when none */
   pending: BarView | null = null;
   pendingRevision = -1;
@@ -299,5 +308,12 @@ export class SeriesState {
     this.watchedSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot)));
     this.closeSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && closeOnlySlot(slot)));
     this.closeSlotsWarm = this.closeSlots.length === 0;
+    this.formingIdle =
+      !this.priceWanted &&
+      this.priceCell === null &&
+      this.barProbes.length === 0 &&
+      this.watchedSlots.length === 0 &&
+      this.closeSlots.length === 0 &&
+      this.frame === null;
   }
 }
