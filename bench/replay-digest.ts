@@ -70,6 +70,7 @@ export function stateCapture(log: StreamLog): { log: StreamLog; lines: () => str
   };
   const captured: StreamLog = {
     kind: log.kind,
+    fencesByGeneration: log.fencesByGeneration,
     admin: log.admin,
     createProducer: () => log.createProducer(),
     consume: (options) => log.consume(options),
@@ -86,7 +87,8 @@ export function stateCapture(log: StreamLog): { log: StreamLog; lines: () => str
               for (const record of records) capture(record);
               return transaction.send(records);
             },
-            sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
+            sendOffsets: (groupId, offsets, generation) =>
+              transaction.sendOffsets(groupId, offsets, generation),
             commit: () => transaction.commit(),
             abort: () => transaction.abort(),
           };

@@ -26,6 +26,10 @@ export const errorCodes = {
   NXR_FILE_INVALID: { retryable: false, summary: 'an input file is malformed' },
   NXR_SCHEMA_INCOMPATIBLE: { retryable: false, summary: 'a schema change breaks subject compatibility' },
   NXR_FENCED: { retryable: false, summary: 'a newer producer took over this transactional id' },
+  NXR_GROUP_MOVED: {
+    retryable: false,
+    summary: 'offsets of a past group generation or of a member the group no longer has were refused',
+  },
   NXR_SERVICE_UNAVAILABLE: {
     retryable: true,
     summary: 'a service (Kafka, database, Redis, registry) cannot be reached',

@@ -171,6 +171,7 @@ export async function startSinkConsumer(options: SinkConsumerOptions): Promise<L
     pause: (partitions) => current.pause(partitions),
     resume: (partitions) => current.resume(partitions),
     seek: (position) => current.seek(position),
+    generation: () => current.generation(),
     async close() {
       closed = true;
       await current.close();

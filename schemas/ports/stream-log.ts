@@ -62,6 +62,16 @@ export interface PartitionRange {
 
 export type TopicDescription = TopicSpec;
 
+/**
+ * A member of a consumer group as of one generation (one completed join): KIP-447's fence for transactional
+ * offsets. A transaction that sends offsets with it is refused once the group has moved past that generation.
+ */
+export interface GroupGeneration {
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+}
+
 export interface StreamLogAdmin {
   /** Creates missing topics (never auto-created elsewhere); returns the names it created, existing ones untouched. */
   createTopics(specs: readonly TopicSpec[]): Promise<readonly string[]>;
@@ -71,10 +81,16 @@ export interface StreamLogAdmin {
   partitionRanges(topic: string): Promise<readonly PartitionRange[]>;
   /** Per partition, the first offset whose record timestamp is >= `timestamp`, or the end if none. */
   offsetsForTimes(topic: string, timestamp: number): Promise<readonly PartitionOffset[]>;
-  /** The group's committed next-offset per partition of `topic`; null where it never committed. */
+  /**
+   * The group's committed next-offset per partition of `topic`; null where it never committed. `stable`
+   * (KIP-447 require_stable, only where `fencesByGeneration`): while a transaction holding offsets of the
+   * group for a partition of `topic` is still open, wait for it to end (up to 30 s, then NXR_TIMEOUT naming
+   * the group and topic), so a new owner never starts from an offset that transaction is about to replace.
+   */
   committedOffsets(
     groupId: string,
     topic: string,
+    options?: { readonly stable?: boolean },
   ): Promise<readonly (TopicPartition & { readonly offset: string | null })[]>;
 }
 
@@ -88,8 +104,17 @@ export interface LogProducer {
 /** One transaction: its records and offsets become visible together on commit, never on abort. */
 export interface LogTransaction {
   send(records: readonly OutgoingRecord[]): Promise<void>;
-  /** Commits the group's consumed offsets atomically with this transaction (consume-transform-produce). */
-  sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void>;
+  /**
+   * Commits the group's consumed offsets atomically with this transaction (consume-transform-produce).
+   * With `generation` (only where `fencesByGeneration`), the offsets are refused with NXR_GROUP_MOVED once
+   * the group has moved past that generation or no longer knows the member; the caller then aborts, and
+   * nothing of the transaction becomes visible. The refusal may come here or at commit().
+   */
+  sendOffsets(
+    groupId: string,
+    offsets: readonly PartitionOffset[],
+    generation?: GroupGeneration,
+  ): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -97,7 +122,8 @@ export interface LogTransaction {
 /**
  * Producer with a transactional id. Creating a second producer with the same id fences the first: its open
  * transaction is aborted and its later calls fail. Use one id per input partition so a new owner fences
- * the previous one after a rebalance. One transaction at a time.
+ * the previous one after a rebalance, or (where `fencesByGeneration`) one per process whose transactions
+ * send offsets with the consumer's `generation()`. One transaction at a time.
  */
 export interface TransactionalProducer {
   readonly transactionalId: string;
@@ -184,12 +210,25 @@ export interface LogConsumer {
   resume(partitions: readonly TopicPartition[]): void;
   /** Next batch of this assigned partition starts at `offset` (use `offsetsForTimes` to seek by time). */
   seek(position: PartitionOffset): void;
+  /**
+   * The group generation of the current assignment, for a transaction's `sendOffsets`. Resolves once the
+   * log knows it (kafkajs learns it at the first heartbeat after a join: up to a heartbeat interval later);
+   * after a rebalance, to the new one. Rejects if the consumer closes or fails first.
+   */
+  generation(): Promise<GroupGeneration>;
   /** Drains: stops fetching, waits for the in-flight handler, commits (after-batch mode), leaves the group. */
   close(): Promise<void>;
 }
 
 export interface StreamLog {
   readonly kind: 'kafka' | 'embedded';
+  /**
+   * true where a transaction's `sendOffsets` honours a `generation` and `committedOffsets` honours `stable`
+   * (KIP-447): one transaction may then commit the work of many partitions, fenced by the group instead of
+   * by a transactional id per partition. false where the client cannot (kafkajs transactions, librdkafka):
+   * a generation or `stable: true` is refused with NXR_CONFIG_INVALID.
+   */
+  readonly fencesByGeneration: boolean;
   readonly admin: StreamLogAdmin;
   createProducer(): Promise<LogProducer>;
   createTransactionalProducer(transactionalId: string): Promise<TransactionalProducer>;

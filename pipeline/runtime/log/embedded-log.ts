@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { NexuralError } from '../../../schemas/errors.js';
 import type {
   ConsumerOptions,
@@ -11,7 +12,11 @@ import type {
 } from '../../../schemas/ports/stream-log.js';
 import { lockDataDir } from './embedded/data-dir-lock.js';
 import { EmbeddedConsumer } from './embedded/embedded-consumer.js';
-import { EmbeddedTransactionalProducer, type TransactionHost } from './embedded/embedded-transactions.js';
+import {
+  EmbeddedTransactionalProducer,
+  type OffsetHolder,
+  type TransactionHost,
+} from './embedded/embedded-transactions.js';
 import { LogDirectory } from './embedded/log-directory.js';
 import { LogState } from './embedded/log-state.js';
 import type { AppendInput, PartitionLog } from './embedded/partition-log.js';
@@ -39,6 +44,8 @@ export interface EmbeddedLogOptions {
 }
 
 export const DEFAULT_RETENTION_BYTES = 256 * 1024 * 1024;
+/** how long a stable read of committed offsets waits for the transactions holding them */
+const STABLE_WAIT_MS = 30_000;
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -62,6 +69,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
   });
   const consumers = new Set<EmbeddedConsumer>();
   const transactional = new Map<string, EmbeddedTransactionalProducer>();
+  const holdingOffsets = new Set<OffsetHolder>();
   let roundRobin = 0;
 
   const placeRecord = (record: OutgoingRecord): { log: PartitionLog; input: AppendInput } => {
@@ -83,7 +91,27 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
     nextTransactionId: () => state.nextTransactionId(),
     decide: (id, committed, offsets) => state.decide(id, committed, offsets),
     commitGroupOffsets: (groupId, offsets) => state.groupOf(groupId).apply(offsets),
+    holdingOffsets,
+    groupAccepts: ({ groupId, generationId, memberId }) =>
+      state.groups.get(groupId)?.accepts(generationId, memberId) ?? false,
     changed: () => state.changed(),
+  };
+
+  /** As Kafka's require_stable: waits while an open transaction holds offsets of the group for the topic. */
+  const untilNoneHolds = async (groupId: string, topic: string) => {
+    const deadline = Date.now() + STABLE_WAIT_MS;
+    const held = () => [...holdingOffsets].some((holder) => holder.holdsOffsets(groupId, topic));
+    while (held()) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new NexuralError(
+          'NXR_TIMEOUT',
+          `offsets of group "${groupId}" on "${topic}" stayed unstable for ${STABLE_WAIT_MS / 1000} s: a transaction holding them is still open`,
+          { groupId, topic },
+        );
+      }
+      await Promise.race([state.signal.wait(), sleep(Math.min(left, 100))]);
+    }
   };
 
   const admin: StreamLogAdmin = {
@@ -122,7 +150,8 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
         offset: String(log.offsetForTime(timestamp)),
       }));
     },
-    async committedOffsets(groupId, name) {
+    async committedOffsets(groupId, name, read) {
+      if (read?.stable === true) await untilNoneHolds(groupId, name);
       const group = state.groups.get(groupId);
       return state.topicOf(name).partitions.map(({ partition }) => {
         const offset = group?.committedOffset(name, partition);
@@ -133,6 +162,7 @@ export function createEmbeddedLog(options: EmbeddedLogOptions = {}): StreamLog {
 
   return {
     kind: 'embedded',
+    fencesByGeneration: true,
     admin,
     async createProducer(): Promise<LogProducer> {
       return {

@@ -54,6 +54,7 @@ export function createKafkaLog(options: KafkaLogOptions): StreamLog {
 
   return {
     kind: 'kafka',
+    fencesByGeneration: false,
     admin,
     createProducer: async () => producers.track(await createKafkaProducer(kafka, admin.partitionCount)),
     createTransactionalProducer: async (transactionalId) =>

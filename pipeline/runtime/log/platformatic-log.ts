@@ -1,7 +1,7 @@
 import { Consumer } from '@platformatic/kafka';
 import { Kafka, logLevel } from 'kafkajs';
 import type { StreamLog } from '../../../schemas/ports/stream-log.js';
-import { createKafkaAdmin } from './kafka/kafka-admin.js';
+import { createKafkaAdmin, type KafkaAdmin } from './kafka/kafka-admin.js';
 import {
   defaultConsumerTuning,
   type KafkaConsumerTuning,
@@ -9,6 +9,7 @@ import {
 } from './kafka/kafka-consumer.js';
 import type { KafkaLogOptions } from './kafka-log.js';
 import { openClients } from './open-clients.js';
+import { createStableOffsetReader } from './platformatic/platformatic-offsets.js';
 import { createPlatformaticProducer } from './platformatic/platformatic-producer.js';
 import {
   createPlatformaticTransactionalProducer,
@@ -21,12 +22,30 @@ import {
  * instead of 9.2 and ~1.6× less CPU each (bench/kafka-clients.ts), and with its plain producer (~40% less CPU
  * than kafkajs's at 10k records/s in small sends). Consumers and the admin stay kafkajs: the same consume costs @platformatic/kafka ~2× the CPU a record (its message stream), and the
  * consumer group model (eager rebalances, pause, seek) is the kafkajs adapter's, unchanged.
+ * Transactional offsets are fenced by the consumer's group generation where asked (TxnOffsetCommit v3+,
+ * KIP-447) and stable reads of committed offsets (require_stable) go through @platformatic/kafka's admin.
  */
 export function createPlatformaticLog(options: KafkaLogOptions): StreamLog {
   const clientId = options.clientId ?? 'nexural';
   const kafka = new Kafka({ clientId, brokers: [...options.brokers], logLevel: logLevel.NOTHING });
   const tuning: KafkaConsumerTuning = { ...defaultConsumerTuning, ...options.consumer };
-  const admin = createKafkaAdmin(kafka);
+  const kafkajsAdmin = createKafkaAdmin(kafka);
+  const stableOffsets = createStableOffsetReader({
+    brokers: options.brokers,
+    clientId,
+    partitionCount: kafkajsAdmin.partitionCount,
+  });
+  const admin: KafkaAdmin = {
+    ...kafkajsAdmin,
+    committedOffsets: (groupId, topic, read) =>
+      read?.stable === true
+        ? stableOffsets.read(groupId, topic)
+        : kafkajsAdmin.committedOffsets(groupId, topic),
+    async disconnect() {
+      await stableOffsets.close();
+      await kafkajsAdmin.disconnect();
+    },
+  };
   const consumers = openClients();
   const producers = openClients();
   // a transaction names the group of the offsets it commits through a consumer object that never joins
@@ -59,6 +78,7 @@ export function createPlatformaticLog(options: KafkaLogOptions): StreamLog {
 
   return {
     kind: 'kafka',
+    fencesByGeneration: true,
     admin,
     createProducer: async () =>
       producers.track(

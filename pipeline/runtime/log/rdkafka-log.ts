@@ -53,6 +53,7 @@ export function createRdkafkaLog(options: KafkaLogOptions): StreamLog {
 
   return {
     kind: 'kafka',
+    fencesByGeneration: false,
     admin,
     createProducer: async () => producers.track(await createRdkafkaProducer(rdkafka, admin.partitionCount)),
     createTransactionalProducer: async (transactionalId) =>

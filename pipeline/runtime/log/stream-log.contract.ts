@@ -4,6 +4,7 @@ import type { LogRecord, OutgoingRecord, RecordBatch, StreamLog } from '../../..
 import { deadLetterRoutingContract } from '../dlq/dead-letter-routing.contract.js';
 import { partitionForKey } from './murmur2.js';
 import { streamLogFlowContract } from './stream-log-flow.contract.js';
+import { streamLogGenerationContract } from './stream-log-generation.contract.js';
 import { TestResources, until } from './testing/stream-log-test-kit.js';
 
 export interface StreamLogContractOptions {
@@ -408,5 +409,6 @@ export function streamLogContract(
 
     deadLetterRoutingContract(() => ({ log, resources }), timeoutMs);
     streamLogFlowContract(() => ({ log, resources }), timeoutMs);
+    streamLogGenerationContract(() => ({ log, resources }), timeoutMs);
   });
 }

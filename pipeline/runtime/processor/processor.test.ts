@@ -141,6 +141,7 @@ async function images(log: StreamLog, topics: TestTopics) {
 /** The same log, but every transaction's commit first awaits `beforeCommit()`. */
 const withCommitWait = (log: StreamLog, beforeCommit: () => Promise<unknown>): StreamLog => ({
   kind: log.kind,
+  fencesByGeneration: log.fencesByGeneration,
   admin: log.admin,
   createProducer: () => log.createProducer(),
   consume: (options) => log.consume(options),
@@ -154,7 +155,8 @@ const withCommitWait = (log: StreamLog, beforeCommit: () => Promise<unknown>): S
         const transaction = await producer.transaction();
         return {
           send: (records) => transaction.send(records),
-          sendOffsets: (groupId, offsets) => transaction.sendOffsets(groupId, offsets),
+          sendOffsets: (groupId, offsets, generation) =>
+            transaction.sendOffsets(groupId, offsets, generation),
           abort: () => transaction.abort(),
           commit: async () => {
             await beforeCommit();

@@ -6,8 +6,8 @@ export interface GroupMember {
   readonly topics: readonly string[];
   /** Stop handling, let the in-flight batch finish, run onRevoked. */
   revokeAll(): Promise<void>;
-  /** Take these partitions (positions from the group's commits), run onAssigned, start handling. */
-  assign(partitions: readonly TopicPartition[]): Promise<void>;
+  /** Take these partitions of generation `generationId` (positions from the group's commits), run onAssigned, start handling. */
+  assign(partitions: readonly TopicPartition[], generationId: number): Promise<void>;
 }
 
 export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -15,11 +15,14 @@ export const partitionKey = (topic: string, partition: number): string => `${top
 /**
  * A consumer group of the in-process log: committed offsets and an eager rebalance on every join or leave
  * (everyone gives up everything, then partitions are dealt round-robin, as kafkajs's default assigner does).
+ * Every rebalance starts a new generation once the members have given up their partitions, as a Kafka
+ * group's does once its members have rejoined.
  */
 export class ConsumerGroup {
   private readonly committed = new Map<string, number>();
   private readonly members: GroupMember[] = [];
   private rebalancing: Promise<void> = Promise.resolve();
+  private generationId = 0;
 
   constructor(
     readonly groupId: string,
@@ -42,6 +45,11 @@ export class ConsumerGroup {
       const [topic = '', partition = '0'] = key.split('\u0000');
       return { topic, partition: Number(partition), offset: String(offset) };
     });
+  }
+
+  /** Whether offsets sent as of this generation by this member are still the group's to take (KIP-447). */
+  accepts(generationId: number, memberId: string): boolean {
+    return generationId === this.generationId && this.members.some((member) => member.memberId === memberId);
   }
 
   commit(offsets: readonly PartitionOffset[]): void {
@@ -75,6 +83,8 @@ export class ConsumerGroup {
     const run = async () => {
       await before();
       await Promise.all(this.members.map((member) => member.revokeAll()));
+      this.generationId += 1;
+      const generationId = this.generationId;
       const members = [...this.members].sort((a, b) => a.memberId.localeCompare(b.memberId));
       const assignment = new Map<GroupMember, TopicPartition[]>(members.map((member) => [member, []]));
       const topics = [...new Set(members.flatMap((member) => member.topics))].sort();
@@ -85,7 +95,7 @@ export class ConsumerGroup {
           if (owner !== undefined) assignment.get(owner)?.push({ topic, partition });
         }
       }
-      await Promise.all(members.map((member) => member.assign(assignment.get(member) ?? [])));
+      await Promise.all(members.map((member) => member.assign(assignment.get(member) ?? [], generationId)));
     };
     this.rebalancing = this.rebalancing.then(run, run);
     return this.rebalancing;

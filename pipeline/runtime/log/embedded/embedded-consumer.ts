@@ -3,12 +3,14 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type {
   BatchControl,
   ConsumerOptions,
+  GroupGeneration,
   LogConsumer,
   LogRecord,
   PartitionOffset,
   RecordBatch,
   TopicPartition,
 } from '../../../../schemas/ports/stream-log.js';
+import { GenerationWatch } from '../generation-watch.js';
 import { validOffsets } from '../topic-spec.js';
 import type { ChangeSignal } from './change-signal.js';
 import { ColumnBatch } from './column-batch.js';
@@ -45,6 +47,7 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
   private inFlight: Promise<void> = Promise.resolve();
   private state: 'running' | 'closing' | 'stopped' = 'running';
   private stopping: Promise<void> | null = null;
+  private readonly generations = new GenerationWatch();
 
   constructor(
     private readonly options: ConsumerOptions,
@@ -89,11 +92,16 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
     this.context.signal.notify();
   }
 
+  generation(): Promise<GroupGeneration> {
+    return this.generations.current();
+  }
+
   close(): Promise<void> {
     return this.stop();
   }
 
   async revokeAll(): Promise<void> {
+    this.generations.rebalancing();
     this.closeGate();
     this.context.signal.notify();
     await this.inFlight;
@@ -102,8 +110,9 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
     if (revoked.length > 0) await this.options.onRevoked?.(revoked, this);
   }
 
-  async assign(partitions: readonly TopicPartition[]): Promise<void> {
+  async assign(partitions: readonly TopicPartition[], generationId: number): Promise<void> {
     if (this.state !== 'running') return;
+    this.generations.joined({ groupId: this.groupId, generationId, memberId: this.memberId });
     const start = this.options.start ?? 'earliest';
     for (const { topic, partition } of partitions) {
       const log = this.context.partitionLog(topic, partition);
@@ -118,6 +127,7 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
   private stop(error?: Error): Promise<void> {
     this.stopping ??= (async () => {
       this.state = 'closing';
+      this.generations.closed(this.groupId);
       this.openGate();
       this.context.signal.notify();
       await this.inFlight;

@@ -1,5 +1,6 @@
 import { NexuralError } from '../../../../schemas/errors.js';
 import type {
+  GroupGeneration,
   LogTransaction,
   OutgoingRecord,
   PartitionOffset,
@@ -19,8 +20,16 @@ export interface TransactionHost {
     offsets: ReadonlyMap<string, readonly PartitionOffset[]>,
   ): void;
   commitGroupOffsets(groupId: string, offsets: readonly PartitionOffset[]): void;
+  /** whether the group still takes offsets sent as of `generation` (its generation and member are current) */
+  groupAccepts(generation: GroupGeneration): boolean;
+  /** open transactions holding offsets, which a stable read of them waits for */
+  readonly holdingOffsets: Set<OffsetHolder>;
   /** the transaction's writes are done: flush them and wake consumers */
   changed(): void;
+}
+
+export interface OffsetHolder {
+  holdsOffsets(groupId: string, topic: string): boolean;
 }
 
 const fenced = (transactionalId: string) =>
@@ -30,10 +39,12 @@ const fenced = (transactionalId: string) =>
     { transactionalId },
   );
 
-class EmbeddedTransaction implements LogTransaction {
+class EmbeddedTransaction implements LogTransaction, OffsetHolder {
   readonly mark: TransactionMark;
   private readonly logs = new Set<PartitionLog>();
   private readonly offsets = new Map<string, PartitionOffset[]>();
+  /** checked at commit, atomically with applying the offsets (nothing runs between check and apply) */
+  private readonly generations: GroupGeneration[] = [];
 
   constructor(
     private readonly producer: EmbeddedTransactionalProducer,
@@ -53,15 +64,41 @@ class EmbeddedTransaction implements LogTransaction {
     this.host.changed();
   }
 
-  async sendOffsets(groupId: string, offsets: readonly PartitionOffset[]): Promise<void> {
+  async sendOffsets(
+    groupId: string,
+    offsets: readonly PartitionOffset[],
+    generation?: GroupGeneration,
+  ): Promise<void> {
     this.guard();
+    if (generation !== undefined) {
+      if (generation.groupId !== groupId) {
+        throw new NexuralError(
+          'NXR_CONFIG_INVALID',
+          `offsets of group "${groupId}" sent with a generation of group "${generation.groupId}"`,
+        );
+      }
+      this.generations.push(generation);
+    }
     const pending = this.offsets.get(groupId) ?? [];
     pending.push(...validOffsets(offsets));
     this.offsets.set(groupId, pending);
+    this.host.holdingOffsets.add(this);
+  }
+
+  holdsOffsets(groupId: string, topic: string): boolean {
+    return this.offsets.get(groupId)?.some((offset) => offset.topic === topic) ?? false;
   }
 
   async commit(): Promise<void> {
     this.guard();
+    const moved = this.generations.find((generation) => !this.host.groupAccepts(generation));
+    if (moved !== undefined) {
+      throw new NexuralError(
+        'NXR_GROUP_MOVED',
+        `group "${moved.groupId}" moved past generation ${moved.generationId} of member ${moved.memberId}; abort the transaction`,
+        { ...moved },
+      );
+    }
     this.host.decide(this.mark.id, true, this.offsets);
     this.end('committed');
     for (const [groupId, offsets] of this.offsets) this.host.commitGroupOffsets(groupId, offsets);
@@ -85,6 +122,7 @@ class EmbeddedTransaction implements LogTransaction {
 
   private end(state: 'committed' | 'aborted'): void {
     this.mark.state = state;
+    this.host.holdingOffsets.delete(this);
     for (const log of this.logs) log.endTransaction(this.mark);
   }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
 import type { StreamLogAdmin, TopicDescription } from '../../../../schemas/ports/stream-log.js';
 import { unknownTopic, validTopicSpecs } from '../topic-spec.js';
+import { withoutKip447 } from '../without-kip447.js';
 import { fromKafkaError, kafkaCall } from './kafka-errors.js';
 
 // kafkajs is CommonJS; Node's ESM loader does not see this export by name
@@ -150,7 +151,13 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
         .map(({ partition, offset }) => ({ topic, partition, offset }))
         .sort((a, b) => a.partition - b.partition);
     },
-    async committedOffsets(groupId, topic) {
+    async committedOffsets(groupId, topic, options) {
+      if (options?.stable === true) {
+        throw withoutKip447(
+          'the kafkajs admin (OffsetFetch up to v4)',
+          'reading offsets with require_stable',
+        );
+      }
       const client = await requireTopic(topic);
       const [result] = await kafkaCall(`reading offsets of group "${groupId}"`, () =>
         client.fetchOffsets({ groupId, topics: [topic] }),

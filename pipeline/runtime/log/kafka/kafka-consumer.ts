@@ -6,6 +6,7 @@ import type {
   PartitionOffset,
   TopicPartition,
 } from '../../../../schemas/ports/stream-log.js';
+import { GenerationWatch } from '../generation-watch.js';
 import { validOffsets } from '../topic-spec.js';
 import { kafkaCall } from './kafka-errors.js';
 
@@ -96,6 +97,16 @@ export async function startKafkaConsumer(
   // kafkajs may hand over a batch fetched just before pause(); it is skipped unresolved and refetched later
   const paused = new Set<string>();
   const keyOf = ({ topic, partition }: TopicPartition) => `${topic}\u0000${partition}`;
+  // kafkajs keeps the generation to itself: GROUP_JOIN names the member, the next HEARTBEAT event its generation
+  const generations = new GenerationWatch();
+  let joinedMember: string | null = null;
+  let lastGenerationId: number | null = null;
+  let runnerHeartbeat: (() => Promise<void>) | null = null;
+  let nudging: NodeJS.Timeout | null = null;
+  const stopNudging = () => {
+    if (nudging !== null) clearInterval(nudging);
+    nudging = null;
+  };
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
@@ -114,6 +125,8 @@ export async function startKafkaConsumer(
     stopping ??= (async () => {
       // kafkajs ignores commits once it is stopping: let the batch in flight finish and commit first
       await Promise.allSettled(inFlight);
+      stopNudging();
+      generations.closed(options.groupId);
       await consumer.disconnect();
       await rebalanceWork.catch(() => {});
       const revoked = assignment;
@@ -159,6 +172,7 @@ export async function startKafkaConsumer(
       const [valid] = validOffsets([position]);
       if (valid !== undefined) consumer.seek(valid);
     },
+    generation: () => generations.current(),
     close: () => {
       if (state === 'running') state = 'closing';
       return stop();
@@ -166,6 +180,13 @@ export async function startKafkaConsumer(
   };
 
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    generations.rebalancing();
+    joinedMember = payload.memberId;
+    // kafkajs heartbeats between batches only: a handler (or onAssigned) awaiting generation() would wait for
+    // the session to time out, so the runner's own heartbeat is asked for while the generation is pending
+    stopNudging();
+    nudging = setInterval(() => void runnerHeartbeat?.().catch(() => {}), tuning.heartbeatInterval / 2);
+    nudging.unref();
     const next = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) =>
       partitions.map((partition) => ({ topic, partition })),
     );
@@ -178,6 +199,18 @@ export async function startKafkaConsumer(
         if (next.length > 0) await options.onAssigned?.(next, api);
       })
       .catch(fail);
+  });
+  consumer.on(consumer.events.HEARTBEAT, ({ payload }) => {
+    // a heartbeat sent before the join completed carries the generation before it
+    if (payload.memberId !== joinedMember || payload.groupGenerationId === lastGenerationId) return;
+    joinedMember = null;
+    lastGenerationId = payload.groupGenerationId;
+    stopNudging();
+    generations.joined({
+      groupId: options.groupId,
+      generationId: payload.groupGenerationId,
+      memberId: payload.memberId,
+    });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (payload.restart || state !== 'running') return;
@@ -194,6 +227,7 @@ export async function startKafkaConsumer(
 
   const inFlight = new Set<Promise<void>>();
   const eachBatch = async (payload: EachBatchPayload) => {
+    runnerHeartbeat = payload.heartbeat;
     await rebalanceWork;
     const { batch, isRunning, isStale } = payload;
     const owned = assignment.some((tp) => same(tp, batch)) && !paused.has(keyOf(batch));

@@ -16,6 +16,7 @@ import type {
 } from '../../../../schemas/ports/stream-log.js';
 import { partitionForKey } from '../murmur2.js';
 import { validOffsets, validRecords } from '../topic-spec.js';
+import { withoutKip447 } from '../without-kip447.js';
 import { kafkaCall } from './kafka-errors.js';
 
 /** Kafka's default partitioner, stated explicitly (silences kafkajs's v2 warning; we pick partitions ourselves). */
@@ -166,7 +167,10 @@ function wrapTransaction(
         );
       }
     },
-    async sendOffsets(groupId, offsets) {
+    async sendOffsets(groupId, offsets, generation) {
+      if (generation !== undefined) {
+        throw withoutKip447('kafkajs (TxnOffsetCommit v0-2)', 'sending offsets with a group generation');
+      }
       const byTopic = new Map<string, { partition: number; offset: string }[]>();
       for (const { topic, partition, offset } of validOffsets(offsets)) {
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);

@@ -2,6 +2,16 @@ import { NexuralError } from '../../../../schemas/errors.js';
 
 /** the broker's answers for "a newer producer took this transactional id" */
 const FENCING_IDS = new Set(['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+/**
+ * the group coordinator's answers to offsets sent with a generation that is over (KIP-447): the member is
+ * unknown, the generation is not the group's, a static member was replaced, or a rebalance began
+ */
+const GROUP_MOVED_IDS = new Set([
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+  'FENCED_INSTANCE_ID',
+  'REBALANCE_IN_PROGRESS',
+]);
 const UNAVAILABLE_CODES = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
 
 interface PlatformaticErrorLayer {
@@ -19,6 +29,12 @@ function* layers(error: unknown, depth = 0): Generator<PlatformaticErrorLayer> {
   yield* layers(cause, depth + 1);
 }
 
+/** Whether the broker answered `apiId` (an error name such as UNSTABLE_OFFSET_COMMIT) anywhere in `error`. */
+export function answered(error: unknown, apiId: string): boolean {
+  for (const layer of layers(error)) if (layer.apiId === apiId) return true;
+  return false;
+}
+
 /** Maps a @platformatic/kafka failure to our error table; anything unrecognised is returned unchanged. */
 export function fromPlatformaticError(error: unknown, doing: string): unknown {
   if (error instanceof NexuralError) return error;
@@ -28,6 +44,14 @@ export function fromPlatformaticError(error: unknown, doing: string): unknown {
       return new NexuralError(
         'NXR_FENCED',
         `${doing}: ${layer.message ?? apiId}`,
+        { type: apiId },
+        { cause: error },
+      );
+    }
+    if (apiId !== undefined && GROUP_MOVED_IDS.has(apiId)) {
+      return new NexuralError(
+        'NXR_GROUP_MOVED',
+        `${doing}: the group moved on (${apiId}); abort the transaction`,
         { type: apiId },
         { cause: error },
       );

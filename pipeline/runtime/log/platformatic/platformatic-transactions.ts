@@ -1,6 +1,7 @@
 import { type Consumer, type Message, type MessageToProduce, Producer } from '@platformatic/kafka';
 import { NexuralError } from '../../../../schemas/errors.js';
 import type {
+  GroupGeneration,
   LogTransaction,
   OutgoingRecord,
   TransactionalProducer,
@@ -67,19 +68,28 @@ export async function toMessages(
 
 /**
  * The committed position of one partition as the client's addOffset reads it: it commits `offset + 1` and
- * takes the group from `metadata.consumer`. Generation -1 and no member id commit as a non-member of the group,
- * as kafkajs's TxnOffsetCommit v0–2 does; the group's members are kafkajs consumers.
+ * takes the group from `metadata.consumer`, sent as TxnOffsetCommit v3+ (KIP-447). With a generation the
+ * coordinator refuses the offsets once the group has moved past it; without one, generation -1 and no member
+ * id commit as a non-member of the group, as kafkajs's TxnOffsetCommit v0–2 does.
  */
 function offsetMessage(
   groupId: string,
   coordinatorId: number,
   position: { topic: string; partition: number; offset: string },
+  generation: GroupGeneration | undefined,
 ): Message {
   const consumed = {
     topic: position.topic,
     partition: position.partition,
     offset: BigInt(position.offset) - 1n,
-    metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+    metadata: {
+      consumer: {
+        groupId,
+        generationId: generation?.generationId ?? -1,
+        memberId: generation?.memberId ?? '',
+        coordinatorId,
+      },
+    },
   };
   return consumed as unknown as Message;
 }
@@ -103,7 +113,13 @@ function wrapTransaction(
         await call('producing in a transaction', () => transaction.send({ messages }));
       }
     },
-    async sendOffsets(groupId, offsets) {
+    async sendOffsets(groupId, offsets, generation) {
+      if (generation !== undefined && generation.groupId !== groupId) {
+        throw new NexuralError(
+          'NXR_CONFIG_INVALID',
+          `offsets of group "${groupId}" sent with a generation of group "${generation.groupId}"`,
+        );
+      }
       const positions = validOffsets(offsets);
       if (positions.length === 0) return;
       const { group, coordinatorId } = await platformaticCall('finding the group coordinator', () =>
@@ -115,7 +131,7 @@ function wrapTransaction(
         // one TxnOffsetCommit per partition, one at a time (the client folds concurrent ones into one)
         for (const position of positions) {
           await call('committing offsets in a transaction', () =>
-            transaction.addOffset(offsetMessage(groupId, coordinatorId, position)),
+            transaction.addOffset(offsetMessage(groupId, coordinatorId, position, generation)),
           );
         }
       } catch (error) {

@@ -7,6 +7,7 @@ import type {
 } from '../../../../schemas/ports/stream-log.js';
 import type { KafkaConsumerTuning } from '../kafka/kafka-consumer.js';
 import { validOffsets } from '../topic-spec.js';
+import { withoutKip447 } from '../without-kip447.js';
 import type { RdBatchPayload, RdKafka, RdMessage, RdRebalanceCallback } from './rdkafka-binding.js';
 import { loadRdkafka } from './rdkafka-binding.js';
 import { rdkafkaCall } from './rdkafka-errors.js';
@@ -167,6 +168,10 @@ export async function startRdkafkaConsumer(
   const api: LogConsumer = {
     groupId: options.groupId,
     assignment: () => assignment,
+    // the compatible API hides librdkafka's group metadata, and this log's transactions could not use it
+    generation: async () => {
+      throw withoutKip447('the librdkafka consumer', 'reading the group generation');
+    },
     commit: (offsets) =>
       rdkafkaCall('committing offsets', () => consumer.commitOffsets([...validOffsets(offsets)])),
     pause: (partitions) => {

@@ -5,6 +5,7 @@ import type {
 } from '../../../../schemas/ports/stream-log.js';
 import { chunks, place, positionsOf } from '../kafka/kafka-producers.js';
 import { validOffsets } from '../topic-spec.js';
+import { withoutKip447 } from '../without-kip447.js';
 import type { RdConsumer, RdKafka, RdProducer } from './rdkafka-binding.js';
 import { rdkafkaCall } from './rdkafka-errors.js';
 
@@ -56,7 +57,13 @@ function wrapTransaction(
         await rdkafkaCall('producing in a transaction', () => transaction.sendBatch({ topicMessages }));
       }
     },
-    async sendOffsets(groupId, offsets) {
+    async sendOffsets(groupId, offsets, generation) {
+      if (generation !== undefined) {
+        throw withoutKip447(
+          'the librdkafka adapter (an idle group handle, not the consumer, names the group)',
+          'sending offsets with a group generation',
+        );
+      }
       const byTopic = new Map<string, { partition: number; offset: string }[]>();
       for (const { topic, partition, offset } of validOffsets(offsets)) {
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
