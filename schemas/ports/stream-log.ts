@@ -108,7 +108,10 @@ export interface LogTransaction {
    * Commits the group's consumed offsets atomically with this transaction (consume-transform-produce).
    * With `generation` (only where `fencesByGeneration`), the offsets are refused with NXR_GROUP_MOVED once
    * the group has moved past that generation or no longer knows the member; the caller then aborts, and
-   * nothing of the transaction becomes visible. The refusal may come here or at commit().
+   * nothing of the transaction becomes visible. The refusal may come here or at commit(): Kafka checks the
+   * generation here only (TxnOffsetCommit; EndTxn does not), so offsets it took before a rebalance still
+   * commit after it, and the partition's new owner must read them with `committedOffsets(…, { stable: true })`;
+   * the embedded log checks at commit().
    */
   sendOffsets(
     groupId: string,

@@ -115,6 +115,33 @@ export function streamLogGenerationContract(
   );
 
   it(
+    'resolves generation() awaited in a handler right after a join (kafkajs heartbeats only between batches)',
+    async () => {
+      const { log, resources } = harness();
+      if (!log.fencesByGeneration) return;
+      const input = await resources.topic(1, false, 'input');
+      const groupId = resources.group();
+      await (await log.createProducer()).send([{ topic: input, key: 'k', value: text('first') }]);
+      let member: LogConsumer | undefined;
+      const seen: GroupGeneration[] = [];
+      await resources.collect({
+        groupId,
+        topics: [input],
+        commit: 'manual',
+        onAssigned: (_, consumer) => {
+          member = consumer;
+        },
+        handler: async () => {
+          if (member !== undefined) seen.push(await member.generation());
+        },
+      });
+      await until(() => seen.length === 1, 'the generation inside the handler', timeoutMs);
+      expect(seen[0]?.groupId).toBe(groupId);
+    },
+    timeoutMs * 3,
+  );
+
+  it(
     'refuses a generation and a stable read with NXR_CONFIG_INVALID where the log cannot fence by generation',
     async () => {
       const { log, resources } = harness();
