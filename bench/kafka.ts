@@ -19,6 +19,8 @@
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
  *                          [--commit-interval-ms N]  (the processor's commitIntervalMs in the latency rows)
+ *                          [--transactions per-partition,shared]  (the processor's transactions; with both, each Kafka
+ *                          row runs once per setting, alternately; default: the processor's own)
  *                          [--ticks-from live|start]  (latency rows: ticks start once every partition is installed
  *                          (restored, its rule set committed), or as soon as processor.start() resolves; the
  *                          "ticks from" column gives the time from start() to the first tick)
@@ -102,6 +104,7 @@ const { values } = parseArgs({
     requests: { type: 'boolean', default: false },
     'trade-ids': { type: 'string', default: 'venue' },
     fetches: { type: 'string', default: 'default' },
+    transactions: { type: 'string', default: 'default' },
     rows: { type: 'string', default: 'forming-live,forming-backlog,final-live,final-backlog' },
   },
 });
@@ -151,6 +154,17 @@ const fetchSettings: FetchSetting[] = values.fetches.split(',').map((setting) =>
   }
   return { minBytes: minBytes ?? 1, maxWaitTimeInMs: maxWaitTimeInMs ?? 0 };
 });
+/** the processor's transactions per row: 'default' (its config's default), per-partition or shared */
+type TransactionsSetting = 'default' | 'per-partition' | 'shared';
+const transactionSettings = values.transactions.split(',').map((setting) => {
+  if (setting !== 'default' && setting !== 'per-partition' && setting !== 'shared') {
+    throw new Error(`--transactions ${setting}: a list of default, per-partition, shared`);
+  }
+  return setting;
+}) as TransactionsSetting[];
+const transactionsConfig = (setting: TransactionsSetting): Partial<ProcessorConfigInput> =>
+  setting === 'default' ? {} : { transactions: setting };
+const showTransactions = transactionSettings.length > 1 || transactionSettings[0] !== 'default';
 const fetchLabel = (setting: FetchSetting) =>
   setting === 'default' ? 'default' : `${setting.minBytes}/${setting.maxWaitTimeInMs}`;
 const kafkaEnv: PipelineEnv = {
@@ -272,10 +286,14 @@ async function throughput(
   engine: typeof ENGINE,
   producerMode: ProducerMode,
   client: Client,
+  transactions: TransactionsSetting,
 ) {
   const run = randomUUID().slice(0, 8);
   const env = { ...kafkaEnv, NEXURAL_KAFKA_CLIENT: client };
-  const { pipeline, topics, groupId } = await open(env, run, { engine });
+  const { pipeline, topics, groupId } = await open(env, run, {
+    engine,
+    ...transactionsConfig(transactions),
+  });
   const send = producerMode === 'inline' ? await inlineBulk(topics.trades) : await childBulk(topics.trades);
   let maxLag = 0;
   const onLag = (lag: number) => {
@@ -408,6 +426,7 @@ async function latency(
   alertsToFanout: 'after-commit' | 'at-once',
   producerMode: ProducerMode,
   fetch: FetchSetting,
+  transactions: TransactionsSetting,
 ) {
   const run = randomUUID().slice(0, 8);
   const owner = `bench-${run}`;
@@ -420,6 +439,7 @@ async function latency(
       alertsToFanout,
       ...(values['snapshot-every-ms'] ? { snapshotEveryMs: Number(values['snapshot-every-ms']) } : {}),
       ...(values['commit-interval-ms'] ? { commitIntervalMs: Number(values['commit-interval-ms']) } : {}),
+      ...transactionsConfig(transactions),
     },
     fetch,
   );
@@ -646,11 +666,13 @@ if (values.only !== 'latency') {
   ] as ProducerMode[];
   for (const run of runs) {
     for (const producerMode of throughputProducers) {
-      for (const client of clients) {
+      for (const [client, transactions] of clients.flatMap((client) =>
+        transactionSettings.map((t) => [client, t] as const),
+      )) {
         const { result, ...usage } = await measureProcess(() =>
-          throughput(run.mode, run.engine, producerMode, client),
+          throughput(run.mode, run.engine, producerMode, client, transactions),
         );
-        results.push({ ...run, producerMode, client, result, usage });
+        results.push({ ...run, producerMode, client, transactions, result, usage });
       }
     }
   }
@@ -658,13 +680,14 @@ if (values.only !== 'latency') {
   const rate = (elapsed: number) => Math.round(total / elapsed);
   printTable(
     'throughput through Kafka (Schema Registry serdes, Redis fan-out)',
-    results.map(({ label, mode, producerMode, client, result, usage }) => {
+    results.map(({ label, mode, producerMode, client, transactions, result, usage }) => {
       // live: producer and processor side by side, against raw produce → consume; backlog: against raw consume
       const ceiling = raw.get(mode === 'live' ? 'raw end to end' : 'raw consume');
       const { stats } = result;
       return {
         engine: label,
         client,
+        ...(showTransactions ? { transactions } : {}),
         run: mode === 'live' ? 'producer → processor' : 'processor on a backlog',
         producer: producerMode,
         'ticks/s': rate(result.elapsed),
@@ -699,14 +722,15 @@ if (values.only !== 'throughput') {
     const producers = env === embeddedEnv ? (['inline'] as const) : producerModes;
     const rowClients = env === embeddedEnv ? (['-'] as const) : clients;
     const rowFetches: FetchSetting[] = env === embeddedEnv ? ['default'] : fetchSettings;
+    const rowTransactions: TransactionsSetting[] = env === embeddedEnv ? ['default'] : transactionSettings;
     for (const target of rates) {
       for (const producerMode of producers) {
-        for (const [client, fetch] of rowClients.flatMap((client) =>
-          rowFetches.map((f) => [client, f] as const),
+        for (const [client, fetch, transactions] of rowClients.flatMap((client) =>
+          rowFetches.flatMap((f) => rowTransactions.map((t) => [client, f, t] as const)),
         )) {
           const rowEnv = client === '-' ? env : { ...env, NEXURAL_KAFKA_CLIENT: client };
           const { result, ...usage } = await measureProcess(() =>
-            latency(rowEnv, target, mode, producerMode, fetch),
+            latency(rowEnv, target, mode, producerMode, fetch, transactions),
           );
           if (result.clockCheckMs !== undefined) {
             console.log(
@@ -719,6 +743,7 @@ if (values.only !== 'throughput') {
             ...(fetchSettings.length > 1 || fetchSettings[0] !== 'default'
               ? { 'minBytes/maxWait': env === embeddedEnv ? '-' : fetchLabel(fetch) }
               : {}),
+            ...(showTransactions ? { transactions } : {}),
             'alerts to fan-out': mode,
             'target ticks/s': target,
             producer: producerMode,

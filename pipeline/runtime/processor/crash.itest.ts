@@ -10,36 +10,47 @@ const clients =
   chosen === undefined
     ? [DEFAULT_KAFKA_CLIENT, 'kafkajs' as const]
     : [envSchema.shape.NEXURAL_KAFKA_CLIENT.parse(chosen)];
+// shared transactions on the clients that fence offsets by group generation (KIP-447)
+const runs = [
+  ...clients.map((client) => ({ client, transactions: 'per-partition' as const })),
+  ...clients
+    .filter((client) => client === 'platformatic')
+    .map((client) => ({ client, transactions: 'shared' as const })),
+];
 
-describe.each(clients)('processor crash test on Kafka (%s)', (client) => {
-  it('after ≥ 5 SIGKILLs at random points during 222,928 real ticks and a restart after each, the derived topics equal a clean run, record for record, without duplicates', async () => {
-    const seed = Number(process.env.NEXURAL_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
-    const lines: string[] = [];
-    const report = await runCrashTest({
-      brokers: kafkaBrokers(),
-      rounds: 4,
-      kills: 7,
-      partitions: 3,
-      seed,
-      snapshotEveryRecords: 20_000,
-      // the mode with more moving parts under a kill: rule sets committed first, held after a restore
-      alertsToFanout: 'at-once',
-      client,
-      say: (line) => lines.push(line),
-    });
-    console.log(lines.join('\n'));
-    expect(report.ticks).toBeGreaterThanOrEqual(200_000);
-    // a kill counts when the child still had input left (a restart can catch up before its kill)
-    expect(report.kills.filter((kill) => kill.midRun).length).toBeGreaterThanOrEqual(5);
-    expect(report.equal, `seed ${seed}`).toEqual({
-      bars: true,
-      barsFinal: true,
-      indicators: true,
-      alerts: true,
-      deadLetters: true,
-    });
-    expect(report.duplicates).toBe(0);
-    expect(report.records.alerts).toBeGreaterThan(0);
-    expect(report.records.deadLetters).toBe(report.badRecords);
-  }, 900_000);
-});
+describe.each(runs)(
+  'processor crash test on Kafka ($client, $transactions transactions)',
+  ({ client, transactions }) => {
+    it('after ≥ 5 SIGKILLs at random points during 222,928 real ticks and a restart after each, the derived topics equal a clean run, record for record, without duplicates', async () => {
+      const seed = Number(process.env.NEXURAL_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+      const lines: string[] = [];
+      const report = await runCrashTest({
+        brokers: kafkaBrokers(),
+        rounds: 4,
+        kills: 7,
+        partitions: 3,
+        seed,
+        snapshotEveryRecords: 20_000,
+        // the mode with more moving parts under a kill: rule sets committed first, held after a restore
+        alertsToFanout: 'at-once',
+        client,
+        transactions,
+        say: (line) => lines.push(line),
+      });
+      console.log(lines.join('\n'));
+      expect(report.ticks).toBeGreaterThanOrEqual(200_000);
+      // a kill counts when the child still had input left (a restart can catch up before its kill)
+      expect(report.kills.filter((kill) => kill.midRun).length).toBeGreaterThanOrEqual(5);
+      expect(report.equal, `seed ${seed}`).toEqual({
+        bars: true,
+        barsFinal: true,
+        indicators: true,
+        alerts: true,
+        deadLetters: true,
+      });
+      expect(report.duplicates).toBe(0);
+      expect(report.records.alerts).toBeGreaterThan(0);
+      expect(report.records.deadLetters).toBe(report.badRecords);
+    }, 900_000);
+  },
+);

@@ -1,15 +1,11 @@
 import type { AlertEvent } from '../../../schemas/alert-event.js';
-import type {
-  RecordBatch,
-  TopicPartition,
-  TransactionalProducer,
-} from '../../../schemas/ports/stream-log.js';
+import type { RecordBatch, TopicPartition } from '../../../schemas/ports/stream-log.js';
 import type { RuleChange } from './alert-rules-table.js';
 import { BatchInput } from './batch-input.js';
 import type { DerivedSerdes } from './encode-outputs.js';
 import { emptyOutputs } from './output-collector.js';
 import type { PartitionCheckpoint } from './partition-checkpoint.js';
-import { PartitionCommitter } from './partition-committer.js';
+import type { Committer } from './partition-committer.js';
 import type { PartitionTask, ProcessedCounts, RuleSync } from './partition-task.js';
 import type { ProcessorConfig } from './processor-config.js';
 import type { ProcessorStats } from './processor-stats.js';
@@ -75,12 +71,13 @@ export interface Resume {
 /**
  * An input partition this processor owns: its task, and the consume-transform-produce loop over it. Each
  * live batch is processed at once; its outputs, progress (and every so often the partition's checkpoint)
- * and consumed offset are committed in a transaction by the partition's committer, whose transactional id
- * is the partition's, so whoever owns the partition next fences this one.
+ * and consumed offset are committed by its committer: in a transaction of its own, whose transactional id
+ * is the partition's, so whoever owns the partition next fences this one; or in the processor's shared
+ * rounds, fenced by the group generation the partition was assigned in.
  */
 export class OwnedPartition {
   lag = 0;
-  private readonly committer: PartitionCommitter;
+  private readonly committer: Committer;
   private readonly pendingRules: RuleChange[] = [];
   private live = false;
   private nextOffset: bigint | null;
@@ -117,10 +114,11 @@ export class OwnedPartition {
   constructor(
     private readonly context: PartitionContext,
     readonly task: PartitionTask,
-    producer: TransactionalProducer,
+    /** commits this partition's work: its own transactions, or its part of the processor's rounds */
+    commit: (checkpointOffset: string | null) => Committer,
     resume: Resume,
   ) {
-    this.committer = new PartitionCommitter(context, task.source, producer, resume.checkpointOffset);
+    this.committer = commit(resume.checkpointOffset);
     this.nextOffset = resume.nextOffset;
     this.silentUntil = resume.silentUntil;
     this.checkpointTaken = resume.checkpointOffset !== null;

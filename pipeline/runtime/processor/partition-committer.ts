@@ -1,7 +1,9 @@
 import type { AlertEvent } from '../../../schemas/alert-event.js';
 import { isNexuralError } from '../../../schemas/errors.js';
 import type {
+  LogTransaction,
   OutgoingRecord,
+  PartitionOffset,
   TopicPartition,
   TransactionalProducer,
 } from '../../../schemas/ports/stream-log.js';
@@ -46,12 +48,132 @@ export interface CommitterContext {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+export const waitMs = sleep;
+
 const merge = (into: BatchOutputs, from: BatchOutputs) => {
   for (const bar of from.bars) into.bars.push(bar);
   for (const value of from.indicators) into.indicators.push(value);
   for (const event of from.alerts) into.alerts.push(event);
   for (const letter of from.deadLetters) into.deadLetters.push(letter);
 };
+
+/** `work` added to what is pending: one transaction commits both (group commit). */
+export function mergeWork(pending: PendingWork | null, work: PendingWork): PendingWork {
+  if (pending === null) return { ...work, outputs: { ...work.outputs } };
+  merge(pending.outputs, work.outputs);
+  const before = pending.onCommitted;
+  const after = work.onCommitted;
+  return {
+    onCommitted:
+      before && after
+        ? () => {
+            before();
+            after();
+          }
+        : (before ?? after),
+    outputs: pending.outputs,
+    // the later checkpoint is as valid (its outputs before it commit in this same transaction) and
+    // leaves less to re-process after a restart
+    checkpoint: work.checkpoint ?? pending.checkpoint,
+    nextOffset: work.nextOffset,
+    stateTime: work.stateTime,
+    inputRecords: pending.inputRecords + work.inputRecords,
+  };
+}
+
+/** What the processor's partitions do with their processed work: commit it, in order, off the batch path. */
+export interface Committer {
+  /** another owner took the partition over (or the group moved on): drop it */
+  readonly fenced: boolean;
+  /** the error that stopped committing (the partition is being rebuilt), if any */
+  readonly failed: Error | null;
+  /** input records processed but not committed yet */
+  readonly backlog: number;
+  enqueue(work: PendingWork): void;
+  /** resolves once everything enqueued so far is committed (or committing stopped) */
+  settled(): Promise<void>;
+  /** settles, then lets go of what it holds */
+  close(): Promise<void>;
+}
+
+/** A partition's records in a transaction, and what to note once that transaction has committed. */
+export interface WorkRecords {
+  readonly records: OutgoingRecord[];
+  readonly offset: PartitionOffset;
+  committed(): void;
+}
+
+/**
+ * What the state topic holds of one partition, as its writer knows it: the checkpoint the progress records
+ * point at and the rule set committed last. Turns a partition's work into its records for a transaction:
+ * its outputs, the checkpoint if one is due, and the progress record.
+ */
+export class PartitionLedger {
+  /**
+   * The rule set last committed with a checkpoint: the state topic's latest for the partition (one
+   * writer), so checkpoints with the same rules only refer to it. Null at first: a new owner writes its
+   * rule set again with its first checkpoint.
+   */
+  private writtenRules: WrittenRuleSet | null = null;
+
+  constructor(
+    private readonly context: CommitterContext,
+    readonly source: TopicPartition,
+    /** offset of the checkpoint committed last (progress records point at it until a newer one commits) */
+    private checkpointOffset: string | null,
+  ) {}
+
+  async records(work: PendingWork): Promise<WorkRecords> {
+    const { topic, partition } = this.source;
+    const { stateTopic, serdes, stats } = this.context;
+    const { outputs, checkpoint, nextOffset, stateTime } = work;
+    const encoding = performance.now();
+    const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
+    let ruleSet: WrittenRuleSet | null = null;
+    if (checkpoint !== null) {
+      const serialising = performance.now();
+      const encoded = checkpointRecords(stateTopic, checkpoint, stateTime, this.writtenRules);
+      for (const chunk of encoded.records) stats.checkpointBytes += chunk.value?.length ?? 0;
+      if (encoded.writesRuleSet) stats.ruleSets++;
+      stats.checkpointMs += performance.now() - serialising;
+      records.push(...encoded.records);
+      ruleSet = encoded.ruleSet;
+    }
+    const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
+    records.push({
+      topic: stateTopic,
+      key: progressKey(this.source),
+      value: encodeProgress({ version: 1, nextOffset, checkpointOffset }),
+      partition,
+      timestamp: stateTime,
+    });
+    stats.encodeMs += performance.now() - encoding;
+    return {
+      records,
+      offset: { topic, partition, offset: nextOffset },
+      committed: () => {
+        this.checkpointOffset = checkpointOffset;
+        if (checkpoint !== null) {
+          this.writtenRules = ruleSet;
+          stats.checkpoints++;
+        }
+        stats.bars += outputs.bars.length;
+        for (const bar of outputs.bars) if (bar.value.final) stats.finalBars++;
+        stats.indicators += outputs.indicators.length;
+        stats.alerts += outputs.alerts.length;
+        stats.deadLetters += outputs.deadLetters.length;
+      },
+    };
+  }
+}
+
+/** Sends `records` in sends Kafka takes (a partition's record batch under its size bound). */
+export async function sendAll(
+  transaction: LogTransaction,
+  records: readonly OutgoingRecord[],
+): Promise<void> {
+  for (const send of inSends(records, MAX_SEND_BYTES)) await transaction.send(send);
+}
 
 /**
  * Commits a partition's processed work in transactions, one at a time, off the batch path: while one
@@ -61,70 +183,41 @@ const merge = (into: BatchOutputs, from: BatchOutputs) => {
  * grows the next transaction instead of the lag. Each transaction holds its outputs, a progress record,
  * the latest checkpoint taken since the previous one, and the consumed offset.
  */
-export class PartitionCommitter {
+export class PartitionCommitter implements Committer {
   private pending: PendingWork | null = null;
   private inFlight: Promise<void> | null = null;
   private failure: Error | null = null;
   private fencedOff = false;
   private lastCommitAt = Number.NEGATIVE_INFINITY;
-  /**
-   * The rule set this committer last committed with a checkpoint: the state topic's latest for the
-   * partition (one writer), so checkpoints with the same rules only refer to it. Null at first: a new
-   * owner writes its rule set again with its first checkpoint.
-   */
-  private writtenRules: WrittenRuleSet | null = null;
+  private readonly ledger: PartitionLedger;
 
   constructor(
     private readonly context: CommitterContext,
     private readonly source: TopicPartition,
     private readonly producer: TransactionalProducer,
     /** offset of the checkpoint committed last (progress records point at it until a newer one commits) */
-    private checkpointOffset: string | null,
-  ) {}
+    checkpointOffset: string | null,
+  ) {
+    this.ledger = new PartitionLedger(context, source, checkpointOffset);
+  }
 
   get fenced(): boolean {
     return this.fencedOff;
   }
 
-  /** The error that stopped committing (the partition is being rebuilt), if any. */
   get failed(): Error | null {
     return this.failure;
   }
 
-  /** Input records processed but not committed yet. */
   get backlog(): number {
     return this.pending?.inputRecords ?? 0;
   }
 
   enqueue(work: PendingWork): void {
-    const pending = this.pending;
-    if (pending === null) {
-      this.pending = { ...work, outputs: { ...work.outputs } };
-    } else {
-      merge(pending.outputs, work.outputs);
-      const before = pending.onCommitted;
-      const after = work.onCommitted;
-      this.pending = {
-        onCommitted:
-          before && after
-            ? () => {
-                before();
-                after();
-              }
-            : (before ?? after),
-        outputs: pending.outputs,
-        // the later checkpoint is as valid (its outputs before it commit in this same transaction) and
-        // leaves less to re-process after a restart
-        checkpoint: work.checkpoint ?? pending.checkpoint,
-        nextOffset: work.nextOffset,
-        stateTime: work.stateTime,
-        inputRecords: pending.inputRecords + work.inputRecords,
-      };
-    }
+    this.pending = mergeWork(this.pending, work);
     this.inFlight ??= this.drain();
   }
 
-  /** Resolves once everything enqueued so far is committed (or committing stopped). */
   async settled(): Promise<void> {
     while (this.inFlight !== null) await this.inFlight;
   }
@@ -160,52 +253,21 @@ export class PartitionCommitter {
   }
 
   private async commit(work: PendingWork): Promise<void> {
-    const { topic, partition } = this.source;
-    const { stateTopic, serdes, groupId, stats } = this.context;
-    const { outputs, checkpoint, nextOffset, stateTime } = work;
-    const encoding = performance.now();
-    const records: OutgoingRecord[] = await encodeOutputs(outputs, serdes, partition);
-    let ruleSet: WrittenRuleSet | null = null;
-    if (checkpoint !== null) {
-      const serialising = performance.now();
-      const encoded = checkpointRecords(stateTopic, checkpoint, stateTime, this.writtenRules);
-      for (const chunk of encoded.records) stats.checkpointBytes += chunk.value?.length ?? 0;
-      if (encoded.writesRuleSet) stats.ruleSets++;
-      stats.checkpointMs += performance.now() - serialising;
-      records.push(...encoded.records);
-      ruleSet = encoded.ruleSet;
-    }
-    const checkpointOffset = checkpoint?.nextOffset ?? this.checkpointOffset;
-    records.push({
-      topic: stateTopic,
-      key: progressKey(this.source),
-      value: encodeProgress({ version: 1, nextOffset, checkpointOffset }),
-      partition,
-      timestamp: stateTime,
-    });
+    const { stats, groupId } = this.context;
+    const prepared = await this.ledger.records(work);
     const committing = performance.now();
-    stats.encodeMs += committing - encoding;
     const transaction = await this.producer.transaction();
     try {
-      for (const send of inSends(records, MAX_SEND_BYTES)) await transaction.send(send);
-      await transaction.sendOffsets(groupId, [{ topic, partition, offset: nextOffset }]);
+      await sendAll(transaction, prepared.records);
+      await transaction.sendOffsets(groupId, [prepared.offset]);
       await transaction.commit();
     } catch (error) {
       await transaction.abort().catch(() => {});
       throw error;
     }
     stats.commitMs += performance.now() - committing;
-    this.checkpointOffset = checkpointOffset;
-    if (checkpoint !== null) {
-      this.writtenRules = ruleSet;
-      stats.checkpoints++;
-      stats.checkpointCommitMs += performance.now() - committing;
-    }
+    if (work.checkpoint !== null) stats.checkpointCommitMs += performance.now() - committing;
     stats.transactions++;
-    stats.bars += outputs.bars.length;
-    for (const bar of outputs.bars) if (bar.value.final) stats.finalBars++;
-    stats.indicators += outputs.indicators.length;
-    stats.alerts += outputs.alerts.length;
-    stats.deadLetters += outputs.deadLetters.length;
+    prepared.committed();
   }
 }

@@ -120,6 +120,15 @@ describe('stream processor on the embedded log', () => {
       deadLetters: await read<DeadLetter>(topics.deadLetters),
     });
   }, 120_000);
+
+  it('refuses shared transactions on a log that cannot fence offsets by group generation, naming the setting', async () => {
+    const { log, topics } = await setup(1, []);
+    const unfenced: StreamLog = { ...log, fencesByGeneration: false };
+    const { started } = startProcessor(unfenced, topics, { transactions: 'shared' });
+    const refused = await started.catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'NXR_CONFIG_INVALID' });
+    expect(String(refused)).toContain("transactions 'shared'");
+  });
 });
 
 /** Real trades of three symbols (one per partition of three), merged by event time. */
@@ -200,51 +209,55 @@ const until = async (condition: () => boolean, what: string) => {
 };
 
 describe('stream processor restarts and rebalances', () => {
-  it('a processor closed mid-stream, restarted, then joined by a second one writes exactly what one uninterrupted processor writes', async () => {
-    const { log, topics } = await setup(3);
-    const records = threeSymbols(topics.trades);
-    await (await log.createProducer()).send(records);
-    const clean = derivedOf(topics, 'clean');
-    await log.admin.createTopics(topicSpecs(clean, 3));
-    const reference = startProcessor(log, clean, { groupId: 'clean-group' });
-    await reference.started;
-    await caughtUp(log, 'clean-group', topics.trades, 60_000);
-    await reference.processor.close();
+  it.each(['per-partition', 'shared'] as const)(
+    '%s transactions: a processor closed mid-stream, restarted, then joined by a second one writes exactly what one uninterrupted processor writes',
+    async (transactions) => {
+      const { log, topics } = await setup(3);
+      const records = threeSymbols(topics.trades);
+      await (await log.createProducer()).send(records);
+      const clean = derivedOf(topics, 'clean');
+      await log.admin.createTopics(topicSpecs(clean, 3));
+      const reference = startProcessor(log, clean, { groupId: 'clean-group' });
+      await reference.started;
+      await caughtUp(log, 'clean-group', topics.trades, 60_000);
+      await reference.processor.close();
 
-    const fanout = createInProcessFanout();
-    const delivered: AlertDelivery[] = [];
-    await fanout.subscribe({ kind: 'all' }, (delivery) => delivered.push(delivery));
-    const checkpointed = { snapshotEveryRecords: 2_000 };
-    const first = startProcessor(log, topics, checkpointed, fanout);
-    await first.started;
-    await until(() => first.processor.stats.records >= 30_000, '30,000 records');
-    await first.processor.close();
-    const firstRecords = first.processor.stats.records;
-    const second = startProcessor(log, topics, checkpointed, fanout);
-    await second.started;
-    await until(() => second.processor.stats.records >= 10_000, '10,000 more records');
-    const silentAfterRestart = second.processor.stats.silentRecords;
-    const third = startProcessor(log, topics, checkpointed, fanout);
-    await third.started;
-    await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
-    expect([...first.errors, ...second.errors, ...third.errors]).toEqual([]);
-    // restored from checkpoints: only the records since each partition's last one are re-processed, at
-    // most a batch (5,000) each, never the whole history
-    expect(first.processor.stats.checkpoints).toBeGreaterThanOrEqual(3);
-    expect(silentAfterRestart).toBeGreaterThan(0);
-    expect(silentAfterRestart).toBeLessThanOrEqual(15_000);
-    expect(silentAfterRestart).toBeLessThan(firstRecords);
-    expect(third.processor.stats.partitions).toBeGreaterThan(0);
+      const fanout = createInProcessFanout();
+      const delivered: AlertDelivery[] = [];
+      await fanout.subscribe({ kind: 'all' }, (delivery) => delivered.push(delivery));
+      const checkpointed = { snapshotEveryRecords: 2_000, transactions };
+      const first = startProcessor(log, topics, checkpointed, fanout);
+      await first.started;
+      await until(() => first.processor.stats.records >= 30_000, '30,000 records');
+      await first.processor.close();
+      const firstRecords = first.processor.stats.records;
+      const second = startProcessor(log, topics, checkpointed, fanout);
+      await second.started;
+      await until(() => second.processor.stats.records >= 10_000, '10,000 more records');
+      const silentAfterRestart = second.processor.stats.silentRecords;
+      const third = startProcessor(log, topics, checkpointed, fanout);
+      await third.started;
+      await caughtUp(log, `${topics.trades}.group`, topics.trades, 60_000);
+      expect([...first.errors, ...second.errors, ...third.errors]).toEqual([]);
+      // restored from checkpoints: only the records since each partition's last one are re-processed, at
+      // most a batch (5,000) each, never the whole history
+      expect(first.processor.stats.checkpoints).toBeGreaterThanOrEqual(3);
+      expect(silentAfterRestart).toBeGreaterThan(0);
+      expect(silentAfterRestart).toBeLessThanOrEqual(15_000);
+      expect(silentAfterRestart).toBeLessThan(firstRecords);
+      expect(third.processor.stats.partitions).toBeGreaterThan(0);
 
-    const expected = await images(log, clean);
-    const actual = await images(log, topics);
-    for (const role of derivedRoles) expect(actual[role], role).toEqual(expected[role]);
-    expect(expected.bars?.flat().length).toBeGreaterThan(records.length);
+      const expected = await images(log, clean);
+      const actual = await images(log, topics);
+      for (const role of derivedRoles) expect(actual[role], role).toEqual(expected[role]);
+      expect(expected.bars?.flat().length).toBeGreaterThan(records.length);
 
-    const alertIds = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r).id);
-    await until(() => delivered.length >= alertIds.length, 'every alert delivered');
-    expect(delivered.map((delivery) => delivery.event.id).sort()).toEqual([...alertIds].sort());
-  }, 180_000);
+      const alertIds = (await readAll(log, topics.alerts, 300)).flat().map((r) => decode<AlertEvent>(r).id);
+      await until(() => delivered.length >= alertIds.length, 'every alert delivered');
+      expect(delivered.map((delivery) => delivery.event.id).sort()).toEqual([...alertIds].sort());
+    },
+    180_000,
+  );
 
   it('hands alerts to the fan-out at once when configured: the same alerts, in the same order, as the alerts topic', async () => {
     const { log, topics } = await setup(3);

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { AlertEvent } from '../../../schemas/alert-event.js';
+import { NexuralError } from '../../../schemas/errors.js';
 import type { AlertFanout } from '../../../schemas/ports/alert-fanout.js';
 import { noRoleHealth, type RoleHealthReporter } from '../../../schemas/ports/role-health.js';
 import type {
+  GroupGeneration,
   LogConsumer,
   LogProducer,
   LogRecord,
@@ -14,10 +17,12 @@ import { checkTopics } from './check-topics.js';
 import type { DerivedSerdes } from './encode-outputs.js';
 import { type EngineCheckpoints, marketEngineCheckpoints } from './engine-checkpoints.js';
 import { OwnedPartition, type PartitionContext } from './owned-partition.js';
+import { PartitionCommitter } from './partition-committer.js';
 import { PartitionRebuilds } from './partition-rebuilds.js';
 import { type ProcessorConfigInput, parseProcessorConfig } from './processor-config.js';
 import { newProcessorStats, type ProcessorStats } from './processor-stats.js';
-import { restorePartition } from './restore-partition.js';
+import { type RestoredPartition, restorePartition } from './restore-partition.js';
+import { SharedTransactions } from './shared-transactions.js';
 import { openTableReader, type TableReader } from './table-reader.js';
 
 /**
@@ -83,6 +88,9 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const owned = new Map<number, OwnedPartition>();
   const rules = new AlertRulesTable(config.engine);
   const prefix = config.transactionalIdPrefix ?? config.groupId;
+  /** shared transactions: the rounds, and the generation each owned partition was assigned in */
+  let shared: SharedTransactions | null = null;
+  const generations = new Map<number, Promise<GroupGeneration>>();
   let tables: TableReader | null = null;
   let consumer: LogConsumer | null = null;
   let sideProducer: LogProducer | null = null;
@@ -173,37 +181,64 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   /** Sets up an assigned partition as of the group's committed offset and seeks the consumer there. */
   const open = async (source: TopicPartition, assigned: LogConsumer): Promise<OwnedPartition> => {
     if (tables === null) throw new Error('processor: assignment before start()');
+    const rounds = shared;
+    if (rounds === null) return openOwnTransactions(source, assigned, tables);
+    const generation = generations.get(source.partition);
+    if (generation === undefined) throw new Error(`processor: partition ${source.partition} not assigned`);
+    const [restored, assignedIn] = await Promise.all([restore(source, tables, true), generation]);
+    seekTo(assigned, source, restored);
+    return new OwnedPartition(
+      context,
+      restored.task,
+      (checkpointOffset) => rounds.join(source, checkpointOffset, assignedIn),
+      restored.resume,
+    );
+  };
+
+  const openOwnTransactions = async (source: TopicPartition, assigned: LogConsumer, reader: TableReader) => {
     const transactionalId = `${prefix}.${source.topic}.${source.partition}`;
     // creating the producer fences the previous owner and aborts its open transaction (or lets the broker
     // finish one whose commit was under way): only then are the group's committed offsets and the state
     // topic final for this partition
     const producer = await log.createTransactionalProducer(transactionalId);
     try {
-      const restored = await restorePartition({
-        log,
-        tables,
-        source,
-        groupId: config.groupId,
-        stateTopic: topics.processorState,
-        stateWaitMs: config.stateWaitMs,
-        rules: rules.current,
-        task: {
-          source,
-          engine: config.engine,
-          checkpoints,
-          duplicatesPerSymbol: config.duplicatesPerSymbol,
-          maxFutureSkewMs: config.maxFutureSkewMs ?? undefined,
-        },
-        warn,
-      });
-      if (restored.seekTo !== null) {
-        assigned.seek({ topic: source.topic, partition: source.partition, offset: restored.seekTo });
-      }
-      return new OwnedPartition(context, restored.task, producer, restored.resume);
+      const restored = await restore(source, reader, false);
+      seekTo(assigned, source, restored);
+      return new OwnedPartition(
+        context,
+        restored.task,
+        (checkpointOffset) => new PartitionCommitter(context, source, producer, checkpointOffset),
+        restored.resume,
+      );
     } catch (error) {
       await producer.close().catch(() => {});
       throw error;
     }
+  };
+
+  const restore = (source: TopicPartition, reader: TableReader, stableOffsets: boolean) =>
+    restorePartition({
+      log,
+      tables: reader,
+      source,
+      groupId: config.groupId,
+      stableOffsets,
+      stateTopic: topics.processorState,
+      stateWaitMs: config.stateWaitMs,
+      rules: rules.current,
+      task: {
+        source,
+        engine: config.engine,
+        checkpoints,
+        duplicatesPerSymbol: config.duplicatesPerSymbol,
+        maxFutureSkewMs: config.maxFutureSkewMs ?? undefined,
+      },
+      warn,
+    });
+
+  const seekTo = (assigned: LogConsumer, source: TopicPartition, restored: RestoredPartition) => {
+    if (restored.seekTo === null) return;
+    assigned.seek({ topic: source.topic, partition: source.partition, offset: restored.seekTo });
   };
 
   const install = (source: TopicPartition, part: OwnedPartition) => {
@@ -226,7 +261,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       const consumerNow = active;
       // revoked meanwhile: the next owner (maybe this processor again) sets it up from the commit
       if (consumerNow === null || !consumerNow.assignment().some(samePartition(source))) return;
-      const part = await open(source, consumerNow);
+      let part: OwnedPartition;
+      try {
+        part = await open(source, consumerNow);
+      } catch (error) {
+        // closing: the consumer went (shared transactions: with it the generation this waited for)
+        if (!isCurrent() || state !== 'running') return;
+        throw error;
+      }
       const committedFirst = isCurrent() && state === 'running' && (await part.commitRulesFirst());
       if (!isCurrent() || state !== 'running' || part.fenced) {
         if (part.fenced) warn(`${source.topic}/${source.partition}: taken over by another processor`);
@@ -266,6 +308,18 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     );
   };
 
+  const openSharedTransactions = async (): Promise<SharedTransactions> => {
+    if (!log.fencesByGeneration) {
+      throw new NexuralError(
+        'NXR_CONFIG_INVALID',
+        "processor transactions 'shared' need a stream log that fences offsets by group generation (KIP-447): the embedded log, or Kafka with the platformatic client; this one does not (use 'per-partition')",
+      );
+    }
+    const transactionalId = `${prefix}.${config.instanceId ?? randomUUID()}`;
+    const producer = await log.createTransactionalProducer(transactionalId);
+    return new SharedTransactions(context, producer, fail);
+  };
+
   return {
     stats,
     async start() {
@@ -274,6 +328,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       health.report('processor', { status: 'starting' });
       await checkTopics(log, topics, serdes);
       sideProducer = await log.createProducer();
+      if (config.transactions === 'shared') shared = await openSharedTransactions();
       tables = await openTableReader({
         log,
         topics: [topics.alertRules, topics.processorState],
@@ -305,6 +360,12 @@ export function createProcessor(deps: ProcessorDeps): Processor {
         },
         onAssigned: (partitions, assigned) => {
           active = assigned;
+          if (shared !== null) {
+            // the generation of this assignment, not of a later one: offsets of these partitions commit as of it
+            const generation = assigned.generation();
+            generation.catch(() => {});
+            for (const { partition } of partitions) generations.set(partition, generation);
+          }
           // restoring may wait on the state topic longer than the session timeout: it runs off the
           // rebalance (which holds up heartbeats) with the partition paused, retried while the broker is away
           assigned.pause(partitions);
@@ -313,7 +374,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
           }
         },
         onRevoked: async (partitions) => {
-          for (const { partition } of partitions) rebuilds.cancel(partition);
+          for (const { partition } of partitions) {
+            rebuilds.cancel(partition);
+            generations.delete(partition);
+          }
           await Promise.all(partitions.map(({ partition }) => drop(partition)));
         },
         onError: fail,
@@ -343,6 +407,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       await Promise.all([...owned.values()].map((part) => part.settle()));
       await consumer?.close();
       await Promise.all([...owned.keys()].map(drop));
+      await shared?.close();
       await tables?.close();
       await chain;
       await sideProducer?.close();

@@ -16,6 +16,11 @@ export interface RestoreOptions {
   readonly tables: TableReader;
   readonly source: TopicPartition;
   readonly groupId: string;
+  /**
+   * Read the group's committed offset only once no transaction holding one of the partition is open (shared
+   * transactions: no transactional id of the partition's was taken over to end the previous owner's).
+   */
+  readonly stableOffsets: boolean;
   readonly stateTopic: string;
   readonly stateWaitMs: number;
   readonly task: PartitionTaskOptions;
@@ -39,9 +44,9 @@ export interface RestoredPartition {
 export async function restorePartition(options: RestoreOptions): Promise<RestoredPartition> {
   const { log, tables, source, stateTopic } = options;
   const where = `${source.topic}/${source.partition}`;
-  const committed = (await log.admin.committedOffsets(options.groupId, source.topic)).find(
-    (entry) => entry.partition === source.partition,
-  )?.offset;
+  const committed = (
+    await log.admin.committedOffsets(options.groupId, source.topic, { stable: options.stableOffsets })
+  ).find((entry) => entry.partition === source.partition)?.offset;
   if (committed === null || committed === undefined) {
     // nothing processed before: from the log's start (where `earliest` would begin), known before a record
     const low = await logStart(options);

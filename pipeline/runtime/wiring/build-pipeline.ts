@@ -25,7 +25,16 @@ export type PipelineEnv = Pick<
   Env,
   'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'SCHEMA_REGISTRY_URL' | 'REDIS_URL' | 'NEXURAL_DATA_DIR'
 > &
-  Partial<Pick<Env, 'NEXURAL_MAX_FUTURE_SKEW_MS' | 'NEXURAL_ALERTS_TO_FANOUT' | 'NEXURAL_KAFKA_CLIENT'>>;
+  Partial<
+    Pick<
+      Env,
+      | 'NEXURAL_MAX_FUTURE_SKEW_MS'
+      | 'NEXURAL_ALERTS_TO_FANOUT'
+      | 'NEXURAL_KAFKA_CLIENT'
+      | 'NEXURAL_PROCESSOR_TRANSACTIONS'
+      | 'NEXURAL_PROCESSOR_INSTANCE_ID'
+    >
+  >;
 
 export interface PipelineDeps {
   readonly env: PipelineEnv;
@@ -120,6 +129,12 @@ export async function buildPipeline(deps: PipelineDeps): Promise<Pipeline> {
         ...(env.NEXURAL_ALERTS_TO_FANOUT === undefined
           ? {}
           : { alertsToFanout: env.NEXURAL_ALERTS_TO_FANOUT }),
+        ...(env.NEXURAL_PROCESSOR_TRANSACTIONS === undefined
+          ? {}
+          : { transactions: env.NEXURAL_PROCESSOR_TRANSACTIONS }),
+        ...(env.NEXURAL_PROCESSOR_INSTANCE_ID === undefined
+          ? {}
+          : { instanceId: env.NEXURAL_PROCESSOR_INSTANCE_ID }),
         ...deps.processor,
       },
       ...(deps.checkpoints ? { checkpoints: deps.checkpoints } : {}),

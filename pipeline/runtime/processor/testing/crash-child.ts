@@ -41,6 +41,8 @@ const processor = createProcessor({
     snapshotEveryRecords: config.snapshotEveryRecords,
     snapshotEveryMs: 2_000,
     alertsToFanout: config.alertsToFanout,
+    ...(config.transactions === undefined ? {} : { transactions: config.transactions }),
+    ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
   },
   onError: (error) => {
     process.stderr.write(`processor failed: ${error.stack ?? error.message}\n`);

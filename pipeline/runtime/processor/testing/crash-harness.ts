@@ -64,6 +64,10 @@ export interface CrashChildConfig {
   readonly sessionTimeoutMs?: number;
   /** the child's Kafka client (NEXURAL_KAFKA_CLIENT; default platformatic); the harness reads through kafkajs */
   readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
+  /** the processor's transactions (default per-partition) */
+  readonly transactions?: 'per-partition' | 'shared';
+  /** shared transactions: the processor's instance id (its transactional id's suffix) */
+  readonly instanceId?: string;
 }
 
 export interface CrashOptions {
@@ -77,6 +81,8 @@ export interface CrashOptions {
   readonly alertsToFanout?: 'after-commit' | 'at-once';
   /** the processor children's Kafka client (both runs) */
   readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
+  /** the processor children's transactions (both runs) */
+  readonly transactions?: 'per-partition' | 'shared';
   readonly say: (line: string) => void;
 }
 
@@ -233,6 +239,7 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     snapshotEveryRecords: options.snapshotEveryRecords,
     alertsToFanout: options.alertsToFanout,
     client: options.client,
+    transactions: options.transactions,
   };
   try {
     const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
@@ -242,7 +249,12 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
     );
 
     let started = Date.now();
-    await runToEnd(log, { ...base, topics: clean, groupId: groups.clean }, topics.trades, say);
+    await runToEnd(
+      log,
+      { ...base, topics: clean, groupId: groups.clean, instanceId: 'clean' },
+      topics.trades,
+      say,
+    );
     const cleanSeconds = (Date.now() - started) / 1000;
     say(`clean run: ${cleanSeconds.toFixed(1)} s`);
 
@@ -253,7 +265,9 @@ export async function runCrashTest(options: CrashOptions): Promise<CrashReport> 
       (_, i) => 0.05 + ((i + rng()) * 0.85) / options.kills,
     );
     const kills: KillPoint[] = [];
-    const crashed = { ...base, topics, groupId: groups.crashed };
+    // one child at a time: each restart takes its predecessor's transactional id over, as a redeployed
+    // instance would
+    const crashed = { ...base, topics, groupId: groups.crashed, instanceId: 'crashed' };
     for (const [index, fraction] of targets.entries()) {
       const child = spawnCrashChild(crashed, say);
       const spawnedAt = Date.now();
