@@ -15,6 +15,8 @@ import {
   waitMs,
 } from './partition-committer.js';
 
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const signal = () => {
   let resolve = () => {};
   const promise = new Promise<void>((done) => {
@@ -143,6 +145,9 @@ export class SharedTransactions {
     let committing = performance.now();
     try {
       for (const { member, work } of taken) {
+        // a partition's encoding at a time, the event loop in between: a round's outputs are several
+        // partitions' worth, and ticks wait behind a synchronous stretch
+        if (entries.length > 0) await nextTurn();
         entries.push({ member, work, prepared: await member.ledger.records(work) });
       }
       committing = performance.now();
