@@ -200,6 +200,12 @@ export interface ConsumerOptions {
     consumer: LogConsumer,
   ) => Promise<void> | void;
   readonly onRevoked?: (partitions: readonly TopicPartition[], consumer: LogConsumer) => Promise<void> | void;
+  /**
+   * How often the member tells the group it is alive, where the log has a group protocol (default: the
+   * log's). Also how soon after a join a Kafka consumer learns its generation (kafkajs: at the first
+   * heartbeat), which a shared-transactions processor waits for before its partitions go live.
+   */
+  readonly heartbeatIntervalMs?: number;
   /** A throwing handler stops the consumer (nothing past the last commit is committed); restart = new consumer. */
   readonly onError?: (error: Error) => void;
 }

@@ -88,8 +88,12 @@ const same = (a: TopicPartition, b: TopicPartition) => a.topic === b.topic && a.
 export async function startKafkaConsumer(
   kafka: Kafka,
   options: ConsumerOptions,
-  tuning: KafkaConsumerTuning,
+  logTuning: KafkaConsumerTuning,
 ): Promise<LogConsumer> {
+  const tuning =
+    options.heartbeatIntervalMs === undefined
+      ? logTuning
+      : { ...logTuning, heartbeatInterval: options.heartbeatIntervalMs };
   let state: 'running' | 'closing' | 'failed' = 'running';
   let assignment: readonly TopicPartition[] = [];
   let rebalanceWork: Promise<void> = Promise.resolve();

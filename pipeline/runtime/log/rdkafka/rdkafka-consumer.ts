@@ -43,8 +43,12 @@ const byTopic = (partitions: readonly TopicPartition[]) =>
 export async function startRdkafkaConsumer(
   kafka: RdKafka,
   options: ConsumerOptions,
-  tuning: KafkaConsumerTuning,
+  logTuning: KafkaConsumerTuning,
 ): Promise<LogConsumer> {
+  const tuning =
+    options.heartbeatIntervalMs === undefined
+      ? logTuning
+      : { ...logTuning, heartbeatInterval: options.heartbeatIntervalMs };
   const codes = loadRdkafka().CODES.ERRORS;
   let state: 'running' | 'closing' | 'failed' = 'running';
   let assignment: readonly TopicPartition[] = [];
