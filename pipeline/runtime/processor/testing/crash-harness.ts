@@ -206,13 +206,17 @@ export async function compareDerived(
   clean: TestTopics,
   topics: TestTopics,
   say: (line: string) => void,
+  /** how long a read waits for nothing new (readAll): the embedded log needs far less than a broker */
+  quietMs = 1500,
 ): Promise<{ records: Record<string, number>; equal: Record<string, boolean>; duplicates: number }> {
   const records: Record<string, number> = {};
   const equal: Record<string, boolean> = {};
   let duplicates = 0;
   for (const role of ROLES) {
-    const expected = (await readAll(log, clean[role], 1500)).map((partition) => partition.map(recordImage));
-    const actual = (await readAll(log, topics[role], 1500)).map((partition) => partition.map(recordImage));
+    const expected = (await readAll(log, clean[role], quietMs)).map((partition) =>
+      partition.map(recordImage),
+    );
+    const actual = (await readAll(log, topics[role], quietMs)).map((partition) => partition.map(recordImage));
     records[role] = expected.flat().length;
     equal[role] = isDeepStrictEqual(actual, expected);
     for (const partition of actual) duplicates += partition.length - new Set(partition).size;
