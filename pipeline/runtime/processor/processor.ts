@@ -324,7 +324,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
     const transactionalId = `${prefix}.${config.instanceId ?? randomUUID()}`;
     const producer = await log.createTransactionalProducer(transactionalId);
-    return new SharedTransactions(context, producer, fail);
+    return new SharedTransactions(context, producer, fail, warn);
   };
 
   return {

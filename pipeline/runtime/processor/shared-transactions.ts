@@ -56,6 +56,7 @@ export class SharedTransactions {
     private readonly producer: TransactionalProducer,
     /** committing stopped for good (the producer was fenced: another processor took its transactional id) */
     private readonly onStopped: (error: Error) => void,
+    private readonly warn: (message: string) => void,
   ) {}
 
   /** A committer for an owned partition whose offsets commit as of `generation`. */
@@ -202,6 +203,9 @@ export class SharedTransactions {
     for (let index = taken.length - 1; index >= 0; index--) {
       const member = taken[index]?.member;
       if (member === undefined || member.generation.generationId === generationId) continue;
+      this.warn(
+        `partition ${member.ledger.source.partition} was assigned in generation ${member.generation.generationId}, the group is at ${generationId}: its uncommitted work is left to its new owner`,
+      );
       member.fence();
       taken.splice(index, 1);
     }
@@ -221,6 +225,12 @@ export class SharedTransactions {
       return;
     }
     const moved = isNexuralError(error) && error.code === 'NXR_GROUP_MOVED';
+    if (moved) {
+      const partitions = entries.map(({ member }) => member.ledger.source.partition).join(', ');
+      this.warn(
+        `a round of partitions ${partitions} was refused, the group moved on (${error.message}); their new owners redo what it held`,
+      );
+    }
     for (const { member } of entries) {
       if (moved) member.fence();
       else member.fail(error);
