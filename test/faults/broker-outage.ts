@@ -13,6 +13,7 @@ import {
 } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { freePort, privateKafka } from './private-services.js';
+import { processorTransactions } from './processor-transactions.js';
 import { pollReady } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,11 +67,19 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
     const base = { brokers, snapshotEveryRecords: 10_000, sessionTimeoutMs: 10_000 };
 
     started = Date.now();
-    await runToEnd(log, { ...base, topics: clean, groupId: 'clean' }, topics.trades, say);
+    await runToEnd(
+      log,
+      { ...base, ...processorTransactions('clean'), topics: clean, groupId: 'clean' },
+      topics.trades,
+      say,
+    );
     say(`undisturbed run over ${total} records: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     const healthPort = await freePort();
-    const child = spawnCrashChild({ ...base, topics, groupId: 'faulted', healthPort }, say);
+    const child = spawnCrashChild(
+      { ...base, ...processorTransactions('faulted'), topics, groupId: 'faulted', healthPort },
+      say,
+    );
     const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
     let exitedByItself = false;
     void child.exited.then(() => {

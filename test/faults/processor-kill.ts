@@ -14,6 +14,7 @@ import {
 import type { RoleChild } from '../../pipeline/runtime/testing/role-child.js';
 import type { FaultReport } from './broker-outage.js';
 import { freePort } from './private-services.js';
+import { processorTransactions } from './processor-transactions.js';
 import { evenKillPoints, killReport, pollReady, type Supervised, supervise } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -45,13 +46,24 @@ export async function runProcessorKill(
   const base = { brokers: options.brokers, snapshotEveryRecords: 10_000 };
   const healthPort = await freePort();
   const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
-  const faulted = { ...base, topics, groupId: groups.faulted, healthPort };
+  const faulted = {
+    ...base,
+    ...processorTransactions('faulted'),
+    topics,
+    groupId: groups.faulted,
+    healthPort,
+  };
   let processor: Supervised<RoleChild> | null = null;
   try {
     const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
     const total = input.records.length;
     let started = Date.now();
-    await runToEnd(log, { ...base, topics: clean, groupId: groups.clean }, topics.trades, say);
+    await runToEnd(
+      log,
+      { ...base, ...processorTransactions('clean'), topics: clean, groupId: groups.clean },
+      topics.trades,
+      say,
+    );
     say(`undisturbed run over ${total} records: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
     started = Date.now();
