@@ -123,6 +123,10 @@ describe('one process per role on the real stack', () => {
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       API_JWT_SECRET: 'roles-itest-secret-roles-itest-secret-0123',
+      // the processor's transactions, as the caller chose them (unset: the default)
+      ...(process.env.NEXURAL_PROCESSOR_TRANSACTIONS === undefined
+        ? {}
+        : { NEXURAL_PROCESSOR_TRANSACTIONS: process.env.NEXURAL_PROCESSOR_TRANSACTIONS }),
     };
 
     const roles: Role[] = [];

@@ -11,9 +11,9 @@ import {
   derivedOf,
   testTopics,
 } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
+import { processorTransactions } from '../../pipeline/runtime/processor/testing/processor-transactions.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
 import { freePort, privateKafka } from './private-services.js';
-import { processorTransactions } from './processor-transactions.js';
 import { pollReady } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

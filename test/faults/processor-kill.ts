@@ -11,10 +11,10 @@ import {
   derivedOf,
   testTopics,
 } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
+import { processorTransactions } from '../../pipeline/runtime/processor/testing/processor-transactions.js';
 import type { RoleChild } from '../../pipeline/runtime/testing/role-child.js';
 import type { FaultReport } from './broker-outage.js';
 import { freePort } from './private-services.js';
-import { processorTransactions } from './processor-transactions.js';
 import { evenKillPoints, killReport, pollReady, type Supervised, supervise } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

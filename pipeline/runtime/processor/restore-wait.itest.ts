@@ -2,7 +2,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RoleState } from '../../../schemas/ports/role-health.js';
 import { kafkaBrokers } from '../../../test/stack-env.js';
-import { createKafkaLog } from '../log/kafka-log.js';
+import { kafkaLogs } from '../log/stream-log-from-env.js';
 import { createProcessor } from './processor.js';
 import { crashEngine } from './testing/crash-harness.js';
 import {
@@ -15,6 +15,7 @@ import {
   topicSpecs,
   UM_TRADES_FILE,
 } from './testing/processor-test-kit.js';
+import { processorTransactions } from './testing/processor-transactions.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -31,7 +32,9 @@ describe('restoring an assigned partition on Kafka', () => {
     const topics = testTopics(run);
     const groupId = `test.processor.${run}.group`;
     const brokers = kafkaBrokers();
-    const log = createKafkaLog({
+    const transactions = processorTransactions('restore');
+    // shared transactions need a log that fences by generation (platformatic); per-partition ran on kafkajs
+    const log = kafkaLogs[transactions.transactions === 'shared' ? 'platformatic' : 'kafkajs']({
       brokers,
       consumer: { sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 500 },
     });
@@ -67,7 +70,7 @@ describe('restoring an assigned partition on Kafka', () => {
       serdes: jsonSerdes(topics),
       fanout: null,
       health: { report: (_role, state) => reports.push(state) },
-      config: { groupId, engine: crashEngine, stateWaitMs: STATE_WAIT_MS },
+      config: { groupId, engine: crashEngine, stateWaitMs: STATE_WAIT_MS, ...transactions },
       onError: (error) => errors.push(error),
       onWarning: (message) => warnings.push(message),
     });
