@@ -32,9 +32,10 @@ export class GenerationWatch {
 
   closed(groupId: string): void {
     if (this.over !== null) return;
+    // a closed consumer is no member of the group: what waited for its generation was moved on from
     this.over = new NexuralError(
-      'NXR_CONFIG_INVALID',
-      `the consumer of group "${groupId}" closed; it has no generation`,
+      'NXR_GROUP_MOVED',
+      `the consumer of group "${groupId}" closed; it is no member of the group and has no generation`,
       { groupId },
     );
     this.fail(this.over);

@@ -115,7 +115,7 @@ export function streamLogGenerationContract(
   );
 
   it(
-    'resolves generation() awaited in a handler right after a join (kafkajs heartbeats only between batches)',
+    'resolves generation() awaited in a handler right after a join (kafkajs heartbeats only between batches); once the consumer closed, refuses it with NXR_GROUP_MOVED',
     async () => {
       const { log, resources } = harness();
       if (!log.fencesByGeneration) return;
@@ -124,7 +124,7 @@ export function streamLogGenerationContract(
       await (await log.createProducer()).send([{ topic: input, key: 'k', value: text('first') }]);
       let member: LogConsumer | undefined;
       const seen: GroupGeneration[] = [];
-      await resources.collect({
+      const collector = await resources.collect({
         groupId,
         topics: [input],
         commit: 'manual',
@@ -137,6 +137,9 @@ export function streamLogGenerationContract(
       });
       await until(() => seen.length === 1, 'the generation inside the handler', timeoutMs);
       expect(seen[0]?.groupId).toBe(groupId);
+      await collector.consumer.close();
+      const refused = await collector.consumer.generation().catch((caught: unknown) => caught);
+      expect(codeOf(refused)).toBe('NXR_GROUP_MOVED');
     },
     timeoutMs * 3,
   );
