@@ -222,7 +222,8 @@ export interface LogConsumer {
   /**
    * The group generation of the current assignment, for a transaction's `sendOffsets`. Resolves once the
    * log knows it (kafkajs learns it at the first heartbeat after a join: up to a heartbeat interval later);
-   * after a rebalance, to the new one. Rejects with NXR_GROUP_MOVED once the consumer closed (it is no member any more), or with its failure.
+   * after a rebalance, to the new one. Rejects with NXR_GROUP_MOVED once the consumer closed or failed (it is
+   * no member any more).
    */
   generation(): Promise<GroupGeneration>;
   /** Drains: stops fetching, waits for the in-flight handler, commits (after-batch mode), leaves the group. */
