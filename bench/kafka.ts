@@ -19,8 +19,9 @@
  *                          [--modes after-commit,at-once,embedded]  (latency rows to run)
  *                          [--snapshot-every-ms N]  (the processor's checkpoint interval in the latency rows)
  *                          [--commit-interval-ms N]  (the processor's commitIntervalMs in the latency rows)
- *                          [--transactions per-partition,shared]  (the processor's transactions; with both, each Kafka
- *                          row runs once per setting, alternately; default: the processor's own)
+ *                          [--transactions auto,per-partition,shared]  (the processor's transactions; with several, each Kafka
+ *                          row runs once per setting, alternately; default: the processor's own, auto; the
+ *                          transactions column gives the mode each row ran in)
  *                          [--ticks-from live|start]  (latency rows: ticks start once every partition is installed
  *                          (restored, its rule set committed), or as soon as processor.start() resolves; the
  *                          "ticks from" column gives the time from start() to the first tick)
@@ -154,17 +155,16 @@ const fetchSettings: FetchSetting[] = values.fetches.split(',').map((setting) =>
   }
   return { minBytes: minBytes ?? 1, maxWaitTimeInMs: maxWaitTimeInMs ?? 0 };
 });
-/** the processor's transactions per row: 'default' (its config's default), per-partition or shared */
-type TransactionsSetting = 'default' | 'per-partition' | 'shared';
+/** the processor's transactions per row: 'default' (its config's default, auto), auto, per-partition or shared */
+type TransactionsSetting = 'default' | 'auto' | 'per-partition' | 'shared';
 const transactionSettings = values.transactions.split(',').map((setting) => {
-  if (setting !== 'default' && setting !== 'per-partition' && setting !== 'shared') {
-    throw new Error(`--transactions ${setting}: a list of default, per-partition, shared`);
+  if (setting !== 'default' && setting !== 'auto' && setting !== 'per-partition' && setting !== 'shared') {
+    throw new Error(`--transactions ${setting}: a list of default, auto, per-partition, shared`);
   }
   return setting;
 }) as TransactionsSetting[];
 const transactionsConfig = (setting: TransactionsSetting): Partial<ProcessorConfigInput> =>
   setting === 'default' ? {} : { transactions: setting };
-const showTransactions = transactionSettings.length > 1 || transactionSettings[0] !== 'default';
 const fetchLabel = (setting: FetchSetting) =>
   setting === 'default' ? 'default' : `${setting.minBytes}/${setting.maxWaitTimeInMs}`;
 const kafkaEnv: PipelineEnv = {
@@ -317,9 +317,10 @@ async function throughput(
   const allocated = await allocations?.stop();
   if (allocated) console.log(describeAllocations(allocated));
   const stats = { ...pipeline.processor.stats };
+  const ranIn = pipeline.processor.transactions;
   await send.close();
   await cleanup(pipeline, topics, groupId);
-  return { elapsed, producedIn, maxLag, stats, producerCpuS };
+  return { elapsed, producedIn, maxLag, stats, producerCpuS, transactions: ranIn };
 }
 
 async function inlineBulk(topic: string) {
@@ -607,12 +608,14 @@ async function latency(
     console.log(`checkpoints committed at s: ${checkpointsAt.map((t) => at(t - start)).join(', ')}`);
   }
   const stats = { ...pipeline.processor.stats };
+  const ranIn = pipeline.processor.transactions;
   await subscription.close();
   await cleanup(pipeline, topics, groupId);
   await forgetRunAlerts(env.REDIS_URL, run, owner);
   const sorted = [...latencies].sort((a, b) => a - b);
   const warm = [...warmLatencies].sort((a, b) => a - b);
   return {
+    transactions: ranIn,
     warmP99: quantile(warm, 0.99),
     liveAfterMs,
     achieved,
@@ -680,14 +683,15 @@ if (values.only !== 'latency') {
   const rate = (elapsed: number) => Math.round(total / elapsed);
   printTable(
     'throughput through Kafka (Schema Registry serdes, Redis fan-out)',
-    results.map(({ label, mode, producerMode, client, transactions, result, usage }) => {
+    results.map(({ label, mode, producerMode, client, result, usage }) => {
       // live: producer and processor side by side, against raw produce → consume; backlog: against raw consume
       const ceiling = raw.get(mode === 'live' ? 'raw end to end' : 'raw consume');
       const { stats } = result;
       return {
         engine: label,
         client,
-        ...(showTransactions ? { transactions } : {}),
+        // the mode the row ran in (`auto` resolved)
+        transactions: result.transactions,
         run: mode === 'live' ? 'producer → processor' : 'processor on a backlog',
         producer: producerMode,
         'ticks/s': rate(result.elapsed),
@@ -743,7 +747,7 @@ if (values.only !== 'throughput') {
             ...(fetchSettings.length > 1 || fetchSettings[0] !== 'default'
               ? { 'minBytes/maxWait': env === embeddedEnv ? '-' : fetchLabel(fetch) }
               : {}),
-            ...(showTransactions ? { transactions } : {}),
+            transactions: result.transactions,
             'alerts to fan-out': mode,
             'target ticks/s': target,
             producer: producerMode,

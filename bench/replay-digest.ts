@@ -75,8 +75,8 @@ export function stateCapture(log: StreamLog): { log: StreamLog; lines: () => str
     createProducer: () => log.createProducer(),
     consume: (options) => log.consume(options),
     close: () => log.close(),
-    createTransactionalProducer: async (id) => {
-      const producer = await log.createTransactionalProducer(id);
+    createTransactionalProducer: async (id, options) => {
+      const producer = await log.createTransactionalProducer(id, options);
       return {
         transactionalId: producer.transactionalId,
         close: () => producer.close(),

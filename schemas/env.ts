@@ -76,17 +76,17 @@ export const envSchema = z.object({
       'processor: at-once hands an alert to the fan-out as soon as its tick is processed (milliseconds; a new owner re-computes uncommitted alerts with the same ids, dropped by the fan-out); after-commit waits until its transaction committed',
     ),
   NEXURAL_PROCESSOR_TRANSACTIONS: z
-    .enum(['per-partition', 'shared'])
+    .enum(['auto', 'per-partition', 'shared'])
     .optional()
     .describe(
-      "processor: per-partition (default) commits each input partition in transactions of its own; shared commits all of a processor's partitions in one transaction a round, fenced by the consumer group's generation (KIP-447: the embedded log, or Kafka with the platformatic client)",
+      "processor: auto (default) = shared where the stream log can fence by generation (the embedded log, Kafka with the platformatic client), per-partition otherwise (kafkajs, librdkafka); per-partition commits each input partition in transactions of its own; shared commits all of a processor's partitions in one transaction a round, fenced by the consumer group's generation (KIP-447; refused where the log cannot)",
     ),
   NEXURAL_PROCESSOR_INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: 'letters, digits, dot, underscore or dash (1–100)' })
     .optional()
     .describe(
-      "processor, shared transactions: this processor's name in its transactional id, unique in its group and the same across restarts (a restart then ends its predecessor's open transaction at once); unset = random per process",
+      "processor, shared transactions: this processor's name in its transactional id, unique in its group and the same across restarts (a restart then ends its predecessor's open transaction at once); unset = random per process (a killed processor's open round then holds its partitions' outputs back until the broker aborts it, 10–20 s)",
     ),
   API_HOST: z.string().min(1).default('127.0.0.1').describe('address the API listens on'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080).describe('port the API listens on'),

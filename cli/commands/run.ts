@@ -109,7 +109,9 @@ export async function runPipeline(
   try {
     const created = await pipeline.createTopics(opts.partitions ?? env.NEXURAL_PARTITIONS);
     const { adapters, topics } = pipeline;
-    say(`nexural run: ${adapters.log} · ${adapters.serdes} · ${adapters.fanout}`);
+    say(
+      `nexural run: ${adapters.log} · ${adapters.serdes} · ${adapters.fanout} · ${pipeline.processor.transactions} transactions`,
+    );
     say(
       `  raw trades ${topics.trades} → bars ${topics.bars} (final ${topics.barsFinal}), ${topics.indicators},`,
     );

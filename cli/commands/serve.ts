@@ -383,7 +383,7 @@ export async function startServer(
     const dashboardUrl = apiKey === null ? null : `${url}/#key=${apiKey}`;
     const { adapters } = pipeline;
     say(
-      `nexural serve: ${adapters.log} · ${adapters.fanout} · ${store.adapter} store${runPipeline ? ' · processor + sink' : ''}${consumersHere ? ` · consumers ${[...consumerRegistry, automations.triggers].map((entry) => entry.name).join(', ')}` : ''}`,
+      `nexural serve: ${adapters.log} · ${adapters.fanout} · ${store.adapter} store${runPipeline ? ` · processor (${pipeline.processor.transactions} transactions) + sink` : ''}${consumersHere ? ` · consumers ${[...consumerRegistry, automations.triggers].map((entry) => entry.name).join(', ')}` : ''}`,
     );
     say(`  API ${url}/v1 · docs ${url}/docs · metrics ${url}/metrics`);
     say(`  ${billing.summary}`);

@@ -128,6 +128,15 @@ export interface LogTransaction {
  * the previous one after a rebalance, or (where `fencesByGeneration`) one per process whose transactions
  * send offsets with the consumer's `generation()`. One transaction at a time.
  */
+export interface TransactionalProducerOptions {
+  /**
+   * how long the broker lets one of its transactions stay open before it aborts it (Kafka's
+   * transaction.timeout.ms; default 30 s; the embedded log has none): what a producer killed mid-transaction
+   * holds its partitions' read-committed readers up for, unless a successor takes its transactional id over
+   */
+  readonly transactionTimeoutMs?: number;
+}
+
 export interface TransactionalProducer {
   readonly transactionalId: string;
   transaction(): Promise<LogTransaction>;
@@ -241,7 +250,10 @@ export interface StreamLog {
   readonly fencesByGeneration: boolean;
   readonly admin: StreamLogAdmin;
   createProducer(): Promise<LogProducer>;
-  createTransactionalProducer(transactionalId: string): Promise<TransactionalProducer>;
+  createTransactionalProducer(
+    transactionalId: string,
+    options?: TransactionalProducerOptions,
+  ): Promise<TransactionalProducer>;
   /** Joins the group and starts delivering batches to `options.handler`. */
   consume(options: ConsumerOptions): Promise<LogConsumer>;
   /** Closes every producer and consumer it created (consumers drain first). */

@@ -57,8 +57,10 @@ export function createKafkaLog(options: KafkaLogOptions): StreamLog {
     fencesByGeneration: false,
     admin,
     createProducer: async () => producers.track(await createKafkaProducer(kafka, admin.partitionCount)),
-    createTransactionalProducer: async (transactionalId) =>
-      producers.track(await createKafkaTransactionalProducer(kafka, transactionalId, admin.partitionCount)),
+    createTransactionalProducer: async (transactionalId, producerOptions) =>
+      producers.track(
+        await createKafkaTransactionalProducer(kafka, transactionalId, admin.partitionCount, producerOptions),
+      ),
     async consume(consumerOptions) {
       for (const topic of consumerOptions.topics) await admin.partitionCount(topic);
       return consumers.track(await startKafkaConsumer(kafka, consumerOptions, tuning));

@@ -88,8 +88,10 @@ export function createPlatformaticLog(options: KafkaLogOptions): StreamLog {
           partitionCount: admin.partitionCount,
         }),
       ),
-    createTransactionalProducer: async (transactionalId) =>
-      producers.track(await createPlatformaticTransactionalProducer(transactionalId, transactions)),
+    createTransactionalProducer: async (transactionalId, producerOptions) =>
+      producers.track(
+        await createPlatformaticTransactionalProducer(transactionalId, transactions, producerOptions),
+      ),
     async consume(consumerOptions) {
       for (const topic of consumerOptions.topics) await admin.partitionCount(topic);
       return consumers.track(await startKafkaConsumer(kafka, consumerOptions, tuning));

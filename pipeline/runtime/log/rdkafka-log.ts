@@ -56,9 +56,15 @@ export function createRdkafkaLog(options: KafkaLogOptions): StreamLog {
     fencesByGeneration: false,
     admin,
     createProducer: async () => producers.track(await createRdkafkaProducer(rdkafka, admin.partitionCount)),
-    createTransactionalProducer: async (transactionalId) =>
+    createTransactionalProducer: async (transactionalId, producerOptions) =>
       producers.track(
-        await createRdkafkaTransactionalProducer(rdkafka, transactionalId, admin.partitionCount, groupHandle),
+        await createRdkafkaTransactionalProducer(
+          rdkafka,
+          transactionalId,
+          admin.partitionCount,
+          groupHandle,
+          producerOptions,
+        ),
       ),
     async consume(consumerOptions) {
       for (const topic of consumerOptions.topics) await admin.partitionCount(topic);

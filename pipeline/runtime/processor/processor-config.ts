@@ -21,17 +21,17 @@ export const processorConfigSchema = z
         'prefix of the transactional ids (one per input partition: <prefix>.<topic>.<partition>); default: the group id',
       ),
     transactions: z
-      .enum(['per-partition', 'shared'])
-      .default('per-partition')
+      .enum(['auto', 'per-partition', 'shared'])
+      .default('auto')
       .describe(
-        "per-partition: each input partition commits in transactions of its own (transactional id <prefix>.<topic>.<partition>; a new owner fences the old one by taking the id over); shared: one transaction a round commits every owned partition's work (transactional id <prefix>.<instanceId>), its offsets fenced by the group generation (KIP-447) — a transaction's requests once per round instead of once per partition; needs a stream log that fences by generation (embedded, or Kafka with the platformatic client)",
+        "auto: shared where the stream log fences offsets by group generation (embedded, or Kafka with the platformatic client), per-partition otherwise (kafkajs, librdkafka); per-partition: each input partition commits in transactions of its own (transactional id <prefix>.<topic>.<partition>; a new owner fences the old one by taking the id over); shared: one transaction a round commits every owned partition's work (transactional id <prefix>.<instanceId>), its offsets fenced by the group generation (KIP-447) — a transaction's requests once per round instead of once per partition; refused (NXR_CONFIG_INVALID) on a stream log that cannot fence by generation",
       ),
     instanceId: z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,100}$/)
       .optional()
       .describe(
-        "shared transactions: this processor's name in its transactional id, unique among the group's processors and the same across its restarts (a restarted instance then ends its predecessor's open transaction at once; without one, a random id: a crashed processor's open transaction holds its partitions' outputs until the broker's transaction timeout, 30 s)",
+        "shared transactions: this processor's name in its transactional id, unique among the group's processors and the same across its restarts (a restarted instance then ends its predecessor's open transaction at once; without one, a random id: a crashed processor's open transaction holds its partitions' outputs until the broker times it out, 10 s after it began, plus up to the broker's abort check interval)",
       ),
     engine: engineConfigSchema.describe('what every partition engine computes'),
     snapshotEveryRecords: z

@@ -129,6 +129,19 @@ describe('stream processor on the embedded log', () => {
     expect(refused).toMatchObject({ code: 'NXR_CONFIG_INVALID' });
     expect(String(refused)).toContain("transactions 'shared'");
   });
+
+  it('by default (auto) runs shared transactions where the log fences by generation and per-partition ones where it cannot, and starts on both', async () => {
+    const { log, topics } = await setup(1, []);
+    const fenced = startProcessor(log, topics, {});
+    expect(fenced.processor.transactions).toBe('shared');
+    await fenced.started;
+    await fenced.processor.close();
+    const unfenced: StreamLog = { ...log, fencesByGeneration: false };
+    const perPartition = startProcessor(unfenced, topics, { transactions: 'auto' });
+    expect(perPartition.processor.transactions).toBe('per-partition');
+    await perPartition.started;
+    expect([...fenced.errors, ...perPartition.errors]).toEqual([]);
+  });
 });
 
 /** Real trades of three symbols (one per partition of three), merged by event time. */

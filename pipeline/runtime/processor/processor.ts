@@ -39,6 +39,25 @@ const AT_ONCE_COMMIT_INTERVAL_MS = 250;
  */
 const SHARED_HEARTBEAT_MS = 250;
 
+/**
+ * The broker's limit on a shared round's transaction (Kafka Streams' exactly-once v2 default): a processor
+ * killed mid-round holds its partitions' outputs back from read-committed readers until the broker aborts
+ * the round, this long after it began plus up to the broker's abort check interval (10 s by default) — unless
+ * a restart with the same instance id takes the transactional id over first. A live processor whose round
+ * ran past it rebuilds that round's partitions (the adapter tells a timeout from a takeover). Per-partition
+ * producers keep the log's default: a new owner takes their ids over at once.
+ */
+export const SHARED_TRANSACTION_TIMEOUT_MS = 10_000;
+
+/** The transactions a processor runs: its config's `auto` resolved against the stream log. */
+export type TransactionMode = 'per-partition' | 'shared';
+
+/** `auto`: shared where the log fences offsets by group generation (KIP-447), per-partition where it cannot. */
+export function transactionMode(setting: 'auto' | TransactionMode, log: StreamLog): TransactionMode {
+  if (setting !== 'auto') return setting;
+  return log.fencesByGeneration ? 'shared' : 'per-partition';
+}
+
 /** The topics a processor reads; the derived topics it writes are named by their serdes. */
 export interface ProcessorTopics {
   /** raw trades, plain JSON, keyed venue:symbol */
@@ -74,6 +93,8 @@ export interface ProcessorDeps {
 
 export interface Processor {
   readonly stats: Readonly<ProcessorStats>;
+  /** the transactions it runs (config `auto` resolved) */
+  readonly transactions: TransactionMode;
   /** Reads the alert rules, joins the group and processes until close(). */
   start(): Promise<void>;
   /** Stops intake, lets the in-flight batch commit, publishes what it committed, leaves the group. */
@@ -95,6 +116,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
   const owned = new Map<number, OwnedPartition>();
   const rules = new AlertRulesTable(config.engine);
   const prefix = config.transactionalIdPrefix ?? config.groupId;
+  const mode = transactionMode(config.transactions, log);
   /** shared transactions: the rounds, and the generation each owned partition was assigned in */
   let shared: SharedTransactions | null = null;
   const generations = new Map<number, Promise<GroupGeneration>>();
@@ -319,23 +341,26 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     if (!log.fencesByGeneration) {
       throw new NexuralError(
         'NXR_CONFIG_INVALID',
-        "processor transactions 'shared' need a stream log that fences offsets by group generation (KIP-447): the embedded log, or Kafka with the platformatic client; this one does not (use 'per-partition')",
+        "processor transactions 'shared' need a stream log that fences offsets by group generation (KIP-447): the embedded log, or Kafka with the platformatic client; this one does not (use 'auto' or 'per-partition')",
       );
     }
     const transactionalId = `${prefix}.${config.instanceId ?? randomUUID()}`;
-    const producer = await log.createTransactionalProducer(transactionalId);
+    const producer = await log.createTransactionalProducer(transactionalId, {
+      transactionTimeoutMs: SHARED_TRANSACTION_TIMEOUT_MS,
+    });
     return new SharedTransactions(context, producer, fail, warn);
   };
 
   return {
     stats,
+    transactions: mode,
     async start() {
       if (state !== 'new') throw new Error(`processor: start() when ${state}`);
       state = 'running';
       health.report('processor', { status: 'starting' });
       await checkTopics(log, topics, serdes);
       sideProducer = await log.createProducer();
-      if (config.transactions === 'shared') shared = await openSharedTransactions();
+      if (mode === 'shared') shared = await openSharedTransactions();
       tables = await openTableReader({
         log,
         topics: [topics.alertRules, topics.processorState],

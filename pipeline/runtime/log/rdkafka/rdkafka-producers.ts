@@ -2,8 +2,9 @@ import type {
   LogProducer,
   LogTransaction,
   TransactionalProducer,
+  TransactionalProducerOptions,
 } from '../../../../schemas/ports/stream-log.js';
-import { chunks, place, positionsOf } from '../kafka/kafka-producers.js';
+import { chunks, DEFAULT_TRANSACTION_TIMEOUT_MS, place, positionsOf } from '../kafka/kafka-producers.js';
 import { validOffsets } from '../topic-spec.js';
 import { withoutKip447 } from '../without-kip447.js';
 import type { RdConsumer, RdKafka, RdProducer } from './rdkafka-binding.js';
@@ -89,10 +90,15 @@ export async function createRdkafkaTransactionalProducer(
   transactionalId: string,
   partitionCount: (topic: string) => Promise<number>,
   groupHandle: (groupId: string) => Promise<RdConsumer>,
+  options: TransactionalProducerOptions = {},
 ): Promise<TransactionalProducer> {
   const producer = kafka.producer({
     ...producerConfig,
-    kafkaJS: { ...producerConfig.kafkaJS, transactionalId, transactionTimeout: 30_000 },
+    kafkaJS: {
+      ...producerConfig.kafkaJS,
+      transactionalId,
+      transactionTimeout: options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS,
+    },
   });
   await rdkafkaCall('connecting a transactional producer', () => producer.connect());
   return {

@@ -64,8 +64,8 @@ export interface CrashChildConfig {
   readonly sessionTimeoutMs?: number;
   /** the child's Kafka client (NEXURAL_KAFKA_CLIENT; default platformatic); the harness reads through kafkajs */
   readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
-  /** the processor's transactions (default per-partition) */
-  readonly transactions?: 'per-partition' | 'shared';
+  /** the processor's transactions (default auto: shared on the platformatic client, per-partition on the others) */
+  readonly transactions?: 'auto' | 'per-partition' | 'shared';
   /** shared transactions: the processor's instance id (its transactional id's suffix) */
   readonly instanceId?: string;
 }
@@ -82,7 +82,7 @@ export interface CrashOptions {
   /** the processor children's Kafka client (both runs) */
   readonly client?: 'kafkajs' | 'librdkafka' | 'platformatic';
   /** the processor children's transactions (both runs) */
-  readonly transactions?: 'per-partition' | 'shared';
+  readonly transactions?: 'auto' | 'per-partition' | 'shared';
   readonly say: (line: string) => void;
 }
 

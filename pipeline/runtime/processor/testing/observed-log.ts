@@ -169,8 +169,8 @@ export function observedLog(log: StreamLog, options: { detachRevocations?: boole
     createProducer: () => log.createProducer(),
     consume: (consumerOptions) => log.consume(observedOptions(consumerOptions)),
     close: () => log.close(),
-    createTransactionalProducer: async (transactionalId) => {
-      const producer = await log.createTransactionalProducer(transactionalId);
+    createTransactionalProducer: async (transactionalId, options) => {
+      const producer = await log.createTransactionalProducer(transactionalId, options);
       return {
         transactionalId,
         close: () => producer.close(),
