@@ -33,8 +33,8 @@ describe('restoring an assigned partition on Kafka', () => {
     const groupId = `test.processor.${run}.group`;
     const brokers = kafkaBrokers();
     const transactions = processorTransactions('restore');
-    // shared transactions need a log that fences by generation (platformatic); per-partition ran on kafkajs
-    const log = kafkaLogs[transactions.transactions === 'shared' ? 'platformatic' : 'kafkajs']({
+    // the default client (platformatic: auto runs shared transactions there); per-partition ran on kafkajs
+    const log = kafkaLogs[transactions.transactions === 'per-partition' ? 'kafkajs' : 'platformatic']({
       brokers,
       consumer: { sessionTimeout: SESSION_TIMEOUT_MS, heartbeatInterval: 500 },
     });

@@ -70,7 +70,7 @@ async function until(condition: () => Promise<boolean> | boolean, what: string, 
  * its round (one transaction for all three partitions) stalls at `step`; processor O joins the group, the
  * group rebalances and O takes over some of Z's partitions while Z's round is still open. Then the round
  * goes on, the rest of the input arrives and both process it to its end; every derived topic is compared
- * with a clean run's (one processor, per-partition transactions), record for record.
+ * with a clean run's (one processor, the default transactions), record for record.
  */
 export async function runZombieScenario(options: ZombieOptions): Promise<ZombieReport> {
   const { harness, say, timeoutMs } = options;
