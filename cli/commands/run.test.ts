@@ -37,7 +37,9 @@ describe('nexural run (embedded adapters)', () => {
     expect(stats.ticks).toBe(20_000);
     expect(stats.deadLetters).toBe(0);
     expect(stats.finalBars).toBeGreaterThan(0);
-    expect(lines[0]).toBe('nexural run: embedded log · plain JSON · in-process fan-out · shared transactions');
+    expect(lines[0]).toBe(
+      'nexural run: embedded log · plain JSON · in-process fan-out · shared transactions',
+    );
     expect(lines.some((line) => line.includes('6 demo rules'))).toBe(true);
     expect(lines.at(-1)).toMatch(/^nexural run: stopped · lag 0 · ticks 20,000 · /);
   }, 60_000);

@@ -198,7 +198,9 @@ export async function replay(deps: ReplayDeps, request: ReplayRequest): Promise<
     topics: { trades: slice, alertRules: rules, processorState: names.processorState },
     serdes: await deps.serdesFor(names),
     fanout: null,
-    config: { groupId, engine, wallClockIdleMs: null },
+    // per-partition as before the live processor's `auto` default: a replay's speed (bench:replay) was
+    // measured with them; shared rounds were not measured on replays yet
+    config: { groupId, engine, wallClockIdleMs: null, transactions: 'per-partition' },
     onError: (error) => {
       failed.error = error;
     },
