@@ -26,7 +26,12 @@ describe('shared transactions on Kafka (platformatic): a round the broker timed 
         await producer.send(records.slice(at, Math.min(to, at + 10_000)));
       }
     };
-    const start = (log: typeof harness, derived: typeof topics, groupId: string) => {
+    const start = (
+      log: typeof harness,
+      derived: typeof topics,
+      groupId: string,
+      extra: { readonly instanceId?: string } = {},
+    ) => {
       const errors: Error[] = [];
       const warnings: string[] = [];
       const processor = createProcessor({
@@ -36,7 +41,13 @@ describe('shared transactions on Kafka (platformatic): a round the broker timed 
         fanout: null,
         rebuildDelayMs: { first: 250, max: 2_000 },
         // rounds 2 s apart: the held round holds every partition's work
-        config: { groupId, engine: crashEngine, snapshotEveryRecords: 5_000, commitIntervalMs: 2_000 },
+        config: {
+          groupId,
+          engine: crashEngine,
+          snapshotEveryRecords: 5_000,
+          commitIntervalMs: 2_000,
+          ...extra,
+        },
         onError: (error) => errors.push(error),
         onWarning: (message) => warnings.push(message),
       });
@@ -101,6 +112,55 @@ describe('shared transactions on Kafka (platformatic): a round the broker timed 
         .deleteTopics([...new Set([...Object.values(topics), ...Object.values(clean)])])
         .catch(() => {});
       await processorLog.log.close();
+      await harness.close();
+    }
+  }, 300_000);
+
+  it('two processors with one instance id: the one whose id was taken over fails with NXR_FENCED naming the id (its re-registration refused), the other goes on', async () => {
+    const brokers = kafkaBrokers();
+    const harness = createPlatformaticLog({ brokers, clientId: 'nexural-same-id-harness' });
+    const logs = [0, 1].map((n) => createPlatformaticLog({ brokers, clientId: `nexural-same-id-${n}` }));
+    const topics = testTopics();
+    const group = `${topics.trades}.group`;
+    const { records } = crashInput(topics.trades, 1);
+    const producer = await harness.createProducer();
+    const started = logs.map((log) => {
+      const errors: Error[] = [];
+      const processor = createProcessor({
+        log,
+        topics,
+        serdes: jsonSerdes(topics),
+        fanout: null,
+        config: { groupId: group, engine: crashEngine, instanceId: 'same' },
+        onError: (error) => errors.push(error),
+      });
+      return { processor, errors };
+    });
+    const [first, second] = started;
+    if (first === undefined || second === undefined) throw new Error('two processors');
+    try {
+      await harness.admin.createTopics(topicSpecs(topics, PARTITIONS));
+      await producer.send(records.slice(0, 10_000));
+      await first.processor.start();
+      await caughtUp(harness, group, topics.trades, 120_000);
+      // the second one's producer takes the transactional id over at its start
+      await second.processor.start();
+      for (let at = 10_000; at < records.length; at += 10_000) {
+        await producer.send(records.slice(at, Math.min(records.length, at + 10_000)));
+      }
+      const deadline = Date.now() + 120_000;
+      while (first.errors.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(first.errors[0]).toMatchObject({ code: 'NXR_FENCED' });
+      expect(String(first.errors[0])).toContain('each processor needs its own instance id');
+      expect(second.errors).toEqual([]);
+    } finally {
+      for (const { processor } of started) await processor.close().catch(() => {});
+      await producer.close();
+      await harness.admin.deleteGroups([group]).catch(() => {});
+      await harness.admin.deleteTopics(Object.values(topics)).catch(() => {});
+      for (const log of logs) await log.close();
       await harness.close();
     }
   }, 300_000);

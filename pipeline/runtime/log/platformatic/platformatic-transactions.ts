@@ -272,7 +272,7 @@ export async function createPlatformaticTransactionalProducer(
     await previous.close().catch(() => {});
     return new NexuralError(
       'NXR_TIMEOUT',
-      `${answer.message}: the broker aborted the transaction, open longer than its timeout (${timeoutMs} ms); the producer goes on with a new epoch`,
+      `the broker aborted the transaction, open longer than its timeout (${timeoutMs} ms), and gave the producer a new epoch (it had answered: ${answer.message})`,
       { transactionalId },
       { cause: answer },
     );
