@@ -240,6 +240,7 @@ export async function createPlatformaticTransactionalProducer(
 ): Promise<TransactionalProducer> {
   const timeoutMs = producerOptions.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
   let producer = newProducer(transactionalId, options, timeoutMs, null);
+  // the producer as the broker last knew it: what a KIP-588 re-registration presents
   let identity = await register(producer);
   let fenced: NexuralError | undefined;
   /** a fencing answer whose cause (timeout or takeover) is not known yet: the broker was unreachable */
@@ -297,6 +298,10 @@ export async function createPlatformaticTransactionalProducer(
       }
       const client = producer;
       const transaction = await platformaticCall('beginning a transaction', () => client.beginTransaction());
+      // read at every begin: a client that bumped its epoch since (KIP-890) presents its latest; a stale one
+      // would only be refused (NXR_FENCED: loud, not unsafe)
+      const { producerId, producerEpoch } = client;
+      if (producerId !== undefined && producerEpoch !== undefined) identity = { producerId, producerEpoch };
       const verdict: FailureVerdict = async (error) => {
         if (!(error instanceof NexuralError) || error.code !== 'NXR_FENCED') return error;
         if (fenced !== undefined) return fenced;
