@@ -122,12 +122,6 @@ export interface LogTransaction {
   abort(): Promise<void>;
 }
 
-/**
- * Producer with a transactional id. Creating a second producer with the same id fences the first: its open
- * transaction is aborted and its later calls fail. Use one id per input partition so a new owner fences
- * the previous one after a rebalance, or (where `fencesByGeneration`) one per process whose transactions
- * send offsets with the consumer's `generation()`. One transaction at a time.
- */
 export interface TransactionalProducerOptions {
   /**
    * how long the broker lets one of its transactions stay open before it aborts it (Kafka's
@@ -137,6 +131,14 @@ export interface TransactionalProducerOptions {
   readonly transactionTimeoutMs?: number;
 }
 
+/**
+ * Producer with a transactional id. Creating a second producer with the same id fences the first: its open
+ * transaction is aborted and its later calls fail. Use one id per input partition so a new owner fences
+ * the previous one after a rebalance, or (where `fencesByGeneration`) one per process whose transactions
+ * send offsets with the consumer's `generation()`. One transaction at a time. A transaction the broker
+ * aborted for running past its timeout fails with NXR_TIMEOUT where the client can tell that from a takeover
+ * (KIP-588: the platformatic adapter), and the producer goes on; elsewhere it reads as fenced (NXR_FENCED).
+ */
 export interface TransactionalProducer {
   readonly transactionalId: string;
   transaction(): Promise<LogTransaction>;
