@@ -150,7 +150,9 @@ export interface TransactionalProducer {
  * `records[index]` holds, without an object, an offset string and a value view per record. Offsets are
  * numbers (the embedded log's are safe integers). Value `index` is the bytes
  * `valueBytes(index)[valueStart(index), valueEnd(index))`; `valueBytes` is null for a null value. Headers are
- * only in `records`. Valid as long as the batch is.
+ * only in `records`. Valid until the handler's promise settles: the embedded log refills the same view with
+ * the partition's next batch (a batch's arrays made afresh per read were promoted and collected in the old
+ * generation); records built from it (`records`) stay as they are.
  */
 export interface RecordColumnsView {
   readonly length: number;

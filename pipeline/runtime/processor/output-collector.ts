@@ -36,6 +36,8 @@ export class OutputCollector implements EngineOutput {
   /** the input record of the cause (`causeIndex` of `causeInput`), null for a watermark advance */
   private causeInput: BatchInput | null = null;
   private causeIndex = 0;
+  /** the cause's offset once its input was let go of (`releaseInput`); '' for a watermark advance */
+  private releasedOffset = '';
   private outputs: BatchOutputs = emptyOutputs();
   /**
    * The position of the cause's record as the engine gets it: one object whose offset is read from the
@@ -53,11 +55,23 @@ export class OutputCollector implements EngineOutput {
     this.causeMs = ms;
     this.causeInput = input;
     this.causeIndex = index;
+    this.releasedOffset = '';
+  }
+
+  /**
+   * The caller is done with the cause's input (its batch may be refilled, see `RecordColumnsView`): keeps
+   * the cause's offset, which outputs made before the next cause still cite (a rule change's pending bars),
+   * and lets go of the batch.
+   */
+  releaseInput(): void {
+    if (this.causeInput === null) return;
+    this.releasedOffset = this.causeInput.offset(this.causeIndex);
+    this.causeInput = null;
   }
 
   /** The offset of the cause's record ('' for a watermark advance, which has no record). */
   causeOffset(): string {
-    return this.causeInput === null ? '' : this.causeInput.offset(this.causeIndex);
+    return this.causeInput === null ? this.releasedOffset : this.causeInput.offset(this.causeIndex);
   }
 
   /** `position` as an output keeps it: the cause's position written out. */

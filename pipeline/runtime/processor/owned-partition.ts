@@ -291,6 +291,8 @@ export class OwnedPartition {
       if (this.cut) break;
       afterSlice?.();
     }
+    // the consumer refills the batch's columns once the handler is done
+    this.task.releaseInput();
     return { ticks, refused };
   }
 

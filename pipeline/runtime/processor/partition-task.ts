@@ -131,7 +131,18 @@ export class PartitionTask {
       from = done.next;
       while (this.catchUpStep()) {}
     }
+    this.releaseInput();
     return { ticks, refused };
+  }
+
+  /**
+   * The caller is done with the input it last handed to `processSome` (its batch may be refilled): the task
+   * keeps nothing of it but the last cause's offset. A no-op while a catch-up is unfinished.
+   */
+  releaseInput(): void {
+    if (this.catchUp !== null) return;
+    this.ticksAhead.release(Number.POSITIVE_INFINITY);
+    this.collector.releaseInput();
   }
 
   /**

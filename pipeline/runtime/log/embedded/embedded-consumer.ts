@@ -26,6 +26,8 @@ interface Assigned {
   paused: boolean;
   /** bumped by seek, so a batch in flight during a seek does not move the position afterwards */
   seeks: number;
+  /** the batch read in place last, refilled by the next read (its handler is done with it by then) */
+  columns: ColumnBatch | undefined;
 }
 
 export interface EmbeddedConsumerContext {
@@ -118,7 +120,13 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
       const log = this.context.partitionLog(topic, partition);
       const committed = this.context.group.committedOffset(topic, partition);
       const position = committed ?? (start === 'earliest' ? log.low : log.lastStable);
-      this.assigned.set(partitionKey(topic, partition), { log, position, paused: false, seeks: 0 });
+      this.assigned.set(partitionKey(topic, partition), {
+        log,
+        position,
+        paused: false,
+        seeks: 0,
+        columns: undefined,
+      });
     }
     if (partitions.length > 0) await this.options.onAssigned?.(partitions, this);
     this.openGate();
@@ -210,9 +218,12 @@ export class EmbeddedConsumer implements LogConsumer, GroupMember {
       this.cursor = (this.cursor + step + 1) % entries.length;
       const { maxBatchRecords } = this.context;
       const inPlace = this.options.inPlace
-        ? assigned.log.readInPlace(assigned.position, maxBatchRecords)
+        ? assigned.log.readInPlace(assigned.position, maxBatchRecords, assigned.columns)
         : null;
-      if (inPlace !== null) return { assigned, read: inPlace.batch, end: inPlace.next };
+      if (inPlace !== null) {
+        assigned.columns = inPlace.batch;
+        return { assigned, read: inPlace.batch, end: inPlace.next };
+      }
       const { records, next } = assigned.log.read(assigned.position, maxBatchRecords);
       return { assigned, read: records, end: next };
     }

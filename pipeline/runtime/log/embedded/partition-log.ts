@@ -162,17 +162,20 @@ export class PartitionLog {
 
   /**
    * `read` in place: the same records as columns (no object per record), or null when the read starts before
-   * the cache (on disk: use `read`).
+   * the cache (on disk: use `read`). Into `reuse` (emptied first) when given, a batch of this partition an
+   * earlier read returned.
    */
   readInPlace(
     from: number,
     maxRecords: number,
+    reuse?: ColumnBatch,
   ): { readonly batch: ColumnBatch; readonly next: number } | null {
     const stable = this.lastStable;
     let position = Math.max(from, this.startOffset);
     if (position < this.cacheStart && this.store !== null) return null;
     position = Math.max(position, this.cacheStart);
-    const batch = new ColumnBatch(this.topic, this.partition);
+    const batch = reuse ?? new ColumnBatch(this.topic, this.partition);
+    batch.reset();
     const columns = this.columns;
     while (position < stable && batch.length < maxRecords) {
       const offset = position;
@@ -191,6 +194,7 @@ export class PartitionLog {
         columns.headersOf(index),
       );
     }
+    batch.dropStale();
     return { batch, next: position };
   }
 
