@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { LogRecord } from '../../../../schemas/ports/stream-log.js';
+import type { ColumnBatch } from './column-batch.js';
 import { type AppendInput, PartitionLog, type TransactionMark } from './partition-log.js';
 
 /** A small deterministic generator (mulberry32), so a failure names its seed. */
@@ -128,5 +130,40 @@ describe('partition log in memory', () => {
       ['1', 'b', '1'],
       ['2', 'a', '2'],
     ]);
+  });
+  it('reads in place into a batch read before: the same records as read(), longer and shorter reads in turn', () => {
+    const log = new PartitionLog('t', 0, false, {
+      retentionBytes: -1,
+      retentionMs: -1,
+      cacheBytes: 0,
+      now: () => 0,
+    });
+    const all = inputs(11, 1_000);
+    for (const input of all) log.append(input, null);
+    const asRead = (records: readonly LogRecord[]) =>
+      records.map((record) => ({
+        offset: Number(record.offset),
+        key: record.key,
+        value: record.value?.toString('base64') ?? null,
+        timestamp: record.timestamp,
+        headers: { ...record.headers },
+      }));
+    let reused: ColumnBatch | undefined;
+    let from = 0;
+    const kept: { records: readonly LogRecord[]; expected: ReturnType<typeof asRead> }[] = [];
+    for (const size of [300, 5, 120, 1, 400, 60, 500]) {
+      const read = log.readInPlace(from, size, reused);
+      if (read === null) throw new Error('in memory: never null');
+      if (reused !== undefined) expect(read.batch).toBe(reused);
+      reused = read.batch;
+      const expected = asRead(log.read(from, size).records);
+      expect(read.batch.length).toBe(expected.length);
+      expect(asRead(read.batch.records)).toEqual(expected);
+      kept.push({ records: read.batch.records, expected });
+      from = read.next;
+    }
+    expect(from).toBe(1_000);
+    // records built from an earlier fill of the batch are not changed by the next ones
+    for (const { records, expected } of kept) expect(asRead(records)).toEqual(expected);
   });
 });
