@@ -182,6 +182,14 @@ export class AlertEngine {
     return this.#subscriptionVersion;
   }
 
+  /**
+   * Bumped whenever a rule is attached or detached, including a series-threshold rule joining an existing group
+   * (which changes no subscription): SeriesState.lazySlots are checked again when it moves.
+   */
+  get bookEpoch(): number {
+    return this.#bookEpoch;
+  }
+
   /** Whether some active rule watches this series of this symbol (directly or through `*`), as source or threshold. */
   wants(symbol: string, interval: string, series: string): boolean {
     const group = this.#groups.get(series)?.get(interval);
@@ -204,13 +212,27 @@ export class AlertEngine {
     this.stats.points++;
   }
 
+  /** `count` points as countPoint counts one. */
+  countPoints(count: number): void {
+    this.stats.points += count;
+  }
+
   /**
    * Whether a forming bar's value of this series can only set its last value: every active rule watching it
    * for `symbol` (directly or through `*`) is a bar-close rule with no expiry, and no series-threshold rule
    * reads it. `subscriptionVersion` changes when this turns false.
    */
   closeOnly(symbol: string, interval: string, series: string): boolean {
-    if (this.#seriesRules.reads(symbol, interval, series)) return false;
+    return (
+      !this.#seriesRules.reads(symbol, interval, series) && this.booksCloseOnly(symbol, interval, series)
+    );
+  }
+
+  /**
+   * closeOnly without the series-threshold rules: every rule book holding this series for `symbol` holds only
+   * bar-close rules with no expiry (a forming point of it only sets its last value: passQuietly passes it).
+   */
+  booksCloseOnly(symbol: string, interval: string, series: string): boolean {
     const group = this.#groups.get(series)?.get(interval);
     if (!group) return true;
     const own = group.books.get(symbol);

@@ -29,6 +29,8 @@ export interface FrameHit extends Hit {
   readonly value: number;
 }
 
+const NO_PLAN = new Int32Array(0);
+
 /**
  * The series-threshold rules that apply to one venue:symbol on one interval, with a cell per series they
  * read. The composition writes every cell's current value (NaN when not warm) on each bar update, then asks
@@ -40,6 +42,8 @@ export class AlertFrame {
   readonly members: readonly FrameMember[];
   /** scratch: the values of one member's series at this evaluation */
   readonly now = new Float64Array(3);
+  /** see planLazy: quadruples (member or −1 for `now`, value index, lazy cell, 1 if from the previous evaluation) */
+  #lazyPlan: Int32Array = NO_PLAN;
 
   constructor(
     readonly venue: string,
@@ -100,6 +104,58 @@ export class AlertFrame {
       }
     }
     return admitted;
+  }
+
+  /** Whether a group with intrabar rules reads `cell`: a forming bar's value of it can fire. */
+  readsIntrabar(cell: FrameCell): boolean {
+    return this.members.some(({ group, reads }) => group.intrabar.size > 0 && reads.includes(cell));
+  }
+
+  /**
+   * Names the cells the composition leaves unwritten on some forming updates (SeriesState.lazySlots: read only
+   * by groups without intrabar rules): `settleLazy` then writes what the evaluations of those updates stored
+   * from them. Where a stored value comes from is fixed by the members' order: a member's own reads, else (a
+   * pair's third value) the last earlier member reading that many, else the last such member of the previous
+   * evaluation, as `collectHits` leaves them in `now`.
+   */
+  planLazy(lazy: readonly FrameCell[]): void {
+    const members = this.members;
+    const writerUpTo = (last: number, index: number): number => {
+      for (let m = last; m >= 0; m--) if ((members[m] as FrameMember).reads.length > index) return m;
+      return -1;
+    };
+    const lazyAt = (m: number, index: number): number =>
+      lazy.indexOf((members[m] as FrameMember).reads[index] as FrameCell);
+    const plan: number[] = [];
+    for (let m = -1; m < members.length; m++) {
+      for (let index = 0; index < 3; index++) {
+        // m = -1: `now` after the evaluation (the last writer of each value)
+        const own = writerUpTo(m < 0 ? members.length - 1 : m, index);
+        const writer = own >= 0 ? own : writerUpTo(members.length - 1, index);
+        if (writer < 0) continue;
+        const at = lazyAt(writer, index);
+        if (at >= 0) plan.push(m, index, at, own >= 0 ? 0 : 1);
+      }
+    }
+    this.#lazyPlan = plan.length === 0 ? NO_PLAN : Int32Array.from(plan);
+  }
+
+  /**
+   * After intrabar evaluations that read the lazy cells (planLazy) stale: writes into each group's last values
+   * and into `now` what the last evaluation would have stored from them (`current`, in planLazy's order), and
+   * what it took over from the one before when that one read them stale too (`previous`).
+   */
+  settleLazy(current: Float64Array, previous: Float64Array, previousStale: boolean): void {
+    const plan = this.#lazyPlan;
+    const members = this.members;
+    for (let i = 0; i < plan.length; i += 4) {
+      const fromPrevious = plan[i + 3] === 1;
+      if (fromPrevious && !previousStale) continue;
+      const value = (fromPrevious ? previous : current)[plan[i + 2] as number] as number;
+      const m = plan[i] as number;
+      const target = m < 0 ? this.now : (members[m] as FrameMember).instance.last;
+      target[plan[i + 1] as number] = value;
+    }
   }
 
   /** The cell of a series this frame reads, undefined if none of its rules reads it. */

@@ -9,11 +9,12 @@ import { AlertEngine, type FrameContext, type IntrabarProbe } from '../alerts/en
 import { ParsedAlertRule, parseAlertRule } from '../alerts/rule-runtime.js';
 import type { AlertFrame } from '../alerts/series-frames.js';
 import { type AlertTrigger, PRICE_SERIES } from '../alerts/series-point.js';
+import type { FrameCell } from '../alerts/series-rules.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import type { LateTick } from '../bars/bar-options.js';
 import type { BarView } from '../bars/bar-state.js';
 import { feedIndicator } from '../indicators/dispatch.js';
-import type { IndicatorResult } from '../indicators/indicator.js';
+import type { BarInput, IndicatorResult } from '../indicators/indicator.js';
 import { feedBlock, feedBlockInPlace } from '../indicators/indicator-block.js';
 import { parseIndicatorSpec } from '../indicators/registry.js';
 import { canonicalRule } from './canonical-rule.js';
@@ -51,6 +52,18 @@ export class MarketEngine {
   private position: SourcePosition | null = null;
   /** series whose `pending` is set (see catchUp) */
   private pendingCount = 0;
+  /** settleLazy's scratch: the lazy cells' values at the last skipped update and at the one before */
+  private lazyCurrent = new Float64Array(0);
+  private lazyPrevious = new Float64Array(0);
+  /** settleLazy's bar: the lazy slots read its close alone */
+  private readonly lazyInput: { -readonly [K in keyof BarInput]: BarInput[K] } = {
+    open: Number.NaN,
+    high: Number.NaN,
+    low: Number.NaN,
+    close: Number.NaN,
+    volume: Number.NaN,
+    openTime: Number.NaN,
+  };
   /** reused for every frame evaluation (the alert engine reads it during the call only) */
   private readonly frameContext: { -readonly [K in keyof FrameContext]: FrameContext[K] } = {
     bar: EMPTY_BAR,
@@ -175,6 +188,7 @@ export class MarketEngine {
           if (view === null) continue;
           series.pending = null;
           this.pendingCount--;
+          if (series.lazyStale) this.settleLazy(series);
           // the same bar, unchanged since the update skipped (it always is: a trade emits the bar it changes)
           if (
             view.final ||
@@ -250,10 +264,13 @@ export class MarketEngine {
         series.pending = null;
         this.pendingCount--;
       }
-    } else if (series.closeSlots.length > 0) {
+      if (series.lazyStale) this.settleLazy(series);
+      series.lazySeq = -1;
+    } else if (series.closeSlots.length > 0 || series.lazySlots.length > 0) {
       if (series.pending === null) this.pendingCount++;
       series.pending = view;
       series.pendingRevision = view.revision;
+      if (series.lazySlots.length > 0) this.formingLazy(series, view);
     }
     const slots = view.final ? series.slots : series.watchedSlots;
     for (let i = 0; i < slots.length; i++) {
@@ -437,8 +454,117 @@ export class MarketEngine {
     return series;
   }
 
+  /**
+   * A forming update of a series with lazy slots (SeriesState.lazySlots): computed on the bar's first one, the
+   * others note their close and count the points computing them would have counted.
+   */
+  private formingLazy(series: SeriesState, view: BarView): void {
+    if (series.lazyEpoch !== this.alerts.bookEpoch) {
+      series.lazyEpoch = this.alerts.bookEpoch;
+      const frame = series.frame;
+      if (frame !== null && series.lazyCells.some((cell) => frame.readsIntrabar(cell))) {
+        if (series.lazyStale) this.settleLazy(series);
+        series.dropLazy(); // the watched slots below now include them
+        return;
+      }
+    }
+    if (series.lazySeq === series.seq) {
+      const closes = series.lazyCloses;
+      closes[1] = closes[0] as number;
+      closes[0] = view.close;
+      closes[2] = this.tick ? this.tickMs : view.closeTime;
+      series.lazyStaleBefore = series.lazyStale;
+      series.lazyStale = true;
+      this.alerts.countPoints(series.lazyPoints);
+      return;
+    }
+    if (series.lazyStale) this.settleLazy(series);
+    const points = this.alerts.stats.points;
+    const slots = series.lazySlots;
+    for (let i = 0; i < slots.length; i++) this.updateIndicator(series, slots[i] as IndicatorSlot, view);
+    series.lazyPoints = this.alerts.stats.points - points;
+    series.lazySeq = series.seq;
+  }
+
+  /**
+   * Computes the lazy slots at the closes their forming updates skipped (the one before the last first, when
+   * it skipped them too: a pair's third value can come from it), leaves them and their cells at the last, and
+   * has the frame store what those updates' evaluations stored from the cells (AlertFrame.settleLazy). Every
+   * skipped update replaced the bar the slots last took, so each is a replace.
+   */
+  private settleLazy(series: SeriesState): void {
+    const cells = series.lazyCells;
+    if (this.lazyCurrent.length < cells.length) {
+      this.lazyCurrent = new Float64Array(cells.length);
+      this.lazyPrevious = new Float64Array(cells.length);
+    }
+    const current = this.lazyCurrent;
+    const previous = this.lazyPrevious;
+    const before = series.lazyStaleBefore;
+    const closes = series.lazyCloses;
+    const input = this.lazyInput;
+    const slots = series.lazySlots;
+    let index = 0;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as IndicatorSlot;
+      if (before) {
+        input.close = closes[1] as number;
+        readLazy(slot, series.block, input, previous, index);
+      }
+      input.close = closes[0] as number;
+      const has = readLazy(slot, series.block, input, current, index);
+      const watched = slot.watched;
+      for (let w = 0; w < watched.length; w++) {
+        const { probe, outputSlot, series: name } = watched[w] as WatchedOutput;
+        const value = current[index + w] as number;
+        (cells[index + w] as FrameCell).value = value;
+        if (probe !== null && has && outputSlot >= 0 && outputSlot <= 2)
+          this.settlePoint(series, probe, name, value, closes[2] as number);
+      }
+      index += watched.length;
+    }
+    series.frame?.settleLazy(current, previous, before);
+    series.lazyStale = false;
+    series.lazyStaleBefore = false;
+  }
+
+  /**
+   * The point of a skipped update's output that a rule book holds (only bar-close rules without expiry: see
+   * SeriesState.lazySlots): only its last value is kept, as the skipped points' passQuietly would have left it;
+   * they were counted when skipped. A point passQuietly refuses (a value that is not finite) goes to evaluate,
+   * which refuses it as it would have at the skipped update.
+   */
+  private settlePoint(
+    series: SeriesState,
+    probe: IntrabarProbe,
+    name: string,
+    value: number,
+    time: number,
+  ): void {
+    probe.value = value;
+    probe.time = time;
+    if (this.alerts.passQuietly(probe)) {
+      this.alerts.countPoints(-1);
+      return;
+    }
+    const events = this.alerts.evaluate({
+      venue: series.venue,
+      symbol: series.symbol,
+      interval: series.interval,
+      series: name,
+      value,
+      bar: EMPTY_BAR,
+      trigger: { kind: 'bar', openTime: EMPTY_BAR.openTime, final: false, revision: 0 },
+      sourcePosition: this.position,
+      time,
+    });
+    for (let i = 0; i < events.length; i++) this.output.alert(events[i] as AlertEvent);
+  }
+
   /** Re-reads which series the rules watch for this symbol/interval after a rule change. */
   private refresh(series: SeriesState): void {
+    // the frame and the lazy slots change: what the old ones skipped is settled first
+    if (series.lazyStale) this.settleLazy(series);
     this.lookup.update(this.alerts);
     const { venue, symbol, interval } = series;
     series.applyWanted(
@@ -449,8 +575,10 @@ export class MarketEngine {
           : null,
       this.alerts.frameOf(venue, symbol, interval),
       (name) => this.alerts.closeOnly(symbol, interval, name),
+      (name) => this.alerts.booksCloseOnly(symbol, interval, name),
     );
     series.version = this.alerts.subscriptionVersion;
+    series.lazyEpoch = this.alerts.bookEpoch;
   }
 }
 
@@ -479,6 +607,26 @@ const indicatorValue = (view: BarView, spec: string, result: IndicatorResult): I
     ? { venue, symbol, interval, openTime, spec, outputs, final: true }
     : { venue, symbol, interval, openTime, seq, spec, outputs, final: true };
 };
+
+/**
+ * A lazy slot replaced by `bar` (see MarketEngine.settleLazy): its watched outputs' values into `out` from
+ * `index`, NaN for one it has no value of, as readBlockSlot writes them into their cells.
+ */
+function readLazy(
+  slot: IndicatorSlot,
+  block: Float64Array,
+  bar: BarInput,
+  out: Float64Array,
+  index: number,
+): boolean {
+  const has = feedBlockInPlace(slot.kind, block, slot.at, bar, true);
+  const watched = slot.watched;
+  for (let i = 0; i < watched.length; i++) {
+    const place = (watched[i] as WatchedOutput).outputSlot;
+    out[index + i] = has && place >= 0 && place <= 2 ? (block[slot.at + 1 + place] as number) : Number.NaN;
+  }
+  return has;
+}
 
 /** A slot's watched outputs have no value (not warm yet): the frames read NaN. */
 function clearCells(watched: readonly WatchedOutput[]): void {

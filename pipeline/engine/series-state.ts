@@ -4,7 +4,7 @@ import type { AlertFrame } from '../alerts/series-frames.js';
 import { PRICE_SERIES } from '../alerts/series-point.js';
 import type { FrameCell } from '../alerts/series-rules.js';
 import type { BarView } from '../bars/bar-state.js';
-import { type IndicatorKind, indicatorKind } from '../indicators/dispatch.js';
+import { BBANDS, EMA, type IndicatorKind, indicatorKind, MACD, RSI, SMA } from '../indicators/dispatch.js';
 import type { Indicator } from '../indicators/indicator.js';
 import {
   captureBlock,
@@ -54,6 +54,8 @@ const NONE: readonly never[] = [];
 /** the block of a series none of whose indicators keeps its state in one */
 const NO_BLOCK = new Float64Array(0);
 const orNone = <T>(list: readonly T[]): readonly T[] => (list.length === 0 ? NONE : list);
+/** block kinds whose update reads the bar's close alone (dispatch.ts: SMA, EMA, RSI, MACD, BBANDS) */
+const CLOSE_KINDS: readonly IndicatorKind[] = [SMA, EMA, RSI, MACD, BBANDS];
 
 /** A slot for an indicator no rule watches yet (SeriesState.applyWanted fills `watched`). */
 export const indicatorSlot = (
@@ -158,11 +160,39 @@ export class SeriesState {
   /** every slot of closeSlots is warm: a forming bar has none to warm up */
   closeSlotsWarm = true;
   /**
+   * The slots whose watched outputs only the frame reads, and only its groups without intrabar rules (MACD
+   * against its signal, close against the bands, as bar-close rules): on a forming bar their values can fire
+   * nothing, and only move those groups' last values on (and the series' last value, when a rule book holds
+   * only bar-close rules of it: the MACD line, the source of MACD against its signal). They are computed on a bar's first forming update
+   * (`lazySeq`) and on its final one; the forming updates between only note their close (`lazyCloses`), and
+   * before the slots are next computed, or the engine's state is read (MarketEngine.settleLazy), the last two
+   * closes are computed and the frame is told what its evaluations stored from them (AlertFrame.settleLazy):
+   * the indicators and the frame's state are then what computing every update gives. Only kinds that read
+   * the close alone (SMA, EMA, RSI, MACD, the bands).
+   */
+  lazySlots: readonly IndicatorSlot[] = NONE;
+  /** the frame's cells of the lazy slots' watched outputs, in slot then watched order (see applyWanted) */
+  lazyCells: readonly FrameCell[] = NONE;
+  /** AlertEngine.bookEpoch when the lazy slots were chosen (a rule joining a group may make one intrabar) */
+  lazyEpoch = -1;
+  /** series sequence number of the bar whose first forming update computed the lazy slots (−1: none) */
+  lazySeq = -1;
+  /** points the lazy slots' watched outputs counted at that update: a skipped update counts as many */
+  lazyPoints = 0;
+  /**
+   * The closes of the last two forming updates that skipped the lazy slots (last, then the one before), then
+   * the event time of the last (its points' time)
+   */
+  lazyCloses: Float64Array = NO_BLOCK;
+  /** the last frame evaluation read the lazy cells stale (so did the one before, for lazyStaleBefore) */
+  lazyStale = false;
+  lazyStaleBefore = false;
+  /**
    * No rule reads a forming bar of this series (no probe, cell, frame, watched or close-only slot): past its
    * emission, onBar has nothing to do for one. Set with the rest by applyWanted.
    */
   formingIdle = true;
-  /** the forming bar closeSlots skipped, with its revision then; null when none */
+  /** the forming bar closeSlots (or lazySlots) skipped, with its revision then; null when none */
   pending: BarView | null = null;
   pendingRevision = -1;
 
@@ -254,12 +284,27 @@ export class SeriesState {
     return slots;
   }
 
+  /**
+   * An intrabar rule now reads a lazy slot's cell (it joined a group without a new subscription): every lazy
+   * slot is computed on forming updates again, as a watched slot, until the next applyWanted. Settle first.
+   */
+  dropLazy(): void {
+    const closeSlots = this.closeSlots;
+    this.watchedSlots = orNone(
+      this.slots.filter((slot) => slot.watched.length > 0 && !closeSlots.includes(slot)),
+    );
+    this.lazySlots = NONE;
+    this.lazyCells = NONE;
+    this.lazySeq = -1;
+  }
+
   /** Applies what the rules watch now: creates indicators rules need, drops ones nobody needs any more. */
   applyWanted(
     wanted: WantedSeries,
     probeOf: ProbeFactory,
     frame: AlertFrame | null,
     closeOnly: CloseOnlyTest,
+    booksCloseOnly: CloseOnlyTest,
   ): void {
     this.frame = frame;
     const cellOf = (series: string): FrameCell | null => frame?.cellOf(series) ?? null;
@@ -305,8 +350,27 @@ export class SeriesState {
       for (const entry of slot.watched) entry.outputSlot = outputSlot(slot.kind, entry.output);
     const closeOnlySlot = (slot: IndicatorSlot) =>
       slot.watched.every(({ series, cell }) => cell === null && closeOnly(series));
-    this.watchedSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && !closeOnlySlot(slot)));
-    this.closeSlots = orNone(kept.filter((slot) => slot.watched.length > 0 && closeOnlySlot(slot)));
+    const lazySlot = (slot: IndicatorSlot) =>
+      frame !== null &&
+      slot.indicator === null &&
+      CLOSE_KINDS.includes(slot.kind) &&
+      slot.watched.every(
+        ({ series, probe, cell }) =>
+          (probe === null || booksCloseOnly(series)) && (cell === null || !frame.readsIntrabar(cell)),
+      );
+    const watched = kept.filter((slot) => slot.watched.length > 0);
+    this.closeSlots = orNone(watched.filter(closeOnlySlot));
+    this.lazySlots = orNone(watched.filter((slot) => !closeOnlySlot(slot) && lazySlot(slot)));
+    this.watchedSlots = orNone(watched.filter((slot) => !closeOnlySlot(slot) && !lazySlot(slot)));
+    // one per watched output (a cell of its own for one no frame reads, so the frame never finds it)
+    this.lazyCells = orNone(
+      this.lazySlots.flatMap((slot) => slot.watched.map(({ cell }) => cell ?? { value: Number.NaN })),
+    );
+    if (frame !== null) frame.planLazy(this.lazyCells);
+    if (this.lazySlots.length > 0 && this.lazyCloses.length === 0) this.lazyCloses = new Float64Array(3);
+    this.lazySeq = -1;
+    this.lazyStale = false;
+    this.lazyStaleBefore = false;
     this.closeSlotsWarm = this.closeSlots.length === 0;
     this.formingIdle =
       !this.priceWanted &&
