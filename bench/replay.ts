@@ -6,16 +6,17 @@
  * bar update a second per series as `nexural run` and a paced replay do. A second replay of the same range
  * reuses the slice: the processor alone, the same outputs. A third, also the processor alone, writes final
  * bars only (`--forming-bars none`, the default of a replay at --speed max): its final bars, indicator values
- * and alerts are the second's. The engine alone on the same ticks is the reference the issue divides by; it
- * swings ~1.7× between runs of one build on a shared machine, so the final-bars-only replay and the engine alone
- * run `--pairs` times each, interleaved (the order alternating), and the ratio is of their medians: both
- * measured in the same minutes. Printed, never asserted.
+ * and alerts are the second's. The engine alone on the same ticks (in a child process) is the reference the
+ * issue divides by; it swings ~1.7× between runs of one build on a shared machine, so the final-bars-only
+ * replay and the engine alone run `--pairs` times each, interleaved (the order alternating), and the ratio is
+ * of their medians: both measured in the same minutes. Printed, never asserted.
  *
  *   npm run bench:replay -- [--ticks 2000000] [--partitions 6] [--batch 5000 (records per handler call)]
  *     [--pairs 3 (final-bars-only replays and engine-alone runs, interleaved)]
  *     [--digest: hashes of the replays' outputs (replay-digest.ts), with the wall clock frozen; the first two
  *     replays' lines first, as before the third replay was added, then the third's]
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpuUsage } from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '6' },
     batch: { type: 'string', default: '5000' },
     pairs: { type: 'string', default: '3' },
+    'engine-alone': { type: 'boolean', default: false },
     digest: { type: 'boolean', default: false },
   },
 });
@@ -83,25 +85,6 @@ const rounds = Math.ceil(target / sample.length);
 const roundUs = 15 * 60 * 1_000_000;
 const idSpan = 10_000_000_000n;
 
-// --digest: state records carry the raw records' log times (the wall clock at ingest) and checkpoints fall due
-// by wall clock too; frozen, two runs of the same code send the same state records
-const wallClock = Date.now;
-if (values.digest) Date.now = () => 1_800_000_000_000;
-const live = topicNames();
-const log = createEmbeddedLog({ maxBatchRecords: Number(values.batch) });
-await log.admin.createTopics([
-  { name: live.trades, partitions, compacted: false },
-  { name: live.alertRules, partitions: 1, compacted: true },
-]);
-const producer = await log.createProducer();
-await producer.send(
-  demoRules(sample).map((rule) => ({
-    topic: live.alertRules,
-    key: rule.id,
-    value: Buffer.from(JSON.stringify(rule)),
-  })),
-);
-
 const cpuSeconds = (start: NodeJS.CpuUsage) => {
   const used = cpuUsage(start);
   return (used.user + used.system) / 1e6;
@@ -122,6 +105,85 @@ async function timed<T>(run: () => Promise<T>) {
   const seconds = (performance.now() - startedAt) / 1000;
   return { result, seconds, cpu: cpuSeconds(cpu), main: mainThreadSeconds() - main, gcMs };
 }
+
+const engine = {
+  bars: { intervals: ['1m', '5m', '1h'] as const },
+  indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
+  liveBarThrottleMs: 1000,
+};
+// The same ticks through MarketEngine alone (no log, no parsing, no transactions): the ceiling a replay
+// approaches, on the same rules and engine config. It runs in a child process of its own (`--engine-alone`),
+// so its heap holds none of the replays' garbage: run in this process, its main-thread CPU went with the
+// replays' (median 1.44 s beside c716cd3's replays, 1.08 s beside 09ef7fd's, which promote 130 MB less each).
+const ticksOnly = (upTo: number): TradeTick[] => {
+  const ticks: TradeTick[] = [];
+  for (let round = 0; round < upTo; round++) {
+    for (const tick of sample) ticks.push({ ...tick, timeUs: tick.timeUs + round * roundUs });
+  }
+  return ticks;
+};
+const engineAloneHere = async (upTo = rounds) => {
+  let ticks: TradeTick[] | null = ticksOnly(upTo);
+  const run = await timed(async () => {
+    const output = { bar() {}, indicator() {}, alert() {}, late() {} };
+    const engineOnly = new MarketEngine(
+      { ...engine, bars: { intervals: [...engine.bars.intervals] } },
+      output,
+      demoRules(sample),
+    );
+    let second = 0;
+    for (const tick of ticks ?? []) {
+      engineOnly.add(tick);
+      const ms = Math.floor(tick.timeUs / 1_000_000) * 1000;
+      if (ms > second) {
+        second = ms;
+        engineOnly.advanceWatermark(ms);
+      }
+    }
+    return ticks?.length ?? 0;
+  });
+  ticks = null;
+  return run;
+};
+
+if (values['engine-alone']) {
+  // warmed up on 3 rounds of the sample first, as the replays it is compared with run on optimized code
+  await engineAloneHere(Math.min(3, rounds));
+  const run = await engineAloneHere();
+  process.stdout.write(`${JSON.stringify(run)}\n`);
+  process.exit(0);
+}
+/** The engine alone in a child process (this script with --engine-alone): its run's figures. */
+const engineAlone = async (): Promise<Awaited<ReturnType<typeof engineAloneHere>>> => {
+  const child = spawnSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--engine-alone', '--ticks', String(target)],
+    { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+  );
+  const last = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !last.startsWith('{'))
+    throw new Error(`engine alone (child): exit ${child.status}: ${child.stderr}`);
+  return JSON.parse(last);
+};
+
+// --digest: state records carry the raw records' log times (the wall clock at ingest) and checkpoints fall due
+// by wall clock too; frozen, two runs of the same code send the same state records
+const wallClock = Date.now;
+if (values.digest) Date.now = () => 1_800_000_000_000;
+const live = topicNames();
+const log = createEmbeddedLog({ maxBatchRecords: Number(values.batch) });
+await log.admin.createTopics([
+  { name: live.trades, partitions, compacted: false },
+  { name: live.alertRules, partitions: 1, compacted: true },
+]);
+const producer = await log.createProducer();
+await producer.send(
+  demoRules(sample).map((rule) => ({
+    topic: live.alertRules,
+    key: rule.id,
+    value: Buffer.from(JSON.stringify(rule)),
+  })),
+);
 
 const ingest = await timed(async () => {
   let sent = 0;
@@ -154,11 +216,6 @@ const ingest = await timed(async () => {
 });
 const ticks = ingest.result;
 
-const engine = {
-  bars: { intervals: ['1m', '5m', '1h'] as const },
-  indicators: ['sma(20)', 'ema(50)', 'rsi(14)', 'macd(12,26,9)', 'bbands(20,2)', 'atr(14)'],
-  liveBarThrottleMs: 1000,
-};
 const replayEngine = { bars: { intervals: [...engine.bars.intervals] }, indicators: engine.indicators };
 const state = stateCapture(log);
 const deps = { log: values.digest ? state.log : log, serdesFor: derivedSerdesFor(undefined) };
@@ -178,40 +235,6 @@ const second = await timed(() =>
     formingBars: engine.liveBarThrottleMs,
   }),
 );
-// The same ticks through MarketEngine alone (no log, no parsing, no transactions): the ceiling a replay
-// approaches, on the same rules and engine config. Its ticks are built before each run and dropped after, so
-// the replays in between do not carry 2M more objects in their heap.
-const ticksOnly = (): TradeTick[] => {
-  const ticks: TradeTick[] = [];
-  for (let round = 0; round < rounds; round++) {
-    for (const tick of sample) ticks.push({ ...tick, timeUs: tick.timeUs + round * roundUs });
-  }
-  return ticks;
-};
-const engineAlone = async () => {
-  let ticks: TradeTick[] | null = ticksOnly();
-  const run = await timed(async () => {
-    const output = { bar() {}, indicator() {}, alert() {}, late() {} };
-    const engineOnly = new MarketEngine(
-      { ...engine, bars: { intervals: [...engine.bars.intervals] } },
-      output,
-      demoRules(sample),
-    );
-    let second = 0;
-    for (const tick of ticks ?? []) {
-      engineOnly.add(tick);
-      const ms = Math.floor(tick.timeUs / 1_000_000) * 1000;
-      if (ms > second) {
-        second = ms;
-        engineOnly.advanceWatermark(ms);
-      }
-    }
-    return ticks?.length ?? 0;
-  });
-  ticks = null;
-  return run;
-};
-
 // The final-bars-only replay and the engine alone, `pairs` times each, interleaved: replay first in even
 // pairs, engine first in odd ones. The first replay's run keeps its name (and its digest lines).
 const finalOnlyRun = 'bench-final-only';
