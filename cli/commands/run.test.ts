@@ -47,7 +47,14 @@ describe('nexural run (embedded adapters)', () => {
   it('stops when its signal aborts (SIGTERM/SIGINT) after status lines, with a final line', async () => {
     const { output, lines } = capture();
     const shutdown = new AbortController();
-    setTimeout(() => shutdown.abort(), 1500);
+    // the signal comes once a status line has counted processed ticks (not after a fixed time: under load the
+    // start alone can take longer than any short timer)
+    output.on('data', () => {
+      const counted = lines.some(
+        (line) => Number(/ · ticks ([\d,]+) · /.exec(line)?.[1]?.replaceAll(',', '') ?? 0) > 0,
+      );
+      if (counted) shutdown.abort();
+    });
     const stats = await runPipeline(
       { demo: true, speed: '50', statusEvery: '0.5' },
       embeddedEnv(),
