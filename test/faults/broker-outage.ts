@@ -42,6 +42,11 @@ export interface FaultReport {
   readonly redWhileDown: boolean;
   /** the role process exited by itself (it must not) */
   readonly exitedByItself: boolean;
+  /**
+   * where each fault landed: the role's committed input records right after it (the broker case: the last
+   * reading before the kill, the broker being dead after it), of `total`
+   */
+  readonly faultsAt?: { readonly done: readonly number[]; readonly total: number };
   readonly verdict: 'pass' | 'FAIL';
 }
 
@@ -89,14 +94,20 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
     let recoveryMs = 0;
     let downtimeMs = 0;
     let redWhileDown = true;
+    const faultsAt: number[] = [];
     for (let outage = 1; outage <= options.outages; outage++) {
       const target = (total * outage) / (options.outages + 1);
-      while ((await committedTotal(log, 'faulted', topics.trades)) < target && !exitedByItself)
+      let committed = 0;
+      for (;;) {
+        committed = await committedTotal(log, 'faulted', topics.trades);
+        if (committed >= target || exitedByItself) break;
         await sleep(50);
+      }
       const red = child.healthBecomes('waiting', options.downtimeMs + 30_000);
       await kafka.kill();
       const killedAt = Date.now();
-      say(`outage ${outage}: broker killed (kill -9)`);
+      faultsAt.push(committed);
+      say(`outage ${outage}: broker killed (kill -9) at ${committed} of ${total} committed`);
       await sleep(options.downtimeMs);
       await kafka.start();
       const backAt = Date.now();
@@ -139,6 +150,7 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
       duplicates,
       redWhileDown,
       exitedByItself: exitedBeforeStop,
+      faultsAt: { done: faultsAt, total },
       verdict: pass ? 'pass' : 'FAIL',
     };
   } finally {

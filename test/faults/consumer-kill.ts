@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { consumerGroupId } from '../../consumers/define-consumer.js';
 import { readRecordedStream } from '../../consumers/testing/recorded-stream.js';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
+import { committedTotal } from '../../pipeline/runtime/processor/testing/crash-harness.js';
 import { caughtUp } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import type { OutgoingRecord } from '../../schemas/ports/stream-log.js';
 import { topicNames } from '../../schemas/topics.js';
@@ -68,7 +69,12 @@ export async function runConsumerKill(
     ...['--config', `alert-log=${JSON.stringify({ path: effectLog })}`],
   ];
   const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
-  const consumer = supervise({ ...options, ready, start: () => spawnCliRole(args, env, 'consumers', say) });
+  const consumer = supervise({
+    ...options,
+    ready,
+    start: () => spawnCliRole(args, env, 'consumers', say),
+    progress: () => committedTotal(log, groupId, topics.alerts),
+  });
   try {
     if ((await consumer.current().readyUrl) === null) throw new Error('the consumer exited while starting');
     const input = alertInput(topics.alerts, options.rounds);
@@ -104,6 +110,7 @@ export async function runConsumerKill(
       equal: { effects: equal },
       duplicates,
       recordsCompared: input.length,
+      total: input.length,
     });
   } finally {
     await consumer.abort();

@@ -10,6 +10,8 @@ describe('fault: processor SIGKILL, restarted as a supervisor would (the shared 
       rounds: 1,
       partitions: 2,
       kills: 1,
+      // at a quarter of the input: the kill must land mid-stream (asserted below)
+      killsWithin: 0.5,
       restartDelayMs: 500,
       boundMs: 45_000,
       say: (line) => lines.push(line),
@@ -17,6 +19,10 @@ describe('fault: processor SIGKILL, restarted as a supervisor would (the shared 
     console.log(lines.join('\n'));
     expect(report.exitedByItself).toBe(false);
     expect(report.redWhileDown).toBe(true);
+    // the kill landed mid-stream: the role had committed only part of the input when it died
+    const { done, total } = report.faultsAt ?? { done: [], total: 0 };
+    expect(done).toHaveLength(1);
+    expect(Math.min(...done)).toBeLessThan(total);
     expect(report.recoveryMs).toBeLessThan(45_000);
     expect(report.equal).toEqual({
       bars: true,

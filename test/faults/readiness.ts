@@ -60,6 +60,8 @@ export interface KillOutcome {
   readonly recoveryMs: number;
   /** /ready was red (refused, 503) from the kill until it went green again */
   readonly redSamples: number;
+  /** the role's progress read right after the SIGKILL, before the restart (where the kill landed); null unmeasured */
+  readonly progress: number | null;
 }
 
 /**
@@ -74,11 +76,16 @@ export async function killAndRestart<Role>(options: {
   readonly restartDelayMs: number;
   readonly boundMs: number;
   readonly say: (line: string) => void;
+  /** the role's progress (committed input offsets), read after the kill */
+  readonly progress?: () => Promise<number>;
 }): Promise<{ readonly outcome: KillOutcome; readonly restarted: Role }> {
   await options.kill();
   const killedAt = Date.now();
-  options.say(`killed (SIGKILL); the supervisor restarts it in ${options.restartDelayMs} ms`);
-  await sleep(options.restartDelayMs);
+  const progress = options.progress ? await options.progress() : null;
+  options.say(
+    `killed (SIGKILL)${progress === null ? '' : ` at ${progress} committed`}; the supervisor restarts it in ${options.restartDelayMs} ms`,
+  );
+  await sleep(Math.max(0, killedAt + options.restartDelayMs - Date.now()));
   const restarted = options.restart();
   const restartedAt = Date.now();
   const greenAt = await options.ready.greenFrom(restartedAt, options.boundMs);
@@ -87,7 +94,7 @@ export async function killAndRestart<Role>(options: {
   options.say(
     `restarted; /ready green again ${recoveryMs} ms later (${redSamples} red samples since the kill)`,
   );
-  return { outcome: { downtimeMs: restartedAt - killedAt, recoveryMs, redSamples }, restarted };
+  return { outcome: { downtimeMs: restartedAt - killedAt, recoveryMs, redSamples, progress }, restarted };
 }
 
 interface RoleProcess {
@@ -120,6 +127,8 @@ export function supervise<Role extends RoleProcess>(options: {
   readonly restartDelayMs: number;
   readonly boundMs: number;
   readonly say: (line: string) => void;
+  /** the role's progress (committed input offsets), read after each kill: where it landed */
+  readonly progress?: () => Promise<number>;
 }): Supervised<Role> {
   let role = options.start();
   let exited = false;
@@ -187,9 +196,14 @@ export function killReport(
     readonly equal: Readonly<Record<string, boolean>>;
     readonly duplicates: number;
     readonly recordsCompared: number;
+    /** the input's size: a kill that landed at it (everything committed) was not mid-stream */
+    readonly total: number;
   },
 ): FaultReport {
   const { outcomes } = role;
+  const killsAt = outcomes.map((outcome) => outcome.progress ?? run.total);
+  // a kill after everything was committed proves nothing about recovery: at least one must land mid-stream
+  const midStream = killsAt.some((at) => at < run.total);
   const recoveryMs = Math.max(0, ...outcomes.map((outcome) => outcome.recoveryMs));
   const redWhileDown = outcomes.length === run.kills && outcomes.every((outcome) => outcome.redSamples > 0);
   const pass =
@@ -199,6 +213,7 @@ export function killReport(
     run.greenAtEnd &&
     !role.exitedByItself() &&
     run.code === 0 &&
+    midStream &&
     recoveryMs <= run.boundMs;
   return {
     fault,
@@ -209,6 +224,7 @@ export function killReport(
     duplicates: run.duplicates,
     redWhileDown,
     exitedByItself: role.exitedByItself(),
+    faultsAt: { done: killsAt, total: run.total },
     verdict: pass ? 'pass' : 'FAIL',
   };
 }

@@ -55,13 +55,14 @@ for (const [name, run] of cases) {
 }
 
 const rows = [
-  ['fault', 'downtime', 'recovery', 'records compared', 'red while down', 'verdict'],
+  ['fault', 'downtime', 'recovery', 'records compared', 'red while down', 'faults at (committed)', 'verdict'],
   ...reports.map((report) => [
     report.fault,
     `${(report.downtimeMs / 1000).toFixed(1)} s`,
     Number.isFinite(report.recoveryMs) ? `${(report.recoveryMs / 1000).toFixed(1)} s` : 'never',
     String(report.recordsCompared),
     report.redWhileDown ? 'yes' : 'no',
+    report.faultsAt ? `${report.faultsAt.done.join(', ')} of ${report.faultsAt.total}` : '',
     report.verdict,
   ]),
 ];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
+import { committedTotal } from '../../pipeline/runtime/processor/testing/crash-harness.js';
 import { topicNames } from '../../schemas/topics.js';
 import type { FaultReport } from './broker-outage.js';
 import { dropNamespace, producePaced, roleEnv, scratchDatabase } from './cli-role.js';
@@ -26,7 +27,12 @@ export async function runSinkKill(
   const env = roleEnv(options.brokers, database.url);
   const healthPort = await freePort();
   const ready = pollReady(`http://127.0.0.1:${healthPort}/ready`);
-  const sink = supervise({ ...options, ready, start: () => spawnSink(env, namespace, healthPort, say) });
+  const sink = supervise({
+    ...options,
+    ready,
+    start: () => spawnSink(env, namespace, healthPort, say),
+    progress: () => committedTotal(log, `${namespace}.sink`, topicNames(namespace).bars),
+  });
   const client = new pg.Client({ connectionString: database.url });
   try {
     if ((await sink.current().readyUrl) === null) throw new Error('the sink exited while starting');
@@ -61,6 +67,7 @@ export async function runSinkKill(
       equal: { bars: equal },
       duplicates: actual.length - new Set(actual).size,
       recordsCompared: expected.length,
+      total: records.length,
     });
   } finally {
     await sink.abort();
