@@ -6,7 +6,6 @@ import type { Bar } from '../../../schemas/bar.js';
 import type { DeadLetter } from '../../../schemas/dead-letter.js';
 import type { AlertDelivery, AlertFanout } from '../../../schemas/ports/alert-fanout.js';
 import type { LogRecord, StreamLog } from '../../../schemas/ports/stream-log.js';
-import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createInProcessFanout } from '../../fanout/in-process-fanout.js';
 import { createRedisFanout } from '../../fanout/redis-fanout.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
@@ -24,35 +23,13 @@ import {
   type TestTopics,
   testTopics,
   topicSpecs,
+  UM_ENGINE,
+  UM_RULES,
   UM_TRADES_FILE,
 } from './testing/processor-test-kit.js';
 
-const engine: EngineConfigInput = {
-  bars: { intervals: ['1m', '1s'], firstBar: 'keep' },
-  indicators: ['rsi(14)'],
-};
-
-// Thresholds inside the file's range: BTCUSDT traded 61,5xx–61,8xx in these six minutes.
-const rules: AlertRuleInput[] = [
-  {
-    id: 'btc-61700-down',
-    owner: 'alice',
-    symbol: 'BTCUSDT',
-    interval: '1m',
-    source: { kind: 'price' },
-    condition: { operator: 'crossing_down', value: 61_700 },
-    frequency: 'once_per_bar',
-  },
-  {
-    id: 'btc-rsi-1s-up',
-    owner: 'bob',
-    symbol: '*',
-    interval: '1s',
-    source: { kind: 'indicator', spec: 'rsi(14)' },
-    condition: { operator: 'crossing_up', value: 70 },
-    frequency: 'once_per_bar_close',
-  },
-];
+const engine = UM_ENGINE;
+const rules = UM_RULES;
 
 const umTrades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
 const json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');

@@ -1,7 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AlertRuleInput } from '../../../schemas/alert-rule.js';
 import type { StreamLog } from '../../../schemas/ports/stream-log.js';
-import type { EngineConfigInput } from '../../engine/engine-config.js';
 import { createEmbeddedLog } from '../log/embedded-log.js';
 import { createProcessor } from './processor.js';
 import {
@@ -14,35 +12,10 @@ import {
   type TestTopics,
   testTopics,
   topicSpecs,
+  UM_ENGINE,
+  UM_RULES,
   UM_TRADES_FILE,
 } from './testing/processor-test-kit.js';
-
-const engine: EngineConfigInput = {
-  bars: { intervals: ['1m', '1s'], firstBar: 'keep' },
-  indicators: ['rsi(14)'],
-};
-
-// Thresholds inside the file's range: BTCUSDT traded 61,5xx–61,8xx in these six minutes.
-const rules: AlertRuleInput[] = [
-  {
-    id: 'btc-61700-down',
-    owner: 'alice',
-    symbol: 'BTCUSDT',
-    interval: '1m',
-    source: { kind: 'price' },
-    condition: { operator: 'crossing_down', value: 61_700 },
-    frequency: 'once_per_bar',
-  },
-  {
-    id: 'btc-rsi-1s-up',
-    owner: 'bob',
-    symbol: '*',
-    interval: '1s',
-    source: { kind: 'indicator', spec: 'rsi(14)' },
-    condition: { operator: 'crossing_up', value: 70 },
-    frequency: 'once_per_bar_close',
-  },
-];
 
 const umTrades = readRawTrades(UM_TRADES_FILE, 'binance-um', 'BTCUSDT');
 const json = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
@@ -58,7 +31,9 @@ async function setup() {
   const topics = testTopics();
   await log.admin.createTopics(topicSpecs(topics, 1));
   const producer = await log.createProducer();
-  await producer.send(rules.map((rule) => ({ topic: topics.alertRules, key: rule.id, value: json(rule) })));
+  await producer.send(
+    UM_RULES.map((rule) => ({ topic: topics.alertRules, key: rule.id, value: json(rule) })),
+  );
   cleanups.push(() => log.close());
   const records = umTrades.map((trade) => rawRecord(topics.trades, trade));
   return { log, topics, producer, records };
@@ -72,7 +47,7 @@ function startProcessor(log: StreamLog, topics: TestTopics, overrides: Record<st
     topics,
     serdes: jsonSerdes(topics),
     fanout: null,
-    config: { groupId: `${topics.trades}.group`, engine, ...overrides },
+    config: { groupId: `${topics.trades}.group`, engine: UM_ENGINE, ...overrides },
     onError: (error) => errors.push(error),
     onWarning: (message) => warnings.push(message),
   });

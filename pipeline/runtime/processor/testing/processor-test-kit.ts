@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { alertEventSchema } from '../../../../schemas/alert-event.js';
+import type { AlertRuleInput } from '../../../../schemas/alert-rule.js';
 import { barSchema } from '../../../../schemas/bar.js';
 import { deadLetterSchema } from '../../../../schemas/dead-letter.js';
 import { indicatorValueSchema } from '../../../../schemas/indicator-value.js';
@@ -12,6 +13,7 @@ import type {
   StreamLog,
   TopicSpec,
 } from '../../../../schemas/ports/stream-log.js';
+import type { EngineConfigInput } from '../../../engine/engine-config.js';
 import { createJsonSerde } from '../../serdes/record-serde.js';
 import type { DerivedSerdes } from '../encode-outputs.js';
 import type { ProcessorTopics } from '../processor.js';
@@ -23,6 +25,34 @@ export const UM_TRADES_FILE = fileURLToPath(
     import.meta.url,
   ),
 );
+
+/** The engine the UM trades' processor tests run: 1m and 1s bars, the first bar kept, RSI(14). */
+export const UM_ENGINE: EngineConfigInput = {
+  bars: { intervals: ['1m', '1s'], firstBar: 'keep' },
+  indicators: ['rsi(14)'],
+};
+
+/** Two rules that fire on UM_TRADES_FILE: BTCUSDT traded 61,5xx–61,8xx in these six minutes. */
+export const UM_RULES: readonly AlertRuleInput[] = [
+  {
+    id: 'btc-61700-down',
+    owner: 'alice',
+    symbol: 'BTCUSDT',
+    interval: '1m',
+    source: { kind: 'price' },
+    condition: { operator: 'crossing_down', value: 61_700 },
+    frequency: 'once_per_bar',
+  },
+  {
+    id: 'btc-rsi-1s-up',
+    owner: 'bob',
+    symbol: '*',
+    interval: '1s',
+    source: { kind: 'indicator', spec: 'rsi(14)' },
+    condition: { operator: 'crossing_up', value: 70 },
+    frequency: 'once_per_bar_close',
+  },
+];
 
 /** Binance spot trades, 2024-08-08 23:54:15 → 2024-08-09 00:05:05 UTC, same origin. */
 export const SPOT_TRADES_FILES = ['BTCUSDT', 'ETHUSDT'].map((symbol) => ({
