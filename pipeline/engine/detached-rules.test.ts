@@ -1,19 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import type { TradeTick } from '../../schemas/tick.js';
-import { readTradeFile } from '../readers/read-trades.js';
 import { attachRules, detachRules } from './detached-rules.js';
 import { type EngineSnapshot, parseEngineSnapshot } from './engine-snapshot.js';
 import { MarketEngine } from './market-engine.js';
-
-// Real Binance USDⓈ-M BTCUSDT trades, 23:54:16 → 23:59:59 UTC on 2024-08-08 (see ../shared/data/README.md).
-const tradesFile = fileURLToPath(
-  new URL(
-    '../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
-    import.meta.url,
-  ),
-);
+import { readUmBtcusdtTicks } from './testing/engine-test-kit.js';
 
 const ignore = { bar() {}, indicator() {}, alert() {}, late() {} };
 const rule = (id: string, value: number) => ({
@@ -76,14 +66,7 @@ describe('detachRules / attachRules', () => {
   });
 
   it('write the firing states of fired rules as columns, ~40 bytes a once rule, restored exactly after a v8 round trip', async () => {
-    const ticks: TradeTick[] = [];
-    for await (const tick of readTradeFile(tradesFile, {
-      format: 'binance-trades',
-      venue: 'binance-um',
-      symbol: 'BTCUSDT',
-    })) {
-      ticks.push(tick);
-    }
+    const ticks = await readUmBtcusdtTicks();
     const engine = new MarketEngine({ bars: { intervals: ['1m'] }, indicators: [] }, ignore);
     // BTCUSDT traded 61,2xx–61,7xx in the file: every `once` rule below 61,000 fires on the first tick
     for (let n = 0; n < 200; n++) engine.upsertRule(rule(`once-${n}`, 60_000 + n));

@@ -1,45 +1,15 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AlertEvent } from '../../schemas/alert-event.js';
-import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import type { TradeTick } from '../../schemas/tick.js';
-import { readTradeFile } from '../readers/read-trades.js';
-import type { EngineOutput } from './engine-output.js';
 import type { EngineSnapshot } from './engine-snapshot.js';
 import { MarketEngine } from './market-engine.js';
-
-// Real Binance USDⓈ-M BTCUSDT trades, 23:54:16 → 23:59:59 UTC on 2024-08-08 (see ../shared/data/README.md).
-const tradesFile = fileURLToPath(
-  new URL(
-    '../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
-    import.meta.url,
-  ),
-);
+import { readUmBtcusdtTicks, recordingOutput } from './testing/engine-test-kit.js';
 
 let ticks: TradeTick[] = [];
 beforeAll(async () => {
-  ticks = [];
-  for await (const tick of readTradeFile(tradesFile, {
-    format: 'binance-trades',
-    venue: 'binance-um',
-    symbol: 'BTCUSDT',
-  })) {
-    ticks.push(tick);
-  }
+  ticks = await readUmBtcusdtTicks();
 });
 
-const record = () => {
-  const bars: string[] = [];
-  const indicators: IndicatorValue[] = [];
-  const alerts: AlertEvent[] = [];
-  const output: EngineOutput = {
-    bar: (bar) => bars.push(JSON.stringify(bar.toBar())),
-    indicator: (value) => indicators.push(value),
-    alert: (event) => alerts.push(event),
-    late: () => {},
-  };
-  return { output, bars, indicators, alerts };
-};
+const record = recordingOutput;
 
 const common = { owner: 'u', symbol: 'BTCUSDT', interval: '5s' } as const;
 const indicator = (spec: string, output: string) => ({ kind: 'indicator', spec, output }) as const;

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import type { Bar } from '../../schemas/bar.js';
@@ -7,17 +6,9 @@ import type { TradeTick } from '../../schemas/tick.js';
 import { BarAggregator } from '../bars/bar-aggregator.js';
 import { recordingSink } from '../bars/recording-sink.js';
 import { createIndicator } from '../indicators/registry.js';
-import { readTradeFile } from '../readers/read-trades.js';
 import type { EngineOutput } from './engine-output.js';
 import { MarketEngine } from './market-engine.js';
-
-// Real Binance USDⓈ-M BTCUSDT trades, 23:54:16 → 23:59:59 UTC on 2024-08-08 (see ../shared/data/README.md).
-const tradesFile = fileURLToPath(
-  new URL(
-    '../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
-    import.meta.url,
-  ),
-);
+import { readUmBtcusdtTicks } from './testing/engine-test-kit.js';
 
 interface Recorded {
   readonly output: EngineOutput;
@@ -47,14 +38,7 @@ const position = (index: number) => ({ topic: 'nexural.trades.raw', partition: 0
 
 let ticks: TradeTick[] = [];
 beforeAll(async () => {
-  ticks = [];
-  for await (const tick of readTradeFile(tradesFile, {
-    format: 'binance-trades',
-    venue: 'binance-um',
-    symbol: 'BTCUSDT',
-  })) {
-    ticks.push(tick);
-  }
+  ticks = await readUmBtcusdtTicks();
 });
 
 const run = (rules: unknown[], config: Partial<ConstructorParameters<typeof MarketEngine>[0]> = {}) => {

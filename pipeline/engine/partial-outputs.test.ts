@@ -1,29 +1,13 @@
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertEvent } from '../../schemas/alert-event.js';
 import { type IndicatorValue, indicatorValueSchema } from '../../schemas/indicator-value.js';
 import type { TradeTick } from '../../schemas/tick.js';
-import { readTradeFile } from '../readers/read-trades.js';
 import { MarketEngine } from './market-engine.js';
-
-// Real Binance USDⓈ-M BTCUSDT trades, 23:54:16 → 23:59:59 UTC on 2024-08-08 (see ../shared/data/README.md).
-const tradesFile = fileURLToPath(
-  new URL(
-    '../../../shared/data/binance_um_BTCUSDT_trades_2024-08-08T235416Z_2024-08-08T235959Z.csv',
-    import.meta.url,
-  ),
-);
+import { readUmBtcusdtTicks } from './testing/engine-test-kit.js';
 
 let ticks: TradeTick[] = [];
 beforeAll(async () => {
-  ticks = [];
-  for await (const tick of readTradeFile(tradesFile, {
-    format: 'binance-trades',
-    venue: 'binance-um',
-    symbol: 'BTCUSDT',
-  })) {
-    ticks.push(tick);
-  }
+  ticks = await readUmBtcusdtTicks();
 });
 
 describe('an indicator whose outputs warm up on different bars (adx: ±DI before ADX, as TA-Lib)', () => {
