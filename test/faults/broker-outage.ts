@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createKafkaLog } from '../../pipeline/runtime/log/kafka-log.js';
 import {
   committedTotal,
@@ -9,11 +11,12 @@ import {
 import {
   caughtUp,
   derivedOf,
+  type TestTopics,
   testTopics,
 } from '../../pipeline/runtime/processor/testing/processor-test-kit.js';
 import { processorTransactions } from '../../pipeline/runtime/processor/testing/processor-transactions.js';
 import type { StreamLog } from '../../schemas/ports/stream-log.js';
-import { freePort, privateKafka } from './private-services.js';
+import { freePort, type PrivateKafka, privateKafka } from './private-services.js';
 import { pollReady } from './readiness.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,16 +59,24 @@ export interface FaultReport {
  * `outages` times for `downtimeMs`, with nobody restarting the processor. Compares the derived topics.
  */
 export async function runBrokerOutage(options: BrokerOutageOptions): Promise<FaultReport> {
-  const { say } = options;
   const kafka = await privateKafka();
   let log: StreamLog | null = null;
+  let keep = false;
+  const topics = testTopics('brokerfault');
+  // a restore waiting for a progress record: what the broker holds open right then
+  let lastDiagnosis = 0;
+  const say = (line: string) => {
+    options.say(line);
+    if (!line.includes('for the progress record') || Date.now() - lastDiagnosis < 20_000) return;
+    lastDiagnosis = Date.now();
+    void describeTransactions(kafka, topics, options.partitions, options.say);
+  };
   try {
     let started = Date.now();
     await kafka.start();
     say(`private broker ${kafka.address} up in ${Date.now() - started} ms (pid ${kafka.pid()})`);
     const brokers = [kafka.address];
     log = createKafkaLog({ brokers, clientId: 'nexural-fault-harness' });
-    const topics = testTopics('brokerfault');
     const clean = derivedOf(topics, 'clean');
     const input = await seedCrashTopics(log, topics, clean, options.partitions, options.rounds);
     const total = input.records.length;
@@ -141,6 +152,10 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
       !exitedBeforeStop &&
       code === 0 &&
       Number.isFinite(recoveryMs);
+    if (!pass) {
+      keep = true;
+      await describeTransactions(kafka, topics, options.partitions, say);
+    }
     return {
       fault: 'broker kill -9 + restart (processor)',
       downtimeMs,
@@ -153,8 +168,34 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
       faultsAt: { done: faultsAt, total },
       verdict: pass ? 'pass' : 'FAIL',
     };
+  } catch (error) {
+    keep = true;
+    throw error;
   } finally {
     await log?.close().catch(() => {});
-    await kafka.stop();
+    await kafka.stop(keep);
+    if (keep) {
+      say(`private broker's data and log kept in ${kafka.dir} (kafka.log)`);
+      // the coordinator completing a transaction without some of its markers leaves it hanging there
+      const brokerLog = readFileSync(join(kafka.dir, 'kafka.log'), 'utf8');
+      for (const line of brokerLog.split('\n')) {
+        if (line.includes("Couldn't find leader endpoint")) say(`  broker log: ${line.slice(0, 400)}`);
+      }
+    }
+  }
+}
+
+/** The broker's open transactions, and the derived and state topics' end vs last stable offsets. */
+async function describeTransactions(
+  kafka: PrivateKafka,
+  topics: TestTopics,
+  partitions: number,
+  say: (line: string) => void,
+) {
+  const named = [topics.processorState, topics.bars, topics.alerts];
+  const text = await kafka.transactionState(named, partitions);
+  // the admin client's own INFO logging (config dump, metrics) is left out
+  for (const line of text.trimEnd().split('\n')) {
+    if (!/^(\[|\s)/.test(line)) say(`  broker: ${line}`);
   }
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -14,6 +14,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /**
  * Private service instances for the fault suite: a Kafka broker, a Redis and a PostgreSQL (+ TimescaleDB)
@@ -79,8 +80,19 @@ export interface PrivateService {
   kill(): Promise<void>;
   /** starts it (again) on the same port and data folder; resolves once it answers */
   start(): Promise<void>;
-  /** stops it for good and removes its data folder */
-  stop(): Promise<void>;
+  /** stops it for good and removes its data folder (`keep`: leaves the folder, its logs included) */
+  stop(keep?: boolean): Promise<void>;
+  /** its data folder (the server's log file `<name>.log` in it) */
+  readonly dir: string;
+}
+
+/** A private broker that can describe its transaction state (a failed case's evidence). */
+export interface PrivateKafka extends PrivateService {
+  /**
+   * `KafkaState.java` on it: transactions not complete, and per partition of `topics` the end offset, the
+   * last stable offset and the open transactions' producers. stdout + stderr.
+   */
+  transactionState(topics: readonly string[], partitions: number): Promise<string>;
 }
 
 interface ServerSpec {
@@ -105,6 +117,7 @@ function managed(spec: ServerSpec): PrivateService {
     name: spec.name,
     port: spec.port,
     address: spec.address,
+    dir: spec.dir,
     pid: () => child?.pid,
     async kill() {
       child?.kill('SIGKILL');
@@ -123,7 +136,7 @@ function managed(spec: ServerSpec): PrivateService {
       const started = child;
       await waitFor(spec.name, spec.ready, spec.startTimeoutMs, started);
     },
-    async stop() {
+    async stop(keep = false) {
       if (child !== null) {
         child.kill('SIGTERM');
         const done = exited();
@@ -132,14 +145,14 @@ function managed(spec: ServerSpec): PrivateService {
         clearTimeout(timer);
         child = null;
       }
-      rmSync(spec.dir, { recursive: true, force: true });
+      if (!keep) rmSync(spec.dir, { recursive: true, force: true });
     },
   };
   return service;
 }
 
 /** A single-node KRaft broker from the cached Kafka jars (scripts/stack-kafka.sh builds them). */
-export async function privateKafka(): Promise<PrivateService> {
+export async function privateKafka(): Promise<PrivateKafka> {
   const libs = [
     join(repoRoot, '.stack/cache', `kafka-${KAFKA_VERSION}`),
     join(MACHINE_CACHE, `kafka-${KAFKA_VERSION}`),
@@ -207,7 +220,7 @@ export async function privateKafka(): Promise<PrivateService> {
       await admin.disconnect().catch(() => {});
     }
   };
-  return managed({
+  const service = managed({
     name: 'kafka',
     port,
     address,
@@ -216,6 +229,21 @@ export async function privateKafka(): Promise<PrivateService> {
     ready,
     startTimeoutMs: 120_000,
   });
+  const transactionState = async (topics: readonly string[], partitions: number): Promise<string> => {
+    const source = join(repoRoot, 'test/faults/KafkaState.java');
+    try {
+      const { stdout, stderr } = await promisify(execFile)(
+        'java',
+        [...javaOptions, source, address, topics.join(','), String(partitions)],
+        { cwd: dir, encoding: 'utf8', timeout: 90_000 },
+      );
+      return `${stdout}${stderr}`;
+    } catch (error) {
+      const failed = error as { stdout?: string; stderr?: string };
+      return `${failed.stdout ?? ''}${failed.stderr ?? String(error)}`;
+    }
+  };
+  return { ...service, transactionState };
 }
 
 /** Debian's redis-server, nothing persisted: a restart comes back empty, like the issue's Redis restart. */

@@ -33,7 +33,10 @@ const cases: [string, () => Promise<FaultReport>][] = [
   ['consumer', () => runConsumerKill({ ...kill, databaseUrl, rounds: 200, alertsPerTick: 15 })],
 ];
 const only = process.argv.slice(2);
-for (const [name, run] of cases) {
+// NEXURAL_FAULTS_REPEAT=N: each chosen case N times in a row (an intermittent failure's rate)
+const repeat = Math.max(1, Number(process.env.NEXURAL_FAULTS_REPEAT ?? 1) || 1);
+const runs = cases.flatMap((entry) => Array.from({ length: repeat }, () => entry));
+for (const [name, run] of runs) {
   if (only.length > 0 && !only.includes(name)) continue;
   say(`— ${name} —`);
   try {
