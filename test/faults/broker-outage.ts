@@ -114,7 +114,8 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
         if (committed >= target || exitedByItself) break;
         await sleep(50);
       }
-      const red = child.healthBecomes('waiting', options.downtimeMs + 30_000);
+      // settled at once: a slow broker start (30 s+ under load) would otherwise leave its timeout unhandled
+      const red = child.healthBecomes('waiting', options.downtimeMs + 30_000).catch(() => null);
       await kafka.kill();
       const killedAt = Date.now();
       faultsAt.push(committed);
@@ -127,7 +128,7 @@ export async function runBrokerOutage(options: BrokerOutageOptions): Promise<Fau
       say(`outage ${outage}: broker back after ${backAt - killedAt} ms down`);
       // the processor notices when a commit fails: with the broker dead that happens during the outage or
       // just after it (kafkajs retries first), and it goes green again once its partitions are rebuilt
-      const wentRed = await red.catch(() => null);
+      const wentRed = await red;
       const up = wentRed === null ? null : await child.healthBecomes('up', 120_000).catch(() => null);
       const greenAt = up === null ? null : await ready.greenFrom(up.at, 10_000);
       const redSamples = ready.redBetween(killedAt, greenAt ?? Date.now());

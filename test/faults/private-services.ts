@@ -152,7 +152,10 @@ function managed(spec: ServerSpec): PrivateService {
 }
 
 /** A single-node KRaft broker from the cached Kafka jars (scripts/stack-kafka.sh builds them). */
-export async function privateKafka(): Promise<PrivateKafka> {
+export async function privateKafka(
+  /** broker settings beside scripts/kafka/server.properties' (a test's own) */
+  settings: Readonly<Record<string, string>> = {},
+): Promise<PrivateKafka> {
   const libs = [
     join(repoRoot, '.stack/cache', `kafka-${KAFKA_VERSION}`),
     join(MACHINE_CACHE, `kafka-${KAFKA_VERSION}`),
@@ -172,7 +175,13 @@ export async function privateKafka(): Promise<PrivateKafka> {
     template
       .replaceAll('@PORT@', String(port))
       .replaceAll('@CONTROLLER_PORT@', String(controllerPort))
-      .replaceAll('@DATA_DIR@', join(dir, 'data')),
+      .replaceAll('@DATA_DIR@', join(dir, 'data'))
+      .concat(
+        Object.entries(settings)
+          .map(([name, value]) => `\n${name}=${value}`)
+          .join(''),
+        '\n',
+      ),
   );
   const javaOptions = [
     '-Xms128m',

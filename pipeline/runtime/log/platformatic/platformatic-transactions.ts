@@ -11,6 +11,7 @@ import { chunks, DEFAULT_TRANSACTION_TIMEOUT_MS } from '../kafka/kafka-producers
 import { partitionForKey } from '../murmur2.js';
 import { validOffsets, validRecords } from '../topic-spec.js';
 import { platformaticCall } from './platformatic-errors.js';
+import { endHangingTransaction, lastOutcome, TransactionFootprint } from './platformatic-hanging.js';
 
 /** A group's coordinator, and the (never joined) consumer object that names the group to a transaction. */
 export interface GroupCoordinator {
@@ -32,6 +33,9 @@ export interface PlatformaticTransactionsOptions {
  * partition's batch must stay under the broker's message.max.bytes (1 MiB by default).
  */
 const REQUEST_RECORDS = 500;
+
+/** pause between attempts to end a hanging transaction while the broker does not answer */
+const REPAIR_RETRY_MS = 1_000;
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
@@ -102,6 +106,10 @@ function wrapTransaction(
   transaction: Transaction,
   options: PlatformaticTransactionsOptions,
   verdict: FailureVerdict,
+  /** where it wrote; on a failure, handed to `failed` (its outcome is the coordinator's to tell) */
+  footprint: TransactionFootprint,
+  failed: () => void,
+  committed: () => void,
 ): LogTransaction {
   // nothing reached the broker yet: ending locally, as an EndTxn for an empty transaction is refused
   let touched = false;
@@ -111,6 +119,7 @@ function wrapTransaction(
     try {
       return await platformaticCall(doing, run);
     } catch (error) {
+      failed();
       const failure = await verdict(error);
       if (failure instanceof NexuralError && failure.code === 'NXR_TIMEOUT') ended = true;
       throw failure;
@@ -120,6 +129,7 @@ function wrapTransaction(
     async send(records) {
       for (const chunk of chunks(records, REQUEST_RECORDS)) {
         const messages = await toMessages(chunk, options.partitionCount);
+        for (const message of messages) footprint.addPartition(message.topic, message.partition ?? 0);
         touched = true;
         await call('producing in a transaction', () => transaction.send({ messages }));
       }
@@ -137,6 +147,7 @@ function wrapTransaction(
         options.groupCoordinator(groupId),
       );
       touched = true;
+      footprint.groups.add(groupId);
       try {
         await call('committing offsets in a transaction', () => transaction.addConsumer(group));
         // one TxnOffsetCommit per partition, one at a time (the client folds concurrent ones into one)
@@ -150,10 +161,11 @@ function wrapTransaction(
         throw error;
       }
     },
-    commit: () =>
-      touched
-        ? call('committing a transaction', () => transaction.commit())
-        : platformaticCall('ending an empty transaction', () => transaction.cancel()),
+    async commit() {
+      if (!touched) return platformaticCall('ending an empty transaction', () => transaction.cancel());
+      await call('committing a transaction', () => transaction.commit());
+      committed();
+    },
     async abort() {
       // the replaced client is closed: its abort would wait out its request timeout (32 s, measured)
       if (ended) return;
@@ -239,6 +251,8 @@ export async function createPlatformaticTransactionalProducer(
   producerOptions: TransactionalProducerOptions = {},
 ): Promise<TransactionalProducer> {
   const timeoutMs = producerOptions.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+  const previous = producerOptions.previousWrites;
+  const outcome = previous === undefined ? null : await lastOutcome({ ...options, transactionalId });
   let producer = newProducer(transactionalId, options, timeoutMs, null);
   // the producer as the broker last knew it: what a KIP-588 re-registration presents
   let identity = await register(producer);
@@ -279,6 +293,76 @@ export async function createPlatformaticTransactionalProducer(
     );
   };
 
+  // after a failed call: the partitions of the last committed transaction and of the failed one, to be
+  // checked for a transaction the coordinator completed without all its markers (platformatic-hanging.ts)
+  let lastCommitted = new TransactionFootprint();
+  let suspect: TransactionFootprint | null = null;
+  let repair: Promise<void> | null = null;
+  let retryTimer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  const endHanging = (checking: TransactionFootprint, decided?: 'commit' | 'abort') =>
+    endHangingTransaction(
+      { brokers: options.brokers, clientId: options.clientId, transactionalId, identity: () => identity },
+      checking,
+      decided,
+    );
+  const repairOnce = (): Promise<void> => {
+    repair ??= (async () => {
+      const checking = suspect;
+      if (checking === null || fenced !== undefined) return;
+      let ended: readonly string[];
+      try {
+        ended = await endHanging(checking);
+      } catch (error) {
+        if (!(error instanceof NexuralError) || error.code !== 'NXR_FENCED') throw error;
+        // the broker timed the transaction out (a new epoch): registered again as itself, it can end it
+        const verdict = await resolveFencing(error);
+        if (verdict.code !== 'NXR_TIMEOUT') throw verdict;
+        ended = await endHanging(checking);
+      }
+      if (suspect === checking) suspect = null;
+      warnEnded(ended);
+    })().finally(() => {
+      repair = null;
+    });
+    return repair;
+  };
+  // as soon as the broker answers again, not at the next transaction: a new owner's restore reads the
+  // state topic committed and waits for what the open transaction holds back
+  const scheduleRepair = () => {
+    if (closed || retryTimer !== null || suspect === null) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      repairOnce().catch(() => scheduleRepair());
+    }, REPAIR_RETRY_MS);
+    retryTimer.unref();
+  };
+  const warnEnded = (ended: readonly string[]) => {
+    for (const where of ended) {
+      producerOptions.onWarning?.(
+        `transactional id "${transactionalId}": a transaction the broker had completed without writing its markers was still open on ${where}; ended as the broker had decided (a hanging transaction)`,
+      );
+    }
+  };
+  // a new owner's producer: what its predecessors left open, ended before it is handed out (once an
+  // outcome can be told; a registration since, e.g. a failed earlier attempt's, leaves it to the next commit)
+  if (previous !== undefined && outcome !== null) {
+    const footprint = new TransactionFootprint();
+    for (const { topic, partition } of previous.partitions) footprint.addPartition(topic, partition);
+    for (const group of previous.groups) footprint.groups.add(group);
+    try {
+      warnEnded(await endHanging(footprint, outcome));
+    } catch (error) {
+      await producer.close().catch(() => {});
+      throw error;
+    }
+  }
+  const failedIn = (footprint: TransactionFootprint) => () => {
+    suspect = (suspect ?? new TransactionFootprint()).merge(lastCommitted).merge(footprint);
+    scheduleRepair();
+  };
+
   return {
     transactionalId,
     async transaction() {
@@ -286,6 +370,8 @@ export async function createPlatformaticTransactionalProducer(
         const verdict = await resolveFencing(unresolved);
         if (verdict.code !== 'NXR_TIMEOUT') throw verdict;
       }
+      // a transaction begun over a hanging one would end it with its own outcome
+      if (suspect !== null && fenced === undefined) await repairOnce();
       if (fenced !== undefined) {
         throw new NexuralError(
           'NXR_FENCED',
@@ -316,8 +402,15 @@ export async function createPlatformaticTransactionalProducer(
         }
         return resolveFencing(error);
       };
-      return wrapTransaction(transaction, options, verdict);
+      const footprint = new TransactionFootprint();
+      return wrapTransaction(transaction, options, verdict, footprint, failedIn(footprint), () => {
+        lastCommitted = footprint;
+      });
     },
-    close: () => producer.close(),
+    close: () => {
+      closed = true;
+      if (retryTimer !== null) clearTimeout(retryTimer);
+      return producer.close();
+    },
   };
 }
