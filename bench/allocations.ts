@@ -6,6 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 
 interface CallFrame {
   readonly functionName: string;
@@ -25,6 +26,9 @@ export interface AllocationReport {
   readonly byFunction: readonly (readonly [string, number])[];
   /** bytes by the first frame (leaf up) outside node internals and the bytes' own builtins, by file */
   readonly byFile: readonly (readonly [string, number])[];
+  /** young-generation collections (scavenges) while profiling: count and pause ms */
+  readonly scavenges: number;
+  readonly scavengeMs: number;
 }
 
 export async function profileAllocations(
@@ -38,9 +42,22 @@ export async function profileAllocations(
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
+  let scavenges = 0;
+  let scavengeMs = 0;
+  const gcs = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { detail } = entry as PerformanceEntry & { detail?: { kind?: number } };
+      if (detail?.kind !== constants.NODE_PERFORMANCE_GC_MINOR) continue;
+      scavenges += 1;
+      scavengeMs += entry.duration;
+    }
+  });
+  gcs.observe({ entryTypes: ['gc'] });
   const started = performance.now();
   return {
     stop: async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      gcs.disconnect();
       const { profile } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
         profile: { head: SamplingNode };
       };
@@ -48,7 +65,7 @@ export async function profileAllocations(
       session.disconnect();
       const out = process.env.BENCH_ALLOCATIONS_PROFILE;
       if (out) writeFileSync(out, JSON.stringify(profile));
-      return summarise(profile.head, profiledMs);
+      return { ...summarise(profile.head, profiledMs), scavenges, scavengeMs };
     },
   };
 }
@@ -59,7 +76,10 @@ const shortUrl = (url: string) =>
     .replace(/^.*node_modules\//, '')
     .replace(/^.*?\/(pipeline|bench|schemas|consumers|api|cli)\//, '$1/');
 
-function summarise(head: SamplingNode, profiledMs: number): AllocationReport {
+function summarise(
+  head: SamplingNode,
+  profiledMs: number,
+): Omit<AllocationReport, 'scavenges' | 'scavengeMs'> {
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let totalBytes = 0;
@@ -81,12 +101,16 @@ function summarise(head: SamplingNode, profiledMs: number): AllocationReport {
   return { profiledMs, totalBytes, byFunction: sorted(byFunction), byFile: sorted(byFile) };
 }
 
-export function describeAllocations(report: AllocationReport, top = 25): string {
+/** `ticks`: the input records the processor applied while profiling, for bytes and scavenges per tick */
+export function describeAllocations(report: AllocationReport, ticks: number, top = 25): string {
   const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
   const perSecond = (bytes: number) => mib((bytes * 1000) / report.profiledMs);
   const share = (bytes: number) => ((100 * bytes) / Math.max(1, report.totalBytes)).toFixed(1);
+  const perTick = (report.totalBytes / Math.max(1, ticks)).toFixed(0);
+  const scavengesPer10k = ((report.scavenges * 10_000) / Math.max(1, ticks)).toFixed(2);
   const lines = [
     `allocations (sampled, freed objects included): ${mib(report.totalBytes)} MiB in ${(report.profiledMs / 1000).toFixed(1)} s = ${perSecond(report.totalBytes)} MiB/s`,
+    `per tick (${ticks.toLocaleString('en')} records applied): ${perTick} B; scavenges ${report.scavenges} (${scavengesPer10k} per 10k ticks, ${Math.round(report.scavengeMs)} ms)`,
     'by file (the first frame outside node internals, leaf up): MiB/s (share)',
     ...report.byFile
       .slice(0, top)

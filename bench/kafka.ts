@@ -315,7 +315,7 @@ async function throughput(
       `${engine === FINAL_ONLY ? 'final bars only' : 'forming bars'}, ${mode}, ${client}:\n${describeStalls(stalls, performance.timeOrigin + start)}`,
     );
   const allocated = await allocations?.stop();
-  if (allocated) console.log(describeAllocations(allocated));
+  if (allocated) console.log(describeAllocations(allocated, pipeline.processor.stats.records));
   const stats = { ...pipeline.processor.stats };
   const ranIn = pipeline.processor.transactions;
   await send.close();
@@ -584,7 +584,7 @@ async function latency(
   const stalls: StallReport | undefined = await profiling?.stop();
   if (stalls) console.log(describeStalls(stalls, start));
   const allocated = await allocations?.stop();
-  if (allocated) console.log(describeAllocations(allocated));
+  if (allocated) console.log(describeAllocations(allocated, pipeline.processor.stats.records));
   if (values.timeline) {
     // the wall clock of second 0, to line the timeline up with other logs (the broker's GC log, say)
     console.log(`timeline second 0 = ${new Date(start).toISOString()}`);
