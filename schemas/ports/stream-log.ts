@@ -158,9 +158,10 @@ export interface TransactionalProducer {
 }
 
 /**
- * A batch's records read in place, where the log holds them as columns (the embedded log): what
- * `records[index]` holds, without an object, an offset string and a value view per record. Offsets are
- * numbers (the embedded log's are safe integers). Value `index` is the bytes
+ * A batch's records read in place, where the log holds them as columns (the embedded log) or as its client's
+ * own messages (Kafka through kafkajs): what `records[index]` holds, without an object, an offset string and
+ * a value view per record (Kafka: without an object and a key string per record). Offsets are numbers (the
+ * embedded log's are safe integers, Kafka's far below 2^53). Value `index` is the bytes
  * `valueBytes(index)[valueStart(index), valueEnd(index))`; `valueBytes` is null for a null value. Headers are
  * only in `records`. Valid until the handler's promise settles: the embedded log refills the same view with
  * the partition's next batch (a batch's arrays made afresh per read were promoted and collected in the old
@@ -180,7 +181,7 @@ export interface RecordColumnsView {
 export interface RecordBatch extends TopicPartition {
   /** built on first use where the batch has `columns` */
   readonly records: readonly LogRecord[];
-  /** the same records in place, for a consumer that asked (`inPlace`) of a log that can (the embedded log) */
+  /** the same records in place, for a consumer that asked (`inPlace`) of a log that can (embedded, kafkajs) */
   readonly columns?: RecordColumnsView;
   /** end offset of the partition when the batch was fetched (lag = highWatermark − last offset − 1) */
   readonly highWatermark: string;
@@ -209,8 +210,9 @@ export interface ConsumerOptions {
    */
   readonly commit?: 'after-batch' | 'manual';
   /**
-   * Batches with `columns` where the log can read them in place (the embedded log, from memory); default
-   * false: records only (a handler that reads every record as an object would pay for both).
+   * Batches with `columns` where the log can read them in place (the embedded log from memory, the kafkajs
+   * consumer from its messages); default false: records only (a handler that reads every record as an object
+   * would pay for both).
    */
   readonly inPlace?: boolean;
   /**

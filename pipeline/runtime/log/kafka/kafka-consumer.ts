@@ -4,10 +4,12 @@ import type {
   LogConsumer,
   LogRecord,
   PartitionOffset,
+  RecordBatch,
   TopicPartition,
 } from '../../../../schemas/ports/stream-log.js';
 import { GenerationWatch } from '../generation-watch.js';
 import { validOffsets } from '../topic-spec.js';
+import { KafkaColumns, KeyStrings } from './kafka-columns.js';
 import { kafkaCall } from './kafka-errors.js';
 
 export interface KafkaConsumerTuning {
@@ -43,24 +45,28 @@ export const defaultConsumerTuning: KafkaConsumerTuning = {
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
+const hasNames = (headers: IHeaders): boolean => {
+  for (const _ in headers) return true;
+  return false;
+};
+
 function headersOf(headers: IHeaders | undefined): Readonly<Record<string, string>> {
-  if (headers === undefined) return noHeaders;
-  const entries = Object.entries(headers);
-  if (entries.length === 0) return noHeaders;
+  // most records have none: no entries array per record for them
+  if (headers === undefined || !hasNames(headers)) return noHeaders;
   const result: Record<string, string> = {};
-  for (const [name, value] of entries) {
+  for (const [name, value] of Object.entries(headers)) {
     const last = Array.isArray(value) ? value.at(-1) : value;
     if (last !== undefined) result[name] = last.toString();
   }
   return result;
 }
 
-function toRecord(batch: Batch, message: KafkaMessage): LogRecord {
+function toRecord(batch: Batch, message: KafkaMessage, keys: KeyStrings): LogRecord {
   return {
     topic: batch.topic,
     partition: batch.partition,
     offset: message.offset,
-    key: message.key === null ? null : message.key.toString('utf8'),
+    key: message.key === null ? null : keys.of(message.key),
     value: message.value,
     timestamp: Number(message.timestamp),
     headers: headersOf(message.headers),
@@ -229,6 +235,24 @@ export async function startKafkaConsumer(
     fail(payload.error);
   });
 
+  const keys = new KeyStrings();
+  /** the batch for the handler: its records made on first use where it reads the columns (`inPlace`) */
+  const recordBatch = (batch: Batch): RecordBatch => {
+    const base = { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark };
+    if (options.inPlace !== true) {
+      return { ...base, records: batch.messages.map((message) => toRecord(batch, message, keys)) };
+    }
+    let records: readonly LogRecord[] | null = null;
+    return {
+      ...base,
+      columns: new KafkaColumns(batch.messages, keys),
+      get records() {
+        records ??= batch.messages.map((message) => toRecord(batch, message, keys));
+        return records;
+      },
+    };
+  };
+
   const inFlight = new Set<Promise<void>>();
   const eachBatch = async (payload: EachBatchPayload) => {
     runnerHeartbeat = payload.heartbeat;
@@ -243,15 +267,7 @@ export async function startKafkaConsumer(
 
   const handleBatch = async ({ batch, resolveOffset, isStale, heartbeat }: EachBatchPayload) => {
     try {
-      await options.handler(
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          records: batch.messages.map((message) => toRecord(batch, message)),
-          highWatermark: batch.highWatermark,
-        },
-        { heartbeat },
-      );
+      await options.handler(recordBatch(batch), { heartbeat });
     } catch (error) {
       fail(error);
       return;
