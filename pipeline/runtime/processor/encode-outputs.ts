@@ -16,40 +16,80 @@ export interface DerivedSerdes {
   readonly deadLetters: RecordSerde<DeadLetter>;
 }
 
+/** What an output item holds: its value, and the event time its record is stamped with. */
+interface ItemReader<I, T> {
+  readonly valueOfItem: (item: I) => T;
+  readonly timeOf: (item: I) => number;
+}
+
 /**
- * Appends `items` as records of the serde's topic to `into`: at once where the serde can (no promise per
- * value), else awaiting every value's bytes together.
+ * Appends the values of `items` (those `keep` accepts) as records of the serde's topic to `into`: at once
+ * where the serde can (no promise per value), else awaiting every value's bytes together. `read` and `keyOf`
+ * read an item: no wrapper object or filtered copy of the outputs per record.
  */
-async function encode<T>(
+async function encode<I, T>(
   serde: RecordSerde<T>,
-  items: readonly Timed<T>[],
-  keyOf: (value: T) => string | null,
+  items: readonly I[],
+  read: ItemReader<I, NoInfer<T>>,
+  keyOf: (value: NoInfer<T>) => string | null,
   partition: number,
   into: OutgoingRecord[],
+  keep: (value: NoInfer<T>) => boolean = keepAll,
 ): Promise<void> {
   const topic = serde.topic;
   const now = serde.serializeNow;
+  const { valueOfItem, timeOf } = read;
   if (now !== undefined) {
-    for (const item of items) {
-      const value = item.value;
-      into.push({ topic, key: keyOf(value), value: now(value), partition, timestamp: item.at });
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index] as I;
+      const value = valueOfItem(item);
+      if (!keep(value)) continue;
+      into.push({ topic, key: keyOf(value), value: now(value), partition, timestamp: timeOf(item) });
     }
     return;
   }
-  const values = await Promise.all(items.map((item) => serde.serialize(item.value)));
-  items.forEach((item, index) => {
+  const kept = items.filter((item) => keep(valueOfItem(item)));
+  const values = await Promise.all(kept.map((item) => serde.serialize(valueOfItem(item))));
+  kept.forEach((item, index) => {
     into.push({
       topic,
-      key: keyOf(item.value),
+      key: keyOf(valueOfItem(item)),
       value: values[index] ?? null,
       partition,
-      timestamp: item.at,
+      timestamp: timeOf(item),
     });
   });
 }
 
-const marketKey = (value: { readonly venue: string; readonly symbol: string }) =>
-  symbolKey(value.venue, value.symbol);
+const keepAll = () => true;
+const isFinal = (bar: Bar) => bar.final;
+/** an output stamped with its cause's event time */
+const timed = <T>(): ItemReader<Timed<T>, T> => ({
+  valueOfItem: (item) => item.value,
+  timeOf: (item) => item.at,
+});
+const timedBar = timed<Bar>();
+const timedIndicator = timed<IndicatorValue>();
+const timedDeadLetter = timed<DeadLetter>();
+/** an alert: its own time */
+const alertTimed: ItemReader<AlertEvent, AlertEvent> = {
+  valueOfItem: (event) => event,
+  timeOf: (event) => event.time,
+};
+
+/** the key the last venue and symbol made: consecutive outputs are mostly one symbol's (no string each) */
+let keyVenue = '';
+let keySymbol = '';
+let lastKey = ':';
+const marketKey = (value: { readonly venue: string; readonly symbol: string }): string => {
+  if (value.venue !== keyVenue || value.symbol !== keySymbol) {
+    keyVenue = value.venue;
+    keySymbol = value.symbol;
+    lastKey = symbolKey(keyVenue, keySymbol);
+  }
+  return lastKey;
+};
+const deadLetterKey = (letter: DeadLetter) => letter.key;
 
 /**
  * A batch's outputs as records of the derived topics. Every record goes to the input's partition number
@@ -63,12 +103,10 @@ export async function encodeOutputs(
   partition: number,
 ): Promise<OutgoingRecord[]> {
   const records: OutgoingRecord[] = [];
-  const finals = outputs.bars.filter((bar) => bar.value.final);
-  const alerts = outputs.alerts.map((event) => ({ value: event, at: event.time }));
-  await encode(serdes.bars, outputs.bars, marketKey, partition, records);
-  await encode(serdes.barsFinal, finals, marketKey, partition, records);
-  await encode(serdes.indicators, outputs.indicators, marketKey, partition, records);
-  await encode(serdes.alerts, alerts, marketKey, partition, records);
-  await encode(serdes.deadLetters, outputs.deadLetters, (letter) => letter.key, partition, records);
+  await encode(serdes.bars, outputs.bars, timedBar, marketKey, partition, records);
+  await encode(serdes.barsFinal, outputs.bars, timedBar, marketKey, partition, records, isFinal);
+  await encode(serdes.indicators, outputs.indicators, timedIndicator, marketKey, partition, records);
+  await encode(serdes.alerts, outputs.alerts, alertTimed, marketKey, partition, records);
+  await encode(serdes.deadLetters, outputs.deadLetters, timedDeadLetter, deadLetterKey, partition, records);
   return records;
 }

@@ -124,8 +124,14 @@ export async function createRegistrySerde<Name extends RegisteredSchemaName>(
     if (options.validateOnWrite) checkValue(schema, value, topic);
     return value;
   };
-  const withHeader = (value: RegisteredValue<Name>): Buffer =>
-    Buffer.concat([header, Buffer.from(JSON.stringify(checked(value)), 'utf8')]);
+  // one Buffer per value, the header and the JSON written into it (not a Buffer of the JSON, then their concat)
+  const withHeader = (value: RegisteredValue<Name>): Buffer => {
+    const json = JSON.stringify(checked(value));
+    const bytes = Buffer.allocUnsafe(header.length + Buffer.byteLength(json, 'utf8'));
+    bytes.set(header, 0);
+    bytes.write(json, header.length, 'utf8');
+    return bytes;
+  };
   if (options.registryValidation) {
     const serializer = new JsonSerializer(client, SerdeType.VALUE, {
       ...common,
