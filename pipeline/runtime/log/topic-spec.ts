@@ -57,7 +57,8 @@ export const validOffsets = (offsets: readonly PartitionOffset[]): readonly Part
 
 /** Checks the shape of records at the producer edge; cheap enough to run on every batch. */
 export function validRecords(records: readonly OutgoingRecord[]): readonly OutgoingRecord[] {
-  for (const [index, record] of records.entries()) {
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as OutgoingRecord;
     const plausible =
       typeof record.topic === 'string' &&
       (record.key === null || typeof record.key === 'string') &&

@@ -39,6 +39,21 @@ const REPAIR_RETRY_MS = 1_000;
 
 type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
 
+/** Distinct record keys kept as bytes (a processor writes a few `venue:symbol` keys and its progress keys). */
+const KEYS_KEPT = 4096;
+const keyBytes = new Map<string, Buffer>();
+
+/** The key's bytes, made once per distinct key: the client only reads them (copies them into its request). */
+function bytesOfKey(key: string): Buffer {
+  let bytes = keyBytes.get(key);
+  if (bytes === undefined) {
+    if (keyBytes.size >= KEYS_KEPT) keyBytes.clear();
+    bytes = Buffer.from(key);
+    keyBytes.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** Our records as the client's messages, partitions chosen as the kafkajs adapter chooses them (murmur2). */
 export async function toMessages(
   records: readonly OutgoingRecord[],
@@ -49,14 +64,27 @@ export async function toMessages(
     if (!counts.has(record.topic)) counts.set(record.topic, await partitionCount(record.topic));
   }
   let roundRobin = 0;
-  return records.map((record) => {
+  const messages: MessageToProduce[] = new Array(records.length);
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as OutgoingRecord;
     const count = counts.get(record.topic) ?? 1;
     const partition =
       record.partition ?? (record.key === null ? roundRobin++ % count : partitionForKey(record.key, count));
-    return {
+    // the usual record (key, value, timestamp, no headers) as one object literal: no spread per field
+    if (record.key !== null && record.value !== null && record.timestamp !== undefined && !record.headers) {
+      messages[index] = {
+        topic: record.topic,
+        partition,
+        key: bytesOfKey(record.key),
+        value: record.value,
+        timestamp: BigInt(record.timestamp),
+      };
+      continue;
+    }
+    messages[index] = {
       topic: record.topic,
       partition,
-      ...(record.key === null ? {} : { key: Buffer.from(record.key) }),
+      ...(record.key === null ? {} : { key: bytesOfKey(record.key) }),
       // a tombstone: the client writes a null value for a missing one
       ...(record.value === null ? {} : { value: record.value }),
       ...(record.timestamp === undefined ? {} : { timestamp: BigInt(record.timestamp) }),
@@ -68,7 +96,8 @@ export async function toMessages(
             ),
           }),
     };
-  });
+  }
+  return messages;
 }
 
 /**
