@@ -5,7 +5,7 @@ describe('KeyStrings', () => {
   it('gives every key the string its bytes decode to, past its room, for long and non-ASCII keys too', () => {
     const keys = new KeyStrings();
     const names = [
-      ...Array.from({ length: 150 }, (_, n) => `binance-um:SYM${n}USDT`),
+      ...Array.from({ length: 3000 }, (_, n) => `binance-um:SYM${n}USDT`),
       'binance-um:BTCUSDT',
       'binance-um:BTCUSDU',
       'binance-um:BTCUSD',

@@ -1,35 +1,35 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { RecordColumnsView } from '../../../../schemas/ports/stream-log.js';
 
-/** Distinct keys a consumer keeps as strings (a partition's records mostly repeat a few `venue:symbol` keys). */
-const KEYS_KEPT = 64;
-/** Longer keys are decoded each time: comparing them byte by byte would cost about as much. */
+/** Slots of the key cache (a power of two): a partition's records repeat its few hundred `venue:symbol` keys. */
+const KEY_SLOTS = 1024;
+/** Longer keys are decoded each time: hashing and comparing them would cost about as much. */
 const KEPT_KEY_BYTES = 64;
 
 /**
- * Record keys as strings without a string per record: the keys seen lately, each with a copy of its bytes,
- * looked up by the record's key bytes (compared in place).
+ * Record keys as strings without a string per record: a direct-mapped cache of keys seen, each slot with a
+ * copy of its key's bytes, found by a hash of the record's key bytes and compared in place. A partition with
+ * more distinct keys than slots still finds most of them, in one comparison each.
  */
 export class KeyStrings {
-  private readonly bytes: Buffer[] = [];
-  private readonly strings: string[] = [];
-  private next = 0;
+  private readonly bytes: (Buffer | undefined)[] = new Array(KEY_SLOTS);
+  private readonly strings: string[] = new Array(KEY_SLOTS);
 
   of(key: Buffer): string {
     const length = key.length;
     if (length > KEPT_KEY_BYTES) return key.toString('utf8');
-    const kept = this.bytes;
-    for (let index = 0; index < kept.length; index++) {
-      const bytes = kept[index] as Buffer;
-      if (bytes.length !== length) continue;
+    // FNV-1a over the bytes
+    let hash = 0x811c9dc5;
+    for (let at = 0; at < length; at++) hash = Math.imul(hash ^ (key[at] as number), 0x01000193);
+    const slot = (hash >>> 0) & (KEY_SLOTS - 1);
+    const kept = this.bytes[slot];
+    if (kept !== undefined && kept.length === length) {
       let at = 0;
-      while (at < length && bytes[at] === key[at]) at++;
-      if (at === length) return this.strings[index] as string;
+      while (at < length && kept[at] === key[at]) at++;
+      if (at === length) return this.strings[slot] as string;
     }
     const string = key.toString('utf8');
-    const slot = this.next;
-    this.next = (slot + 1) % KEYS_KEPT;
-    kept[slot] = Buffer.from(key);
+    this.bytes[slot] = Buffer.from(key);
     this.strings[slot] = string;
     return string;
   }

@@ -61,12 +61,12 @@ function headersOf(headers: IHeaders | undefined): Readonly<Record<string, strin
   return result;
 }
 
-function toRecord(batch: Batch, message: KafkaMessage, keys: KeyStrings): LogRecord {
+function toRecord(batch: Batch, message: KafkaMessage): LogRecord {
   return {
     topic: batch.topic,
     partition: batch.partition,
     offset: message.offset,
-    key: message.key === null ? null : keys.of(message.key),
+    key: message.key === null ? null : message.key.toString('utf8'),
     value: message.value,
     timestamp: Number(message.timestamp),
     headers: headersOf(message.headers),
@@ -235,19 +235,29 @@ export async function startKafkaConsumer(
     fail(payload.error);
   });
 
-  const keys = new KeyStrings();
+  // per partition: a processor's partition repeats its own few hundred `venue:symbol` keys at most
+  const keyStrings = new Map<string, KeyStrings>();
+  const keysOf = (batch: Batch): KeyStrings => {
+    const name = `${batch.topic}\u0000${batch.partition}`;
+    let keys = keyStrings.get(name);
+    if (keys === undefined) {
+      keys = new KeyStrings();
+      keyStrings.set(name, keys);
+    }
+    return keys;
+  };
   /** the batch for the handler: its records made on first use where it reads the columns (`inPlace`) */
   const recordBatch = (batch: Batch): RecordBatch => {
     const base = { topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark };
     if (options.inPlace !== true) {
-      return { ...base, records: batch.messages.map((message) => toRecord(batch, message, keys)) };
+      return { ...base, records: batch.messages.map((message) => toRecord(batch, message)) };
     }
     let records: readonly LogRecord[] | null = null;
     return {
       ...base,
-      columns: new KafkaColumns(batch.messages, keys),
+      columns: new KafkaColumns(batch.messages, keysOf(batch)),
       get records() {
-        records ??= batch.messages.map((message) => toRecord(batch, message, keys));
+        records ??= batch.messages.map((message) => toRecord(batch, message));
         return records;
       },
     };
