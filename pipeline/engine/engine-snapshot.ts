@@ -125,7 +125,7 @@ const snapshotSeries = (state: SeriesState): SeriesSnapshot => ({
   slots: state.slots.map((slot) => ({
     spec: slot.spec,
     emitted: slot.emitted,
-    seq: slot.seq,
+    seq: state.slotSeq(slot),
     state: state.captureSlot(slot),
   })),
 });

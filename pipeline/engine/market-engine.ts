@@ -21,7 +21,13 @@ import { canonicalRule } from './canonical-rule.js';
 import { type EngineConfig, type EngineConfigInput, engineConfigSchema } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
 import { type EngineParts, type EngineSnapshot, restoreEngine, snapshotEngine } from './engine-snapshot.js';
-import { type IndicatorSlot, SeriesState, type WatchedBarField, type WatchedOutput } from './series-state.js';
+import {
+  type IndicatorSlot,
+  type PlainSlots,
+  SeriesState,
+  type WatchedBarField,
+  type WatchedOutput,
+} from './series-state.js';
 import { SubscriptionLookup } from './subscription-lookup.js';
 
 /**
@@ -272,10 +278,14 @@ export class MarketEngine {
       series.pendingRevision = view.revision;
       if (series.lazySlots.length > 0) this.formingLazy(series, view);
     }
-    const slots = view.final ? series.slots : series.watchedSlots;
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      if (slot) this.updateIndicator(series, slot, view);
+    const plain = series.plain;
+    if (view.final && plain !== null) this.finalPlain(series, plain, view);
+    else {
+      const slots = view.final ? series.slots : series.watchedSlots;
+      for (let i = 0; i < slots.length; i++) {
+        const slot = slots[i];
+        if (slot) this.updateIndicator(series, slot, view);
+      }
     }
     if (!view.final && !series.closeSlotsWarm) {
       const closeSlots = series.closeSlots;
@@ -384,6 +394,22 @@ export class MarketEngine {
       if (value === undefined) continue;
       entry.seen = true;
       this.point(view, probe, name, value);
+    }
+  }
+
+  /**
+   * A final bar's indicators when no rule watches any (SeriesState.plain): what updateIndicator does for each
+   * slot in order, read from the shared layout instead of the series' slot objects.
+   */
+  private finalPlain(series: SeriesState, plain: PlainSlots, view: BarView): void {
+    const replacing = series.plainSeq === series.seq;
+    series.plainSeq = series.seq;
+    const { kinds, ats, specs } = plain;
+    const block = series.block;
+    for (let i = 0; i < kinds.length; i++) {
+      const result = feedBlock(kinds[i] as number, block, ats[i] as number, view, replacing);
+      if (result !== null)
+        this.output.indicator(indicatorValue(view, specs[i] as string, result), this.position);
     }
   }
 

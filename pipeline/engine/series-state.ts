@@ -123,6 +123,36 @@ export type ProbeFactory = (series: string) => IntrabarProbe | null;
 export type CloseOnlyTest = (series: string) => boolean;
 
 /**
+ * The slots of a series none of whose slots a rule watches, every one configured (emitted) and in the series'
+ * block: only final bars update them, all at once. Shared by every such series with the same slots at the same
+ * places (`plainSlotsOf`), so a final bar reads this one object, hot in cache, instead of its series' slot
+ * objects (one scattered load each: the largest cost of a 1s bar's final update in the constant book).
+ */
+export interface PlainSlots {
+  readonly kinds: readonly IndicatorKind[];
+  readonly ats: readonly number[];
+  readonly specs: readonly string[];
+}
+
+const plainLayouts = new Map<string, PlainSlots>();
+
+/** The shared PlainSlots of `slots`, or null when one is watched, not emitted or holds its indicator. */
+function plainSlotsOf(slots: readonly IndicatorSlot[]): PlainSlots | null {
+  if (slots.some((slot) => slot.indicator !== null || !slot.emitted || slot.watched.length > 0)) return null;
+  const key = slots.map((slot) => `${slot.kind}@${slot.at}:${slot.spec}`).join('\u0000');
+  let plain = plainLayouts.get(key);
+  if (plain === undefined) {
+    plain = {
+      kinds: slots.map((slot) => slot.kind),
+      ats: slots.map((slot) => slot.at),
+      specs: slots.map((slot) => slot.spec),
+    };
+    plainLayouts.set(key, plain);
+  }
+  return plain;
+}
+
+/**
  * A series' times in its symbol's `times` array: two per interval, the current open time at `at`, the last live
  * emission at `at + 1` (literals in the accessors below: see bar-state.ts for why).
  */
@@ -134,6 +164,12 @@ export class SeriesState {
   seq = 0;
   /** alert subscription version this state was last refreshed for */
   version = -1;
+  /**
+   * Non-null while every slot is plain (see PlainSlots): final bars then update the block through it, and the
+   * slots' common `seq` is `plainSeq` (their own is stale until `slotSeq` or applyWanted reads it).
+   */
+  plain: PlainSlots | null = null;
+  plainSeq = 0;
   priceWanted = false;
   /** the price series' alert probe while some rule book watches it (null also when only a frame reads it) */
   priceProbe: IntrabarProbe | null = null;
@@ -281,7 +317,16 @@ export class SeriesState {
       at += size;
     }
     this.block = block;
+    const seq = slots[0]?.seq ?? 0;
+    // (slots fed at different bars, as after a watched slot's forming updates, stay apart until the next layout)
+    this.plain = slots.every((slot) => slot.seq === seq) ? plainSlotsOf(slots) : null;
+    this.plainSeq = seq;
     return slots;
+  }
+
+  /** A slot's sequence number (slot.seq is stale while the slots are plain). */
+  slotSeq(slot: IndicatorSlot): number {
+    return this.plain === null ? slot.seq : this.plainSeq;
   }
 
   /**
@@ -334,6 +379,7 @@ export class SeriesState {
     }
     const kept: IndicatorSlot[] = [];
     for (const slot of this.slots) {
+      slot.seq = this.slotSeq(slot);
       slot.watched = bySpec.get(slot.spec) ?? NONE;
       slot.warm = false;
       slot.coldSeq = -1;
