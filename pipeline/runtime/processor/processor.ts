@@ -229,14 +229,7 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     // creating the producer fences the previous owner and aborts its open transaction (or lets the broker
     // finish one whose commit was under way): only then are the group's committed offsets and the state
     // topic final for this partition
-    const { partition } = source;
-    const derived = [serdes.bars, serdes.barsFinal, serdes.indicators, serdes.alerts, serdes.deadLetters];
-    const wrote = [topics.processorState, ...derived.map((serde) => serde.topic)];
-    const producer = await log.createTransactionalProducer(transactionalId, {
-      onWarning: warn,
-      // a predecessor's transaction a restarted broker left open there would hold the restore's state read
-      previousWrites: { partitions: wrote.map((topic) => ({ topic, partition })), groups: [config.groupId] },
-    });
+    const producer = await log.createTransactionalProducer(transactionalId, { onWarning: warn });
     try {
       const restored = await restore(source, reader, false);
       seekTo(assigned, source, restored);
