@@ -131,16 +131,6 @@ export interface TransactionalProducerOptions {
   readonly transactionTimeoutMs?: number;
   /** what the producer put right by itself (e.g. a hanging transaction it ended), for the operator */
   readonly onWarning?: (message: string) => void;
-  /**
-   * Where earlier producers with this transactional id wrote (their records' partitions and the groups whose
-   * offsets they sent): a transaction of theirs that the broker completed without a marker on some of them
-   * (a hanging transaction, left by a restarted broker) is ended there as the broker decided, before this
-   * producer is handed out. Where the log can (the platformatic client); others ignore it.
-   */
-  readonly previousWrites?: {
-    readonly partitions: readonly TopicPartition[];
-    readonly groups: readonly string[];
-  };
 }
 
 /**

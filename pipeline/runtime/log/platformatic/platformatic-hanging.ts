@@ -75,8 +75,6 @@ const REPAIR_WAIT_MS = 30_000;
 export async function endHangingTransaction(
   options: HangingRepairOptions,
   footprint: TransactionFootprint,
-  /** the outcome read before this producer registered (InitProducerId leaves the state `Empty`) */
-  decided?: 'commit' | 'abort',
 ): Promise<readonly string[]> {
   const admin = new Admin({ clientId: options.clientId, bootstrapBrokers: [...options.brokers] });
   const { transactionalId } = options;
@@ -106,7 +104,7 @@ export async function endHangingTransaction(
       if (!groupsClosed) for (const group of footprint.groups) hanging.groups.add(group);
       // CompleteCommit: the coordinator committed it; CompleteAbort, or Empty after a new registration
       // (which aborts an open transaction): aborted
-      const commit = decided === undefined ? state === 'CompleteCommit' : decided === 'commit';
+      const commit = state === 'CompleteCommit';
       const topics = [...hanging.partitions].map(([name, partitions]) => ({
         name,
         partitions: [...partitions],
@@ -127,34 +125,6 @@ export async function endHangingTransaction(
   } catch (error) {
     if (error instanceof NexuralError) throw error;
     throw fromPlatformaticError(error, `ending a hanging transaction of "${transactionalId}"`);
-  } finally {
-    await admin.close().catch(() => {});
-  }
-}
-
-/**
- * How the coordinator ended the last transaction of `transactionalId`, read before a new producer registers
- * (its InitProducerId aborts an open one and leaves the state `Empty`); null when that cannot be told (no
- * transaction ended since the last registration).
- */
-export async function lastOutcome(
-  options: Pick<HangingRepairOptions, 'brokers' | 'clientId' | 'transactionalId'>,
-): Promise<'commit' | 'abort' | null> {
-  const admin = new Admin({ clientId: options.clientId, bootstrapBrokers: [...options.brokers] });
-  try {
-    const deadline = Date.now() + REPAIR_WAIT_MS;
-    for (;;) {
-      const coordinator = await connectToCoordinator(admin, options.transactionalId);
-      const state = await coordinatorState(coordinator, options.transactionalId);
-      if (state === 'CompleteCommit') return 'commit';
-      if (state === 'CompleteAbort' || state === 'Ongoing') return 'abort';
-      if (!ENDING.has(state)) return null;
-      if (Date.now() > deadline) throw stillEnding(options.transactionalId, state);
-      await sleep(POLL_MS);
-    }
-  } catch (error) {
-    if (error instanceof NexuralError) throw error;
-    throw fromPlatformaticError(error, `reading the last transaction of "${options.transactionalId}"`);
   } finally {
     await admin.close().catch(() => {});
   }

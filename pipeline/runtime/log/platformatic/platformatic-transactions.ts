@@ -11,7 +11,7 @@ import { chunks, DEFAULT_TRANSACTION_TIMEOUT_MS } from '../kafka/kafka-producers
 import { partitionForKey } from '../murmur2.js';
 import { validOffsets, validRecords } from '../topic-spec.js';
 import { platformaticCall } from './platformatic-errors.js';
-import { endHangingTransaction, lastOutcome, TransactionFootprint } from './platformatic-hanging.js';
+import { endHangingTransaction, TransactionFootprint } from './platformatic-hanging.js';
 
 /** A group's coordinator, and the (never joined) consumer object that names the group to a transaction. */
 export interface GroupCoordinator {
@@ -280,8 +280,6 @@ export async function createPlatformaticTransactionalProducer(
   producerOptions: TransactionalProducerOptions = {},
 ): Promise<TransactionalProducer> {
   const timeoutMs = producerOptions.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
-  const previous = producerOptions.previousWrites;
-  const outcome = previous === undefined ? null : await lastOutcome({ ...options, transactionalId });
   let producer = newProducer(transactionalId, options, timeoutMs, null);
   // the producer as the broker last knew it: what a KIP-588 re-registration presents
   let identity = await register(producer);
@@ -330,11 +328,10 @@ export async function createPlatformaticTransactionalProducer(
   let retryTimer: NodeJS.Timeout | null = null;
   let closed = false;
 
-  const endHanging = (checking: TransactionFootprint, decided?: 'commit' | 'abort') =>
+  const endHanging = (checking: TransactionFootprint) =>
     endHangingTransaction(
       { brokers: options.brokers, clientId: options.clientId, transactionalId, identity: () => identity },
       checking,
-      decided,
     );
   const repairOnce = (): Promise<void> => {
     repair ??= (async () => {
@@ -374,19 +371,6 @@ export async function createPlatformaticTransactionalProducer(
       );
     }
   };
-  // a new owner's producer: what its predecessors left open, ended before it is handed out (once an
-  // outcome can be told; a registration since, e.g. a failed earlier attempt's, leaves it to the next commit)
-  if (previous !== undefined && outcome !== null) {
-    const footprint = new TransactionFootprint();
-    for (const { topic, partition } of previous.partitions) footprint.addPartition(topic, partition);
-    for (const group of previous.groups) footprint.groups.add(group);
-    try {
-      warnEnded(await endHanging(footprint, outcome));
-    } catch (error) {
-      await producer.close().catch(() => {});
-      throw error;
-    }
-  }
   const failedIn = (footprint: TransactionFootprint) => () => {
     suspect = (suspect ?? new TransactionFootprint()).merge(lastCommitted).merge(footprint);
     scheduleRepair();
