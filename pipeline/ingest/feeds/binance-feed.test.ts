@@ -67,7 +67,7 @@ async function runFeed(script: ConnectionScript, staleAfterMs = 5000) {
   });
   cleanups.push(() => feed.close());
   feed.start();
-  await waitFor(() => producer.records.length >= frames.length, 4000, 'every trade to be published');
+  await waitFor(() => producer.records.length >= frames.length, 20_000, 'every trade to be published');
   await feed.close();
   return { feed, producer, exchange, registry, events, deadLetters, ticks: ticksOf(producer.records) };
 }

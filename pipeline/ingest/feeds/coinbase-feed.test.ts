@@ -142,7 +142,7 @@ describe('Coinbase feed against a local exchange speaking the documented formats
     cleanups.push(() => feed.close());
     feed.start();
     const tradeRecords = () => producer.records.filter((record) => record.topic === 'raw.trades');
-    await waitFor(() => tradeRecords().length >= trades.length, 4000, 'every trade to be published');
+    await waitFor(() => tradeRecords().length >= trades.length, 20_000, 'every trade to be published');
     await feed.close();
 
     const ticks = ticksOf(tradeRecords());

@@ -33,7 +33,7 @@ describe('FeedConnection', () => {
     });
     cleanups.push(() => connection.close());
     connection.start();
-    await waitFor(() => frames.length === 4, 3000, 'frames of two connections');
+    await waitFor(() => frames.length === 4, 20_000, 'frames of two connections');
     expect(frames).toEqual(['frame 1.1', 'frame 1.2', 'frame 2.1', 'frame 2.2']);
     expect(subscriptions).toEqual(['{"subscribe":true}', '{"subscribe":true}']);
   });
@@ -56,7 +56,7 @@ describe('FeedConnection', () => {
       random: () => 0.99,
     });
     connection.start();
-    await waitFor(() => statuses.includes('reconnecting'), 3000, 'the first reconnect to be scheduled');
+    await waitFor(() => statuses.includes('reconnecting'), 20_000, 'the first reconnect to be scheduled');
     await connection.close();
     const connections = exchange.connections.length;
     await new Promise((resolve) => setTimeout(resolve, 400));
