@@ -51,6 +51,11 @@ export interface BarView {
   /** activity bars: 0, or 1, 2, … for further bars of the series opening in the same ms (see schemas/bar.ts) */
   readonly seq: number;
   /**
+   * The symbol's watermark (µs; −∞ before its first tick) at this emission: every time bar of the symbol that
+   * closes before it is final. With a lateness, a time bar opening after it still has an open bar before it.
+   */
+  readonly watermarkUs: number;
+  /**
    * The sink's own: what it keeps for this bar's venue:symbol and interval, found again on the series' later
    * bars without a lookup (a bar state stays with its series; a new one starts with null). Bars never read it.
    */
@@ -136,6 +141,10 @@ export class BarState implements BarView {
   }
   set lastTradeUs(value: number) {
     this.data[this.base + 7] = value;
+  }
+  /** the symbol's clock sits in its block's header, the watermark at 1 (symbol-bars.ts) */
+  get watermarkUs(): number {
+    return this.data[1] as number;
   }
   get jumpedFrom(): number {
     return this.data[this.base + 14] as number;

@@ -12,7 +12,8 @@ import { TimeBarSeries } from './time-bars.js';
 
 /**
  * The header of a symbol's block: its clock (µs: the latest event time at 0, the watermark at 1), then one
- * deadline per series (see BarSeries). The accessors below write these offsets as literals (see bar-state.ts).
+ * deadline per series (see BarSeries). The accessors below write these offsets as literals (see bar-state.ts),
+ * as does BarState.watermarkUs.
  */
 const DEADLINES = 2;
 

@@ -207,6 +207,13 @@ describe('MarketEngine on real Binance trades', () => {
     expect(JSON.stringify(run(rules))).toBe(JSON.stringify(run(rules)));
   });
 
+  it('computes the same indicator values without live updates: a bar is first emitted final then', () => {
+    const live = run([]).indicators;
+    const finalsOnly = run([], { bars: { intervals: ['1m', '5s'], firstBar: 'keep', liveUpdates: false } });
+    expect(live.length).toBeGreaterThan(60);
+    expect(finalsOnly.indicators).toEqual(live);
+  });
+
   it('throttles forming-bar updates by event time but always emits final bars', () => {
     const every = run([], { liveBarThrottleMs: 0 }).bars;
     const throttled = run([], { liveBarThrottleMs: 1000 }).bars;

@@ -231,6 +231,16 @@ export class MarketEngine {
     this.output.late(late, this.position);
   }
 
+  /**
+   * One bar update. A series computes its indicators and evaluates its rules on its bars in order, each bar's
+   * final update before the next bar's first: with `allowedLatenessMs` > 0 a time bar turns final only after
+   * the next one opened, and the next bar waits until then (it is emitted, nothing is computed on it). So a
+   * forming value is never built on an older bar that may still change: while bar N is open, its late trades
+   * are what the forming values and intrabar rules see, and bar N+1's are first computed, on bar N's final
+   * indicators, at its first update once bar N is final (after at most the lateness in event time) — its
+   * trades until then are in that update's bar, but an intrabar price rule sees only the prices of the trades
+   * it is computed at. With no lateness nothing ever waits.
+   */
   private onBar(view: BarView): void {
     // Only this engine's aggregator calls here, and only seriesOf sets a bar state's sinkState.
     const known = view.sinkState as SeriesState | null;
@@ -240,7 +250,14 @@ export class MarketEngine {
     const openTime = view.openTime;
     const seriesOpenTime = series.currentOpenTime;
     let current = openTime === seriesOpenTime;
-    if (view.revision === 0 && openTime >= seriesOpenTime) {
+    if (openTime > seriesOpenTime || (view.revision === 0 && current)) {
+      // A newer bar (or an activity bar opening in the same ms). The series takes bars in order: with a lateness,
+      // a time bar opening past the watermark has an older bar still open, whose final update comes first
+      // (its indicators and bar-close rules). Until then this bar is only emitted (see onBar's doc).
+      if (series.timeBars && !view.final && view.watermarkUs < openTime * 1000) {
+        this.emitBar(series, view);
+        return;
+      }
       series.seq++;
       series.currentOpenTime = openTime;
       current = true;

@@ -1,4 +1,5 @@
 import type { BarField } from '../../schemas/alert-rule.js';
+import { intervalOf } from '../../schemas/interval.js';
 import type { IntrabarProbe } from '../alerts/engine.js';
 import type { AlertFrame } from '../alerts/series-frames.js';
 import { PRICE_SERIES } from '../alerts/series-point.js';
@@ -160,8 +161,10 @@ const TIMES = 2;
 
 /** The engine's state for one venue:symbol at one interval. */
 export class SeriesState {
-  /** increments with each new bar (revision 0), so indicators know add from replace */
+  /** increments with each new bar the series takes, so indicators know add from replace */
   seq = 0;
+  /** time bars (not activity bars): a newer bar waits while an older one is open (MarketEngine.onBar) */
+  readonly timeBars: boolean;
   /** alert subscription version this state was last refreshed for */
   version = -1;
   /**
@@ -248,6 +251,7 @@ export class SeriesState {
     index = 0,
   ) {
     this.slots = this.layOut(configured.map(({ spec }) => newSlot(spec, true)));
+    this.timeBars = intervalOf(interval).kind === 'time';
     this.times = times;
     this.at = index * TIMES;
     this.currentOpenTime = Number.NEGATIVE_INFINITY;

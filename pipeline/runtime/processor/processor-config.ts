@@ -106,11 +106,6 @@ export const processorConfigSchema = z
       .default(10_000)
       .describe('how long start() waits to read the alert rules topic to its end'),
   })
-  .refine((config) => config.engine.bars.allowedLatenessMs === 0, {
-    path: ['engine', 'bars', 'allowedLatenessMs'],
-    error:
-      'must be 0 in the processor: with a lateness a bar turns final only after the next bar opened, and the engine then emits no indicator values for it and fires no bar-close rules (late ticks still revise final bars within graceMs)',
-  })
   .describe('stream processor configuration');
 
 export type ProcessorConfig = z.output<typeof processorConfigSchema>;
