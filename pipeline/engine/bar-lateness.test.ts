@@ -4,6 +4,7 @@ import type { Bar } from '../../schemas/bar.js';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
 import type { TradeTick } from '../../schemas/tick.js';
 import type { LateTick } from '../bars/bar-options.js';
+import { createIndicator } from '../indicators/registry.js';
 import type { EngineConfigInput } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
 import { decodeEngineSnapshot, encodeEngineSnapshot } from './engine-snapshot.js';
@@ -112,8 +113,6 @@ describe('bars with a lateness, on real Binance trades (UM BTCUSDT, in event-tim
     expect(closeFirings(late.alerts)).toHaveLength(15);
   });
 
-  // (main before this fix passed this one: in-order trades leave a bar's forming state at its final one when the
-  // next bar opens; the trade-by-trade test below has late trades)
   it("computes a forming bar's intrabar values on the bars before it as final", () => {
     const { bars, alerts } = run(configWith(500), RULES, ticks);
     const closes = new Map(
@@ -244,5 +243,67 @@ describe('bars with a lateness, trade by trade', () => {
       const { output: _, ...restored } = run(config, rules, ticks, (index) => index === at);
       expect({ at, ...restored }).toEqual({ at, ...outputs });
     }
+  });
+});
+
+describe('bars with a lateness longer than the interval, trades out of order within it', () => {
+  /** 2,000 trades over ~3 min, a few seconds empty (flat bars), each up to 2.5 s behind the newest: none late */
+  const shuffled = (): TradeTick[] => {
+    let seed = 17;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    let newest = 1_000;
+    return Array.from({ length: 2_000 }, (_, i) => {
+      newest += random() < 0.01 ? 3_000 : Math.floor(random() * 150);
+      const ms = newest - Math.floor(random() * 2_500);
+      return {
+        kind: 'trade',
+        venue: 'binance',
+        symbol: 'BTCUSDT',
+        tradeId: String(i),
+        timeUs: ms * 1000 + i,
+        price: 100 + Math.floor(random() * 1_000) / 100,
+        size: 1,
+        aggressor: 'sell',
+      };
+    });
+  };
+  const config: EngineConfigInput = {
+    bars: { intervals: ['1s', '5s'], firstBar: 'keep', allowedLatenessMs: 2_500 },
+    indicators: ['sma(3)', 'ema(4)'],
+  };
+
+  it('computes each final bar once, in order: the values of the indicators over the final bars', () => {
+    const ticks = shuffled();
+    const { bars, indicators, late } = run(config, [], ticks);
+    expect(late).toEqual([]);
+    for (const interval of ['1s', '5s']) {
+      const closed = finals(bars).filter((bar) => bar.interval === interval);
+      expect(closed.map((bar) => bar.openTime)).toEqual(
+        closed.map((bar) => bar.openTime).sort((a, b) => a - b),
+      );
+      // (12 empty 1s bars: flat bars made in a gap while the bar before it was open, final in order)
+      if (interval === '1s') expect(closed.filter((bar) => bar.trades === 0)).toHaveLength(12);
+      for (const spec of ['sma(3)', 'ema(4)']) {
+        const indicator = createIndicator(spec);
+        const expected = closed.flatMap((bar) => {
+          const value = indicator.add(bar);
+          return value === null ? [] : [[bar.openTime, value]];
+        });
+        const actual = indicators
+          .filter((value) => value.interval === interval && value.spec === spec)
+          .map((value) => [value.openTime, value.outputs.value]);
+        expect(actual, `${interval} ${spec}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('gives the same outputs restored every 97 trades', () => {
+    const ticks = shuffled();
+    const { output: _, ...outputs } = run(config, [], ticks);
+    const { output: __, ...restored } = run(config, [], ticks, (index) => index % 97 === 0);
+    expect(restored).toEqual(outputs);
   });
 });
