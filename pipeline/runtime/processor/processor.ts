@@ -245,7 +245,14 @@ export function createProcessor(deps: ProcessorDeps): Processor {
     }
   };
 
-  const restore = (source: TopicPartition, reader: TableReader, stableOffsets: boolean) =>
+  /** per partition, what its latest restore was based on (named when a rebuild after a failed commit is done) */
+  const restoredFrom = new Map<number, string>();
+  const restore = async (source: TopicPartition, reader: TableReader, stableOffsets: boolean) => {
+    const restored = await restoreFrom(source, reader, stableOffsets);
+    restoredFrom.set(source.partition, restored.basis);
+    return restored;
+  };
+  const restoreFrom = (source: TopicPartition, reader: TableReader, stableOffsets: boolean) =>
     restorePartition({
       log,
       tables: reader,
@@ -311,7 +318,10 @@ export function createProcessor(deps: ProcessorDeps): Processor {
       install(source, part);
       consumerNow.resume([source]);
       if (afterFailedCommit.delete(source.partition)) {
-        warn(`${source.topic}/${source.partition}: rebuilt from the last commit; processing again`);
+        const basis = restoredFrom.get(source.partition) ?? 'unknown';
+        warn(
+          `${source.topic}/${source.partition}: rebuilt from the last commit (${basis}); processing again`,
+        );
       }
     },
   });

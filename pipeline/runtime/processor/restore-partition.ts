@@ -34,6 +34,8 @@ export interface RestoredPartition {
   readonly resume: Resume;
   /** where the consumer must read from (null: the group's committed offset, or the start) */
   readonly seekTo: string | null;
+  /** what the restore was based on, for a warning: the committed offset, progress record, checkpoint, silent range */
+  readonly basis: string;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
       task: PartitionTask.create(options.task),
       resume: { nextOffset: BigInt(low), silentUntil: 0n, checkpointOffset: null, fresh: true },
       seekTo: low,
+      basis: `no committed offset, from the start at ${low}`,
     };
   }
   const progressOf = (): PartitionProgress | null => {
@@ -75,8 +78,15 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
   // outputs up to the newer of the two are in the log already: re-processing stays silent until there
   const silentUntil =
     progress === null ? BigInt(committed) : maxOf(BigInt(committed), BigInt(progress.nextOffset));
+  const read = `committed offset ${committed}, progress record at ${progress?.nextOffset ?? 'none'}`;
+  if (progress !== null && BigInt(progress.nextOffset) > BigInt(committed)) {
+    // one transaction writes both: a progress record past the offset is one whose offsets did not commit
+    options.warn(
+      `${where}: the progress record in "${stateTopic}" is at offset ${progress.nextOffset}, past the group's committed offset ${committed}; re-processing silently up to ${progress.nextOffset}`,
+    );
+  }
   const checkpointOffset = progress?.checkpointOffset ?? null;
-  if (checkpointOffset === null) return replayFromStart(options, silentUntil);
+  if (checkpointOffset === null) return replayFromStart(options, silentUntil, read);
   const found: { checkpoint: PartitionCheckpoint | null } = { checkpoint: null };
   await tables.waitFor(
     () => {
@@ -87,7 +97,7 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
     options.stateWaitMs,
   );
   const checkpoint = found.checkpoint;
-  if (checkpoint === null) return replayFromStart(options, silentUntil);
+  if (checkpoint === null) return replayFromStart(options, silentUntil, read);
   let task: PartitionTask;
   try {
     task = PartitionTask.restore(options.task, checkpoint);
@@ -97,7 +107,7 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
     options.warn(
       `${where}: checkpoint at offset ${checkpoint.nextOffset} not restorable (${error.message}); rebuilding from the start of the log`,
     );
-    return replayFromStart(options, silentUntil);
+    return replayFromStart(options, silentUntil, read);
   }
   return {
     task,
@@ -107,6 +117,7 @@ export async function restorePartition(options: RestoreOptions): Promise<Restore
       checkpointOffset: checkpoint.nextOffset,
     },
     seekTo: checkpoint.nextOffset,
+    basis: `${read}, checkpoint at ${checkpoint.nextOffset}, silent until ${silentUntil}`,
   };
 }
 
@@ -120,7 +131,11 @@ async function logStart({ log, source }: RestoreOptions): Promise<string> {
   return range?.low ?? '0';
 }
 
-async function replayFromStart(options: RestoreOptions, committed: bigint): Promise<RestoredPartition> {
+async function replayFromStart(
+  options: RestoreOptions,
+  committed: bigint,
+  read: string,
+): Promise<RestoredPartition> {
   const { source } = options;
   const low = await logStart(options);
   if (BigInt(low) > 0n) {
@@ -135,5 +150,6 @@ async function replayFromStart(options: RestoreOptions, committed: bigint): Prom
     task,
     resume: { nextOffset: BigInt(low), silentUntil: committed, checkpointOffset: null },
     seekTo: low,
+    basis: `${read}, no checkpoint: from the start at ${low}, silent until ${committed}`,
   };
 }
