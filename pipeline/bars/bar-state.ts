@@ -52,7 +52,8 @@ export interface BarView {
   readonly seq: number;
   /**
    * The symbol's watermark (µs; −∞ before its first tick) at this emission: every time bar of the symbol that
-   * closes before it is final. With a lateness, a time bar opening after it still has an open bar before it.
+   * closes before it is final. With a lateness, a time bar opening after it has an open bar before it, or an
+   * interval before it where a trade can still open one.
    */
   readonly watermarkUs: number;
   /**

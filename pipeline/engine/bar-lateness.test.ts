@@ -307,3 +307,63 @@ describe('bars with a lateness longer than the interval, trades out of order wit
     expect(restored).toEqual(outputs);
   });
 });
+
+describe('bars with a lateness, when a late trade can still open an older bar', () => {
+  const trade = (ms: number, price: number, id: string): TradeTick => ({
+    kind: 'trade',
+    venue: 'binance',
+    symbol: 'BTCUSDT',
+    tradeId: id,
+    timeUs: ms * 1000,
+    price,
+    size: 1,
+    aggressor: 'buy',
+  });
+  // 1s bars, 500 ms lateness, no flat bars. Bar 10 (the first trade's) has no older bar, but trade y (9,700,
+  // above the watermark 9,600) opens bar 9 before it; bar 13 follows a gap, and trade x (12,700, above the
+  // watermark 12,600) opens bar 12 in it. A bar taken while the interval before it is short of the watermark
+  // would leave such an older bar out of the indicators.
+  const ticks = [
+    trade(10_100, 10, 'a'),
+    trade(9_700, 9, 'y'),
+    trade(13_100, 20, 'b'),
+    trade(12_700, 15, 'x'),
+    trade(13_200, 21, 'c'),
+  ];
+  const config: EngineConfigInput = {
+    bars: { intervals: ['1s'], firstBar: 'keep', allowedLatenessMs: 500, emptyIntervals: 'skip' },
+    indicators: ['sma(2)'],
+  };
+  const rules = [
+    rule('sma-every', {
+      interval: '1s',
+      source: { kind: 'indicator', spec: 'sma(2)' },
+      condition: { operator: 'greater_than', value: 0 },
+      frequency: 'every_time',
+    }),
+    rule('close-every', {
+      interval: '1s',
+      source: { kind: 'bar', field: 'close' },
+      condition: { operator: 'greater_than', value: 0 },
+      frequency: 'every_time',
+    }),
+  ];
+
+  it('waits until the interval before a bar is past the watermark: the bars opened late are computed first', () => {
+    const { indicators } = run(config, rules, ticks);
+    // sma(2) over the final closes 9, 10, 15, 21 in open-time order (bar 9 has one bar before it: none)
+    expect(indicators.map((value) => [value.openTime, value.outputs.value])).toEqual([
+      [10_000, 9.5],
+      [12_000, 12.5],
+      [13_000, 18],
+    ]);
+  });
+
+  it('gives the same outputs restored before any trade', () => {
+    const { output: _, ...outputs } = run(config, rules, ticks);
+    for (let at = 0; at < ticks.length; at++) {
+      const { output: _, ...restored } = run(config, rules, ticks, (index) => index === at);
+      expect({ at, ...restored }).toEqual({ at, ...outputs });
+    }
+  });
+});

@@ -252,8 +252,9 @@ export class MarketEngine {
     let current = openTime === seriesOpenTime;
     if (openTime > seriesOpenTime || (view.revision === 0 && current)) {
       // A newer bar (or an activity bar opening in the same ms). The series takes bars in order: with a lateness,
-      // a time bar opening past the watermark has an older bar still open, whose final update comes first
-      // (its indicators and bar-close rules). Until then this bar is only emitted (see onBar's doc).
+      // a time bar opening past the watermark has an older bar still open, or one a trade within the lateness can
+      // still open (before the series' first bar, in a gap), whose final update comes first (its indicators
+      // and bar-close rules). Until then this bar is only emitted (see onBar's doc).
       if (series.timeBars && !view.final && view.watermarkUs < openTime * 1000) {
         this.emitBar(series, view);
         return;
