@@ -81,6 +81,7 @@ import {
   TRADE_IDS_ENV,
 } from './kafka-ticks.js';
 import { describeStalls, profileStalls, type StallReport } from './loop-stalls.js';
+import { describeStages, watchFanoutStages } from './probe-stages.js';
 
 const { values } = parseArgs({
   options: {
@@ -478,6 +479,7 @@ async function latency(
     for (const id of ruleIds) sentAt.set(id, at);
   };
   const checkpointsAt: number[] = [];
+  const stages = watchFanoutStages(pipeline.fanout, owner);
   const subscription = await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
     if (event.kind === 'fired' && !arrivedAt.has(event.ruleId)) arrivedAt.set(event.ruleId, epochMs());
   });
@@ -585,6 +587,7 @@ async function latency(
   if (stalls) console.log(describeStalls(stalls, start));
   const allocated = await allocations?.stop();
   if (allocated) console.log(describeAllocations(allocated, pipeline.processor.stats.records));
+  console.log(describeStages(stages, { sentAt, arrivedAt, probeOf, warmFrom: start + WARM_UP_MS }));
   if (values.timeline) {
     // the wall clock of second 0, to line the timeline up with other logs (the broker's GC log, say)
     console.log(`timeline second 0 = ${new Date(start).toISOString()}`);
