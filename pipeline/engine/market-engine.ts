@@ -48,6 +48,8 @@ export class MarketEngine {
   private readonly lookup = new SubscriptionLookup();
   /** the configured interval labels, in config order: a scan of these few beats a Map lookup per bar */
   private readonly intervals: readonly string[];
+  /** bars.liveUpdates: false, each activity bar is emitted once (final) */
+  private readonly liveBars: boolean;
   /** venue → symbol → series per interval (in config order) */
   private readonly series = new Map<string, Map<string, SeriesState[]>>();
   private lastVenue = '';
@@ -94,6 +96,7 @@ export class MarketEngine {
       return { spec, outputs };
     });
     this.intervals = this.config.bars.intervals;
+    this.liveBars = this.config.bars.liveUpdates;
     this.aggregator = new BarAggregator(this.config.bars, {
       bar: (bar) => this.onBar(bar),
       late: (late) => this.onLate(late),
@@ -250,16 +253,24 @@ export class MarketEngine {
     const openTime = view.openTime;
     const seriesOpenTime = series.currentOpenTime;
     let current = openTime === seriesOpenTime;
-    if (openTime > seriesOpenTime || (view.revision === 0 && current)) {
-      // A newer bar (or an activity bar opening in the same ms). The series takes bars in order: with a lateness,
-      // a time bar opening past the watermark has an older bar still open, or one a trade within the lateness can
-      // still open (before the series' first bar, in a gap), whose final update comes first (its indicators
-      // and bar-close rules). Until then this bar is only emitted (see onBar's doc).
+    // Activity bars come one at a time, in arrival order: a bar's first emission is a new bar, and an out-of-order
+    // trade may move the current bar's open time before the bar before it.
+    const newer = series.timeBars
+      ? openTime > seriesOpenTime || (view.revision === 0 && current)
+      : view.revision === 0 || !this.liveBars;
+    if (newer) {
+      // A newer bar. The series takes bars in order: with a lateness, a time bar opening past the watermark has an
+      // older bar still open, or one a trade within the lateness can still open (before the series' first bar, in
+      // a gap), whose final update comes first (its indicators and bar-close rules). Until then this bar is only
+      // emitted (see onBar's doc).
       if (series.timeBars && !view.final && view.watermarkUs < openTime * 1000) {
         this.emitBar(series, view);
         return;
       }
       series.seq++;
+      series.currentOpenTime = openTime;
+      current = true;
+    } else if (!series.timeBars) {
       series.currentOpenTime = openTime;
       current = true;
     }
