@@ -214,3 +214,30 @@ export async function forkProducer(
     },
   };
 }
+
+/** bench/kafka-subscriber.ts in a child process: `onArrival` for each fired alert; `stop()` flushes and ends it. */
+export async function forkSubscriber(
+  redisUrl: string,
+  owner: string,
+  onArrival: (ruleId: string, at: number) => void,
+): Promise<{ stop: () => Promise<void> }> {
+  const { fork } = await import('node:child_process');
+  const script = new URL('./kafka-subscriber.ts', import.meta.url);
+  const child = fork(script, [redisUrl, owner], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) =>
+      reject(new Error(`the subscriber child exited (${code}) before it was ready`)),
+    );
+    child.on('message', (message: import('./kafka-subscriber.js').SubscriberMessage) => {
+      if (message.kind === 'ready') resolve();
+      else for (const [ruleId, at] of message.arrivals) onArrival(ruleId, at);
+    });
+  });
+  return {
+    stop: async () => {
+      child.send('stop');
+      await exited;
+    },
+  };
+}

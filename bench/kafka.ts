@@ -42,6 +42,9 @@
  *                          lag probes included: kafka-requests.ts)
  *                          [--fetches 1/250,16384/5]  (the processor consumer's minBytes/maxWaitTimeInMs; each Kafka
  *                          latency row runs once per pair, alternately; default: the adapter's own)
+ *                          [--subscriber inline|child]  (the Kafka latency rows' Redis subscriber: in this process, on the
+ *                          processor's event loop, or in a child process of its own, as deployed; the embedded rows'
+ *                          in-process fan-out always inline)
  *                          [--trade-ids venue|suffixed]  (venue: each symbol's trade ids count up by one, as
  *                          Binance's; suffixed: ids that are not numbers, the bench's ids before 2026-12-06)
  * With the stack up (`bash scripts/stack up`); KAFKA_BROKERS, SCHEMA_REGISTRY_URL and REDIS_URL default to it.
@@ -71,6 +74,7 @@ import {
   epochMs,
   explicitPartitionProducer,
   forkProducer,
+  forkSubscriber,
   type PacedResult,
   type Probe,
   RAW_RECORDS_PER_SEND,
@@ -106,6 +110,7 @@ const { values } = parseArgs({
     requests: { type: 'boolean', default: false },
     'trade-ids': { type: 'string', default: 'venue' },
     fetches: { type: 'string', default: 'default' },
+    subscriber: { type: 'string', default: 'inline' },
     transactions: { type: 'string', default: 'default' },
     rows: { type: 'string', default: 'forming-live,forming-backlog,final-live,final-backlog' },
   },
@@ -127,6 +132,11 @@ if (!Number.isFinite(ruleEdits) || ruleEdits < 0 || ruleEdits > 1000) {
   throw new Error(`--rule-edits ${values['rule-edits']}: edits a second, 0 to 1,000`);
 }
 const seconds = Number(values.seconds);
+if (values.subscriber !== 'inline' && values.subscriber !== 'child') {
+  throw new Error(
+    `--subscriber ${values.subscriber}: inline (the bench's process) or child (a process of its own)`,
+  );
+}
 const WARM_UP_MS = 2000;
 const ticksFrom = values['ticks-from'];
 if (ticksFrom !== 'live' && ticksFrom !== 'start') {
@@ -480,9 +490,14 @@ async function latency(
   };
   const checkpointsAt: number[] = [];
   const stages = watchFanoutStages(pipeline.fanout, owner);
-  const subscription = await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
-    if (event.kind === 'fired' && !arrivedAt.has(event.ruleId)) arrivedAt.set(event.ruleId, epochMs());
-  });
+  const subscription =
+    values.subscriber === 'child' && env.REDIS_URL !== undefined
+      ? await forkSubscriber(env.REDIS_URL, owner, (ruleId, at) => {
+          if (!arrivedAt.has(ruleId)) arrivedAt.set(ruleId, at);
+        })
+      : await pipeline.fanout.subscribe({ kind: 'owner', owner }, ({ event }) => {
+          if (event.kind === 'fired' && !arrivedAt.has(event.ruleId)) arrivedAt.set(event.ruleId, epochMs());
+        });
   const child =
     producerMode !== 'inline'
       ? await forkProducer(
@@ -612,7 +627,7 @@ async function latency(
   }
   const stats = { ...pipeline.processor.stats };
   const ranIn = pipeline.processor.transactions;
-  await subscription.close();
+  await ('stop' in subscription ? subscription.stop() : subscription.close());
   await cleanup(pipeline, topics, groupId);
   await forgetRunAlerts(env.REDIS_URL, run, owner);
   const sorted = [...latencies].sort((a, b) => a - b);
