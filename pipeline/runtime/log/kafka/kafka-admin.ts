@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import kafkajs, { type Admin, type Kafka } from 'kafkajs';
+import { NexuralError } from '../../../../schemas/errors.js';
 import type { StreamLogAdmin, TopicDescription } from '../../../../schemas/ports/stream-log.js';
 import { unknownTopic, validTopicSpecs } from '../topic-spec.js';
 import { withoutKip447 } from '../without-kip447.js';
@@ -60,7 +61,9 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
       if (missing.length === 0) return [];
       await kafkaCall('creating topics', async () =>
         (await admin()).createTopics({
-          waitForLeaders: true,
+          // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a
+          // moment after the creation (kafkajs#815): waitForLeaders below retries it
+          waitForLeaders: false,
           topics: missing.map((spec) => ({
             topic: spec.name,
             numPartitions: spec.partitions,
@@ -76,7 +79,9 @@ export function createKafkaAdmin(kafka: Kafka): KafkaAdmin {
           })),
         }),
       );
-      return missing.map((spec) => spec.name);
+      const created = missing.map((spec) => spec.name);
+      await waitForLeaders(await admin(), created);
+      return created;
     },
     async listTopics() {
       // internal topics (__consumer_offsets, __transaction_state) are the broker's, not ours
@@ -189,4 +194,46 @@ async function offsetsOnceListed<T>(read: () => Promise<T>, attempts = 6): Promi
       await sleep(100 * attempt);
     }
   }
+}
+
+const LEADER_WAIT_MS = 30_000;
+/** what a broker answers for a topic it created a moment ago, until its metadata has caught up */
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
+
+/** Until every partition of `topics` has a leader: producing to them right after creation then works. */
+async function waitForLeaders(client: Admin, topics: readonly string[]): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  for (;;) {
+    let pending: string;
+    try {
+      const { topics: described } = await client.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = described.find((topic) =>
+        topic.partitions.some((partition) => partition.leader < 0),
+      );
+      if (leaderless === undefined) return;
+      pending = `"${leaderless.name}" has a partition without a leader`;
+    } catch (error) {
+      const type = notYetType(error);
+      if (type === null) throw fromKafkaError(error, 'reading new topics');
+      pending = type;
+    }
+    if (Date.now() > deadline) {
+      throw new NexuralError(
+        'NXR_SERVICE_UNAVAILABLE',
+        `topics ${topics.join(', ')} were created but not ready within ${LEADER_WAIT_MS / 1000} s (${pending})`,
+        { topics: topics.join(',') },
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/** the broker's not-yet answer in a kafkajs error (kept as `originalError` when kafkajs retried it), or null */
+function notYetType(error: unknown): string | null {
+  for (let cause = error, depth = 0; depth < 3 && typeof cause === 'object' && cause !== null; depth++) {
+    const { type, originalError } = cause as { type?: unknown; originalError?: unknown };
+    if (typeof type === 'string' && NOT_YET.has(type)) return type;
+    cause = originalError;
+  }
+  return null;
 }
