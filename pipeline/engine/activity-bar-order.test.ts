@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { IndicatorValue } from '../../schemas/indicator-value.js';
-import type { TradeTick } from '../../schemas/tick.js';
 import { decodeEngineSnapshot, encodeEngineSnapshot } from './engine-snapshot.js';
 import { MarketEngine } from './market-engine.js';
+import { tradeAt } from './testing/engine-test-kit.js';
 
 /*
  * Activity bars fill in arrival order, and open/close follow event time inside a bar: an out-of-order trade can
  * move a bar's open time before the previous bar's. The engine still takes each bar once, in arrival order.
  */
 
-const trade = (ms: number, price: number, id: string): TradeTick => ({
-  kind: 'trade',
-  venue: 'binance',
-  symbol: 'BTCUSDT',
-  tradeId: id,
-  timeUs: ms * 1000,
-  price,
-  size: 1,
-  aggressor: 'buy',
-});
+const trade = tradeAt;
 
 /** 3-trade bars: A opens at 2,000; B's second trade moves its open to 1,900; D's first trade is at 1,800 */
 const TICKS = [

@@ -9,7 +9,7 @@ import type { EngineConfigInput } from './engine-config.js';
 import type { EngineOutput } from './engine-output.js';
 import { decodeEngineSnapshot, encodeEngineSnapshot } from './engine-snapshot.js';
 import { MarketEngine } from './market-engine.js';
-import { readUmBtcusdtTicks } from './testing/engine-test-kit.js';
+import { readUmBtcusdtTicks, tradeAt } from './testing/engine-test-kit.js';
 
 /*
  * Bars with `allowedLatenessMs` > 0: a time bar turns final once the symbol's watermark (max event time −
@@ -160,16 +160,7 @@ describe('bars with a lateness, on real Binance trades (UM BTCUSDT, in event-tim
 });
 
 describe('bars with a lateness, trade by trade', () => {
-  const trade = (ms: number, price: number, id: string): TradeTick => ({
-    kind: 'trade',
-    venue: 'binance',
-    symbol: 'BTCUSDT',
-    tradeId: id,
-    timeUs: ms * 1000,
-    price,
-    size: 1,
-    aggressor: 'buy',
-  });
+  const trade = tradeAt;
   // 1s bars, 500 ms lateness: bar 0 turns final at the first trade at or after 1,500 ms, bar 1 at 2,500 ms
   const ticks = [
     trade(100, 10, 'a'),
@@ -309,16 +300,7 @@ describe('bars with a lateness longer than the interval, trades out of order wit
 });
 
 describe('bars with a lateness, when a late trade can still open an older bar', () => {
-  const trade = (ms: number, price: number, id: string): TradeTick => ({
-    kind: 'trade',
-    venue: 'binance',
-    symbol: 'BTCUSDT',
-    tradeId: id,
-    timeUs: ms * 1000,
-    price,
-    size: 1,
-    aggressor: 'buy',
-  });
+  const trade = tradeAt;
   // 1s bars, 500 ms lateness, no flat bars. Bar 10 (the first trade's) has no older bar, but trade y (9,700,
   // above the watermark 9,600) opens bar 9 before it; bar 13 follows a gap, and trade x (12,700, above the
   // watermark 12,600) opens bar 12 in it. A bar taken while the interval before it is short of the watermark

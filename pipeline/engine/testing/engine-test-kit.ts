@@ -39,3 +39,15 @@ export function recordingOutput() {
   };
   return { output, bars, indicators, alerts };
 }
+
+/** A made-up binance BTCUSDT buy of size 1 at `ms` (event time) and `price`, for trade-by-trade tests. */
+export const tradeAt = (ms: number, price: number, id: string): TradeTick => ({
+  kind: 'trade',
+  venue: 'binance',
+  symbol: 'BTCUSDT',
+  tradeId: id,
+  timeUs: ms * 1000,
+  price,
+  size: 1,
+  aggressor: 'buy',
+});
